@@ -1,0 +1,112 @@
+/*
+ * Commands that later work fills in. They are in the table so that usage,
+ * help and the man page are complete, and they fail honestly: exit 1 with
+ * "not implemented yet", never a pretend success. help and version live
+ * here too, being a few lines each.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cmd.h"
+#include "mhaadm-version.h"
+
+static int
+cmd_stub_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	return cmd_error(ctx, "not implemented yet");
+}
+
+const struct cmd_entry cmd_start_entry = {
+	.name = "start",
+	.args = "NAME|all",
+	.summary = "start MHA monitoring of a cluster (not implemented yet)",
+	.exec = cmd_stub_exec,
+};
+
+const struct cmd_entry cmd_stop_entry = {
+	.name = "stop",
+	.args = "NAME|all",
+	.summary = "stop MHA monitoring of a cluster (not implemented yet)",
+	.exec = cmd_stub_exec,
+};
+
+const struct cmd_entry cmd_keys_entry = {
+	.name = "keys",
+	.args = "NAME [--check|--remove]",
+	.summary = "set up pinned SSH trust for a cluster (not implemented yet)",
+	.exec = cmd_stub_exec,
+};
+
+const struct cmd_entry cmd_doctor_entry = {
+	.name = "doctor",
+	.args = "[NAME] [--fix]",
+	.summary = "check the manager and nodes for what breaks MHA (not implemented yet)",
+	.exec = cmd_stub_exec,
+};
+
+const struct cmd_entry cmd_switch_entry = {
+	.name = "switch",
+	.args = "NAME [--to HOST[:PORT]]",
+	.summary = "planned master switchover (not implemented yet)",
+	.exec = cmd_stub_exec,
+};
+
+const struct cmd_entry cmd_daemon_entry = {
+	.name = "daemon",
+	.args = "",
+	.summary = "run the supervisor in the foreground (not implemented yet)",
+	.exec = cmd_stub_exec,
+};
+
+const struct cmd_entry cmd_hook_entry = {
+	.name = "hook",
+	.args = "TYPE [MHA ARGS]",
+	.summary = "called by MHA during a failover (not implemented yet)",
+	.exec = cmd_stub_exec,
+};
+
+static int
+cmd_help_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	const struct cmd_entry *entry;
+	char *cause = NULL;
+
+	if (argc > 2)
+		return cmd_usage_error(ctx, "too many arguments");
+	if (argc == 1) {
+		cmd_print_help(stdout);
+		return CMD_EXIT_OK;
+	}
+	entry = cmd_find(argv[1], &cause);
+	if (entry == NULL) {
+		cmd_error(ctx, "%s", cause);
+		free(cause);
+		return CMD_EXIT_USAGE;
+	}
+	cmd_print_usage(stdout, entry);
+	printf("%s\n", entry->summary);
+	return CMD_EXIT_OK;
+}
+
+const struct cmd_entry cmd_help_entry = {
+	.name = "help",
+	.args = "[COMMAND]",
+	.summary = "show the commands, or one command's usage",
+	.exec = cmd_help_exec,
+};
+
+static int
+cmd_version_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	if (argc > 1)
+		return cmd_usage_error(ctx, "too many arguments");
+	printf("mhaadm %s\n", MHAADM_VERSION);
+	return CMD_EXIT_OK;
+}
+
+const struct cmd_entry cmd_version_entry = {
+	.name = "version",
+	.args = "",
+	.summary = "print the version",
+	.exec = cmd_version_exec,
+};

@@ -1,0 +1,60 @@
+/* mhaadm.cnf: the INI configuration file, compatible with the seed tool's keys. */
+#ifndef MHAADM_CONFIG_H
+#define MHAADM_CONFIG_H
+
+#define CONFIG_DEFAULT_PATH "/etc/mhaadm/mhaadm.cnf"
+
+enum config_registry_backend {
+	CONFIG_REGISTRY_SQLITE, /* an embedded SQLite file (default) */
+	CONFIG_REGISTRY_MYSQL,  /* a MySQL/MariaDB management node (the seed's) */
+};
+
+struct config {
+	char *path; /* the file this was read from */
+
+	/* The seed tool's keys, unchanged. */
+	char *ha_user;     /* MHA's monitoring/admin account on every node */
+	char *ha_password; /* secret */
+	char *repl_user;
+	char *repl_password; /* secret */
+	char *ssh_user;      /* default "root" */
+	char *mysql_user;    /* management node (MySQL registry backend) */
+	char *mysql_password; /* secret */
+	char *mysql_host;
+	int mysql_port; /* default 3306 */
+
+	/* mhaadm's own keys. */
+	enum config_registry_backend registry;
+	char *registry_path;  /* SQLite file, default /var/lib/mhaadm/registry.db */
+	char *mysql_database; /* management node database, default "mhaadm" */
+	char *workdir;        /* default /var/lib/mhaadm */
+	char *log_dir;        /* default /var/log/mhaadm */
+	char *vip_iface;      /* default interface for VIPs, default "eth0" */
+	int vip_prefix;       /* default prefix for VIPs, default 24 */
+	int node_port;        /* default MySQL port of nodes, default 3306 */
+	int connect_timeout;  /* seconds, default 3 */
+	int read_timeout;     /* seconds, default 5 */
+};
+
+/*
+ * Reads and validates the configuration file at path. Returns a newly
+ * allocated config (free with config_free) or NULL with *cause set.
+ * Refused: a missing or unreadable file, unknown sections or keys and bad
+ * values (the message names FILE:LINE), and a file that holds a password
+ * while readable by group or others (the message says to chmod 600).
+ */
+struct config *config_load(const char *path, char **cause);
+
+/*
+ * Parses configuration text as if read from name; no file-mode check.
+ * Used by config_load and by the unit tests.
+ */
+struct config *config_parse_string(const char *text, const char *name, char **cause);
+
+/* Picks the path: explicit (-c) over $MHAADM_CONFIG over the default. */
+const char *config_path_choose(const char *explicit_path);
+
+/* Frees the config, wiping the passwords. NULL is fine. */
+void config_free(struct config *cfg);
+
+#endif

@@ -1,0 +1,66 @@
+/* Probing MySQL/MariaDB servers with libmariadb: identity, role and replication state. */
+#ifndef MHAADM_PROBE_H
+#define MHAADM_PROBE_H
+
+#include <stddef.h>
+
+struct probe_credentials {
+	const char *user;
+	const char *password;
+	int connect_timeout; /* seconds */
+	int read_timeout;    /* seconds */
+};
+
+/* Replication peers seen on a server (from SHOW SLAVE HOSTS and Binlog Dump threads). */
+struct probe_peer {
+	char *host;
+	int port;
+};
+
+struct probe_result {
+	char *host; /* as given; owned */
+	int port;
+
+	int ok;      /* 1 when connected and every query answered */
+	char *error; /* when !ok: why, e.g. "Access denied for user 'mha'@'10.77.0.1'" */
+
+	char *version;           /* SELECT @@version */
+	unsigned long server_id; /* @@server_id */
+	int read_only;           /* @@read_only */
+	int log_bin;             /* @@log_bin */
+
+	int is_replica;       /* SHOW SLAVE STATUS returned a row */
+	char *master_host;    /* Master_Host */
+	int master_port;      /* Master_Port */
+	unsigned long master_server_id; /* Master_Server_Id, 0 when unknown */
+	int io_running;       /* Slave_IO_Running == Yes */
+	int sql_running;      /* Slave_SQL_Running == Yes */
+	long long lag;        /* Seconds_Behind_Master, -1 when NULL */
+	int sql_delay;        /* SQL_Delay (MASTER_DELAY), 0 when none */
+	int using_gtid;       /* Using_Gtid != No */
+	char *last_error;     /* Last_IO_Error or Last_SQL_Error, NULL when none */
+
+	struct probe_peer *peers; /* replicas connected to this server */
+	size_t n_peers;
+};
+
+/*
+ * Connects to host:port with the credentials (bounded by the timeouts) and
+ * fills *out, which must be zeroed by the caller. Returns 0 when out->ok,
+ * -1 otherwise (out->error says why). out->host is a copy of host.
+ */
+int probe_node(const char *host, int port, const struct probe_credentials *cred,
+    struct probe_result *out);
+
+/*
+ * Probes n servers in parallel (one thread each, at most 32 at a time);
+ * results[i] must have host and port set and everything else zeroed.
+ * One dead host never delays the others beyond its own timeout. Returns
+ * the number of servers that failed.
+ */
+size_t probe_many(struct probe_result *results, size_t n, const struct probe_credentials *cred);
+
+/* Frees what a probe_result owns (not the struct itself). */
+void probe_result_clear(struct probe_result *r);
+
+#endif

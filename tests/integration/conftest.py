@@ -1,0 +1,159 @@
+"""Fixtures for the integration tests: the lab (real MariaDB + sshd in network namespaces)
+and an mhaadm environment (config file, fresh registry) per test."""
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+LAB = os.path.join(ROOT, "lab", "lab.sh")
+LAB_DIR = os.environ.get("MHAADM_LAB_DIR", "/var/tmp/mhaadm-lab")
+BIN = os.environ.get("MHAADM_BIN", os.path.join(ROOT, "build", "mhaadm"))
+
+# Hosts 1..3 form the cluster (h1 master); host 4 is a standalone server used as the
+# management node of the MySQL registry backend.
+LAB_HOSTS = 3
+LAB_STANDALONE = 1
+
+
+def lab_cmd(*args, check=True, timeout=120):
+    return subprocess.run([LAB, *map(str, args)], check=check, timeout=timeout,
+                          capture_output=True, text=True)
+
+
+def read_lab_env():
+    env = {}
+    with open(os.path.join(LAB_DIR, "env")) as f:
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith("#") or "=" not in line:
+                continue
+            k, v = line.split("=", 1)
+            if k.startswith("export "):
+                k = k[len("export "):]
+            env[k] = v.strip("'\"")
+    return env
+
+
+@pytest.fixture(scope="session")
+def lab():
+    if os.geteuid() != 0:
+        pytest.skip("integration tests need root (network namespaces)")
+    if not os.path.exists(BIN):
+        pytest.skip(f"{BIN} is not built")
+    r = lab_cmd("up", "--hosts", LAB_HOSTS, "--standalone", LAB_STANDALONE, check=False,
+                timeout=300)
+    if r.returncode != 0:
+        print(r.stdout, r.stderr, file=sys.stderr)
+        lab_cmd("down", check=False)
+        pytest.fail("lab up failed")
+    try:
+        yield Lab(read_lab_env())
+    finally:
+        lab_cmd("down", check=False)
+
+
+class Lab:
+    def __init__(self, env):
+        self.env = env
+        self.mha_user = env["LAB_MHA_USER"]
+        self.mha_password = env["LAB_MHA_PASSWORD"]
+
+    @staticmethod
+    def ip(n):
+        return f"10.77.0.{10 + n}"
+
+    def sql(self, host, query):
+        """Runs SQL as root on lab host N (1-based) over its socket; returns stdout."""
+        return lab_cmd("sql", host, query).stdout
+
+    def logs(self):
+        return lab_cmd("logs", check=False).stdout
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    if rep.when == "call" and rep.failed and os.path.exists(os.path.join(LAB_DIR, "env")):
+        rep.sections.append(("lab logs", lab_cmd("logs", check=False).stdout))
+
+
+class Mhaadm:
+    """An mhaadm installation: its config file and registry, in a temp dir."""
+
+    def __init__(self, lab, tmp_path, **overrides):
+        self.lab = lab
+        self.dir = tmp_path
+        self.registry = str(tmp_path / "registry.db")
+        self.config = str(tmp_path / "mhaadm.cnf")
+        self.keys = {
+            "ha_user": lab.mha_user,
+            "ha_password": lab.mha_password,
+            "repl_user": lab.env["LAB_REPL_USER"],
+            "repl_password": lab.env["LAB_REPL_PASSWORD"],
+            "registry_path": self.registry,
+            "workdir": str(tmp_path / "work"),
+            "log_dir": str(tmp_path / "log"),
+            "connect_timeout": "2",
+            "read_timeout": "5",
+        }
+        self.keys.update(overrides)
+        self.write_config()
+
+    def write_config(self, mode=0o600):
+        with open(self.config, "w") as f:
+            f.write("# written by tests/integration/conftest.py\n[mhaadm]\n")
+            for k, v in self.keys.items():
+                if v is not None:
+                    f.write(f"{k} = {v}\n")
+        os.chmod(self.config, mode)
+
+    def run(self, *args, timeout=60, config=True):
+        env = dict(os.environ)
+        env.pop("MHAADM_CONFIG", None)
+        cmd = [BIN] + (["-c", self.config] if config else []) + list(map(str, args))
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+
+    def ok(self, *args, **kw):
+        r = self.run(*args, **kw)
+        assert r.returncode == 0, f"{args}: rc={r.returncode}\n{r.stdout}\n{r.stderr}"
+        return r
+
+    def clusters(self):
+        return json.loads(self.ok("list", "all", "--json").stdout)["clusters"]
+
+    def events(self, name="all"):
+        return json.loads(self.ok("history", name, "--json").stdout)["events"]
+
+    def snapshot(self):
+        """What a user can see of the registry, to prove a refusal changed nothing."""
+        snap = [self.ok("list", "all", "--json").stdout, self.ok("history", "all", "--json").stdout]
+        if self.keys.get("registry", "sqlite") == "sqlite" and os.path.exists(self.registry):
+            con = sqlite3.connect(self.registry)
+            snap.append("\n".join(con.iterdump()))
+            con.close()
+        return snap
+
+
+@pytest.fixture
+def mhaadm(lab, tmp_path):
+    m = Mhaadm(lab, tmp_path)
+    m.ok("init")
+    return m
+
+
+def cluster3_args(name="c1", vip="10.77.0.100/24"):
+    return ["add", name, "--node", "10.77.0.11", "--node", "10.77.0.12", "--node", "10.77.0.13",
+            "--vip", vip]
+
+
+def assert_refused(r, *fragments, rc=1):
+    out = r.stdout + r.stderr
+    assert r.returncode == rc, f"rc={r.returncode}, wanted {rc}\n{out}"
+    for frag in fragments:
+        assert frag in r.stderr, f"{frag!r} not in stderr:\n{r.stderr}"

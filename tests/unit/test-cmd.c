@@ -1,0 +1,138 @@
+/* Unit tests for the command table: lookup by name, alias and prefix, and the seed's flags. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cmd.h"
+
+static void
+test_cmd_find_exact_alias_prefix(void **state)
+{
+	char *cause = NULL;
+
+	assert_ptr_equal(cmd_find("add", &cause), &cmd_add_entry);
+	assert_ptr_equal(cmd_find("ls", &cause), &cmd_list_entry);
+	assert_ptr_equal(cmd_find("delete", &cause), &cmd_del_entry);
+	assert_ptr_equal(cmd_find("li", &cause), &cmd_list_entry);
+	assert_ptr_equal(cmd_find("hi", &cause), &cmd_history_entry);
+	/* "del" is exact even though "del" is no prefix of anything else */
+	assert_ptr_equal(cmd_find("del", &cause), &cmd_del_entry);
+	assert_null(cause);
+}
+
+static void
+test_cmd_find_ambiguous_and_unknown(void **state)
+{
+	char *cause = NULL;
+
+	assert_null(cmd_find("st", &cause));
+	assert_string_equal(cause, "ambiguous command: st, could be: start, stop");
+	free(cause);
+	cause = NULL;
+	assert_null(cmd_find("frobnicate", &cause));
+	assert_non_null(strstr(cause, "unknown command: frobnicate"));
+	free(cause);
+	cause = NULL;
+	assert_null(cmd_find("", &cause));
+	free(cause);
+}
+
+static void
+test_cmd_table_complete(void **state)
+{
+	const struct cmd_entry *const *e;
+	int n = 0;
+
+	for (e = cmd_table; *e != NULL; e++) {
+		assert_non_null((*e)->name);
+		assert_non_null((*e)->args);
+		assert_non_null((*e)->summary);
+		assert_non_null((*e)->exec);
+		n++;
+	}
+	assert_int_equal(n, 14);
+}
+
+/* Translates a NULL-terminated argv and checks the result against want (NULL-terminated). */
+static void
+check_seed(const char **in, int want_rc, const char **want)
+{
+	char **out = NULL, *cause = NULL;
+	int argc = 0, out_argc = 0, rc, i;
+
+	while (in[argc] != NULL)
+		argc++;
+	rc = cmd_seed_translate(argc, (char **)in, &out_argc, &out, &cause);
+	assert_int_equal(rc, want_rc);
+	if (rc == 1) {
+		for (i = 0; want[i] != NULL; i++) {
+			assert_true(i < out_argc);
+			assert_string_equal(out[i], want[i]);
+		}
+		assert_int_equal(i, out_argc);
+		cmd_argv_free(out_argc, out);
+	}
+	if (rc == -1) {
+		assert_non_null(cause);
+		free(cause);
+	}
+}
+
+static void
+test_cmd_seed_aliases(void **state)
+{
+	check_seed((const char *[]){ "-a", "orders", NULL }, 1,
+	    (const char *[]){ "add", "orders", NULL });
+	check_seed((const char *[]){ "-a", "orders", "-k", "yes", NULL }, 1,
+	    (const char *[]){ "add", "orders", "--keys", NULL });
+	check_seed((const char *[]){ "-k", "no", "-a", "orders", NULL }, 1,
+	    (const char *[]){ "add", "orders", NULL });
+	check_seed((const char *[]){ "-d", "orders", NULL }, 1,
+	    (const char *[]){ "del", "orders", NULL });
+	check_seed((const char *[]){ "-r", "orders", NULL }, 1,
+	    (const char *[]){ "start", "orders", NULL });
+	check_seed((const char *[]){ "-t", "orders", NULL }, 1,
+	    (const char *[]){ "stop", "orders", NULL });
+	check_seed((const char *[]){ "-l", "all", NULL }, 1,
+	    (const char *[]){ "list", "all", NULL });
+}
+
+static void
+test_cmd_seed_not_seed(void **state)
+{
+	check_seed((const char *[]){ "list", "all", NULL }, 0, NULL);
+	check_seed((const char *[]){ "--json", NULL }, 0, NULL);
+	check_seed((const char *[]){ "-x", NULL }, 0, NULL);
+}
+
+static void
+test_cmd_seed_malformed(void **state)
+{
+	check_seed((const char *[]){ "-a", NULL }, -1, NULL);
+	check_seed((const char *[]){ "-a", "x", "-d", "y", NULL }, -1, NULL);
+	check_seed((const char *[]){ "-a", "x", "-k", "maybe", NULL }, -1, NULL);
+	check_seed((const char *[]){ "-d", "x", "-k", "yes", NULL }, -1, NULL);
+	check_seed((const char *[]){ "-k", "yes", NULL }, -1, NULL);
+	check_seed((const char *[]){ "-a", "x", "extra", NULL }, -1, NULL);
+	check_seed((const char *[]){ "-l", "-k", NULL }, -1, NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cmd_find_exact_alias_prefix),
+		cmocka_unit_test(test_cmd_find_ambiguous_and_unknown),
+		cmocka_unit_test(test_cmd_table_complete),
+		cmocka_unit_test(test_cmd_seed_aliases),
+		cmocka_unit_test(test_cmd_seed_not_seed),
+		cmocka_unit_test(test_cmd_seed_malformed),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
