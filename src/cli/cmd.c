@@ -230,6 +230,7 @@ cmd_progress(struct cmd_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
 
+	fflush(stdout); /* keep progress in order with what was printed before */
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
