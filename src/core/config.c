@@ -107,6 +107,13 @@ static const struct config_key config_keys[] = {
 	{ "node_port", CONFIG_TYPE_PORT, CONFIG_FIELD(node_port), 0, 0, 0 },
 	{ "connect_timeout", CONFIG_TYPE_INT, CONFIG_FIELD(connect_timeout), 1, 60, 0 },
 	{ "read_timeout", CONFIG_TYPE_INT, CONFIG_FIELD(read_timeout), 1, 600, 0 },
+	{ "ssh_key", CONFIG_TYPE_PATH, CONFIG_FIELD(ssh_key), 0, 0, 0 },
+	{ "ssh_known_hosts", CONFIG_TYPE_PATH, CONFIG_FIELD(ssh_known_hosts), 0, 0, 0 },
+	{ "ssh_port", CONFIG_TYPE_PORT, CONFIG_FIELD(ssh_port), 0, 0, 0 },
+	{ "ssh_timeout", CONFIG_TYPE_INT, CONFIG_FIELD(ssh_timeout), 1, 120, 0 },
+	{ "mha_ping_interval", CONFIG_TYPE_INT, CONFIG_FIELD(mha_ping_interval), 1, 60, 0 },
+	{ "mha_remote_workdir", CONFIG_TYPE_PATH, CONFIG_FIELD(mha_remote_workdir), 0, 0, 0 },
+	{ "failover_window", CONFIG_TYPE_INT, CONFIG_FIELD(failover_window), 0, 604800, 0 },
 };
 
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -519,6 +526,13 @@ config_new(const char *path)
 	cfg->node_port = 3306;
 	cfg->connect_timeout = 3;
 	cfg->read_timeout = 5;
+	cfg->ssh_key = xstrdup("/etc/mhaadm/ssh/id_ed25519");
+	cfg->ssh_known_hosts = xstrdup("/etc/mhaadm/ssh/known_hosts");
+	cfg->ssh_port = 22;
+	cfg->ssh_timeout = 5;
+	cfg->mha_ping_interval = 1;
+	cfg->mha_remote_workdir = xstrdup("/var/tmp/mhaadm");
+	cfg->failover_window = 3600;
 	return cfg;
 }
 
@@ -738,5 +752,8 @@ config_free(struct config *cfg)
 	free(cfg->workdir);
 	free(cfg->log_dir);
 	free(cfg->vip_iface);
+	free(cfg->ssh_key);
+	free(cfg->ssh_known_hosts);
+	free(cfg->mha_remote_workdir);
 	free(cfg);
 }

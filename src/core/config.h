@@ -34,6 +34,17 @@ struct config {
 	int node_port;        /* default MySQL port of nodes, default 3306 */
 	int connect_timeout;  /* seconds, default 3 */
 	int read_timeout;     /* seconds, default 5 */
+
+	/* SSH from the manager host (mhaadm itself and MHA's ssh/scp). */
+	char *ssh_key;         /* private key, default /etc/mhaadm/ssh/id_ed25519 */
+	char *ssh_known_hosts; /* pinned host keys, default /etc/mhaadm/ssh/known_hosts */
+	int ssh_port;          /* default 22 */
+	int ssh_timeout;       /* seconds per connect/command, default 5 */
+
+	/* MHA and the supervisor. */
+	int mha_ping_interval;    /* MHA ping_interval, seconds, default 1 */
+	char *mha_remote_workdir; /* MHA remote_workdir on nodes, default /var/tmp/mhaadm */
+	int failover_window;      /* seconds: at most one automatic failover per cluster, default 3600 */
 };
 
 /*

@@ -691,7 +691,7 @@ test_example(void **state)
 			uncommented++;
 		}
 	}
-	assert_int_equal(uncommented, 18); /* every key but ha_user */
+	assert_int_equal(uncommented, 25); /* every key but ha_user */
 	cfg = parse_ok(text);
 	def = parse_ok("ha_user = mha\n");
 	assert_null(cfg->repl_user);
@@ -712,6 +712,13 @@ test_example(void **state)
 	assert_int_equal(cfg->node_port, def->node_port);
 	assert_int_equal(cfg->connect_timeout, def->connect_timeout);
 	assert_int_equal(cfg->read_timeout, def->read_timeout);
+	assert_string_equal(cfg->ssh_key, def->ssh_key);
+	assert_string_equal(cfg->ssh_known_hosts, def->ssh_known_hosts);
+	assert_int_equal(cfg->ssh_port, def->ssh_port);
+	assert_int_equal(cfg->ssh_timeout, def->ssh_timeout);
+	assert_int_equal(cfg->mha_ping_interval, def->mha_ping_interval);
+	assert_string_equal(cfg->mha_remote_workdir, def->mha_remote_workdir);
+	assert_int_equal(cfg->failover_window, def->failover_window);
 	config_free(def);
 	config_free(cfg);
 	free(text);

@@ -1,0 +1,110 @@
+/* The MHA engine's files and words: app config rendering, hook arguments, health, checks. */
+#ifndef MHAADM_MHA_H
+#define MHAADM_MHA_H
+
+#include <sys/types.h>
+
+struct config;
+struct registry_cluster;
+
+/* Where one cluster's MHA files live: <workdir>/mha/<cluster>/. All newly allocated. */
+struct mha_paths {
+	char *dir;               /* manager_workdir, mode 0700 */
+	char *conf;              /* <dir>/app.cnf, mode 0600 (holds passwords) */
+	char *log;               /* <log_dir>/<cluster>/manager.log */
+	char *health;            /* <dir>/<cluster>.master_status.health */
+	char *failover_complete; /* <dir>/<cluster>.failover.complete */
+	char *failover_error;    /* <dir>/<cluster>.failover.error */
+	char *check_log;         /* <log_dir>/<cluster>/checks.log: masterha_check_* output */
+};
+
+void mha_paths_init(struct mha_paths *p, const struct config *cfg, const char *cluster);
+void mha_paths_free(struct mha_paths *p);
+
+/*
+ * Renders the MHA app config for the cluster as it stands in the registry
+ * (nodes with role failed are left out). self is the absolute path of the
+ * mhaadm binary and config_path the mhaadm.cnf the hooks must read; both
+ * go into the hook command lines MHA runs through sh, so they must be
+ * shell-safe (refused otherwise). Returns newly allocated text, or NULL
+ * with *cause (e.g. no master, fewer than one replica).
+ */
+char *mha_conf_render(const struct config *cfg, const char *config_path, const char *self,
+    const struct registry_cluster *c, char **cause);
+
+/* Writes text to path atomically (temp file + rename), mode 0600, creating the dir 0700. */
+int mha_conf_write(const char *path, const char *text, char **cause);
+
+/* MHA's master_ip_failover_script / master_ip_online_change_script commands. */
+enum mha_hook_command {
+	MHA_HOOK_STATUS,  /* --command=status: health check of the script itself */
+	MHA_HOOK_STOP,    /* --command=stop: old master not reachable by ssh */
+	MHA_HOOK_STOPSSH, /* --command=stopssh: old master reachable by ssh */
+	MHA_HOOK_START,   /* --command=start: take the VIP over on the new master */
+};
+
+/* What MHA passed, minus passwords (which are never stored). Strings newly allocated. */
+struct mha_hook_args {
+	enum mha_hook_command command;
+	char *ssh_user;
+	char *orig_master_host;
+	char *orig_master_ip;
+	int orig_master_port;
+	char *new_master_host; /* START only */
+	char *new_master_ip;
+	int new_master_port;
+};
+
+/*
+ * Parses MHA's hook arguments (--key=value, each its own argv element;
+ * unknown keys are ignored as MHA versions differ). Any *_password=
+ * argument is wiped in place in argv so it does not linger in memory or
+ * /proc. Returns 0, or -1 with *cause for missing/malformed required keys.
+ */
+int mha_hook_parse(int argc, char **argv, struct mha_hook_args *out, char **cause);
+void mha_hook_args_free(struct mha_hook_args *a);
+
+/* report_script arguments. */
+struct mha_report_args {
+	char *orig_master_host;
+	char *new_master_host; /* NULL when the failover did not activate one */
+	char *new_slave_hosts; /* comma-separated */
+	char *subject;
+	char *body;
+};
+
+int mha_report_parse(int argc, char **argv, struct mha_report_args *out, char **cause);
+void mha_report_args_free(struct mha_report_args *a);
+
+/* masterha_check_status codes, as MHA's health file records them. */
+enum mha_health {
+	MHA_HEALTH_UNKNOWN = -1,
+	MHA_HEALTH_PING_OK = 0,
+	MHA_HEALTH_NOT_RUNNING = 2,
+	MHA_HEALTH_INITIALIZING = 10,
+	MHA_HEALTH_PING_FAILING = 20,
+	MHA_HEALTH_PING_FAILED = 21,
+	MHA_HEALTH_FAILOVER_RUNNING = 50,
+};
+
+/* Reads <cluster>.master_status.health. 0 and *health, or -1 when absent/unreadable. */
+int mha_health_read(const struct mha_paths *p, pid_t *pid, enum mha_health *health,
+    char **master);
+const char *mha_health_name(enum mha_health h);
+
+/*
+ * Runs masterha_check_ssh, then masterha_check_repl, on the conf, each with
+ * a timeout, appending their output to p->check_log. masterha_check_ssh is
+ * judged by its output (it exits 255 on success). Returns 0 when both
+ * pass, -1 with *cause a one-line summary (the failing line from the
+ * output, and where the full log is).
+ */
+int mha_checks_run(const struct mha_paths *p, char **cause);
+
+/*
+ * The argv to start masterha_manager for the cluster (NULL-terminated,
+ * static strings and p's strings; free only the array).
+ */
+const char **mha_manager_argv(const struct mha_paths *p, int ignore_last_failover);
+
+#endif

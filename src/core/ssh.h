@@ -1,0 +1,42 @@
+/* SSH from mhaadm itself, through libssh, with strictly pinned host keys. */
+#ifndef MHAADM_SSH_H
+#define MHAADM_SSH_H
+
+#include <stddef.h>
+
+struct ssh_target {
+	const char *host;
+	int port;                /* 22 when 0 */
+	const char *user;        /* e.g. "root" */
+	const char *key_path;    /* private key file (mode 0600) */
+	const char *known_hosts; /* mhaadm's own known_hosts; the host must be in it */
+	int timeout;             /* seconds for connect and for each command */
+};
+
+struct ssh_conn;
+
+/*
+ * Connects and authenticates with the key. The server's host key must
+ * match the one pinned in known_hosts; an unknown host is an error saying
+ * how to pin it, a changed key is a loud error naming the host and both
+ * fingerprints. Returns NULL with *cause on failure.
+ */
+struct ssh_conn *ssh_conn_open(const struct ssh_target *t, char **cause);
+
+/*
+ * Runs argv on the host (each element quoted with shquote, so nothing in
+ * them is interpreted by the remote shell). stdin_data may be NULL. Output
+ * is captured into *out / *err when not NULL (newly allocated, capped at
+ * 1 MiB each). Returns 0 and the remote exit status in *exit_status, or -1
+ * with *cause (connection lost, timeout).
+ */
+int ssh_conn_run(struct ssh_conn *c, const char *const *argv, const char *stdin_data,
+    size_t stdin_len, char **out, char **err, int *exit_status, char **cause);
+
+void ssh_conn_close(struct ssh_conn *c);
+
+/* Opens, runs one command, closes. Same contract as ssh_conn_run. */
+int ssh_run(const struct ssh_target *t, const char *const *argv, char **out, char **err,
+    int *exit_status, char **cause);
+
+#endif

@@ -1,0 +1,22 @@
+/* The virtual IP on a host: add, remove, find, announce (gratuitous ARP), over SSH. */
+#ifndef MHAADM_VIP_H
+#define MHAADM_VIP_H
+
+#include "ssh.h"
+
+/*
+ * Puts vip/prefix on iface of the host (ip addr add; already present is
+ * fine) and sends gratuitous ARP without waiting for a reply (arping runs
+ * detached on the host). Returns 0, or -1 with *cause.
+ */
+int vip_add(const struct ssh_target *t, const char *vip, int prefix, const char *iface,
+    char **cause);
+
+/* Removes vip from iface of the host; absent is fine (returns 1). -1 with *cause on error. */
+int vip_del(const struct ssh_target *t, const char *vip, int prefix, const char *iface,
+    char **cause);
+
+/* Returns 1 when the host has vip on any interface, 0 when not, -1 with *cause. */
+int vip_held(const struct ssh_target *t, const char *vip, char **cause);
+
+#endif
