@@ -280,6 +280,10 @@ AuthenticationMethods publickey
 # /var/tmp; the lab keeps its own files root-owned and 0600/0644 instead.
 StrictModes no
 UseDNS no
+# bash reads ~/.bashrc for commands run by sshd unless SHLVL is set; on this kind of
+# machine root's .bashrc runs 'pyenv init' (~0.45 s per command), which would distort
+# every MHA ssh step and failover timing. Real hosts rarely have that; the lab opts out.
+SetEnv SHLVL=1
 PrintMotd no
 PrintLastLog no
 X11Forwarding no

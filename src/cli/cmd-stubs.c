@@ -16,20 +16,6 @@ cmd_stub_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	return cmd_error(ctx, "not implemented yet");
 }
 
-const struct cmd_entry cmd_start_entry = {
-	.name = "start",
-	.args = "NAME|all",
-	.summary = "start MHA monitoring of a cluster (not implemented yet)",
-	.exec = cmd_stub_exec,
-};
-
-const struct cmd_entry cmd_stop_entry = {
-	.name = "stop",
-	.args = "NAME|all",
-	.summary = "stop MHA monitoring of a cluster (not implemented yet)",
-	.exec = cmd_stub_exec,
-};
-
 const struct cmd_entry cmd_keys_entry = {
 	.name = "keys",
 	.args = "NAME [--check|--remove]",
@@ -37,31 +23,10 @@ const struct cmd_entry cmd_keys_entry = {
 	.exec = cmd_stub_exec,
 };
 
-const struct cmd_entry cmd_doctor_entry = {
-	.name = "doctor",
-	.args = "[NAME] [--fix]",
-	.summary = "check the manager and nodes for what breaks MHA (not implemented yet)",
-	.exec = cmd_stub_exec,
-};
-
 const struct cmd_entry cmd_switch_entry = {
 	.name = "switch",
 	.args = "NAME [--to HOST[:PORT]]",
 	.summary = "planned master switchover (not implemented yet)",
-	.exec = cmd_stub_exec,
-};
-
-const struct cmd_entry cmd_daemon_entry = {
-	.name = "daemon",
-	.args = "",
-	.summary = "run the supervisor in the foreground (not implemented yet)",
-	.exec = cmd_stub_exec,
-};
-
-const struct cmd_entry cmd_hook_entry = {
-	.name = "hook",
-	.args = "TYPE [MHA ARGS]",
-	.summary = "called by MHA during a failover (not implemented yet)",
 	.exec = cmd_stub_exec,
 };
 

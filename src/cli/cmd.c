@@ -22,6 +22,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_switch_entry,
 	&cmd_daemon_entry,
 	&cmd_hook_entry,
+	&cmd_engine_entry,
 	&cmd_help_entry,
 	&cmd_version_entry,
 	NULL,

@@ -98,6 +98,7 @@ extern const struct cmd_entry cmd_keys_entry;
 extern const struct cmd_entry cmd_doctor_entry;
 extern const struct cmd_entry cmd_daemon_entry;
 extern const struct cmd_entry cmd_hook_entry;
+extern const struct cmd_entry cmd_engine_entry;
 extern const struct cmd_entry cmd_switch_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_version_entry;

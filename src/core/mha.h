@@ -7,10 +7,14 @@
 struct config;
 struct registry_cluster;
 
-/* Where one cluster's MHA files live: <workdir>/mha/<cluster>/. All newly allocated. */
+/*
+ * Where one cluster's MHA files live: <workdir>/mha/<cluster>/. All newly
+ * allocated. MHA names its health and failover files after the config's
+ * basename, hence <cluster>.cnf.
+ */
 struct mha_paths {
 	char *dir;               /* manager_workdir, mode 0700 */
-	char *conf;              /* <dir>/app.cnf, mode 0600 (holds passwords) */
+	char *conf;              /* <dir>/<cluster>.cnf, mode 0600 (holds passwords) */
 	char *log;               /* <log_dir>/<cluster>/manager.log */
 	char *health;            /* <dir>/<cluster>.master_status.health */
 	char *failover_complete; /* <dir>/<cluster>.failover.complete */
@@ -26,8 +30,9 @@ void mha_paths_free(struct mha_paths *p);
  * (nodes with role failed are left out). self is the absolute path of the
  * mhaadm binary and config_path the mhaadm.cnf the hooks must read; both
  * go into the hook command lines MHA runs through sh, so they must be
- * shell-safe (refused otherwise). Returns newly allocated text, or NULL
- * with *cause (e.g. no master, fewer than one replica).
+ * shell-safe (refused otherwise). Returns newly allocated text holding
+ * the passwords (free it with xfree_secret), or NULL with *cause (e.g. no
+ * master, no replica that may be promoted, a value MHA would misread).
  */
 char *mha_conf_render(const struct config *cfg, const char *config_path, const char *self,
     const struct registry_cluster *c, char **cause);
@@ -84,10 +89,19 @@ enum mha_health {
 	MHA_HEALTH_INITIALIZING = 10,
 	MHA_HEALTH_PING_FAILING = 20,
 	MHA_HEALTH_PING_FAILED = 21,
+	MHA_HEALTH_RETRYING_MONITOR = 30, /* master looked dead but was not; monitoring again */
+	MHA_HEALTH_CONFIG_ERROR = 31,     /* start-up checks failed; MHA is about to exit */
 	MHA_HEALTH_FAILOVER_RUNNING = 50,
+	MHA_HEALTH_FAILOVER_ERROR = 51, /* the failover failed; MHA is about to exit */
 };
 
-/* Reads <cluster>.master_status.health. 0 and *health, or -1 when absent/unreadable. */
+/*
+ * Reads <cluster>.master_status.health. 0 and *health, or -1 when
+ * absent/unreadable. A file left by a process that is gone reads as
+ * NOT_RUNNING (as masterha_check_status says). *master (the master's
+ * hostname, or NULL when MHA has not written one yet) is newly allocated;
+ * any of pid, health and master may be NULL.
+ */
 int mha_health_read(const struct mha_paths *p, pid_t *pid, enum mha_health *health,
     char **master);
 const char *mha_health_name(enum mha_health h);
@@ -102,9 +116,20 @@ const char *mha_health_name(enum mha_health h);
 int mha_checks_run(const struct mha_paths *p, char **cause);
 
 /*
- * The argv to start masterha_manager for the cluster (NULL-terminated,
- * static strings and p's strings; free only the array).
+ * Judges the output of one check (tool "masterha_check_ssh" or
+ * "masterha_check_repl", wstatus its wait status), as mha_checks_run does.
+ * A host key that ssh reported as changed or added on first use fails
+ * either check (MHA's own StrictHostKeyChecking=no lets ssh go on). Returns
+ * 0 when it passed, or -1 with *line the one line that says why (newly
+ * allocated).
  */
-const char **mha_manager_argv(const struct mha_paths *p, int ignore_last_failover);
+int mha_check_judge(const char *tool, const char *output, int wstatus, char **line);
+
+/*
+ * The argv to start masterha_manager for the cluster: "masterha_manager
+ * --global_conf=/dev/null --conf=<conf> --last_failover_minute=N".
+ * NULL-terminated and one allocation: free only the array.
+ */
+const char **mha_manager_argv(const struct mha_paths *p, int last_failover_minute);
 
 #endif

@@ -150,7 +150,8 @@ probe_bool(const char *s, int *v)
 static int
 probe_variables(struct probe_result *r, MYSQL *mysql)
 {
-	static const char query[] = "SELECT @@version, @@server_id, @@read_only, @@log_bin";
+	static const char query[] =
+	    "SELECT @@version, @@server_id, @@read_only, @@log_bin, @@log_bin_basename";
 	MYSQL_RES *res;
 	MYSQL_ROW row;
 	unsigned long long id;
@@ -158,7 +159,7 @@ probe_variables(struct probe_result *r, MYSQL *mysql)
 
 	if ((res = probe_query(r, mysql, query)) == NULL)
 		return -1;
-	if (mysql_num_fields(res) != 4 || (row = mysql_fetch_row(res)) == NULL) {
+	if (mysql_num_fields(res) != 5 || (row = mysql_fetch_row(res)) == NULL) {
 		r->error = xasprintf("query failed on %s:%d: %s: unexpected result", r->host,
 		    r->port, query);
 		goto out;
@@ -171,6 +172,9 @@ probe_variables(struct probe_result *r, MYSQL *mysql)
 	}
 	r->version = xstrdup(row[0]);
 	r->server_id = (unsigned long)id;
+	/* MHA salvages binlogs from this directory when the server is dead. */
+	if (row[4] != NULL && strrchr(row[4], '/') != NULL && strrchr(row[4], '/') != row[4])
+		r->binlog_dir = xstrndup(row[4], (size_t)(strrchr(row[4], '/') - row[4]));
 	retval = 0;
 out:
 	mysql_free_result(res);
@@ -624,6 +628,7 @@ probe_result_clear(struct probe_result *r)
 
 	free(r->host);
 	free(r->error);
+	free(r->binlog_dir);
 	free(r->version);
 	free(r->master_host);
 	free(r->last_error);

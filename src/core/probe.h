@@ -28,6 +28,7 @@ struct probe_result {
 	unsigned long server_id; /* @@server_id */
 	int read_only;           /* @@read_only */
 	int log_bin;             /* @@log_bin */
+	char *binlog_dir;        /* dirname(@@log_bin_basename), NULL when unknown */
 
 	int is_replica;       /* SHOW SLAVE STATUS returned a row */
 	char *master_host;    /* Master_Host */

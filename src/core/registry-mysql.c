@@ -932,6 +932,48 @@ registry_mysql_cluster_set_state(struct registry *reg, const char *name,
 }
 
 static int
+registry_mysql_cluster_set_master(struct registry *reg, const char *name, const char *new_host,
+    int new_port, enum registry_state state, const struct registry_event *ev, char **cause)
+{
+	struct registry_mysql *rm = registry_mysql_impl(reg);
+	long long id = 0;
+	int r;
+
+	if (registry_mysql_begin(rm, cause) != 0)
+		return -1;
+	r = registry_mysql_cluster_id(rm, name, &id, cause);
+	if (r == 0) {
+		registry_mysql_rollback(rm);
+		return 1;
+	}
+	r = r == 1 ? 0 : -1;
+	if (r == 0)
+		r = registry_mysql_run(rm, NULL, "cannot mark the old master failed", cause,
+		    "UPDATE nodes SET role = 'failed' WHERE cluster_id = ? AND role = 'master' "
+		    "AND NOT (host = ? AND port = ?)", "lsi", id, new_host, new_port);
+	if (r == 0)
+		r = registry_mysql_run(rm, NULL, "cannot record the new master", cause,
+		    "UPDATE nodes SET role = 'master', `lag` = NULL WHERE cluster_id = ? AND "
+		    "host = ? AND port = ?", "lsi", id, new_host, new_port);
+	if (r == 0 && mysql_affected_rows(rm->conn) == 0) {
+		registry_mysql_rollback(rm);
+		return 1;
+	}
+	if (r == 0)
+		r = registry_mysql_run(rm, NULL, "cannot set the state", cause,
+		    "UPDATE clusters SET state = ?, updated_at = CURRENT_TIMESTAMP WHERE id = ?",
+		    "sl", registry_state_name(state), id);
+	if (r == 0)
+		r = registry_mysql_event_insert(rm, ev, name, cause);
+	if (r == 0)
+		r = registry_mysql_commit(rm, cause);
+	if (r == 0)
+		return 0;
+	registry_mysql_rollback(rm);
+	return -1;
+}
+
+static int
 registry_mysql_event_add(struct registry *reg, const struct registry_event *ev, char **cause)
 {
 	return registry_mysql_event_insert(registry_mysql_impl(reg), ev, NULL, cause);
@@ -985,6 +1027,7 @@ const struct registry_ops registry_mysql_ops = {
 	.cluster_list = registry_mysql_cluster_list,
 	.cluster_del = registry_mysql_cluster_del,
 	.cluster_set_state = registry_mysql_cluster_set_state,
+	.cluster_set_master = registry_mysql_cluster_set_master,
 	.event_add = registry_mysql_event_add,
 	.event_list = registry_mysql_event_list,
 };

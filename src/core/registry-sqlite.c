@@ -907,6 +907,55 @@ registry_sqlite_cluster_set_state(struct registry *reg, const char *name,
 }
 
 static int
+registry_sqlite_cluster_set_master(struct registry *reg, const char *name, const char *new_host,
+    int new_port, enum registry_state state, const struct registry_event *ev, char **cause)
+{
+	struct registry_sqlite *rs = registry_sqlite_impl(reg);
+	sqlite3_stmt *stmt;
+	long long id = 0;
+	int r;
+
+	if (registry_sqlite_begin(rs, cause) != 0)
+		return -1;
+	r = registry_sqlite_cluster_id(rs, name, &id, cause);
+	if (r == 0) {
+		registry_sqlite_rollback(rs);
+		return 1;
+	}
+	r = r == 1 ? 0 : -1;
+	if (r == 0)
+		r = registry_sqlite_prepare(rs, &stmt, cause,
+		    "UPDATE nodes SET role = 'failed' WHERE cluster_id = ? AND role = 'master' "
+		    "AND NOT (host = ? AND port = ?)", "lsi", id, new_host, new_port);
+	if (r == 0)
+		r = registry_sqlite_done(rs, stmt, "cannot mark the old master failed", cause);
+	if (r == 0)
+		r = registry_sqlite_prepare(rs, &stmt, cause,
+		    "UPDATE nodes SET role = 'master', lag = NULL WHERE cluster_id = ? AND host = ? "
+		    "AND port = ?", "lsi", id, new_host, new_port);
+	if (r == 0)
+		r = registry_sqlite_done(rs, stmt, "cannot record the new master", cause);
+	if (r == 0 && sqlite3_changes(rs->db) == 0) {
+		registry_sqlite_rollback(rs);
+		return 1;
+	}
+	if (r == 0)
+		r = registry_sqlite_prepare(rs, &stmt, cause,
+		    "UPDATE clusters SET state = ?, updated_at = CURRENT_TIMESTAMP WHERE id = ?",
+		    "sl", registry_state_name(state), id);
+	if (r == 0)
+		r = registry_sqlite_done(rs, stmt, "cannot set the state", cause);
+	if (r == 0)
+		r = registry_sqlite_event_insert(rs, ev, name, cause);
+	if (r == 0)
+		r = registry_sqlite_commit(rs, cause);
+	if (r == 0)
+		return 0;
+	registry_sqlite_rollback(rs);
+	return -1;
+}
+
+static int
 registry_sqlite_event_add(struct registry *reg, const struct registry_event *ev, char **cause)
 {
 	return registry_sqlite_event_insert(registry_sqlite_impl(reg), ev, NULL, cause);
@@ -970,6 +1019,7 @@ const struct registry_ops registry_sqlite_ops = {
 	.cluster_list = registry_sqlite_cluster_list,
 	.cluster_del = registry_sqlite_cluster_del,
 	.cluster_set_state = registry_sqlite_cluster_set_state,
+	.cluster_set_master = registry_sqlite_cluster_set_master,
 	.event_add = registry_sqlite_event_add,
 	.event_list = registry_sqlite_event_list,
 };

@@ -214,6 +214,7 @@ registry_cluster_free(struct registry_cluster *c)
 		return;
 	for (i = 0; i < c->n_nodes; i++) {
 		free(c->nodes[i].host);
+		free(c->nodes[i].binlog_dir);
 		free(c->nodes[i].version);
 	}
 	free(c->nodes);

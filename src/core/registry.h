@@ -47,6 +47,11 @@ struct registry_node {
 	int read_only; /* -1 unknown */
 	int log_bin;   /* -1 unknown */
 	long long lag; /* seconds, -1 unknown or not a replica */
+	/*
+	 * Not stored: dirname(@@log_bin_basename) as a live probe saw it, filled
+	 * by the engine before rendering MHA's master_binlog_dir. NULL unknown.
+	 */
+	char *binlog_dir;
 };
 
 struct registry_cluster {
@@ -123,6 +128,17 @@ struct registry_ops {
 	/* Sets state and desired state and adds the event, in one transaction. 1: no such cluster. */
 	int (*cluster_set_state)(struct registry *reg, const char *name, enum registry_state state,
 	    enum registry_desired desired, const struct registry_event *ev, char **cause);
+
+	/*
+	 * Records a failover in one transaction: new_host:new_port becomes the
+	 * master, the node that was master becomes failed (out of monitoring),
+	 * the cluster's state becomes state, and the event is added. Returns 1
+	 * when there is no such cluster or new_host:new_port is not one of its
+	 * nodes (no cause set).
+	 */
+	int (*cluster_set_master)(struct registry *reg, const char *name, const char *new_host,
+	    int new_port, enum registry_state state, const struct registry_event *ev,
+	    char **cause);
 
 	/* Appends one event. */
 	int (*event_add)(struct registry *reg, const struct registry_event *ev, char **cause);

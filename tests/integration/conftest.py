@@ -39,22 +39,55 @@ def read_lab_env():
     return env
 
 
+class LabManager:
+    """Owns the lab for the whole session; rebuilds it when a test needs another shape
+    or a pristine one (failover tests leave it changed)."""
+
+    def __init__(self):
+        self.shape = None
+        self.dirty = True
+        self.env = None
+
+    def ensure(self, hosts, standalone, fresh=False):
+        if fresh or self.dirty or self.shape != (hosts, standalone):
+            r = lab_cmd("up", "--hosts", hosts, "--standalone", standalone, check=False,
+                        timeout=300)
+            if r.returncode != 0:
+                print(r.stdout, r.stderr, file=sys.stderr)
+                lab_cmd("down", check=False)
+                self.shape = None
+                pytest.fail("lab up failed")
+            self.shape = (hosts, standalone)
+            self.dirty = False
+            self.env = read_lab_env()
+        return Lab(self.env)
+
+
 @pytest.fixture(scope="session")
-def lab():
+def lab_manager():
     if os.geteuid() != 0:
         pytest.skip("integration tests need root (network namespaces)")
     if not os.path.exists(BIN):
         pytest.skip(f"{BIN} is not built")
-    r = lab_cmd("up", "--hosts", LAB_HOSTS, "--standalone", LAB_STANDALONE, check=False,
-                timeout=300)
-    if r.returncode != 0:
-        print(r.stdout, r.stderr, file=sys.stderr)
-        lab_cmd("down", check=False)
-        pytest.fail("lab up failed")
+    m = LabManager()
     try:
-        yield Lab(read_lab_env())
+        yield m
     finally:
         lab_cmd("down", check=False)
+
+
+@pytest.fixture
+def lab(lab_manager):
+    """Hosts 1-3 replicate from host 1; host 4 is standalone (management node)."""
+    return lab_manager.ensure(LAB_HOSTS, LAB_STANDALONE)
+
+
+@pytest.fixture
+def fresh_lab(lab_manager):
+    """A pristine 4-host replicating lab, for tests that break it (failovers)."""
+    lab = lab_manager.ensure(4, 0, fresh=True)
+    yield lab
+    lab_manager.dirty = True
 
 
 class Lab:

@@ -456,6 +456,63 @@ test_registry_set_state(void **state)
 	registry_close(reg);
 }
 
+static const char *
+test_role_of(const struct registry_cluster *c, const char *host)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_nodes; i++) {
+		if (strcmp(c->nodes[i].host, host) == 0)
+			return registry_role_name(c->nodes[i].role);
+	}
+	return "absent";
+}
+
+static void
+test_registry_set_master(void **state)
+{
+	struct registry *reg = test_open();
+	struct registry_cluster *c, *got = NULL;
+	struct registry_event ev, *evs = NULL;
+	struct test_counts before, after;
+	char *cause = NULL;
+	size_t n;
+
+	(void)state;
+	c = test_cluster("orders", "10.77.0.100", 3, "10.77.0.11", 3306, "10.77.0.12", 3306,
+	    "10.77.0.13", 3306);
+	test_add(reg, c);
+	test_event(&ev, "failover.master_changed", "master changed");
+	assert_int_equal(reg->ops->cluster_set_master(reg, "orders", "10.77.0.12", 3306,
+	    REGISTRY_STATE_FAILING_OVER, &ev, &cause), 0);
+	assert_int_equal(reg->ops->cluster_get(reg, "orders", &got, &cause), 0);
+	assert_string_equal(test_role_of(got, "10.77.0.11"), "failed");
+	assert_string_equal(test_role_of(got, "10.77.0.12"), "master");
+	assert_string_equal(test_role_of(got, "10.77.0.13"), "replica");
+	assert_int_equal(got->state, REGISTRY_STATE_FAILING_OVER);
+	registry_cluster_free(got);
+	assert_int_equal(reg->ops->event_list(reg, "orders", 1, &evs, &n, &cause), 0);
+	assert_string_equal(evs[0].type, "failover.master_changed");
+	registry_event_list_free(evs, n);
+
+	/* Not a node of the cluster, or no such cluster: 1, nothing written. */
+	test_count(reg, &before);
+	assert_int_equal(reg->ops->cluster_set_master(reg, "orders", "10.77.0.99", 3306,
+	    REGISTRY_STATE_MONITORING, &ev, &cause), 1);
+	assert_int_equal(reg->ops->cluster_set_master(reg, "nosuch", "10.77.0.12", 3306,
+	    REGISTRY_STATE_MONITORING, &ev, &cause), 1);
+	assert_null(cause);
+	test_count(reg, &after);
+	assert_int_equal(before.events, after.events);
+	assert_int_equal(reg->ops->cluster_get(reg, "orders", &got, &cause), 0);
+	assert_string_equal(test_role_of(got, "10.77.0.12"), "master");
+	assert_int_equal(got->state, REGISTRY_STATE_FAILING_OVER);
+	registry_cluster_free(got);
+
+	registry_cluster_free(c);
+	registry_close(reg);
+}
+
 static void
 test_registry_events(void **state)
 {
@@ -805,6 +862,7 @@ main(void)
 		cmocka_unit_test(test_registry_update),
 		cmocka_unit_test(test_registry_del),
 		cmocka_unit_test(test_registry_set_state),
+		cmocka_unit_test(test_registry_set_master),
 		cmocka_unit_test(test_registry_events),
 		cmocka_unit_test(test_registry_names),
 		cmocka_unit_test(test_registry_files),

@@ -1,0 +1,109 @@
+/* mhaadm daemon (the supervisor, foreground) and mhaadm engine (internal: one cluster's engine). */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "config.h"
+#include "daemon.h"
+#include "engine.h"
+#include "validate.h"
+#include "xmalloc.h"
+
+/* Fills env with absolute paths: engines and hooks run from other directories. */
+static int
+cmd_daemon_env(struct cmd_ctx *ctx, struct engine_env *env, char *self, char *cfgpath,
+    char **cause)
+{
+	ssize_t n;
+
+	if (cmd_ctx_config(ctx, cause) == NULL)
+		return -1;
+	n = readlink("/proc/self/exe", self, PATH_MAX - 1);
+	if (n <= 0) {
+		*cause = xstrdup("cannot find the mhaadm binary (/proc/self/exe)");
+		return -1;
+	}
+	self[n] = '\0';
+	if (realpath(ctx->config_path, cfgpath) == NULL) {
+		*cause = xasprintf("cannot resolve %s", ctx->config_path);
+		return -1;
+	}
+	env->cfg = ctx->cfg;
+	env->self = self;
+	env->config_path = cfgpath;
+	return 0;
+}
+
+static int
+cmd_daemon_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	struct engine_env env;
+	char self[PATH_MAX], cfgpath[PATH_MAX], *cause = NULL;
+	int opt;
+
+	cmd_getopt_reset();
+	while ((opt = cmd_getopt(ctx, argc, argv)) != -1)
+		return cmd_bad_option(ctx, argc, argv);
+	if (optind != argc)
+		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+	if (cmd_daemon_env(ctx, &env, self, cfgpath, &cause) != 0 ||
+	    daemon_run(&env, &cause) != 0) {
+		cmd_error(ctx, "%s", cause);
+		free(cause);
+		return CMD_EXIT_ERROR;
+	}
+	return CMD_EXIT_OK;
+}
+
+const struct cmd_entry cmd_daemon_entry = {
+	.name = "daemon",
+	.args = "",
+	.summary = "run the supervisor in the foreground (systemd: mhaadm.service)",
+	.exec = cmd_daemon_exec,
+};
+
+static const struct option cmd_engine_longopts[] = {
+	{ "checks", no_argument, NULL, 'k' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int
+cmd_engine_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	struct engine_env env;
+	char self[PATH_MAX], cfgpath[PATH_MAX], *cause = NULL;
+	int opt, checks = 0;
+
+	cmd_getopt_reset();
+	while ((opt = cmd_getopt(ctx, argc, argv)) != -1) {
+		if (opt == 'k')
+			checks = 1;
+		else
+			return cmd_bad_option(ctx, argc, argv);
+	}
+	if (optind + 1 != argc)
+		return cmd_usage_error(ctx, "a cluster name is needed");
+	if (validate_cluster_name(argv[optind], &cause) != 0 ||
+	    cmd_daemon_env(ctx, &env, self, cfgpath, &cause) != 0) {
+		cmd_error(ctx, "%s", cause);
+		free(cause);
+		return ENGINE_EXIT_CHECKS;
+	}
+	/* Returns only when it could not exec masterha_manager. */
+	engine_mha_exec(&env, argv[optind], checks, &cause);
+	cmd_error(ctx, "cluster '%s': %s", argv[optind], cause);
+	free(cause);
+	return ENGINE_EXIT_CHECKS;
+}
+
+const struct cmd_entry cmd_engine_entry = {
+	.name = "engine",
+	.args = "NAME [--checks]",
+	.summary = "internal: run one cluster's engine (started by the daemon)",
+	.shortopts = "",
+	.longopts = cmd_engine_longopts,
+	.exec = cmd_engine_exec,
+};

@@ -1,0 +1,211 @@
+/* The virtual IP on a host: add, remove, find, announce (gratuitous ARP), over SSH. */
+#include "vip.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "xmalloc.h"
+
+/*
+ * Each operation is one command over SSH, because each command costs a
+ * remote shell start (bash run by sshd reads root's ~/.bashrc, ~0.4 s on a
+ * host with pyenv in it) and vip_add lies on the failover path. The
+ * scripts below are fixed text: the VIP, prefix and interface reach them
+ * only as positional parameters ("$1" "$2" "$3"), each quoted by
+ * ssh_conn_run, so nothing in them is ever read as shell code.
+ */
+
+/* Where ip, arping and setsid live when the remote PATH lacks the sbin directories. */
+#define VIP_SCRIPT_PATH "PATH=\"$PATH:/usr/sbin:/usr/bin:/sbin:/bin\"\n"
+
+/*
+ * Adds $1/$2 on $3 unless it is there already, then sends one gratuitous
+ * ARP in the background: arping would wait ~1.3 s for a reply that never
+ * comes, and MHA makes the new master writable only after the hook returns.
+ * Presence is decided by asking ip again, not by the error text, which
+ * differs between kernels ("File exists", "Address already assigned").
+ * Prints "added" or "present", followed by " no-arping" when arping is
+ * missing. Debian's arping is Habets' (-i IFACE -S SRC); iputils' takes
+ * -I IFACE -s SRC.
+ */
+static const char vip_add_sh[] =
+    VIP_SCRIPT_PATH
+    "vip=$1 pfx=$2 dev=$3\n"
+    "here=$(ip -o addr show to \"$vip\") || exit 3\n"
+    "if [ -n \"$here\" ]; then\n"
+    "\tif [ -z \"$(ip -o addr show dev \"$dev\" to \"$vip\" 2>/dev/null)\" ]; then\n"
+    "\t\tset -f\n"
+    "\t\tset -- $here\n"
+    "\t\tprintf 'already on interface %s, not %s\\n' \"$2\" \"$dev\" >&2\n"
+    "\t\texit 4\n"
+    "\tfi\n"
+    "\tstate=present\n"
+    "elif out=$(ip addr add \"$vip/$pfx\" dev \"$dev\" 2>&1); then\n"
+    "\tstate=added\n"
+    "elif [ -n \"$(ip -o addr show dev \"$dev\" to \"$vip\" 2>/dev/null)\" ]; then\n"
+    "\tstate=present\n"
+    "else\n"
+    "\tprintf '%s\\n' \"$out\" >&2\n"
+    "\texit 5\n"
+    "fi\n"
+    "if ! command -v arping >/dev/null 2>&1; then\n"
+    "\techo \"$state no-arping\"\n"
+    "\texit 0\n"
+    "fi\n"
+    "case $(arping --help 2>&1) in\n"
+    "*Habets*) set -- -U -c 1 -i \"$dev\" -S \"$vip\" \"$vip\" ;;\n"
+    "*) set -- -U -c 1 -I \"$dev\" -s \"$vip\" \"$vip\" ;;\n"
+    "esac\n"
+    "setsid arping \"$@\" >/dev/null 2>&1 </dev/null &\n"
+    "echo \"$state\"\n";
+
+/* Exit status of vip_del_sh when the VIP is not on the interface. */
+#define VIP_DEL_ABSENT 10
+
+/* Removes $1/$2 from $3; exits VIP_DEL_ABSENT when it is not there. */
+static const char vip_del_sh[] =
+    VIP_SCRIPT_PATH
+    "[ -n \"$(ip -o addr show dev \"$3\" to \"$1\" 2>/dev/null)\" ] || exit 10\n"
+    "exec ip addr del \"$1/$2\" dev \"$3\"\n";
+
+/* Every IPv4 address of the host, one line each. */
+static const char vip_list_sh[] =
+    VIP_SCRIPT_PATH
+    "exec ip -o -4 addr show\n";
+
+/*
+ * Refuses values that a remote program could take for an option. Callers
+ * validate properly (validate.h); this only keeps a mistake from turning
+ * into an argument of ip or arping.
+ */
+static int
+vip_check_args(const struct ssh_target *t, const char *vip, int prefix, const char *iface,
+    char **cause)
+{
+	if (vip == NULL || *vip == '\0' || *vip == '-' || strchr(vip, '/') != NULL) {
+		*cause = xasprintf("bad VIP '%s'", vip != NULL ? vip : "");
+		return -1;
+	}
+	if (prefix < 1 || prefix > 32) {
+		*cause = xasprintf("bad prefix length %d for VIP %s", prefix, vip);
+		return -1;
+	}
+	if (iface != NULL && (*iface == '\0' || *iface == '-')) {
+		*cause = xasprintf("bad interface '%s' for VIP %s on %s", iface, vip, t->host);
+		return -1;
+	}
+	return 0;
+}
+
+/* The last line of a command's error output, without its newline, or "" (points into s). */
+static const char *
+vip_errtext(char *s)
+{
+	size_t len;
+	char *nl;
+
+	if (s == NULL)
+		return "";
+	len = strlen(s);
+	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == ' '))
+		s[--len] = '\0';
+	nl = strrchr(s, '\n');
+	return nl != NULL ? nl + 1 : s;
+}
+
+int
+vip_add(const struct ssh_target *t, const char *vip, int prefix, const char *iface,
+    char **cause)
+{
+	char pfx[16], *out = NULL, *err = NULL;
+	const char *const argv[] = { "sh", "-c", vip_add_sh, "mhaadm-vip", vip, pfx, iface, NULL };
+	int status, rc = -1;
+
+	if (vip_check_args(t, vip, prefix, iface, cause) != 0)
+		return -1;
+	if (iface == NULL) {
+		*cause = xasprintf("no interface given for VIP %s on %s", vip, t->host);
+		return -1;
+	}
+	snprintf(pfx, sizeof pfx, "%d", prefix);
+	if (ssh_run(t, argv, &out, &err, &status, cause) != 0)
+		return -1;
+	if (status != 0) {
+		*cause = xasprintf("cannot add VIP %s/%d on %s %s: %s", vip, prefix, t->host,
+		    iface, *vip_errtext(err) != '\0' ? vip_errtext(err) : "failed");
+		goto out;
+	}
+	if (strstr(out, "no-arping") != NULL) {
+		/* The VIP is up; only the announcement is missing, so this is not a failure. */
+		log_warn("VIP %s is up on %s but arping is not installed there: no gratuitous "
+		    "ARP, clients may keep the old MAC for many seconds (install arping)", vip,
+		    t->host);
+	}
+	rc = 0;
+
+out:
+	free(out);
+	free(err);
+	return rc;
+}
+
+int
+vip_del(const struct ssh_target *t, const char *vip, int prefix, const char *iface,
+    char **cause)
+{
+	char pfx[16], *out = NULL, *err = NULL;
+	const char *const argv[] = { "sh", "-c", vip_del_sh, "mhaadm-vip", vip, pfx, iface, NULL };
+	int status, rc = -1;
+
+	if (vip_check_args(t, vip, prefix, iface, cause) != 0)
+		return -1;
+	if (iface == NULL) {
+		*cause = xasprintf("no interface given for VIP %s on %s", vip, t->host);
+		return -1;
+	}
+	snprintf(pfx, sizeof pfx, "%d", prefix);
+	if (ssh_run(t, argv, &out, &err, &status, cause) != 0)
+		return -1;
+	if (status == VIP_DEL_ABSENT)
+		rc = 1;
+	else if (status == 0)
+		rc = 0;
+	else
+		*cause = xasprintf("cannot remove VIP %s/%d from %s %s: %s", vip, prefix, t->host,
+		    iface, *vip_errtext(err) != '\0' ? vip_errtext(err) : "failed");
+	free(out);
+	free(err);
+	return rc;
+}
+
+int
+vip_held(const struct ssh_target *t, const char *vip, char **cause)
+{
+	const char *const argv[] = { "sh", "-c", vip_list_sh, "mhaadm-vip", NULL };
+	char *out = NULL, *err = NULL, *needle = NULL;
+	int status, rc = -1;
+
+	if (vip_check_args(t, vip, 32, NULL, cause) != 0)
+		return -1;
+	if (ssh_run(t, argv, &out, &err, &status, cause) != 0)
+		return -1;
+	if (status != 0) {
+		*cause = xasprintf("cannot list the addresses of %s: %s", t->host,
+		    *vip_errtext(err) != '\0' ? vip_errtext(err) : "ip failed");
+		goto out;
+	}
+	/*
+	 * Lines look like "2: eth0    inet 10.77.0.100/24 scope global eth0": the
+	 * space and the slash keep 10.77.0.1 from matching 10.77.0.100.
+	 */
+	needle = xasprintf(" %s/", vip);
+	rc = strstr(out, needle) != NULL;
+
+out:
+	free(needle);
+	free(out);
+	free(err);
+	return rc;
+}

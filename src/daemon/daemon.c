@@ -1,0 +1,532 @@
+/*
+ * The supervisor loop. Once a second (and at once on a signal) it reads the
+ * registry, starts an engine for every cluster that should be monitored and
+ * has none, stops the engines of clusters that should not be, notices
+ * engines that ended and decides what that means (failover → re-protect on
+ * the new topology; crash → restart with backoff), and applies registry
+ * updates that hooks had to spool. Nothing in the loop blocks on a host:
+ * slow work runs in the engine processes. Signals are read from a signalfd.
+ */
+#include "daemon.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "event.h"
+#include "log.h"
+#include "registry.h"
+#include "spool.h"
+#include "xmalloc.h"
+
+#define DAEMON_TICK_MS 1000
+#define DAEMON_BACKOFF_MIN 1
+#define DAEMON_BACKOFF_MAX 60
+#define DAEMON_STABLE_AFTER 60 /* seconds up after which the backoff resets */
+#define DAEMON_STOP_GRACE 5    /* seconds between TERM and KILL */
+
+/* One cluster the daemon knows about, with its engine process if any. */
+struct daemon_child {
+	char *name;
+	pid_t pid;           /* engine process, 0 when none */
+	int adopted;         /* started by an earlier daemon: not our child, polled */
+	time_t started;      /* when pid was started (or adopted) */
+	time_t stop_sent;    /* when TERM was sent, 0 when not stopping */
+	time_t next_start;   /* earliest time to (re)start */
+	int backoff;         /* seconds to wait after the next failure */
+	int checks;          /* run the full checks at the next start */
+	int after_failover;  /* next PING_OK means re-protected */
+	int seen;            /* present in the registry this tick */
+	int reported_health; /* last health turned into a state, -1 none */
+};
+
+struct daemon {
+	const struct engine_env *env;
+	const struct engine_ops *engine;
+	struct registry *reg;
+	struct daemon_child *children;
+	size_t n_children;
+	int log_dir_ok;
+	int quit;
+};
+
+static char *
+daemon_lock_path(const struct config *cfg)
+{
+	return xasprintf("%s/daemon.lock", cfg->workdir);
+}
+
+pid_t
+daemon_running(const struct config *cfg)
+{
+	char *path = daemon_lock_path(cfg), buf[32];
+	ssize_t n;
+	pid_t pid = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd < 0)
+		return 0;
+	/* Whoever holds the lock is the daemon; a stale file alone means nothing. */
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+		close(fd);
+		return 0;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n > 0) {
+		buf[n] = '\0';
+		pid = (pid_t)strtol(buf, NULL, 10);
+	}
+	return pid > 0 ? pid : 1;
+}
+
+static int
+daemon_lock(const struct config *cfg, char **cause)
+{
+	char *path = daemon_lock_path(cfg), buf[32];
+	int fd, n;
+
+	if (mkdir(cfg->workdir, 0700) != 0 && errno != EEXIST) {
+		*cause = xasprintf("cannot create workdir %s: %s", cfg->workdir, strerror(errno));
+		free(path);
+		return -1;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		*cause = xasprintf("cannot open %s: %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		*cause = xasprintf("another mhaadm daemon is running (it holds %s)", path);
+		free(path);
+		close(fd);
+		return -1;
+	}
+	free(path);
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || write(fd, buf, (size_t)n) != n) {
+		*cause = xstrdup("cannot write the daemon lock file");
+		close(fd);
+		return -1;
+	}
+	return fd; /* held open, and so locked, until the daemon exits */
+}
+
+static struct daemon_child *
+daemon_child_find(struct daemon *d, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_children; i++) {
+		if (strcmp(d->children[i].name, name) == 0)
+			return &d->children[i];
+	}
+	return NULL;
+}
+
+static struct daemon_child *
+daemon_child_add(struct daemon *d, const char *name)
+{
+	struct daemon_child *ch;
+
+	d->children = xreallocarray(d->children, d->n_children + 1, sizeof(*d->children));
+	ch = &d->children[d->n_children++];
+	memset(ch, 0, sizeof(*ch));
+	ch->name = xstrdup(name);
+	ch->backoff = DAEMON_BACKOFF_MIN;
+	ch->checks = 1;
+	ch->reported_health = -1;
+	/* An engine left running by an earlier daemon is adopted, not doubled. */
+	ch->pid = d->engine->find_running(d->env, name);
+	if (ch->pid > 0) {
+		ch->adopted = 1;
+		ch->started = time(NULL);
+		ch->checks = 0;
+		log_warn("cluster=%s adopted running engine pid %ld", name, (long)ch->pid);
+	}
+	return ch;
+}
+
+/* Opens the per-cluster engine log for appending; -1 means /dev/null. */
+static int
+daemon_engine_log(struct daemon *d, const char *name)
+{
+	char *dir = xasprintf("%s/%s", d->env->cfg->log_dir, name), *path;
+	int fd;
+
+	mkdir(d->env->cfg->log_dir, 0700);
+	mkdir(dir, 0700);
+	path = xasprintf("%s/engine.log", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	free(path);
+	free(dir);
+	return fd;
+}
+
+static void
+daemon_start_engine(struct daemon *d, struct daemon_child *ch, time_t now)
+{
+	char *cause = NULL;
+	int fd;
+
+	fd = daemon_engine_log(d, ch->name);
+	ch->pid = d->engine->start(d->env, ch->name, ch->checks, fd, &cause);
+	if (fd >= 0)
+		close(fd);
+	if (ch->pid < 0) {
+		ch->pid = 0;
+		event_emit(d->reg, ch->name, NULL, "engine.failed", "cannot start the %s engine: %s",
+		    d->engine->name, cause);
+		free(cause);
+		ch->next_start = now + ch->backoff;
+		return;
+	}
+	ch->adopted = 0;
+	ch->started = now;
+	ch->stop_sent = 0;
+	ch->reported_health = -1;
+	event_emit(d->reg, ch->name, NULL, "engine.started", "%s engine started (pid %ld%s)",
+	    d->engine->name, (long)ch->pid, ch->checks ? ", with pre-monitoring checks" : "");
+}
+
+/* Schedules the next start after a failure, doubling the wait up to a minute. */
+static void
+daemon_backoff(struct daemon_child *ch, time_t now)
+{
+	if (now - ch->started >= DAEMON_STABLE_AFTER)
+		ch->backoff = DAEMON_BACKOFF_MIN;
+	ch->next_start = now + ch->backoff;
+	ch->backoff = ch->backoff * 2 > DAEMON_BACKOFF_MAX ? DAEMON_BACKOFF_MAX : ch->backoff * 2;
+}
+
+/* Counts the nodes that can still be promoted or replicate. */
+static size_t
+daemon_replicas(const struct registry_cluster *c)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < c->n_nodes; i++)
+		n += c->nodes[i].role == REGISTRY_ROLE_REPLICA;
+	return n;
+}
+
+static const char *
+daemon_master(const struct registry_cluster *c)
+{
+	static char buf[300];
+	size_t i;
+
+	for (i = 0; i < c->n_nodes; i++) {
+		if (c->nodes[i].role == REGISTRY_ROLE_MASTER) {
+			snprintf(buf, sizeof(buf), "%s:%d", c->nodes[i].host, c->nodes[i].port);
+			return buf;
+		}
+	}
+	return "none";
+}
+
+/* Decides what an engine's end means; wstatus -1 when unknown (adopted). */
+static void
+daemon_engine_ended(struct daemon *d, struct daemon_child *ch, int wstatus, time_t now)
+{
+	struct registry_cluster *c = NULL;
+	enum engine_outcome o;
+	char *detail = NULL, *cause = NULL;
+	int stopping = ch->stop_sent != 0;
+
+	o = d->engine->exited(d->env, ch->name, wstatus, ch->started, &detail);
+	ch->pid = 0;
+	ch->stop_sent = 0;
+	ch->adopted = 0;
+	if (d->reg == NULL || d->reg->ops->cluster_get(d->reg, ch->name, &c, &cause) != 0) {
+		/* Deleted meanwhile, or the registry is away: nothing to restart for now. */
+		log_warn("cluster=%s engine ended (%s); cluster not readable: %s", ch->name,
+		    engine_outcome_name(o), cause != NULL ? cause : "gone");
+		free(cause);
+		free(detail);
+		ch->next_start = now + ch->backoff;
+		return;
+	}
+	if (stopping && o != ENGINE_OUTCOME_FAILOVER) {
+		if (c->desired == REGISTRY_DESIRED_STOPPED)
+			event_transition(d->reg, ch->name, REGISTRY_STATE_STOPPED, c->desired,
+			    "monitoring.stopped", "MHA monitoring stopped; the VIP stays where it is");
+		goto out;
+	}
+	switch (o) {
+	case ENGINE_OUTCOME_FAILOVER:
+		if (daemon_replicas(c) == 0) {
+			event_transition(d->reg, ch->name, REGISTRY_STATE_UNPROTECTED, c->desired,
+			    "cluster.unprotected",
+			    "failed over to %s but NO REPLICA IS LEFT: the cluster is NOT protected "
+			    "until a replica is added",
+			    daemon_master(c));
+			break;
+		}
+		event_emit(d->reg, ch->name, NULL, "engine.exited",
+		    "%s; re-protecting on the new topology (master %s, %zu replica%s)", detail,
+		    daemon_master(c), daemon_replicas(c), daemon_replicas(c) == 1 ? "" : "s");
+		ch->after_failover = 1;
+		ch->checks = 0; /* masterha_manager checks the topology itself at start */
+		ch->backoff = DAEMON_BACKOFF_MIN;
+		ch->next_start = now;
+		break;
+	case ENGINE_OUTCOME_REFUSED:
+		event_transition(d->reg, ch->name, REGISTRY_STATE_UNPROTECTED, c->desired,
+		    "failover.refused",
+		    "%s; the cluster is NOT protected; after repairing it run 'mhaadm start %s'",
+		    detail, ch->name);
+		break;
+	case ENGINE_OUTCOME_FAILOVER_FAILED:
+		event_transition(d->reg, ch->name, REGISTRY_STATE_UNPROTECTED, c->desired,
+		    "failover.failed", "%s; the cluster is NOT protected; after repairing it run "
+				       "'mhaadm start %s'", detail, ch->name);
+		break;
+	case ENGINE_OUTCOME_CHECKS_FAILED:
+	case ENGINE_OUTCOME_CRASHED:
+	case ENGINE_OUTCOME_STOPPED:
+		daemon_backoff(ch, now);
+		event_emit(d->reg, ch->name, NULL,
+		    o == ENGINE_OUTCOME_CHECKS_FAILED ? "engine.checks_failed" : "engine.died",
+		    "%s; restarting in %ld s", detail, (long)(ch->next_start - now));
+		break;
+	}
+out:
+	free(detail);
+	registry_cluster_free(c);
+}
+
+/* Turns the engine's health into the cluster's state. */
+static void
+daemon_follow_health(struct daemon *d, struct daemon_child *ch, const struct registry_cluster *c)
+{
+	struct engine_status st;
+
+	d->engine->status(d->env, ch->name, &st);
+	if (st.health == ch->reported_health || st.pid != ch->pid) {
+		engine_status_clear(&st);
+		return;
+	}
+	if (st.health == 0 && c->state != REGISTRY_STATE_MONITORING) {
+		if (ch->after_failover)
+			event_transition(d->reg, ch->name, REGISTRY_STATE_MONITORING, c->desired,
+			    "cluster.reprotected",
+			    "monitored again on the new topology: master %s, MHA pid %ld",
+			    daemon_master(c), (long)ch->pid);
+		else
+			event_transition(d->reg, ch->name, REGISTRY_STATE_MONITORING, c->desired,
+			    "monitoring.started", "MHA monitoring master %s (pid %ld, PING_OK)",
+			    daemon_master(c), (long)ch->pid);
+		ch->after_failover = 0;
+	} else if (st.health == 50 && c->state != REGISTRY_STATE_FAILING_OVER) {
+		event_transition(d->reg, ch->name, REGISTRY_STATE_FAILING_OVER, c->desired,
+		    "failover.running", "MHA is failing the master %s over", daemon_master(c));
+	}
+	ch->reported_health = st.health;
+	engine_status_clear(&st);
+}
+
+static void
+daemon_reconcile(struct daemon *d, time_t now)
+{
+	struct registry_cluster **list = NULL, *c;
+	struct daemon_child *ch;
+	char *cause = NULL;
+	size_t n = 0, i;
+	int want;
+
+	if (d->reg == NULL) {
+		d->reg = registry_open(d->env->cfg, 1, &cause);
+		if (d->reg == NULL) {
+			log_warn("registry unavailable, engines keep running: %s", cause);
+			free(cause);
+			return;
+		}
+	}
+	spool_apply(d->reg, d->env->cfg);
+	if (d->reg->ops->cluster_list(d->reg, &list, &n, &cause) != 0) {
+		log_warn("cannot read the registry, engines keep running: %s", cause);
+		free(cause);
+		/* Reopen next tick: the MySQL backend may have lost its connection. */
+		registry_close(d->reg);
+		d->reg = NULL;
+		return;
+	}
+	for (i = 0; i < d->n_children; i++)
+		d->children[i].seen = 0;
+	for (i = 0; i < n; i++) {
+		c = list[i];
+		ch = daemon_child_find(d, c->name);
+		if (ch == NULL)
+			ch = daemon_child_add(d, c->name);
+		ch->seen = 1;
+		want = c->desired == REGISTRY_DESIRED_MONITORED &&
+		    c->state != REGISTRY_STATE_UNPROTECTED;
+		if (!want && c->desired == REGISTRY_DESIRED_STOPPED && ch->pid == 0 &&
+		    c->state != REGISTRY_STATE_STOPPED && c->state != REGISTRY_STATE_REGISTERED &&
+		    c->state != REGISTRY_STATE_PENDING) {
+			event_transition(d->reg, c->name, REGISTRY_STATE_STOPPED, c->desired,
+			    "monitoring.stopped", "not monitored");
+		}
+		if (want && ch->pid == 0 && now >= ch->next_start) {
+			if (c->state == REGISTRY_STATE_STOPPED || c->state == REGISTRY_STATE_REGISTERED)
+				ch->checks = 1;
+			daemon_start_engine(d, ch, now);
+		} else if (!want && ch->pid > 0 && ch->stop_sent == 0 &&
+		    c->state != REGISTRY_STATE_UNPROTECTED) {
+			d->engine->stop(d->env, ch->name, ch->pid);
+			ch->stop_sent = now;
+		} else if (ch->pid > 0 && ch->stop_sent == 0) {
+			daemon_follow_health(d, ch, c);
+		}
+		if (!want) {
+			/* The next start after a stop runs the full checks again. */
+			ch->checks = 1;
+			ch->backoff = DAEMON_BACKOFF_MIN;
+			ch->next_start = 0;
+		}
+	}
+	/* Clusters deleted from the registry (del --force) lose their engine. */
+	for (i = 0; i < d->n_children; i++) {
+		ch = &d->children[i];
+		if (!ch->seen && ch->pid > 0 && ch->stop_sent == 0) {
+			d->engine->stop(d->env, ch->name, ch->pid);
+			ch->stop_sent = now;
+		}
+	}
+	registry_cluster_list_free(list, n);
+}
+
+/* Escalates stops that TERM did not finish, and notices adopted engines that ended. */
+static void
+daemon_watch(struct daemon *d, time_t now)
+{
+	struct daemon_child *ch;
+	char path[64], buf[512], *p;
+	size_t i;
+	int fd, gone;
+	ssize_t n;
+
+	for (i = 0; i < d->n_children; i++) {
+		ch = &d->children[i];
+		if (ch->pid <= 0)
+			continue;
+		if (ch->stop_sent != 0 && now - ch->stop_sent >= DAEMON_STOP_GRACE) {
+			if (kill(-ch->pid, SIGKILL) != 0)
+				kill(ch->pid, SIGKILL);
+		}
+		if (!ch->adopted)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/stat", (long)ch->pid);
+		gone = 1;
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			n = read(fd, buf, sizeof(buf) - 1);
+			close(fd);
+			if (n > 0) {
+				buf[n] = '\0';
+				p = strrchr(buf, ')');
+				gone = p == NULL || p[1] != ' ' || p[2] == 'Z';
+			}
+		}
+		if (gone)
+			daemon_engine_ended(d, ch, -1, now);
+	}
+}
+
+static void
+daemon_reap(struct daemon *d, time_t now)
+{
+	struct daemon_child *ch;
+	pid_t pid;
+	size_t i;
+	int status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (i = 0; i < d->n_children; i++) {
+			ch = &d->children[i];
+			if (ch->pid == pid && !ch->adopted) {
+				daemon_engine_ended(d, ch, status, now);
+				break;
+			}
+		}
+	}
+}
+
+int
+daemon_run(const struct engine_env *env, char **cause)
+{
+	struct daemon d = { 0 };
+	struct signalfd_siginfo si;
+	struct pollfd pfd;
+	sigset_t mask;
+	time_t now, last = 0;
+	size_t i;
+	int lockfd, sfd;
+
+	lockfd = daemon_lock(env->cfg, cause);
+	if (lockfd < 0)
+		return -1;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		*cause = xasprintf("signalfd: %s", strerror(errno));
+		close(lockfd);
+		return -1;
+	}
+	d.env = env;
+	d.engine = &engine_mha_ops;
+	log_set_level(LOG_LEVEL_INFO);
+	fprintf(stderr, "mhaadm daemon: started (pid %ld, engine %s, registry %s)\n",
+	    (long)getpid(), d.engine->name,
+	    env->cfg->registry == CONFIG_REGISTRY_SQLITE ? env->cfg->registry_path :
+							   env->cfg->mysql_host);
+
+	while (!d.quit) {
+		now = time(NULL);
+		daemon_reap(&d, now);
+		daemon_watch(&d, now);
+		if (now != last) {
+			daemon_reconcile(&d, now);
+			last = now;
+		}
+		fflush(stderr);
+		pfd.fd = sfd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, DAEMON_TICK_MS) <= 0)
+			continue;
+		while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+			if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+				d.quit = 1;
+		}
+	}
+	/* Engines keep running: monitoring must not stop because the supervisor restarts. */
+	fprintf(stderr, "mhaadm daemon: exiting; engines keep running and will be adopted\n");
+	for (i = 0; i < d.n_children; i++)
+		free(d.children[i].name);
+	free(d.children);
+	registry_close(d.reg);
+	close(sfd);
+	close(lockfd);
+	return 0;
+}

@@ -1,0 +1,489 @@
+/*
+ * The MHA engine: one masterha_manager per monitored cluster, started
+ * through "mhaadm engine NAME" so that rendering the config, the checks and
+ * binding the VIP (all slow: SSH, MySQL) happen in the child, never in the
+ * supervisor's loop. The child then execs masterha_manager, keeping its pid.
+ */
+#include "engine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "event.h"
+#include "mha.h"
+#include "probe.h"
+#include "registry.h"
+#include "spawn.h"
+#include "ssh.h"
+#include "topology.h"
+#include "vip.h"
+#include "xmalloc.h"
+
+#define ENGINE_MHA_MANAGER "/usr/bin/masterha_manager"
+
+void
+engine_status_clear(struct engine_status *st)
+{
+	free(st->health_name);
+	free(st->master);
+	memset(st, 0, sizeof(*st));
+}
+
+const char *
+engine_outcome_name(enum engine_outcome o)
+{
+	switch (o) {
+	case ENGINE_OUTCOME_FAILOVER:
+		return "failover completed";
+	case ENGINE_OUTCOME_REFUSED:
+		return "failover refused";
+	case ENGINE_OUTCOME_FAILOVER_FAILED:
+		return "failover failed";
+	case ENGINE_OUTCOME_CHECKS_FAILED:
+		return "checks failed";
+	case ENGINE_OUTCOME_CRASHED:
+		return "exited unexpectedly";
+	case ENGINE_OUTCOME_STOPPED:
+		return "stopped";
+	}
+	return "?";
+}
+
+/* mkdir -p with mode for the last components; existing is fine. */
+static int
+engine_mha_mkdirs(const char *path, mode_t mode, char **cause)
+{
+	char *p = xstrdup(path), *s;
+	int rc = 0;
+
+	for (s = p + 1; rc == 0; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (mkdir(p, mode) != 0 && errno != EEXIST) {
+			*cause = xasprintf("cannot create %s: %s", p, strerror(errno));
+			rc = -1;
+		}
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	free(p);
+	return rc;
+}
+
+static char *
+engine_mha_pidfile(const struct mha_paths *p)
+{
+	return xasprintf("%s/engine.pid", p->dir);
+}
+
+static pid_t
+engine_mha_start(const struct engine_env *env, const char *cluster, int checks, int log_fd,
+    char **cause)
+{
+	const char *argv[8];
+	struct spawn_opts opts = { 0 };
+	struct mha_paths p;
+	char *pidfile = NULL, buf[32];
+	pid_t pid = -1;
+	int n = 0, fd;
+
+	mha_paths_init(&p, env->cfg, cluster);
+	if (engine_mha_mkdirs(p.dir, 0700, cause) != 0)
+		goto out;
+	argv[n++] = env->self;
+	argv[n++] = "-c";
+	argv[n++] = env->config_path;
+	argv[n++] = "engine";
+	argv[n++] = cluster;
+	if (checks)
+		argv[n++] = "--checks";
+	argv[n] = NULL;
+	opts.stdout_fd = log_fd;
+	opts.stderr_fd = log_fd;
+	opts.new_pgrp = 1;
+	pid = spawn_start(argv, &opts, cause);
+	if (pid < 0)
+		goto out;
+	/* The pid file lets a restarted daemon adopt this engine instead of starting another. */
+	pidfile = engine_mha_pidfile(&p);
+	fd = open(pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		n = snprintf(buf, sizeof(buf), "%ld\n", (long)pid);
+		if (write(fd, buf, (size_t)n) != n)
+			unlink(pidfile);
+		close(fd);
+	}
+out:
+	free(pidfile);
+	mha_paths_free(&p);
+	return pid;
+}
+
+static void
+engine_mha_stop(const struct engine_env *env, const char *cluster, pid_t pid)
+{
+	/* The engine leads its own process group: MHA's ssh children go with it. */
+	if (pid > 0 && kill(-pid, SIGTERM) != 0)
+		kill(pid, SIGTERM);
+}
+
+static void
+engine_mha_status(const struct engine_env *env, const char *cluster, struct engine_status *st)
+{
+	enum mha_health health;
+	struct mha_paths p;
+	pid_t pid = 0;
+
+	memset(st, 0, sizeof(*st));
+	st->health = -1;
+	mha_paths_init(&p, env->cfg, cluster);
+	if (mha_health_read(&p, &pid, &health, &st->master) == 0) {
+		st->health = (int)health;
+		st->pid = pid;
+		st->health_name = xstrdup(mha_health_name(health));
+	}
+	mha_paths_free(&p);
+}
+
+/* True when the file exists and was modified at or after since. */
+static int
+engine_mha_touched_since(const char *path, time_t since)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 && sb.st_mtime >= since;
+}
+
+/* Searches the end of MHA's log for needle, written at or after since. */
+static int
+engine_mha_log_says(const char *path, time_t since, const char *needle)
+{
+	char *buf = NULL;
+	struct stat sb;
+	ssize_t got;
+	off_t from;
+	int fd, found = 0;
+
+	if (!engine_mha_touched_since(path, since))
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &sb) == 0) {
+		from = sb.st_size > 65536 ? sb.st_size - 65536 : 0;
+		buf = xmalloc(65537);
+		got = pread(fd, buf, 65536, from);
+		if (got > 0) {
+			buf[got] = '\0';
+			found = strstr(buf, needle) != NULL;
+		}
+	}
+	free(buf);
+	close(fd);
+	return found;
+}
+
+static enum engine_outcome
+engine_mha_exited(const struct engine_env *env, const char *cluster, int wstatus, time_t started,
+    char **detail)
+{
+	enum engine_outcome o;
+	struct mha_paths p;
+
+	mha_paths_init(&p, env->cfg, cluster);
+	if (wstatus != -1 && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == ENGINE_EXIT_CHECKS) {
+		o = ENGINE_OUTCOME_CHECKS_FAILED;
+		*detail = xasprintf("pre-monitoring checks failed (see %s/%s/engine.log)",
+		    env->cfg->log_dir, cluster);
+	} else if (engine_mha_touched_since(p.failover_complete, started)) {
+		o = ENGINE_OUTCOME_FAILOVER;
+		*detail = xstrdup("masterha_manager completed a failover and exited");
+	} else if (engine_mha_log_says(p.log, started, "too early")) {
+		o = ENGINE_OUTCOME_REFUSED;
+		*detail = xasprintf("the master is down but MHA refused to fail over again within "
+				    "failover_window (%d s); see %s",
+		    env->cfg->failover_window, p.log);
+	} else if (engine_mha_touched_since(p.failover_error, started) ||
+	    engine_mha_log_says(p.log, started, "Starting master failover")) {
+		o = ENGINE_OUTCOME_FAILOVER_FAILED;
+		*detail = xasprintf("a failover started and did not complete; MHA left %s; see %s",
+		    p.failover_error, p.log);
+	} else {
+		o = ENGINE_OUTCOME_CRASHED;
+		if (wstatus == -1)
+			*detail = xasprintf("masterha_manager is gone (see %s)", p.log);
+		else if (WIFSIGNALED(wstatus))
+			*detail = xasprintf("masterha_manager killed by signal %d (see %s)",
+			    WTERMSIG(wstatus), p.log);
+		else
+			*detail = xasprintf("masterha_manager exited with status %d (see %s)",
+			    WEXITSTATUS(wstatus), p.log);
+	}
+	mha_paths_free(&p);
+	return o;
+}
+
+/* Reads a whole small file into a NUL-terminated buffer (NUL bytes become spaces). */
+static char *
+engine_mha_slurp(const char *path)
+{
+	char *buf = xmalloc(4097);
+	ssize_t n, i;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		free(buf);
+		return NULL;
+	}
+	n = read(fd, buf, 4096);
+	close(fd);
+	if (n < 0)
+		n = 0;
+	for (i = 0; i < n; i++) {
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+static pid_t
+engine_mha_find_running(const struct engine_env *env, const char *cluster)
+{
+	char *pidfile, *text = NULL, *path = NULL, *cmdline = NULL, *end;
+	struct mha_paths p;
+	pid_t pid = 0;
+	long v;
+
+	mha_paths_init(&p, env->cfg, cluster);
+	pidfile = engine_mha_pidfile(&p);
+	text = engine_mha_slurp(pidfile);
+	if (text == NULL)
+		goto out;
+	v = strtol(text, &end, 10);
+	if (v <= 1 || end == text)
+		goto out;
+	free(text);
+	path = xasprintf("/proc/%ld/stat", v);
+	text = engine_mha_slurp(path);
+	/* A zombie is gone for our purposes (LAB-NOTES: PID 1 reaps late). */
+	if (text == NULL || (end = strrchr(text, ')')) == NULL || end[1] != ' ' || end[2] == 'Z')
+		goto out;
+	free(path);
+	path = xasprintf("/proc/%ld/cmdline", v);
+	cmdline = engine_mha_slurp(path);
+	if (cmdline != NULL && strstr(cmdline, "masterha_manager") != NULL &&
+	    strstr(cmdline, p.conf) != NULL)
+		pid = (pid_t)v;
+out:
+	free(cmdline);
+	free(path);
+	free(text);
+	free(pidfile);
+	mha_paths_free(&p);
+	return pid;
+}
+
+const struct engine_ops engine_mha_ops = {
+	.name = "mha",
+	.start = engine_mha_start,
+	.stop = engine_mha_stop,
+	.status = engine_mha_status,
+	.exited = engine_mha_exited,
+	.find_running = engine_mha_find_running,
+};
+
+static void
+engine_mha_target(const struct config *cfg, const char *host, struct ssh_target *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->host = host;
+	t->port = cfg->ssh_port;
+	t->user = cfg->ssh_user;
+	t->key_path = cfg->ssh_key;
+	t->known_hosts = cfg->ssh_known_hosts;
+	t->timeout = cfg->ssh_timeout;
+}
+
+/*
+ * Probes the live nodes: always for their binlog directories (MHA's
+ * master_binlog_dir, needed to salvage binlogs from a dead master), and with
+ * check set also our own checks before MHA's: every live node answers, the
+ * registry's master is the writable master, every replica follows it.
+ */
+static int
+engine_mha_probe(const struct config *cfg, struct registry_cluster *c, int check, char **cause)
+{
+	struct probe_credentials cred = { cfg->ha_user, cfg->ha_password, cfg->connect_timeout,
+		cfg->read_timeout };
+	struct probe_result *pr;
+	size_t *idx;
+	char *want = NULL, *why = NULL;
+	size_t i, n = 0, master;
+	int rc = 0;
+
+	pr = xcalloc(c->n_nodes, sizeof(*pr));
+	idx = xcalloc(c->n_nodes, sizeof(*idx));
+	for (i = 0; i < c->n_nodes; i++) {
+		if (c->nodes[i].role == REGISTRY_ROLE_FAILED)
+			continue;
+		if (c->nodes[i].role == REGISTRY_ROLE_MASTER)
+			want = xasprintf("%s:%d", c->nodes[i].host, c->nodes[i].port);
+		pr[n].host = xstrdup(c->nodes[i].host);
+		pr[n].port = c->nodes[i].port;
+		idx[n++] = i;
+	}
+	probe_many(pr, n, &cred);
+	for (i = 0; i < n; i++) {
+		if (pr[i].binlog_dir != NULL && c->nodes[idx[i]].binlog_dir == NULL)
+			c->nodes[idx[i]].binlog_dir = xstrdup(pr[i].binlog_dir);
+	}
+	if (check && topology_resolve(pr, n, want, &master, &why) != 0) {
+		*cause = xasprintf("topology check failed: %s", why);
+		free(why);
+		rc = -1;
+	}
+	for (i = 0; i < n; i++)
+		probe_result_clear(&pr[i]);
+	free(pr);
+	free(idx);
+	free(want);
+	return rc;
+}
+
+/* Makes sure the master holds the VIP: binds it when nobody does, refuses when another does. */
+static int
+engine_mha_ensure_vip(const struct engine_env *env, struct registry *reg,
+    const struct registry_cluster *c, char **cause)
+{
+	const struct registry_node *master = NULL, *nd;
+	struct ssh_target t;
+	char *why = NULL;
+	size_t i;
+	int held;
+
+	for (i = 0; i < c->n_nodes; i++) {
+		if (c->nodes[i].role == REGISTRY_ROLE_MASTER)
+			master = &c->nodes[i];
+	}
+	if (master == NULL) {
+		*cause = xasprintf("the registry names no master for cluster '%s'", c->name);
+		return -1;
+	}
+	for (i = 0; i < c->n_nodes; i++) {
+		nd = &c->nodes[i];
+		engine_mha_target(env->cfg, nd->host, &t);
+		held = vip_held(&t, c->vip, &why);
+		if (held < 0) {
+			/* A failed former master may well be unreachable; a live node must answer. */
+			if (nd->role == REGISTRY_ROLE_FAILED) {
+				free(why);
+				why = NULL;
+				continue;
+			}
+			*cause = xasprintf("cannot check the VIP on %s: %s", nd->host, why);
+			free(why);
+			return -1;
+		}
+		if (held == 1 && nd != master) {
+			*cause = xasprintf("VIP %s is held by %s, which is not the master (%s:%d); "
+					   "remove it there ('ip addr del %s/%d dev %s') or fix the "
+					   "registry",
+			    c->vip, nd->host, master->host, master->port, c->vip, c->vip_prefix,
+			    c->iface);
+			return -1;
+		}
+		if (held == 1)
+			return 0;
+	}
+	engine_mha_target(env->cfg, master->host, &t);
+	if (vip_add(&t, c->vip, c->vip_prefix, c->iface, &why) != 0) {
+		*cause = xasprintf("cannot bind VIP %s on the master %s: %s", c->vip, master->host,
+		    why);
+		free(why);
+		return -1;
+	}
+	event_emit(reg, c->name, NULL, "vip.bound", "VIP %s/%d bound on the master %s (%s)", c->vip,
+	    c->vip_prefix, master->host, c->iface);
+	return 0;
+}
+
+int
+engine_mha_exec(const struct engine_env *env, const char *cluster, int checks, char **cause)
+{
+	struct registry_cluster *c = NULL;
+	struct registry *reg = NULL;
+	struct mha_paths p;
+	const char **argv = NULL;
+	char *text = NULL, *why = NULL, *logdir = NULL;
+	int rc = -1, replicas = 0;
+	size_t i;
+
+	mha_paths_init(&p, env->cfg, cluster);
+	reg = registry_open(env->cfg, 1, cause);
+	if (reg == NULL)
+		goto out;
+	switch (reg->ops->cluster_get(reg, cluster, &c, cause)) {
+	case 0:
+		break;
+	case 1:
+		*cause = xasprintf("no cluster named '%s' in the registry", cluster);
+		/* FALLTHROUGH */
+	default:
+		goto out;
+	}
+	for (i = 0; i < c->n_nodes; i++)
+		replicas += c->nodes[i].role == REGISTRY_ROLE_REPLICA;
+	if (replicas == 0) {
+		*cause = xasprintf("cluster '%s' has no replica left to promote", cluster);
+		goto out;
+	}
+	if (engine_mha_mkdirs(p.dir, 0700, cause) != 0)
+		goto out;
+	logdir = xasprintf("%s/%s", env->cfg->log_dir, cluster);
+	if (engine_mha_mkdirs(logdir, 0700, cause) != 0)
+		goto out;
+	if (engine_mha_probe(env->cfg, c, checks, cause) != 0)
+		goto out;
+	text = mha_conf_render(env->cfg, env->config_path, env->self, c, cause);
+	if (text == NULL || mha_conf_write(p.conf, text, cause) != 0)
+		goto out;
+	if (checks) {
+		if (mha_checks_run(&p, &why) != 0) {
+			*cause = xasprintf("MHA checks failed: %s", why);
+			goto out;
+		}
+	}
+	if (engine_mha_ensure_vip(env, reg, c, cause) != 0)
+		goto out;
+	registry_close(reg);
+	reg = NULL;
+
+	argv = mha_manager_argv(&p, (env->cfg->failover_window + 59) / 60);
+	fflush(NULL);
+	execv(ENGINE_MHA_MANAGER, (char *const *)argv);
+	*cause = xasprintf("cannot run %s: %s (is mha4mysql-manager installed?)", ENGINE_MHA_MANAGER,
+	    strerror(errno));
+out:
+	if (rc != 0 && reg != NULL && *cause != NULL)
+		event_emit(reg, cluster, NULL, "checks.failed", "%s", *cause);
+	free(argv);
+	free(why);
+	free(logdir);
+	xfree_secret(text);
+	registry_cluster_free(c);
+	registry_close(reg);
+	mha_paths_free(&p);
+	return rc;
+}

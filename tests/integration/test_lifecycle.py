@@ -1,0 +1,274 @@
+"""The MHA lifecycle in the lab: start, failover under write load, re-protection, a second
+failover, stop/start, daemon restart, a killed masterha_manager. Real MariaDB, sshd, MHA."""
+import glob
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+
+import pymysql
+import pytest
+
+from conftest import BIN, Mhaadm, lab_cmd
+
+VIP = "10.77.0.100"
+NODES = ["10.77.0.11", "10.77.0.12", "10.77.0.13", "10.77.0.14"]
+
+
+def wait_for(what, cond, timeout=120, interval=0.5):
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        last = cond()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+def vip_holders():
+    """Which lab hosts have the VIP on an interface, as seen inside their namespaces."""
+    held = []
+    for i in range(1, 5):
+        r = subprocess.run(["ip", "netns", "exec", f"mhaadm-h{i}", "ip", "-o", "-4", "addr"],
+                           capture_output=True, text=True)
+        if f" {VIP}/" in r.stdout:
+            held.append(f"10.77.0.{10 + i}")
+    return held
+
+
+class Daemon:
+    def __init__(self, m):
+        self.m = m
+        self.log = open(os.path.join(m.dir, "daemon.log"), "ab")
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen([BIN, "-c", self.m.config, "daemon"], stdout=self.log,
+                                     stderr=self.log, start_new_session=True)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
+
+    def kill_engines(self):
+        """Engines outlive the daemon by design; the test ends the ones its daemon started."""
+        for pidfile in glob.glob(os.path.join(self.m.dir, "work", "mha", "*", "engine.pid")):
+            try:
+                pid = int(open(pidfile).read().strip())
+                os.killpg(pid, signal.SIGKILL)
+            except (ValueError, ProcessLookupError, PermissionError):
+                pass
+
+
+@pytest.fixture
+def cluster(fresh_lab, tmp_path):
+    lab = fresh_lab
+    m = Mhaadm(lab, tmp_path, ssh_key=lab.env["LAB_SSH_KEY"],
+               ssh_known_hosts=lab.env["LAB_KNOWN_HOSTS"], failover_window="0",
+               connect_timeout="2")
+    m.ok("init")
+    m.ok("add", "c1", "--master", "10.77.0.11", "--vip", f"{VIP}/24")
+    r = m.run("doctor", "c1", "--fix", timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    lab.sql(1, "CREATE TABLE IF NOT EXISTS labdb.t (id INT PRIMARY KEY, v VARCHAR(32))")
+    d = Daemon(m)
+    d.start()
+    m.daemon = d
+    m.lab = lab
+    yield m
+    d.stop()
+    d.kill_engines()
+    d.log.close()
+    if os.environ.get("MHAADM_TEST_VERBOSE"):
+        print(open(os.path.join(m.dir, "daemon.log")).read())
+
+
+def events(m):
+    return [e["type"] for e in reversed(m.events("c1"))]
+
+
+def master_of(m):
+    (c,) = m.clusters()
+    return c["master"]
+
+
+def mha_status(m):
+    conf = os.path.join(m.dir, "work", "mha", "c1", "c1.cnf")
+    return subprocess.run(["masterha_check_status", f"--conf={conf}"], capture_output=True,
+                          text=True, timeout=60)
+
+
+def app_connect(lab, host, timeout=2):
+    return pymysql.connect(host=host, user=lab.env["LAB_APP_USER"],
+                           password=lab.env["LAB_APP_PASSWORD"], database="labdb",
+                           connect_timeout=timeout, read_timeout=timeout, write_timeout=timeout,
+                           autocommit=True)
+
+
+class Writer(threading.Thread):
+    """Inserts one row per id through the VIP; records the ids whose INSERT was acknowledged."""
+
+    def __init__(self, lab, limit=20000):
+        super().__init__(daemon=True)
+        self.lab, self.limit = lab, limit
+        self.acked, self.errors = [], 0
+        self.stop_evt = threading.Event()
+
+    def run(self):
+        con, i = None, 0
+        deadline = time.time() + 300
+        while not self.stop_evt.is_set() and i < self.limit and time.time() < deadline:
+            try:
+                if con is None:
+                    con = app_connect(self.lab, VIP, timeout=1)
+                i += 1
+                with con.cursor() as cur:
+                    cur.execute("INSERT INTO t (id, v) VALUES (%s, 'x')", (i,))
+                self.acked.append(i)
+                time.sleep(0.005)
+            except pymysql.err.IntegrityError:
+                pass
+            except Exception:
+                self.errors += 1
+                try:
+                    if con:
+                        con.close()
+                except Exception:
+                    pass
+                con = None
+                time.sleep(0.1)
+
+
+def test_start_binds_vip_and_reaches_ping_ok(cluster):
+    m = cluster
+    r = m.run("start", "c1", timeout=180)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "cluster 'c1': monitored by MHA; master 10.77.0.11:3306" in r.stdout
+    assert vip_holders() == ["10.77.0.11"]
+    con = app_connect(m.lab, VIP)
+    with con.cursor() as cur:
+        cur.execute("SELECT @@server_id")
+        assert cur.fetchone()[0] == 1
+    con.close()
+    st = mha_status(m)
+    assert "PING_OK" in st.stdout, st.stdout + st.stderr
+    (c,) = m.clusters()
+    assert c["state"] == "monitoring" and c["desired"] == "monitored"
+    ev = events(m)
+    for t in ("cluster.start", "vip.bound", "engine.started", "monitoring.started"):
+        assert t in ev, ev
+    # The rendered MHA config holds passwords: owner-only.
+    conf = os.path.join(m.dir, "work", "mha", "c1", "c1.cnf")
+    assert os.stat(conf).st_mode & 0o077 == 0
+
+
+def failover(m, writer_lab):
+    """Kills the master's mysqld under write load; returns (old, new, writer)."""
+    old = master_of(m)
+    old_n = NODES.index(old.split(":")[0]) + 1
+    w = Writer(writer_lab)
+    w.start()
+    wait_for("some acknowledged writes", lambda: len(w.acked) > 50, timeout=30)
+    lab_cmd("kill-mysqld", old_n)
+    new = wait_for("the registry to name a new master",
+                   lambda: master_of(m) if master_of(m) != old else None, timeout=120)
+    n_before = len(w.acked)
+    wait_for("writes acknowledged through the VIP on the new master",
+             lambda: len(w.acked) > n_before + 20, timeout=60)
+    w.stop_evt.set()
+    w.join(timeout=30)
+    return old, new, w
+
+
+def assert_rows_on(m, host, ids):
+    con = pymysql.connect(host=host, user=m.lab.mha_user, password=m.lab.mha_password,
+                          database="labdb", connect_timeout=5)
+    with con.cursor() as cur:
+        cur.execute("SELECT id FROM t")
+        have = {r[0] for r in cur.fetchall()}
+    con.close()
+    missing = sorted(set(ids) - have)
+    assert not missing, f"{len(missing)} acknowledged writes missing on {host}: {missing[:20]}"
+
+
+def assert_reprotected(m, new):
+    wait_for("re-protection", lambda: "cluster.reprotected" in events(m), timeout=120)
+    (c,) = m.clusters()
+    assert c["state"] == "monitoring" and c["master"] == new
+    st = mha_status(m)
+    assert "PING_OK" in st.stdout and new.split(":")[0] in st.stdout, st.stdout
+
+
+def test_failover_under_load_and_reprotection(cluster):
+    m = cluster
+    m.ok("start", "c1", timeout=180)
+    old, new, w = failover(m, m.lab)
+    new_host = new.split(":")[0]
+    # The VIP answers on the new master, and only there.
+    assert vip_holders() == [new_host]
+    con = app_connect(m.lab, VIP)
+    with con.cursor() as cur:
+        cur.execute("SELECT @@server_id")
+        assert cur.fetchone()[0] == NODES.index(new_host) + 1
+    con.close()
+    # Every acknowledged write is on the new master.
+    assert_rows_on(m, new_host, w.acked)
+    # The registry names the new master; the old one is out of monitoring.
+    (c,) = m.clusters()
+    roles = {n["host"]: n["role"] for n in c["nodes"]}
+    assert roles[old.split(":")[0]] == "failed" and roles[new_host] == "master"
+    ev = events(m)
+    for t in ("failover.started", "vip.removed", "vip.moved", "failover.master_changed",
+              "failover.completed"):
+        assert t in ev, ev
+    assert_reprotected(m, new)
+
+    # A second failover on the re-protected cluster works too.
+    old2, new2, w2 = failover(m, m.lab)
+    assert old2 == new and new2 not in (old, new)
+    assert vip_holders() == [new2.split(":")[0]]
+    assert_rows_on(m, new2.split(":")[0], w2.acked)
+    assert_reprotected(m, new2)
+
+
+def test_stop_and_start(cluster):
+    m = cluster
+    m.ok("start", "c1", timeout=180)
+    r = m.ok("stop", "c1", timeout=60)
+    assert "MHA monitoring stopped; the VIP stays on 10.77.0.11:3306" in r.stdout
+    (c,) = m.clusters()
+    assert c["state"] == "stopped" and c["desired"] == "stopped"
+    assert vip_holders() == ["10.77.0.11"]
+    st = mha_status(m)
+    assert "PING_OK" not in st.stdout
+    r = m.run("del", "c1")
+    assert r.returncode == 0  # a stopped cluster can be deleted
+    m.ok("add", "c1", "--master", "10.77.0.11", "--vip", f"{VIP}/24")
+    r = m.ok("-r", "c1", timeout=180)
+    assert "monitored by MHA" in r.stdout
+
+
+def test_daemon_restart_keeps_monitoring_and_engine_respawn(cluster):
+    m = cluster
+    m.ok("start", "c1", timeout=180)
+    pidfile = os.path.join(m.dir, "work", "mha", "c1", "engine.pid")
+    pid = int(open(pidfile).read())
+    m.daemon.stop()
+    time.sleep(1)
+    os.kill(pid, 0)  # masterha_manager still runs without the daemon
+    assert "PING_OK" in mha_status(m).stdout
+    m.daemon.start()
+    time.sleep(3)
+    assert int(open(pidfile).read()) == pid  # adopted, not doubled
+    (c,) = m.clusters()
+    assert c["state"] == "monitoring"
+
+    # A killed masterha_manager is respawned and monitoring resumes.
+    os.killpg(pid, signal.SIGKILL)
+    wait_for("a new engine", lambda: int(open(pidfile).read()) != pid, timeout=60)
+    wait_for("PING_OK again", lambda: "PING_OK" in mha_status(m).stdout, timeout=120)
+    assert "engine.died" in events(m)
