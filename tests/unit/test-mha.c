@@ -358,11 +358,12 @@ test_manager_argv(void **state)
 	assert_string_equal(argv[0], "masterha_manager");
 	assert_string_equal(argv[1], "--global_conf=/dev/null");
 	assert_string_equal(argv[2], "--conf=/var/lib/mhaadm/mha/orders/orders.cnf");
-	assert_null(argv[3]);
+	assert_string_equal(argv[3], "--last_failover_minute=0");
+	assert_null(argv[4]);
 	free(argv);
-	argv = mha_manager_argv(&p, 1);
+	argv = mha_manager_argv(&p, 60);
 	assert_string_equal(argv[2], "--conf=/var/lib/mhaadm/mha/orders/orders.cnf");
-	assert_string_equal(argv[3], "--ignore_last_failover");
+	assert_string_equal(argv[3], "--last_failover_minute=60");
 	assert_null(argv[4]);
 	/* The strings must outlive p: they are the array's own. */
 	mha_paths_free(&p);
