@@ -5,7 +5,11 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "config.h"
+#include "engine.h"
 #include "registry.h"
+#include "ssh.h"
+#include "vip.h"
 #include "validate.h"
 #include "xmalloc.h"
 
@@ -30,6 +34,90 @@ cmd_list_master(const struct registry_cluster *c)
 	return "-";
 }
 
+/* What list shows beyond the registry row: the engine and the last failover. */
+struct cmd_list_live {
+	struct engine_status engine;
+	char *last_failover; /* time of the newest failover.completed event, or NULL */
+	char *vip_holders;   /* detail view only: hosts found holding the VIP, or NULL */
+};
+
+static void
+cmd_list_live_fill(struct cmd_ctx *ctx, struct registry *reg, const struct registry_cluster *c,
+    struct cmd_list_live *lv)
+{
+	static const char *const types[] = { "failover.completed", "failover.master_changed", NULL };
+	struct engine_env env = { ctx->cfg, ctx->config_path, NULL };
+	struct registry_event *evs = NULL;
+	char *cause = NULL;
+	size_t n = 0, i, j;
+
+	memset(lv, 0, sizeof(*lv));
+	engine_mha_ops.status(&env, c->name, &lv->engine);
+	if (reg->ops->event_list(reg, c->name, 200, &evs, &n, &cause) == 0) {
+		for (i = 0; i < n && lv->last_failover == NULL; i++) {
+			for (j = 0; types[j] != NULL; j++) {
+				if (strcmp(evs[i].type, types[j]) == 0) {
+					lv->last_failover = xstrdup(evs[i].at);
+					break;
+				}
+			}
+		}
+	}
+	free(cause);
+	registry_event_list_free(evs, n);
+}
+
+/* Asks every node whether it holds the VIP (detail view: a few SSH round trips). */
+static void
+cmd_list_vip_holders(struct cmd_ctx *ctx, const struct registry_cluster *c,
+    struct cmd_list_live *lv)
+{
+	struct ssh_target t = { 0 };
+	char *cause = NULL, *s = NULL, *tmp;
+	size_t i;
+	int held;
+
+	t.port = ctx->cfg->ssh_port;
+	t.user = ctx->cfg->ssh_user;
+	t.key_path = ctx->cfg->ssh_key;
+	t.known_hosts = ctx->cfg->ssh_known_hosts;
+	t.timeout = ctx->cfg->ssh_timeout < 3 ? ctx->cfg->ssh_timeout : 3;
+	for (i = 0; i < c->n_nodes; i++) {
+		t.host = c->nodes[i].host;
+		held = vip_held(&t, c->vip, &cause);
+		free(cause);
+		cause = NULL;
+		if (held < 0) {
+			tmp = xasprintf("%s%s%s (cannot check)", s ? s : "", s ? ", " : "", t.host);
+		} else if (held == 1) {
+			tmp = xasprintf("%s%s%s", s ? s : "", s ? ", " : "", t.host);
+		} else {
+			continue;
+		}
+		free(s);
+		s = tmp;
+	}
+	lv->vip_holders = s != NULL ? s : xstrdup("nobody");
+}
+
+static void
+cmd_list_live_clear(struct cmd_list_live *lv)
+{
+	engine_status_clear(&lv->engine);
+	free(lv->last_failover);
+	free(lv->vip_holders);
+}
+
+static char *
+cmd_list_engine_text(const struct cmd_list_live *lv)
+{
+	if (!lv->engine.running)
+		return xstrdup("-");
+	return xasprintf("%s pid %ld", lv->engine.health_name != NULL ? lv->engine.health_name :
+									"STARTING",
+	    (long)lv->engine.pid);
+}
+
 static json_object *
 cmd_list_json_int_or_null(long long v)
 {
@@ -37,8 +125,11 @@ cmd_list_json_int_or_null(long long v)
 }
 
 static json_object *
-cmd_list_json_cluster(const struct registry_cluster *c)
+cmd_list_json_cluster(const struct registry_cluster *c, const struct cmd_list_live *lv)
 {
+	json_object *eng;
+	char since[32];
+	struct tm tm;
 	json_object *o = json_object_new_object(), *nodes = json_object_new_array();
 	const struct registry_node *nd;
 	json_object *n;
@@ -79,17 +170,43 @@ cmd_list_json_cluster(const struct registry_cluster *c)
 		json_object_array_add(nodes, n);
 	}
 	json_object_object_add(o, "nodes", nodes);
+	eng = json_object_new_object();
+	json_object_object_add(eng, "name", json_object_new_string(engine_mha_ops.name));
+	json_object_object_add(eng, "running", json_object_new_boolean(lv->engine.running));
+	json_object_object_add(eng, "pid",
+	    lv->engine.running ? json_object_new_int64(lv->engine.pid) : NULL);
+	if (lv->engine.running && lv->engine.since != 0) {
+		gmtime_r(&lv->engine.since, &tm);
+		strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S", &tm);
+		json_object_object_add(eng, "since", json_object_new_string(since));
+	} else {
+		json_object_object_add(eng, "since", NULL);
+	}
+	json_object_object_add(eng, "health",
+	    lv->engine.running && lv->engine.health_name != NULL ?
+		json_object_new_string(lv->engine.health_name) :
+		NULL);
+	json_object_object_add(eng, "health_code",
+	    lv->engine.running && lv->engine.health >= 0 ? json_object_new_int(lv->engine.health) :
+							   NULL);
+	json_object_object_add(eng, "failover_error_marker",
+	    lv->engine.error_marker != NULL ? json_object_new_string(lv->engine.error_marker) : NULL);
+	json_object_object_add(o, "engine", eng);
+	json_object_object_add(o, "last_failover",
+	    lv->last_failover != NULL ? json_object_new_string(lv->last_failover) : NULL);
+	if (lv->vip_holders != NULL)
+		json_object_object_add(o, "vip_holders", json_object_new_string(lv->vip_holders));
 	return o;
 }
 
 static void
-cmd_list_print_json(struct registry_cluster **list, size_t n)
+cmd_list_print_json(struct registry_cluster **list, struct cmd_list_live *lv, size_t n)
 {
 	json_object *root = json_object_new_object(), *arr = json_object_new_array();
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		json_object_array_add(arr, cmd_list_json_cluster(list[i]));
+		json_object_array_add(arr, cmd_list_json_cluster(list[i], &lv[i]));
 	json_object_object_add(root, "clusters", arr);
 	printf("%s\n", json_object_to_json_string_ext(root,
 			   JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -97,30 +214,35 @@ cmd_list_print_json(struct registry_cluster **list, size_t n)
 }
 
 static void
-cmd_list_print_table(struct registry_cluster **list, size_t n)
+cmd_list_print_table(struct registry_cluster **list, struct cmd_list_live *lv, size_t n)
 {
-	char vip[64];
+	char vip[64], *eng;
 	size_t i;
 
 	if (n == 0) {
 		printf("no clusters registered (add one with 'mhaadm add NAME --node HOST ...')\n");
 		return;
 	}
-	printf("%-20s %-12s %-10s %-18s %-22s %s\n", "NAME", "STATE", "DESIRED", "VIP", "MASTER",
-	    "NODES");
+	printf("%-16s %-12s %-9s %-18s %-20s %-5s %-20s %s\n", "NAME", "STATE", "DESIRED", "VIP",
+	    "MASTER", "NODES", "ENGINE", "LAST FAILOVER");
 	for (i = 0; i < n; i++) {
 		snprintf(vip, sizeof(vip), "%s/%d", list[i]->vip, list[i]->vip_prefix);
-		printf("%-20s %-12s %-10s %-18s %-22s %zu\n", list[i]->name,
+		eng = cmd_list_engine_text(&lv[i]);
+		printf("%-16s %-12s %-9s %-18s %-20s %-5zu %-20s %s%s\n", list[i]->name,
 		    registry_state_name(list[i]->state), registry_desired_name(list[i]->desired),
-		    vip, cmd_list_master(list[i]), list[i]->n_nodes);
+		    vip, cmd_list_master(list[i]), list[i]->n_nodes, eng,
+		    lv[i].last_failover != NULL ? lv[i].last_failover : "-",
+		    lv[i].engine.error_marker != NULL ? " (FAILOVER ERROR MARKER)" : "");
+		free(eng);
 	}
 }
 
 static void
-cmd_list_print_detail(const struct registry_cluster *c)
+cmd_list_print_detail(const struct registry_cluster *c, const struct cmd_list_live *lv)
 {
 	const struct registry_node *nd;
-	char hp[VALIDATE_HOST_MAX + 8], sid[24], lag[24];
+	char hp[VALIDATE_HOST_MAX + 8], sid[24], lag[24], since[32], *eng;
+	struct tm tm;
 	size_t i;
 
 	printf("cluster:  %s\n", c->name);
@@ -128,6 +250,21 @@ cmd_list_print_detail(const struct registry_cluster *c)
 	    registry_desired_name(c->desired));
 	printf("vip:      %s/%d on %s\n", c->vip, c->vip_prefix, c->iface);
 	printf("master:   %s\n", cmd_list_master(c));
+	printf("vip on:   %s\n", lv->vip_holders != NULL ? lv->vip_holders : "-");
+	eng = cmd_list_engine_text(lv);
+	if (lv->engine.running && lv->engine.since != 0) {
+		gmtime_r(&lv->engine.since, &tm);
+		strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S", &tm);
+		printf("engine:   %s %s since %s UTC\n", engine_mha_ops.name, eng, since);
+	} else {
+		printf("engine:   %s %s\n", engine_mha_ops.name, lv->engine.running ? eng : "not running");
+	}
+	free(eng);
+	printf("failover: %s\n", lv->last_failover != NULL ? lv->last_failover : "never");
+	if (lv->engine.error_marker != NULL)
+		printf("WARNING:  MHA's failover-error marker %s exists: the last failover failed and "
+		       "MHA refuses another until a DBA inspects the cluster and removes it\n",
+		    lv->engine.error_marker);
 	printf("created:  %s UTC\n", c->created_at != NULL ? c->created_at : "-");
 	printf("updated:  %s UTC\n\n", c->updated_at != NULL ? c->updated_at : "-");
 	printf("%-22s %-8s %-32s %-9s %-9s %-7s %-5s %s\n", "NODE", "ROLE", "VERSION",
@@ -149,10 +286,11 @@ static int
 cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct registry_cluster **list = NULL, *one = NULL;
+	struct cmd_list_live *lv = NULL;
 	struct registry *reg;
 	const char *name = NULL;
 	char *cause = NULL;
-	size_t n = 0;
+	size_t n = 0, i;
 	int json = 0, opt, rc = CMD_EXIT_ERROR;
 
 	cmd_getopt_reset();
@@ -187,22 +325,32 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			cmd_error(ctx, "%s", cause);
 			goto out;
 		}
+		lv = xcalloc(1, sizeof(*lv));
+		cmd_list_live_fill(ctx, reg, one, lv);
+		cmd_list_vip_holders(ctx, one, lv);
 		if (json)
-			cmd_list_print_json(&one, 1);
+			cmd_list_print_json(&one, lv, 1);
 		else
-			cmd_list_print_detail(one);
+			cmd_list_print_detail(one, lv);
+		cmd_list_live_clear(lv);
 	} else {
 		if (reg->ops->cluster_list(reg, &list, &n, &cause) != 0) {
 			cmd_error(ctx, "%s", cause);
 			goto out;
 		}
+		lv = xcalloc(n == 0 ? 1 : n, sizeof(*lv));
+		for (i = 0; i < n; i++)
+			cmd_list_live_fill(ctx, reg, list[i], &lv[i]);
 		if (json)
-			cmd_list_print_json(list, n);
+			cmd_list_print_json(list, lv, n);
 		else
-			cmd_list_print_table(list, n);
+			cmd_list_print_table(list, lv, n);
+		for (i = 0; i < n; i++)
+			cmd_list_live_clear(&lv[i]);
 	}
 	rc = CMD_EXIT_OK;
 out:
+	free(lv);
 	free(cause);
 	registry_cluster_free(one);
 	registry_cluster_list_free(list, n);

@@ -318,7 +318,7 @@ daemon_follow_health(struct daemon *d, struct daemon_child *ch, const struct reg
 	struct engine_status st;
 
 	d->engine->status(d->env, ch->name, &st);
-	if (st.health == ch->reported_health || st.pid != ch->pid) {
+	if (st.health == ch->reported_health || st.health_pid != ch->pid) {
 		engine_status_clear(&st);
 		return;
 	}

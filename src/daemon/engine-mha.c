@@ -33,6 +33,7 @@ engine_status_clear(struct engine_status *st)
 {
 	free(st->health_name);
 	free(st->master);
+	free(st->error_marker);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -137,6 +138,8 @@ engine_mha_stop(const struct engine_env *env, const char *cluster, pid_t pid)
 		kill(pid, SIGTERM);
 }
 
+static pid_t engine_mha_find_running(const struct engine_env *env, const char *cluster);
+
 static void
 engine_mha_status(const struct engine_env *env, const char *cluster, struct engine_status *st)
 {
@@ -144,14 +147,26 @@ engine_mha_status(const struct engine_env *env, const char *cluster, struct engi
 	struct mha_paths p;
 	pid_t pid = 0;
 
+	struct stat sb;
+	char *pidfile;
+
 	memset(st, 0, sizeof(*st));
 	st->health = -1;
 	mha_paths_init(&p, env->cfg, cluster);
 	if (mha_health_read(&p, &pid, &health, &st->master) == 0) {
 		st->health = (int)health;
-		st->pid = pid;
+		st->health_pid = pid;
 		st->health_name = xstrdup(mha_health_name(health));
 	}
+	st->pid = engine_mha_find_running(env, cluster);
+	st->running = st->pid > 0;
+	pidfile = engine_mha_pidfile(&p);
+	if (st->running && stat(pidfile, &sb) == 0)
+		st->since = sb.st_mtime;
+	free(pidfile);
+	/* MHA's failed-failover marker is shown, never removed behind the DBA's back. */
+	if (stat(p.failover_error, &sb) == 0)
+		st->error_marker = xstrdup(p.failover_error);
 	mha_paths_free(&p);
 }
 

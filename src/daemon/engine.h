@@ -33,8 +33,11 @@ struct engine_status {
 	int running;
 	pid_t pid;
 	int health;   /* engine-specific code, -1 unknown (MHA: masterha_check_status codes) */
+	pid_t health_pid; /* the process that reported health (a stale report has an old pid) */
 	char *health_name;
 	char *master; /* as the engine sees it, or NULL */
+	time_t since; /* when the running engine started, 0 unknown */
+	char *error_marker; /* path of a failed-failover marker the engine left, or NULL */
 };
 
 struct engine_ops {
