@@ -287,6 +287,20 @@ doctor_version_has_super_read_only(const char *version)
 	return major > 5 || (major == 5 && (minor > 7 || (minor == 7 && patch >= 8)));
 }
 
+/*
+ * 1 for MariaDB >= 10.5.9, where SHOW SLAVE HOSTS (mhaadm's probe lists the
+ * replicas with it) needs REPLICATION MASTER ADMIN instead of REPLICATION SLAVE.
+ */
+static int
+doctor_version_needs_master_admin(const char *version)
+{
+	int major, minor, patch, mariadb;
+
+	if (doctor_version_parse(version, &major, &minor, &patch, &mariadb) != 0 || !mariadb)
+		return 0;
+	return major > 10 || (major == 10 && (minor > 5 || (minor == 5 && patch >= 9)));
+}
+
 /* 1 for MariaDB >= 10.11, where SUPER no longer covers READ_ONLY ADMIN (MDEV-29596). */
 static int
 doctor_version_needs_read_only_admin(const char *version)
@@ -330,8 +344,9 @@ enum {
 	DOCTOR_PRIV_REPL_SLAVE = 1 << 3,
 	DOCTOR_PRIV_RELOAD = 1 << 4,
 	DOCTOR_PRIV_PROCESS = 1 << 5,
-	DOCTOR_PRIV_SELECT_USER = 1 << 6, /* SELECT on mysql.user */
-	DOCTOR_PRIV_EVERYTHING = (1 << 7) - 1,
+	DOCTOR_PRIV_REPL_MASTER_ADMIN = 1 << 6, /* MariaDB: SHOW SLAVE HOSTS (mhaadm's probe) */
+	DOCTOR_PRIV_SELECT_USER = 1 << 7,       /* SELECT on mysql.user */
+	DOCTOR_PRIV_EVERYTHING = (1 << 8) - 1,
 };
 
 /* Names in the order they are reported, with the names a server may show them as. */
@@ -349,6 +364,9 @@ static const struct {
 	{ DOCTOR_PRIV_REPL_SLAVE, "REPLICATION SLAVE", { "REPLICATION SLAVE", NULL, NULL } },
 	{ DOCTOR_PRIV_RELOAD, "RELOAD", { "RELOAD", NULL, NULL } },
 	{ DOCTOR_PRIV_PROCESS, "PROCESS", { "PROCESS", NULL, NULL } },
+	{ DOCTOR_PRIV_REPL_MASTER_ADMIN, "REPLICATION MASTER ADMIN", { "REPLICATION MASTER ADMIN",
+	    NULL, NULL } },
+	/* Last: it is granted with a statement of its own. */
 	{ DOCTOR_PRIV_SELECT_USER, "SELECT ON mysql.user", { NULL, NULL, NULL } },
 };
 
@@ -436,6 +454,8 @@ doctor_grants_missing(const char *const *lines, size_t n, const char *version)
 		doctor_grants_line(lines[i], &have);
 	if (!doctor_version_needs_read_only_admin(version))
 		need &= ~(unsigned int)DOCTOR_PRIV_READ_ONLY_ADMIN;
+	if (!doctor_version_needs_master_admin(version))
+		need &= ~(unsigned int)DOCTOR_PRIV_REPL_MASTER_ADMIN;
 	for (i = 0; i < sizeof(doctor_privs) / sizeof(doctor_privs[0]); i++) {
 		if ((need & doctor_privs[i].bit) == 0 || (have & doctor_privs[i].bit) != 0)
 			continue;
@@ -1802,6 +1822,45 @@ doctor_node_repl_user(struct doctor_host *h, MYSQL *mysql, const char *repl_user
 		    xasprintf("repl_user '%s' exists with REPLICATION SLAVE", repl_user), NULL);
 }
 
+/*
+ * probe_node failed. When it could not even connect, that is the finding;
+ * when a query was refused, a second connection still reads the version and
+ * the grants, since a missing privilege is the likely reason.
+ */
+static void
+doctor_node_sql_failed(struct doctor_host *h, const struct config *cfg,
+    const struct registry_node *nd, const struct probe_result *pr, struct doctor_node_sql *sql)
+{
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	MYSQL *mysql;
+	char *cause = NULL;
+
+	if (pr->error == NULL || strncmp(pr->error, "query failed", 12) != 0 ||
+	    (mysql = doctor_connect(cfg, nd->host, nd->port, &cause)) == NULL) {
+		doctor_add(h, "mysql", DOCTOR_FAIL,
+		    xstrdup(pr->error != NULL ? pr->error : "probe failed"),
+		    xasprintf("check that mysqld runs on %s:%d and that ha_user '%s' may log in "
+			      "from this host",
+			nd->host, nd->port, cfg->ha_user));
+		free(cause);
+		return;
+	}
+	doctor_add(h, "mysql", DOCTOR_FAIL, xstrdup(pr->error),
+	    xasprintf("grant ha_user '%s' what the query needs (see the ha-user finding)",
+		cfg->ha_user));
+	if ((res = doctor_query(mysql, "SELECT @@version", &cause)) != NULL) {
+		if ((row = mysql_fetch_row(res)) != NULL && row[0] != NULL) {
+			sql->reached = 1;
+			sql->version = xstrdup(row[0]);
+		}
+		mysql_free_result(res);
+	}
+	free(cause);
+	doctor_node_grants(h, mysql, cfg, sql->version);
+	mysql_close(mysql);
+}
+
 /* The MySQL part of a node's check, into h; fills *sql for the SSH part. */
 static void
 doctor_node_sql_run(struct doctor_host *h, const struct config *cfg,
@@ -1819,11 +1878,7 @@ doctor_node_sql_run(struct doctor_host *h, const struct config *cfg,
 	cred.connect_timeout = cfg->connect_timeout;
 	cred.read_timeout = cfg->read_timeout;
 	if (probe_node(nd->host, nd->port, &cred, &pr) != 0) {
-		doctor_add(h, "mysql", DOCTOR_FAIL,
-		    xstrdup(pr.error != NULL ? pr.error : "probe failed"),
-		    xasprintf("check that mysqld runs on %s:%d and that ha_user '%s' may log in "
-			      "from this host",
-			nd->host, nd->port, cfg->ha_user));
+		doctor_node_sql_failed(h, cfg, nd, &pr, sql);
 		probe_result_clear(&pr);
 		return;
 	}

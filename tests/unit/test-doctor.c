@@ -421,7 +421,7 @@ t_grants(void **state)
 				  "'*0123'",
 		"GRANT SELECT ON `mysql`.`user` TO `dtest`@`10.77.0.%`" };
 	const char *full[] = { "GRANT RELOAD, PROCESS, SUPER, REPLICATION SLAVE, BINLOG MONITOR, "
-			       "READ_ONLY ADMIN ON *.* TO `m`@`%`",
+			       "READ_ONLY ADMIN, REPLICATION MASTER ADMIN ON *.* TO `m`@`%`",
 		"GRANT SELECT ON `mysql`.* TO `m`@`%`" };
 	const char *mysql8[] = { "GRANT SELECT, RELOAD, PROCESS, SUPER, REPLICATION SLAVE, "
 				 "REPLICATION CLIENT ON *.* TO `mha`@`%`",
@@ -435,23 +435,31 @@ t_grants(void **state)
 	assert_null(doctor_grants_missing(all, 1, "10.11.19-MariaDB"));
 	assert_null(doctor_grants_missing(all, 1, "8.0.36"));
 
-	/* Enough before MariaDB 10.11; there SUPER no longer sets read_only (MDEV-29596). */
-	assert_null(doctor_grants_missing(classic, 2, "10.6.16-MariaDB"));
+	/*
+	 * Enough for MariaDB 10.4. From 10.5.9 SHOW SLAVE HOSTS (mhaadm's probe)
+	 * needs REPLICATION MASTER ADMIN; from 10.11 SUPER no longer sets
+	 * read_only (MDEV-29596). Both seen on 10.11.19.
+	 */
+	assert_null(doctor_grants_missing(classic, 2, "10.4.32-MariaDB"));
+	m = doctor_grants_missing(classic, 2, "10.6.16-MariaDB");
+	assert_string_equal(m, "REPLICATION MASTER ADMIN");
+	free(m);
 	m = doctor_grants_missing(classic, 2, "10.11.19-MariaDB-0+deb12u1-log");
-	assert_string_equal(m, "READ_ONLY ADMIN");
+	assert_string_equal(m, "READ_ONLY ADMIN, REPLICATION MASTER ADMIN");
 	free(m);
 	assert_null(doctor_grants_missing(full, 2, "10.11.19-MariaDB-0+deb12u1-log"));
 	assert_null(doctor_grants_missing(mysql8, 2, "8.0.36"));
+	assert_null(doctor_grants_missing(classic, 2, "5.7.44-log"));
 
 	/* Without the mysql.user grant, only that is missing. */
-	m = doctor_grants_missing(classic, 1, "10.6.16-MariaDB");
+	m = doctor_grants_missing(classic, 1, "10.4.32-MariaDB");
 	assert_string_equal(m, "SELECT ON mysql.user");
 	free(m);
 
 	/* Column and database grants give nothing global. */
 	m = doctor_grants_missing(columns, 3, "10.11.19-MariaDB");
 	assert_string_equal(m, "SUPER, READ_ONLY ADMIN, REPLICATION CLIENT, REPLICATION SLAVE, "
-			       "RELOAD, PROCESS");
+			       "RELOAD, PROCESS, REPLICATION MASTER ADMIN");
 	free(m);
 	m = doctor_grants_missing(NULL, 0, "5.7.44");
 	assert_string_equal(m, "SUPER, REPLICATION CLIENT, REPLICATION SLAVE, RELOAD, PROCESS, "
