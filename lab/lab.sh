@@ -351,13 +351,15 @@ up_abort() {
 
 cmd_up() {
 	local n=3 m=0
+	GTID=0
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--hosts) [ $# -ge 2 ] || die "--hosts needs a value"; n=$2; shift 2 ;;
 		--hosts=*) n=${1#*=}; shift ;;
 		--standalone) [ $# -ge 2 ] || die "--standalone needs a value"; m=$2; shift 2 ;;
 		--standalone=*) m=${1#*=}; shift ;;
-		*) die "usage: $prog up [--hosts N] [--standalone M]" ;;
+		--gtid) GTID=1; shift ;;
+		*) die "usage: $prog up [--hosts N] [--standalone M] [--gtid]" ;;
 		esac
 	done
 	[[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] || die "--hosts must be a number >= 1 (got '$n')"
@@ -535,10 +537,20 @@ GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP ON \`labdb\`.* TO '$APP_USER'
 	local mfile mpos
 	read -r mfile mpos _ < <(sqlh 1 -N -B -e 'SHOW MASTER STATUS')
 	[ -n "${mfile:-}" ] && [[ ${mpos:-} =~ ^[0-9]+$ ]] || up_abort "SHOW MASTER STATUS on h1 returned nothing"
+	local gpos where
+	gpos=$(sqlh 1 -N -B -e 'SELECT @@gtid_binlog_pos')
 	for ((i = 2; i <= n; i++)); do
+		# --gtid: MariaDB GTID replication (MASTER_USE_GTID=slave_pos) from the same point.
+		if [ "$GTID" = 1 ]; then
+			where="MASTER_USE_GTID=slave_pos"
+			sqlh "$i" -N -B -e "SET GLOBAL gtid_slave_pos='$gpos'" ||
+				up_abort "cannot set gtid_slave_pos on h$i"
+		else
+			where="MASTER_LOG_FILE='$mfile', MASTER_LOG_POS=$mpos"
+		fi
 		sqlh "$i" -N -B <<EOF || up_abort "cannot configure replication on h$i"
 CHANGE MASTER TO MASTER_HOST='$MASTER_IP', MASTER_PORT=3306, MASTER_USER='$REPL_USER',
-  MASTER_PASSWORD='$repl_pw', MASTER_LOG_FILE='$mfile', MASTER_LOG_POS=$mpos;
+  MASTER_PASSWORD='$repl_pw', $where;
 START SLAVE;
 SET GLOBAL read_only=1;
 EOF

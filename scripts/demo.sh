@@ -1,6 +1,7 @@
 #!/bin/bash
-# The demo: installs dependencies, builds, brings up a 3-host lab, and puts a cluster under mhaadm.
-# Pass --keep to leave the lab running afterwards (tear it down with lab/lab.sh down).
+# The demo: installs dependencies, builds, brings up a 3-host lab, puts a cluster under
+# mhaadm, kills the master's mysqld and shows the VIP moving and the cluster re-protected.
+# Pass --keep to leave the lab and the daemon running afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -13,16 +14,31 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 ./scripts/install-deps.sh
 ./scripts/build.sh
-if [ "$keep" -eq 0 ]; then
-	trap '"$root/lab/lab.sh" down >/dev/null 2>&1 || true' EXIT
-fi
+
+LAB_ENV=${MHAADM_LAB_DIR:-/var/tmp/mhaadm-lab}/env
+daemon_pid=""
+cleanup() {
+	[ "$keep" -eq 1 ] && return
+	[ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
+	# Engines outlive the daemon by design; end the ones this demo started.
+	for f in "${demo:-/nonexistent}"/work/mha/*/engine.pid; do
+		[ -f "$f" ] && kill -KILL -- "-$(cat "$f")" 2>/dev/null
+	done
+	"$root/lab/lab.sh" down >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
+via_vip() {
+	# The password goes through the environment, never argv.
+	MYSQL_PWD="$LAB_APP_PASSWORD" mariadb -h 10.77.0.100 -u "$LAB_APP_USER" --connect-timeout=2 \
+		-N -B -e "SELECT CONCAT('answered by server_id ', @@server_id)" labdb
+}
 
 step "bringing up the lab: 3 hosts, MariaDB replication from h1, sshd on each"
 lab/lab.sh up --hosts 3
-. "${MHAADM_LAB_DIR:-/var/tmp/mhaadm-lab}/env"
+. "$LAB_ENV"
 
 demo=$LAB_DIR/demo
 mkdir -p "$demo"
@@ -36,7 +52,10 @@ repl_password = $LAB_REPL_PASSWORD
 registry_path = $demo/registry.db
 workdir = $demo/work
 log_dir = $demo/log
+ssh_key = $LAB_SSH_KEY
+ssh_known_hosts = $LAB_KNOWN_HOSTS
 vip_iface = eth0
+failover_window = 0
 CNF
 export MHAADM_CONFIG=$demo/mhaadm.cnf
 M=build/mhaadm
@@ -45,14 +64,36 @@ step "creating the registry"
 run $M init
 step "registering cluster 'orders' from its master alone (replicas are discovered)"
 run $M add orders --master "$LAB_MASTER_IP" --vip 10.77.0.100/24
-step "the fleet"
-run $M list
-run $M list orders
 step "a refusal: the same VIP for another cluster"
 run $M add billing --node 10.77.0.12 --vip 10.77.0.100 || true
-step "history"
-run $M history orders
+step "doctor: MHA 0.58 cannot drive MariaDB 10.11 as shipped; --fix patches it (backups kept)"
+run $M doctor orders --fix | tail -n 12
+step "starting the supervisor and putting 'orders' under MHA"
+$M daemon >"$demo/daemon.log" 2>&1 &
+daemon_pid=$!
+run $M start orders
+run $M list
+printf '$ mariadb -h 10.77.0.100 ...   # a client through the VIP\n'
+via_vip
+
+step "killing the master's mysqld (kill -9 on h1)"
+lab/lab.sh kill-mysqld 1
+t0=$(date +%s)
+printf 'waiting for the failover and re-protection'
+for _ in $(seq 1 180); do
+	if $M history orders --json | grep -q '"cluster.reprotected"'; then
+		break
+	fi
+	printf '.'
+	sleep 1
+done
+echo " done after $(($(date +%s) - t0)) s"
+printf '$ mariadb -h 10.77.0.100 ...   # the same client, same address\n'
+via_vip
+run $M list
+run $M list orders
+run $M history orders --limit 14
 if [ "$keep" -eq 1 ]; then
 	echo
-	echo "lab left running; MHAADM_CONFIG=$demo/mhaadm.cnf; tear down with lab/lab.sh down"
+	echo "left running: daemon pid $daemon_pid, lab; MHAADM_CONFIG=$demo/mhaadm.cnf"
 fi

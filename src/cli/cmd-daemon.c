@@ -9,6 +9,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "engine.h"
+#include "log.h"
 #include "validate.h"
 #include "xmalloc.h"
 
@@ -77,6 +78,7 @@ cmd_engine_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	char self[PATH_MAX], cfgpath[PATH_MAX], *cause = NULL;
 	int opt, checks = 0;
 
+	log_set_level(LOG_LEVEL_INFO); /* its output is the cluster's engine.log */
 	cmd_getopt_reset();
 	while ((opt = cmd_getopt(ctx, argc, argv)) != -1) {
 		if (opt == 'k')

@@ -14,6 +14,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "event.h"
+#include "log.h"
 #include "mha.h"
 #include "registry.h"
 #include "spool.h"
@@ -215,6 +216,8 @@ cmd_hook_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 	if (argc < 2)
 		return cmd_usage_error(ctx, "a hook type is needed: failover, online-change or report");
+	/* Hook output lands in MHA's log: every event is written there too. */
+	log_set_level(LOG_LEVEL_INFO);
 	type = argv[1];
 	c.name = cmd_hook_arg(argc, argv, "--cluster");
 	if (c.name == NULL)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "log.h"
 #include "registry.h"
 #include "xmalloc.h"
 
@@ -27,10 +28,13 @@ event_emit(struct registry *reg, const char *cluster, const char *node, const ch
 		abort();
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
-	fprintf(stderr, "%s mhaadm: event cluster=%s%s%s %s: %s\n", stamp,
-	    cluster != NULL ? cluster : "-", node != NULL ? " node=" : "", node != NULL ? node : "",
-	    type, message);
-	fflush(stderr);
+	/* The daemon and hooks log every event; interactive commands only with -v. */
+	if (log_enabled(LOG_LEVEL_INFO)) {
+		fprintf(stderr, "%s mhaadm: event cluster=%s%s%s %s: %s\n", stamp,
+		    cluster != NULL ? cluster : "-", node != NULL ? " node=" : "",
+		    node != NULL ? node : "", type, message);
+		fflush(stderr);
+	}
 	if (reg != NULL) {
 		ev.cluster = (char *)cluster;
 		ev.node = (char *)node;
@@ -61,9 +65,18 @@ event_transition(struct registry *reg, const char *cluster, enum registry_state 
 	va_end(ap);
 	if (n < 0)
 		abort();
-	fprintf(stderr, "mhaadm: event cluster=%s %s: %s (state %s, desired %s)\n", cluster, type,
-	    message, registry_state_name(state), registry_desired_name(desired));
-	fflush(stderr);
+	if (log_enabled(LOG_LEVEL_INFO)) {
+		time_t now = time(NULL);
+		char stamp[32];
+		struct tm tm;
+
+		gmtime_r(&now, &tm);
+		strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
+		fprintf(stderr, "%s mhaadm: event cluster=%s %s: %s (state %s, desired %s)\n", stamp,
+		    cluster, type, message, registry_state_name(state),
+		    registry_desired_name(desired));
+		fflush(stderr);
+	}
 	ev.cluster = (char *)cluster;
 	ev.type = (char *)type;
 	ev.message = message;

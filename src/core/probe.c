@@ -502,13 +502,16 @@ probe_option(struct probe_result *r, MYSQL *mysql, enum mysql_option option, uns
  * probe; and it falls back to $MYSQL_PWD only for a NULL password, so we
  * always pass one.
  */
-static int
-probe_run(struct probe_result *r, const struct probe_credentials *cred)
+/*
+ * Connects to r->host:r->port with bounded timeouts over TCP. Returns the
+ * connection, or NULL with r->error set (password not redacted yet).
+ */
+static MYSQL *
+probe_connect(struct probe_result *r, const struct probe_credentials *cred)
 {
 	MYSQL *mysql = NULL;
 	unsigned int connect_timeout, read_timeout;
 
-	r->lag = -1; /* unknown until SHOW SLAVE STATUS says otherwise */
 	if (r->host == NULL || *r->host == '\0' || r->port <= 0 || r->port > 65535) {
 		r->error = xasprintf("cannot connect to %s:%d: bad address",
 		    r->host != NULL ? r->host : "", r->port);
@@ -550,6 +553,21 @@ probe_run(struct probe_result *r, const struct probe_credentials *cred)
 		    mysql_error(mysql));
 		goto out;
 	}
+	return mysql;
+out:
+	if (mysql != NULL)
+		mysql_close(mysql);
+	return NULL;
+}
+
+static int
+probe_run(struct probe_result *r, const struct probe_credentials *cred)
+{
+	MYSQL *mysql;
+
+	r->lag = -1; /* unknown until SHOW SLAVE STATUS says otherwise */
+	if ((mysql = probe_connect(r, cred)) == NULL)
+		goto out;
 
 	if (probe_variables(r, mysql) != 0 || probe_slave_status(r, mysql) != 0 ||
 	    probe_peers(r, mysql) != 0)
@@ -561,6 +579,39 @@ out:
 	probe_redact_field(&r->error, cred->password);
 	probe_redact_field(&r->last_error, cred->password);
 	return r->ok ? 0 : -1;
+}
+
+int
+probe_exec(const char *host, int port, const struct probe_credentials *cred,
+    const char *const *statements, char **cause)
+{
+	struct probe_result r = { 0 };
+	MYSQL *mysql;
+	size_t i;
+	int rc = -1;
+
+	r.host = xstrdup(host);
+	r.port = port;
+	if ((mysql = probe_connect(&r, cred)) == NULL)
+		goto out;
+	for (i = 0; statements[i] != NULL; i++) {
+		if (mysql_query(mysql, statements[i]) != 0) {
+			r.error = xasprintf("%s failed on %s:%d: %s", statements[i], host, port,
+			    mysql_error(mysql));
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (mysql != NULL)
+		mysql_close(mysql);
+	if (rc != 0) {
+		probe_redact_field(&r.error, cred->password);
+		*cause = r.error;
+		r.error = NULL;
+	}
+	probe_result_clear(&r);
+	return rc;
 }
 
 int

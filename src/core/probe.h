@@ -61,6 +61,14 @@ int probe_node(const char *host, int port, const struct probe_credentials *cred,
  */
 size_t probe_many(struct probe_result *results, size_t n, const struct probe_credentials *cred);
 
+/*
+ * Runs each statement of the NULL-terminated list on host:port, in order,
+ * stopping at the first error. Statements must be fixed text (no values
+ * from outside). Returns 0, or -1 with *cause (password redacted).
+ */
+int probe_exec(const char *host, int port, const struct probe_credentials *cred,
+    const char *const *statements, char **cause);
+
 /* Frees what a probe_result owns (not the struct itself). */
 void probe_result_clear(struct probe_result *r);
 

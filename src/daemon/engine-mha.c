@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "event.h"
+#include "log.h"
 #include "mha.h"
 #include "probe.h"
 #include "registry.h"
@@ -337,9 +338,92 @@ engine_mha_target(const struct config *cfg, const char *host, struct ssh_target 
  * check set also our own checks before MHA's: every live node answers, the
  * registry's master is the writable master, every replica follows it.
  */
+static char *engine_mha_slurp(const char *path);
+
+/* Whether line (a "HOST:PORT") is one of the lines of text. */
 static int
-engine_mha_probe(const struct config *cfg, struct registry_cluster *c, int check, char **cause)
+engine_mha_has_line(const char *text, const char *line)
 {
+	size_t len = strlen(line);
+	const char *s = text;
+
+	while (s != NULL && *s != '\0') {
+		if (strncmp(s, line, len) == 0 && (s[len] == '\n' || s[len] == '\0'))
+			return 1;
+		s = strchr(s, '\n');
+		if (s != NULL)
+			s++;
+	}
+	return 0;
+}
+
+/*
+ * MHA 0.58 ignores MariaDB GTID: after a failover it re-points replicas by
+ * file and position, leaving them at Using_Gtid: No. We remember, in
+ * <dir>/gtid-replicas, which replicas used GTID, and the first time an
+ * engine starts after a failover (failover.complete newer than that file)
+ * we switch those back with CHANGE MASTER TO MASTER_USE_GTID=slave_pos.
+ */
+static void
+engine_mha_gtid(const struct engine_env *env, const struct mha_paths *p, struct registry *reg,
+    const struct registry_cluster *c, const struct probe_result *pr, const size_t *idx,
+    size_t n)
+{
+	static const char *const restore[] = { "STOP SLAVE",
+		"CHANGE MASTER TO MASTER_USE_GTID=slave_pos", "START SLAVE", NULL };
+	struct probe_credentials cred = { env->cfg->ha_user, env->cfg->ha_password,
+		env->cfg->connect_timeout, env->cfg->read_timeout };
+	char *path = xasprintf("%s/gtid-replicas", p->dir), *old, *text = xstrdup(""), *tmp;
+	char *key, *why = NULL;
+	struct stat done, mine;
+	int after_failover, fd;
+	size_t i;
+
+	old = engine_mha_slurp(path);
+	after_failover = stat(p->failover_complete, &done) == 0 &&
+	    (stat(path, &mine) != 0 || done.st_mtime >= mine.st_mtime);
+	for (i = 0; i < n; i++) {
+		if (!pr[i].ok || !pr[i].is_replica || c->nodes[idx[i]].role != REGISTRY_ROLE_REPLICA)
+			continue;
+		key = xasprintf("%s:%d", pr[i].host, pr[i].port);
+		if (!pr[i].using_gtid && after_failover && old != NULL &&
+		    engine_mha_has_line(old, key)) {
+			if (probe_exec(pr[i].host, pr[i].port, &cred, restore, &why) == 0) {
+				event_emit(reg, c->name, key, "replica.gtid_restored",
+				    "replica %s uses MariaDB GTID again (MHA re-pointed it by file "
+				    "and position)",
+				    key);
+			} else {
+				event_emit(reg, c->name, key, "replica.gtid_restore_failed",
+				    "could not switch replica %s back to GTID: %s", key, why);
+				free(why);
+				why = NULL;
+			}
+		}
+		if (pr[i].using_gtid || (old != NULL && engine_mha_has_line(old, key))) {
+			tmp = xasprintf("%s%s\n", text, key);
+			free(text);
+			text = tmp;
+		}
+		free(key);
+	}
+	/* Rewritten every start: its time marks the failover as handled. */
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		if (write(fd, text, strlen(text)) < 0)
+			log_warn("cluster=%s cannot write %s", c->name, path);
+		close(fd);
+	}
+	free(text);
+	free(old);
+	free(path);
+}
+
+static int
+engine_mha_probe(const struct engine_env *env, const struct mha_paths *p, struct registry *reg,
+    struct registry_cluster *c, int check, char **cause)
+{
+	const struct config *cfg = env->cfg;
 	struct probe_credentials cred = { cfg->ha_user, cfg->ha_password, cfg->connect_timeout,
 		cfg->read_timeout };
 	struct probe_result *pr;
@@ -364,6 +448,7 @@ engine_mha_probe(const struct config *cfg, struct registry_cluster *c, int check
 		if (pr[i].binlog_dir != NULL && c->nodes[idx[i]].binlog_dir == NULL)
 			c->nodes[idx[i]].binlog_dir = xstrdup(pr[i].binlog_dir);
 	}
+	engine_mha_gtid(env, p, reg, c, pr, idx, n);
 	if (check && topology_resolve(pr, n, want, &master, &why) != 0) {
 		*cause = xasprintf("topology check failed: %s", why);
 		free(why);
@@ -469,7 +554,7 @@ engine_mha_exec(const struct engine_env *env, const char *cluster, int checks, c
 	logdir = xasprintf("%s/%s", env->cfg->log_dir, cluster);
 	if (engine_mha_mkdirs(logdir, 0700, cause) != 0)
 		goto out;
-	if (engine_mha_probe(env->cfg, c, checks, cause) != 0)
+	if (engine_mha_probe(env, &p, reg, c, checks, cause) != 0)
 		goto out;
 	text = mha_conf_render(env->cfg, env->config_path, env->self, c, cause);
 	if (text == NULL || mha_conf_write(p.conf, text, cause) != 0)

@@ -12,6 +12,12 @@ log_set_level(enum log_level level)
 	log_level = level;
 }
 
+int
+log_enabled(enum log_level level)
+{
+	return level <= log_level;
+}
+
 void
 log_msg(enum log_level level, const char *fmt, ...)
 {

@@ -64,14 +64,19 @@ class Daemon:
                 pass
 
 
-@pytest.fixture
-def cluster(fresh_lab, tmp_path):
-    lab = fresh_lab
-    m = Mhaadm(lab, tmp_path, ssh_key=lab.env["LAB_SSH_KEY"],
-               ssh_known_hosts=lab.env["LAB_KNOWN_HOSTS"], failover_window="0",
-               connect_timeout="2")
+def make_cluster(lab, tmp_path, nodes=None, **overrides):
+    keys = dict(ssh_key=lab.env["LAB_SSH_KEY"], ssh_known_hosts=lab.env["LAB_KNOWN_HOSTS"],
+                failover_window="0", connect_timeout="2")
+    keys.update(overrides)
+    m = Mhaadm(lab, tmp_path, **keys)
     m.ok("init")
-    m.ok("add", "c1", "--master", "10.77.0.11", "--vip", f"{VIP}/24")
+    if nodes is None:
+        m.ok("add", "c1", "--master", "10.77.0.11", "--vip", f"{VIP}/24")
+    else:
+        args = []
+        for n in nodes:
+            args += ["--node", n]
+        m.ok("add", "c1", *args, "--vip", f"{VIP}/24")
     r = m.run("doctor", "c1", "--fix", timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
     lab.sql(1, "CREATE TABLE IF NOT EXISTS labdb.t (id INT PRIMARY KEY, v VARCHAR(32))")
@@ -79,12 +84,22 @@ def cluster(fresh_lab, tmp_path):
     d.start()
     m.daemon = d
     m.lab = lab
-    yield m
-    d.stop()
-    d.kill_engines()
-    d.log.close()
+    return m
+
+
+def finish_cluster(m):
+    m.daemon.stop()
+    m.daemon.kill_engines()
+    m.daemon.log.close()
     if os.environ.get("MHAADM_TEST_VERBOSE"):
         print(open(os.path.join(m.dir, "daemon.log")).read())
+
+
+@pytest.fixture
+def cluster(fresh_lab, tmp_path):
+    m = make_cluster(fresh_lab, tmp_path)
+    yield m
+    finish_cluster(m)
 
 
 def events(m):
@@ -277,3 +292,72 @@ def test_daemon_restart_keeps_monitoring_and_engine_respawn(cluster):
     wait_for("a new engine", lambda: int(open(pidfile).read()) != pid, timeout=60)
     wait_for("PING_OK again", lambda: "PING_OK" in mha_status(m).stdout, timeout=120)
     assert "engine.died" in events(m)
+
+
+def secrets_of(lab):
+    return [lab.env[k] for k in ("LAB_MHA_PASSWORD", "LAB_REPL_PASSWORD")]
+
+
+def test_no_password_in_our_logs_or_history(cluster):
+    """MHA hands passwords to its hooks in argv; none reaches our logs or events."""
+    m = cluster
+    m.ok("start", "c1", timeout=180)
+    failover(m, m.lab)
+    wait_for("re-protection", lambda: "cluster.reprotected" in events(m), timeout=120)
+    texts = [open(os.path.join(m.dir, "daemon.log"), errors="replace").read(),
+             open(os.path.join(m.dir, "log", "c1", "engine.log"), errors="replace").read(),
+             m.ok("history", "c1", "--json").stdout, m.ok("list", "c1", "--json").stdout]
+    for secret in secrets_of(m.lab):
+        for t in texts:
+            assert secret not in t
+
+
+def test_start_refused_when_checks_fail(cluster):
+    m = cluster
+    m.lab.sql(3, "STOP SLAVE SQL_THREAD")
+    r = m.run("start", "c1", timeout=180)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "cluster 'c1' is not monitored" in r.stderr
+    assert "10.77.0.13:3306 is not replicating" in r.stderr
+    (c,) = m.clusters()
+    assert c["state"] != "monitoring"
+    assert vip_holders() == []  # nothing was bound for a cluster that failed its checks
+    m.ok("stop", "c1", timeout=60)
+    m.lab.sql(3, "START SLAVE SQL_THREAD")
+    r = m.ok("start", "c1", timeout=180)
+    assert "monitored by MHA" in r.stdout
+
+
+def test_flapping_guard_refuses_second_failover(fresh_lab, tmp_path):
+    m = make_cluster(fresh_lab, tmp_path, failover_window="3600")
+    try:
+        m.ok("start", "c1", timeout=180)
+        old, new, _ = failover(m, m.lab)
+        assert_reprotected(m, new)
+        lab_cmd("kill-mysqld", NODES.index(new.split(":")[0]) + 1)
+        wait_for("the refusal", lambda: "failover.refused" in events(m), timeout=120)
+        (c,) = m.clusters()
+        assert c["state"] == "unprotected" and c["master"] == new
+        refusal = next(e for e in m.events("c1") if e["type"] == "failover.refused")
+        assert "failover_window" in refusal["message"]
+        assert "unprotected" in m.ok("list").stdout
+        time.sleep(3)  # the daemon does not restart a refused cluster on its own
+        assert events(m).count("engine.started") == 2
+    finally:
+        finish_cluster(m)
+
+
+def test_unprotected_when_no_replica_left(fresh_lab, tmp_path):
+    m = make_cluster(fresh_lab, tmp_path, nodes=["10.77.0.11", "10.77.0.12"])
+    try:
+        m.ok("start", "c1", timeout=180)
+        lab_cmd("kill-mysqld", 1)
+        wait_for("the unprotected event", lambda: "cluster.unprotected" in events(m),
+                 timeout=120)
+        (c,) = m.clusters()
+        assert c["state"] == "unprotected" and c["master"] == "10.77.0.12:3306"
+        assert vip_holders() == ["10.77.0.12"]
+        ev = next(e for e in m.events("c1") if e["type"] == "cluster.unprotected")
+        assert "NO REPLICA IS LEFT" in ev["message"]
+    finally:
+        finish_cluster(m)
