@@ -48,16 +48,16 @@ class LabManager:
         self.dirty = True
         self.env = None
 
-    def ensure(self, hosts, standalone, fresh=False):
-        if fresh or self.dirty or self.shape != (hosts, standalone):
-            r = lab_cmd("up", "--hosts", hosts, "--standalone", standalone, check=False,
-                        timeout=300)
+    def ensure(self, hosts, standalone, fresh=False, gtid=False):
+        if fresh or self.dirty or self.shape != (hosts, standalone, gtid):
+            r = lab_cmd("up", "--hosts", hosts, "--standalone", standalone,
+                        *(["--gtid"] if gtid else []), check=False, timeout=300)
             if r.returncode != 0:
                 print(r.stdout, r.stderr, file=sys.stderr)
                 lab_cmd("down", check=False)
                 self.shape = None
                 pytest.fail("lab up failed")
-            self.shape = (hosts, standalone)
+            self.shape = (hosts, standalone, gtid)
             self.dirty = False
             self.env = read_lab_env()
         return Lab(self.env)
@@ -190,3 +190,11 @@ def assert_refused(r, *fragments, rc=1):
     assert r.returncode == rc, f"rc={r.returncode}, wanted {rc}\n{out}"
     for frag in fragments:
         assert frag in r.stderr, f"{frag!r} not in stderr:\n{r.stderr}"
+
+
+@pytest.fixture
+def fresh_gtid_lab(lab_manager):
+    """A pristine 4-host lab replicating with MariaDB GTID (MASTER_USE_GTID=slave_pos)."""
+    lab = lab_manager.ensure(4, 0, fresh=True, gtid=True)
+    yield lab
+    lab_manager.dirty = True

@@ -48,6 +48,11 @@ class Daemon:
     def start(self):
         self.proc = subprocess.Popen([BIN, "-c", self.m.config, "daemon"], stdout=self.log,
                                      stderr=self.log, start_new_session=True)
+        logpath = os.path.join(self.m.dir, "daemon.log")
+        wait_for("the daemon to start", lambda: self.proc.poll() is not None or
+                 "mhaadm daemon: started (pid %d" % self.proc.pid in open(logpath).read(),
+                 timeout=30, interval=0.1)
+        assert self.proc.poll() is None, open(logpath).read()
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -359,5 +364,41 @@ def test_unprotected_when_no_replica_left(fresh_lab, tmp_path):
         assert vip_holders() == ["10.77.0.12"]
         ev = next(e for e in m.events("c1") if e["type"] == "cluster.unprotected")
         assert "NO REPLICA IS LEFT" in ev["message"]
+    finally:
+        finish_cluster(m)
+
+
+def using_gtid(lab, n):
+    con = pymysql.connect(host=NODES[n - 1], user=lab.mha_user, password=lab.mha_password,
+                          connect_timeout=5, cursorclass=pymysql.cursors.DictCursor)
+    try:
+        with con.cursor() as cur:
+            cur.execute("SHOW SLAVE STATUS")
+            row = cur.fetchone()
+        return row["Using_Gtid"] if row else None
+    finally:
+        con.close()
+
+
+def test_gtid_replicas_use_gtid_again_after_failover(fresh_gtid_lab, tmp_path):
+    lab = fresh_gtid_lab
+    assert [using_gtid(lab, n) for n in (2, 3, 4)] == ["Slave_Pos"] * 3
+    m = make_cluster(lab, tmp_path)
+    try:
+        m.ok("start", "c1", timeout=180)
+        old, new, w = failover(m, lab)
+        assert_reprotected(m, new)
+        survivors = [n for n in (2, 3, 4) if NODES[n - 1] != new.split(":")[0]]
+        wait_for("GTID restored", lambda: all(using_gtid(lab, n) == "Slave_Pos"
+                                              for n in survivors), timeout=60)
+        assert "replica.gtid_restored" in events(m)
+        # Replication still works on the new topology, by GTID.
+        con = app_connect(lab, VIP)
+        with con.cursor() as cur:
+            cur.execute("INSERT INTO t (id, v) VALUES (999999, 'after')")
+        con.close()
+        for n in survivors:
+            wait_for(f"row on h{n}", lambda n=n: "999999" in lab.sql(
+                n, "SELECT id FROM labdb.t WHERE id=999999"), timeout=30)
     finally:
         finish_cluster(m)
