@@ -26,6 +26,9 @@
 /* MHA's own exit-code contract for the stop phase: 10 means "failed, but proceed". */
 #define CMD_HOOK_PROCEED 10
 
+/* Seconds a hook waits for the registry's management node before going on without it. */
+#define CMD_HOOK_REGISTRY_TIMEOUT 1
+
 /* The old master may be gone; do not let it hold the failover up for long. */
 #define CMD_HOOK_OLD_MASTER_TIMEOUT 2
 
@@ -73,6 +76,9 @@ cmd_hook_registry(struct cmd_ctx *ctx, const char *cluster)
 	struct registry *reg;
 	char *cause = NULL;
 
+	/* A management node that does not answer must not hold the failover up. */
+	if (ctx->cfg->connect_timeout > CMD_HOOK_REGISTRY_TIMEOUT)
+		ctx->cfg->connect_timeout = CMD_HOOK_REGISTRY_TIMEOUT;
 	reg = cmd_ctx_registry(ctx, 1, &cause);
 	if (reg == NULL) {
 		fprintf(stderr, "mhaadm hook: cluster=%s registry unavailable: %s\n", cluster, cause);

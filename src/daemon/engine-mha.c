@@ -454,6 +454,16 @@ engine_mha_probe(const struct engine_env *env, const struct mha_paths *p, struct
 		free(why);
 		rc = -1;
 	}
+	/* A promoted node without binary logs could not feed the other replicas. */
+	for (i = 0; check && rc == 0 && i < n; i++) {
+		if (pr[i].ok && !pr[i].log_bin && !c->nodes[idx[i]].no_master &&
+		    c->nodes[idx[i]].role == REGISTRY_ROLE_REPLICA) {
+			*cause = xasprintf("replica %s:%d may be promoted but has log_bin off: "
+					   "enable log_bin there, or register it with --no-master",
+			    pr[i].host, pr[i].port);
+			rc = -1;
+		}
+	}
 	for (i = 0; i < n; i++)
 		probe_result_clear(&pr[i]);
 	free(pr);

@@ -402,3 +402,36 @@ def test_gtid_replicas_use_gtid_again_after_failover(fresh_gtid_lab, tmp_path):
                 n, "SELECT id FROM labdb.t WHERE id=999999"), timeout=30)
     finally:
         finish_cluster(m)
+
+
+def test_registry_down_during_failover(lab_manager, tmp_path):
+    """MySQL registry on h5 is down while the master dies: the VIP still moves, the update
+    is spooled, and lands in the registry when it returns; monitoring resumes."""
+    lab = lab_manager.ensure(4, 1, fresh=True)
+    lab_manager.dirty = True
+    m = make_cluster(lab, tmp_path, registry="mysql", registry_path=None,
+                     mysql_host="10.77.0.15", mysql_user=lab.mha_user,
+                     mysql_password=lab.mha_password, mysql_database="mhaadm_reg")
+    try:
+        m.ok("start", "c1", timeout=180)
+        lab_cmd("kill-mysqld", 5)
+        lab_cmd("kill-mysqld", 1)
+        wait_for("the VIP on a new master",
+                 lambda: vip_holders() and vip_holders() != ["10.77.0.11"], timeout=120)
+        new_host = vip_holders()[0]
+        spool = os.path.join(m.dir, "work", "spool")
+        wait_for("a spooled registry update",
+                 lambda: os.path.isdir(spool) and any(f.endswith(".master")
+                                                      for f in os.listdir(spool)), timeout=60)
+        lab_cmd("start-mysqld", 5)
+        wait_for("the registry to name the new master",
+                 lambda: m.run("list", "all", "--json").returncode == 0 and
+                 master_of(m) == f"{new_host}:3306", timeout=120)
+        late = [e for e in m.events("c1") if e["type"] == "failover.master_changed"]
+        assert late and "recorded late" in late[0]["message"]
+        wait_for("monitoring on the new topology",
+                 lambda: m.clusters()[0]["state"] == "monitoring", timeout=120)
+        assert "PING_OK" in mha_status(m).stdout
+        assert not [f for f in os.listdir(spool) if f.endswith(".master")]
+    finally:
+        finish_cluster(m)
