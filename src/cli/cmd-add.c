@@ -35,7 +35,8 @@ struct cmd_add_state {
 	char *master; /* "HOST:PORT" wanted as master, or NULL */
 	struct cmd_add_node *nodes;
 	size_t n_nodes;
-	struct probe_result *probes;
+	struct probe_result *probes; /* n_probes of them: nodes probed so far */
+	size_t n_probes;
 	int pending; /* verifying rows already in the registry */
 };
 
@@ -65,11 +66,10 @@ cmd_add_state_free(struct cmd_add_state *st)
 {
 	size_t i;
 
-	for (i = 0; i < st->n_nodes; i++) {
+	for (i = 0; i < st->n_nodes; i++)
 		free(st->nodes[i].host);
-		if (st->probes != NULL)
-			probe_result_clear(&st->probes[i]);
-	}
+	for (i = 0; i < st->n_probes; i++)
+		probe_result_clear(&st->probes[i]);
 	free(st->nodes);
 	free(st->probes);
 	free(st->vip);
@@ -148,6 +148,7 @@ cmd_add_probe(struct cmd_add_state *st, size_t from)
 	size_t i, failed;
 
 	st->probes = xreallocarray(st->probes, st->n_nodes, sizeof(*st->probes));
+	st->n_probes = st->n_nodes;
 	for (i = from; i < st->n_nodes; i++) {
 		memset(&st->probes[i], 0, sizeof(st->probes[i]));
 		st->probes[i].host = xstrdup(st->nodes[i].host);

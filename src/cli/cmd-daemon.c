@@ -94,9 +94,8 @@ cmd_engine_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		free(cause);
 		return ENGINE_EXIT_CHECKS;
 	}
-	/* Returns only when it could not exec masterha_manager. */
+	/* Returns only when it could not exec masterha_manager; it reported why. */
 	engine_mha_exec(&env, argv[optind], checks, &cause);
-	cmd_error(ctx, "cluster '%s': %s", argv[optind], cause);
 	free(cause);
 	return ENGINE_EXIT_CHECKS;
 }

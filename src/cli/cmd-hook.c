@@ -57,18 +57,6 @@ cmd_hook_arg(int argc, char **argv, const char *key)
 	return NULL;
 }
 
-static void
-cmd_hook_target(const struct config *cfg, const char *host, int timeout, struct ssh_target *t)
-{
-	memset(t, 0, sizeof(*t));
-	t->host = host;
-	t->port = cfg->ssh_port;
-	t->user = cfg->ssh_user;
-	t->key_path = cfg->ssh_key;
-	t->known_hosts = cfg->ssh_known_hosts;
-	t->timeout = timeout;
-}
-
 /* The registry, or NULL (logged): a hook works on without it. */
 static struct registry *
 cmd_hook_registry(struct cmd_ctx *ctx, const char *cluster)
@@ -89,17 +77,23 @@ cmd_hook_registry(struct cmd_ctx *ctx, const char *cluster)
 
 static int
 cmd_hook_vip_stop(struct cmd_ctx *ctx, struct registry *reg, const struct cmd_hook_cluster *c,
-    const struct mha_hook_args *a)
+    const struct mha_hook_args *a, int online)
 {
 	struct ssh_target t;
 	char *cause = NULL;
 	const char *host = a->orig_master_ip != NULL ? a->orig_master_ip : a->orig_master_host;
 	int r;
 
-	event_emit(reg, c->name, NULL, "failover.started",
-	    "master %s:%d is down; failover started (old master %s by ssh)", a->orig_master_host,
-	    a->orig_master_port, a->command == MHA_HOOK_STOPSSH ? "reachable" : "not reachable");
-	cmd_hook_target(ctx->cfg, host, CMD_HOOK_OLD_MASTER_TIMEOUT, &t);
+	if (online)
+		event_emit(reg, c->name, NULL, "switch.started",
+		    "planned switch away from master %s:%d started", a->orig_master_host,
+		    a->orig_master_port);
+	else
+		event_emit(reg, c->name, NULL, "failover.started",
+		    "master %s:%d is down; failover started (old master %s by ssh)",
+		    a->orig_master_host, a->orig_master_port,
+		    a->command == MHA_HOOK_STOPSSH ? "reachable" : "not reachable");
+	ssh_target_from_config(&t, ctx->cfg, host, CMD_HOOK_OLD_MASTER_TIMEOUT);
 	r = vip_del(&t, c->vip, c->vip_prefix, c->iface, &cause);
 	if (r >= 0) {
 		event_emit(reg, c->name, NULL, "vip.removed", "VIP %s %s the old master %s", c->vip,
@@ -109,6 +103,9 @@ cmd_hook_vip_stop(struct cmd_ctx *ctx, struct registry *reg, const struct cmd_ho
 	event_emit(reg, c->name, NULL, "vip.remove_failed",
 	    "could not remove VIP %s from the old master %s: %s", c->vip, host, cause);
 	free(cause);
+	/* In a planned switch the old master is alive: going on would leave two VIPs. */
+	if (online)
+		return 1;
 	/*
 	 * With the old master unreachable MHA expects "stop" to succeed; a host
 	 * we cannot reach cannot be cleaned now (fencing it is separate work).
@@ -129,7 +126,7 @@ cmd_hook_vip_start(struct cmd_ctx *ctx, struct registry *reg, const struct cmd_h
 		fprintf(stderr, "mhaadm hook: start without --new_master_host/--new_master_port\n");
 		return 1;
 	}
-	cmd_hook_target(ctx->cfg, host, ctx->cfg->ssh_timeout, &t);
+	ssh_target_from_config(&t, ctx->cfg, host, ctx->cfg->ssh_timeout);
 	if (vip_add(&t, c->vip, c->vip_prefix, c->iface, &cause) == 0) {
 		event_emit(reg, c->name, NULL, "vip.moved", "VIP %s/%d moved from %s to %s (%s)",
 		    c->vip, c->vip_prefix, a->orig_master_host, a->new_master_host, c->iface);
@@ -281,7 +278,7 @@ cmd_hook_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	switch (a.command) {
 	case MHA_HOOK_STOP:
 	case MHA_HOOK_STOPSSH:
-		rc = cmd_hook_vip_stop(ctx, reg, &c, &a);
+		rc = cmd_hook_vip_stop(ctx, reg, &c, &a, online);
 		break;
 	case MHA_HOOK_START:
 		rc = cmd_hook_vip_start(ctx, reg, &c, &a);

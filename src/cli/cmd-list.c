@@ -23,15 +23,9 @@ static const char *
 cmd_list_master(const struct registry_cluster *c)
 {
 	static char buf[VALIDATE_HOST_MAX + 8];
-	size_t i;
 
-	for (i = 0; i < c->n_nodes; i++) {
-		if (c->nodes[i].role == REGISTRY_ROLE_MASTER) {
-			snprintf(buf, sizeof(buf), "%s:%d", c->nodes[i].host, c->nodes[i].port);
-			return buf;
-		}
-	}
-	return "-";
+	registry_cluster_master(c, buf, sizeof(buf));
+	return strcmp(buf, "none") == 0 ? "-" : buf;
 }
 
 /* What list shows beyond the registry row: the engine and the last failover. */
@@ -72,18 +66,14 @@ static void
 cmd_list_vip_holders(struct cmd_ctx *ctx, const struct registry_cluster *c,
     struct cmd_list_live *lv)
 {
-	struct ssh_target t = { 0 };
+	struct ssh_target t;
 	char *cause = NULL, *s = NULL, *tmp;
 	size_t i;
 	int held;
 
-	t.port = ctx->cfg->ssh_port;
-	t.user = ctx->cfg->ssh_user;
-	t.key_path = ctx->cfg->ssh_key;
-	t.known_hosts = ctx->cfg->ssh_known_hosts;
-	t.timeout = ctx->cfg->ssh_timeout < 3 ? ctx->cfg->ssh_timeout : 3;
 	for (i = 0; i < c->n_nodes; i++) {
-		t.host = c->nodes[i].host;
+		ssh_target_from_config(&t, ctx->cfg, c->nodes[i].host,
+		    ctx->cfg->ssh_timeout < 3 ? ctx->cfg->ssh_timeout : 3);
 		held = vip_held(&t, c->vip, &cause);
 		free(cause);
 		cause = NULL;

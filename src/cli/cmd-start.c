@@ -71,15 +71,8 @@ static const char *
 cmd_start_master(const struct registry_cluster *c)
 {
 	static char buf[300];
-	size_t i;
 
-	for (i = 0; i < c->n_nodes; i++) {
-		if (c->nodes[i].role == REGISTRY_ROLE_MASTER) {
-			snprintf(buf, sizeof(buf), "%s:%d", c->nodes[i].host, c->nodes[i].port);
-			return buf;
-		}
-	}
-	return "none";
+	return registry_cluster_master(c, buf, sizeof(buf));
 }
 
 /* Waits for the daemon to bring the cluster to want; 0 done, -1 failed or timed out (printed). */
@@ -99,7 +92,9 @@ cmd_start_wait(struct cmd_ctx *ctx, struct registry *reg, const char *name,
 			cmd_error(ctx, "cluster '%s': %s", name, cause != NULL ? cause : "deleted");
 			break;
 		}
-		if (c->state == want) {
+		/* A cluster never started is as stopped as it gets. */
+		if (c->state == want || (want == REGISTRY_STATE_STOPPED &&
+					    c->state == REGISTRY_STATE_REGISTERED)) {
 			if (want == REGISTRY_STATE_MONITORING)
 				printf("cluster '%s': monitored by MHA; master %s, VIP %s/%d\n", name,
 				    cmd_start_master(c), c->vip, c->vip_prefix);

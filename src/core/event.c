@@ -74,7 +74,7 @@ event_transition(struct registry *reg, const char *cluster, enum registry_state 
 		strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
 		fprintf(stderr, "%s mhaadm: event cluster=%s %s: %s (state %s, desired %s)\n", stamp,
 		    cluster, type, message, registry_state_name(state),
-		    registry_desired_name(desired));
+		    desired == REGISTRY_DESIRED_KEEP ? "unchanged" : registry_desired_name(desired));
 		fflush(stderr);
 	}
 	ev.cluster = (char *)cluster;

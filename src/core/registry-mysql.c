@@ -912,10 +912,15 @@ registry_mysql_cluster_set_state(struct registry *reg, const char *name,
 
 	if (registry_mysql_begin(rm, cause) != 0)
 		return -1;
-	r = registry_mysql_run(rm, NULL, "cannot set the state", cause,
-	    "UPDATE clusters SET state = ?, desired = ?, updated_at = CURRENT_TIMESTAMP "
-	    "WHERE name = ?", "sss", registry_state_name(state), registry_desired_name(desired),
-	    name);
+	if (desired == REGISTRY_DESIRED_KEEP)
+		r = registry_mysql_run(rm, NULL, "cannot set the state", cause,
+		    "UPDATE clusters SET state = ?, updated_at = CURRENT_TIMESTAMP WHERE name = ?",
+		    "ss", registry_state_name(state), name);
+	else
+		r = registry_mysql_run(rm, NULL, "cannot set the state", cause,
+		    "UPDATE clusters SET state = ?, desired = ?, updated_at = CURRENT_TIMESTAMP "
+		    "WHERE name = ?", "sss", registry_state_name(state),
+		    registry_desired_name(desired), name);
 	/* Rows found, not changed: the connection has CLIENT_FOUND_ROWS. */
 	if (r == 0 && mysql_affected_rows(rm->conn) == 0) {
 		registry_mysql_rollback(rm);

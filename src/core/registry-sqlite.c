@@ -886,10 +886,15 @@ registry_sqlite_cluster_set_state(struct registry *reg, const char *name,
 
 	if (registry_sqlite_begin(rs, cause) != 0)
 		return -1;
-	r = registry_sqlite_prepare(rs, &stmt, cause,
-	    "UPDATE clusters SET state = ?, desired = ?, updated_at = CURRENT_TIMESTAMP "
-	    "WHERE name = ?", "sss", registry_state_name(state), registry_desired_name(desired),
-	    name);
+	if (desired == REGISTRY_DESIRED_KEEP)
+		r = registry_sqlite_prepare(rs, &stmt, cause,
+		    "UPDATE clusters SET state = ?, updated_at = CURRENT_TIMESTAMP WHERE name = ?",
+		    "ss", registry_state_name(state), name);
+	else
+		r = registry_sqlite_prepare(rs, &stmt, cause,
+		    "UPDATE clusters SET state = ?, desired = ?, updated_at = CURRENT_TIMESTAMP "
+		    "WHERE name = ?", "sss", registry_state_name(state),
+		    registry_desired_name(desired), name);
 	if (r == 0)
 		r = registry_sqlite_done(rs, stmt, "cannot set the state", cause);
 	if (r == 0 && sqlite3_changes(rs->db) == 0) {

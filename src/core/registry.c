@@ -2,6 +2,7 @@
 #include "registry.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -253,4 +254,19 @@ registry_event_list_free(struct registry_event *list, size_t n)
 		free(list[i].message);
 	}
 	free(list);
+}
+
+const char *
+registry_cluster_master(const struct registry_cluster *c, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_nodes; i++) {
+		if (c->nodes[i].role == REGISTRY_ROLE_MASTER) {
+			snprintf(buf, len, "%s:%d", c->nodes[i].host, c->nodes[i].port);
+			return buf;
+		}
+	}
+	snprintf(buf, len, "none");
+	return buf;
 }

@@ -26,6 +26,12 @@ enum registry_state {
 enum registry_desired {
 	REGISTRY_DESIRED_STOPPED,   /* "stopped" */
 	REGISTRY_DESIRED_MONITORED, /* "monitored" */
+	/*
+	 * Only as an argument of cluster_set_state: leave desired as it is. The
+	 * daemon changes state only, so it never undoes a DBA's start or stop
+	 * that landed after it read the cluster.
+	 */
+	REGISTRY_DESIRED_KEEP,
 };
 
 enum registry_role {
@@ -174,6 +180,12 @@ const char *registry_desired_name(enum registry_desired d);
 int registry_desired_parse(const char *s, enum registry_desired *out);
 const char *registry_role_name(enum registry_role r);
 int registry_role_parse(const char *s, enum registry_role *out);
+
+/*
+ * The registry's master of c as "HOST:PORT" in buf (size len), or "none".
+ * Returns buf.
+ */
+const char *registry_cluster_master(const struct registry_cluster *c, char *buf, size_t len);
 
 /* Frees a cluster and everything it owns; NULL is fine. */
 void registry_cluster_free(struct registry_cluster *c);

@@ -60,6 +60,11 @@ spool_write_master(const struct config *cfg, const char *cluster, const char *ho
 		unlink(tmp);
 		goto out;
 	}
+	/* The rename itself must survive a crash: this record is a failover's only trace. */
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		fsync(fd);
+		close(fd);
+	}
 	rc = 0;
 out:
 	free(tmp);
@@ -108,7 +113,14 @@ spool_apply(struct registry *reg, const struct config *cfg)
 		path = xasprintf("%s/%s", dir, names[i]->d_name);
 		f = fopen(path, "re");
 		cluster = host = port = message = NULL;
-		if (f != NULL) {
+		if (f == NULL) {
+			/* Unreadable now (EMFILE, EACCES): keep it for the next pass. */
+			fprintf(stderr, "mhaadm: spool: cannot read %s: %s\n", path, strerror(errno));
+			free(path);
+			free(names[i]);
+			continue;
+		}
+		{
 			cluster = spool_line(f);
 			host = spool_line(f);
 			port = spool_line(f);

@@ -1,6 +1,8 @@
 /* SSH from mhaadm itself, through libssh, with strictly pinned host keys. */
 #include "ssh.h"
 
+#include "config.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -467,4 +469,17 @@ ssh_run(const struct ssh_target *t, const char *const *argv, char **out, char **
 	rc = ssh_conn_run(c, argv, NULL, 0, out, err, exit_status, cause);
 	ssh_conn_close(c);
 	return rc;
+}
+
+void
+ssh_target_from_config(struct ssh_target *t, const struct config *cfg, const char *host,
+    int timeout)
+{
+	memset(t, 0, sizeof(*t));
+	t->host = host;
+	t->port = cfg->ssh_port;
+	t->user = cfg->ssh_user;
+	t->key_path = cfg->ssh_key;
+	t->known_hosts = cfg->ssh_known_hosts;
+	t->timeout = timeout;
 }

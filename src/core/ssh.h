@@ -14,6 +14,11 @@ struct ssh_target {
 };
 
 struct ssh_conn;
+struct config;
+
+/* Fills t for host from the config's ssh_* keys, with timeout seconds (pointers borrow). */
+void ssh_target_from_config(struct ssh_target *t, const struct config *cfg, const char *host,
+    int timeout);
 
 /*
  * Connects and authenticates with the key. The server's host key must

@@ -36,6 +36,7 @@
 #define DAEMON_BACKOFF_MAX 60
 #define DAEMON_STABLE_AFTER 60 /* seconds up after which the backoff resets */
 #define DAEMON_STOP_GRACE 5    /* seconds between TERM and KILL */
+#define DAEMON_REGISTRY_RETRY 3 /* seconds between attempts to reopen an unavailable registry */
 
 /* One cluster the daemon knows about, with its engine process if any. */
 struct daemon_child {
@@ -49,6 +50,10 @@ struct daemon_child {
 	int checks;          /* run the full checks at the next start */
 	int after_failover;  /* next PING_OK means re-protected */
 	int seen;            /* present in the registry this tick */
+	int pending;         /* an engine ended while the registry could not be read */
+	enum engine_outcome pending_outcome;
+	char *pending_detail;
+	int pending_stopping;
 	int reported_health; /* last health turned into a state, -1 none */
 };
 
@@ -58,7 +63,7 @@ struct daemon {
 	struct registry *reg;
 	struct daemon_child *children;
 	size_t n_children;
-	int log_dir_ok;
+	time_t reg_retry; /* earliest time to reopen the registry after a failure */
 	int quit;
 };
 
@@ -178,6 +183,11 @@ daemon_engine_log(struct daemon *d, const char *name)
 	return fd;
 }
 
+static void daemon_backoff(struct daemon_child *ch, time_t now);
+static void daemon_decide(struct daemon *d, struct daemon_child *ch,
+    const struct registry_cluster *c, enum engine_outcome o, const char *detail, int stopping,
+    time_t now);
+
 static void
 daemon_start_engine(struct daemon *d, struct daemon_child *ch, time_t now)
 {
@@ -190,10 +200,12 @@ daemon_start_engine(struct daemon *d, struct daemon_child *ch, time_t now)
 		close(fd);
 	if (ch->pid < 0) {
 		ch->pid = 0;
-		event_emit(d->reg, ch->name, NULL, "engine.failed", "cannot start the %s engine: %s",
-		    d->engine->name, cause);
+		ch->started = now; /* a failed start counts as a run of no time */
+		daemon_backoff(ch, now);
+		event_emit(d->reg, ch->name, NULL, "engine.failed",
+		    "cannot start the %s engine: %s; retrying in %ld s", d->engine->name, cause,
+		    (long)(ch->next_start - now));
 		free(cause);
-		ch->next_start = now + ch->backoff;
 		return;
 	}
 	ch->adopted = 0;
@@ -225,19 +237,13 @@ daemon_replicas(const struct registry_cluster *c)
 	return n;
 }
 
+/* The registry's master as "HOST:PORT"; a static buffer, valid until the next call. */
 static const char *
 daemon_master(const struct registry_cluster *c)
 {
 	static char buf[300];
-	size_t i;
 
-	for (i = 0; i < c->n_nodes; i++) {
-		if (c->nodes[i].role == REGISTRY_ROLE_MASTER) {
-			snprintf(buf, sizeof(buf), "%s:%d", c->nodes[i].host, c->nodes[i].port);
-			return buf;
-		}
-	}
-	return "none";
+	return registry_cluster_master(c, buf, sizeof(buf));
 }
 
 /* Decides what an engine's end means; wstatus -1 when unknown (adopted). */
@@ -254,24 +260,40 @@ daemon_engine_ended(struct daemon *d, struct daemon_child *ch, int wstatus, time
 	ch->stop_sent = 0;
 	ch->adopted = 0;
 	if (d->reg == NULL || d->reg->ops->cluster_get(d->reg, ch->name, &c, &cause) != 0) {
-		/* Deleted meanwhile, or the registry is away: nothing to restart for now. */
-		log_warn("cluster=%s engine ended (%s); cluster not readable: %s", ch->name,
+		/*
+		 * Deleted meanwhile, or the registry is away (likely during a
+		 * failover): the outcome is kept and decided when it reads again.
+		 */
+		log_warn("cluster=%s engine ended (%s); cluster not readable now: %s", ch->name,
 		    engine_outcome_name(o), cause != NULL ? cause : "gone");
 		free(cause);
-		free(detail);
-		ch->next_start = now + ch->backoff;
+		free(ch->pending_detail);
+		ch->pending = 1;
+		ch->pending_outcome = o;
+		ch->pending_detail = detail;
+		ch->pending_stopping = stopping;
 		return;
 	}
+	daemon_decide(d, ch, c, o, detail, stopping, now);
+	free(detail);
+	registry_cluster_free(c);
+}
+
+/* Acts on how an engine ended, with the cluster as the registry has it now. */
+static void
+daemon_decide(struct daemon *d, struct daemon_child *ch, const struct registry_cluster *c,
+    enum engine_outcome o, const char *detail, int stopping, time_t now)
+{
 	if (stopping && o != ENGINE_OUTCOME_FAILOVER) {
 		if (c->desired == REGISTRY_DESIRED_STOPPED)
-			event_transition(d->reg, ch->name, REGISTRY_STATE_STOPPED, c->desired,
+			event_transition(d->reg, ch->name, REGISTRY_STATE_STOPPED, REGISTRY_DESIRED_KEEP,
 			    "monitoring.stopped", "MHA monitoring stopped; the VIP stays where it is");
 		goto out;
 	}
 	switch (o) {
 	case ENGINE_OUTCOME_FAILOVER:
 		if (daemon_replicas(c) == 0) {
-			event_transition(d->reg, ch->name, REGISTRY_STATE_UNPROTECTED, c->desired,
+			event_transition(d->reg, ch->name, REGISTRY_STATE_UNPROTECTED, REGISTRY_DESIRED_KEEP,
 			    "cluster.unprotected",
 			    "failed over to %s but NO REPLICA IS LEFT: the cluster is NOT protected "
 			    "until a replica is added",
@@ -287,13 +309,13 @@ daemon_engine_ended(struct daemon *d, struct daemon_child *ch, int wstatus, time
 		ch->next_start = now;
 		break;
 	case ENGINE_OUTCOME_REFUSED:
-		event_transition(d->reg, ch->name, REGISTRY_STATE_UNPROTECTED, c->desired,
+		event_transition(d->reg, ch->name, REGISTRY_STATE_UNPROTECTED, REGISTRY_DESIRED_KEEP,
 		    "failover.refused",
 		    "%s; the cluster is NOT protected; after repairing it run 'mhaadm start %s'",
 		    detail, ch->name);
 		break;
 	case ENGINE_OUTCOME_FAILOVER_FAILED:
-		event_transition(d->reg, ch->name, REGISTRY_STATE_UNPROTECTED, c->desired,
+		event_transition(d->reg, ch->name, REGISTRY_STATE_UNPROTECTED, REGISTRY_DESIRED_KEEP,
 		    "failover.failed", "%s; the cluster is NOT protected; after repairing it run "
 				       "'mhaadm start %s'", detail, ch->name);
 		break;
@@ -307,8 +329,7 @@ daemon_engine_ended(struct daemon *d, struct daemon_child *ch, int wstatus, time
 		break;
 	}
 out:
-	free(detail);
-	registry_cluster_free(c);
+	return;
 }
 
 /* Turns the engine's health into the cluster's state. */
@@ -316,6 +337,7 @@ static void
 daemon_follow_health(struct daemon *d, struct daemon_child *ch, const struct registry_cluster *c)
 {
 	struct engine_status st;
+	int r = 0;
 
 	d->engine->status(d->env, ch->name, &st);
 	if (st.health == ch->reported_health || st.health_pid != ch->pid) {
@@ -324,20 +346,25 @@ daemon_follow_health(struct daemon *d, struct daemon_child *ch, const struct reg
 	}
 	if (st.health == 0 && c->state != REGISTRY_STATE_MONITORING) {
 		if (ch->after_failover)
-			event_transition(d->reg, ch->name, REGISTRY_STATE_MONITORING, c->desired,
-			    "cluster.reprotected",
+			r = event_transition(d->reg, ch->name, REGISTRY_STATE_MONITORING,
+			    REGISTRY_DESIRED_KEEP, "cluster.reprotected",
 			    "monitored again on the new topology: master %s, MHA pid %ld",
 			    daemon_master(c), (long)ch->pid);
 		else
-			event_transition(d->reg, ch->name, REGISTRY_STATE_MONITORING, c->desired,
-			    "monitoring.started", "MHA monitoring master %s (pid %ld, PING_OK)",
-			    daemon_master(c), (long)ch->pid);
-		ch->after_failover = 0;
+			r = event_transition(d->reg, ch->name, REGISTRY_STATE_MONITORING,
+			    REGISTRY_DESIRED_KEEP, "monitoring.started",
+			    "MHA monitoring master %s (pid %ld, PING_OK)", daemon_master(c),
+			    (long)ch->pid);
+		if (r == 0)
+			ch->after_failover = 0;
 	} else if (st.health == 50 && c->state != REGISTRY_STATE_FAILING_OVER) {
-		event_transition(d->reg, ch->name, REGISTRY_STATE_FAILING_OVER, c->desired,
-		    "failover.running", "MHA is failing the master %s over", daemon_master(c));
+		r = event_transition(d->reg, ch->name, REGISTRY_STATE_FAILING_OVER,
+		    REGISTRY_DESIRED_KEEP, "failover.running", "MHA is failing the master %s over",
+		    daemon_master(c));
 	}
-	ch->reported_health = st.health;
+	/* A change the registry did not take is tried again next tick. */
+	if (r == 0)
+		ch->reported_health = st.health;
 	engine_status_clear(&st);
 }
 
@@ -347,14 +374,19 @@ daemon_reconcile(struct daemon *d, time_t now)
 	struct registry_cluster **list = NULL, *c;
 	struct daemon_child *ch;
 	char *cause = NULL;
-	size_t n = 0, i;
+	size_t n = 0, i, j;
 	int want;
 
 	if (d->reg == NULL) {
+		/* A management node that is down would stall every tick by its timeout. */
+		if (now < d->reg_retry)
+			return;
 		d->reg = registry_open(d->env->cfg, 1, &cause);
 		if (d->reg == NULL) {
-			log_warn("registry unavailable, engines keep running: %s", cause);
+			log_warn("registry unavailable, engines keep running (retry in %d s): %s",
+			    DAEMON_REGISTRY_RETRY, cause);
 			free(cause);
+			d->reg_retry = now + DAEMON_REGISTRY_RETRY;
 			return;
 		}
 	}
@@ -362,9 +394,10 @@ daemon_reconcile(struct daemon *d, time_t now)
 	if (d->reg->ops->cluster_list(d->reg, &list, &n, &cause) != 0) {
 		log_warn("cannot read the registry, engines keep running: %s", cause);
 		free(cause);
-		/* Reopen next tick: the MySQL backend may have lost its connection. */
+		/* Reopen soon: the MySQL backend may have lost its connection. */
 		registry_close(d->reg);
 		d->reg = NULL;
+		d->reg_retry = now + DAEMON_REGISTRY_RETRY;
 		return;
 	}
 	for (i = 0; i < d->n_children; i++)
@@ -375,16 +408,26 @@ daemon_reconcile(struct daemon *d, time_t now)
 		if (ch == NULL)
 			ch = daemon_child_add(d, c->name);
 		ch->seen = 1;
+		if (ch->pending) {
+			/* An engine ended while the registry was away: decide now. */
+			daemon_decide(d, ch, c, ch->pending_outcome, ch->pending_detail,
+			    ch->pending_stopping, now);
+			free(ch->pending_detail);
+			ch->pending_detail = NULL;
+			ch->pending = 0;
+			continue; /* act on the new state next tick */
+		}
 		want = c->desired == REGISTRY_DESIRED_MONITORED &&
 		    c->state != REGISTRY_STATE_UNPROTECTED;
 		if (!want && c->desired == REGISTRY_DESIRED_STOPPED && ch->pid == 0 &&
 		    c->state != REGISTRY_STATE_STOPPED && c->state != REGISTRY_STATE_REGISTERED &&
 		    c->state != REGISTRY_STATE_PENDING) {
-			event_transition(d->reg, c->name, REGISTRY_STATE_STOPPED, c->desired,
+			event_transition(d->reg, c->name, REGISTRY_STATE_STOPPED, REGISTRY_DESIRED_KEEP,
 			    "monitoring.stopped", "not monitored");
 		}
 		if (want && ch->pid == 0 && now >= ch->next_start) {
-			if (c->state == REGISTRY_STATE_STOPPED || c->state == REGISTRY_STATE_REGISTERED)
+			if (c->state == REGISTRY_STATE_STOPPED ||
+			    c->state == REGISTRY_STATE_REGISTERED || c->state == REGISTRY_STATE_READY)
 				ch->checks = 1;
 			daemon_start_engine(d, ch, now);
 		} else if (!want && ch->pid > 0 && ch->stop_sent == 0 &&
@@ -409,6 +452,17 @@ daemon_reconcile(struct daemon *d, time_t now)
 			ch->stop_sent = now;
 		}
 	}
+	/* Forget clusters that are gone and have no engine: a re-added one starts fresh. */
+	for (i = 0, j = 0; i < d->n_children; i++) {
+		ch = &d->children[i];
+		if (!ch->seen && ch->pid == 0) {
+			free(ch->name);
+			free(ch->pending_detail);
+			continue;
+		}
+		d->children[j++] = *ch;
+	}
+	d->n_children = j;
 	registry_cluster_list_free(list, n);
 }
 
@@ -426,6 +480,11 @@ daemon_watch(struct daemon *d, time_t now)
 		ch = &d->children[i];
 		if (ch->pid <= 0)
 			continue;
+		/* An adopted pid must still be our engine before we signal it or wait on it. */
+		if (ch->adopted && d->engine->find_running(d->env, ch->name) != ch->pid) {
+			daemon_engine_ended(d, ch, -1, now);
+			continue;
+		}
 		if (ch->stop_sent != 0 && now - ch->stop_sent >= DAEMON_STOP_GRACE) {
 			if (kill(-ch->pid, SIGKILL) != 0)
 				kill(ch->pid, SIGKILL);

@@ -29,6 +29,8 @@
 
 #define ENGINE_MHA_MANAGER "/usr/bin/masterha_manager"
 
+static char *engine_mha_slurp(const char *path);
+
 void
 engine_status_clear(struct engine_status *st)
 {
@@ -95,7 +97,9 @@ engine_mha_start(const struct engine_env *env, const char *cluster, int checks, 
 	const char *argv[8];
 	struct spawn_opts opts = { 0 };
 	struct mha_paths p;
-	char *pidfile = NULL, buf[32];
+	char *pidfile = NULL, buf[64];
+	long long log_size = 0;
+	struct stat sb;
 	pid_t pid = -1;
 	int n = 0, fd;
 
@@ -113,6 +117,8 @@ engine_mha_start(const struct engine_env *env, const char *cluster, int checks, 
 	opts.stdout_fd = log_fd;
 	opts.stderr_fd = log_fd;
 	opts.new_pgrp = 1;
+	if (stat(p.log, &sb) == 0)
+		log_size = (long long)sb.st_size;
 	pid = spawn_start(argv, &opts, cause);
 	if (pid < 0)
 		goto out;
@@ -120,7 +126,7 @@ engine_mha_start(const struct engine_env *env, const char *cluster, int checks, 
 	pidfile = engine_mha_pidfile(&p);
 	fd = open(pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd >= 0) {
-		n = snprintf(buf, sizeof(buf), "%ld\n", (long)pid);
+		n = snprintf(buf, sizeof(buf), "%ld %lld\n", (long)pid, (long long)log_size);
 		if (write(fd, buf, (size_t)n) != n)
 			unlink(pidfile);
 		close(fd);
@@ -171,18 +177,39 @@ engine_mha_status(const struct engine_env *env, const char *cluster, struct engi
 	mha_paths_free(&p);
 }
 
-/* True when the file exists and was modified at or after since. */
+/*
+ * True when the file exists and was modified after since. Strictly after:
+ * a failover takes seconds, so a marker from the second the engine started
+ * belongs to an earlier run.
+ */
 static int
 engine_mha_touched_since(const char *path, time_t since)
 {
 	struct stat sb;
 
-	return stat(path, &sb) == 0 && sb.st_mtime >= since;
+	return stat(path, &sb) == 0 && sb.st_mtime > since;
 }
 
-/* Searches the end of MHA's log for needle, written at or after since. */
+/* Where MHA's (appended) log ended when this engine started, from the pid file; 0 unknown. */
+static off_t
+engine_mha_log_start(const struct mha_paths *p)
+{
+	char *pidfile = engine_mha_pidfile(p), *text, *end;
+	long long v = 0;
+
+	text = engine_mha_slurp(pidfile);
+	if (text != NULL) {
+		strtol(text, &end, 10);
+		v = strtoll(end, NULL, 10);
+	}
+	free(text);
+	free(pidfile);
+	return v > 0 ? (off_t)v : 0;
+}
+
+/* Searches what this engine's run wrote to MHA's log (from start on) for needle. */
 static int
-engine_mha_log_says(const char *path, time_t since, const char *needle)
+engine_mha_log_says(const char *path, off_t start, const char *needle)
 {
 	char *buf = NULL;
 	struct stat sb;
@@ -190,13 +217,11 @@ engine_mha_log_says(const char *path, time_t since, const char *needle)
 	off_t from;
 	int fd, found = 0;
 
-	if (!engine_mha_touched_since(path, since))
-		return 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	if (fstat(fd, &sb) == 0) {
-		from = sb.st_size > 65536 ? sb.st_size - 65536 : 0;
+	if (fstat(fd, &sb) == 0 && sb.st_size > start) {
+		from = sb.st_size - start > 65536 ? sb.st_size - 65536 : start;
 		buf = xmalloc(65537);
 		got = pread(fd, buf, 65536, from);
 		if (got > 0) {
@@ -215,8 +240,10 @@ engine_mha_exited(const struct engine_env *env, const char *cluster, int wstatus
 {
 	enum engine_outcome o;
 	struct mha_paths p;
+	off_t log_start;
 
 	mha_paths_init(&p, env->cfg, cluster);
+	log_start = engine_mha_log_start(&p);
 	if (wstatus != -1 && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == ENGINE_EXIT_CHECKS) {
 		o = ENGINE_OUTCOME_CHECKS_FAILED;
 		*detail = xasprintf("pre-monitoring checks failed (see %s/%s/engine.log)",
@@ -224,13 +251,13 @@ engine_mha_exited(const struct engine_env *env, const char *cluster, int wstatus
 	} else if (engine_mha_touched_since(p.failover_complete, started)) {
 		o = ENGINE_OUTCOME_FAILOVER;
 		*detail = xstrdup("masterha_manager completed a failover and exited");
-	} else if (engine_mha_log_says(p.log, started, "too early")) {
+	} else if (engine_mha_log_says(p.log, log_start, "too early")) {
 		o = ENGINE_OUTCOME_REFUSED;
 		*detail = xasprintf("the master is down but MHA refused to fail over again within "
 				    "failover_window (%d s); see %s",
 		    env->cfg->failover_window, p.log);
 	} else if (engine_mha_touched_since(p.failover_error, started) ||
-	    engine_mha_log_says(p.log, started, "Starting master failover")) {
+	    engine_mha_log_says(p.log, log_start, "Starting master failover")) {
 		o = ENGINE_OUTCOME_FAILOVER_FAILED;
 		*detail = xasprintf("a failover started and did not complete; MHA left %s; see %s",
 		    p.failover_error, p.log);
@@ -277,7 +304,7 @@ engine_mha_slurp(const char *path)
 static pid_t
 engine_mha_find_running(const struct engine_env *env, const char *cluster)
 {
-	char *pidfile, *text = NULL, *path = NULL, *cmdline = NULL, *end;
+	char *pidfile, *text = NULL, *path = NULL, *cmdline = NULL, *end, *needle, *tail;
 	struct mha_paths p;
 	pid_t pid = 0;
 	long v;
@@ -299,9 +326,17 @@ engine_mha_find_running(const struct engine_env *env, const char *cluster)
 	free(path);
 	path = xasprintf("/proc/%ld/cmdline", v);
 	cmdline = engine_mha_slurp(path);
-	if (cmdline != NULL && strstr(cmdline, "masterha_manager") != NULL &&
-	    strstr(cmdline, p.conf) != NULL)
+	/* Either masterha_manager already, or our engine still before its exec (NULs read as ' '). */
+	needle = xasprintf(" engine %s ", cluster);
+	tail = xasprintf(" engine %s", cluster);
+	if (cmdline != NULL &&
+	    ((strstr(cmdline, "masterha_manager") != NULL && strstr(cmdline, p.conf) != NULL) ||
+		strstr(cmdline, needle) != NULL ||
+		(strlen(cmdline) > strlen(tail) + 1 &&
+		    strcmp(cmdline + strlen(cmdline) - strlen(tail) - 1, tail) == 0)))
 		pid = (pid_t)v;
+	free(needle);
+	free(tail);
 out:
 	free(cmdline);
 	free(path);
@@ -320,26 +355,12 @@ const struct engine_ops engine_mha_ops = {
 	.find_running = engine_mha_find_running,
 };
 
-static void
-engine_mha_target(const struct config *cfg, const char *host, struct ssh_target *t)
-{
-	memset(t, 0, sizeof(*t));
-	t->host = host;
-	t->port = cfg->ssh_port;
-	t->user = cfg->ssh_user;
-	t->key_path = cfg->ssh_key;
-	t->known_hosts = cfg->ssh_known_hosts;
-	t->timeout = cfg->ssh_timeout;
-}
-
 /*
  * Probes the live nodes: always for their binlog directories (MHA's
  * master_binlog_dir, needed to salvage binlogs from a dead master), and with
  * check set also our own checks before MHA's: every live node answers, the
  * registry's master is the writable master, every replica follows it.
  */
-static char *engine_mha_slurp(const char *path);
-
 /* Whether line (a "HOST:PORT") is one of the lines of text. */
 static int
 engine_mha_has_line(const char *text, const char *line)
@@ -383,9 +404,17 @@ engine_mha_gtid(const struct engine_env *env, const struct mha_paths *p, struct 
 	after_failover = stat(p->failover_complete, &done) == 0 &&
 	    (stat(path, &mine) != 0 || done.st_mtime >= mine.st_mtime);
 	for (i = 0; i < n; i++) {
-		if (!pr[i].ok || !pr[i].is_replica || c->nodes[idx[i]].role != REGISTRY_ROLE_REPLICA)
-			continue;
 		key = xasprintf("%s:%d", pr[i].host, pr[i].port);
+		if (!pr[i].ok || !pr[i].is_replica || c->nodes[idx[i]].role != REGISTRY_ROLE_REPLICA) {
+			/* Not seen this time: keep what we knew, for the next start. */
+			if (!pr[i].ok && old != NULL && engine_mha_has_line(old, key)) {
+				tmp = xasprintf("%s%s\n", text, key);
+				free(text);
+				text = tmp;
+			}
+			free(key);
+			continue;
+		}
 		if (!pr[i].using_gtid && after_failover && old != NULL &&
 		    engine_mha_has_line(old, key)) {
 			if (probe_exec(pr[i].host, pr[i].port, &cred, restore, &why) == 0) {
@@ -481,7 +510,7 @@ engine_mha_ensure_vip(const struct engine_env *env, struct registry *reg,
 	struct ssh_target t;
 	char *why = NULL;
 	size_t i;
-	int held;
+	int held, master_holds = 0;
 
 	for (i = 0; i < c->n_nodes; i++) {
 		if (c->nodes[i].role == REGISTRY_ROLE_MASTER)
@@ -493,7 +522,7 @@ engine_mha_ensure_vip(const struct engine_env *env, struct registry *reg,
 	}
 	for (i = 0; i < c->n_nodes; i++) {
 		nd = &c->nodes[i];
-		engine_mha_target(env->cfg, nd->host, &t);
+		ssh_target_from_config(&t, env->cfg, nd->host, env->cfg->ssh_timeout);
 		held = vip_held(&t, c->vip, &why);
 		if (held < 0) {
 			/* A failed former master may well be unreachable; a live node must answer. */
@@ -514,10 +543,11 @@ engine_mha_ensure_vip(const struct engine_env *env, struct registry *reg,
 			    c->iface);
 			return -1;
 		}
-		if (held == 1)
-			return 0;
+		master_holds |= held == 1;
 	}
-	engine_mha_target(env->cfg, master->host, &t);
+	if (master_holds)
+		return 0;
+	ssh_target_from_config(&t, env->cfg, master->host, env->cfg->ssh_timeout);
 	if (vip_add(&t, c->vip, c->vip_prefix, c->iface, &why) != 0) {
 		*cause = xasprintf("cannot bind VIP %s on the master %s: %s", c->vip, master->host,
 		    why);
@@ -586,7 +616,8 @@ engine_mha_exec(const struct engine_env *env, const char *cluster, int checks, c
 	*cause = xasprintf("cannot run %s: %s (is mha4mysql-manager installed?)", ENGINE_MHA_MANAGER,
 	    strerror(errno));
 out:
-	if (rc != 0 && reg != NULL && *cause != NULL)
+	/* Reported here, once: as an event (and the engine log's line) for 'mhaadm start'. */
+	if (rc != 0 && *cause != NULL)
 		event_emit(reg, cluster, NULL, "checks.failed", "%s", *cause);
 	free(argv);
 	free(why);
