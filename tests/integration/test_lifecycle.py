@@ -63,7 +63,7 @@ class Daemon:
         """Engines outlive the daemon by design; the test ends the ones its daemon started."""
         for pidfile in glob.glob(os.path.join(self.m.dir, "work", "mha", "*", "engine.pid")):
             try:
-                pid = int(open(pidfile).read().strip())
+                pid = int(open(pidfile).read().split()[0])
                 os.killpg(pid, signal.SIGKILL)
             except (ValueError, ProcessLookupError, PermissionError):
                 pass
@@ -281,20 +281,20 @@ def test_daemon_restart_keeps_monitoring_and_engine_respawn(cluster):
     m = cluster
     m.ok("start", "c1", timeout=180)
     pidfile = os.path.join(m.dir, "work", "mha", "c1", "engine.pid")
-    pid = int(open(pidfile).read())
+    pid = int(open(pidfile).read().split()[0])
     m.daemon.stop()
     time.sleep(1)
     os.kill(pid, 0)  # masterha_manager still runs without the daemon
     assert "PING_OK" in mha_status(m).stdout
     m.daemon.start()
     time.sleep(3)
-    assert int(open(pidfile).read()) == pid  # adopted, not doubled
+    assert int(open(pidfile).read().split()[0]) == pid  # adopted, not doubled
     (c,) = m.clusters()
     assert c["state"] == "monitoring"
 
     # A killed masterha_manager is respawned and monitoring resumes.
     os.killpg(pid, signal.SIGKILL)
-    wait_for("a new engine", lambda: int(open(pidfile).read()) != pid, timeout=60)
+    wait_for("a new engine", lambda: int(open(pidfile).read().split()[0]) != pid, timeout=60)
     wait_for("PING_OK again", lambda: "PING_OK" in mha_status(m).stdout, timeout=120)
     assert "engine.died" in events(m)
 

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# bench/run-all.sh - regenerate every benchmark result of docs/benchmarks.md.
+#
+#   bench/run-all.sh [--runs N]      (root, Debian 12 lab machine; default N=3)
+#
+# Builds mhaadm into $MHAADM_BENCH_BUILD (default /tmp/benchbuild, never the tree's build/),
+# brings the lab up, runs bench/fleet.py (100/300/1000 clusters) and bench/failover.py for
+# kill -9 and link cut (N runs each, mhaadm and plain MHA alternating), and always leaves the
+# lab down. Results: bench/results/fleet-TAG.{json,md}, bench/results/failover-TAG/
+# (results.json, results.md, logs/ with MHA's log of every run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+RUNS=3
+while [ $# -gt 0 ]; do
+	case $1 in
+	--runs) RUNS=$2; shift 2 ;;
+	*) echo "usage: $0 [--runs N]" >&2; exit 2 ;;
+	esac
+done
+[ "$(id -u)" = 0 ] || { echo "$0: must run as root (lab)" >&2; exit 1; }
+
+BUILD=${MHAADM_BENCH_BUILD:-/tmp/benchbuild}
+if [ -z "${MHAADM_BIN:-}" ]; then
+	[ -d "$BUILD" ] || meson setup "$BUILD" "$ROOT" >/dev/null
+	ninja -C "$BUILD" mhaadm >/dev/null
+	export MHAADM_BIN=$BUILD/mhaadm
+fi
+TAG=$(date +%Y%m%dT%H%M%S)
+trap 'timeout 120 "$ROOT/lab/lab.sh" down >/dev/null 2>&1 || true' EXIT
+
+echo "== fleet (lab up so that 10.77.0.99 is a lab address nobody holds)"
+timeout 300 lab/lab.sh up --hosts 3
+timeout 900 /usr/bin/python3 bench/fleet.py --tag "$TAG"
+
+echo "== failover: kill -9 and link cut, $RUNS runs per mode"
+# each run builds a fresh lab; ~1 min per run
+timeout $((RUNS * 4 * 240 + 300)) /usr/bin/python3 bench/failover.py --runs "$RUNS" \
+	--fault kill --fault linkcut --tag "$TAG" || echo "some failover runs failed (see results)"
+
+echo "results: bench/results/fleet-$TAG.md, bench/results/failover-$TAG/results.md"
