@@ -22,7 +22,9 @@ cleanup() {
 	[ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
 	# Engines outlive the daemon by design; end the ones this demo started.
 	for f in "${demo:-/nonexistent}"/work/mha/*/engine.pid; do
-		[ -f "$f" ] && kill -KILL -- "-$(cat "$f")" 2>/dev/null
+		[ -f "$f" ] || continue
+		read -r pid _ <"$f"
+		kill -KILL -- "-$pid" 2>/dev/null || true
 	done
 	"$root/lab/lab.sh" down >/dev/null 2>&1 || true
 }
@@ -97,3 +99,4 @@ if [ "$keep" -eq 1 ]; then
 	echo
 	echo "left running: daemon pid $daemon_pid, lab; MHAADM_CONFIG=$demo/mhaadm.cnf"
 fi
+exit 0

@@ -958,7 +958,7 @@ registry_mysql_cluster_set_master(struct registry *reg, const char *name, const 
 		    "AND NOT (host = ? AND port = ?)", "lsi", id, new_host, new_port);
 	if (r == 0)
 		r = registry_mysql_run(rm, NULL, "cannot record the new master", cause,
-		    "UPDATE nodes SET role = 'master', `lag` = NULL WHERE cluster_id = ? AND "
+		    "UPDATE nodes SET role = 'master', `lag` = NULL, read_only = 0 WHERE cluster_id = ? AND "
 		    "host = ? AND port = ?", "lsi", id, new_host, new_port);
 	if (r == 0 && mysql_affected_rows(rm->conn) == 0) {
 		registry_mysql_rollback(rm);

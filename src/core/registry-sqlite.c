@@ -936,7 +936,8 @@ registry_sqlite_cluster_set_master(struct registry *reg, const char *name, const
 		r = registry_sqlite_done(rs, stmt, "cannot mark the old master failed", cause);
 	if (r == 0)
 		r = registry_sqlite_prepare(rs, &stmt, cause,
-		    "UPDATE nodes SET role = 'master', lag = NULL WHERE cluster_id = ? AND host = ? "
+		    "UPDATE nodes SET role = 'master', lag = NULL, read_only = 0 WHERE cluster_id = ? "
+		    "AND host = ? "
 		    "AND port = ?", "lsi", id, new_host, new_port);
 	if (r == 0)
 		r = registry_sqlite_done(rs, stmt, "cannot record the new master", cause);
