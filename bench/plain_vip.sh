@@ -9,7 +9,7 @@
 # arping in the background (MHA sets read_only=0 only after this script returns). ssh to the old
 # master is bounded by ConnectTimeout=2, the same bound as mhaadm's hook, so that a link cut costs
 # both the same.
-vip= iface=eth0 key= kh= cmd= orig= new=
+vip='' iface=eth0 key='' kh='' cmd='' orig='' new=''
 for a in "$@"; do
 	case $a in
 	--vip=*) vip=${a#*=} ;;

@@ -93,6 +93,16 @@ cmd_hook_vip_stop(struct cmd_ctx *ctx, struct registry *reg, const struct cmd_ho
 		    "master %s:%d is down; failover started (old master %s by ssh)",
 		    a->orig_master_host, a->orig_master_port,
 		    a->command == MHA_HOOK_STOPSSH ? "reachable" : "not reachable");
+	if (a->command == MHA_HOOK_STOP && !online) {
+		/*
+		 * MHA has just found the old master unreachable by ssh; trying again
+		 * would only add our timeout to the failover. If the host is cut off
+		 * and alive it still holds the VIP: fencing it is separate work.
+		 */
+		event_emit(reg, c->name, NULL, "vip.remove_skipped",
+		    "old master %s is unreachable by ssh; it may still hold VIP %s", host, c->vip);
+		return 0;
+	}
 	ssh_target_from_config(&t, ctx->cfg, host, CMD_HOOK_OLD_MASTER_TIMEOUT);
 	r = vip_del(&t, c->vip, c->vip_prefix, c->iface, &cause);
 	if (r >= 0) {

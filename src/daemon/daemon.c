@@ -64,6 +64,7 @@ struct daemon {
 	struct daemon_child *children;
 	size_t n_children;
 	time_t reg_retry; /* earliest time to reopen the registry after a failure */
+	int reaped;       /* an engine ended: reconcile now, not at the next tick */
 	int quit;
 };
 
@@ -517,6 +518,7 @@ daemon_reap(struct daemon *d, time_t now)
 	int status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		d->reaped = 1;
 		for (i = 0; i < d->n_children; i++) {
 			ch = &d->children[i];
 			if (ch->pid == pid && !ch->adopted) {
@@ -565,7 +567,8 @@ daemon_run(const struct engine_env *env, char **cause)
 		now = time(NULL);
 		daemon_reap(&d, now);
 		daemon_watch(&d, now);
-		if (now != last) {
+		if (now != last || d.reaped) {
+			d.reaped = 0;
 			daemon_reconcile(&d, now);
 			last = now;
 		}

@@ -28,6 +28,8 @@
 #include "xmalloc.h"
 
 #define ENGINE_MHA_MANAGER "/usr/bin/masterha_manager"
+/* Seconds to ask a failed former master whether it still holds the VIP. */
+#define ENGINE_MHA_FAILED_NODE_TIMEOUT 1
 
 static char *engine_mha_slurp(const char *path);
 
@@ -522,7 +524,10 @@ engine_mha_ensure_vip(const struct engine_env *env, struct registry *reg,
 	}
 	for (i = 0; i < c->n_nodes; i++) {
 		nd = &c->nodes[i];
-		ssh_target_from_config(&t, env->cfg, nd->host, env->cfg->ssh_timeout);
+		/* A failed former master is often unreachable: do not let it delay re-protection. */
+		ssh_target_from_config(&t, env->cfg, nd->host,
+		    nd->role == REGISTRY_ROLE_FAILED ? ENGINE_MHA_FAILED_NODE_TIMEOUT :
+						       env->cfg->ssh_timeout);
 		held = vip_held(&t, c->vip, &why);
 		if (held < 0) {
 			/* A failed former master may well be unreachable; a live node must answer. */
