@@ -28,6 +28,7 @@
 #include "event.h"
 #include "log.h"
 #include "registry.h"
+#include "spawn.h"
 #include "spool.h"
 #include "xmalloc.h"
 
@@ -37,6 +38,11 @@
 #define DAEMON_STABLE_AFTER 60 /* seconds up after which the backoff resets */
 #define DAEMON_STOP_GRACE 5    /* seconds between TERM and KILL */
 #define DAEMON_REGISTRY_RETRY 3 /* seconds between attempts to reopen an unavailable registry */
+/*
+ * Seconds between fence passes over a cluster's failed former masters: how
+ * long a cut-off master that comes back may keep answering for the VIP.
+ */
+#define DAEMON_FENCE_INTERVAL 2
 
 /* One cluster the daemon knows about, with its engine process if any. */
 struct daemon_child {
@@ -50,6 +56,8 @@ struct daemon_child {
 	int checks;          /* run the full checks at the next start */
 	int after_failover;  /* next PING_OK means re-protected */
 	int seen;            /* present in the registry this tick */
+	pid_t fence_pid;     /* a running "mhaadm fence NAME", 0 when none */
+	time_t next_fence;   /* earliest time for the next fence pass */
 	int pending;         /* an engine ended while the registry could not be read */
 	enum engine_outcome pending_outcome;
 	char *pending_detail;
@@ -185,6 +193,8 @@ daemon_engine_log(struct daemon *d, const char *name)
 }
 
 static void daemon_backoff(struct daemon_child *ch, time_t now);
+static void daemon_fence(struct daemon *d, struct daemon_child *ch,
+    const struct registry_cluster *c, time_t now);
 static void daemon_decide(struct daemon *d, struct daemon_child *ch,
     const struct registry_cluster *c, enum engine_outcome o, const char *detail, int stopping,
     time_t now);
@@ -418,6 +428,7 @@ daemon_reconcile(struct daemon *d, time_t now)
 			ch->pending = 0;
 			continue; /* act on the new state next tick */
 		}
+		daemon_fence(d, ch, c, now);
 		want = c->desired == REGISTRY_DESIRED_MONITORED &&
 		    c->state != REGISTRY_STATE_UNPROTECTED;
 		if (!want && c->desired == REGISTRY_DESIRED_STOPPED && ch->pid == 0 &&
@@ -456,7 +467,7 @@ daemon_reconcile(struct daemon *d, time_t now)
 	/* Forget clusters that are gone and have no engine: a re-added one starts fresh. */
 	for (i = 0, j = 0; i < d->n_children; i++) {
 		ch = &d->children[i];
-		if (!ch->seen && ch->pid == 0) {
+		if (!ch->seen && ch->pid == 0 && ch->fence_pid == 0) {
 			free(ch->name);
 			free(ch->pending_detail);
 			continue;
@@ -465,6 +476,46 @@ daemon_reconcile(struct daemon *d, time_t now)
 	}
 	d->n_children = j;
 	registry_cluster_list_free(list, n);
+}
+
+/*
+ * Starts "mhaadm fence NAME" when the cluster has failed former masters and
+ * no pass is running: it runs as its own process so that the 1 s bounds on
+ * each host never hold up this loop.
+ */
+static void
+daemon_fence(struct daemon *d, struct daemon_child *ch, const struct registry_cluster *c,
+    time_t now)
+{
+	const char *argv[6];
+	struct spawn_opts opts = { 0 };
+	char *cause = NULL;
+	size_t i;
+	int failed = 0, fd;
+
+	for (i = 0; i < c->n_nodes; i++)
+		failed += c->nodes[i].role == REGISTRY_ROLE_FAILED;
+	if (failed == 0 || ch->fence_pid != 0 || now < ch->next_fence)
+		return;
+	argv[0] = d->env->self;
+	argv[1] = "-c";
+	argv[2] = d->env->config_path;
+	argv[3] = "fence";
+	argv[4] = c->name;
+	argv[5] = NULL;
+	fd = daemon_engine_log(d, c->name);
+	opts.stdout_fd = fd;
+	opts.stderr_fd = fd;
+	opts.new_pgrp = 1;
+	ch->fence_pid = spawn_start(argv, &opts, &cause);
+	if (fd >= 0)
+		close(fd);
+	if (ch->fence_pid < 0) {
+		log_warn("cluster=%s cannot start a fence pass: %s", c->name, cause);
+		free(cause);
+		ch->fence_pid = 0;
+	}
+	ch->next_fence = now + DAEMON_FENCE_INTERVAL;
 }
 
 /* Escalates stops that TERM did not finish, and notices adopted engines that ended. */
@@ -521,6 +572,10 @@ daemon_reap(struct daemon *d, time_t now)
 		d->reaped = 1;
 		for (i = 0; i < d->n_children; i++) {
 			ch = &d->children[i];
+			if (ch->fence_pid == pid) {
+				ch->fence_pid = 0;
+				break;
+			}
 			if (ch->pid == pid && !ch->adopted) {
 				daemon_engine_ended(d, ch, status, now);
 				break;

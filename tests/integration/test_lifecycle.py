@@ -435,3 +435,33 @@ def test_registry_down_during_failover(lab_manager, tmp_path):
         assert not [f for f in os.listdir(spool) if f.endswith(".master")]
     finally:
         finish_cluster(m)
+
+
+def test_cut_off_master_returning_is_fenced(fresh_lab, tmp_path):
+    """The master's link is cut: MHA fails over, the cut-off host keeps the VIP and stays
+    writable. When its link returns, mhaadm takes the VIP away there and sets read_only."""
+    m = make_cluster(fresh_lab, tmp_path)
+    try:
+        m.ok("start", "c1", timeout=180)
+        subprocess.run(["ip", "link", "set", "mhaadm-v1", "down"], check=True)
+        new = wait_for("a new master", lambda: master_of(m) if master_of(m) !=
+                       "10.77.0.11:3306" else None, timeout=120)
+        new_host = new.split(":")[0]
+        wait_for("the VIP on the new master", lambda: new_host in vip_holders(), timeout=60)
+        assert "10.77.0.11" in vip_holders()  # the cut-off master still has it: split brain
+        assert "vip.remove_skipped" in events(m)
+        subprocess.run(["ip", "link", "set", "mhaadm-v1", "up"], check=True)
+        wait_for("only the new master holding the VIP", lambda: vip_holders() == [new_host],
+                 timeout=60)
+        wait_for("the old master read-only",
+                 lambda: m.lab.sql(1, "SELECT @@read_only").strip() == "1", timeout=60)
+        ev = events(m)
+        assert "fence.vip_removed" in ev and "fence.read_only" in ev
+        con = app_connect(m.lab, VIP)
+        with con.cursor() as cur:
+            cur.execute("SELECT @@server_id")
+            assert cur.fetchone()[0] == NODES.index(new_host) + 1
+        con.close()
+    finally:
+        subprocess.run(["ip", "link", "set", "mhaadm-v1", "up"], check=False)
+        finish_cluster(m)
