@@ -36,16 +36,14 @@ cmd_fence_node(struct cmd_ctx *ctx, struct registry *reg, const struct registry_
 
 	snprintf(node, sizeof(node), "%s:%d", nd->host, nd->port);
 	ssh_target_from_config(&t, ctx->cfg, nd->host, CMD_FENCE_TIMEOUT);
-	if (vip_held(&t, c->vip, &cause) == 1) {
-		if (vip_del(&t, c->vip, c->vip_prefix, c->iface, &cause) >= 0)
-			event_emit(reg, c->name, node, "fence.vip_removed",
-			    "failed former master %s came back holding VIP %s; removed it there",
-			    nd->host, c->vip);
-		else
-			event_emit(reg, c->name, node, "fence.vip_failed",
-			    "failed former master %s holds VIP %s and it could not be removed: %s",
-			    nd->host, c->vip, cause);
-	}
+	/*
+	 * One round trip every pass: vip_del answers "not there" (1) in the
+	 * normal case; an unreachable host (-1) is normal too and stays quiet.
+	 */
+	if (vip_del(&t, c->vip, c->vip_prefix, c->iface, &cause) == 0)
+		event_emit(reg, c->name, node, "fence.vip_removed",
+		    "failed former master %s came back holding VIP %s; removed it there", nd->host,
+		    c->vip);
 	free(cause);
 	cause = NULL;
 	if (probe_node(nd->host, nd->port, &cred, &pr) == 0 && !pr.read_only) {

@@ -370,7 +370,7 @@ cmd_history_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	struct registry *reg;
 	json_object *root, *arr, *o;
 	const char *name = NULL;
-	char *cause = NULL, *end;
+	char *cause = NULL;
 	size_t n = 0, i;
 	long limit = 50;
 	int json = 0, opt, rc = CMD_EXIT_ERROR;
@@ -380,8 +380,7 @@ cmd_history_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		if (opt == 'j') {
 			json = 1;
 		} else if (opt == 'n') {
-			limit = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || limit < 1 || limit > 100000)
+			if (cmd_number(optarg, 1, 100000, &limit) != 0)
 				return cmd_usage_error(ctx, "--limit needs a number from 1 to 100000");
 		} else {
 			return cmd_bad_option(ctx, argc, argv);

@@ -132,7 +132,7 @@ cmd_start_common(struct cmd_ctx *ctx, int argc, char **argv, int start)
 	struct registry *reg;
 	enum registry_state state;
 	long long *markers = NULL;
-	char *cause = NULL, *end;
+	char *cause = NULL;
 	size_t n = 0, i;
 	long timeout = 120;
 	int opt, wait = 1, rc = CMD_EXIT_ERROR, r, all;
@@ -143,8 +143,7 @@ cmd_start_common(struct cmd_ctx *ctx, int argc, char **argv, int start)
 		if (opt == 'n') {
 			wait = 0;
 		} else if (opt == 'T') {
-			timeout = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || timeout < 1 || timeout > 3600)
+			if (cmd_number(optarg, 1, 3600, &timeout) != 0)
 				return cmd_usage_error(ctx, "--timeout needs seconds from 1 to 3600");
 		} else {
 			return cmd_bad_option(ctx, argc, argv);

@@ -81,6 +81,8 @@ void cmd_ctx_release(struct cmd_ctx *ctx);
  * cmd_usage_error() with cmd_bad_option().
  */
 void cmd_getopt_reset(void);
+/* Parses a decimal option value in [min, max]; 0, or -1 when it is not one. */
+int cmd_number(const char *s, long min, long max, long *out);
 int cmd_getopt(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_bad_option(struct cmd_ctx *ctx, int argc, char **argv);
 

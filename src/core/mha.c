@@ -20,6 +20,7 @@
 #include "registry.h"
 #include "spawn.h"
 #include "validate.h"
+#include "fsutil.h"
 #include "xmalloc.h"
 
 /*
@@ -447,31 +448,6 @@ out:
 	return text;
 }
 
-/* mkdir -p, the missing components created with mode. */
-static int
-mha_mkdirs(const char *dir, mode_t mode, char **cause)
-{
-	char *p = xstrdup(dir), *s, c;
-	int rc = 0;
-
-	for (s = p + 1;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		c = *s;
-		*s = '\0';
-		if (mkdir(p, mode) != 0 && errno != EEXIST) {
-			*cause = xasprintf("cannot create %s: %s", p, strerror(errno));
-			rc = -1;
-			break;
-		}
-		*s = c;
-		if (c == '\0')
-			break;
-	}
-	free(p);
-	return rc;
-}
-
 /* The directory part of path, newly allocated ("/" for "/x", "." for "x"). */
 static char *
 mha_dirname(const char *path)
@@ -494,7 +470,7 @@ mha_conf_write(const char *path, const char *text, char **cause)
 	int fd = -1, dfd = -1, rc = -1;
 
 	dir = mha_dirname(path);
-	if (mha_mkdirs(dir, 0700, cause) != 0)
+	if (fs_mkdirs(dir, 0700, cause) != 0)
 		goto out;
 	tmp = xasprintf("%s.XXXXXX", path);
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
@@ -1199,7 +1175,7 @@ mha_checks_run(const struct mha_paths *p, char **cause)
 	conf_arg = xasprintf("--conf=%s", p->conf);
 	dir = mha_dirname(p->check_log);
 	/* The manager log lives there too, and MHA does not create directories for it. */
-	if (mha_mkdirs(dir, 0700, cause) != 0)
+	if (fs_mkdirs(dir, 0700, cause) != 0)
 		goto out;
 	fd = open(p->check_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	if (fd == -1) {

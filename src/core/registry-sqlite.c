@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "registry.h"
+#include "fsutil.h"
 #include "xmalloc.h"
 
 struct registry_sqlite {
@@ -237,29 +238,14 @@ registry_sqlite_rollback(struct registry_sqlite *rs)
 static int
 registry_sqlite_mkdirs(const char *path, char **cause)
 {
-	char *copy = xstrdup(path), *p, saved;
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
 	int r = 0;
 
-	p = strrchr(copy, '/');
-	if (p == NULL || p == copy)
-		goto out;
-	*p = '\0';
-	for (p = copy + 1; r == 0; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		saved = *p;
-		*p = '\0';
-		if (mkdir(copy, 0700) != 0 && errno != EEXIST) {
-			*cause = xasprintf("cannot create directory %s for the registry: %s", copy,
-			    strerror(errno));
-			r = -1;
-		}
-		*p = saved;
-		if (saved == '\0')
-			break;
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		r = fs_mkdirs(dir, 0700, cause);
 	}
-out:
-	free(copy);
+	free(dir);
 	return r;
 }
 

@@ -115,13 +115,17 @@ vip_errtext(char *s)
 	return nl != NULL ? nl + 1 : s;
 }
 
-int
-vip_add(const struct ssh_target *t, const char *vip, int prefix, const char *iface,
-    char **cause)
+/*
+ * Runs one of the VIP scripts on the host with VIP, prefix and interface as
+ * its positional parameters. Returns 0 with the remote exit status and the
+ * output (caller frees), or -1 with *cause.
+ */
+static int
+vip_run(const struct ssh_target *t, const char *script, const char *vip, int prefix,
+    const char *iface, char **out, char **err, int *status, char **cause)
 {
-	char pfx[16], *out = NULL, *err = NULL;
-	const char *const argv[] = { "sh", "-c", vip_add_sh, "mhaadm-vip", vip, pfx, iface, NULL };
-	int status, rc = -1;
+	char pfx[16];
+	const char *const argv[] = { "sh", "-c", script, "mhaadm-vip", vip, pfx, iface, NULL };
 
 	if (vip_check_args(t, vip, prefix, iface, cause) != 0)
 		return -1;
@@ -130,7 +134,17 @@ vip_add(const struct ssh_target *t, const char *vip, int prefix, const char *ifa
 		return -1;
 	}
 	snprintf(pfx, sizeof pfx, "%d", prefix);
-	if (ssh_run(t, argv, &out, &err, &status, cause) != 0)
+	return ssh_run(t, argv, out, err, status, cause);
+}
+
+int
+vip_add(const struct ssh_target *t, const char *vip, int prefix, const char *iface,
+    char **cause)
+{
+	char *out = NULL, *err = NULL;
+	int status, rc = -1;
+
+	if (vip_run(t, vip_add_sh, vip, prefix, iface, &out, &err, &status, cause) != 0)
 		return -1;
 	if (status != 0) {
 		*cause = xasprintf("cannot add VIP %s/%d on %s %s: %s", vip, prefix, t->host,
@@ -155,18 +169,10 @@ int
 vip_del(const struct ssh_target *t, const char *vip, int prefix, const char *iface,
     char **cause)
 {
-	char pfx[16], *out = NULL, *err = NULL;
-	const char *const argv[] = { "sh", "-c", vip_del_sh, "mhaadm-vip", vip, pfx, iface, NULL };
+	char *out = NULL, *err = NULL;
 	int status, rc = -1;
 
-	if (vip_check_args(t, vip, prefix, iface, cause) != 0)
-		return -1;
-	if (iface == NULL) {
-		*cause = xasprintf("no interface given for VIP %s on %s", vip, t->host);
-		return -1;
-	}
-	snprintf(pfx, sizeof pfx, "%d", prefix);
-	if (ssh_run(t, argv, &out, &err, &status, cause) != 0)
+	if (vip_run(t, vip_del_sh, vip, prefix, iface, &out, &err, &status, cause) != 0)
 		return -1;
 	if (status == VIP_DEL_ABSENT)
 		rc = 1;

@@ -25,6 +25,7 @@
 #include "ssh.h"
 #include "topology.h"
 #include "vip.h"
+#include "fsutil.h"
 #include "xmalloc.h"
 
 #define ENGINE_MHA_MANAGER "/usr/bin/masterha_manager"
@@ -62,30 +63,6 @@ engine_outcome_name(enum engine_outcome o)
 	return "?";
 }
 
-/* mkdir -p with mode for the last components; existing is fine. */
-static int
-engine_mha_mkdirs(const char *path, mode_t mode, char **cause)
-{
-	char *p = xstrdup(path), *s;
-	int rc = 0;
-
-	for (s = p + 1; rc == 0; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char c = *s;
-		*s = '\0';
-		if (mkdir(p, mode) != 0 && errno != EEXIST) {
-			*cause = xasprintf("cannot create %s: %s", p, strerror(errno));
-			rc = -1;
-		}
-		*s = c;
-		if (c == '\0')
-			break;
-	}
-	free(p);
-	return rc;
-}
-
 static char *
 engine_mha_pidfile(const struct mha_paths *p)
 {
@@ -106,7 +83,7 @@ engine_mha_start(const struct engine_env *env, const char *cluster, int checks, 
 	int n = 0, fd;
 
 	mha_paths_init(&p, env->cfg, cluster);
-	if (engine_mha_mkdirs(p.dir, 0700, cause) != 0)
+	if (fs_mkdirs(p.dir, 0700, cause) != 0)
 		goto out;
 	argv[n++] = env->self;
 	argv[n++] = "-c";
@@ -594,10 +571,10 @@ engine_mha_exec(const struct engine_env *env, const char *cluster, int checks, c
 		*cause = xasprintf("cluster '%s' has no replica left to promote", cluster);
 		goto out;
 	}
-	if (engine_mha_mkdirs(p.dir, 0700, cause) != 0)
+	if (fs_mkdirs(p.dir, 0700, cause) != 0)
 		goto out;
 	logdir = xasprintf("%s/%s", env->cfg->log_dir, cluster);
-	if (engine_mha_mkdirs(logdir, 0700, cause) != 0)
+	if (fs_mkdirs(logdir, 0700, cause) != 0)
 		goto out;
 	if (engine_mha_probe(env, &p, reg, c, checks, cause) != 0)
 		goto out;

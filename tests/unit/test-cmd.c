@@ -122,6 +122,21 @@ test_cmd_seed_malformed(void **state)
 	check_seed((const char *[]){ "-l", "-k", NULL }, -1, NULL);
 }
 
+static void
+test_cmd_number(void **state)
+{
+	long v = -1;
+
+	assert_int_equal(cmd_number("30", 1, 3600, &v), 0);
+	assert_int_equal(v, 30);
+	assert_int_equal(cmd_number("0", 1, 3600, &v), -1);
+	assert_int_equal(cmd_number("3601", 1, 3600, &v), -1);
+	assert_int_equal(cmd_number("9x", 1, 3600, &v), -1);
+	assert_int_equal(cmd_number("", 1, 3600, &v), -1);
+	assert_int_equal(cmd_number("99999999999999999999", 1, 3600, &v), -1);
+	assert_int_equal(v, 30);
+}
+
 int
 main(void)
 {
@@ -132,6 +147,7 @@ main(void)
 		cmocka_unit_test(test_cmd_seed_aliases),
 		cmocka_unit_test(test_cmd_seed_not_seed),
 		cmocka_unit_test(test_cmd_seed_malformed),
+		cmocka_unit_test(test_cmd_number),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
