@@ -27,6 +27,9 @@ if [ -z "${MHAADM_BIN:-}" ]; then
 	export MHAADM_BIN=$BUILD/mhaadm
 fi
 TAG=$(date +%Y%m%dT%H%M%S)
+# One lab per machine: wait for a test session or demo that holds it.
+exec 9>/var/tmp/mhaadm-lab.lock
+flock 9
 trap 'timeout 120 "$ROOT/lab/lab.sh" down >/dev/null 2>&1 || true' EXIT
 
 echo "== fleet (lab up so that 10.77.0.99 is a lab address nobody holds)"

@@ -38,6 +38,9 @@ via_vip() {
 		-N -B -e "SELECT CONCAT('answered by server_id ', @@server_id)" labdb
 }
 
+# One lab per machine: wait for a test session or benchmark that holds it.
+exec 9>/var/tmp/mhaadm-lab.lock
+flock 9
 step "bringing up the lab: 3 hosts, MariaDB replication from h1, sshd on each"
 lab/lab.sh up --hosts 3
 . "$LAB_ENV"

@@ -1,5 +1,6 @@
 """Fixtures for the integration tests: the lab (real MariaDB + sshd in network namespaces)
 and an mhaadm environment (config file, fresh registry) per test."""
+import fcntl
 import json
 import os
 import shutil
@@ -69,11 +70,16 @@ def lab_manager():
         pytest.skip("integration tests need root (network namespaces)")
     if not os.path.exists(BIN):
         pytest.skip(f"{BIN} is not built")
+    # Only one lab can exist on a machine (fixed namespace and bridge names): a second test
+    # session, bench or demo waits here for the first to finish instead of breaking it.
+    lock = open("/var/tmp/mhaadm-lab.lock", "w")
+    fcntl.flock(lock, fcntl.LOCK_EX)
     m = LabManager()
     try:
         yield m
     finally:
         lab_cmd("down", check=False)
+        lock.close()
 
 
 @pytest.fixture
