@@ -1,4 +1,4 @@
-/* mhaadm list and history: the registry's view of the fleet, as text or JSON. */
+/* mhaadm list and history: the live state of the fleet and its audit history, as text or JSON. */
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,15 +8,19 @@
 #include "config.h"
 #include "engine.h"
 #include "registry.h"
-#include "ssh.h"
-#include "vip.h"
+#include "mha.h"
+#include "status.h"
 #include "validate.h"
 #include "xmalloc.h"
 
 static const struct option cmd_list_longopts[] = {
 	{ "json", no_argument, NULL, 'j' },
+	{ "no-probe", no_argument, NULL, 'P' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* Exit code of list when some cluster is not ok (1: the command failed, 2: usage). */
+#define CMD_LIST_EXIT_UNHEALTHY 3
 
 /* The master's "HOST:PORT", or "-" when the registry names none. Returns a static buffer. */
 static const char *
@@ -32,7 +36,6 @@ cmd_list_master(const struct registry_cluster *c)
 struct cmd_list_live {
 	struct engine_status engine;
 	char *last_failover; /* time of the newest failover.completed event, or NULL */
-	char *vip_holders;   /* detail view only: hosts found holding the VIP, or NULL */
 };
 
 static void
@@ -61,33 +64,19 @@ cmd_list_live_fill(struct cmd_ctx *ctx, struct registry *reg, const struct regis
 	registry_event_list_free(evs, n);
 }
 
-/* Asks every node whether it holds the VIP (detail view: a few SSH round trips). */
+/* The engine's view in the terms status_judge understands (MHA's health codes). */
 static void
-cmd_list_vip_holders(struct cmd_ctx *ctx, const struct registry_cluster *c,
-    struct cmd_list_live *lv)
+cmd_list_monitor(const struct cmd_list_live *lv, struct status_monitor *mon)
 {
-	struct ssh_target t;
-	char *cause = NULL, *s = NULL, *tmp;
-	size_t i;
-	int held;
-
-	for (i = 0; i < c->n_nodes; i++) {
-		ssh_target_from_config(&t, ctx->cfg, c->nodes[i].host,
-		    ctx->cfg->ssh_timeout < 3 ? ctx->cfg->ssh_timeout : 3);
-		held = vip_held(&t, c->vip, &cause);
-		free(cause);
-		cause = NULL;
-		if (held < 0) {
-			tmp = xasprintf("%s%s%s (cannot check)", s ? s : "", s ? ", " : "", t.host);
-		} else if (held == 1) {
-			tmp = xasprintf("%s%s%s", s ? s : "", s ? ", " : "", t.host);
-		} else {
-			continue;
-		}
-		free(s);
-		s = tmp;
-	}
-	lv->vip_holders = s != NULL ? s : xstrdup("nobody");
+	memset(mon, 0, sizeof(*mon));
+	mon->running = lv->engine.running;
+	mon->health = lv->engine.running ? lv->engine.health_name : NULL;
+	mon->health_ok = lv->engine.running && lv->engine.health == MHA_HEALTH_PING_OK;
+	mon->failing_over = lv->engine.running &&
+	    (lv->engine.health == MHA_HEALTH_FAILOVER_RUNNING ||
+		lv->engine.health == MHA_HEALTH_PING_FAILING ||
+		lv->engine.health == MHA_HEALTH_PING_FAILED);
+	mon->error_marker = lv->engine.error_marker;
 }
 
 static void
@@ -95,7 +84,6 @@ cmd_list_live_clear(struct cmd_list_live *lv)
 {
 	engine_status_clear(&lv->engine);
 	free(lv->last_failover);
-	free(lv->vip_holders);
 }
 
 static char *
@@ -115,7 +103,88 @@ cmd_list_json_int_or_null(long long v)
 }
 
 static json_object *
-cmd_list_json_cluster(const struct registry_cluster *c, const struct cmd_list_live *lv)
+cmd_list_json_str_or_null(const char *s)
+{
+	return s != NULL ? json_object_new_string(s) : NULL;
+}
+
+/* What the live probe found on one node (the "live" object of the JSON schema). */
+static json_object *
+cmd_list_json_node_live(const struct status_node *sn)
+{
+	const struct probe_result *pr = &sn->probe;
+	json_object *o = json_object_new_object();
+	char *src;
+
+	json_object_object_add(o, "reachable", json_object_new_boolean(pr->ok));
+	json_object_object_add(o, "error", cmd_list_json_str_or_null(pr->ok ? NULL : pr->error));
+	json_object_object_add(o, "server_id", pr->ok ? json_object_new_int64(pr->server_id) : NULL);
+	json_object_object_add(o, "read_only", pr->ok ? json_object_new_boolean(pr->read_only) : NULL);
+	json_object_object_add(o, "replicating", pr->ok ? json_object_new_boolean(pr->is_replica) :
+							  NULL);
+	src = pr->ok && pr->is_replica ? xasprintf("%s:%d", pr->master_host ? pr->master_host : "",
+					      pr->master_port) :
+					 NULL;
+	json_object_object_add(o, "source", cmd_list_json_str_or_null(src));
+	free(src);
+	json_object_object_add(o, "io_running",
+	    pr->ok && pr->is_replica ? json_object_new_boolean(pr->io_running) : NULL);
+	json_object_object_add(o, "sql_running",
+	    pr->ok && pr->is_replica ? json_object_new_boolean(pr->sql_running) : NULL);
+	json_object_object_add(o, "seconds_behind_master",
+	    pr->ok && pr->is_replica ? cmd_list_json_int_or_null(pr->lag) : NULL);
+	json_object_object_add(o, "relay_log_behind_bytes",
+	    pr->ok && pr->is_replica ? cmd_list_json_int_or_null(pr->relay_behind) : NULL);
+	json_object_object_add(o, "sql_delay",
+	    pr->ok && pr->is_replica ? json_object_new_int(pr->sql_delay) : NULL);
+	json_object_object_add(o, "replication_error",
+	    cmd_list_json_str_or_null(pr->ok ? pr->last_error : NULL));
+	json_object_object_add(o, "holds_vip",
+	    sn->holds_vip < 0 ? NULL : json_object_new_boolean(sn->holds_vip));
+	json_object_object_add(o, "ssh_error", cmd_list_json_str_or_null(sn->ssh_error));
+	json_object_object_add(o, "promotable", json_object_new_boolean(sn->promotable));
+	json_object_object_add(o, "not_promotable_reason", cmd_list_json_str_or_null(sn->unfit));
+	return o;
+}
+
+static void
+cmd_list_json_status(json_object *o, const struct status_cluster *sc)
+{
+	json_object *arr = json_object_new_array(), *holders = json_object_new_array(), *f;
+	const struct probe_result *mpr = NULL;
+	size_t i;
+
+	json_object_object_add(o, "verdict",
+	    json_object_new_string(status_verdict_name(sc->verdict)));
+	json_object_object_add(o, "reason", json_object_new_string(sc->reason));
+	for (i = 0; i < sc->n_findings; i++) {
+		f = json_object_new_object();
+		json_object_object_add(f, "severity",
+		    json_object_new_string(status_verdict_name(sc->findings[i].severity)));
+		json_object_object_add(f, "kind", json_object_new_string(sc->findings[i].kind));
+		json_object_object_add(f, "node", cmd_list_json_str_or_null(sc->findings[i].node));
+		json_object_object_add(f, "message", json_object_new_string(sc->findings[i].what));
+		json_object_object_add(f, "fix", cmd_list_json_str_or_null(sc->findings[i].fix));
+		json_object_array_add(arr, f);
+	}
+	json_object_object_add(o, "findings", arr);
+	for (i = 0; i < sc->c->n_nodes; i++) {
+		if (sc->nodes[i].holds_vip == 1)
+			json_object_array_add(holders, json_object_new_string(sc->c->nodes[i].host));
+		if (sc->c->nodes[i].role == REGISTRY_ROLE_MASTER)
+			mpr = &sc->nodes[i].probe;
+	}
+	json_object_object_add(o, "vip_holders", holders);
+	json_object_object_add(o, "master_writable",
+	    mpr != NULL && mpr->ok ? json_object_new_boolean(!mpr->read_only) : NULL);
+	json_object_object_add(o, "replicas_promotable", json_object_new_int64((int64_t)sc->fit));
+	json_object_object_add(o, "replicas_running", json_object_new_int64((int64_t)sc->running));
+	json_object_object_add(o, "max_lag", cmd_list_json_int_or_null(sc->max_lag));
+}
+
+static json_object *
+cmd_list_json_cluster(const struct registry_cluster *c, const struct cmd_list_live *lv,
+    const struct status_cluster *sc)
 {
 	json_object *eng;
 	char since[32];
@@ -135,10 +204,8 @@ cmd_list_json_cluster(const struct registry_cluster *c, const struct cmd_list_li
 	json_object_object_add(o, "master",
 	    strcmp(cmd_list_master(c), "-") == 0 ? NULL :
 						 json_object_new_string(cmd_list_master(c)));
-	json_object_object_add(o, "created_at",
-	    c->created_at != NULL ? json_object_new_string(c->created_at) : NULL);
-	json_object_object_add(o, "updated_at",
-	    c->updated_at != NULL ? json_object_new_string(c->updated_at) : NULL);
+	json_object_object_add(o, "created_at", cmd_list_json_str_or_null(c->created_at));
+	json_object_object_add(o, "updated_at", cmd_list_json_str_or_null(c->updated_at));
 	for (i = 0; i < c->n_nodes; i++) {
 		nd = &c->nodes[i];
 		n = json_object_new_object();
@@ -149,14 +216,15 @@ cmd_list_json_cluster(const struct registry_cluster *c, const struct cmd_list_li
 		json_object_object_add(n, "candidate_master",
 		    json_object_new_boolean(nd->candidate_master));
 		json_object_object_add(n, "no_master", json_object_new_boolean(nd->no_master));
-		json_object_object_add(n, "version",
-		    nd->version != NULL ? json_object_new_string(nd->version) : NULL);
+		json_object_object_add(n, "version", cmd_list_json_str_or_null(nd->version));
 		json_object_object_add(n, "server_id", cmd_list_json_int_or_null(nd->server_id));
 		json_object_object_add(n, "read_only",
 		    nd->read_only < 0 ? NULL : json_object_new_boolean(nd->read_only));
 		json_object_object_add(n, "log_bin",
 		    nd->log_bin < 0 ? NULL : json_object_new_boolean(nd->log_bin));
 		json_object_object_add(n, "lag", cmd_list_json_int_or_null(nd->lag));
+		if (sc != NULL)
+			json_object_object_add(n, "live", cmd_list_json_node_live(&sc->nodes[i]));
 		json_object_array_add(nodes, n);
 	}
 	json_object_object_add(o, "nodes", nodes);
@@ -180,67 +248,139 @@ cmd_list_json_cluster(const struct registry_cluster *c, const struct cmd_list_li
 	    lv->engine.running && lv->engine.health >= 0 ? json_object_new_int(lv->engine.health) :
 							   NULL);
 	json_object_object_add(eng, "failover_error_marker",
-	    lv->engine.error_marker != NULL ? json_object_new_string(lv->engine.error_marker) : NULL);
+	    cmd_list_json_str_or_null(lv->engine.error_marker));
 	json_object_object_add(o, "engine", eng);
-	json_object_object_add(o, "last_failover",
-	    lv->last_failover != NULL ? json_object_new_string(lv->last_failover) : NULL);
-	if (lv->vip_holders != NULL)
-		json_object_object_add(o, "vip_holders", json_object_new_string(lv->vip_holders));
+	json_object_object_add(o, "last_failover", cmd_list_json_str_or_null(lv->last_failover));
+	if (sc != NULL)
+		cmd_list_json_status(o, sc);
 	return o;
 }
 
 static void
-cmd_list_print_json(struct registry_cluster **list, struct cmd_list_live *lv, size_t n)
+cmd_list_print_json(struct registry_cluster **list, struct cmd_list_live *lv,
+    const struct status_cluster *sc, size_t n)
 {
 	json_object *root = json_object_new_object(), *arr = json_object_new_array();
-	size_t i;
+	size_t i, bad = 0;
 
-	for (i = 0; i < n; i++)
-		json_object_array_add(arr, cmd_list_json_cluster(list[i], &lv[i]));
+	for (i = 0; i < n; i++) {
+		json_object_array_add(arr,
+		    cmd_list_json_cluster(list[i], &lv[i], sc != NULL ? &sc[i] : NULL));
+		bad += sc != NULL && sc[i].verdict != STATUS_OK;
+	}
+	json_object_object_add(root, "probed", json_object_new_boolean(sc != NULL));
+	json_object_object_add(root, "healthy", sc != NULL ? json_object_new_boolean(bad == 0) : NULL);
 	json_object_object_add(root, "clusters", arr);
 	printf("%s\n", json_object_to_json_string_ext(root,
 			   JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
 }
 
+/* Who holds the VIP, in a few characters: "master", "none", "?", "HOST!" or "N hosts!". */
 static void
-cmd_list_print_table(struct registry_cluster **list, struct cmd_list_live *lv, size_t n)
+cmd_list_vip_word(const struct status_cluster *sc, char *buf, size_t len)
 {
-	char vip[64], *eng;
+	size_t i, n = 0, unknown = 0, at = 0;
+
+	for (i = 0; i < sc->c->n_nodes; i++) {
+		if (sc->nodes[i].holds_vip < 0)
+			unknown++;
+		else if (sc->nodes[i].holds_vip == 1 && n++ == 0)
+			at = i;
+	}
+	if (n > 1)
+		snprintf(buf, len, "%zu hosts!", n);
+	else if (n == 1 && sc->c->nodes[at].role == REGISTRY_ROLE_MASTER)
+		snprintf(buf, len, "master");
+	else if (n == 1)
+		snprintf(buf, len, "%s!", sc->c->nodes[at].host);
+	else
+		snprintf(buf, len, "%s", unknown > 0 ? "?" : "none");
+}
+
+static void
+cmd_list_print_table(struct registry_cluster **list, struct cmd_list_live *lv,
+    const struct status_cluster *sc, size_t n)
+{
+	char vip[64], where[48], repl[24], lag[24], *eng;
 	size_t i;
 
 	if (n == 0) {
 		printf("no clusters registered (add one with 'mhaadm add NAME --node HOST ...')\n");
 		return;
 	}
-	printf("%-16s %-12s %-9s %-18s %-20s %-5s %-20s %s\n", "NAME", "STATE", "DESIRED", "VIP",
-	    "MASTER", "NODES", "ENGINE", "LAST FAILOVER");
+	if (sc == NULL) {
+		/* --no-probe: the registry's view only. */
+		printf("%-16s %-12s %-9s %-18s %-21s %-5s %-20s %s\n", "NAME", "STATE", "DESIRED",
+		    "VIP", "MASTER", "NODES", "ENGINE", "LAST FAILOVER");
+		for (i = 0; i < n; i++) {
+			snprintf(vip, sizeof(vip), "%s/%d", list[i]->vip, list[i]->vip_prefix);
+			eng = cmd_list_engine_text(&lv[i]);
+			printf("%-16s %-12s %-9s %-18s %-21s %-5zu %-20s %s\n", list[i]->name,
+			    registry_state_name(list[i]->state),
+			    registry_desired_name(list[i]->desired), vip, cmd_list_master(list[i]),
+			    list[i]->n_nodes, eng,
+			    lv[i].last_failover != NULL ? lv[i].last_failover : "-");
+			free(eng);
+		}
+		return;
+	}
+	printf("%-16s %-11s %-12s %-21s %-15s %-5s %-10s %-7s %-19s %s\n", "NAME", "VERDICT",
+	    "STATE", "MASTER", "VIP", "ON", "REPLICAS", "LAG", "LAST FAILOVER", "REASON");
 	for (i = 0; i < n; i++) {
-		snprintf(vip, sizeof(vip), "%s/%d", list[i]->vip, list[i]->vip_prefix);
-		eng = cmd_list_engine_text(&lv[i]);
-		printf("%-16s %-12s %-9s %-18s %-20s %-5zu %-20s %s%s\n", list[i]->name,
-		    registry_state_name(list[i]->state), registry_desired_name(list[i]->desired),
-		    vip, cmd_list_master(list[i]), list[i]->n_nodes, eng,
+		cmd_list_vip_word(&sc[i], where, sizeof(where));
+		snprintf(repl, sizeof(repl), "%zu/%zu ok", sc[i].running, sc[i].replicas);
+		if (sc[i].max_lag >= 0)
+			snprintf(lag, sizeof(lag), "%llds", sc[i].max_lag);
+		else
+			snprintf(lag, sizeof(lag), "-");
+		printf("%-16s %-11s %-12s %-21s %-15s %-5s %-10s %-7s %-19s %s\n", list[i]->name,
+		    status_verdict_name(sc[i].verdict), registry_state_name(list[i]->state),
+		    cmd_list_master(list[i]), list[i]->vip, where, repl, lag,
 		    lv[i].last_failover != NULL ? lv[i].last_failover : "-",
-		    lv[i].engine.error_marker != NULL ? " (FAILOVER ERROR MARKER)" : "");
-		free(eng);
+		    sc[i].verdict == STATUS_OK ? "-" : sc[i].reason);
 	}
 }
 
+/* The PROMOTION column of one node. */
+static const char *
+cmd_list_promotion(const struct registry_node *nd, const struct status_node *sn)
+{
+	if (nd->role == REGISTRY_ROLE_MASTER)
+		return "-";
+	if (nd->role == REGISTRY_ROLE_FAILED)
+		return "never (failed)";
+	if (sn->promotable)
+		return nd->candidate_master ? "candidate" : "allowed";
+	return sn->unfit != NULL ? sn->unfit : "no";
+}
+
 static void
-cmd_list_print_detail(const struct registry_cluster *c, const struct cmd_list_live *lv)
+cmd_list_print_detail(const struct registry_cluster *c, const struct cmd_list_live *lv,
+    const struct status_cluster *sc)
 {
 	const struct registry_node *nd;
-	char hp[VALIDATE_HOST_MAX + 8], sid[24], lag[24], since[32], *eng;
+	const struct status_node *sn;
+	const struct probe_result *pr;
+	char hp[VALIDATE_HOST_MAX + 8], sid[24], lag[24], relay[24], holders[512] = "", since[32];
+	char *eng;
 	struct tm tm;
-	size_t i;
+	size_t i, len;
 
+	for (i = 0; i < c->n_nodes; i++) {
+		if (sc->nodes[i].holds_vip != 1)
+			continue;
+		len = strlen(holders);
+		snprintf(holders + len, sizeof(holders) - len, "%s%s%s", len ? ", " : "",
+		    c->nodes[i].host, c->nodes[i].role == REGISTRY_ROLE_MASTER ? " (the master)" : "");
+	}
 	printf("cluster:  %s\n", c->name);
+	printf("verdict:  %s: %s\n", status_verdict_name(sc->verdict), sc->reason);
 	printf("state:    %s (desired: %s)\n", registry_state_name(c->state),
 	    registry_desired_name(c->desired));
 	printf("vip:      %s/%d on %s\n", c->vip, c->vip_prefix, c->iface);
 	printf("master:   %s\n", cmd_list_master(c));
-	printf("vip on:   %s\n", lv->vip_holders != NULL ? lv->vip_holders : "-");
+	printf("vip on:   %s\n", holders[0] != '\0' ? holders : "nobody");
 	eng = cmd_list_engine_text(lv);
 	if (lv->engine.running && lv->engine.since != 0) {
 		gmtime_r(&lv->engine.since, &tm);
@@ -257,18 +397,38 @@ cmd_list_print_detail(const struct registry_cluster *c, const struct cmd_list_li
 		    lv->engine.error_marker);
 	printf("created:  %s UTC\n", c->created_at != NULL ? c->created_at : "-");
 	printf("updated:  %s UTC\n\n", c->updated_at != NULL ? c->updated_at : "-");
-	printf("%-22s %-8s %-32s %-9s %-9s %-7s %-5s %s\n", "NODE", "ROLE", "VERSION",
-	    "SERVER_ID", "READ_ONLY", "LOG_BIN", "LAG", "PROMOTION");
+	printf("%-22s %-8s %-32s %-9s %-9s %-3s %-3s %-6s %-10s %-3s %s\n", "NODE", "ROLE",
+	    "VERSION", "SERVER_ID", "READ_ONLY", "IO", "SQL", "LAG", "RELAY_BEHIND", "VIP",
+	    "PROMOTION");
 	for (i = 0; i < c->n_nodes; i++) {
 		nd = &c->nodes[i];
+		sn = &sc->nodes[i];
+		pr = &sn->probe;
 		snprintf(hp, sizeof(hp), "%s:%d", nd->host, nd->port);
-		snprintf(sid, sizeof(sid), "%lld", nd->server_id);
-		snprintf(lag, sizeof(lag), "%lld", nd->lag);
-		printf("%-22s %-8s %-32s %-9s %-9s %-7s %-5s %s\n", hp, registry_role_name(nd->role),
-		    nd->version != NULL ? nd->version : "-", nd->server_id < 0 ? "-" : sid,
-		    nd->read_only < 0 ? "-" : nd->read_only ? "ON" : "OFF",
-		    nd->log_bin < 0 ? "-" : nd->log_bin ? "ON" : "OFF", nd->lag < 0 ? "-" : lag,
-		    nd->no_master ? "never" : nd->candidate_master ? "candidate" : "allowed");
+		if (!pr->ok) {
+			printf("%-22s %-8s unreachable: %s\n", hp, registry_role_name(nd->role),
+			    pr->error != NULL ? pr->error : "?");
+			continue;
+		}
+		snprintf(sid, sizeof(sid), "%lu", pr->server_id);
+		snprintf(lag, sizeof(lag), "%lld", pr->lag);
+		snprintf(relay, sizeof(relay), "%lld", pr->relay_behind);
+		printf("%-22s %-8s %-32s %-9s %-9s %-3s %-3s %-6s %-12s %-3s %s\n", hp,
+		    registry_role_name(nd->role), pr->version != NULL ? pr->version : "-", sid,
+		    pr->read_only ? "ON" : "OFF", !pr->is_replica ? "-" : pr->io_running ? "yes" : "NO",
+		    !pr->is_replica ? "-" : pr->sql_running ? "yes" : "NO",
+		    pr->is_replica && pr->lag >= 0 ? lag : "-",
+		    pr->is_replica && pr->relay_behind >= 0 ? relay : "-",
+		    sn->holds_vip < 0 ? "?" : sn->holds_vip ? "YES" : "no",
+		    cmd_list_promotion(nd, sn));
+	}
+	if (sc->n_findings > 0)
+		printf("\n");
+	for (i = 0; i < sc->n_findings; i++) {
+		printf("%-11s %s\n", status_verdict_name(sc->findings[i].severity),
+		    sc->findings[i].what);
+		if (sc->findings[i].fix != NULL)
+			printf("%-11s   to do: %s\n", "", sc->findings[i].fix);
 	}
 }
 
@@ -276,17 +436,21 @@ static int
 cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct registry_cluster **list = NULL, *one = NULL;
+	struct status_cluster *sc = NULL;
+	struct status_monitor mon;
 	struct cmd_list_live *lv = NULL;
 	struct registry *reg;
 	const char *name = NULL;
 	char *cause = NULL;
 	size_t n = 0, i;
-	int json = 0, opt, rc = CMD_EXIT_ERROR;
+	int json = 0, probe = 1, opt, rc = CMD_EXIT_ERROR;
 
 	cmd_getopt_reset();
 	while ((opt = cmd_getopt(ctx, argc, argv)) != -1) {
 		if (opt == 'j')
 			json = 1;
+		else if (opt == 'P')
+			probe = 0;
 		else
 			return cmd_bad_option(ctx, argc, argv);
 	}
@@ -315,31 +479,40 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			cmd_error(ctx, "%s", cause);
 			goto out;
 		}
-		lv = xcalloc(1, sizeof(*lv));
-		cmd_list_live_fill(ctx, reg, one, lv);
-		cmd_list_vip_holders(ctx, one, lv);
-		if (json)
-			cmd_list_print_json(&one, lv, 1);
-		else
-			cmd_list_print_detail(one, lv);
-		cmd_list_live_clear(lv);
-	} else {
-		if (reg->ops->cluster_list(reg, &list, &n, &cause) != 0) {
-			cmd_error(ctx, "%s", cause);
-			goto out;
-		}
-		lv = xcalloc(n == 0 ? 1 : n, sizeof(*lv));
-		for (i = 0; i < n; i++)
-			cmd_list_live_fill(ctx, reg, list[i], &lv[i]);
-		if (json)
-			cmd_list_print_json(list, lv, n);
-		else
-			cmd_list_print_table(list, lv, n);
-		for (i = 0; i < n; i++)
-			cmd_list_live_clear(&lv[i]);
+		list = xcalloc(1, sizeof(*list));
+		list[0] = one;
+		one = NULL;
+		n = 1;
+	} else if (reg->ops->cluster_list(reg, &list, &n, &cause) != 0) {
+		cmd_error(ctx, "%s", cause);
+		goto out;
 	}
+	lv = xcalloc(n == 0 ? 1 : n, sizeof(*lv));
+	for (i = 0; i < n; i++)
+		cmd_list_live_fill(ctx, reg, list[i], &lv[i]);
+	/* Every node of every cluster at once: one dead host costs its own timeout, once. */
+	if (probe && n > 0) {
+		sc = status_probe(ctx->cfg, list, n);
+		for (i = 0; i < n; i++) {
+			cmd_list_monitor(&lv[i], &mon);
+			status_judge(&sc[i], &mon, ctx->cfg->max_lag);
+		}
+	}
+	if (json)
+		cmd_list_print_json(list, lv, sc, n);
+	else if (name != NULL && sc != NULL)
+		cmd_list_print_detail(list[0], &lv[0], &sc[0]);
+	else
+		cmd_list_print_table(list, lv, sc, n);
 	rc = CMD_EXIT_OK;
+	for (i = 0; sc != NULL && i < n; i++) {
+		if (sc[i].verdict != STATUS_OK)
+			rc = CMD_LIST_EXIT_UNHEALTHY;
+	}
+	for (i = 0; i < n; i++)
+		cmd_list_live_clear(&lv[i]);
 out:
+	status_free(sc, n);
 	free(lv);
 	free(cause);
 	registry_cluster_free(one);
@@ -350,9 +523,9 @@ out:
 const struct cmd_entry cmd_list_entry = {
 	.name = "list",
 	.alias = "ls",
-	.args = "[NAME|all] [--json]",
-	.summary = "show the clusters in the registry",
-	.shortopts = "j",
+	.args = "[NAME|all] [--json] [--no-probe]",
+	.summary = "show the live state of clusters (exit 3 when any is not ok)",
+	.shortopts = "jP",
 	.longopts = cmd_list_longopts,
 	.exec = cmd_list_exec,
 };

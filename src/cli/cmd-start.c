@@ -13,15 +13,78 @@
 #include "config.h"
 #include "daemon.h"
 #include "event.h"
+#include "fsutil.h"
+#include "mha.h"
 #include "registry.h"
+#include "status.h"
 #include "validate.h"
 #include "xmalloc.h"
 
 static const struct option cmd_start_longopts[] = {
 	{ "no-wait", no_argument, NULL, 'n' },
 	{ "timeout", required_argument, NULL, 'T' },
+	{ "force", no_argument, NULL, 'f' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/*
+ * Probes the clusters to be started: one none of whose replicas may be
+ * promoted now (lagging, delayed, stopped threads, unreachable, no_master)
+ * is refused, with each replica's reason, unless force. Forced, the lag
+ * policy is turned off for it (the engine then renders no lag-based
+ * no_master) until the next start without --force. Returns 0 to go on.
+ */
+static int
+cmd_start_promotable(struct cmd_ctx *ctx, struct registry_cluster **list, size_t n, int force)
+{
+	struct status_monitor mon = { 0 };
+	struct status_cluster *sc;
+	struct mha_paths p;
+	char *cause = NULL;
+	size_t i, j;
+	int rc = 0, refuse;
+
+	sc = status_probe(ctx->cfg, list, n);
+	for (i = 0; i < n; i++) {
+		status_judge(&sc[i], &mon, ctx->cfg->max_lag);
+		refuse = sc[i].replicas > 0 && sc[i].fit == 0;
+		mha_paths_init(&p, ctx->cfg, list[i]->name);
+		if (refuse) {
+			fprintf(stderr, "mhaadm: %s: no replica of cluster '%s' may be promoted now:\n",
+			    force ? "warning" : "start", list[i]->name);
+			for (j = 0; j < list[i]->n_nodes; j++) {
+				if (sc[i].nodes[j].unfit != NULL)
+					fprintf(stderr, "  %s:%d: %s\n", list[i]->nodes[j].host,
+					    list[i]->nodes[j].port, sc[i].nodes[j].unfit);
+			}
+		}
+		if (refuse && !force) {
+			fprintf(stderr, "mhaadm: start: refused: a failover now would fail or promote "
+					"stale data; fix the replicas, or 'mhaadm start %s --force' to "
+					"monitor anyway\n",
+			    list[i]->name);
+			rc = -1;
+		} else if (refuse) {
+			fprintf(stderr, "mhaadm: warning: --force: the lag policy is off for '%s' until "
+					"the next start without --force; MHA may promote a lagging or "
+					"delayed replica, and the failover waits while it applies its "
+					"relay log\n",
+			    list[i]->name);
+			if (fs_mkdirs(p.dir, 0700, &cause) != 0 ||
+			    mha_conf_write(p.lag_off, "start --force\n", &cause) != 0) {
+				fprintf(stderr, "mhaadm: start: %s\n", cause);
+				free(cause);
+				cause = NULL;
+				rc = -1;
+			}
+		} else if (unlink(p.lag_off) == 0) {
+			printf("lag policy back on for '%s'\n", list[i]->name);
+		}
+		mha_paths_free(&p);
+	}
+	status_free(sc, n);
+	return rc;
+}
 
 /* Newest event id of the cluster, 0 when none: later events answer our request. */
 static long long
@@ -135,13 +198,15 @@ cmd_start_common(struct cmd_ctx *ctx, int argc, char **argv, int start)
 	char *cause = NULL;
 	size_t n = 0, i;
 	long timeout = 120;
-	int opt, wait = 1, rc = CMD_EXIT_ERROR, r, all;
+	int opt, wait = 1, rc = CMD_EXIT_ERROR, r, all, force = 0;
 	pid_t daemon;
 
 	cmd_getopt_reset();
 	while ((opt = cmd_getopt(ctx, argc, argv)) != -1) {
 		if (opt == 'n') {
 			wait = 0;
+		} else if (opt == 'f' && start) {
+			force = 1;
 		} else if (opt == 'T') {
 			if (cmd_number(optarg, 1, 3600, &timeout) != 0)
 				return cmd_usage_error(ctx, "--timeout needs seconds from 1 to 3600");
@@ -188,6 +253,9 @@ cmd_start_common(struct cmd_ctx *ctx, int argc, char **argv, int start)
 			goto out;
 		}
 	}
+	/* Before any write: a refused start leaves the registry as it was. */
+	if (start && cmd_start_promotable(ctx, list, n, force) != 0)
+		goto out;
 	markers = xcalloc(n == 0 ? 1 : n, sizeof(*markers));
 	for (i = 0; i < n; i++) {
 		c = list[i];
@@ -251,7 +319,7 @@ cmd_stop_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_start_entry = {
 	.name = "start",
-	.args = "NAME|all [--no-wait] [--timeout SECONDS]",
+	.args = "NAME|all [--no-wait] [--timeout SECONDS] [--force]",
 	.summary = "put a cluster under MHA monitoring (checks, VIP on the master, masterha_manager)",
 	.shortopts = "",
 	.longopts = cmd_start_longopts,

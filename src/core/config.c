@@ -114,6 +114,10 @@ static const struct config_key config_keys[] = {
 	{ "mha_ping_interval", CONFIG_TYPE_INT, CONFIG_FIELD(mha_ping_interval), 1, 60, 0 },
 	{ "mha_remote_workdir", CONFIG_TYPE_PATH, CONFIG_FIELD(mha_remote_workdir), 0, 0, 0 },
 	{ "failover_window", CONFIG_TYPE_INT, CONFIG_FIELD(failover_window), 0, 604800, 0 },
+	{ "max_lag", CONFIG_TYPE_INT, CONFIG_FIELD(max_lag), 0, 86400, 0 },
+	{ "lag_hold", CONFIG_TYPE_INT, CONFIG_FIELD(lag_hold), 1, 100, 0 },
+	{ "probe_interval", CONFIG_TYPE_INT, CONFIG_FIELD(probe_interval), 0, 3600, 0 },
+	{ "probe_timeout", CONFIG_TYPE_INT, CONFIG_FIELD(probe_timeout), 1, 30, 0 },
 };
 
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -533,6 +537,10 @@ config_new(const char *path)
 	cfg->mha_ping_interval = 1;
 	cfg->mha_remote_workdir = xstrdup("/var/tmp/mhaadm");
 	cfg->failover_window = 3600;
+	cfg->max_lag = 60;
+	cfg->lag_hold = 3;
+	cfg->probe_interval = 10;
+	cfg->probe_timeout = 1;
 	return cfg;
 }
 

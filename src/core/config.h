@@ -45,6 +45,12 @@ struct config {
 	int mha_ping_interval;    /* MHA ping_interval, seconds, default 1 */
 	char *mha_remote_workdir; /* MHA remote_workdir on nodes, default /var/tmp/mhaadm */
 	int failover_window;      /* seconds: at most one automatic failover per cluster, default 3600 */
+
+	/* Live status and the lag policy. */
+	int max_lag;        /* seconds: a replica further behind is never promoted, default 60; 0 off */
+	int lag_hold;       /* daemon probes a changed lag state must last before it counts, default 3 */
+	int probe_interval; /* seconds between the daemon's status probes, default 10; 0 off */
+	int probe_timeout;  /* seconds: connect/read bound of status probes (list, daemon), default 1 */
 };
 
 /*

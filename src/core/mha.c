@@ -127,6 +127,9 @@ mha_paths_init(struct mha_paths *p, const struct config *cfg, const char *cluste
 	p->failover_complete = xasprintf("%s/%s.failover.complete", p->dir, cluster);
 	p->failover_error = xasprintf("%s/%s.failover.error", p->dir, cluster);
 	p->check_log = xasprintf("%s/%s/checks.log", cfg->log_dir, cluster);
+	p->unfit = xasprintf("%s/unfit", p->dir);
+	p->rerender = xasprintf("%s/rerender", p->dir);
+	p->lag_off = xasprintf("%s/lag-policy-off", p->dir);
 }
 
 void
@@ -139,6 +142,9 @@ mha_paths_free(struct mha_paths *p)
 	free(p->failover_complete);
 	free(p->failover_error);
 	free(p->check_log);
+	free(p->unfit);
+	free(p->rerender);
+	free(p->lag_off);
 	memset(p, 0, sizeof(*p));
 }
 

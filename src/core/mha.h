@@ -20,6 +20,9 @@ struct mha_paths {
 	char *failover_complete; /* <dir>/<cluster>.failover.complete */
 	char *failover_error;    /* <dir>/<cluster>.failover.error */
 	char *check_log;         /* <log_dir>/<cluster>/checks.log: masterha_check_* output */
+	char *unfit;    /* <dir>/unfit: "HOST:PORT reason" of replicas the lag policy made no_master */
+	char *rerender; /* <dir>/rerender: the reason the daemon should re-render and restart MHA */
+	char *lag_off;  /* <dir>/lag-policy-off: 'start --force' turned the lag policy off */
 };
 
 void mha_paths_init(struct mha_paths *p, const struct config *cfg, const char *cluster);

@@ -18,7 +18,7 @@
 #define PROBE_DEFAULT_READ_TIMEOUT 5
 
 /* At most this many probes run at once in probe_many. */
-#define PROBE_MAX_THREADS 32
+#define PROBE_MAX_THREADS 64
 
 /* A row of SHOW SLAVE HOSTS; host is "" unless the replica sets report_host. */
 struct probe_slave_host {
@@ -209,9 +209,9 @@ probe_slave_status(struct probe_result *r, MYSQL *mysql)
 	MYSQL_RES *res;
 	MYSQL_ROW row;
 	int c_host, c_port, c_id, c_io, c_sql, c_lag, c_delay, c_gtid, c_auto, c_ioerr;
-	int c_sqlerr, c_channel;
-	const char *s, *ioerr, *sqlerr;
-	unsigned long long v;
+	int c_sqlerr, c_channel, c_rfile, c_rpos, c_efile, c_epos;
+	const char *s, *ioerr, *sqlerr, *rfile, *efile;
+	unsigned long long v, rpos, epos;
 	int retval = -1;
 
 	if ((res = probe_query(r, mysql, query)) == NULL)
@@ -228,6 +228,10 @@ probe_slave_status(struct probe_result *r, MYSQL *mysql)
 	c_ioerr = probe_column(res, "Last_IO_Error");
 	c_sqlerr = probe_column(res, "Last_SQL_Error");
 	c_channel = probe_column(res, "Channel_Name"); /* MySQL >= 5.7 */
+	c_rfile = probe_column(res, "Master_Log_File");
+	c_rpos = probe_column(res, "Read_Master_Log_Pos");
+	c_efile = probe_column(res, "Relay_Master_Log_File");
+	c_epos = probe_column(res, "Exec_Master_Log_Pos");
 
 	while ((row = mysql_fetch_row(res)) != NULL) {
 		s = probe_value(row, c_channel);
@@ -259,6 +263,14 @@ probe_slave_status(struct probe_result *r, MYSQL *mysql)
 		r->lag = -1; /* NULL: the SQL thread does not run or cannot tell */
 	if (probe_number(probe_value(row, c_delay), &v) == 0 && v <= INT_MAX)
 		r->sql_delay = (int)v;
+	/* Within one binlog file the positions are byte offsets of the master's log. */
+	rfile = probe_value(row, c_rfile);
+	efile = probe_value(row, c_efile);
+	if (rfile != NULL && efile != NULL && strcmp(rfile, efile) == 0 &&
+	    probe_number(probe_value(row, c_rpos), &rpos) == 0 &&
+	    probe_number(probe_value(row, c_epos), &epos) == 0 && rpos >= epos &&
+	    rpos - epos <= LLONG_MAX)
+		r->relay_behind = (long long)(rpos - epos);
 	if ((s = probe_value(row, c_gtid)) != NULL)
 		r->using_gtid = *s != '\0' && strcasecmp(s, "No") != 0;
 	else if ((s = probe_value(row, c_auto)) != NULL)
@@ -566,6 +578,7 @@ probe_run(struct probe_result *r, const struct probe_credentials *cred)
 	MYSQL *mysql;
 
 	r->lag = -1; /* unknown until SHOW SLAVE STATUS says otherwise */
+	r->relay_behind = -1;
 	if ((mysql = probe_connect(r, cred)) == NULL)
 		goto out;
 

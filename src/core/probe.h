@@ -38,6 +38,8 @@ struct probe_result {
 	int sql_running;      /* Slave_SQL_Running == Yes */
 	long long lag;        /* Seconds_Behind_Master, -1 when NULL */
 	int sql_delay;        /* SQL_Delay (MASTER_DELAY), 0 when none */
+	long long relay_behind; /* bytes received but not applied (Read_ - Exec_Master_Log_Pos in
+				   one binlog file), -1 when unknown (files differ, not a replica) */
 	int using_gtid;       /* Using_Gtid != No */
 	char *last_error;     /* Last_IO_Error or Last_SQL_Error, NULL when none */
 

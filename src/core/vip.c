@@ -187,31 +187,58 @@ vip_del(const struct ssh_target *t, const char *vip, int prefix, const char *ifa
 }
 
 int
-vip_held(const struct ssh_target *t, const char *vip, char **cause)
+vip_host_addrs(const struct ssh_target *t, char **out, char **cause)
 {
 	const char *const argv[] = { "sh", "-c", vip_list_sh, "mhaadm-vip", NULL };
-	char *out = NULL, *err = NULL, *needle = NULL;
+	char *err = NULL;
 	int status, rc = -1;
 
-	if (vip_check_args(t, vip, 32, NULL, cause) != 0)
+	*out = NULL;
+	if (vip_check_args(t, "0.0.0.0", 32, NULL, cause) != 0)
 		return -1;
-	if (ssh_run(t, argv, &out, &err, &status, cause) != 0)
+	if (ssh_run(t, argv, out, &err, &status, cause) != 0)
 		return -1;
 	if (status != 0) {
 		*cause = xasprintf("cannot list the addresses of %s: %s", t->host,
 		    *vip_errtext(err) != '\0' ? vip_errtext(err) : "ip failed");
+		free(*out);
+		*out = NULL;
 		goto out;
 	}
+	rc = 0;
+out:
+	free(err);
+	return rc;
+}
+
+int
+vip_addrs_have(const char *addrs, const char *vip)
+{
+	const char *p;
+	size_t len = strlen(vip);
+
 	/*
 	 * Lines look like "2: eth0    inet 10.77.0.100/24 scope global eth0": the
-	 * space and the slash keep 10.77.0.1 from matching 10.77.0.100.
+	 * space before and the slash after keep 10.77.0.1 from matching 10.77.0.100.
 	 */
-	needle = xasprintf(" %s/", vip);
-	rc = strstr(out, needle) != NULL;
+	for (p = addrs; len > 0 && (p = strstr(p, vip)) != NULL; p += len) {
+		if (p > addrs && p[-1] == ' ' && p[len] == '/')
+			return 1;
+	}
+	return 0;
+}
 
-out:
-	free(needle);
+int
+vip_held(const struct ssh_target *t, const char *vip, char **cause)
+{
+	char *out = NULL;
+	int rc;
+
+	if (vip_check_args(t, vip, 32, NULL, cause) != 0)
+		return -1;
+	if (vip_host_addrs(t, &out, cause) != 0)
+		return -1;
+	rc = vip_addrs_have(out, vip);
 	free(out);
-	free(err);
 	return rc;
 }

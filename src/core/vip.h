@@ -16,6 +16,15 @@ int vip_add(const struct ssh_target *t, const char *vip, int prefix, const char 
 int vip_del(const struct ssh_target *t, const char *vip, int prefix, const char *iface,
     char **cause);
 
+/*
+ * Lists every IPv4 address of the host ("ip -o -4 addr show" output) into
+ * *out (newly allocated). Returns 0, or -1 with *cause.
+ */
+int vip_host_addrs(const struct ssh_target *t, char **out, char **cause);
+
+/* 1 when the output of vip_host_addrs names vip as an address, else 0. */
+int vip_addrs_have(const char *addrs, const char *vip);
+
 /* Returns 1 when the host has vip on any interface, 0 when not, -1 with *cause. */
 int vip_held(const struct ssh_target *t, const char *vip, char **cause);
 

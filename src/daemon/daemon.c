@@ -63,6 +63,7 @@ struct daemon_child {
 	char *pending_detail;
 	int pending_stopping;
 	int reported_health; /* last health turned into a state, -1 none */
+	int restart;         /* stopped to take a changed view (lag policy): start again at once */
 };
 
 struct daemon {
@@ -74,6 +75,8 @@ struct daemon {
 	time_t reg_retry; /* earliest time to reopen the registry after a failure */
 	int reaped;       /* an engine ended: reconcile now, not at the next tick */
 	int quit;
+	pid_t watch_pid;  /* a running "mhaadm watch" status pass, 0 when none */
+	time_t next_watch; /* earliest time for the next status pass */
 };
 
 static char *
@@ -195,6 +198,8 @@ daemon_engine_log(struct daemon *d, const char *name)
 static void daemon_backoff(struct daemon_child *ch, time_t now);
 static void daemon_fence(struct daemon *d, struct daemon_child *ch,
     const struct registry_cluster *c, time_t now);
+static void daemon_restart_if_wanted(struct daemon *d, struct daemon_child *ch,
+    const struct registry_cluster *c, time_t now);
 static void daemon_decide(struct daemon *d, struct daemon_child *ch,
     const struct registry_cluster *c, enum engine_outcome o, const char *detail, int stopping,
     time_t now);
@@ -296,9 +301,15 @@ daemon_decide(struct daemon *d, struct daemon_child *ch, const struct registry_c
     enum engine_outcome o, const char *detail, int stopping, time_t now)
 {
 	if (stopping && o != ENGINE_OUTCOME_FAILOVER) {
-		if (c->desired == REGISTRY_DESIRED_STOPPED)
+		if (c->desired == REGISTRY_DESIRED_STOPPED) {
 			event_transition(d->reg, ch->name, REGISTRY_STATE_STOPPED, REGISTRY_DESIRED_KEEP,
 			    "monitoring.stopped", "MHA monitoring stopped; the VIP stays where it is");
+		} else if (ch->restart) {
+			/* masterha_manager checks the topology itself at start. */
+			ch->checks = 0;
+			ch->next_start = now;
+		}
+		ch->restart = 0;
 		goto out;
 	}
 	switch (o) {
@@ -448,6 +459,7 @@ daemon_reconcile(struct daemon *d, time_t now)
 			ch->stop_sent = now;
 		} else if (ch->pid > 0 && ch->stop_sent == 0) {
 			daemon_follow_health(d, ch, c);
+			daemon_restart_if_wanted(d, ch, c, now);
 		}
 		if (!want) {
 			/* The next start after a stop runs the full checks again. */
@@ -518,6 +530,65 @@ daemon_fence(struct daemon *d, struct daemon_child *ch, const struct registry_cl
 	ch->next_fence = now + DAEMON_FENCE_INTERVAL;
 }
 
+/*
+ * Restarts a monitoring engine that asked for it (the lag policy changed
+ * which replicas may be promoted): it is stopped here and started again at
+ * once when it has ended, on the config rendered then.
+ */
+static void
+daemon_restart_if_wanted(struct daemon *d, struct daemon_child *ch,
+    const struct registry_cluster *c, time_t now)
+{
+	char *reason;
+
+	if (d->engine->restart_wanted == NULL || c->state != REGISTRY_STATE_MONITORING)
+		return;
+	reason = d->engine->restart_wanted(d->env, ch->name);
+	if (reason == NULL)
+		return;
+	event_emit(d->reg, ch->name, NULL, "lag.policy_changed",
+	    "promotion candidates changed (%s): re-rendering the MHA config and restarting "
+	    "monitoring",
+	    reason);
+	free(reason);
+	d->engine->stop(d->env, ch->name, ch->pid);
+	ch->stop_sent = now;
+	ch->restart = 1;
+}
+
+/*
+ * Starts "mhaadm watch" every probe_interval seconds when none runs: the
+ * live-status pass that records drift and lag events and asks for
+ * lag-policy restarts. Its own process, so that probes never hold up this
+ * loop; its lines go to the daemon's log.
+ */
+static void
+daemon_status_pass(struct daemon *d, time_t now)
+{
+	const char *argv[5];
+	struct spawn_opts opts = { 0 };
+	char *cause = NULL;
+
+	if (d->env->cfg->probe_interval <= 0 || d->watch_pid != 0 || now < d->next_watch)
+		return;
+	argv[0] = d->env->self;
+	argv[1] = "-c";
+	argv[2] = d->env->config_path;
+	argv[3] = "watch";
+	argv[4] = NULL;
+	opts.stdout_fd = STDERR_FILENO;
+	opts.stderr_fd = STDERR_FILENO;
+	opts.new_pgrp = 1;
+	opts.pdeathsig = SIGTERM;
+	d->watch_pid = spawn_start(argv, &opts, &cause);
+	if (d->watch_pid < 0) {
+		log_warn("cannot start a status pass: %s", cause);
+		free(cause);
+		d->watch_pid = 0;
+	}
+	d->next_watch = now + d->env->cfg->probe_interval;
+}
+
 /* Escalates stops that TERM did not finish, and notices adopted engines that ended. */
 static void
 daemon_watch(struct daemon *d, time_t now)
@@ -569,6 +640,10 @@ daemon_reap(struct daemon *d, time_t now)
 	int status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == d->watch_pid) {
+			d->watch_pid = 0;
+			continue;
+		}
 		d->reaped = 1;
 		for (i = 0; i < d->n_children; i++) {
 			ch = &d->children[i];
@@ -625,6 +700,7 @@ daemon_run(const struct engine_env *env, char **cause)
 		if (now != last || d.reaped) {
 			d.reaped = 0;
 			daemon_reconcile(&d, now);
+			daemon_status_pass(&d, now);
 			last = now;
 		}
 		fflush(stderr);

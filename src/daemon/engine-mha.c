@@ -23,6 +23,7 @@
 #include "registry.h"
 #include "spawn.h"
 #include "ssh.h"
+#include "status.h"
 #include "topology.h"
 #include "vip.h"
 #include "fsutil.h"
@@ -325,6 +326,27 @@ out:
 	return pid;
 }
 
+static char *
+engine_mha_restart_wanted(const struct engine_env *env, const char *cluster)
+{
+	struct mha_paths p;
+	char buf[1024], *reason = NULL;
+	FILE *f;
+
+	mha_paths_init(&p, env->cfg, cluster);
+	f = fopen(p.rerender, "r");
+	if (f != NULL) {
+		if (fgets(buf, sizeof(buf), f) == NULL)
+			buf[0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		fclose(f);
+		unlink(p.rerender);
+		reason = xstrdup(buf[0] != '\0' ? buf : "the lag policy changed");
+	}
+	mha_paths_free(&p);
+	return reason;
+}
+
 const struct engine_ops engine_mha_ops = {
 	.name = "mha",
 	.start = engine_mha_start,
@@ -332,6 +354,7 @@ const struct engine_ops engine_mha_ops = {
 	.status = engine_mha_status,
 	.exited = engine_mha_exited,
 	.find_running = engine_mha_find_running,
+	.restart_wanted = engine_mha_restart_wanted,
 };
 
 /*
@@ -427,6 +450,61 @@ engine_mha_gtid(const struct engine_env *env, const struct mha_paths *p, struct 
 	free(path);
 }
 
+/*
+ * The lag policy: a replica configured with MASTER_DELAY or lagging more
+ * than max_lag is rendered no_master (in this in-memory copy only; the
+ * registry keeps the DBA's own setting), and the list goes to p->unfit for
+ * the daemon's watch to compare with. 'start --force' turns it off. If it
+ * leaves nothing to promote, MHA would refuse to monitor anyway: say why.
+ */
+static int
+engine_mha_lag_policy(const struct engine_env *env, const struct mha_paths *p,
+    struct registry_cluster *c, const struct probe_result *pr, const size_t *idx, size_t n,
+    char **cause)
+{
+	struct registry_node *nd;
+	char *why = NULL, *list = xstrdup(""), *tmp;
+	size_t i, fit = 0;
+	int rc = 0;
+
+	if (access(p->lag_off, F_OK) == 0) {
+		log_info("cluster=%s lag policy off ('mhaadm start %s --force')", c->name, c->name);
+		goto write;
+	}
+	for (i = 0; i < n; i++) {
+		nd = &c->nodes[idx[i]];
+		if (nd->role != REGISTRY_ROLE_REPLICA)
+			continue;
+		if (status_lag_unfit(&pr[i], env->cfg->max_lag, &why)) {
+			nd->no_master = 1;
+			nd->candidate_master = 0;
+			tmp = xasprintf("%s%s:%d %s\n", list, nd->host, nd->port, why);
+			free(list);
+			list = tmp;
+			log_info("cluster=%s node=%s:%d not a promotion candidate: %s", c->name, nd->host,
+			    nd->port, why);
+			free(why);
+			why = NULL;
+		}
+		fit += !nd->no_master;
+	}
+	if (fit == 0 && *list != '\0') {
+		*cause = xasprintf("no replica may be promoted (%s); wait until they catch up, or run "
+				   "'mhaadm start %s --force'",
+		    list, c->name);
+		for (tmp = *cause; (tmp = strchr(tmp, '\n')) != NULL;)
+			*tmp = ';';
+		rc = -1;
+	}
+write:
+	if (rc == 0 && mha_conf_write(p->unfit, list, &why) != 0) {
+		log_warn("cluster=%s %s", c->name, why);
+		free(why);
+	}
+	free(list);
+	return rc;
+}
+
 static int
 engine_mha_probe(const struct engine_env *env, const struct mha_paths *p, struct registry *reg,
     struct registry_cluster *c, int check, char **cause)
@@ -457,7 +535,8 @@ engine_mha_probe(const struct engine_env *env, const struct mha_paths *p, struct
 			c->nodes[idx[i]].binlog_dir = xstrdup(pr[i].binlog_dir);
 	}
 	engine_mha_gtid(env, p, reg, c, pr, idx, n);
-	if (check && topology_resolve(pr, n, want, &master, &why) != 0) {
+	rc = engine_mha_lag_policy(env, p, c, pr, idx, n, cause);
+	if (rc == 0 && check && topology_resolve(pr, n, want, &master, &why) != 0) {
 		*cause = xasprintf("topology check failed: %s", why);
 		free(why);
 		rc = -1;

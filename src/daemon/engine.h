@@ -62,6 +62,13 @@ struct engine_ops {
 	    time_t started, char **detail);
 	/* An engine process of this cluster left running by an earlier daemon, or 0. */
 	pid_t (*find_running)(const struct engine_env *env, const char *cluster);
+	/*
+	 * Whether the running engine should be restarted to take a changed
+	 * view of the cluster (MHA: the lag policy changed which replicas may
+	 * be promoted, found by 'mhaadm watch'). Returns the reason, newly
+	 * allocated, and forgets the request; NULL when none.
+	 */
+	char *(*restart_wanted)(const struct engine_env *env, const char *cluster);
 };
 
 extern const struct engine_ops engine_mha_ops;

@@ -82,6 +82,16 @@ xasprintf(const char *fmt, ...)
 	return s;
 }
 
+char *
+xvasprintf(const char *fmt, va_list ap)
+{
+	char *s = NULL;
+
+	if (vasprintf(&s, fmt, ap) < 0)
+		xmalloc_die(0);
+	return s;
+}
+
 void
 xfree_secret(char *secret)
 {

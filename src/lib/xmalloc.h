@@ -2,6 +2,7 @@
 #ifndef MHAADM_XMALLOC_H
 #define MHAADM_XMALLOC_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 void *xmalloc(size_t size);
@@ -11,6 +12,9 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 /* Returns a newly allocated formatted string; the caller frees it. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The same with a va_list. */
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* Wipes a NUL-terminated secret before freeing it; NULL is fine. */
 void xfree_secret(char *secret);

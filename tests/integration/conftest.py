@@ -164,14 +164,22 @@ class Mhaadm:
         return r
 
     def clusters(self):
-        return json.loads(self.ok("list", "all", "--json").stdout)["clusters"]
+        """The registry's view (list --no-probe: no host is contacted)."""
+        return json.loads(self.ok("list", "all", "--json", "--no-probe").stdout)["clusters"]
+
+    def status(self, name="all"):
+        """The live view: list probes every node; rc 0 all ok, 3 some cluster not ok."""
+        r = self.run("list", name, "--json")
+        assert r.returncode in (0, 3), f"list: rc={r.returncode}\n{r.stdout}\n{r.stderr}"
+        return json.loads(r.stdout)
 
     def events(self, name="all"):
         return json.loads(self.ok("history", name, "--json").stdout)["events"]
 
     def snapshot(self):
         """What a user can see of the registry, to prove a refusal changed nothing."""
-        snap = [self.ok("list", "all", "--json").stdout, self.ok("history", "all", "--json").stdout]
+        snap = [self.ok("list", "all", "--json", "--no-probe").stdout,
+                self.ok("history", "all", "--json").stdout]
         if self.keys.get("registry", "sqlite") == "sqlite" and os.path.exists(self.registry):
             con = sqlite3.connect(self.registry)
             snap.append("\n".join(con.iterdump()))

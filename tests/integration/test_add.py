@@ -31,7 +31,10 @@ def test_add_three_node_cluster(mhaadm):
         assert f"{host}:3306  ok" in r.stdout
     ev = mhaadm.events("c1")
     assert [e["type"] for e in ev] == ["cluster.added"]
-    detail = mhaadm.ok("list", "c1").stdout
+    r = mhaadm.run("list", "c1")
+    assert r.returncode == 3  # registered, not monitored: "unprotected"
+    detail = r.stdout
+    assert "verdict:  unprotected: not monitored" in detail
     assert "10.77.0.100/24 on eth0" in detail and "10.77.0.13:3306" in detail
 
 

@@ -55,7 +55,10 @@ test_cmd_table_complete(void **state)
 		assert_non_null((*e)->exec);
 		n++;
 	}
-	assert_int_equal(n, 16);
+	/* Every entry is complete; the known commands are all there (others may be added). */
+	assert_true(n >= 17);
+	for (e = cmd_table; *e != NULL; e++)
+		assert_ptr_equal(cmd_find((*e)->name, NULL), *e);
 }
 
 /* Translates a NULL-terminated argv and checks the result against want (NULL-terminated). */

@@ -1,0 +1,295 @@
+/*
+ * mhaadm watch (internal, run by the daemon every probe_interval seconds):
+ * one live-status pass over the monitored clusters. What it finds wrong
+ * (drift, lag beyond max_lag, stopped threads, a misplaced VIP) becomes an
+ * event once it has lasted lag_hold passes, and its end another; a replica
+ * whose lag-policy state changed for lag_hold passes makes it ask the
+ * daemon to re-render MHA's config and restart monitoring (p.rerender).
+ * What was seen is kept in <workdir>/watch.json between passes, so a blip
+ * is never an event and never a restart.
+ */
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "config.h"
+#include "engine.h"
+#include "event.h"
+#include "fsutil.h"
+#include "log.h"
+#include "mha.h"
+#include "registry.h"
+#include "status.h"
+#include "xmalloc.h"
+
+/* Findings the daemon reports itself (engine and state events): not repeated here. */
+static int
+cmd_watch_own_kind(const char *kind)
+{
+	return strncmp(kind, "monitoring.", 11) == 0 || strncmp(kind, "failover.", 9) == 0 ||
+	    strcmp(kind, "cluster.unprotected") == 0;
+}
+
+/* The event that says a finding of this kind is over. */
+static const char *
+cmd_watch_resolved_kind(const char *kind)
+{
+	if (strcmp(kind, "lag.exceeded") == 0)
+		return "lag.recovered";
+	if (strncmp(kind, "drift.", 6) == 0)
+		return "drift.resolved";
+	return "status.resolved";
+}
+
+static json_object *
+cmd_watch_get(json_object *parent, const char *key)
+{
+	json_object *o = NULL;
+
+	if (!json_object_object_get_ex(parent, key, &o) || !json_object_is_type(o, json_type_object)) {
+		o = json_object_new_object();
+		json_object_object_add(parent, key, o);
+	}
+	return o;
+}
+
+static int
+cmd_watch_int(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_int(v) : 0;
+}
+
+/* Turns this pass's findings into events once they last, and their end too. */
+static void
+cmd_watch_findings(struct cmd_ctx *ctx, struct registry *reg, const struct status_cluster *sc,
+    json_object *prev, json_object *next)
+{
+	const struct status_finding *f;
+	json_object *e, *old;
+	char *key;
+	size_t i;
+	int seen, reported;
+
+	for (i = 0; i < sc->n_findings; i++) {
+		f = &sc->findings[i];
+		if (cmd_watch_own_kind(f->kind))
+			continue;
+		key = xasprintf("%s|%s", f->kind, f->node != NULL ? f->node : "");
+		seen = reported = 0;
+		if (json_object_object_get_ex(prev, key, &old)) {
+			seen = cmd_watch_int(old, "seen");
+			reported = cmd_watch_int(old, "reported");
+		}
+		seen++;
+		if (!reported && seen >= ctx->cfg->lag_hold) {
+			event_emit(reg, sc->c->name, f->node, f->kind, "%s%s%s", f->what,
+			    f->fix != NULL ? "; to do: " : "", f->fix != NULL ? f->fix : "");
+			reported = 1;
+		}
+		e = json_object_new_object();
+		json_object_object_add(e, "seen", json_object_new_int(seen));
+		json_object_object_add(e, "reported", json_object_new_int(reported));
+		json_object_object_add(e, "kind", json_object_new_string(f->kind));
+		json_object_object_add(e, "what", json_object_new_string(f->what));
+		if (f->node != NULL)
+			json_object_object_add(e, "node", json_object_new_string(f->node));
+		json_object_object_add(next, key, e);
+		free(key);
+	}
+	/* Gone for lag_hold passes: over. Gone for less: kept, in case it is a blip. */
+	json_object_object_foreach(prev, pkey, pval)
+	{
+		json_object *kind = NULL, *what = NULL, *node = NULL;
+		int absent = cmd_watch_int(pval, "absent") + 1;
+
+		if (json_object_object_get_ex(next, pkey, &e))
+			continue;
+		if (!cmd_watch_int(pval, "reported"))
+			continue;
+		json_object_object_get_ex(pval, "kind", &kind);
+		json_object_object_get_ex(pval, "what", &what);
+		json_object_object_get_ex(pval, "node", &node);
+		if (absent >= ctx->cfg->lag_hold) {
+			event_emit(reg, sc->c->name, node != NULL ? json_object_get_string(node) : NULL,
+			    cmd_watch_resolved_kind(json_object_get_string(kind)), "over: %s",
+			    json_object_get_string(what));
+			continue;
+		}
+		e = json_object_get(pval);
+		json_object_object_add(e, "absent", json_object_new_int(absent));
+		json_object_object_add(next, pkey, e);
+	}
+}
+
+/* HOST:PORT lines of the replicas the running engine rendered no_master by the lag policy. */
+static int
+cmd_watch_rendered(const struct mha_paths *p, const char *hp)
+{
+	char line[512];
+	size_t len = strlen(hp);
+	FILE *f = fopen(p->unfit, "r");
+	int found = 0;
+
+	if (f == NULL)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f) != NULL)
+		found = strncmp(line, hp, len) == 0 && line[len] == ' ';
+	fclose(f);
+	return found;
+}
+
+/*
+ * The lag policy over time: each replica's "unfit" state must hold for
+ * lag_hold passes before it differs from what the engine rendered; then the
+ * daemon is asked to re-render. Never when that leaves nothing to promote
+ * (MHA would refuse to monitor at all), nor while the engine is not
+ * monitoring normally, nor with the policy turned off by start --force.
+ */
+static void
+cmd_watch_policy(struct cmd_ctx *ctx, const struct status_cluster *sc,
+    const struct status_monitor *mon, json_object *prev, json_object *next)
+{
+	const struct registry_cluster *c = sc->c;
+	struct mha_paths p;
+	json_object *e, *old;
+	char hp[300], *why = NULL, *reason = xstrdup(""), *tmp, *cause = NULL;
+	size_t i;
+	int unfit, streak, was;
+
+	mha_paths_init(&p, ctx->cfg, c->name);
+	for (i = 0; i < c->n_nodes; i++) {
+		if (c->nodes[i].role != REGISTRY_ROLE_REPLICA || !sc->nodes[i].probe.ok)
+			continue;
+		snprintf(hp, sizeof(hp), "%s:%d", c->nodes[i].host, c->nodes[i].port);
+		unfit = status_lag_unfit(&sc->nodes[i].probe, ctx->cfg->max_lag, &why);
+		streak = 0;
+		if (json_object_object_get_ex(prev, hp, &old) &&
+		    cmd_watch_int(old, "unfit") == unfit)
+			streak = cmd_watch_int(old, "streak");
+		streak++;
+		e = json_object_new_object();
+		json_object_object_add(e, "unfit", json_object_new_int(unfit));
+		json_object_object_add(e, "streak", json_object_new_int(streak));
+		json_object_object_add(next, hp, e);
+		was = cmd_watch_rendered(&p, hp);
+		if (streak >= ctx->cfg->lag_hold && unfit != was) {
+			tmp = xasprintf("%s%s%s %s", reason, *reason ? "; " : "", hp,
+			    unfit ? why : "may be promoted again");
+			free(reason);
+			reason = tmp;
+		}
+		free(why);
+		why = NULL;
+	}
+	if (*reason != '\0' && mon->running && mon->health_ok && sc->fit > 0 &&
+	    access(p.lag_off, F_OK) != 0 && access(p.rerender, F_OK) != 0) {
+		tmp = xasprintf("%s\n", reason);
+		if (mha_conf_write(p.rerender, tmp, &cause) != 0) {
+			log_warn("cluster=%s %s", c->name, cause);
+			free(cause);
+		}
+		free(tmp);
+	}
+	free(reason);
+	mha_paths_free(&p);
+}
+
+static int
+cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	struct registry_cluster **all = NULL, **list = NULL;
+	struct engine_env env = { ctx->cfg, ctx->config_path, NULL };
+	struct engine_status *st = NULL;
+	struct status_monitor *mon = NULL;
+	struct status_cluster *sc = NULL;
+	struct registry *reg;
+	json_object *prev = NULL, *next = NULL, *pc, *nc;
+	char *cause = NULL, *path = NULL;
+	const char *text;
+	size_t n_all = 0, n = 0, i;
+	int rc = CMD_EXIT_ERROR;
+
+	(void)argv;
+	log_set_level(LOG_LEVEL_INFO);
+	if (argc != 1)
+		return cmd_usage_error(ctx, "no arguments are taken");
+	if ((reg = cmd_ctx_registry(ctx, 1, &cause)) == NULL ||
+	    reg->ops->cluster_list(reg, &all, &n_all, &cause) != 0) {
+		cmd_error(ctx, "%s", cause);
+		goto out;
+	}
+	/* Stopped clusters are the DBA's own business: list shows them, no events. */
+	list = xcalloc(n_all == 0 ? 1 : n_all, sizeof(*list));
+	for (i = 0; i < n_all; i++) {
+		if (all[i]->desired == REGISTRY_DESIRED_MONITORED &&
+		    all[i]->state != REGISTRY_STATE_FAILING_OVER)
+			list[n++] = all[i];
+	}
+	st = xcalloc(n == 0 ? 1 : n, sizeof(*st));
+	mon = xcalloc(n == 0 ? 1 : n, sizeof(*mon));
+	for (i = 0; i < n; i++) {
+		engine_mha_ops.status(&env, list[i]->name, &st[i]);
+		mon[i].running = st[i].running;
+		mon[i].health = st[i].health_name;
+		mon[i].health_ok = st[i].running && st[i].health == MHA_HEALTH_PING_OK;
+		mon[i].failing_over = st[i].running && st[i].health != MHA_HEALTH_PING_OK &&
+		    st[i].health != MHA_HEALTH_INITIALIZING && st[i].health >= 0;
+		mon[i].error_marker = st[i].error_marker;
+	}
+	sc = status_probe(ctx->cfg, list, n);
+	path = xasprintf("%s/watch.json", ctx->cfg->workdir);
+	prev = json_object_from_file(path);
+	if (prev == NULL || !json_object_is_type(prev, json_type_object)) {
+		json_object_put(prev);
+		prev = json_object_new_object();
+	}
+	next = json_object_new_object();
+	for (i = 0; i < n; i++) {
+		status_judge(&sc[i], &mon[i], ctx->cfg->max_lag);
+		/* Mid-failover everything looks wrong for a moment: keep the old view. */
+		if (mon[i].failing_over) {
+			if (json_object_object_get_ex(prev, list[i]->name, &pc))
+				json_object_object_add(next, list[i]->name, json_object_get(pc));
+			continue;
+		}
+		pc = cmd_watch_get(prev, list[i]->name);
+		nc = cmd_watch_get(next, list[i]->name);
+		cmd_watch_findings(ctx, reg, &sc[i], cmd_watch_get(pc, "findings"),
+		    cmd_watch_get(nc, "findings"));
+		cmd_watch_policy(ctx, &sc[i], &mon[i], cmd_watch_get(pc, "lag"),
+		    cmd_watch_get(nc, "lag"));
+	}
+	text = json_object_to_json_string_ext(next, JSON_C_TO_STRING_PLAIN);
+	if (fs_mkdirs(ctx->cfg->workdir, 0700, &cause) != 0 ||
+	    mha_conf_write(path, text, &cause) != 0) {
+		cmd_error(ctx, "%s", cause);
+		goto out;
+	}
+	rc = CMD_EXIT_OK;
+out:
+	for (i = 0; st != NULL && i < n; i++)
+		engine_status_clear(&st[i]);
+	free(st);
+	free(mon);
+	status_free(sc, n);
+	json_object_put(prev);
+	json_object_put(next);
+	free(path);
+	free(cause);
+	free(list);
+	registry_cluster_list_free(all, n_all);
+	return rc;
+}
+
+const struct cmd_entry cmd_watch_entry = {
+	.name = "watch",
+	.args = "",
+	.summary = "internal: one live-status pass: drift and lag events, lag-policy re-renders "
+		   "(daemon)",
+	.exec = cmd_watch_exec,
+};

@@ -1,0 +1,483 @@
+/* Live status of clusters: every node probed, the VIP holders found, a verdict with its reason. */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config.h"
+#include "registry.h"
+#include "ssh.h"
+#include "status.h"
+#include "vip.h"
+#include "xmalloc.h"
+
+#define STATUS_MAX_SSH_THREADS 32
+
+const char *
+status_verdict_name(enum status_verdict v)
+{
+	switch (v) {
+	case STATUS_OK:
+		return "ok";
+	case STATUS_DEGRADED:
+		return "degraded";
+	case STATUS_AT_RISK:
+		return "at-risk";
+	case STATUS_UNPROTECTED:
+		return "unprotected";
+	case STATUS_DOWN:
+		return "down";
+	}
+	return "?";
+}
+
+int
+status_lag_unfit(const struct probe_result *pr, int max_lag, char **why)
+{
+	*why = NULL;
+	if (!pr->ok || !pr->is_replica)
+		return 0;
+	if (pr->sql_delay > 0) {
+		*why = xasprintf("delayed replica (MASTER_DELAY %d s)", pr->sql_delay);
+		return 1;
+	}
+	if (max_lag > 0 && pr->lag > max_lag) {
+		*why = xasprintf("lags %lld s, more than max_lag %d s", pr->lag, max_lag);
+		return 1;
+	}
+	return 0;
+}
+
+/* One host whose addresses are listed over SSH. */
+struct status_host {
+	const char *host; /* borrowed */
+	char *addrs;      /* "ip -o -4 addr show" output, NULL on failure */
+	char *error;
+};
+
+struct status_ssh_queue {
+	const struct config *cfg;
+	struct status_host *hosts;
+	size_t n;
+	atomic_size_t next;
+};
+
+static void *
+status_ssh_worker(void *arg)
+{
+	struct status_ssh_queue *q = arg;
+	struct ssh_target t;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&q->next, 1)) < q->n) {
+		ssh_target_from_config(&t, q->cfg, q->hosts[i].host, q->cfg->probe_timeout);
+		if (vip_host_addrs(&t, &q->hosts[i].addrs, &q->hosts[i].error) != 0 &&
+		    q->hosts[i].error == NULL)
+			q->hosts[i].error = xstrdup("SSH failed");
+	}
+	return NULL;
+}
+
+/* Lists the addresses of n hosts in parallel; runs in its own thread next to the MySQL probes. */
+static void *
+status_ssh_all(void *arg)
+{
+	struct status_ssh_queue *q = arg;
+	pthread_t threads[STATUS_MAX_SSH_THREADS];
+	size_t i, started;
+
+	for (started = 0; started < q->n && started < STATUS_MAX_SSH_THREADS; started++) {
+		if (pthread_create(&threads[started], NULL, status_ssh_worker, q) != 0)
+			break;
+	}
+	if (started == 0)
+		status_ssh_worker(q);
+	for (i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	return NULL;
+}
+
+struct status_cluster *
+status_probe(const struct config *cfg, struct registry_cluster **list, size_t n)
+{
+	struct probe_credentials cred = { cfg->ha_user, cfg->ha_password, cfg->probe_timeout,
+		cfg->probe_timeout };
+	struct status_ssh_queue q = { 0 };
+	struct status_cluster *sc = xcalloc(n == 0 ? 1 : n, sizeof(*sc));
+	struct probe_result *pr;
+	struct status_host *h;
+	pthread_t ssh_thread;
+	size_t total = 0, i, j, k, at = 0;
+	int ssh_threaded;
+
+	for (i = 0; i < n; i++)
+		total += list[i]->n_nodes;
+	pr = xcalloc(total == 0 ? 1 : total, sizeof(*pr));
+	q.cfg = cfg;
+	q.hosts = xcalloc(total == 0 ? 1 : total, sizeof(*q.hosts));
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < list[i]->n_nodes; j++, at++) {
+			pr[at].host = xstrdup(list[i]->nodes[j].host);
+			pr[at].port = list[i]->nodes[j].port;
+			for (k = 0; k < q.n; k++) {
+				if (strcasecmp(q.hosts[k].host, list[i]->nodes[j].host) == 0)
+					break;
+			}
+			if (k == q.n)
+				q.hosts[q.n++].host = list[i]->nodes[j].host;
+		}
+	}
+	atomic_init(&q.next, 0);
+	ssh_threaded = pthread_create(&ssh_thread, NULL, status_ssh_all, &q) == 0;
+	probe_many(pr, total, &cred);
+	if (ssh_threaded)
+		pthread_join(ssh_thread, NULL);
+	else
+		status_ssh_all(&q);
+
+	for (i = 0, at = 0; i < n; i++) {
+		sc[i].c = list[i];
+		sc[i].nodes = xcalloc(list[i]->n_nodes == 0 ? 1 : list[i]->n_nodes,
+		    sizeof(*sc[i].nodes));
+		for (j = 0; j < list[i]->n_nodes; j++, at++) {
+			sc[i].nodes[j].probe = pr[at]; /* ownership moves */
+			sc[i].nodes[j].holds_vip = -1;
+			for (k = 0; k < q.n; k++) {
+				h = &q.hosts[k];
+				if (strcasecmp(h->host, list[i]->nodes[j].host) != 0)
+					continue;
+				if (h->addrs != NULL)
+					sc[i].nodes[j].holds_vip = vip_addrs_have(h->addrs, list[i]->vip);
+				else
+					sc[i].nodes[j].ssh_error = xstrdup(h->error);
+				break;
+			}
+		}
+	}
+	for (k = 0; k < q.n; k++) {
+		free(q.hosts[k].addrs);
+		free(q.hosts[k].error);
+	}
+	free(q.hosts);
+	free(pr);
+	return sc;
+}
+
+/* Adds a finding; fix may be NULL. The formats must never carry a password. */
+static void __attribute__((format(printf, 5, 6)))
+status_add(struct status_cluster *sc, enum status_verdict severity, const char *kind,
+    const char *node, const char *fmt, ...)
+{
+	struct status_finding *f;
+	va_list ap;
+
+	sc->findings = xreallocarray(sc->findings, sc->n_findings + 1, sizeof(*sc->findings));
+	f = &sc->findings[sc->n_findings++];
+	memset(f, 0, sizeof(*f));
+	f->severity = severity;
+	f->kind = xstrdup(kind);
+	f->node = node != NULL ? xstrdup(node) : NULL;
+	va_start(ap, fmt);
+	f->what = xvasprintf(fmt, ap);
+	va_end(ap);
+}
+
+/* Sets the fix of the newest finding. */
+static void __attribute__((format(printf, 2, 3)))
+status_fix(struct status_cluster *sc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sc->findings[sc->n_findings - 1].fix = xvasprintf(fmt, ap);
+	va_end(ap);
+}
+
+/* Whether a replica's source is the registry's master (by server_id when both are known). */
+static int
+status_same_source(const struct probe_result *replica, const struct registry_node *master,
+    const struct probe_result *mpr)
+{
+	if (replica->master_server_id != 0 && mpr->ok && mpr->server_id != 0)
+		return replica->master_server_id == mpr->server_id;
+	return replica->master_host != NULL && strcasecmp(replica->master_host, master->host) == 0 &&
+	    replica->master_port == master->port;
+}
+
+/* Whether a peer connected to the master is one of the cluster's registered nodes. */
+static int
+status_registered(const struct registry_cluster *c, const struct probe_peer *p)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_nodes; i++) {
+		if (strcasecmp(c->nodes[i].host, p->host) == 0 &&
+		    (p->port == 0 || p->port == c->nodes[i].port))
+			return 1;
+	}
+	return 0;
+}
+
+static void
+status_judge_replica(struct status_cluster *sc, size_t i, const struct registry_node *master,
+    const struct status_node *msn, int max_lag)
+{
+	const struct registry_node *nd = &sc->c->nodes[i];
+	struct status_node *sn = &sc->nodes[i];
+	const struct probe_result *pr = &sn->probe;
+	char hp[300], *why = NULL;
+
+	snprintf(hp, sizeof(hp), "%s:%d", nd->host, nd->port);
+	sc->replicas++;
+	if (!pr->ok) {
+		sn->unfit = xasprintf("unreachable: %s", pr->error != NULL ? pr->error : "?");
+		status_add(sc, STATUS_DEGRADED, "replica.unreachable", hp, "replica %s unreachable: %s",
+		    hp, pr->error != NULL ? pr->error : "?");
+		status_fix(sc, "check mysqld and the network on %s", nd->host);
+		return;
+	}
+	if (!pr->is_replica) {
+		sn->unfit = xstrdup("not replicating");
+		status_add(sc, STATUS_DEGRADED, "drift.replica_not_replicating", hp,
+		    "replica %s is not replicating from anywhere", hp);
+		status_fix(sc, "point it at the master %s:%d (CHANGE MASTER TO ...; START SLAVE)",
+		    master != NULL ? master->host : "?", master != NULL ? master->port : 0);
+		return;
+	}
+	if (master != NULL && !status_same_source(pr, master, &msn->probe)) {
+		sn->unfit = xasprintf("replicates from %s:%d, not from the master",
+		    pr->master_host != NULL ? pr->master_host : "?", pr->master_port);
+		status_add(sc, STATUS_DEGRADED, "drift.replica_source", hp,
+		    "replica %s replicates from %s:%d, not from the registry's master %s:%d", hp,
+		    pr->master_host != NULL ? pr->master_host : "?", pr->master_port, master->host,
+		    master->port);
+		status_fix(sc, "re-point it at %s:%d, or fix the registry if that is the real master",
+		    master->host, master->port);
+		return;
+	}
+	if (pr->io_running && pr->sql_running)
+		sc->running++;
+	if (!pr->io_running || !pr->sql_running) {
+		sn->unfit = xasprintf("%s thread%s stopped",
+		    !pr->io_running && !pr->sql_running ? "IO and SQL" :
+		    !pr->io_running			   ? "IO" :
+							     "SQL",
+		    !pr->io_running && !pr->sql_running ? "s" : "");
+		status_add(sc, STATUS_DEGRADED,
+		    !pr->sql_running ? "replica.sql_stopped" : "replica.io_stopped", hp,
+		    "replica %s: %s%s%s", hp, sn->unfit, pr->last_error != NULL ? ": " : "",
+		    pr->last_error != NULL ? pr->last_error : "");
+		status_fix(sc, "fix the error, then START SLAVE on %s", nd->host);
+		return;
+	}
+	if (pr->lag > sc->max_lag)
+		sc->max_lag = pr->lag;
+	if (status_lag_unfit(pr, max_lag, &why)) {
+		sn->unfit = why;
+		if (pr->sql_delay == 0) {
+			status_add(sc, STATUS_DEGRADED, "lag.exceeded", hp, "replica %s %s", hp, why);
+			status_fix(sc, "find what holds its SQL thread back; it is not promoted meanwhile");
+		}
+		return;
+	}
+	if (nd->no_master) {
+		sn->unfit = xstrdup("registered as never to be promoted (no_master)");
+		return;
+	}
+	if (!pr->log_bin) {
+		sn->unfit = xstrdup("log_bin is off");
+		return;
+	}
+	sn->promotable = 1;
+	sc->fit++;
+}
+
+static void
+status_judge_vip(struct status_cluster *sc, const struct registry_node *master)
+{
+	char holders[512] = "";
+	size_t i, n = 0, unknown = 0, len;
+	int on_master = 0;
+
+	for (i = 0; i < sc->c->n_nodes; i++) {
+		if (sc->nodes[i].holds_vip < 0) {
+			unknown++;
+			continue;
+		}
+		if (sc->nodes[i].holds_vip == 0)
+			continue;
+		n++;
+		if (&sc->c->nodes[i] == master)
+			on_master = 1;
+		len = strlen(holders);
+		snprintf(holders + len, sizeof(holders) - len, "%s%s", len ? ", " : "",
+		    sc->c->nodes[i].host);
+	}
+	if (n > 1) {
+		status_add(sc, STATUS_AT_RISK, "drift.vip_split", NULL,
+		    "VIP %s is held by %zu hosts at once: %s", sc->c->vip, n, holders);
+		status_fix(sc, "remove it everywhere but on the master %s ('ip addr del %s/%d dev %s')",
+		    master != NULL ? master->host : "?", sc->c->vip, sc->c->vip_prefix, sc->c->iface);
+	} else if (n == 1 && !on_master) {
+		status_add(sc, STATUS_AT_RISK, "drift.vip_elsewhere", NULL,
+		    "VIP %s is held by %s, not by the master %s", sc->c->vip, holders,
+		    master != NULL ? master->host : "?");
+		status_fix(sc, "remove it there ('ip addr del %s/%d dev %s'); mhaadm binds it on the "
+			       "master when monitoring (re)starts",
+		    sc->c->vip, sc->c->vip_prefix, sc->c->iface);
+	} else if (n == 0 && unknown == 0) {
+		status_add(sc, STATUS_AT_RISK, "drift.vip_missing", NULL,
+		    "VIP %s is held by no host: clients cannot reach the master through it",
+		    sc->c->vip);
+		status_fix(sc, "'mhaadm start %s' binds it on the master, or 'ip addr add %s/%d dev "
+			       "%s' there",
+		    sc->c->name, sc->c->vip, sc->c->vip_prefix, sc->c->iface);
+	} else if (n == 0) {
+		status_add(sc, STATUS_DEGRADED, "vip.unknown", NULL,
+		    "cannot tell who holds VIP %s: %zu host%s did not answer over SSH", sc->c->vip,
+		    unknown, unknown == 1 ? "" : "s");
+	}
+}
+
+static void
+status_judge_monitor(struct status_cluster *sc, const struct status_monitor *mon)
+{
+	const struct registry_cluster *c = sc->c;
+
+	if (c->desired != REGISTRY_DESIRED_MONITORED) {
+		status_add(sc, STATUS_UNPROTECTED, "monitoring.off", NULL,
+		    "not monitored (state %s): no automatic failover", registry_state_name(c->state));
+		status_fix(sc, "mhaadm start %s", c->name);
+	} else if (c->state == REGISTRY_STATE_UNPROTECTED) {
+		status_add(sc, STATUS_UNPROTECTED, "cluster.unprotected", NULL,
+		    "left unprotected after a failover problem (see 'mhaadm history %s')", c->name);
+		status_fix(sc, "repair it, then 'mhaadm start %s'", c->name);
+	} else if (!mon->running) {
+		status_add(sc, STATUS_UNPROTECTED, "monitoring.down", NULL,
+		    "MHA is not running for it (is 'mhaadm daemon' running on this host?)");
+	} else if (mon->failing_over) {
+		status_add(sc, STATUS_AT_RISK, "failover.running", NULL, "a failover is running");
+	} else if (!mon->health_ok) {
+		status_add(sc, STATUS_DEGRADED, "monitoring.starting", NULL, "MHA is %s",
+		    mon->health != NULL ? mon->health : "starting");
+	}
+	if (mon->error_marker != NULL) {
+		status_add(sc, STATUS_AT_RISK, "failover.error_marker", NULL,
+		    "MHA's failed-failover marker %s exists: MHA refuses to fail over again",
+		    mon->error_marker);
+		status_fix(sc, "inspect the cluster, remove the marker, then 'mhaadm start %s'",
+		    c->name);
+	}
+}
+
+void
+status_judge(struct status_cluster *sc, const struct status_monitor *mon, int max_lag)
+{
+	const struct registry_cluster *c = sc->c;
+	const struct registry_node *master = NULL;
+	const struct status_node *msn = NULL;
+	const struct probe_result *mpr;
+	char hp[300];
+	size_t i, worst = 0;
+
+	sc->max_lag = -1;
+	for (i = 0; i < c->n_nodes; i++) {
+		if (c->nodes[i].role == REGISTRY_ROLE_MASTER) {
+			master = &c->nodes[i];
+			msn = &sc->nodes[i];
+		}
+	}
+	if (master == NULL) {
+		status_add(sc, STATUS_DOWN, "drift.no_master", NULL,
+		    "the registry names no master for the cluster");
+	} else {
+		mpr = &msn->probe;
+		snprintf(hp, sizeof(hp), "%s:%d", master->host, master->port);
+		if (!mpr->ok) {
+			status_add(sc, STATUS_DOWN, "master.unreachable", hp, "master %s unreachable: %s",
+			    hp, mpr->error != NULL ? mpr->error : "?");
+			status_fix(sc, "if monitored, MHA fails it over; otherwise check %s",
+			    master->host);
+		} else if (mpr->read_only) {
+			status_add(sc, STATUS_DOWN, "drift.master_read_only", hp,
+			    "the registry's master %s is read_only: writes fail", hp);
+			status_fix(sc, "SET GLOBAL read_only=0 on %s if it is the real master, or fix "
+				       "the registry",
+			    master->host);
+		} else if (mpr->is_replica) {
+			status_add(sc, STATUS_AT_RISK, "drift.master_replicates", hp,
+			    "the master %s itself replicates from %s:%d", hp,
+			    mpr->master_host != NULL ? mpr->master_host : "?", mpr->master_port);
+			status_fix(sc, "STOP SLAVE; RESET SLAVE ALL on %s if it is the real master",
+			    master->host);
+		}
+		for (i = 0; mpr->ok && i < mpr->n_peers; i++) {
+			if (status_registered(c, &mpr->peers[i]))
+				continue;
+			status_add(sc, STATUS_DEGRADED, "drift.unregistered_replica", NULL,
+			    "%s replicates from the master but is not a node of the cluster",
+			    mpr->peers[i].host);
+			status_fix(sc, "register it (mhaadm del, then add with every --node), or stop "
+				       "its replication");
+		}
+	}
+	for (i = 0; i < c->n_nodes; i++) {
+		if (c->nodes[i].role == REGISTRY_ROLE_REPLICA)
+			status_judge_replica(sc, i, master, msn, max_lag);
+	}
+	if (master != NULL && sc->replicas > 0 && sc->fit == 0) {
+		status_add(sc, STATUS_AT_RISK, "promotion.no_candidate", NULL,
+		    "no replica may be promoted: a failover now would fail");
+		status_fix(sc, "see the replicas' PROMOTION column in 'mhaadm list %s'", c->name);
+	} else if (master != NULL && sc->replicas == 0) {
+		status_add(sc, STATUS_AT_RISK, "promotion.no_candidate", NULL,
+		    "no replica left: nothing to fail over to");
+		status_fix(sc, "add a replica");
+	}
+	status_judge_vip(sc, master);
+	status_judge_monitor(sc, mon);
+
+	sc->verdict = STATUS_OK;
+	for (i = 0; i < sc->n_findings; i++) {
+		if (sc->findings[i].severity > sc->verdict) {
+			sc->verdict = sc->findings[i].severity;
+			worst = i;
+		}
+	}
+	if (sc->n_findings == 0)
+		sc->reason = xstrdup("healthy");
+	else if (sc->n_findings == 1)
+		sc->reason = xstrdup(sc->findings[worst].what);
+	else
+		sc->reason = xasprintf("%s (and %zu more)", sc->findings[worst].what,
+		    sc->n_findings - 1);
+}
+
+void
+status_free(struct status_cluster *sc, size_t n)
+{
+	size_t i, j;
+
+	if (sc == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		for (j = 0; sc[i].c != NULL && j < sc[i].c->n_nodes; j++) {
+			probe_result_clear(&sc[i].nodes[j].probe);
+			free(sc[i].nodes[j].ssh_error);
+			free(sc[i].nodes[j].unfit);
+		}
+		free(sc[i].nodes);
+		for (j = 0; j < sc[i].n_findings; j++) {
+			free(sc[i].findings[j].kind);
+			free(sc[i].findings[j].node);
+			free(sc[i].findings[j].what);
+			free(sc[i].findings[j].fix);
+		}
+		free(sc[i].findings);
+		free(sc[i].reason);
+	}
+	free(sc);
+}

@@ -1,0 +1,91 @@
+/* Live status of clusters: every node probed, the VIP holders found, a verdict with its reason. */
+#ifndef MHAADM_STATUS_H
+#define MHAADM_STATUS_H
+
+#include <stddef.h>
+
+#include "probe.h"
+
+struct config;
+struct registry_cluster;
+struct registry_node;
+
+/* One word for a cluster, in rising order of severity (the verdict is the worst finding). */
+enum status_verdict {
+	STATUS_OK,          /* monitored, master writable, every replica fine, VIP on the master */
+	STATUS_DEGRADED,    /* protected, but something needs a look (a replica lags, a thread stopped) */
+	STATUS_AT_RISK,     /* a failover now would fail or hurt: no fit replica, VIP misplaced */
+	STATUS_UNPROTECTED, /* nothing fails it over: monitoring stopped, MHA not running */
+	STATUS_DOWN,        /* no writable master: writes fail now */
+};
+
+/* Something wrong with a cluster, with what to do about it. */
+struct status_finding {
+	enum status_verdict severity;
+	char *kind; /* event type recorded by the daemon, e.g. "drift.vip_elsewhere", "lag.exceeded" */
+	char *node; /* "HOST:PORT" or NULL */
+	char *what; /* one line: what is wrong */
+	char *fix;  /* one line: what to do, or NULL */
+};
+
+struct status_node {
+	struct probe_result probe; /* the MySQL probe (host, port set by status_probe) */
+	int holds_vip;             /* 1 yes, 0 no, -1 unknown (SSH failed: ssh_error) */
+	char *ssh_error;
+	int promotable; /* replicas: 1 when MHA may promote it now */
+	char *unfit;    /* why it may not be promoted, NULL when promotable or not a replica */
+};
+
+/* What the engine says about the cluster (filled by the caller: core knows no engine). */
+struct status_monitor {
+	int running;        /* an engine process runs for the cluster */
+	const char *health; /* its health word (MHA: PING_OK, ...), NULL when unknown */
+	int health_ok;      /* monitoring the master normally */
+	int failing_over;   /* a failover is running */
+	const char *error_marker; /* a failed-failover marker the engine left, or NULL */
+};
+
+struct status_cluster {
+	const struct registry_cluster *c; /* borrowed from the caller's list */
+	struct status_node *nodes;        /* c->n_nodes entries, in the registry's order */
+	struct status_finding *findings;
+	size_t n_findings;
+	enum status_verdict verdict;
+	char *reason;     /* the worst finding's line (+ "(and N more)"), or "healthy" */
+	size_t replicas;  /* registered replicas */
+	size_t fit;       /* replicas that may be promoted now */
+	size_t running;   /* replicas with both threads running */
+	long long max_lag; /* largest Seconds_Behind_Master among replicas, -1 unknown */
+};
+
+const char *status_verdict_name(enum status_verdict v);
+
+/*
+ * The lag policy alone: 1 when the replica must never be promoted because
+ * it is configured with a replication delay (MASTER_DELAY) or lags more
+ * than max_lag seconds (0: lag ignored), with *why newly allocated;
+ * otherwise 0. Used to render MHA's no_master and by status_judge.
+ */
+int status_lag_unfit(const struct probe_result *pr, int max_lag, char **why);
+
+/*
+ * Probes every node of the n clusters at once: MySQL with the config's
+ * probe_timeout, and one SSH command per distinct host listing its
+ * addresses (to find the VIP holders), all in parallel, so that a dead
+ * host costs its own timeout once and never delays the others. Returns an
+ * array of n (free with status_free); clusters borrow list[i].
+ */
+struct status_cluster *status_probe(const struct config *cfg, struct registry_cluster **list,
+    size_t n);
+
+/*
+ * Judges one probed cluster: promotability of each replica, findings
+ * (drift, lag, threads, VIP, monitoring), verdict and reason. Pure: no I/O.
+ * max_lag as in status_lag_unfit. May be called once per cluster.
+ */
+void status_judge(struct status_cluster *sc, const struct status_monitor *mon, int max_lag);
+
+/* Frees an array of n status_cluster (not the clusters they borrow). */
+void status_free(struct status_cluster *sc, size_t n);
+
+#endif
