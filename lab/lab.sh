@@ -430,6 +430,10 @@ cmd_up() {
 	ip link add "$BR" type bridge || up_abort "cannot create bridge $BR"
 	echo 1 2>/dev/null >/proc/sys/net/ipv6/conf/"$BR"/disable_ipv6
 	ip addr add "$BR_IP/24" dev "$BR" && ip link set "$BR" up || up_abort "cannot configure $BR"
+	# Nothing addressed to 10.77.0.0/16 outside the bridge's /24 may leave the machine (the
+	# bench registers VIPs in 10.77.1-4.x; a probe of a lab address while the lab is down):
+	# a blackhole route, left in place by "down" on purpose.
+	ip route replace blackhole 10.77.0.0/16 || up_abort "cannot add the blackhole route"
 	for ((i = 1; i <= total; i++)); do
 		ns=$(ns_of "$i"); ip=$(ip_of "$i")
 		ip netns add "$ns" || up_abort "cannot create namespace $ns"

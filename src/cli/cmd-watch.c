@@ -203,7 +203,7 @@ static int
 cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct registry_cluster **all = NULL, **list = NULL;
-	struct engine_env env = { ctx->cfg, ctx->config_path, NULL };
+	struct engine_env env = { NULL, NULL, NULL };
 	struct engine_status *st = NULL;
 	struct status_monitor *mon = NULL;
 	struct status_cluster *sc = NULL;
@@ -223,6 +223,9 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		cmd_error(ctx, "%s", cause);
 		goto out;
 	}
+	/* The config is loaded with the registry. */
+	env.cfg = ctx->cfg;
+	env.config_path = ctx->config_path;
 	/* Stopped clusters are the DBA's own business: list shows them, no events. */
 	list = xcalloc(n_all == 0 ? 1 : n_all, sizeof(*list));
 	for (i = 0; i < n_all; i++) {
