@@ -170,6 +170,15 @@ def test_delayed_replica_is_taken_out_and_not_promoted(fresh_lab, tmp_path):
         m.ok("start", "c1", timeout=180)
         conf = os.path.join(m.dir, "work", "mha", "c1", "c1.cnf")
         assert "no_master=1" not in open(conf).read()
+        # Drift the status passes record: a second VIP holder, then its end.
+        vip(3, "add")
+        try:
+            wait_for("the drift event", lambda: "drift.vip_split" in events(m), timeout=60)
+        finally:
+            vip(3, "del")
+        wait_for("the drift to be over", lambda: "drift.resolved" in events(m), timeout=60)
+        split = [e for e in m.events("c1") if e["type"] == "drift.vip_split"][0]
+        assert "10.77.0.11, 10.77.0.13" in split["message"] and "to do:" in split["message"]
         # h2 comes first in MHA's order: without the lag policy MHA would promote it.
         fresh_lab.sql(2, "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY=60; START SLAVE")
         wait_for("the daemon to re-render for the delayed replica",
