@@ -2,6 +2,10 @@
 #ifndef MHAADM_CONFIG_H
 #define MHAADM_CONFIG_H
 
+#include <stddef.h>
+
+struct notify_channel;
+
 #define CONFIG_DEFAULT_PATH "/etc/mhaadm/mhaadm.cnf"
 
 enum config_registry_backend {
@@ -45,6 +49,10 @@ struct config {
 	int mha_ping_interval;    /* MHA ping_interval, seconds, default 1 */
 	char *mha_remote_workdir; /* MHA remote_workdir on nodes, default /var/tmp/mhaadm */
 	int failover_window;      /* seconds: at most one automatic failover per cluster, default 3600 */
+
+	/* Notification channels, one per [notify "NAME"] section (notify.h). */
+	struct notify_channel *notify_channels;
+	size_t n_notify_channels;
 };
 
 /*

@@ -55,7 +55,7 @@ test_cmd_table_complete(void **state)
 		assert_non_null((*e)->exec);
 		n++;
 	}
-	assert_int_equal(n, 16);
+	assert_int_equal(n, 17);
 }
 
 /* Translates a NULL-terminated argv and checks the result against want (NULL-terminated). */
