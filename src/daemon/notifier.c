@@ -240,9 +240,10 @@ notifier_cursor_load(struct notifier *nt, long long fallback)
 	while (fgets(line, sizeof(line), f) != NULL) {
 		if (sscanf(line, "%127s %lld", name, &id) != 2)
 			continue;
+		/* A cursor beyond the last event belongs to a registry that was replaced. */
 		for (i = 0; i < nt->n; i++) {
 			if (strcmp(nt->ch[i].cfg->name, name) == 0)
-				nt->ch[i].read_id = id;
+				nt->ch[i].read_id = id <= fallback ? id : fallback;
 		}
 	}
 	fclose(f);
@@ -559,8 +560,10 @@ notifier_run(const struct config *cfg, char **cause)
 		nt.ch[i].started = 1;
 	}
 	notifier_cursor_save(&nt, 1);
-	fprintf(stderr, "mhaadm notify: started (pid %ld, %zu channel%s, from event #%lld)\n",
-	    (long)getpid(), nt.n, nt.n == 1 ? "" : "s", nt.ch[0].read_id);
+	for (i = 1, last = nt.ch[0].read_id; i < nt.n; i++)
+		last = nt.ch[i].read_id < last ? nt.ch[i].read_id : last;
+	fprintf(stderr, "mhaadm notify: started (pid %ld, %zu channel%s, after event #%lld)\n",
+	    (long)getpid(), nt.n, nt.n == 1 ? "" : "s", last);
 	fflush(stderr);
 	rc = 0;
 	for (;;) {

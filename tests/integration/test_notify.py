@@ -303,8 +303,12 @@ def test_failover_notifications(fresh_lab, tmp_path, servers):
         # ...and the fast channel had vip.moved before the slow one gave up on it.
         assert ("slow-given-up", "vip.moved") in order
         assert order.index(("fast", "vip.moved")) < order.index(("slow-given-up", "vip.moved"))
-        # Failed deliveries are visible in history (text form too).
+        # Failed deliveries are visible in history and in list NAME.
         assert "notify.failed" in m.ok("history", "c1").stdout
+        detail = m.ok("list", "c1", timeout=120).stdout
+        assert "notify:   last failed delivery" in detail and "channel 'slow'" in detail, detail
+        (c,) = m.clusters()
+        assert "channel 'slow'" in c["last_notify_failure"]["message"]
 
         # Nothing any channel received holds a password.
         texts = [b.decode() for _, _, b in fast.posts] + [d for _, _, d in sink.mails]
