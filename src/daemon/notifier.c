@@ -52,6 +52,9 @@ struct notifier_channel {
 	long long inflight_id;      /* under mu: the message being delivered, 0 when idle */
 	long long saved_id;         /* main thread: what the cursor file says */
 	size_t dropped;             /* main thread: dropped since last reported */
+	time_t last_ok;             /* under mu: last successful delivery (or the start) */
+	int progress;               /* main thread: a success within one timeout: not stuck */
+	int held;                   /* main thread: full and draining; wait, this tick */
 	pthread_t thread;
 	int started;
 	int running;                /* under mu: the worker has not returned */
@@ -195,6 +198,8 @@ notifier_worker(void *arg)
 			    ch->cfg->name, m.type, m.id, attempt + 1, ch->cfg->retries + 1, cause);
 		}
 		pthread_mutex_lock(&nt->mu);
+		if (ok)
+			ch->last_ok = time(NULL);
 		if (!ok && nt->quit)
 			ch->running = 0; /* abandoned: inflight_id stays, so it is sent next run */
 		if (ok || !nt->quit) {
@@ -340,24 +345,35 @@ notifier_dispatch(struct notifier *nt, const struct registry_event *ev,
 
 	for (i = 0; i < nt->n; i++) {
 		ch = &nt->ch[i];
-		if (ev->id <= ch->read_id)
+		if (ev->id <= ch->read_id || ch->held)
 			continue;
 		if (notify_channel_wants(ch->cfg, ev->type, ev->message)) {
 			if (!built) {
 				notifier_message_from_event(&m, ev, c, nt->manager);
 				built = 1;
 			}
-			if (notify_dedup_seen(&ch->dedup, &m, ch->cfg->dedup, now)) {
+			pthread_mutex_lock(&nt->mu);
+			if (ch->q.len == ch->q.cap && ch->progress) {
+				/*
+				 * Full but draining (a burst): the events are safe in the
+				 * registry, so wait for room rather than drop them.
+				 */
+				ch->held = 1;
+				pthread_mutex_unlock(&nt->mu);
+				continue;
+			}
+			if (ch->q.len == ch->q.cap) {
+				/* Full and stuck (the channel hangs): drop, and say so. */
+				ch->dropped++;
+			} else if (notify_dedup_seen(&ch->dedup, &m, ch->cfg->dedup, now)) {
 				log_info("notify channel=%s: %s event #%lld repeats one sent less than "
 					 "%d s ago; not sent again", ch->cfg->name, ev->type, ev->id,
 				    ch->cfg->dedup);
 			} else {
-				pthread_mutex_lock(&nt->mu);
-				if (notify_queue_push(&ch->q, &m) != 0)
-					ch->dropped++;
+				notify_queue_push(&ch->q, &m);
 				pthread_cond_broadcast(&nt->cond);
-				pthread_mutex_unlock(&nt->mu);
 			}
+			pthread_mutex_unlock(&nt->mu);
 		}
 		pthread_mutex_lock(&nt->mu);
 		ch->read_id = ev->id;
@@ -418,6 +434,14 @@ notifier_tick(struct notifier *nt, time_t now)
 		nt->reg = NULL;
 		return;
 	}
+	/* Which channels are draining: a full one of those is waited for, not dropped. */
+	pthread_mutex_lock(&nt->mu);
+	for (i = 0; i < nt->n; i++) {
+		/* One attempt takes at most timeout: no success for longer means it hangs or fails. */
+		nt->ch[i].progress = now - nt->ch[i].last_ok <= nt->ch[i].cfg->timeout + 1;
+		nt->ch[i].held = 0;
+	}
+	pthread_mutex_unlock(&nt->mu);
 	prev = from;
 	for (i = 0; i < n; i++) {
 		/*
@@ -542,6 +566,7 @@ notifier_run(const struct config *cfg, char **cause)
 	nt.ch = xcalloc(nt.n, sizeof(*nt.ch));
 	for (i = 0; i < nt.n; i++) {
 		nt.ch[i].cfg = &cfg->notify_channels[i];
+		nt.ch[i].last_ok = time(NULL);
 		notify_queue_init(&nt.ch[i].q, (size_t)nt.ch[i].cfg->queue);
 	}
 	notifier_cursor_load(&nt, last);
