@@ -174,10 +174,8 @@ notifier_worker(void *arg)
 		ok = 0;
 		for (attempt = 0; attempt <= ch->cfg->retries && !nt->quit; attempt++) {
 			if (attempt > 0) {
-				/* 1, 2, 4 ... s, at most NOTIFIER_BACKOFF_MAX; a stop cuts it short. */
-				backoff = attempt >= 5 ? NOTIFIER_BACKOFF_MAX : 1 << (attempt - 1);
-				if (backoff > NOTIFIER_BACKOFF_MAX)
-					backoff = NOTIFIER_BACKOFF_MAX;
+				/* 1, 2, 4, 8, 16, 30, 30 ... s; a stop cuts it short. */
+				backoff = attempt > 5 ? NOTIFIER_BACKOFF_MAX : 1 << (attempt - 1);
 				clock_gettime(CLOCK_REALTIME, &until);
 				until.tv_sec += backoff;
 				pthread_mutex_lock(&nt->mu);
