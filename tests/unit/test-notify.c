@@ -557,6 +557,45 @@ test_event_since(void **state)
 	registry_close(reg);
 }
 
+/* The commented channel examples in etc/mhaadm.cnf.example parse when uncommented. */
+static void
+test_example_channels(void **state)
+{
+	const char *slash = strrchr(__FILE__, '/');
+	char *path = NULL, line[512], *text = NULL, *tmp;
+	struct config *cfg;
+	int in = 0;
+	FILE *f;
+
+	(void)state;
+	assert_true(asprintf(&path, "%.*s/../../etc/mhaadm.cnf.example",
+			slash != NULL ? (int)(slash - __FILE__) : 1, slash != NULL ? __FILE__ : ".") > 0);
+	f = fopen(path, "r");
+	free(path);
+	if (f == NULL) {
+		skip();
+		return;
+	}
+	text = strdup("ha_user = mha\n");
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "# [notify", 9) == 0)
+			in = 1;
+		else if (strncmp(line, "# Also:", 7) == 0)
+			in = 0;
+		if (!in || strncmp(line, "# ", 2) != 0)
+			continue;
+		assert_true(asprintf(&tmp, "%s%s", text, line + 2) > 0);
+		free(text);
+		text = tmp;
+	}
+	fclose(f);
+	cfg = parse_ok(text);
+	assert_int_equal(cfg->n_notify_channels, 3);
+	assert_int_equal(cfg->notify_channels[1].type, NOTIFY_SMTP);
+	config_free(cfg);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -574,6 +613,7 @@ main(void)
 		cmocka_unit_test(test_dedup),
 		cmocka_unit_test(test_command_channel),
 		cmocka_unit_test(test_event_since),
+		cmocka_unit_test(test_example_channels),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
