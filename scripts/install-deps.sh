@@ -3,7 +3,7 @@
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 PKGS="build-essential meson ninja-build pkg-config
-libmariadb-dev libsqlite3-dev libcmocka-dev libinih-dev libjson-c-dev libssh-dev libcurl4-openssl-dev
+libmariadb-dev libsqlite3-dev libcmocka-dev libinih-dev libjson-c-dev libssh-dev libcurl4-openssl-dev libssl-dev
 mariadb-server mariadb-client mha4mysql-manager mha4mysql-node
 openssh-server openssh-client iproute2 arping procps sqlite3 nftables
 python3 python3-pytest python3-pymysql"

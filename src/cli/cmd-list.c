@@ -36,6 +36,8 @@ cmd_list_master(const struct registry_cluster *c)
 struct cmd_list_live {
 	struct engine_status engine;
 	char *last_failover; /* time of the newest failover.completed event, or NULL */
+	char *notify_failed_at;  /* newest notify.failed event of the cluster, or NULL */
+	char *notify_failed_msg;
 };
 
 static void
@@ -57,6 +59,13 @@ cmd_list_live_fill(struct cmd_ctx *ctx, struct registry *reg, const struct regis
 					lv->last_failover = xstrdup(evs[i].at);
 					break;
 				}
+			}
+		}
+		/* A notification that did not reach people is worth a line of its own. */
+		for (i = 0; i < n && lv->notify_failed_at == NULL; i++) {
+			if (strcmp(evs[i].type, "notify.failed") == 0) {
+				lv->notify_failed_at = xstrdup(evs[i].at);
+				lv->notify_failed_msg = xstrdup(evs[i].message);
 			}
 		}
 	}
@@ -84,6 +93,8 @@ cmd_list_live_clear(struct cmd_list_live *lv)
 {
 	engine_status_clear(&lv->engine);
 	free(lv->last_failover);
+	free(lv->notify_failed_at);
+	free(lv->notify_failed_msg);
 }
 
 static char *
@@ -253,6 +264,14 @@ cmd_list_json_cluster(const struct registry_cluster *c, const struct cmd_list_li
 	json_object_object_add(o, "last_failover", cmd_list_json_str_or_null(lv->last_failover));
 	if (sc != NULL)
 		cmd_list_json_status(o, sc);
+	if (lv->notify_failed_at != NULL) {
+		struct json_object *nf = json_object_new_object();
+
+		json_object_object_add(nf, "at", json_object_new_string(lv->notify_failed_at));
+		json_object_object_add(nf, "message", json_object_new_string(lv->notify_failed_msg));
+		json_object_object_add(o, "last_notify_failure", nf);
+	} else
+		json_object_object_add(o, "last_notify_failure", NULL);
 	return o;
 }
 
@@ -391,6 +410,9 @@ cmd_list_print_detail(const struct registry_cluster *c, const struct cmd_list_li
 	}
 	free(eng);
 	printf("failover: %s\n", lv->last_failover != NULL ? lv->last_failover : "never");
+	if (lv->notify_failed_at != NULL)
+		printf("notify:   last failed delivery %s UTC: %s\n", lv->notify_failed_at,
+		    lv->notify_failed_msg);
 	if (lv->engine.error_marker != NULL)
 		printf("WARNING:  MHA's failover-error marker %s exists: the last failover failed and "
 		       "MHA refuses another until a DBA inspects the cluster and removes it\n",

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "notify.h"
 #include "validate.h"
 #include "xmalloc.h"
 
@@ -181,7 +182,8 @@ config_error(struct config_parse *parse, const char *fmt, ...)
 static int
 config_section_ok(const char *section)
 {
-	return *section == '\0' || strcmp(section, "mhaadm") == 0 || strcmp(section, "mha") == 0;
+	return *section == '\0' || strcmp(section, "mhaadm") == 0 || strcmp(section, "mha") == 0 ||
+	    notify_config_is_section(section);
 }
 
 /*
@@ -201,7 +203,16 @@ config_check_section(struct config_parse *parse)
 		return;
 	/* Taken as inih takes it: blanks inside the brackets count. */
 	section = xstrndup(parse->cur + 1, (size_t)(end - parse->cur - 1));
-	if (!config_section_ok(section)) {
+	if (notify_config_is_section(section)) {
+		/* A channel starts at its header, so an empty section is still checked. */
+		char *ncause = NULL;
+
+		if (notify_config_section(&parse->cfg->notify_channels,
+			&parse->cfg->n_notify_channels, section, parse->line, &ncause) != 0) {
+			config_error(parse, "%s", ncause);
+			free(ncause);
+		}
+	} else if (!config_section_ok(section)) {
 		echo = config_echo(section);
 		config_error(parse, "unknown section '[%s]'; put the keys before any section or "
 				    "in [mhaadm]", echo);
@@ -487,6 +498,20 @@ config_handler(void *user, const char *section, const char *name, const char *va
 		free(echo);
 		return 0;
 	}
+	if (notify_config_is_section(section)) {
+		char *ncause = NULL;
+
+		raw = config_raw_value(parse, name);
+		if (raw == NULL)
+			return 0;
+		if (notify_config_set(parse->cfg->notify_channels, parse->cfg->n_notify_channels,
+			section, name, raw, parse->line, &ncause) != 0) {
+			config_error(parse, "%s", ncause);
+			free(ncause);
+			return 0;
+		}
+		return 1;
+	}
 	key = config_find_key(name, &idx);
 	if (key == NULL) {
 		echo = config_echo(name);
@@ -560,7 +585,13 @@ static int
 config_check(struct config_parse *parse, char **cause)
 {
 	struct config *cfg = parse->cfg;
+	char *ncause = NULL;
 
+	if (notify_config_check(cfg->notify_channels, cfg->n_notify_channels, &ncause) != 0) {
+		*cause = xasprintf("%s:%s", parse->name, ncause);
+		free(ncause);
+		return -1;
+	}
 	if (cfg->ha_user == NULL) {
 		*cause = xasprintf("%s: ha_user is not set; MHA's admin account is needed",
 		    parse->name);
@@ -615,7 +646,8 @@ static int
 config_has_secret(const struct config *cfg)
 {
 	return *cfg->ha_password != '\0' || *cfg->repl_password != '\0' ||
-	    *cfg->mysql_password != '\0';
+	    *cfg->mysql_password != '\0' ||
+	    notify_config_has_secret(cfg->notify_channels, cfg->n_notify_channels);
 }
 
 /*
@@ -763,5 +795,6 @@ config_free(struct config *cfg)
 	free(cfg->ssh_key);
 	free(cfg->ssh_known_hosts);
 	free(cfg->mha_remote_workdir);
+	notify_channels_free(cfg->notify_channels, cfg->n_notify_channels);
 	free(cfg);
 }

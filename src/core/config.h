@@ -2,6 +2,10 @@
 #ifndef MHAADM_CONFIG_H
 #define MHAADM_CONFIG_H
 
+#include <stddef.h>
+
+struct notify_channel;
+
 #define CONFIG_DEFAULT_PATH "/etc/mhaadm/mhaadm.cnf"
 
 enum config_registry_backend {
@@ -51,6 +55,9 @@ struct config {
 	int lag_hold;       /* daemon probes a changed lag state must last before it counts, default 3 */
 	int probe_interval; /* seconds between the daemon's status probes, default 10; 0 off */
 	int probe_timeout;  /* seconds: connect/read bound of status probes (list, daemon), default 1 */
+	/* Notification channels, one per [notify "NAME"] section (notify.h). */
+	struct notify_channel *notify_channels;
+	size_t n_notify_channels;
 };
 
 /*

@@ -1020,6 +1020,40 @@ registry_mysql_event_list(struct registry *reg, const char *cluster, size_t limi
 	return 0;
 }
 
+static int
+registry_mysql_event_since(struct registry *reg, long long after_id, size_t limit,
+    struct registry_event **out, size_t *n, char **cause)
+{
+	struct registry_mysql *rm = registry_mysql_impl(reg);
+	struct registry_event *list = NULL, *ev;
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	size_t count = 0;
+	long long lim;
+
+	*out = NULL;
+	*n = 0;
+	lim = (limit == 0 || limit > LLONG_MAX) ? LLONG_MAX : (long long)limit;
+	if (registry_mysql_run(rm, &res, "cannot read the events", cause,
+	    "SELECT id, at, cluster, node, type, message FROM events"
+	    " WHERE id > ? ORDER BY id LIMIT ?", "ll", after_id, lim) != 0)
+		return -1;
+	while ((row = mysql_fetch_row(res)) != NULL) {
+		list = xreallocarray(list, count + 1, sizeof(*list));
+		ev = &list[count++];
+		ev->id = registry_mysql_opt(row[0]);
+		ev->at = registry_mysql_text(row[1]);
+		ev->cluster = registry_mysql_text(row[2]);
+		ev->node = registry_mysql_text(row[3]);
+		ev->type = registry_mysql_text(row[4]);
+		ev->message = registry_mysql_text(row[5]);
+	}
+	mysql_free_result(res);
+	*out = list;
+	*n = count;
+	return 0;
+}
+
 const struct registry_ops registry_mysql_ops = {
 	.name = "mysql",
 	.open = registry_mysql_open,
@@ -1035,4 +1069,5 @@ const struct registry_ops registry_mysql_ops = {
 	.cluster_set_master = registry_mysql_cluster_set_master,
 	.event_add = registry_mysql_event_add,
 	.event_list = registry_mysql_event_list,
+	.event_since = registry_mysql_event_since,
 };

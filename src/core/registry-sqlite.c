@@ -999,6 +999,44 @@ registry_sqlite_event_list(struct registry *reg, const char *cluster, size_t lim
 	return 0;
 }
 
+static int
+registry_sqlite_event_since(struct registry *reg, long long after_id, size_t limit,
+    struct registry_event **out, size_t *n, char **cause)
+{
+	struct registry_sqlite *rs = registry_sqlite_impl(reg);
+	struct registry_event *list = NULL, *ev;
+	sqlite3_stmt *stmt;
+	size_t count = 0;
+	long long lim;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	lim = (limit == 0 || limit > LLONG_MAX) ? -1 : (long long)limit;
+	if (registry_sqlite_prepare(rs, &stmt, cause,
+	    "SELECT id, at, cluster, node, type, message FROM events WHERE id > ?"
+	    " ORDER BY id LIMIT ?", "ll", after_id, lim) != 0)
+		return -1;
+	while ((r = registry_sqlite_row(rs, stmt, "cannot read the events", cause)) == 1) {
+		list = xreallocarray(list, count + 1, sizeof(*list));
+		ev = &list[count++];
+		ev->id = sqlite3_column_int64(stmt, 0);
+		ev->at = registry_sqlite_text(stmt, 1);
+		ev->cluster = registry_sqlite_text(stmt, 2);
+		ev->node = registry_sqlite_text(stmt, 3);
+		ev->type = registry_sqlite_text(stmt, 4);
+		ev->message = registry_sqlite_text(stmt, 5);
+	}
+	sqlite3_finalize(stmt);
+	if (r != 0) {
+		registry_event_list_free(list, count);
+		return -1;
+	}
+	*out = list;
+	*n = count;
+	return 0;
+}
+
 const struct registry_ops registry_sqlite_ops = {
 	.name = "sqlite",
 	.open = registry_sqlite_open,
@@ -1014,4 +1052,5 @@ const struct registry_ops registry_sqlite_ops = {
 	.cluster_set_master = registry_sqlite_cluster_set_master,
 	.event_add = registry_sqlite_event_add,
 	.event_list = registry_sqlite_event_list,
+	.event_since = registry_sqlite_event_since,
 };

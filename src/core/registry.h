@@ -152,6 +152,13 @@ struct registry_ops {
 	/* Lists events, newest first, of one cluster (or all when cluster is NULL), at most limit. */
 	int (*event_list)(struct registry *reg, const char *cluster, size_t limit,
 	    struct registry_event **out, size_t *n, char **cause);
+
+	/*
+	 * Lists events with an id above after_id, oldest first, at most limit:
+	 * how the notifier follows the history.
+	 */
+	int (*event_since)(struct registry *reg, long long after_id, size_t limit,
+	    struct registry_event **out, size_t *n, char **cause);
 };
 
 struct registry {

@@ -74,6 +74,10 @@ struct daemon {
 	size_t n_children;
 	time_t reg_retry; /* earliest time to reopen the registry after a failure */
 	int reaped;       /* an engine ended: reconcile now, not at the next tick */
+	pid_t notify_pid;     /* the notifier (mhaadm notify run), 0 when none */
+	time_t notify_next;   /* earliest time to (re)start it */
+	time_t notify_started;
+	int notify_backoff;
 	int quit;
 	pid_t watch_pid;  /* a running "mhaadm watch" status pass, 0 when none */
 	time_t next_watch; /* earliest time for the next status pass */
@@ -631,6 +635,60 @@ daemon_watch(struct daemon *d, time_t now)
 	}
 }
 
+/*
+ * Keeps the notifier running when channels are configured. It is a
+ * process of its own so that no delivery can hold up this loop; it
+ * restarts with the same backoff as engines.
+ */
+static void
+daemon_notifier(struct daemon *d, time_t now)
+{
+	const char *argv[6];
+	struct spawn_opts opts = { 0 };
+	char *cause = NULL;
+
+	if (d->env->cfg->n_notify_channels == 0 || d->notify_pid != 0 || now < d->notify_next)
+		return;
+	argv[0] = d->env->self;
+	argv[1] = "-c";
+	argv[2] = d->env->config_path;
+	argv[3] = "notify";
+	argv[4] = "run";
+	argv[5] = NULL;
+	opts.stdout_fd = STDERR_FILENO;
+	opts.stderr_fd = STDERR_FILENO;
+	opts.new_pgrp = 1;
+	opts.pdeathsig = SIGTERM;
+	d->notify_pid = spawn_start(argv, &opts, &cause);
+	if (d->notify_pid < 0) {
+		log_warn("cannot start the notifier: %s", cause);
+		free(cause);
+		d->notify_pid = 0;
+	}
+	d->notify_started = now;
+	if (d->notify_backoff == 0)
+		d->notify_backoff = DAEMON_BACKOFF_MIN;
+	if (d->notify_pid == 0) {
+		d->notify_next = now + d->notify_backoff;
+		d->notify_backoff = d->notify_backoff * 2 > DAEMON_BACKOFF_MAX ? DAEMON_BACKOFF_MAX :
+										 d->notify_backoff * 2;
+	}
+}
+
+static void
+daemon_notifier_ended(struct daemon *d, int status, time_t now)
+{
+	if (now - d->notify_started >= DAEMON_STABLE_AFTER)
+		d->notify_backoff = DAEMON_BACKOFF_MIN;
+	log_warn("notifier (pid %ld) ended (%s %d); restarting in %d s", (long)d->notify_pid,
+	    WIFEXITED(status) ? "exit" : "signal",
+	    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), d->notify_backoff);
+	d->notify_pid = 0;
+	d->notify_next = now + d->notify_backoff;
+	d->notify_backoff = d->notify_backoff * 2 > DAEMON_BACKOFF_MAX ? DAEMON_BACKOFF_MAX :
+									 d->notify_backoff * 2;
+}
+
 static void
 daemon_reap(struct daemon *d, time_t now)
 {
@@ -645,6 +703,10 @@ daemon_reap(struct daemon *d, time_t now)
 			continue;
 		}
 		d->reaped = 1;
+		if (pid == d->notify_pid) {
+			daemon_notifier_ended(d, status, now);
+			continue;
+		}
 		for (i = 0; i < d->n_children; i++) {
 			ch = &d->children[i];
 			if (ch->fence_pid == pid) {
@@ -701,6 +763,7 @@ daemon_run(const struct engine_env *env, char **cause)
 			d.reaped = 0;
 			daemon_reconcile(&d, now);
 			daemon_status_pass(&d, now);
+			daemon_notifier(&d, now);
 			last = now;
 		}
 		fflush(stderr);
@@ -714,6 +777,9 @@ daemon_run(const struct engine_env *env, char **cause)
 		}
 	}
 	/* Engines keep running: monitoring must not stop because the supervisor restarts. */
+	/* The notifier stops with us: its cursor makes the next one go on where it stopped. */
+	if (d.notify_pid > 0)
+		spawn_stop_group(d.notify_pid, DAEMON_STOP_GRACE);
 	fprintf(stderr, "mhaadm daemon: exiting; engines keep running and will be adopted\n");
 	for (i = 0; i < d.n_children; i++)
 		free(d.children[i].name);

@@ -691,7 +691,7 @@ test_example(void **state)
 			uncommented++;
 		}
 	}
-	assert_int_equal(uncommented, 25); /* every key but ha_user */
+	assert_int_equal(uncommented, 29); /* every key but ha_user */
 	cfg = parse_ok(text);
 	def = parse_ok("ha_user = mha\n");
 	assert_null(cfg->repl_user);

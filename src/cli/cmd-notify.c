@@ -1,0 +1,111 @@
+/* mhaadm notify test [CHANNEL] (a test message now) and notify run (internal: the notifier). */
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "config.h"
+#include "log.h"
+#include "notifier.h"
+#include "notify.h"
+#include "xmalloc.h"
+
+/* Sends one test message to each chosen channel, once, and says how each went. */
+static int
+cmd_notify_test(struct cmd_ctx *ctx, const struct config *cfg, const char *only)
+{
+	struct notify_message m;
+	const struct notify_channel *ch;
+	char host[256], stamp[32], *cause = NULL;
+	struct tm tm;
+	time_t now = time(NULL);
+	size_t i, sent = 0, failed = 0;
+
+	if (only != NULL) {
+		for (i = 0; i < cfg->n_notify_channels; i++) {
+			if (strcmp(cfg->notify_channels[i].name, only) == 0)
+				break;
+		}
+		if (i == cfg->n_notify_channels)
+			return cmd_error(ctx, "no channel '%s' in %s; channels are [notify \"NAME\"] "
+					      "sections", only, cfg->path);
+	}
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	for (i = 0; i < cfg->n_notify_channels; i++) {
+		ch = &cfg->notify_channels[i];
+		if (only != NULL && strcmp(ch->name, only) != 0)
+			continue;
+		memset(&m, 0, sizeof(m));
+		m.test = 1;
+		m.time = xstrdup(stamp);
+		m.type = xstrdup("notify.test");
+		m.manager = xstrdup(host);
+		m.message = xasprintf("test message from mhaadm on %s to channel '%s'", host,
+		    ch->name);
+		notify_message_finish(&m);
+		if (notify_send(ch, &m, NULL, &cause) == 0) {
+			printf("channel '%s' (%s): ok\n", ch->name, notify_type_name(ch->type));
+		} else {
+			printf("channel '%s' (%s): FAILED: %s\n", ch->name, notify_type_name(ch->type),
+			    cause);
+			free(cause);
+			cause = NULL;
+			failed++;
+		}
+		sent++;
+		notify_message_clear(&m);
+	}
+	fflush(stdout);
+	curl_global_cleanup();
+	if (failed > 0)
+		return cmd_error(ctx, "%zu of %zu channel%s failed", failed, sent,
+		    sent == 1 ? "" : "s");
+	return CMD_EXIT_OK;
+}
+
+static int
+cmd_notify_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	const struct config *cfg;
+	char *cause = NULL;
+
+	if (argc < 2)
+		return cmd_usage_error(ctx, "say 'test [CHANNEL]'");
+	if (strcmp(argv[1], "test") != 0 && strcmp(argv[1], "run") != 0)
+		return cmd_usage_error(ctx, "unknown action '%s'; say 'test [CHANNEL]'", argv[1]);
+	if (argc > (strcmp(argv[1], "test") == 0 ? 3 : 2))
+		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[argc - 1]);
+	if ((cfg = cmd_ctx_config(ctx, &cause)) == NULL) {
+		cmd_error(ctx, "%s", cause);
+		free(cause);
+		return CMD_EXIT_ERROR;
+	}
+	if (cfg->n_notify_channels == 0)
+		return cmd_error(ctx, "no notification channel in %s; add a [notify \"NAME\"] "
+				      "section (see docs/notifications.md)", cfg->path);
+	if (strcmp(argv[1], "test") == 0)
+		return cmd_notify_test(ctx, cfg, argc == 3 ? argv[2] : NULL);
+	/* run: the notifier process the daemon starts; its output is the daemon's log. */
+	log_set_level(LOG_LEVEL_INFO);
+	if (notifier_run(cfg, &cause) != 0) {
+		cmd_error(ctx, "%s", cause);
+		free(cause);
+		return CMD_EXIT_ERROR;
+	}
+	return CMD_EXIT_OK;
+}
+
+const struct cmd_entry cmd_notify_entry = {
+	.name = "notify",
+	.args = "test [CHANNEL]",
+	.summary = "send a test notification to every channel (or one) and say how each went",
+	.exec = cmd_notify_exec,
+};
