@@ -582,8 +582,14 @@ probe_run(struct probe_result *r, const struct probe_credentials *cred)
 	if ((mysql = probe_connect(r, cred)) == NULL)
 		goto out;
 
-	if (probe_variables(r, mysql) != 0 || probe_slave_status(r, mysql) != 0 ||
-	    probe_peers(r, mysql) != 0)
+	if (probe_variables(r, mysql) != 0 || probe_slave_status(r, mysql) != 0)
+		goto out;
+	/*
+	 * Who replicates from this server matters for masters (discovery, an
+	 * unregistered replica); a read-only replica is spared two round trips,
+	 * which counts when list probes a whole fleet.
+	 */
+	if (!(r->is_replica && r->read_only) && probe_peers(r, mysql) != 0)
 		goto out;
 	r->ok = 1;
 out:
