@@ -16,6 +16,7 @@
 static const struct option cmd_list_longopts[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "no-probe", no_argument, NULL, 'P' },
+	{ "fresh", no_argument, NULL, 'F' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -186,6 +187,8 @@ cmd_list_json_status(json_object *o, const struct status_cluster *sc)
 			mpr = &sc->nodes[i].probe;
 	}
 	json_object_object_add(o, "vip_holders", holders);
+	json_object_object_add(o, "vip_holders_age",
+	    sc->vip_age < 0 ? NULL : json_object_new_int64(sc->vip_age));
 	json_object_object_add(o, "master_writable",
 	    mpr != NULL && mpr->ok ? json_object_new_boolean(!mpr->read_only) : NULL);
 	json_object_object_add(o, "replicas_promotable", json_object_new_int64((int64_t)sc->fit));
@@ -322,6 +325,7 @@ cmd_list_print_table(struct registry_cluster **list, struct cmd_list_live *lv,
     const struct status_cluster *sc, size_t n)
 {
 	char vip[64], where[48], repl[24], lag[24], *eng;
+	long oldest = -1;
 	size_t i;
 
 	if (n == 0) {
@@ -358,7 +362,13 @@ cmd_list_print_table(struct registry_cluster **list, struct cmd_list_live *lv,
 		    cmd_list_master(list[i]), list[i]->vip, where, repl, lag,
 		    lv[i].last_failover != NULL ? lv[i].last_failover : "-",
 		    sc[i].verdict == STATUS_OK ? "-" : sc[i].reason);
+		if (sc[i].vip_age > oldest)
+			oldest = sc[i].vip_age;
 	}
+	if (oldest >= 0)
+		printf("(ON: VIP holders as the daemon's status pass found them %ld s ago or less; "
+		       "'list --fresh' asks every host now)\n",
+		    oldest);
 }
 
 /* The PROMOTION column of one node. */
@@ -465,7 +475,9 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	const char *name = NULL;
 	char *cause = NULL;
 	size_t n = 0, i;
-	int json = 0, probe = 1, opt, rc = CMD_EXIT_ERROR;
+	struct status_opts opts = { NULL, 0, NULL };
+	char *cache = NULL;
+	int json = 0, probe = 1, fresh = 0, opt, rc = CMD_EXIT_ERROR;
 
 	cmd_getopt_reset();
 	while ((opt = cmd_getopt(ctx, argc, argv)) != -1) {
@@ -473,6 +485,8 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			json = 1;
 		else if (opt == 'P')
 			probe = 0;
+		else if (opt == 'F')
+			fresh = 1;
 		else
 			return cmd_bad_option(ctx, argc, argv);
 	}
@@ -514,7 +528,17 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		cmd_list_live_fill(ctx, reg, list[i], &lv[i]);
 	/* Every node of every cluster at once: one dead host costs its own timeout, once. */
 	if (probe && n > 0) {
-		sc = status_probe(ctx->cfg, list, n);
+		/*
+		 * The fleet view takes the VIP holders from the daemon's last status
+		 * pass when it is recent (one SSH session per host per list is what
+		 * costs at fleet scale); one cluster, or --fresh, asks every host now.
+		 */
+		if (name == NULL && !fresh && ctx->cfg->probe_interval > 0) {
+			opts.cache_read = cache = status_cache_path(ctx->cfg);
+			opts.max_age = 3L * ctx->cfg->probe_interval < 30 ? 30 :
+									    3L * ctx->cfg->probe_interval;
+		}
+		sc = status_probe(ctx->cfg, list, n, &opts);
 		for (i = 0; i < n; i++) {
 			cmd_list_monitor(&lv[i], &mon);
 			status_judge(&sc[i], &mon, ctx->cfg->max_lag);
@@ -535,6 +559,7 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		cmd_list_live_clear(&lv[i]);
 out:
 	status_free(sc, n);
+	free(cache);
 	free(lv);
 	free(cause);
 	registry_cluster_free(one);
@@ -545,9 +570,9 @@ out:
 const struct cmd_entry cmd_list_entry = {
 	.name = "list",
 	.alias = "ls",
-	.args = "[NAME|all] [--json] [--no-probe]",
+	.args = "[NAME|all] [--json] [--fresh] [--no-probe]",
 	.summary = "show the live state of clusters (exit 3 when any is not ok)",
-	.shortopts = "jP",
+	.shortopts = "jPF",
 	.longopts = cmd_list_longopts,
 	.exec = cmd_list_exec,
 };

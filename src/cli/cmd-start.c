@@ -44,7 +44,7 @@ cmd_start_promotable(struct cmd_ctx *ctx, struct registry_cluster **list, size_t
 	size_t i, j;
 	int rc = 0, refuse;
 
-	sc = status_probe(ctx->cfg, list, n);
+	sc = status_probe(ctx->cfg, list, n, NULL);
 	for (i = 0; i < n; i++) {
 		status_judge(&sc[i], &mon, ctx->cfg->max_lag);
 		refuse = sc[i].replicas > 0 && sc[i].fit == 0;

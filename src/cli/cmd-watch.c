@@ -203,6 +203,8 @@ static int
 cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct registry_cluster **all = NULL, **list = NULL;
+	struct status_opts opts = { NULL, 0, NULL };
+	char *cache = NULL;
 	struct engine_env env = { NULL, NULL, NULL };
 	struct engine_status *st = NULL;
 	struct status_monitor *mon = NULL;
@@ -226,13 +228,13 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	/* The config is loaded with the registry. */
 	env.cfg = ctx->cfg;
 	env.config_path = ctx->config_path;
-	/* Stopped clusters are the DBA's own business: list shows them, no events. */
-	list = xcalloc(n_all == 0 ? 1 : n_all, sizeof(*list));
-	for (i = 0; i < n_all; i++) {
-		if (all[i]->desired == REGISTRY_DESIRED_MONITORED &&
-		    all[i]->state != REGISTRY_STATE_FAILING_OVER)
-			list[n++] = all[i];
-	}
+	/*
+	 * Every cluster is probed (list reads the VIP holders found here), but
+	 * only monitored ones get events: stopped clusters are the DBA's own
+	 * business, and list shows them.
+	 */
+	list = all;
+	n = n_all;
 	st = xcalloc(n == 0 ? 1 : n, sizeof(*st));
 	mon = xcalloc(n == 0 ? 1 : n, sizeof(*mon));
 	for (i = 0; i < n; i++) {
@@ -244,7 +246,8 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		    st[i].health != MHA_HEALTH_INITIALIZING && st[i].health >= 0;
 		mon[i].error_marker = st[i].error_marker;
 	}
-	sc = status_probe(ctx->cfg, list, n);
+	opts.cache_write = cache = status_cache_path(ctx->cfg);
+	sc = status_probe(ctx->cfg, list, n, &opts);
 	path = xasprintf("%s/watch.json", ctx->cfg->workdir);
 	prev = json_object_from_file(path);
 	if (prev == NULL || !json_object_is_type(prev, json_type_object)) {
@@ -253,6 +256,9 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	next = json_object_new_object();
 	for (i = 0; i < n; i++) {
+		if (list[i]->desired != REGISTRY_DESIRED_MONITORED ||
+		    list[i]->state == REGISTRY_STATE_FAILING_OVER)
+			continue;
 		status_judge(&sc[i], &mon[i], ctx->cfg->max_lag);
 		/* Mid-failover everything looks wrong for a moment: keep the old view. */
 		if (mon[i].failing_over) {
@@ -283,8 +289,8 @@ out:
 	json_object_put(prev);
 	json_object_put(next);
 	free(path);
+	free(cache);
 	free(cause);
-	free(list);
 	registry_cluster_list_free(all, n_all);
 	return rc;
 }

@@ -1,4 +1,5 @@
 /* Live status of clusters: every node probed, the VIP holders found, a verdict with its reason. */
+#include <json-c/json.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -6,8 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "config.h"
+#include "fsutil.h"
+#include "mha.h"
 #include "registry.h"
 #include "ssh.h"
 #include "status.h"
@@ -34,6 +38,12 @@ status_verdict_name(enum status_verdict v)
 	return "?";
 }
 
+char *
+status_cache_path(const struct config *cfg)
+{
+	return xasprintf("%s/vip-holders.json", cfg->workdir);
+}
+
 int
 status_lag_unfit(const struct probe_result *pr, int max_lag, char **why)
 {
@@ -56,6 +66,8 @@ struct status_host {
 	const char *host; /* borrowed */
 	char *addrs;      /* "ip -o -4 addr show" output, NULL on failure */
 	char *error;
+	long age;         /* -1: asked now; else seconds since the daemon asked */
+	int skip;         /* taken from the cache: no SSH */
 };
 
 struct status_ssh_queue {
@@ -73,6 +85,8 @@ status_ssh_worker(void *arg)
 	size_t i;
 
 	while ((i = atomic_fetch_add(&q->next, 1)) < q->n) {
+		if (q->hosts[i].skip)
+			continue;
 		ssh_target_from_config(&t, q->cfg, q->hosts[i].host, q->cfg->probe_timeout);
 		if (vip_host_addrs(&t, &q->hosts[i].addrs, &q->hosts[i].error) != 0 &&
 		    q->hosts[i].error == NULL)
@@ -100,8 +114,62 @@ status_ssh_all(void *arg)
 	return NULL;
 }
 
+/* Fills hosts from a fresh cache; what it lacks stays to be asked. */
+static void
+status_cache_load(const struct status_opts *opts, struct status_host *hosts, size_t n)
+{
+	json_object *root, *at, *map, *v;
+	long age;
+	size_t i;
+
+	if (opts == NULL || opts->cache_read == NULL)
+		return;
+	root = json_object_from_file(opts->cache_read);
+	if (root == NULL)
+		return;
+	if (json_object_object_get_ex(root, "at", &at) &&
+	    json_object_object_get_ex(root, "hosts", &map)) {
+		age = (long)(time(NULL) - (time_t)json_object_get_int64(at));
+		for (i = 0; age >= 0 && age <= opts->max_age && i < n; i++) {
+			if (!json_object_object_get_ex(map, hosts[i].host, &v) ||
+			    !json_object_is_type(v, json_type_string))
+				continue;
+			hosts[i].addrs = xstrdup(json_object_get_string(v));
+			hosts[i].age = age;
+			hosts[i].skip = 1;
+		}
+	}
+	json_object_put(root);
+}
+
+/* Keeps what the hosts answered (not the failures) for list, atomically, mode 0600. */
+static void
+status_cache_save(const struct status_opts *opts, const struct status_host *hosts, size_t n)
+{
+	json_object *root, *map;
+	char *cause = NULL;
+	size_t i;
+
+	if (opts == NULL || opts->cache_write == NULL)
+		return;
+	root = json_object_new_object();
+	map = json_object_new_object();
+	json_object_object_add(root, "at", json_object_new_int64((int64_t)time(NULL)));
+	for (i = 0; i < n; i++) {
+		if (hosts[i].addrs != NULL && !hosts[i].skip)
+			json_object_object_add(map, hosts[i].host,
+			    json_object_new_string(hosts[i].addrs));
+	}
+	json_object_object_add(root, "hosts", map);
+	if (mha_conf_write(opts->cache_write,
+		json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN), &cause) != 0)
+		free(cause);
+	json_object_put(root);
+}
+
 struct status_cluster *
-status_probe(const struct config *cfg, struct registry_cluster **list, size_t n)
+status_probe(const struct config *cfg, struct registry_cluster **list, size_t n,
+    const struct status_opts *opts)
 {
 	struct probe_credentials cred = { cfg->ha_user, cfg->ha_password, cfg->probe_timeout,
 		cfg->probe_timeout };
@@ -126,10 +194,13 @@ status_probe(const struct config *cfg, struct registry_cluster **list, size_t n)
 				if (strcasecmp(q.hosts[k].host, list[i]->nodes[j].host) == 0)
 					break;
 			}
-			if (k == q.n)
+			if (k == q.n) {
+				q.hosts[q.n].age = -1;
 				q.hosts[q.n++].host = list[i]->nodes[j].host;
+			}
 		}
 	}
+	status_cache_load(opts, q.hosts, q.n);
 	atomic_init(&q.next, 0);
 	ssh_threaded = pthread_create(&ssh_thread, NULL, status_ssh_all, &q) == 0;
 	probe_many(pr, total, &cred);
@@ -137,9 +208,11 @@ status_probe(const struct config *cfg, struct registry_cluster **list, size_t n)
 		pthread_join(ssh_thread, NULL);
 	else
 		status_ssh_all(&q);
+	status_cache_save(opts, q.hosts, q.n);
 
 	for (i = 0, at = 0; i < n; i++) {
 		sc[i].c = list[i];
+		sc[i].vip_age = -1;
 		sc[i].nodes = xcalloc(list[i]->n_nodes == 0 ? 1 : list[i]->n_nodes,
 		    sizeof(*sc[i].nodes));
 		for (j = 0; j < list[i]->n_nodes; j++, at++) {
@@ -149,6 +222,8 @@ status_probe(const struct config *cfg, struct registry_cluster **list, size_t n)
 				h = &q.hosts[k];
 				if (strcasecmp(h->host, list[i]->nodes[j].host) != 0)
 					continue;
+				if (h->age > sc[i].vip_age)
+					sc[i].vip_age = h->age;
 				if (h->addrs != NULL)
 					sc[i].nodes[j].holds_vip = vip_addrs_have(h->addrs, list[i]->vip);
 				else

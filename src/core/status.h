@@ -56,9 +56,26 @@ struct status_cluster {
 	size_t fit;       /* replicas that may be promoted now */
 	size_t running;   /* replicas with both threads running */
 	long long max_lag; /* largest Seconds_Behind_Master among replicas, -1 unknown */
+	long vip_age;      /* seconds since the VIP holders were asked (daemon's pass), -1 now */
+};
+
+/*
+ * Where the VIP holders come from. The daemon's status pass asks every
+ * host over SSH and writes what it found to cache_write; list reads it back
+ * (cache_read, if not older than max_age seconds) instead of opening one SSH
+ * session per host, which at fleet scale costs more than all the MySQL
+ * probes together. Hosts the cache does not cover are asked now.
+ */
+struct status_opts {
+	const char *cache_read;  /* NULL: ask every host now */
+	long max_age;
+	const char *cache_write; /* NULL: keep nothing */
 };
 
 const char *status_verdict_name(enum status_verdict v);
+
+/* <workdir>/vip-holders.json, the daemon's status-pass cache; newly allocated. */
+char *status_cache_path(const struct config *cfg);
 
 /*
  * The lag policy alone: 1 when the replica must never be promoted because
@@ -71,12 +88,13 @@ int status_lag_unfit(const struct probe_result *pr, int max_lag, char **why);
 /*
  * Probes every node of the n clusters at once: MySQL with the config's
  * probe_timeout, and one SSH command per distinct host listing its
- * addresses (to find the VIP holders), all in parallel, so that a dead
- * host costs its own timeout once and never delays the others. Returns an
- * array of n (free with status_free); clusters borrow list[i].
+ * addresses (to find the VIP holders; or the cache, see status_opts), all
+ * in parallel, so that a dead host costs its own timeout once and never
+ * delays the others. opts may be NULL. Returns an array of n (free with
+ * status_free); clusters borrow list[i].
  */
 struct status_cluster *status_probe(const struct config *cfg, struct registry_cluster **list,
-    size_t n);
+    size_t n, const struct status_opts *opts);
 
 /*
  * Judges one probed cluster: promotability of each replica, findings
