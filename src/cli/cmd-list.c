@@ -33,7 +33,30 @@ struct cmd_list_live {
 	struct engine_status engine;
 	char *last_failover; /* time of the newest failover.completed event, or NULL */
 	char *vip_holders;   /* detail view only: hosts found holding the VIP, or NULL */
+	char *problem;       /* "TYPE: MESSAGE" of the newest unresolved problem event, or NULL */
 };
+
+/*
+ * Events that say why a cluster is not protected, and events that end such a
+ * problem. The newest of either kind decides whether list shows a reason.
+ */
+static const char *const cmd_list_problem_types[] = { "engine.checks_failed", "engine.died",
+	"engine.failed", "checks.failed", "failover.refused", "failover.failed", "failover.paused",
+	"storm.paused", "cluster.unprotected", NULL };
+static const char *const cmd_list_resolved_types[] = { "monitoring.started",
+	"cluster.reprotected", "monitoring.stopped", "cluster.start", NULL };
+
+static int
+cmd_list_type_in(const char *type, const char *const *types)
+{
+	size_t i;
+
+	for (i = 0; types[i] != NULL; i++) {
+		if (strcmp(type, types[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
 
 static void
 cmd_list_live_fill(struct cmd_ctx *ctx, struct registry *reg, const struct registry_cluster *c,
@@ -48,6 +71,14 @@ cmd_list_live_fill(struct cmd_ctx *ctx, struct registry *reg, const struct regis
 	memset(lv, 0, sizeof(*lv));
 	engine_mha_ops.status(&env, c->name, &lv->engine);
 	if (reg->ops->event_list(reg, c->name, 200, &evs, &n, &cause) == 0) {
+		for (i = 0; i < n; i++) {
+			if (cmd_list_type_in(evs[i].type, cmd_list_resolved_types))
+				break;
+			if (cmd_list_type_in(evs[i].type, cmd_list_problem_types)) {
+				lv->problem = xasprintf("%s: %s", evs[i].type, evs[i].message);
+				break;
+			}
+		}
 		for (i = 0; i < n && lv->last_failover == NULL; i++) {
 			for (j = 0; types[j] != NULL; j++) {
 				if (strcmp(evs[i].type, types[j]) == 0) {
@@ -96,6 +127,7 @@ cmd_list_live_clear(struct cmd_list_live *lv)
 	engine_status_clear(&lv->engine);
 	free(lv->last_failover);
 	free(lv->vip_holders);
+	free(lv->problem);
 }
 
 static char *
@@ -186,6 +218,8 @@ cmd_list_json_cluster(const struct registry_cluster *c, const struct cmd_list_li
 	    lv->last_failover != NULL ? json_object_new_string(lv->last_failover) : NULL);
 	if (lv->vip_holders != NULL)
 		json_object_object_add(o, "vip_holders", json_object_new_string(lv->vip_holders));
+	json_object_object_add(o, "problem",
+	    lv->problem != NULL ? json_object_new_string(lv->problem) : NULL);
 	return o;
 }
 
@@ -223,6 +257,8 @@ cmd_list_print_table(struct registry_cluster **list, struct cmd_list_live *lv, s
 		    vip, cmd_list_master(list[i]), list[i]->n_nodes, eng,
 		    lv[i].last_failover != NULL ? lv[i].last_failover : "-",
 		    lv[i].engine.error_marker != NULL ? " (FAILOVER ERROR MARKER)" : "");
+		if (lv[i].problem != NULL)
+			printf("  why: %s\n", lv[i].problem);
 		free(eng);
 	}
 }
@@ -251,6 +287,8 @@ cmd_list_print_detail(const struct registry_cluster *c, const struct cmd_list_li
 	}
 	free(eng);
 	printf("failover: %s\n", lv->last_failover != NULL ? lv->last_failover : "never");
+	if (lv->problem != NULL)
+		printf("why:      %s\n", lv->problem);
 	if (lv->engine.error_marker != NULL)
 		printf("WARNING:  MHA's failover-error marker %s exists: the last failover failed and "
 		       "MHA refuses another until a DBA inspects the cluster and removes it\n",

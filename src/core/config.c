@@ -114,6 +114,8 @@ static const struct config_key config_keys[] = {
 	{ "mha_ping_interval", CONFIG_TYPE_INT, CONFIG_FIELD(mha_ping_interval), 1, 60, 0 },
 	{ "mha_remote_workdir", CONFIG_TYPE_PATH, CONFIG_FIELD(mha_remote_workdir), 0, 0, 0 },
 	{ "failover_window", CONFIG_TYPE_INT, CONFIG_FIELD(failover_window), 0, 604800, 0 },
+	{ "storm_max_failovers", CONFIG_TYPE_INT, CONFIG_FIELD(storm_max_failovers), 0, 100000, 0 },
+	{ "storm_window", CONFIG_TYPE_INT, CONFIG_FIELD(storm_window), 1, 86400, 0 },
 };
 
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -533,6 +535,8 @@ config_new(const char *path)
 	cfg->mha_ping_interval = 1;
 	cfg->mha_remote_workdir = xstrdup("/var/tmp/mhaadm");
 	cfg->failover_window = 3600;
+	cfg->storm_max_failovers = 5;
+	cfg->storm_window = 300;
 	return cfg;
 }
 

@@ -45,6 +45,8 @@ struct config {
 	int mha_ping_interval;    /* MHA ping_interval, seconds, default 1 */
 	char *mha_remote_workdir; /* MHA remote_workdir on nodes, default /var/tmp/mhaadm */
 	int failover_window;      /* seconds: at most one automatic failover per cluster, default 3600 */
+	int storm_max_failovers;  /* storm breaker: failovers this manager host lets start, 0 off; 5 */
+	int storm_window;         /* ... within this many seconds, default 300 */
 };
 
 /*

@@ -325,6 +325,14 @@ daemon_decide(struct daemon *d, struct daemon_child *ch, const struct registry_c
 		    "%s; the cluster is NOT protected; after repairing it run 'mhaadm start %s'",
 		    detail, ch->name);
 		break;
+	case ENGINE_OUTCOME_PAUSED:
+		/* Not restarted: MHA would find the same dead master and ask again at once. */
+		event_transition(d->reg, ch->name, REGISTRY_STATE_UNPROTECTED, REGISTRY_DESIRED_KEEP,
+		    "failover.paused",
+		    "%s; the cluster is NOT protected; when the network is sound, repair it and run "
+		    "'mhaadm start %s'",
+		    detail, ch->name);
+		break;
 	case ENGINE_OUTCOME_FAILOVER_FAILED:
 		event_transition(d->reg, ch->name, REGISTRY_STATE_UNPROTECTED, REGISTRY_DESIRED_KEEP,
 		    "failover.failed", "%s; the cluster is NOT protected; after repairing it run "

@@ -59,6 +59,8 @@ engine_outcome_name(enum engine_outcome o)
 		return "exited unexpectedly";
 	case ENGINE_OUTCOME_STOPPED:
 		return "stopped";
+	case ENGINE_OUTCOME_PAUSED:
+		return "failover paused by the storm breaker";
 	}
 	return "?";
 }
@@ -235,6 +237,20 @@ engine_mha_exited(const struct engine_env *env, const char *cluster, int wstatus
 		*detail = xasprintf("the master is down but MHA refused to fail over again within "
 				    "failover_window (%d s); see %s",
 		    env->cfg->failover_window, p.log);
+	} else if (engine_mha_log_says(p.log, log_start, " storm.paused: ")) {
+		/* Our hook's event line, which MHA copied into its log. */
+		o = ENGINE_OUTCOME_PAUSED;
+		/*
+		 * MHA marks every aborted failover as failed, and would then refuse
+		 * the next real one. This abort was ours and moved nothing, so the
+		 * marker of this run goes (an older one is the DBA's to judge).
+		 */
+		if (engine_mha_touched_since(p.failover_error, started - 1))
+			unlink(p.failover_error);
+		*detail = xasprintf("the master looked dead but the storm breaker refused to start "
+				    "the failover (storm_max_failovers = %d within storm_window = %d "
+				    "s); nothing was moved; see %s",
+		    env->cfg->storm_max_failovers, env->cfg->storm_window, p.log);
 	} else if (engine_mha_touched_since(p.failover_error, started) ||
 	    engine_mha_log_says(p.log, log_start, "Starting master failover")) {
 		o = ENGINE_OUTCOME_FAILOVER_FAILED;
