@@ -74,10 +74,16 @@ cmd_list_live_fill(struct cmd_ctx *ctx, struct registry *reg, const struct regis
 		for (i = 0; i < n; i++) {
 			if (cmd_list_type_in(evs[i].type, cmd_list_resolved_types))
 				break;
-			if (cmd_list_type_in(evs[i].type, cmd_list_problem_types)) {
+			if (!cmd_list_type_in(evs[i].type, cmd_list_problem_types))
+				continue;
+			/* The daemon's line says when; the engine's line before it says why. */
+			if (strcmp(evs[i].type, "engine.checks_failed") == 0 && i + 1 < n &&
+			    strcmp(evs[i + 1].type, "checks.failed") == 0)
+				lv->problem = xasprintf("%s: %s; %s", evs[i].type, evs[i + 1].message,
+				    evs[i].message);
+			else
 				lv->problem = xasprintf("%s: %s", evs[i].type, evs[i].message);
-				break;
-			}
+			break;
 		}
 		for (i = 0; i < n && lv->last_failover == NULL; i++) {
 			for (j = 0; types[j] != NULL; j++) {

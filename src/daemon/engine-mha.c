@@ -118,11 +118,41 @@ out:
 	return pid;
 }
 
+/*
+ * The engine runs masterha_check_ssh/_repl through spawn_run, each leading
+ * its own process group (so that a timeout ends the whole check). Stopping
+ * only the engine's group would leave a running check and its ssh sessions
+ * behind (the check itself dies by its parent-death signal, its children do
+ * not): the groups led by the engine's direct children get TERM too.
+ */
+static void
+engine_mha_stop_checks(pid_t pid)
+{
+	char path[80], *text, *p, *end;
+	long child;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/children", (long)pid, (long)pid);
+	text = engine_mha_slurp(path);
+	if (text == NULL)
+		return;
+	for (p = text;; p = end) {
+		child = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (child > 1 && getpgid((pid_t)child) == (pid_t)child)
+			kill(-(pid_t)child, SIGTERM);
+	}
+	free(text);
+}
+
 static void
 engine_mha_stop(const struct engine_env *env, const char *cluster, pid_t pid)
 {
+	if (pid <= 0)
+		return;
+	engine_mha_stop_checks(pid);
 	/* The engine leads its own process group: MHA's ssh children go with it. */
-	if (pid > 0 && kill(-pid, SIGTERM) != 0)
+	if (kill(-pid, SIGTERM) != 0)
 		kill(pid, SIGTERM);
 }
 
@@ -503,7 +533,7 @@ engine_mha_ensure_vip(const struct engine_env *env, struct registry *reg,
 {
 	const struct registry_node *master = NULL, *nd;
 	struct ssh_target t;
-	char *why = NULL;
+	char *why = NULL, *who = NULL;
 	size_t i;
 	int held, master_holds = 0;
 
@@ -546,6 +576,23 @@ engine_mha_ensure_vip(const struct engine_env *env, struct registry *reg,
 	if (master_holds)
 		return 0;
 	ssh_target_from_config(&t, env->cfg, master->host, env->cfg->ssh_timeout);
+	/* No node of ours holds it: something else on the network must not either. */
+	switch (vip_answering(&t, c->vip, c->iface, &who, &why)) {
+	case 1:
+		*cause = xasprintf("VIP %s already answers ARP on the network of %s %s (%s), from a "
+				   "machine that is not a node of cluster '%s'; not binding it twice",
+		    c->vip, master->host, c->iface, who, c->name);
+		free(who);
+		return -1;
+	case -1:
+		log_warn("cluster=%s cannot check that VIP %s is free before binding it: %s",
+		    c->name, c->vip, why);
+		free(why);
+		why = NULL;
+		break;
+	default:
+		break;
+	}
 	if (vip_add(&t, c->vip, c->vip_prefix, c->iface, &why) != 0) {
 		*cause = xasprintf("cannot bind VIP %s on the master %s: %s", c->vip, master->host,
 		    why);
