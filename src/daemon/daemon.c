@@ -39,8 +39,9 @@
 #define DAEMON_STOP_GRACE 5    /* seconds between TERM and KILL */
 #define DAEMON_REGISTRY_RETRY 3 /* seconds between attempts to reopen an unavailable registry */
 /*
- * Seconds between fence passes over a cluster's failed former masters: how
- * long a cut-off master that comes back may keep answering for the VIP.
+ * Most seconds between fence passes over a cluster's failed former masters:
+ * how long a cut-off master that comes back may keep answering for the VIP
+ * (mha_ping_interval when that is shorter).
  */
 #define DAEMON_FENCE_INTERVAL 2
 
@@ -523,7 +524,14 @@ daemon_fence(struct daemon *d, struct daemon_child *ch, const struct registry_cl
 		free(cause);
 		ch->fence_pid = 0;
 	}
-	ch->next_fence = now + DAEMON_FENCE_INTERVAL;
+	/*
+	 * The promise: a returning cut-off master answers for the VIP beside the
+	 * new one for at most one probe interval (MHA's ping_interval), so a
+	 * pass starts that often, never overlapping the previous one.
+	 */
+	ch->next_fence = now + (d->env->cfg->mha_ping_interval < DAEMON_FENCE_INTERVAL ?
+					   d->env->cfg->mha_ping_interval :
+					   DAEMON_FENCE_INTERVAL);
 }
 
 /* Escalates stops that TERM did not finish, and notices adopted engines that ended. */
