@@ -56,6 +56,7 @@ struct daemon_child {
 	int backoff;         /* seconds to wait after the next failure */
 	int checks;          /* run the full checks at the next start */
 	int after_failover;  /* next PING_OK means re-protected */
+	int restarting;      /* ended unexpectedly: next PING_OK is recorded even in state monitoring */
 	int seen;            /* present in the registry this tick */
 	pid_t fence_pid;     /* a running "mhaadm fence NAME", 0 when none */
 	time_t next_fence;   /* earliest time for the next fence pass */
@@ -343,6 +344,7 @@ daemon_decide(struct daemon *d, struct daemon_child *ch, const struct registry_c
 	case ENGINE_OUTCOME_CRASHED:
 	case ENGINE_OUTCOME_STOPPED:
 		daemon_backoff(ch, now);
+		ch->restarting = 1;
 		event_emit(d->reg, ch->name, NULL,
 		    o == ENGINE_OUTCOME_CHECKS_FAILED ? "engine.checks_failed" : "engine.died",
 		    "%s; restarting in %ld s", detail, (long)(ch->next_start - now));
@@ -364,7 +366,15 @@ daemon_follow_health(struct daemon *d, struct daemon_child *ch, const struct reg
 		engine_status_clear(&st);
 		return;
 	}
-	if (st.health == 0 && c->state != REGISTRY_STATE_MONITORING) {
+	if (st.health == 0 && c->state == REGISTRY_STATE_MONITORING && ch->restarting) {
+		/* The state never changed, but the DBA was told it stopped: say it is back. */
+		r = event_transition(d->reg, ch->name, REGISTRY_STATE_MONITORING,
+		    REGISTRY_DESIRED_KEEP, "monitoring.started",
+		    "MHA monitoring master %s again after restarts (pid %ld, PING_OK)",
+		    daemon_master(c), (long)ch->pid);
+		if (r == 0)
+			ch->restarting = 0;
+	} else if (st.health == 0 && c->state != REGISTRY_STATE_MONITORING) {
 		if (ch->after_failover)
 			r = event_transition(d->reg, ch->name, REGISTRY_STATE_MONITORING,
 			    REGISTRY_DESIRED_KEEP, "cluster.reprotected",
@@ -376,7 +386,7 @@ daemon_follow_health(struct daemon *d, struct daemon_child *ch, const struct reg
 			    "MHA monitoring master %s (pid %ld, PING_OK)", daemon_master(c),
 			    (long)ch->pid);
 		if (r == 0)
-			ch->after_failover = 0;
+			ch->after_failover = ch->restarting = 0;
 	} else if (st.health == 50 && c->state != REGISTRY_STATE_FAILING_OVER) {
 		r = event_transition(d->reg, ch->name, REGISTRY_STATE_FAILING_OVER,
 		    REGISTRY_DESIRED_KEEP, "failover.running", "MHA is failing the master %s over",

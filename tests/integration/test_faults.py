@@ -206,8 +206,9 @@ def test_crash_looping_engine_backs_off_and_others_keep_running(fresh_lab, tmp_p
         subprocess.run(["ip", "netns", "exec", "mhaadm-h4", "/usr/sbin/sshd", "-f", sshd_conf],
                        check=True, stdin=subprocess.DEVNULL, capture_output=True)
         wait_for("c2 monitored again", lambda: "PING_OK" in health(m, "c2") and
-                 cluster(m, "c2")["state"] == "monitoring", timeout=180)
-        assert cluster(m, "c2")["problem"] is None
+                 cluster(m, "c2")["problem"] is None, timeout=180)
+        assert cluster(m, "c2")["state"] == "monitoring"
+        assert types(m, "c2")[-1] == "monitoring.started"
     finally:
         if not os.path.exists(sshd_pidfile):
             subprocess.run(["ip", "netns", "exec", "mhaadm-h4", "/usr/sbin/sshd", "-f",
