@@ -13,8 +13,10 @@
 #include "config.h"
 #include "probe.h"
 #include "registry.h"
+#include "ssh.h"
 #include "topology.h"
 #include "validate.h"
+#include "vip.h"
 #include "xmalloc.h"
 
 /* One node as named on the command line or in the registry, plus its probe. */
@@ -364,6 +366,41 @@ cmd_add_precheck(struct cmd_add_state *st, struct registry *reg, char **cause)
 	return rc;
 }
 
+/*
+ * Refuses a VIP that another machine already answers for on the master's
+ * network: binding it would steal traffic from that machine, or leave two
+ * hosts answering. Asked from the master over SSH (the manager may be on
+ * another network); when SSH is not set up yet this only warns, and the
+ * engine asks again before it binds the VIP.
+ */
+static int
+cmd_add_vip_free(struct cmd_ctx *ctx, struct cmd_add_state *st, size_t master, char **cause)
+{
+	struct ssh_target t;
+	char *who = NULL, *why = NULL;
+	const char *host = st->probes[master].host;
+
+	ssh_target_from_config(&t, ctx->cfg, host,
+	    ctx->cfg->ssh_timeout < 5 ? ctx->cfg->ssh_timeout : 5);
+	switch (vip_answering(&t, st->vip, st->iface, &who, &why)) {
+	case 1:
+		*cause = xasprintf("VIP %s already answers ARP on the network of %s %s (%s): "
+				   "another machine uses that address; choose a free one",
+		    st->vip, host, st->iface, who);
+		free(who);
+		return -1;
+	case -1:
+		fprintf(stderr, "mhaadm: add: warning: cannot check that VIP %s is free: %s; "
+				"'mhaadm start' checks again before binding it\n",
+		    st->vip, why);
+		free(why);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
 static int
 cmd_add_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -516,6 +553,8 @@ cmd_add_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "mhaadm: add: warning: every replica is --no-master; MHA will have "
 				"no node to promote\n");
 
+	if (cmd_add_vip_free(ctx, &st, master, &cause) != 0)
+		goto fail;
 	cmd_add_build(&st, master, &rc_cluster);
 	ev.cluster = (char *)st.name;
 	ev.node = NULL;

@@ -10,6 +10,7 @@
 #include "daemon.h"
 #include "engine.h"
 #include "log.h"
+#include "registry.h"
 #include "validate.h"
 #include "xmalloc.h"
 
@@ -38,6 +39,23 @@ cmd_daemon_env(struct cmd_ctx *ctx, struct engine_env *env, char *self, char *cf
 	return 0;
 }
 
+/*
+ * A SQLite registry that is missing or not a registry will not get better
+ * by waiting: refuse to start. A management node that does not answer may
+ * come back, so the daemon starts and retries (engines keep running).
+ */
+static int
+cmd_daemon_registry_usable(struct cmd_ctx *ctx, char **cause)
+{
+	if (ctx->cfg->registry != CONFIG_REGISTRY_SQLITE)
+		return 0;
+	if (cmd_ctx_registry(ctx, 1, cause) == NULL)
+		return -1;
+	registry_close(ctx->reg);
+	ctx->reg = NULL;
+	return 0;
+}
+
 static int
 cmd_daemon_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -51,7 +69,7 @@ cmd_daemon_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (optind != argc)
 		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
 	if (cmd_daemon_env(ctx, &env, self, cfgpath, &cause) != 0 ||
-	    daemon_run(&env, &cause) != 0) {
+	    cmd_daemon_registry_usable(ctx, &cause) != 0 || daemon_run(&env, &cause) != 0) {
 		cmd_error(ctx, "%s", cause);
 		free(cause);
 		return CMD_EXIT_ERROR;

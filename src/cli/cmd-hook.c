@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd.h"
 #include "config.h"
@@ -19,6 +20,7 @@
 #include "registry.h"
 #include "spool.h"
 #include "ssh.h"
+#include "storm.h"
 #include "validate.h"
 #include "vip.h"
 #include "xmalloc.h"
@@ -73,6 +75,36 @@ cmd_hook_registry(struct cmd_ctx *ctx, const char *cluster)
 		free(cause);
 	}
 	return reg;
+}
+
+/*
+ * The storm breaker, asked before a failover moves anything: returns 1 when
+ * too many clusters of this manager host have started failing over within
+ * storm_window. A record we cannot use never blocks a failover.
+ */
+static int
+cmd_hook_storm(struct cmd_ctx *ctx, struct registry *reg, const struct cmd_hook_cluster *c,
+    const struct mha_hook_args *a)
+{
+	char *why = NULL, *cause = NULL;
+
+	switch (storm_admit(ctx->cfg, c->name, time(NULL), &why, &cause)) {
+	case 0:
+		return 0;
+	case 1:
+		event_emit(reg, c->name, NULL, "storm.paused",
+		    "automatic failover of master %s:%d NOT started by the storm breaker: %s; the "
+		    "master and the VIP stay as they are; when the network is sound, repair the "
+		    "cluster and run 'mhaadm start %s'",
+		    a->orig_master_host, a->orig_master_port, why, c->name);
+		free(why);
+		return 1;
+	default:
+		fprintf(stderr, "mhaadm hook: cluster=%s storm breaker not consulted: %s\n", c->name,
+		    cause);
+		free(cause);
+		return 0;
+	}
 }
 
 static int
@@ -288,6 +320,10 @@ cmd_hook_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	switch (a.command) {
 	case MHA_HOOK_STOP:
 	case MHA_HOOK_STOPSSH:
+		if (!online && cmd_hook_storm(ctx, reg, &c, &a) != 0) {
+			rc = 1; /* MHA aborts the failover before it has moved anything */
+			break;
+		}
 		rc = cmd_hook_vip_stop(ctx, reg, &c, &a, online);
 		break;
 	case MHA_HOOK_START:

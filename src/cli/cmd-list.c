@@ -39,7 +39,30 @@ struct cmd_list_live {
 	char *last_failover; /* time of the newest failover.completed event, or NULL */
 	char *notify_failed_at;  /* newest notify.failed event of the cluster, or NULL */
 	char *notify_failed_msg;
+	char *problem;       /* "TYPE: MESSAGE" of the newest unresolved problem event, or NULL */
 };
+
+/*
+ * Events that say why a cluster is not protected, and events that end such a
+ * problem. The newest of either kind decides whether list shows a reason.
+ */
+static const char *const cmd_list_problem_types[] = { "engine.checks_failed", "engine.died",
+	"engine.failed", "checks.failed", "failover.refused", "failover.failed", "failover.paused",
+	"storm.paused", "cluster.unprotected", NULL };
+static const char *const cmd_list_resolved_types[] = { "monitoring.started",
+	"cluster.reprotected", "monitoring.stopped", "cluster.start", NULL };
+
+static int
+cmd_list_type_in(const char *type, const char *const *types)
+{
+	size_t i;
+
+	for (i = 0; types[i] != NULL; i++) {
+		if (strcmp(type, types[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
 
 static void
 cmd_list_live_fill(struct cmd_ctx *ctx, struct registry *reg, const struct registry_cluster *c,
@@ -54,6 +77,20 @@ cmd_list_live_fill(struct cmd_ctx *ctx, struct registry *reg, const struct regis
 	memset(lv, 0, sizeof(*lv));
 	engine_mha_ops.status(&env, c->name, &lv->engine);
 	if (reg->ops->event_list(reg, c->name, 200, &evs, &n, &cause) == 0) {
+		for (i = 0; i < n; i++) {
+			if (cmd_list_type_in(evs[i].type, cmd_list_resolved_types))
+				break;
+			if (!cmd_list_type_in(evs[i].type, cmd_list_problem_types))
+				continue;
+			/* The daemon's line says when; the engine's line before it says why. */
+			if (strcmp(evs[i].type, "engine.checks_failed") == 0 && i + 1 < n &&
+			    strcmp(evs[i + 1].type, "checks.failed") == 0)
+				lv->problem = xasprintf("%s: %s; %s", evs[i].type, evs[i + 1].message,
+				    evs[i].message);
+			else
+				lv->problem = xasprintf("%s: %s", evs[i].type, evs[i].message);
+			break;
+		}
 		for (i = 0; i < n && lv->last_failover == NULL; i++) {
 			for (j = 0; types[j] != NULL; j++) {
 				if (strcmp(evs[i].type, types[j]) == 0) {
@@ -87,6 +124,7 @@ cmd_list_monitor(const struct cmd_list_live *lv, struct status_monitor *mon)
 		lv->engine.health == MHA_HEALTH_PING_FAILING ||
 		lv->engine.health == MHA_HEALTH_PING_FAILED);
 	mon->error_marker = lv->engine.error_marker;
+	mon->problem = lv->problem;
 }
 
 static void
@@ -96,6 +134,7 @@ cmd_list_live_clear(struct cmd_list_live *lv)
 	free(lv->last_failover);
 	free(lv->notify_failed_at);
 	free(lv->notify_failed_msg);
+	free(lv->problem);
 }
 
 static char *
@@ -275,6 +314,8 @@ cmd_list_json_cluster(const struct registry_cluster *c, const struct cmd_list_li
 		json_object_object_add(o, "last_notify_failure", nf);
 	} else
 		json_object_object_add(o, "last_notify_failure", NULL);
+	json_object_object_add(o, "problem",
+	    lv->problem != NULL ? json_object_new_string(lv->problem) : NULL);
 	return o;
 }
 
@@ -344,6 +385,8 @@ cmd_list_print_table(struct registry_cluster **list, struct cmd_list_live *lv,
 			    registry_desired_name(list[i]->desired), vip, cmd_list_master(list[i]),
 			    list[i]->n_nodes, eng,
 			    lv[i].last_failover != NULL ? lv[i].last_failover : "-");
+			if (lv[i].problem != NULL)
+				printf("  why: %s\n", lv[i].problem);
 			free(eng);
 		}
 		return;
@@ -362,6 +405,8 @@ cmd_list_print_table(struct registry_cluster **list, struct cmd_list_live *lv,
 		    cmd_list_master(list[i]), list[i]->vip, where, repl, lag,
 		    lv[i].last_failover != NULL ? lv[i].last_failover : "-",
 		    sc[i].verdict == STATUS_OK ? "-" : sc[i].reason);
+		if (lv[i].problem != NULL && sc[i].verdict != STATUS_OK)
+			printf("  why: %s\n", lv[i].problem);
 		if (sc[i].vip_age > oldest)
 			oldest = sc[i].vip_age;
 	}
@@ -423,6 +468,8 @@ cmd_list_print_detail(const struct registry_cluster *c, const struct cmd_list_li
 	if (lv->notify_failed_at != NULL)
 		printf("notify:   last failed delivery %s UTC: %s\n", lv->notify_failed_at,
 		    lv->notify_failed_msg);
+	if (lv->problem != NULL)
+		printf("why:      %s\n", lv->problem);
 	if (lv->engine.error_marker != NULL)
 		printf("WARNING:  MHA's failover-error marker %s exists: the last failover failed and "
 		       "MHA refuses another until a DBA inspects the cluster and removes it\n",

@@ -196,7 +196,7 @@ cmd_print_help(FILE *f)
 	    CONFIG_DEFAULT_PATH);
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 cmd_vmessage(struct cmd_ctx *ctx, const char *fmt, va_list ap)
 {
 	fprintf(stderr, "mhaadm: ");

@@ -119,6 +119,8 @@ static const struct config_key config_keys[] = {
 	{ "lag_hold", CONFIG_TYPE_INT, CONFIG_FIELD(lag_hold), 1, 100, 0 },
 	{ "probe_interval", CONFIG_TYPE_INT, CONFIG_FIELD(probe_interval), 0, 3600, 0 },
 	{ "probe_timeout", CONFIG_TYPE_INT, CONFIG_FIELD(probe_timeout), 1, 30, 0 },
+	{ "storm_max_failovers", CONFIG_TYPE_INT, CONFIG_FIELD(storm_max_failovers), 0, 100000, 0 },
+	{ "storm_window", CONFIG_TYPE_INT, CONFIG_FIELD(storm_window), 1, 86400, 0 },
 };
 
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -566,6 +568,8 @@ config_new(const char *path)
 	cfg->lag_hold = 3;
 	cfg->probe_interval = 10;
 	cfg->probe_timeout = 1;
+	cfg->storm_max_failovers = 5;
+	cfg->storm_window = 300;
 	return cfg;
 }
 

@@ -58,6 +58,8 @@ struct config {
 	/* Notification channels, one per [notify "NAME"] section (notify.h). */
 	struct notify_channel *notify_channels;
 	size_t n_notify_channels;
+	int storm_max_failovers;  /* storm breaker: failovers this manager host lets start, 0 off; 5 */
+	int storm_window;         /* ... within this many seconds, default 300 */
 };
 
 /*

@@ -427,9 +427,17 @@ status_judge_monitor(struct status_cluster *sc, const struct status_monitor *mon
 		    "not monitored (state %s): no automatic failover", registry_state_name(c->state));
 		status_fix(sc, "mhaadm start %s", c->name);
 	} else if (c->state == REGISTRY_STATE_UNPROTECTED) {
-		status_add(sc, STATUS_UNPROTECTED, "cluster.unprotected", NULL,
-		    "left unprotected after a failover problem (see 'mhaadm history %s')", c->name);
+		if (mon->problem != NULL)
+			status_add(sc, STATUS_UNPROTECTED, "cluster.unprotected", NULL,
+			    "left unprotected: %s", mon->problem);
+		else
+			status_add(sc, STATUS_UNPROTECTED, "cluster.unprotected", NULL,
+			    "left unprotected after a failover problem (see 'mhaadm history %s')",
+			    c->name);
 		status_fix(sc, "repair it, then 'mhaadm start %s'", c->name);
+	} else if (!mon->running && mon->problem != NULL) {
+		status_add(sc, STATUS_UNPROTECTED, "monitoring.down", NULL, "MHA is not running: %s",
+		    mon->problem);
 	} else if (!mon->running) {
 		status_add(sc, STATUS_UNPROTECTED, "monitoring.down", NULL,
 		    "MHA is not running for it (is 'mhaadm daemon' running on this host?)");

@@ -43,6 +43,7 @@ struct status_monitor {
 	int health_ok;      /* monitoring the master normally */
 	int failing_over;   /* a failover is running */
 	const char *error_marker; /* a failed-failover marker the engine left, or NULL */
+	const char *problem;      /* why it is not protected, from the newest event, or NULL */
 };
 
 struct status_cluster {

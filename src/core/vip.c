@@ -70,6 +70,22 @@ static const char vip_del_sh[] =
     "[ -n \"$(ip -o addr show dev \"$3\" to \"$1\" 2>/dev/null)\" ] || exit 10\n"
     "exec ip addr del \"$1/$2\" dev \"$3\"\n";
 
+/*
+ * Prints "here" when $1 is an address of this host, else the first ARP
+ * reply for $1 on $3 ("60 bytes from MAC (IP): ..." from Habets' arping,
+ * "Unicast reply from IP [MAC] ..." from iputils'), else nothing. Two
+ * probes within two seconds: a host that is up answers the first.
+ */
+static const char vip_arp_sh[] =
+    VIP_SCRIPT_PATH
+    "[ -z \"$(ip -o addr show to \"$1\")\" ] || { echo here; exit 0; }\n"
+    "command -v arping >/dev/null 2>&1 || { echo 'arping is not installed' >&2; exit 20; }\n"
+    "case $(arping --help 2>&1) in\n"
+    "*Habets*) out=$(arping -c 2 -w 2 -i \"$3\" \"$1\" 2>&1) ;;\n"
+    "*) out=$(arping -c 2 -w 2 -I \"$3\" \"$1\" 2>&1) ;;\n"
+    "esac\n"
+    "printf '%s\\n' \"$out\" | grep -E 'bytes from|reply from' | head -n 1\n";
+
 /* Every IPv4 address of the host, one line each. */
 static const char vip_list_sh[] =
     VIP_SCRIPT_PATH
@@ -240,5 +256,35 @@ vip_held(const struct ssh_target *t, const char *vip, char **cause)
 		return -1;
 	rc = vip_addrs_have(out, vip);
 	free(out);
+	return rc;
+}
+
+int
+vip_answering(const struct ssh_target *t, const char *vip, const char *iface, char **who,
+    char **cause)
+{
+	char *out = NULL, *err = NULL, *nl;
+	int status, rc = -1;
+
+	if (vip_run(t, vip_arp_sh, vip, 32, iface, &out, &err, &status, cause) != 0)
+		return -1;
+	if (status != 0) {
+		*cause = xasprintf("cannot ask for VIP %s by ARP from %s %s: %s", vip, t->host, iface,
+		    *vip_errtext(err) != '\0' ? vip_errtext(err) : "failed");
+		goto out;
+	}
+	if ((nl = strchr(out, '\n')) != NULL)
+		*nl = '\0';
+	if (strcmp(out, "here") == 0) {
+		rc = 2;
+	} else if (out[0] != '\0') {
+		*who = xstrdup(out);
+		rc = 1;
+	} else {
+		rc = 0;
+	}
+out:
+	free(out);
+	free(err);
 	return rc;
 }

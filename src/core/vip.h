@@ -28,4 +28,13 @@ int vip_addrs_have(const char *addrs, const char *vip);
 /* Returns 1 when the host has vip on any interface, 0 when not, -1 with *cause. */
 int vip_held(const struct ssh_target *t, const char *vip, char **cause);
 
+/*
+ * Asks, from host t, whether anything on iface's network answers ARP for
+ * vip (arping, two probes, about 2 s). Returns 2 when t itself holds vip,
+ * 1 when another machine answers (*who: its first reply line, newly
+ * allocated), 0 when nobody does, -1 with *cause when it cannot tell.
+ */
+int vip_answering(const struct ssh_target *t, const char *vip, const char *iface, char **who,
+    char **cause);
+
 #endif

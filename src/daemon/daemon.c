@@ -39,8 +39,9 @@
 #define DAEMON_STOP_GRACE 5    /* seconds between TERM and KILL */
 #define DAEMON_REGISTRY_RETRY 3 /* seconds between attempts to reopen an unavailable registry */
 /*
- * Seconds between fence passes over a cluster's failed former masters: how
- * long a cut-off master that comes back may keep answering for the VIP.
+ * Most seconds between fence passes over a cluster's failed former masters:
+ * how long a cut-off master that comes back may keep answering for the VIP
+ * (mha_ping_interval when that is shorter).
  */
 #define DAEMON_FENCE_INTERVAL 2
 
@@ -55,6 +56,7 @@ struct daemon_child {
 	int backoff;         /* seconds to wait after the next failure */
 	int checks;          /* run the full checks at the next start */
 	int after_failover;  /* next PING_OK means re-protected */
+	int restarting;      /* ended unexpectedly: next PING_OK is recorded even in state monitoring */
 	int seen;            /* present in the registry this tick */
 	pid_t fence_pid;     /* a running "mhaadm fence NAME", 0 when none */
 	time_t next_fence;   /* earliest time for the next fence pass */
@@ -340,6 +342,14 @@ daemon_decide(struct daemon *d, struct daemon_child *ch, const struct registry_c
 		    "%s; the cluster is NOT protected; after repairing it run 'mhaadm start %s'",
 		    detail, ch->name);
 		break;
+	case ENGINE_OUTCOME_PAUSED:
+		/* Not restarted: MHA would find the same dead master and ask again at once. */
+		event_transition(d->reg, ch->name, REGISTRY_STATE_UNPROTECTED, REGISTRY_DESIRED_KEEP,
+		    "failover.paused",
+		    "%s; the cluster is NOT protected; when the network is sound, repair it and run "
+		    "'mhaadm start %s'",
+		    detail, ch->name);
+		break;
 	case ENGINE_OUTCOME_FAILOVER_FAILED:
 		event_transition(d->reg, ch->name, REGISTRY_STATE_UNPROTECTED, REGISTRY_DESIRED_KEEP,
 		    "failover.failed", "%s; the cluster is NOT protected; after repairing it run "
@@ -349,6 +359,7 @@ daemon_decide(struct daemon *d, struct daemon_child *ch, const struct registry_c
 	case ENGINE_OUTCOME_CRASHED:
 	case ENGINE_OUTCOME_STOPPED:
 		daemon_backoff(ch, now);
+		ch->restarting = 1;
 		event_emit(d->reg, ch->name, NULL,
 		    o == ENGINE_OUTCOME_CHECKS_FAILED ? "engine.checks_failed" : "engine.died",
 		    "%s; restarting in %ld s", detail, (long)(ch->next_start - now));
@@ -370,7 +381,15 @@ daemon_follow_health(struct daemon *d, struct daemon_child *ch, const struct reg
 		engine_status_clear(&st);
 		return;
 	}
-	if (st.health == 0 && c->state != REGISTRY_STATE_MONITORING) {
+	if (st.health == 0 && c->state == REGISTRY_STATE_MONITORING && ch->restarting) {
+		/* The state never changed, but the DBA was told it stopped: say it is back. */
+		r = event_transition(d->reg, ch->name, REGISTRY_STATE_MONITORING,
+		    REGISTRY_DESIRED_KEEP, "monitoring.started",
+		    "MHA monitoring master %s again after restarts (pid %ld, PING_OK)",
+		    daemon_master(c), (long)ch->pid);
+		if (r == 0)
+			ch->restarting = 0;
+	} else if (st.health == 0 && c->state != REGISTRY_STATE_MONITORING) {
 		if (ch->after_failover)
 			r = event_transition(d->reg, ch->name, REGISTRY_STATE_MONITORING,
 			    REGISTRY_DESIRED_KEEP, "cluster.reprotected",
@@ -382,7 +401,7 @@ daemon_follow_health(struct daemon *d, struct daemon_child *ch, const struct reg
 			    "MHA monitoring master %s (pid %ld, PING_OK)", daemon_master(c),
 			    (long)ch->pid);
 		if (r == 0)
-			ch->after_failover = 0;
+			ch->after_failover = ch->restarting = 0;
 	} else if (st.health == 50 && c->state != REGISTRY_STATE_FAILING_OVER) {
 		r = event_transition(d->reg, ch->name, REGISTRY_STATE_FAILING_OVER,
 		    REGISTRY_DESIRED_KEEP, "failover.running", "MHA is failing the master %s over",
@@ -531,7 +550,14 @@ daemon_fence(struct daemon *d, struct daemon_child *ch, const struct registry_cl
 		free(cause);
 		ch->fence_pid = 0;
 	}
-	ch->next_fence = now + DAEMON_FENCE_INTERVAL;
+	/*
+	 * The promise: a returning cut-off master answers for the VIP beside the
+	 * new one for at most one probe interval (MHA's ping_interval), so a
+	 * pass starts that often, never overlapping the previous one.
+	 */
+	ch->next_fence = now + (d->env->cfg->mha_ping_interval < DAEMON_FENCE_INTERVAL ?
+					   d->env->cfg->mha_ping_interval :
+					   DAEMON_FENCE_INTERVAL);
 }
 
 /*

@@ -60,6 +60,8 @@ engine_outcome_name(enum engine_outcome o)
 		return "exited unexpectedly";
 	case ENGINE_OUTCOME_STOPPED:
 		return "stopped";
+	case ENGINE_OUTCOME_PAUSED:
+		return "failover paused by the storm breaker";
 	}
 	return "?";
 }
@@ -117,11 +119,41 @@ out:
 	return pid;
 }
 
+/*
+ * The engine runs masterha_check_ssh/_repl through spawn_run, each leading
+ * its own process group (so that a timeout ends the whole check). Stopping
+ * only the engine's group would leave a running check and its ssh sessions
+ * behind (the check itself dies by its parent-death signal, its children do
+ * not): the groups led by the engine's direct children get TERM too.
+ */
+static void
+engine_mha_stop_checks(pid_t pid)
+{
+	char path[80], *text, *p, *end;
+	long child;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/children", (long)pid, (long)pid);
+	text = engine_mha_slurp(path);
+	if (text == NULL)
+		return;
+	for (p = text;; p = end) {
+		child = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (child > 1 && getpgid((pid_t)child) == (pid_t)child)
+			kill(-(pid_t)child, SIGTERM);
+	}
+	free(text);
+}
+
 static void
 engine_mha_stop(const struct engine_env *env, const char *cluster, pid_t pid)
 {
+	if (pid <= 0)
+		return;
+	engine_mha_stop_checks(pid);
 	/* The engine leads its own process group: MHA's ssh children go with it. */
-	if (pid > 0 && kill(-pid, SIGTERM) != 0)
+	if (kill(-pid, SIGTERM) != 0)
 		kill(pid, SIGTERM);
 }
 
@@ -236,6 +268,20 @@ engine_mha_exited(const struct engine_env *env, const char *cluster, int wstatus
 		*detail = xasprintf("the master is down but MHA refused to fail over again within "
 				    "failover_window (%d s); see %s",
 		    env->cfg->failover_window, p.log);
+	} else if (engine_mha_log_says(p.log, log_start, " storm.paused: ")) {
+		/* Our hook's event line, which MHA copied into its log. */
+		o = ENGINE_OUTCOME_PAUSED;
+		/*
+		 * MHA marks every aborted failover as failed, and would then refuse
+		 * the next real one. This abort was ours and moved nothing, so the
+		 * marker of this run goes (an older one is the DBA's to judge).
+		 */
+		if (engine_mha_touched_since(p.failover_error, started - 1))
+			unlink(p.failover_error);
+		*detail = xasprintf("the master looked dead but the storm breaker refused to start "
+				    "the failover (storm_max_failovers = %d within storm_window = %d "
+				    "s); nothing was moved; see %s",
+		    env->cfg->storm_max_failovers, env->cfg->storm_window, p.log);
 	} else if (engine_mha_touched_since(p.failover_error, started) ||
 	    engine_mha_log_says(p.log, log_start, "Starting master failover")) {
 		o = ENGINE_OUTCOME_FAILOVER_FAILED;
@@ -566,7 +612,7 @@ engine_mha_ensure_vip(const struct engine_env *env, struct registry *reg,
 {
 	const struct registry_node *master = NULL, *nd;
 	struct ssh_target t;
-	char *why = NULL;
+	char *why = NULL, *who = NULL;
 	size_t i;
 	int held, master_holds = 0;
 
@@ -609,6 +655,23 @@ engine_mha_ensure_vip(const struct engine_env *env, struct registry *reg,
 	if (master_holds)
 		return 0;
 	ssh_target_from_config(&t, env->cfg, master->host, env->cfg->ssh_timeout);
+	/* No node of ours holds it: something else on the network must not either. */
+	switch (vip_answering(&t, c->vip, c->iface, &who, &why)) {
+	case 1:
+		*cause = xasprintf("VIP %s already answers ARP on the network of %s %s (%s), from a "
+				   "machine that is not a node of cluster '%s'; not binding it twice",
+		    c->vip, master->host, c->iface, who, c->name);
+		free(who);
+		return -1;
+	case -1:
+		log_warn("cluster=%s cannot check that VIP %s is free before binding it: %s",
+		    c->name, c->vip, why);
+		free(why);
+		why = NULL;
+		break;
+	default:
+		break;
+	}
 	if (vip_add(&t, c->vip, c->vip_prefix, c->iface, &why) != 0) {
 		*cause = xasprintf("cannot bind VIP %s on the master %s: %s", c->vip, master->host,
 		    why);

@@ -26,6 +26,7 @@ enum engine_outcome {
 	ENGINE_OUTCOME_CHECKS_FAILED, /* pre-monitoring checks failed; nothing was started */
 	ENGINE_OUTCOME_CRASHED,       /* it died otherwise */
 	ENGINE_OUTCOME_STOPPED,       /* it ended because it was asked to */
+	ENGINE_OUTCOME_PAUSED,        /* the storm breaker refused the failover before it began */
 };
 
 /* The engine's live view of a cluster. */

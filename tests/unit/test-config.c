@@ -691,7 +691,7 @@ test_example(void **state)
 			uncommented++;
 		}
 	}
-	assert_int_equal(uncommented, 29); /* every key but ha_user */
+	assert_int_equal(uncommented, 31); /* every key but ha_user */
 	cfg = parse_ok(text);
 	def = parse_ok("ha_user = mha\n");
 	assert_null(cfg->repl_user);
@@ -719,6 +719,8 @@ test_example(void **state)
 	assert_int_equal(cfg->mha_ping_interval, def->mha_ping_interval);
 	assert_string_equal(cfg->mha_remote_workdir, def->mha_remote_workdir);
 	assert_int_equal(cfg->failover_window, def->failover_window);
+	assert_int_equal(cfg->storm_max_failovers, def->storm_max_failovers);
+	assert_int_equal(cfg->storm_window, def->storm_window);
 	config_free(def);
 	config_free(cfg);
 	free(text);

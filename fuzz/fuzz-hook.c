@@ -1,0 +1,86 @@
+/*
+ * libFuzzer harness: the arguments MHA passes to 'mhaadm hook' — the
+ * failover/online-change parser (mha_hook_parse), the report parser
+ * (mha_report_parse) and the checks of --cluster, --vip and --iface that
+ * cmd-hook.c applies. The first byte picks the hook type.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "fuzz-argv.h"
+#include "mha.h"
+#include "validate.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char *
+fuzz_hook_arg(int argc, char **argv, const char *key)
+{
+	size_t len = strlen(key);
+	int i;
+
+	for (i = 2; i < argc; i++) {
+		if (strncmp(argv[i], key, len) == 0 && argv[i][len] == '=')
+			return argv[i] + len + 1;
+	}
+	return NULL;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char *const types[] = { "failover", "online-change", "report" };
+	const char *prefix[2], *v;
+	struct mha_hook_args a = { 0 };
+	struct mha_report_args r = { 0 };
+	char **argv = NULL, *cause = NULL, *vip = NULL;
+	int argc, prefix_len, i;
+
+	if (size < 1)
+		return 0;
+	prefix[0] = "hook";
+	prefix[1] = types[data[0] % 3];
+	argc = fuzz_argv_split(data + 1, size - 1, prefix, 2, &argv);
+
+	if ((v = fuzz_hook_arg(argc, argv, "--cluster")) != NULL) {
+		if (validate_cluster_name(v, &cause) != 0 && cause == NULL)
+			abort();
+		free(cause);
+		cause = NULL;
+	}
+	if ((v = fuzz_hook_arg(argc, argv, "--vip")) != NULL) {
+		if (validate_parse_vip(v, 32, &vip, &prefix_len, &cause) != 0 && cause == NULL)
+			abort();
+		free(vip);
+		free(cause);
+		cause = NULL;
+	}
+	if ((v = fuzz_hook_arg(argc, argv, "--iface")) != NULL) {
+		if (validate_iface(v, &cause) != 0 && cause == NULL)
+			abort();
+		free(cause);
+		cause = NULL;
+	}
+	if (data[0] % 3 == 2) {
+		if (mha_report_parse(argc, argv, &r, &cause) != 0 && cause == NULL)
+			abort();
+		mha_report_args_free(&r);
+	} else {
+		if (mha_hook_parse(argc, argv, &a, &cause) != 0 && cause == NULL)
+			abort();
+		mha_hook_args_free(&a);
+	}
+	free(cause);
+	/* No password may survive the parse, whichever parser ran. */
+	for (i = 2; i < argc; i++) {
+		const char *eq = strchr(argv[i], '=');
+
+		if (eq != NULL && strncmp(argv[i], "--", 2) == 0 && eq - argv[i] >= 10 &&
+		    strncasecmp(eq - 8, "password", 8) == 0 && eq[1] != '\0')
+			abort();
+	}
+	fuzz_argv_free(argc, argv);
+	return 0;
+}
