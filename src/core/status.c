@@ -118,7 +118,7 @@ status_ssh_all(void *arg)
 static void
 status_cache_load(const struct status_opts *opts, struct status_host *hosts, size_t n)
 {
-	json_object *root, *at, *map, *v;
+	json_object *root, *at, *map, *v, *err;
 	long age;
 	size_t i;
 
@@ -131,10 +131,17 @@ status_cache_load(const struct status_opts *opts, struct status_host *hosts, siz
 	    json_object_object_get_ex(root, "hosts", &map)) {
 		age = (long)(time(NULL) - (time_t)json_object_get_int64(at));
 		for (i = 0; age >= 0 && age <= opts->max_age && i < n; i++) {
-			if (!json_object_object_get_ex(map, hosts[i].host, &v) ||
-			    !json_object_is_type(v, json_type_string))
+			if (!json_object_object_get_ex(map, hosts[i].host, &v))
 				continue;
-			hosts[i].addrs = xstrdup(json_object_get_string(v));
+			/* A string: the host's addresses; an object: why it did not answer. */
+			if (json_object_is_type(v, json_type_string)) {
+				hosts[i].addrs = xstrdup(json_object_get_string(v));
+			} else if (json_object_object_get_ex(v, "error", &err)) {
+				hosts[i].error = xasprintf("%s (status pass %ld s ago)",
+				    json_object_get_string(err), age);
+			} else {
+				continue;
+			}
 			hosts[i].age = age;
 			hosts[i].skip = 1;
 		}
@@ -142,11 +149,11 @@ status_cache_load(const struct status_opts *opts, struct status_host *hosts, siz
 	json_object_put(root);
 }
 
-/* Keeps what the hosts answered (not the failures) for list, atomically, mode 0600. */
+/* Keeps what the hosts answered, and why others did not, for list; atomically, mode 0600. */
 static void
 status_cache_save(const struct status_opts *opts, const struct status_host *hosts, size_t n)
 {
-	json_object *root, *map;
+	json_object *root, *map, *e;
 	char *cause = NULL;
 	size_t i;
 
@@ -156,9 +163,17 @@ status_cache_save(const struct status_opts *opts, const struct status_host *host
 	map = json_object_new_object();
 	json_object_object_add(root, "at", json_object_new_int64((int64_t)time(NULL)));
 	for (i = 0; i < n; i++) {
-		if (hosts[i].addrs != NULL && !hosts[i].skip)
+		if (hosts[i].skip)
+			continue;
+		if (hosts[i].addrs != NULL) {
 			json_object_object_add(map, hosts[i].host,
 			    json_object_new_string(hosts[i].addrs));
+		} else {
+			e = json_object_new_object();
+			json_object_object_add(e, "error", json_object_new_string(
+			    hosts[i].error != NULL ? hosts[i].error : "no answer"));
+			json_object_object_add(map, hosts[i].host, e);
+		}
 	}
 	json_object_object_add(root, "hosts", map);
 	if (mha_conf_write(opts->cache_write,
