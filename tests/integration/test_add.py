@@ -287,10 +287,10 @@ def test_seed_workflow_rows_inserted_by_a_dba(mhaadm):
     assert c["state"] == "registered" and c["master"] == "10.77.0.11:3306"
     assert node(c, "10.77.0.13")["role"] == "replica"
 
-    r = mhaadm.ok("-l", "all")
-    assert "c1" in r.stdout and "10.77.0.11:3306" in r.stdout
-    r = mhaadm.ok("-l", "c1")
-    assert "10.77.0.12:3306" in r.stdout
+    r = mhaadm.run("-l", "all")  # exit 3: registered, not monitored ("unprotected")
+    assert r.returncode == 3 and "c1" in r.stdout and "10.77.0.11:3306" in r.stdout
+    r = mhaadm.run("-l", "c1")
+    assert r.returncode == 3 and "10.77.0.12:3306" in r.stdout
     r = mhaadm.run("-a", "c1")
     assert_refused(r, "cluster 'c1' already exists")
     mhaadm.ok("-d", "c1")
