@@ -154,7 +154,8 @@ def test_storm_breaker_pauses_failovers_beyond_k(fresh_lab, tmp_path):
         msg = next(e["message"] for e in m.events(paused) if e["type"] == "storm.paused")
         assert "storm_max_failovers = 1" in msg and went in msg, msg
         listing = m.run("list").stdout  # exit 3: not every cluster is ok
-        assert re.search(rf"^{paused}\s+unprotected", listing, re.M), listing
+        # VERDICT "down" (its master is dead), STATE "unprotected".
+        assert re.search(rf"^{paused}\s+down\s+unprotected", listing, re.M), listing
         assert "why: failover.paused:" in listing and "storm breaker" in listing, listing
         assert c["problem"].startswith("failover.paused:")
         # MHA's failed-failover marker of this refusal is gone: the next failover may run.
