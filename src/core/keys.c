@@ -116,6 +116,13 @@ keys_authorized_update(const char *old, const char *cluster, const char *add_lin
 
 /* ---- the check matrix ------------------------------------------------ */
 
+/* A column is as wide as its host name, and at least as wide as "FAIL". */
+static size_t
+keys_matrix_width(const char *host)
+{
+	return strlen(host) > 4 ? strlen(host) : 4;
+}
+
 void
 keys_matrix_print(FILE *f, const char *const *hosts, size_t n, const struct keys_link *links)
 {
@@ -128,14 +135,14 @@ keys_matrix_print(FILE *f, const char *const *hosts, size_t n, const struct keys
 	}
 	fprintf(f, "%-*s", (int)w, "from \\ to");
 	for (j = 0; j < n; j++)
-		fprintf(f, "  %s", hosts[j]);
+		fprintf(f, "  %-*s", j + 1 < n ? (int)keys_matrix_width(hosts[j]) : 0, hosts[j]);
 	fputc('\n', f);
 	for (i = 0; i <= n; i++) {
 		fprintf(f, "%-*s", (int)w, i == 0 ? "manager" : hosts[i - 1]);
 		for (j = 0; j < n; j++) {
 			l = &links[i * n + j];
 			/* The last column is not padded: no trailing blanks. */
-			cw = j + 1 < n ? strlen(hosts[j]) : 0;
+			cw = j + 1 < n ? keys_matrix_width(hosts[j]) : 0;
 			fprintf(f, "  %-*s", (int)cw, i > 0 && i - 1 == j ? "-" : l->ok ? "ok" : "FAIL");
 		}
 		fputc('\n', f);
