@@ -654,16 +654,31 @@ out:
 	return rc;
 }
 
-/* The first line of s (trimmed), newly allocated; "failed" when empty. */
+/*
+ * The last non-empty line of ssh's stderr, newly allocated ("failed" when
+ * there is none): ssh ends with the reason ("Host key verification
+ * failed.", "Permission denied (publickey)."), after any banner of @@@s.
+ */
 static char *
-keys_first_line(const char *s)
+keys_last_line(const char *s)
 {
-	size_t len;
+	const char *start = NULL, *p = s, *nl;
+	size_t len = 0, l;
 
-	while (*s == ' ' || *s == '\n' || *s == '\r')
-		s++;
-	len = strcspn(s, "\r\n");
-	return len > 0 ? xstrndup(s, len) : xstrdup("failed");
+	while (*p != '\0') {
+		nl = strchr(p, '\n');
+		l = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		while (l > 0 && (p[l - 1] == '\r' || p[l - 1] == ' '))
+			l--;
+		if (l > 0) {
+			start = p;
+			len = l;
+		}
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+	return start != NULL ? xstrndup(start, len) : xstrdup("failed");
 }
 
 int
@@ -724,7 +739,7 @@ keys_check(const struct config *cfg, const struct registry_cluster *c,
 			if (status == 0)
 				l->ok = 1;
 			else
-				l->error = keys_first_line(err);
+				l->error = keys_last_line(err);
 			free(err);
 			err = NULL;
 		}
