@@ -374,6 +374,14 @@ write_bare_etc() {
 	awk -F: -v OFS=: -v u="$BARE_USER" -v h="$hash" '$1 == u { next } $1 == "root" { $2 = h } { print } END { print u, h, "19000", "0", "99999", "7", "", "", "" }' \
 		/etc/shadow >"$e/shadow" || return 1
 	chmod 0644 "$e/passwd" "$e/group" && chmod 0640 "$e/shadow" && chown root:shadow "$e/shadow" 2>/dev/null
+	# with sudo installed: $BARE_USER may run ip and arping as root, nothing else (the
+	# non-root ssh_user of docs/ssh.md); the machine's own /etc/sudoers is not touched
+	if [ -e /etc/sudoers ]; then
+		printf '%s\n' "# mhaadm lab host h$i (--ssh-bare), written by lab.sh" "Defaults env_reset" \
+			"root ALL=(ALL:ALL) ALL" \
+			"$BARE_USER ALL=(root) NOPASSWD: /usr/bin/ip, /usr/sbin/ip, /usr/sbin/arping" \
+			>"$e/sudoers" && chmod 0440 "$e/sudoers" || return 1
+	fi
 	return 0
 }
 

@@ -343,3 +343,24 @@ def test_non_root_ssh_user(bare_lab, tmp_path):
     assert rc == 0 and j["ok"], j
     st = os.stat(k.key)
     assert st.st_mode & 0o777 == 0o600 and st.st_uid == 47731
+
+    # The VIP as MHA's failover hook moves it: ip and arping through sudo (ip and arping only).
+    ssh = ["ssh", "-i", k.key, "-o", f"UserKnownHostsFile={k.known_hosts}", "-o",
+           "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", f"{user}@10.77.0.12"]
+    assert subprocess.run(ssh + ["sudo", "-n", "true"], capture_output=True).returncode != 0
+    hook = ["hook", "failover", "--cluster=c1", f"--ssh_user={user}",
+            "--orig_master_host=10.77.0.11", "--orig_master_ip=10.77.0.11",
+            "--orig_master_port=3306"]
+    k.ok(*hook, "--command=start", "--new_master_host=10.77.0.12",
+         "--new_master_ip=10.77.0.12", "--new_master_port=3306", f"--new_master_user={bare_lab.mha_user}",
+         "--new_master_password=x")
+    held = subprocess.run(["ip", "-n", "mhaadm-h2", "-o", "addr", "show", "to", "10.77.0.100"],
+                          capture_output=True, text=True).stdout
+    assert "10.77.0.100/24" in held
+    k.ok("hook", "failover", "--cluster=c1", f"--ssh_user={user}", "--command=stopssh",
+         "--orig_master_host=10.77.0.12", "--orig_master_ip=10.77.0.12", "--orig_master_port=3306")
+    held = subprocess.run(["ip", "-n", "mhaadm-h2", "-o", "addr", "show", "to", "10.77.0.100"],
+                          capture_output=True, text=True).stdout
+    assert held == ""
+    types = [e["type"] for e in k.m.events("c1")]
+    assert "vip.moved" in types and "vip.removed" in types
