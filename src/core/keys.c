@@ -261,9 +261,10 @@ keys_password_prompt(const char *user)
 	}
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-	fprintf(tty, "SSH password of %s on the cluster's hosts (first contact): ", user);
-	fflush(tty);
+	/* Echo off before the prompt: TCSAFLUSH drops what was typed before it. */
 	if (tcsetattr(fileno(tty), TCSAFLUSH, &quiet) == 0) {
+		fprintf(tty, "SSH password of %s on the cluster's hosts (first contact): ", user);
+		fflush(tty);
 		if (fgets(buf, sizeof(buf), tty) != NULL) {
 			buf[strcspn(buf, "\r\n")] = '\0';
 			if (buf[0] != '\0')

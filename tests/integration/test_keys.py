@@ -364,3 +364,78 @@ def test_non_root_ssh_user(bare_lab, tmp_path):
     assert held == ""
     types = [e["type"] for e in k.m.events("c1")]
     assert "vip.moved" in types and "vip.removed" in types
+
+
+def run_on_terminal(args, answer, timeout=120):
+    """Runs mhaadm with a terminal as its controlling tty; answers the first prompt."""
+    import fcntl
+    import pty
+    import select
+    import termios
+    import time
+    master, slave = pty.openpty()
+
+    def setup():
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    p = subprocess.Popen([BIN, *args], stdin=slave, stdout=slave, stderr=slave,
+                         preexec_fn=setup, close_fds=True,
+                         env={k: v for k, v in os.environ.items() if k != "MHAADM_SSH_PASSWORD"})
+    os.close(slave)
+    out, answered, deadline = b"", False, time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        r, _, _ = select.select([master], [], [], 0.5)
+        if r:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        if not answered and b"(first contact): " in out:
+            os.write(master, answer.encode() + b"\n")
+            answered = True
+        if p.poll() is not None and not r:
+            break
+    if p.poll() is None:
+        p.kill()
+    p.wait(timeout=10)
+    os.close(master)
+    return p.returncode, out.decode(errors="replace"), answered
+
+
+def test_first_contact_with_an_operator_key_or_a_terminal_prompt(bare_lab, tmp_path):
+    k = Keys(bare_lab, tmp_path)
+    assert k.add().returncode == 0
+    # The operator already has a key on the hosts: --identity uses it for the first contact.
+    op = str(tmp_path / "operator_ed25519")
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "dba@laptop", "-f", op],
+                   check=True, stdin=subprocess.DEVNULL)
+    op_line = open(op + ".pub").read()
+    for n in (1, 2, 3):
+        d = os.path.join(host_dir(n), "root", ".ssh")
+        os.makedirs(d, mode=0o700)
+        with open(os.path.join(d, "authorized_keys"), "w") as f:
+            f.write(op_line)
+    r = k.ok("keys", "c1", "--identity", op)
+    assert "first contact" in r.stdout
+    for n in (1, 2, 3):
+        assert authorized_keys(n).startswith(op_line) and authorized_keys(n).count("mhaadm-keys:c1") == 1
+    assert open(k.key).read() != open(op).read()  # mhaadm's own key, never the operator's
+    assert k.check_json()[0] == 0
+
+    # From nothing again (entries, key pair and pins gone): the password asked on the terminal.
+    k.ok("keys", "c1", "--remove")
+    for f in (k.key, k.key + ".pub", k.known_hosts):
+        os.unlink(f)
+    rc, out, answered = run_on_terminal(["-c", k.m.config, "keys", "c1"], k.password)
+    assert answered, out
+    assert rc == 0, out
+    assert "SSH password of root on the cluster's hosts (first contact): " in out
+    assert k.password not in out  # no echo
+    assert "trust for cluster 'c1' set up on 3 hosts" in out
+    assert k.check_json()[0] == 0
+    for n in (1, 2, 3):
+        assert authorized_keys(n).startswith(op_line)
