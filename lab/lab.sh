@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # lab/lab.sh - the mhaadm lab: MariaDB hosts in network namespaces on one bridge.
 #
-#   lab.sh up [--hosts N] [--standalone M]   build a lab (N replicating hosts, M standalone)
+#   lab.sh up [--hosts N] [--standalone M] [--gtid] [--ssh-bare]
+#                                            build a lab (N replicating hosts, M standalone)
 #   lab.sh down                              tear everything down (idempotent)
 #   lab.sh status | logs
 #   lab.sh sql HOSTNUM ['SQL']               SQL as root via the unix socket (stdin if no SQL)
@@ -34,6 +35,11 @@ STOP_TIMEOUT=10                    # seconds between TERM and KILL in down
 MHA_USER=mha
 REPL_USER=repl
 APP_USER=app
+# --ssh-bare: a non-root login user that exists only inside the lab hosts (per-host
+# /etc/netns/NS/passwd, bind-mounted over /etc/passwd by ip netns exec)
+BARE_USER=mhalab
+BARE_UID=47731
+NETNS_ETC=/etc/netns
 
 prog=${0##*/}
 
@@ -195,6 +201,11 @@ do_down() {
 	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^${NS_PFX}[0-9]+\$"); do
 		ip netns del "$ns" 2>/dev/null || err "down: cannot delete namespace $ns"
 	done
+	# --ssh-bare: the hosts' own passwd/shadow/group
+	for ns in "$NETNS_ETC/${NS_PFX}"[0-9]*; do
+		[ -d "$ns" ] && [[ ${ns##*/} =~ ^${NS_PFX}[0-9]+$ ]] && rm -rf -- "$ns"
+	done
+	rmdir "$NETNS_ETC" 2>/dev/null
 	for link in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' |
 		grep -E "^${VETH_PFX}[0-9]+\$"); do
 		ip link del "$link" 2>/dev/null
@@ -262,20 +273,30 @@ EOF
 }
 
 write_sshd_config() {
-	local i=$1 d
+	local i=$1 d auth
 	d=$(dir_of "$i")
-	cat >"$d/sshd_config" <<EOF
-# mhaadm lab host h$i, written by lab.sh; run as: ip netns exec $(ns_of "$i") $SSHD -f $d/sshd_config
-ListenAddress $(ip_of "$i"):22
-HostKey $d/ssh_host_ed25519_key
-AuthorizedKeysFile $d/authorized_keys
-PidFile $d/sshd.pid
-UsePAM no
+	if [ "${SSH_BARE:-0}" = 1 ]; then
+		# --ssh-bare: nothing pre-trusted; password logins (root and $BARE_USER, lab password
+		# in the host's own /etc/shadow copy); authorized_keys in each user's per-host home.
+		auth="PermitRootLogin yes
+PasswordAuthentication yes
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes"
+	else
+		auth="AuthorizedKeysFile $d/authorized_keys
 PermitRootLogin prohibit-password
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 PubkeyAuthentication yes
-AuthenticationMethods publickey
+AuthenticationMethods publickey"
+	fi
+	cat >"$d/sshd_config" <<EOF
+# mhaadm lab host h$i, written by lab.sh; run as: ip netns exec $(ns_of "$i") $SSHD -f $d/sshd_config
+ListenAddress $(ip_of "$i"):22
+HostKey $d/ssh_host_ed25519_key
+PidFile $d/sshd.pid
+UsePAM no
+$auth
 # StrictModes would reject AuthorizedKeysFile below a world-writable directory such as
 # /var/tmp; the lab keeps its own files root-owned and 0600/0644 instead.
 StrictModes no
@@ -335,6 +356,35 @@ wait_mysqld() {
 	done
 }
 
+# write_bare_etc I PWHASH: the host's own passwd/shadow/group (ip netns exec bind-mounts
+# $NETNS_ETC/NS/* over /etc/* for the processes it starts, sshd and its sessions included):
+# root's home and $BARE_USER's home are per host, both log in with the lab password.
+# The machine's own /etc/passwd and root password are never changed; down removes these.
+write_bare_etc() {
+	local i=$1 hash=$2 d e
+	d=$(dir_of "$i"); e=$NETNS_ETC/$(ns_of "$i")
+	mkdir -p "$e" && chmod 0755 "$e" || return 1
+	mkdir -m 0700 "$d/root" && mkdir -m 0755 "$d/home" && mkdir -m 0700 "$d/home/$BARE_USER" &&
+		chown "$BARE_UID:$BARE_UID" "$d/home/$BARE_USER" || return 1
+	awk -F: -v OFS=: -v home="$d/root" -v u="$BARE_USER" -v id="$BARE_UID" -v uh="$d/home/$BARE_USER" \
+		'$1 == u { next } $1 == "root" { $6 = home } { print } END { print u, "x", id, id, "mhaadm lab", uh, "/bin/sh" }' \
+		/etc/passwd >"$e/passwd" || return 1
+	awk -F: -v OFS=: -v u="$BARE_USER" -v id="$BARE_UID" '$1 == u { next } { print } END { print u, "x", id, "" }' \
+		/etc/group >"$e/group" || return 1
+	awk -F: -v OFS=: -v u="$BARE_USER" -v h="$hash" '$1 == u { next } $1 == "root" { $2 = h } { print } END { print u, h, "19000", "0", "99999", "7", "", "", "" }' \
+		/etc/shadow >"$e/shadow" || return 1
+	chmod 0644 "$e/passwd" "$e/group" && chmod 0640 "$e/shadow" && chown root:shadow "$e/shadow" 2>/dev/null
+	# with sudo installed: $BARE_USER may run ip and arping as root, nothing else (the
+	# non-root ssh_user of docs/ssh.md); the machine's own /etc/sudoers is not touched
+	if [ -e /etc/sudoers ]; then
+		printf '%s\n' "# mhaadm lab host h$i (--ssh-bare), written by lab.sh" "Defaults env_reset" \
+			"root ALL=(ALL:ALL) ALL" \
+			"$BARE_USER ALL=(root) NOPASSWD: /usr/bin/ip, /usr/sbin/ip, /usr/sbin/arping" \
+			>"$e/sudoers" && chmod 0440 "$e/sudoers" || return 1
+	fi
+	return 0
+}
+
 UP_DONE=0
 up_abort() {
 	trap - INT TERM HUP
@@ -352,6 +402,7 @@ up_abort() {
 cmd_up() {
 	local n=3 m=0
 	GTID=0
+	SSH_BARE=0
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--hosts) [ $# -ge 2 ] || die "--hosts needs a value"; n=$2; shift 2 ;;
@@ -359,7 +410,8 @@ cmd_up() {
 		--standalone) [ $# -ge 2 ] || die "--standalone needs a value"; m=$2; shift 2 ;;
 		--standalone=*) m=${1#*=}; shift ;;
 		--gtid) GTID=1; shift ;;
-		*) die "usage: $prog up [--hosts N] [--standalone M] [--gtid]" ;;
+		--ssh-bare) SSH_BARE=1; shift ;;
+		*) die "usage: $prog up [--hosts N] [--standalone M] [--gtid] [--ssh-bare]" ;;
 		esac
 	done
 	[[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] || die "--hosts must be a number >= 1 (got '$n')"
@@ -395,8 +447,14 @@ cmd_up() {
 	printf 'hosts=%s standalone=%s\n' "$n" "$m" >"$LAB_DIR/$MARKER"
 	mkdir -m 0700 "$LAB_DIR/ssh" || up_abort "cannot create $LAB_DIR/ssh"
 
-	local mha_pw repl_pw app_pw
+	local mha_pw repl_pw app_pw ssh_pw="" bare_hash=""
 	mha_pw=$(gen_password); repl_pw=$(gen_password); app_pw=$(gen_password)
+	if [ "$SSH_BARE" = 1 ]; then
+		command -v openssl >/dev/null 2>&1 || up_abort "--ssh-bare needs openssl (password hash)"
+		getent passwd "$BARE_UID" >/dev/null && up_abort "uid $BARE_UID is taken on this machine"
+		ssh_pw=$(gen_password)
+		bare_hash=$(printf '%s\n' "$ssh_pw" | openssl passwd -6 -stdin) || up_abort "openssl passwd failed"
+	fi
 
 	# ---- keys and per-host files
 	phase "keys and per-host files"
@@ -411,7 +469,11 @@ cmd_up() {
 		write_mycnf "$i" && write_sshd_config "$i" || up_abort "cannot write configs in $d"
 		ssh-keygen -q -t ed25519 -N '' -C "mhaadm-lab-h$i" -f "$d/ssh_host_ed25519_key" </dev/null ||
 			up_abort "ssh-keygen (host key h$i) failed"
-		install -m 0600 "$LAB_DIR/ssh/id_ed25519.pub" "$d/authorized_keys" || up_abort "authorized_keys h$i"
+		if [ "$SSH_BARE" = 1 ]; then
+			write_bare_etc "$i" "$bare_hash" || up_abort "cannot write the --ssh-bare passwd/shadow of h$i"
+		else
+			install -m 0600 "$LAB_DIR/ssh/id_ed25519.pub" "$d/authorized_keys" || up_abort "authorized_keys h$i"
+		fi
 		printf '%s %s\n' "$(ip_of "$i")" "$(cut -d' ' -f1-2 "$d/ssh_host_ed25519_key.pub")" \
 			>>"$LAB_DIR/ssh/known_hosts"
 	done
@@ -512,6 +574,7 @@ cmd_up() {
 	# ssh logins with the operator key run in the background while the servers start
 	local -A sshjobs=()
 	for ((i = 1; i <= total; i++)); do
+		[ "$SSH_BARE" = 1 ] && break   # nothing is pre-trusted
 		ssh -n -F /dev/null -i "$LAB_DIR/ssh/id_ed25519" -o IdentitiesOnly=yes -o BatchMode=yes \
 			-o UserKnownHostsFile="$LAB_DIR/ssh/known_hosts" -o StrictHostKeyChecking=yes \
 			-o ConnectTimeout=10 "root@$(ip_of "$i")" true \
@@ -595,6 +658,7 @@ EOF
 	phase "ssh logins"
 	failed=()
 	for ((i = 1; i <= total; i++)); do
+		[ "$SSH_BARE" = 1 ] && break
 		if wait "${sshjobs[$i]}"; then
 			rm -f "$(dir_of "$i")/ssh-check.err"
 		else
@@ -633,6 +697,9 @@ LAB_APP_PASSWORD='$app_pw'
 LAB_SSH_KEY='$LAB_DIR/ssh/id_ed25519'
 LAB_KNOWN_HOSTS='$LAB_DIR/ssh/known_hosts'
 LAB_SSH_CONFIG='$LAB_DIR/ssh/config'
+LAB_SSH_BARE=$SSH_BARE
+LAB_SSH_PASSWORD='$ssh_pw'
+LAB_SSH_BARE_USER=$BARE_USER
 EOF
 	) && chmod 0600 "$LAB_DIR/env.tmp" && mv "$LAB_DIR/env.tmp" "$LAB_DIR/env" || up_abort "cannot write env file"
 
@@ -764,7 +831,10 @@ cmd_start_mysqld() {
 usage() {
 	cat <<EOF
 usage: $prog COMMAND [ARGS]
-  up [--hosts N] [--standalone M]   build the lab (default N=3, M=0); tears down an existing one
+  up [--hosts N] [--standalone M] [--gtid] [--ssh-bare]
+                                    build the lab (default N=3, M=0); tears down an existing one;
+                                    --ssh-bare: nothing pre-trusted, password login for root and
+                                    $BARE_USER (LAB_SSH_PASSWORD), authorized_keys in per-host homes
   down                              tear down everything the lab created (idempotent)
   status                            one line per host (exit 3 if no lab)
   logs                              tail of every host's mariadb error log and sshd log

@@ -472,12 +472,6 @@ cmd_add_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	if (validate_cluster_name(st.name, &cause) != 0)
 		goto fail;
-	if (keys) {
-		/* Refused before anything is written: add must not half-succeed. */
-		cause = xstrdup("--keys (-k yes): SSH trust setup is not implemented yet; "
-				"run add without it");
-		goto fail;
-	}
 	cfg = cmd_ctx_config(ctx, &cause);
 	if (cfg == NULL)
 		goto fail;
@@ -567,6 +561,19 @@ cmd_add_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (r != 0)
 		goto fail;
 	printf("%s\n", ev.message);
+	if (keys) {
+		/*
+		 * --keys (the seed's -k yes): trust is set up once the cluster is
+		 * registered; when that fails the cluster stays and the message
+		 * says to run 'mhaadm keys NAME' again.
+		 */
+		if ((rc = cmd_keys_setup(ctx, st.name, NULL, NULL)) != CMD_EXIT_OK) {
+			fprintf(stderr, "mhaadm: add: cluster '%s' is registered, but its SSH trust "
+					"is not set up; fix the cause and run 'mhaadm keys %s'\n",
+			    st.name, st.name);
+			goto out;
+		}
+	}
 	printf("next: 'mhaadm start %s' puts it under MHA monitoring\n", st.name);
 	rc = CMD_EXIT_OK;
 	goto out;

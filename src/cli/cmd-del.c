@@ -59,6 +59,18 @@ cmd_del_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 
+	/* The authorized_keys entries 'mhaadm keys' installed go first, while the nodes are known. */
+	if (cmd_keys_remove(ctx, c, &cause) != 0) {
+		if (!force) {
+			cmd_error(ctx, "%s; cluster '%s' not deleted (fix it and retry, or use --force "
+				       "to delete it and leave those entries)", cause, name);
+			goto out;
+		}
+		fprintf(stderr, "mhaadm: del: warning: %s; deleting anyway (--force)\n", cause);
+		free(cause);
+		cause = NULL;
+	}
+
 	ev.cluster = c->name;
 	ev.type = (char *)"cluster.deleted";
 	ev.message = xasprintf("cluster '%s' deleted (VIP %s, %zu nodes)%s", c->name, c->vip,

@@ -16,13 +16,6 @@ cmd_stub_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	return cmd_error(ctx, "not implemented yet");
 }
 
-const struct cmd_entry cmd_keys_entry = {
-	.name = "keys",
-	.args = "NAME [--check|--remove]",
-	.summary = "set up pinned SSH trust for a cluster (not implemented yet)",
-	.exec = cmd_stub_exec,
-};
-
 const struct cmd_entry cmd_switch_entry = {
 	.name = "switch",
 	.args = "NAME [--to HOST[:PORT]]",

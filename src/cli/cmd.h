@@ -89,6 +89,16 @@ int cmd_bad_option(struct cmd_ctx *ctx, int argc, char **argv);
 /* Prints a message to stderr while a long operation runs (suppressed by -q in future). */
 void cmd_progress(struct cmd_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * mhaadm keys, for add --keys and del (cmd-keys.c): set up trust for a
+ * registered cluster (a CMD_EXIT_* code, messages printed); remove the
+ * entries keys installed, when it did (0, or -1 with *cause).
+ */
+struct registry_cluster;
+int cmd_keys_setup(struct cmd_ctx *ctx, const char *name, const char *password_file,
+    const char *identity);
+int cmd_keys_remove(struct cmd_ctx *ctx, const struct registry_cluster *c, char **cause);
+
 extern const struct cmd_entry cmd_init_entry;
 extern const struct cmd_entry cmd_add_entry;
 extern const struct cmd_entry cmd_del_entry;

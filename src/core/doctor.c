@@ -60,6 +60,7 @@ struct doctor_patch_def {
 	const char *module;
 	const struct doctor_hunk *hunks;
 	size_t n_hunks;
+	const char *check; /* the finding it fixes */
 };
 
 /*
@@ -102,14 +103,45 @@ static const struct doctor_hunk doctor_hunks_super_read_only[] = {
 	},
 };
 
-static const struct doctor_patch_def doctor_patches[] = {
-	[DOCTOR_PATCH_SPRINTF] = { "MHA::NodeUtil", doctor_hunks_sprintf,
-	    sizeof(doctor_hunks_sprintf) / sizeof(doctor_hunks_sprintf[0]) },
-	[DOCTOR_PATCH_SUPER_READ_ONLY] = { "MHA::SlaveUtil", doctor_hunks_super_read_only,
-	    sizeof(doctor_hunks_super_read_only) / sizeof(doctor_hunks_super_read_only[0]) },
+/*
+ * MHA::NodeConst and MHA::ManagerConst 0.58: every ssh/scp MHA runs starts
+ * with "-o StrictHostKeyChecking=no", and MHA appends our ssh_options after
+ * it; ssh takes the first value of an option, so the pinned known_hosts
+ * was never enforced on MHA's own connections. "yes" first makes them as
+ * strict as mhaadm's own (ssh_options names the known_hosts file).
+ */
+static const struct doctor_hunk doctor_hunks_ssh_alive[] = {
+	{
+	    "\"-o ServerAliveInterval=60 -o ServerAliveCountMax=20 -o StrictHostKeyChecking=no "
+	    "-o ConnectionAttempts=5 -o PasswordAuthentication=no -o BatchMode=yes\";",
+	    "\"-o ServerAliveInterval=60 -o ServerAliveCountMax=20 -o StrictHostKeyChecking=yes "
+	    "-o ConnectionAttempts=5 -o PasswordAuthentication=no -o BatchMode=yes\";"
+	    "    # " DOCTOR_MARKER ": host keys checked",
+	},
 };
 
-#define DOCTOR_N_PATCHES (sizeof(doctor_patches) / sizeof(doctor_patches[0]))
+static const struct doctor_hunk doctor_hunks_ssh_check[] = {
+	{
+	    "\"-o StrictHostKeyChecking=no -o PasswordAuthentication=no -o BatchMode=yes "
+	    "-o ConnectTimeout=VAR_CONNECT_TIMEOUT\";",
+	    "\"-o StrictHostKeyChecking=yes -o PasswordAuthentication=no -o BatchMode=yes "
+	    "-o ConnectTimeout=VAR_CONNECT_TIMEOUT\";"
+	    "    # " DOCTOR_MARKER ": host keys checked",
+	},
+};
+
+#define DOCTOR_HUNKS(h) (h), (sizeof(h) / sizeof((h)[0]))
+
+static const struct doctor_patch_def doctor_patches[DOCTOR_PATCH_COUNT] = {
+	[DOCTOR_PATCH_SPRINTF] = { "MHA::NodeUtil", DOCTOR_HUNKS(doctor_hunks_sprintf),
+	    "perl-sprintf" },
+	[DOCTOR_PATCH_SUPER_READ_ONLY] = { "MHA::SlaveUtil",
+	    DOCTOR_HUNKS(doctor_hunks_super_read_only), "perl-super-read-only" },
+	[DOCTOR_PATCH_SSH_ALIVE] = { "MHA::NodeConst", DOCTOR_HUNKS(doctor_hunks_ssh_alive),
+	    "perl-ssh-host-keys" },
+	[DOCTOR_PATCH_SSH_CHECK] = { "MHA::ManagerConst", DOCTOR_HUNKS(doctor_hunks_ssh_check),
+	    "perl-ssh-check-host-keys" },
+};
 
 const char *
 doctor_patch_module(enum doctor_patch p)
@@ -954,7 +986,8 @@ static const char doctor_probe_sh[] =
  */
 static const char doctor_perl_probe[] =
     "my @found;\n"
-    "for my $m (\"MHA::NodeUtil\", \"MHA::SlaveUtil\") {\n"
+    "for my $m (\"MHA::NodeUtil\", \"MHA::SlaveUtil\", \"MHA::NodeConst\",\n"
+    "    \"MHA::ManagerConst\") {\n"
     "  (my $f = $m) =~ s{::}{/}g;\n"
     "  $f .= \".pm\";\n"
     "  if (eval { require $f; 1 }) { print \"mod $m $INC{$f}\\n\"; push @found, [$m, $INC{$f}]; }\n"
@@ -986,12 +1019,12 @@ struct doctor_probe {
 	char *arping_help;
 
 	int perl_exit;  /* perl's exit code; 127 when there is no perl */
-	char *path[2];  /* per patch: the module's file, NULL when not loadable */
-	char *error[2]; /* why it is not loadable */
+	char *path[DOCTOR_PATCH_COUNT];  /* per patch: the module's file, NULL when not loadable */
+	char *error[DOCTOR_PATCH_COUNT]; /* why it is not loadable */
 	int sprintf_ok; /* -1 unknown, 0 dies, 1 fine */
 	char *sprintf_msg;
-	char *text[2];  /* the module's text */
-	char *read_error[2];
+	char *text[DOCTOR_PATCH_COUNT]; /* the module's text */
+	char *read_error[DOCTOR_PATCH_COUNT];
 };
 
 static void
@@ -1002,7 +1035,7 @@ doctor_probe_clear(struct doctor_probe *pr)
 	for (i = 0; i < pr->n; i++)
 		free(pr->paths[i]);
 	free(pr->arping_help);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < DOCTOR_PATCH_COUNT; i++) {
 		free(pr->path[i]);
 		free(pr->error[i]);
 		free(pr->text[i]);
@@ -1032,7 +1065,7 @@ doctor_probe_module(const char *s, const char **rest)
 	size_t len;
 	int i;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < DOCTOR_PATCH_COUNT; i++) {
 		m = doctor_patch_module((enum doctor_patch)i);
 		len = strlen(m);
 		if (strncmp(s, m, len) == 0 && s[len] == ' ') {
@@ -1152,7 +1185,7 @@ doctor_probe_run(struct doctor_exec *x, const char *const *names, size_t n,
 			nl++;
 	}
 	if (pr->perl_exit != 0) {
-		for (i = 0; i < 2; i++) {
+		for (i = 0; i < DOCTOR_PATCH_COUNT; i++) {
 			if (pr->path[i] == NULL && pr->error[i] == NULL) {
 				e = doctor_oneline(*err != '\0' ? err : NULL);
 				pr->error[i] = xasprintf("perl exited %d%s%s", pr->perl_exit,
@@ -1164,7 +1197,7 @@ doctor_probe_run(struct doctor_exec *x, const char *const *names, size_t n,
 	free(out);
 	free(err);
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < DOCTOR_PATCH_COUNT; i++) {
 		if (pr->path[i] == NULL || pr->text[i] != NULL || pr->read_error[i] != NULL)
 			continue;
 		if (pr->path[i][0] != '/')
@@ -1302,6 +1335,68 @@ doctor_perl_findings(struct doctor_host *h, const struct doctor_probe *pl, int n
 	free(detail);
 }
 
+/*
+ * Findings for MHA's own host key checking: MHA::NodeConst (ssh and scp
+ * during a failover, here and on every node) and, on the manager,
+ * MHA::ManagerConst (masterha_check_ssh and health checks).
+ */
+static void
+doctor_ssh_findings(struct doctor_host *h, const struct doctor_probe *pl, int manager,
+    const char *fix_cmd)
+{
+	static const enum doctor_patch which[] = { DOCTOR_PATCH_SSH_ALIVE, DOCTOR_PATCH_SSH_CHECK };
+	const struct doctor_patch_def *def;
+	enum doctor_patch p;
+	char *detail = NULL;
+	size_t i;
+
+	if (pl->perl_exit != 0)
+		return; /* doctor_perl_findings said so */
+	for (i = 0; i < sizeof(which) / sizeof(which[0]); i++) {
+		p = which[i];
+		def = &doctor_patches[p];
+		if (p == DOCTOR_PATCH_SSH_CHECK && !manager)
+			continue;
+		if (pl->path[p] == NULL) {
+			/* Missing MHA modules are reported by the tool checks. */
+			continue;
+		}
+		if (pl->read_error[p] != NULL) {
+			doctor_add(h, def->check, DOCTOR_FAIL,
+			    xasprintf("%s (%s): %s", def->module, pl->path[p], pl->read_error[p]),
+			    xasprintf("make %s readable, or patch it by hand (docs/doctor.md)",
+				pl->path[p]));
+			continue;
+		}
+		switch (doctor_patch_classify(p, pl->text[p], &detail)) {
+		case DOCTOR_PATCH_APPLIED:
+			doctor_add(h, def->check, DOCTOR_OK,
+			    xasprintf("%s (%s): MHA's ssh checks host keys against ssh_known_hosts "
+				      "(patched by mhaadm doctor)", def->module, pl->path[p]),
+			    NULL);
+			break;
+		case DOCTOR_PATCH_NEEDED:
+			doctor_add(h, def->check, DOCTOR_FAIL,
+			    xasprintf("%s (%s) puts StrictHostKeyChecking=no before ssh_options: "
+				      "MHA's own ssh%s accepts any host key, the pinned ones are "
+				      "not enforced", def->module, pl->path[p],
+				p == DOCTOR_PATCH_SSH_CHECK ? " checks" : " and scp"),
+			    xasprintf("%s patches it to StrictHostKeyChecking=yes (backup first)",
+				fix_cmd));
+			break;
+		case DOCTOR_PATCH_UNKNOWN:
+			doctor_add(h, def->check, DOCTOR_WARN,
+			    xasprintf("%s (%s) is not the stock 0.58 text; cannot patch "
+				      "automatically: %s", def->module, pl->path[p], detail),
+			    xasprintf("make sure MHA's ssh options in %s do not turn off "
+				      "StrictHostKeyChecking (docs/doctor.md)", pl->path[p]));
+			break;
+		}
+		free(detail);
+		detail = NULL;
+	}
+}
+
 /* ---- The manager host --------------------------------------------------- */
 
 static const char *const doctor_manager_bins[] = {
@@ -1379,6 +1474,7 @@ doctor_manager_run(struct doctor_host *h, const struct config *cfg, int sro_seve
 	node_tools = doctor_node_tools_finding(h, &pr) || missing == NULL;
 	free(missing);
 	doctor_perl_findings(h, &pr, node_tools, "mhaadm doctor --fix", sro_severe);
+	doctor_ssh_findings(h, &pr, 1, "mhaadm doctor --fix");
 	doctor_probe_clear(&pr);
 
 	if (cfg != NULL && (cfg->repl_user == NULL || *cfg->repl_user == '\0'))
@@ -1396,28 +1492,28 @@ doctor_manager_run(struct doctor_host *h, const struct config *cfg, int sro_seve
  */
 static int
 doctor_fix_perl(struct doctor_exec *x, struct doctor_host *h, const char *const *names,
-    size_t n, char *changed[2])
+    size_t n, char *changed[DOCTOR_PATCH_COUNT])
 {
-	static const char *const checks[2] = { "perl-sprintf", "perl-super-read-only" };
 	struct doctor_probe pr;
 	struct doctor_finding *f;
 	char *cause = NULL;
 	int i, tried = 0, r;
 
-	changed[0] = changed[1] = NULL;
-	for (i = 0; i < 2; i++) {
-		f = doctor_find(h, checks[i]);
+	for (i = 0; i < DOCTOR_PATCH_COUNT; i++)
+		changed[i] = NULL;
+	for (i = 0; i < DOCTOR_PATCH_COUNT; i++) {
+		f = doctor_find(h, doctor_patches[i].check);
 		if (f != NULL && f->severity != DOCTOR_OK)
 			break;
 	}
-	if (i == 2)
+	if (i == DOCTOR_PATCH_COUNT)
 		return 0;
 	if (doctor_probe_run(x, names, n, &pr, &cause) != 0) {
 		free(cause);
 		return 0;
 	}
-	for (i = 0; i < 2; i++) {
-		f = doctor_find(h, checks[i]);
+	for (i = 0; i < DOCTOR_PATCH_COUNT; i++) {
+		f = doctor_find(h, doctor_patches[i].check);
 		if (f == NULL || f->severity == DOCTOR_OK || pr.path[i] == NULL ||
 		    pr.text[i] == NULL ||
 		    doctor_patch_classify((enum doctor_patch)i, pr.text[i], NULL) !=
@@ -1438,16 +1534,15 @@ doctor_fix_perl(struct doctor_exec *x, struct doctor_host *h, const char *const 
 
 /* Puts the fix results onto the findings of the re-check. */
 static void
-doctor_attach_changed(struct doctor_host *h, char *changed[2])
+doctor_attach_changed(struct doctor_host *h, char *changed[DOCTOR_PATCH_COUNT])
 {
-	static const char *const checks[2] = { "perl-sprintf", "perl-super-read-only" };
 	struct doctor_finding *f;
 	int i;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < DOCTOR_PATCH_COUNT; i++) {
 		if (changed[i] == NULL)
 			continue;
-		if ((f = doctor_find(h, checks[i])) != NULL && f->changed == NULL) {
+		if ((f = doctor_find(h, doctor_patches[i].check)) != NULL && f->changed == NULL) {
 			f->changed = changed[i];
 			changed[i] = NULL;
 		}
@@ -1479,7 +1574,7 @@ doctor_check_manager(struct doctor_report *rep, const struct config *cfg,
 {
 	struct doctor_exec x = { NULL, DOCTOR_LOCAL_TIMEOUT };
 	struct doctor_host h = { 0 }, again = { 0 };
-	char *changed[2] = { NULL, NULL };
+	char *changed[DOCTOR_PATCH_COUNT] = { NULL };
 	int severe = doctor_fleet_lacks_super_read_only(clusters, n);
 
 	if (opts->progress != NULL)
@@ -1606,6 +1701,7 @@ doctor_node_ssh_run(struct doctor_host *h, struct doctor_exec *x, const char *cl
 	fix_cmd = xasprintf("mhaadm doctor %s --fix", cluster);
 	severe = !sql->reached || !doctor_version_has_super_read_only(sql->version);
 	doctor_perl_findings(h, &pr, node_tools, fix_cmd, severe);
+	doctor_ssh_findings(h, &pr, 0, fix_cmd);
 	free(fix_cmd);
 	doctor_node_tool_findings(h, &pr);
 	doctor_probe_clear(&pr);
@@ -1946,7 +2042,7 @@ doctor_node_check(struct doctor_host *h, const struct config *cfg, const char *c
 	struct doctor_node_sql sql = { 0, NULL };
 	struct ssh_target target;
 	struct doctor_exec x;
-	char *cause = NULL, *changed[2] = { NULL, NULL };
+	char *cause = NULL, *changed[DOCTOR_PATCH_COUNT] = { NULL };
 
 	doctor_node_sql_run(&sqlh, cfg, nd, &sql);
 

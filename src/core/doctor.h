@@ -82,6 +82,9 @@ const char *doctor_severity_name(enum doctor_severity s);
 enum doctor_patch {
 	DOCTOR_PATCH_SPRINTF,         /* MHA::NodeUtil: "Redundant argument in sprintf" */
 	DOCTOR_PATCH_SUPER_READ_ONLY, /* MHA::SlaveUtil: @@global.super_read_only on MariaDB */
+	DOCTOR_PATCH_SSH_ALIVE,       /* MHA::NodeConst: StrictHostKeyChecking=no in ssh/scp */
+	DOCTOR_PATCH_SSH_CHECK,       /* MHA::ManagerConst: StrictHostKeyChecking=no in checks */
+	DOCTOR_PATCH_COUNT            /* the number of patches, not a patch */
 };
 
 enum doctor_patch_state {
@@ -90,7 +93,7 @@ enum doctor_patch_state {
 	DOCTOR_PATCH_UNKNOWN, /* anything else: cannot patch automatically */
 };
 
-/* The Perl module a patch applies to: "MHA::NodeUtil" or "MHA::SlaveUtil". */
+/* The Perl module a patch applies to, e.g. "MHA::NodeUtil". */
 const char *doctor_patch_module(enum doctor_patch p);
 
 /*

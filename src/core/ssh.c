@@ -3,7 +3,11 @@
 
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -36,6 +40,9 @@ struct ssh_conn {
 	ssh_session session;
 	char *host; /* for messages */
 	int timeout;
+	char *pin_line; /* accept_new: the known_hosts line of an unpinned host key */
+	char *pin_fp;
+	char *pin_type;
 };
 
 /* A growable capture buffer with a cap. */
@@ -141,7 +148,8 @@ ssh_pinned_fingerprints(const struct ssh_target *t, enum ssh_keytypes_e type, in
  * -1 with *cause.
  */
 static int
-ssh_verify_host(ssh_session session, const struct ssh_target *t, char **cause)
+ssh_verify_host(ssh_session session, const struct ssh_target *t, char **pin_line,
+    char **pin_fp, char **pin_type, char **cause)
 {
 	enum ssh_known_hosts_e state;
 	ssh_key key = NULL;
@@ -175,6 +183,23 @@ ssh_verify_host(ssh_session session, const struct ssh_target *t, char **cause)
 		break;
 	case SSH_KNOWN_HOSTS_NOT_FOUND:
 	case SSH_KNOWN_HOSTS_UNKNOWN:
+		if (t->accept_new && (access(t->known_hosts, R_OK) == 0 || errno == ENOENT)) {
+			char *entry = NULL;
+
+			/* The caller shows the fingerprint and decides whether to pin it. */
+			if (ssh_session_export_known_hosts_entry(session, &entry) != SSH_OK ||
+			    entry == NULL) {
+				*cause = xasprintf("ssh %s: cannot format the host key: %s",
+				    t->host, ssh_get_error(session));
+				break;
+			}
+			*pin_line = xstrdup(entry);
+			ssh_string_free_char(entry);
+			*pin_fp = xstrdup(offered);
+			*pin_type = xstrdup(ssh_key_type_to_char(ssh_key_type(key)));
+			rc = 0;
+			break;
+		}
 		if (access(t->known_hosts, R_OK) != 0) {
 			*cause = xasprintf("host key of %s cannot be checked: %s: %s (offered %s); "
 			    "pin the hosts' keys with 'mhaadm keys'", t->host, t->known_hosts,
@@ -198,40 +223,81 @@ ssh_verify_host(ssh_session session, const struct ssh_target *t, char **cause)
 	return rc;
 }
 
-/* Authenticates with the private key file. Returns 0, or -1 with *cause. */
+/* Authenticates with one private key file. Returns 0, 1 when refused, or -1 with *cause. */
 static int
-ssh_auth(ssh_session session, const struct ssh_target *t, char **cause)
+ssh_auth_key(ssh_session session, const struct ssh_target *t, const char *path, char **cause)
 {
 	struct stat sb;
 	ssh_key key = NULL;
 	int rc;
 
 	/* Like ssh(1): a key others can read is not a secret any more. */
-	if (stat(t->key_path, &sb) != 0) {
-		*cause = xasprintf("ssh %s: private key %s: %s", t->host, t->key_path,
-		    strerror(errno));
+	if (stat(path, &sb) != 0) {
+		*cause = xasprintf("ssh %s: private key %s: %s", t->host, path, strerror(errno));
 		return -1;
 	}
 	if ((sb.st_mode & 077) != 0) {
 		*cause = xasprintf("ssh %s: private key %s is accessible by others (mode %04o); "
-		    "chmod 600 it", t->host, t->key_path, (unsigned int)(sb.st_mode & 07777));
+		    "chmod 600 it", t->host, path, (unsigned int)(sb.st_mode & 07777));
 		return -1;
 	}
-	if (ssh_pki_import_privkey_file(t->key_path, NULL, NULL, NULL, &key) != SSH_OK) {
+	if (ssh_pki_import_privkey_file(path, NULL, NULL, NULL, &key) != SSH_OK) {
 		*cause = xasprintf("ssh %s: cannot read private key %s (a passphrase is not "
-		    "supported)", t->host, t->key_path);
+		    "supported)", t->host, path);
 		return -1;
 	}
 	rc = ssh_userauth_publickey(session, NULL, key);
 	ssh_key_free(key);
-	if (rc != SSH_AUTH_SUCCESS) {
-		*cause = xasprintf("ssh %s: %s@%s refused the key %s%s%s", t->host,
-		    t->user != NULL ? t->user : "root", t->host, t->key_path,
-		    rc == SSH_AUTH_ERROR ? ": " : "",
-		    rc == SSH_AUTH_ERROR ? ssh_get_error(session) : "");
-		return -1;
+	if (rc == SSH_AUTH_SUCCESS)
+		return 0;
+	*cause = xasprintf("ssh %s: %s@%s refused the key %s%s%s", t->host,
+	    t->user != NULL ? t->user : "root", t->host, path,
+	    rc == SSH_AUTH_ERROR ? ": " : "", rc == SSH_AUTH_ERROR ? ssh_get_error(session) : "");
+	return rc == SSH_AUTH_ERROR ? -1 : 1;
+}
+
+/*
+ * Authenticates with the private key file; for a first contact then with
+ * the operator's identity and the password. Returns 0, or -1 with *cause
+ * (the last reason; a missing mhaadm key is not one when another way is
+ * given).
+ */
+static int
+ssh_auth(ssh_session session, const struct ssh_target *t, char **cause)
+{
+	char *why = NULL;
+	int rc;
+
+	if (t->identity == NULL && t->password == NULL)
+		return ssh_auth_key(session, t, t->key_path, cause) == 0 ? 0 : -1;
+
+	if (access(t->key_path, F_OK) == 0) {
+		if ((rc = ssh_auth_key(session, t, t->key_path, &why)) == 0)
+			return 0;
+		if (rc < 0 && ssh_get_status(session) & SSH_CLOSED_ERROR) {
+			*cause = why;
+			return -1;
+		}
+		free(why);
+		why = NULL;
 	}
-	return 0;
+	if (t->identity != NULL) {
+		if ((rc = ssh_auth_key(session, t, t->identity, &why)) == 0)
+			return 0;
+		if (t->password == NULL || (rc < 0 && ssh_get_status(session) & SSH_CLOSED_ERROR)) {
+			*cause = why;
+			return -1;
+		}
+		free(why);
+		why = NULL;
+	}
+	rc = ssh_userauth_password(session, NULL, t->password);
+	if (rc == SSH_AUTH_SUCCESS)
+		return 0;
+	*cause = xasprintf("ssh %s: %s@%s refused the password%s%s", t->host,
+	    t->user != NULL ? t->user : "root", t->host, rc == SSH_AUTH_ERROR ? ": " : "",
+	    rc == SSH_AUTH_ERROR ? ssh_get_error(session) : " (or password login is off)");
+	return -1;
 }
 
 struct ssh_conn *
@@ -241,6 +307,7 @@ ssh_conn_open(const struct ssh_target *t, char **cause)
 	ssh_session session;
 	long timeout = t->timeout > 0 ? t->timeout : SSH_DEFAULT_TIMEOUT;
 	int port = t->port > 0 ? t->port : 22, nodelay = 1;
+	char *pin_line = NULL, *pin_fp = NULL, *pin_type = NULL;
 	bool no = false;
 
 	if (t->host == NULL || t->key_path == NULL || t->known_hosts == NULL) {
@@ -272,10 +339,15 @@ ssh_conn_open(const struct ssh_target *t, char **cause)
 		*cause = xasprintf("ssh %s: cannot connect: %s", t->host, ssh_get_error(session));
 		goto out;
 	}
-	if (ssh_verify_host(session, t, cause) != 0 || ssh_auth(session, t, cause) != 0)
+	if (ssh_verify_host(session, t, &pin_line, &pin_fp, &pin_type, cause) != 0 ||
+	    ssh_auth(session, t, cause) != 0)
 		goto out;
 
 	c = xcalloc(1, sizeof *c);
+	c->pin_line = pin_line;
+	c->pin_fp = pin_fp;
+	c->pin_type = pin_type;
+	pin_line = pin_fp = pin_type = NULL;
 	c->session = session;
 	c->host = xstrdup(t->host);
 	c->timeout = (int)timeout;
@@ -286,6 +358,9 @@ out:
 		ssh_disconnect(session); /* harmless when it never connected */
 		ssh_free(session);
 	}
+	free(pin_line);
+	free(pin_fp);
+	free(pin_type);
 	return c;
 }
 
@@ -454,7 +529,113 @@ ssh_conn_close(struct ssh_conn *c)
 	ssh_disconnect(c->session);
 	ssh_free(c->session);
 	free(c->host);
+	free(c->pin_line);
+	free(c->pin_fp);
+	free(c->pin_type);
 	free(c);
+}
+
+const char *
+ssh_conn_new_pin(const struct ssh_conn *c, const char **type)
+{
+	if (type != NULL)
+		*type = c->pin_type;
+	return c->pin_fp;
+}
+
+int
+ssh_conn_pin(struct ssh_conn *c, const char *known_hosts, char **cause)
+{
+	size_t len, off = 0;
+	ssize_t n;
+	char *line;
+	int fd;
+
+	if (c->pin_line == NULL)
+		return 0;
+	fd = open(known_hosts, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		*cause = xasprintf("cannot pin the host key of %s: %s: %s", c->host, known_hosts,
+		    strerror(errno));
+		return -1;
+	}
+	/* libssh ends the entry with a newline; one is added when it does not. */
+	len = strlen(c->pin_line);
+	line = (len > 0 && c->pin_line[len - 1] == '\n') ? xstrdup(c->pin_line) :
+	    xasprintf("%s\n", c->pin_line);
+	len = strlen(line);
+	while (off < len) {
+		n = write(fd, line + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			*cause = xasprintf("cannot pin the host key of %s: %s: %s", c->host,
+			    known_hosts, strerror(errno));
+			free(line);
+			close(fd);
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	free(line);
+	if (close(fd) != 0) {
+		*cause = xasprintf("cannot pin the host key of %s: %s: %s", c->host, known_hosts,
+		    strerror(errno));
+		return -1;
+	}
+	free(c->pin_line);
+	c->pin_line = NULL;
+	return 0;
+}
+
+/* Formats a socket address numerically into buf ("" when it is not IPv4/IPv6). */
+static void
+ssh_addr_string(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (ss->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, buf, (socklen_t)len);
+	else if (ss->ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, buf,
+		    (socklen_t)len);
+}
+
+void
+ssh_conn_addrs(const struct ssh_conn *c, char *local, size_t llen, char *peer, size_t plen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	socket_t fd = ssh_get_fd(c->session);
+
+	local[0] = peer[0] = '\0';
+	if (fd < 0)
+		return;
+	sl = sizeof(ss);
+	memset(&ss, 0, sizeof(ss));
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+		ssh_addr_string(&ss, local, llen);
+	sl = sizeof(ss);
+	memset(&ss, 0, sizeof(ss));
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
+		ssh_addr_string(&ss, peer, plen);
+}
+
+char *
+ssh_fingerprint_base64(const char *type, const char *base64)
+{
+	enum ssh_keytypes_e kt = ssh_key_type_from_name(type);
+	ssh_key key = NULL;
+	char *fp;
+
+	if (kt == SSH_KEYTYPE_UNKNOWN || ssh_pki_import_pubkey_base64(base64, kt, &key) != SSH_OK)
+		return NULL;
+	fp = ssh_fingerprint(key);
+	ssh_key_free(key);
+	if (strcmp(fp, "(unknown)") == 0) {
+		free(fp);
+		return NULL;
+	}
+	return fp;
 }
 
 int

@@ -11,6 +11,17 @@ struct ssh_target {
 	const char *key_path;    /* private key file (mode 0600) */
 	const char *known_hosts; /* mhaadm's own known_hosts; the host must be in it */
 	int timeout;             /* seconds for connect and for each command */
+	/*
+	 * First contact only (mhaadm keys); all NULL/0 everywhere else. When
+	 * key_path cannot be read or is refused, identity (an operator's key)
+	 * and then password are tried. accept_new lets a host whose key is not
+	 * pinned yet through; the connection then holds the known_hosts line
+	 * (ssh_conn_new_pin), which nothing writes until ssh_conn_pin. A
+	 * changed key is refused whatever accept_new says.
+	 */
+	const char *identity;
+	const char *password;
+	int accept_new;
 };
 
 struct ssh_conn;
@@ -39,6 +50,22 @@ int ssh_conn_run(struct ssh_conn *c, const char *const *argv, const char *stdin_
     size_t stdin_len, char **out, char **err, int *exit_status, char **cause);
 
 void ssh_conn_close(struct ssh_conn *c);
+
+/*
+ * With accept_new: the fingerprint ("SHA256:…") and key type of a host
+ * key that was not pinned yet, or NULL when it was (pointers borrow).
+ */
+const char *ssh_conn_new_pin(const struct ssh_conn *c, const char **type);
+
+/* Appends the new host key line to known_hosts (created 0600). 0, or -1 with *cause. */
+int ssh_conn_pin(struct ssh_conn *c, const char *known_hosts, char **cause);
+
+/* The numeric local and peer addresses of the connection ("" when unknown). */
+void ssh_conn_addrs(const struct ssh_conn *c, char *local, size_t llen, char *peer,
+    size_t plen);
+
+/* "SHA256:…" of a public key in OpenSSH base64 ("AAAA…"), newly allocated; NULL if bad. */
+char *ssh_fingerprint_base64(const char *type, const char *base64);
 
 /* Opens, runs one command, closes. Same contract as ssh_conn_run. */
 int ssh_run(const struct ssh_target *t, const char *const *argv, char **out, char **err,

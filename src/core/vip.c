@@ -17,8 +17,14 @@
  * ssh_conn_run, so nothing in them is ever read as shell code.
  */
 
-/* Where ip, arping and setsid live when the remote PATH lacks the sbin directories. */
-#define VIP_SCRIPT_PATH "PATH=\"$PATH:/usr/sbin:/usr/bin:/sbin:/bin\"\n"
+/*
+ * Where ip, arping and setsid live when the remote PATH lacks the sbin
+ * directories. A non-root ssh_user changes addresses and sends ARP through
+ * "sudo -n" (docs/ssh.md: sudo for ip and arping only); reading needs no root.
+ */
+#define VIP_SCRIPT_PATH                                                                    \
+	"PATH=\"$PATH:/usr/sbin:/usr/bin:/sbin:/bin\"\n"                                    \
+	"if [ \"$(id -u)\" = 0 ]; then as_root=; else as_root='sudo -n'; fi\n"
 
 /*
  * Adds $1/$2 on $3 unless it is there already, then sends one gratuitous
@@ -42,7 +48,7 @@ static const char vip_add_sh[] =
     "\t\texit 4\n"
     "\tfi\n"
     "\tstate=present\n"
-    "elif out=$(ip addr add \"$vip/$pfx\" dev \"$dev\" 2>&1); then\n"
+    "elif out=$($as_root ip addr add \"$vip/$pfx\" dev \"$dev\" 2>&1); then\n"
     "\tstate=added\n"
     "elif [ -n \"$(ip -o addr show dev \"$dev\" to \"$vip\" 2>/dev/null)\" ]; then\n"
     "\tstate=present\n"
@@ -58,7 +64,7 @@ static const char vip_add_sh[] =
     "*Habets*) set -- -U -c 1 -i \"$dev\" -S \"$vip\" \"$vip\" ;;\n"
     "*) set -- -U -c 1 -I \"$dev\" -s \"$vip\" \"$vip\" ;;\n"
     "esac\n"
-    "setsid arping \"$@\" >/dev/null 2>&1 </dev/null &\n"
+    "setsid $as_root arping \"$@\" >/dev/null 2>&1 </dev/null &\n"
     "echo \"$state\"\n";
 
 /* Exit status of vip_del_sh when the VIP is not on the interface. */
@@ -68,7 +74,7 @@ static const char vip_add_sh[] =
 static const char vip_del_sh[] =
     VIP_SCRIPT_PATH
     "[ -n \"$(ip -o addr show dev \"$3\" to \"$1\" 2>/dev/null)\" ] || exit 10\n"
-    "exec ip addr del \"$1/$2\" dev \"$3\"\n";
+    "exec $as_root ip addr del \"$1/$2\" dev \"$3\"\n";
 
 /*
  * Prints "here" when $1 is an address of this host, else the first ARP

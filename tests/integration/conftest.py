@@ -49,16 +49,17 @@ class LabManager:
         self.dirty = True
         self.env = None
 
-    def ensure(self, hosts, standalone, fresh=False, gtid=False):
-        if fresh or self.dirty or self.shape != (hosts, standalone, gtid):
+    def ensure(self, hosts, standalone, fresh=False, gtid=False, ssh_bare=False):
+        if fresh or self.dirty or self.shape != (hosts, standalone, gtid, ssh_bare):
             r = lab_cmd("up", "--hosts", hosts, "--standalone", standalone,
-                        *(["--gtid"] if gtid else []), check=False, timeout=300)
+                        *(["--gtid"] if gtid else []),
+                        *(["--ssh-bare"] if ssh_bare else []), check=False, timeout=300)
             if r.returncode != 0:
                 print(r.stdout, r.stderr, file=sys.stderr)
                 lab_cmd("down", check=False)
                 self.shape = None
                 pytest.fail("lab up failed")
-            self.shape = (hosts, standalone, gtid)
+            self.shape = (hosts, standalone, gtid, ssh_bare)
             self.dirty = False
             self.env = read_lab_env()
         return Lab(self.env)

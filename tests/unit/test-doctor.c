@@ -480,6 +480,63 @@ t_report_count(void **state)
 	assert_string_equal(doctor_severity_name(DOCTOR_FAIL), "fail");
 }
 
+/* Line 27-28 of MHA/NodeConst.pm and 77-78 of MHA/ManagerConst.pm (0.58-1.1), verbatim. */
+#define NODECONST_STOCK                                                                 \
+	"our $SSH_OPT_ALIVE =\n"                                                         \
+	"\"-o ServerAliveInterval=60 -o ServerAliveCountMax=20 -o StrictHostKeyChecking=no " \
+	"-o ConnectionAttempts=5 -o PasswordAuthentication=no -o BatchMode=yes\";\n"
+#define MANAGERCONST_STOCK                                                              \
+	"our $SSH_OPT_CHECK =\n"                                                         \
+	"\"-o StrictHostKeyChecking=no -o PasswordAuthentication=no -o BatchMode=yes "   \
+	"-o ConnectTimeout=VAR_CONNECT_TIMEOUT\";\n"
+
+/* MHA's ssh options: "no" becomes "yes", nothing else changes, and perl still reads it. */
+static void
+t_ssh_host_key_patches(void **state)
+{
+	static const struct {
+		enum doctor_patch p;
+		const char *text;
+		const char *want;
+	} cases[] = {
+		{ DOCTOR_PATCH_SSH_ALIVE, NODECONST_STOCK,
+		    "-o ServerAliveInterval=60 -o ServerAliveCountMax=20 -o StrictHostKeyChecking=yes "
+		    "-o ConnectionAttempts=5 -o PasswordAuthentication=no -o BatchMode=yes" },
+		{ DOCTOR_PATCH_SSH_CHECK, MANAGERCONST_STOCK,
+		    "-o StrictHostKeyChecking=yes -o PasswordAuthentication=no -o BatchMode=yes "
+		    "-o ConnectTimeout=VAR_CONNECT_TIMEOUT" },
+	};
+	char *out = NULL, *again = NULL, *cause = NULL, *prog, *res = NULL;
+	size_t i;
+
+	(void)state;
+	assert_string_equal(doctor_patch_module(DOCTOR_PATCH_SSH_ALIVE), "MHA::NodeConst");
+	assert_string_equal(doctor_patch_module(DOCTOR_PATCH_SSH_CHECK), "MHA::ManagerConst");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(doctor_patch_classify(cases[i].p, cases[i].text, NULL),
+		    DOCTOR_PATCH_NEEDED);
+		assert_int_equal(doctor_patch_apply(cases[i].p, cases[i].text, &out, &cause), 0);
+		assert_null(strstr(out, "StrictHostKeyChecking=no"));
+		assert_non_null(strstr(out, "mhaadm doctor"));
+		assert_int_equal(doctor_patch_classify(cases[i].p, out, NULL), DOCTOR_PATCH_APPLIED);
+		assert_int_equal(doctor_patch_apply(cases[i].p, out, &again, &cause), 1);
+		assert_null(again);
+		/* The other module's text is not this one's. */
+		assert_int_equal(doctor_patch_classify(cases[i].p, cases[1 - i].text, NULL),
+		    DOCTOR_PATCH_UNKNOWN);
+		if (have_perl()) {
+			prog = xasprintf("%sprint $%s, \"\\n\";\n", out,
+			    i == 0 ? "SSH_OPT_ALIVE" : "SSH_OPT_CHECK");
+			assert_int_equal(run_perl(prog, &res), 0);
+			res[strcspn(res, "\n")] = '\0';
+			assert_string_equal(res, cases[i].want);
+			free(res);
+			free(prog);
+		}
+		free(out);
+	}
+}
+
 int
 main(void)
 {
@@ -493,6 +550,7 @@ main(void)
 		cmocka_unit_test(t_super_read_only_unknown_variant),
 		cmocka_unit_test(t_perl_sprintf),
 		cmocka_unit_test(t_perl_super_read_only),
+		cmocka_unit_test(t_ssh_host_key_patches),
 		cmocka_unit_test(t_version_drivable),
 		cmocka_unit_test(t_bind_address),
 		cmocka_unit_test(t_grants),
