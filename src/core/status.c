@@ -114,9 +114,43 @@ status_ssh_all(void *arg)
 	return NULL;
 }
 
+/* The registry's "YYYY-MM-DD HH:MM:SS" (UTC) as a time, 0 when missing or malformed. */
+static time_t
+status_utc(const char *s)
+{
+	struct tm tm;
+	const char *end;
+
+	if (s == NULL)
+		return 0;
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%d %H:%M:%S", &tm);
+	return end != NULL && *end == '\0' ? timegm(&tm) : 0;
+}
+
+/*
+ * Whether host belongs to a cluster whose registry row changed since the
+ * cache was written (a failover moves the VIP): then it is asked again.
+ */
+static int
+status_changed_since(struct registry_cluster **list, size_t n, const char *host, time_t at)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < list[i]->n_nodes; j++) {
+			if (strcasecmp(list[i]->nodes[j].host, host) == 0 &&
+			    status_utc(list[i]->updated_at) >= at)
+				return 1;
+		}
+	}
+	return 0;
+}
+
 /* Fills hosts from a fresh cache; what it lacks stays to be asked. */
 static void
-status_cache_load(const struct status_opts *opts, struct status_host *hosts, size_t n)
+status_cache_load(const struct status_opts *opts, struct status_host *hosts, size_t n,
+    struct registry_cluster **list, size_t n_list)
 {
 	json_object *root, *at, *map, *v, *err;
 	long age;
@@ -131,7 +165,9 @@ status_cache_load(const struct status_opts *opts, struct status_host *hosts, siz
 	    json_object_object_get_ex(root, "hosts", &map)) {
 		age = (long)(time(NULL) - (time_t)json_object_get_int64(at));
 		for (i = 0; age >= 0 && age <= opts->max_age && i < n; i++) {
-			if (!json_object_object_get_ex(map, hosts[i].host, &v))
+			if (!json_object_object_get_ex(map, hosts[i].host, &v) ||
+			    status_changed_since(list, n_list, hosts[i].host,
+				(time_t)json_object_get_int64(at)))
 				continue;
 			/* A string: the host's addresses; an object: why it did not answer. */
 			if (json_object_is_type(v, json_type_string)) {
@@ -215,7 +251,7 @@ status_probe(const struct config *cfg, struct registry_cluster **list, size_t n,
 			}
 		}
 	}
-	status_cache_load(opts, q.hosts, q.n);
+	status_cache_load(opts, q.hosts, q.n, list, n);
 	atomic_init(&q.next, 0);
 	ssh_threaded = pthread_create(&ssh_thread, NULL, status_ssh_all, &q) == 0;
 	probe_many(pr, total, &cred);
