@@ -18,6 +18,7 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 
 echo "== integration tests (lab) =="
 # The lab is torn down by the tests' own fixture; this trap is the last resort.
-trap '"$root/lab/lab.sh" down >/dev/null 2>&1 || true' EXIT
+# Only if no other session holds the lab lock by then: its lab is not ours to tear down.
+trap 'flock -n /var/tmp/mhaadm-lab.lock "$root/lab/lab.sh" down >/dev/null 2>&1 || true' EXIT
 MHAADM_BIN="$root/build/mhaadm" /usr/bin/python3 -m pytest -p no:cacheprovider -v \
 	"$root/tests/integration" "$@"
