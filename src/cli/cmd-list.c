@@ -391,7 +391,7 @@ cmd_list_print_table(struct registry_cluster **list, struct cmd_list_live *lv,
 		}
 		return;
 	}
-	printf("%-16s %-11s %-12s %-21s %-15s %-5s %-10s %-7s %-19s %s\n", "NAME", "VERDICT",
+	printf("%-16s %-11s %-12s %-21s %-15s %-8s %-10s %-7s %-19s %s\n", "NAME", "VERDICT",
 	    "STATE", "MASTER", "VIP", "ON", "REPLICAS", "LAG", "LAST FAILOVER", "REASON");
 	for (i = 0; i < n; i++) {
 		cmd_list_vip_word(&sc[i], where, sizeof(where));
@@ -400,7 +400,7 @@ cmd_list_print_table(struct registry_cluster **list, struct cmd_list_live *lv,
 			snprintf(lag, sizeof(lag), "%llds", sc[i].max_lag);
 		else
 			snprintf(lag, sizeof(lag), "-");
-		printf("%-16s %-11s %-12s %-21s %-15s %-5s %-10s %-7s %-19s %s\n", list[i]->name,
+		printf("%-16s %-11s %-12s %-21s %-15s %-8s %-10s %-7s %-19s %s\n", list[i]->name,
 		    status_verdict_name(sc[i].verdict), registry_state_name(list[i]->state),
 		    cmd_list_master(list[i]), list[i]->vip, where, repl, lag,
 		    lv[i].last_failover != NULL ? lv[i].last_failover : "-",
