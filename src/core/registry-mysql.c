@@ -984,15 +984,35 @@ registry_mysql_event_add(struct registry *reg, const struct registry_event *ev, 
 	return registry_mysql_event_insert(registry_mysql_impl(reg), ev, NULL, cause);
 }
 
+/* Reads the rows of "SELECT id, at, cluster, node, type, message" into a new list; frees res. */
+static void
+registry_mysql_events_read(MYSQL_RES *res, struct registry_event **out, size_t *n)
+{
+	struct registry_event *list = NULL, *ev;
+	MYSQL_ROW row;
+	size_t count = 0;
+
+	while ((row = mysql_fetch_row(res)) != NULL) {
+		list = xreallocarray(list, count + 1, sizeof(*list));
+		ev = &list[count++];
+		ev->id = registry_mysql_opt(row[0]);
+		ev->at = registry_mysql_text(row[1]);
+		ev->cluster = registry_mysql_text(row[2]);
+		ev->node = registry_mysql_text(row[3]);
+		ev->type = registry_mysql_text(row[4]);
+		ev->message = registry_mysql_text(row[5]);
+	}
+	mysql_free_result(res);
+	*out = list;
+	*n = count;
+}
+
 static int
 registry_mysql_event_list(struct registry *reg, const char *cluster, size_t limit,
     struct registry_event **out, size_t *n, char **cause)
 {
 	struct registry_mysql *rm = registry_mysql_impl(reg);
-	struct registry_event *list = NULL, *ev;
 	MYSQL_RES *res;
-	MYSQL_ROW row;
-	size_t count = 0;
 	long long lim;
 
 	*out = NULL;
@@ -1004,19 +1024,7 @@ registry_mysql_event_list(struct registry *reg, const char *cluster, size_t limi
 	    " WHERE ? IS NULL OR cluster = ? ORDER BY id DESC LIMIT ?", "ssl", cluster, cluster,
 	    lim) != 0)
 		return -1;
-	while ((row = mysql_fetch_row(res)) != NULL) {
-		list = xreallocarray(list, count + 1, sizeof(*list));
-		ev = &list[count++];
-		ev->id = registry_mysql_opt(row[0]);
-		ev->at = registry_mysql_text(row[1]);
-		ev->cluster = registry_mysql_text(row[2]);
-		ev->node = registry_mysql_text(row[3]);
-		ev->type = registry_mysql_text(row[4]);
-		ev->message = registry_mysql_text(row[5]);
-	}
-	mysql_free_result(res);
-	*out = list;
-	*n = count;
+	registry_mysql_events_read(res, out, n);
 	return 0;
 }
 
@@ -1025,10 +1033,7 @@ registry_mysql_event_since(struct registry *reg, long long after_id, size_t limi
     struct registry_event **out, size_t *n, char **cause)
 {
 	struct registry_mysql *rm = registry_mysql_impl(reg);
-	struct registry_event *list = NULL, *ev;
 	MYSQL_RES *res;
-	MYSQL_ROW row;
-	size_t count = 0;
 	long long lim;
 
 	*out = NULL;
@@ -1038,19 +1043,7 @@ registry_mysql_event_since(struct registry *reg, long long after_id, size_t limi
 	    "SELECT id, at, cluster, node, type, message FROM events"
 	    " WHERE id > ? ORDER BY id LIMIT ?", "ll", after_id, lim) != 0)
 		return -1;
-	while ((row = mysql_fetch_row(res)) != NULL) {
-		list = xreallocarray(list, count + 1, sizeof(*list));
-		ev = &list[count++];
-		ev->id = registry_mysql_opt(row[0]);
-		ev->at = registry_mysql_text(row[1]);
-		ev->cluster = registry_mysql_text(row[2]);
-		ev->node = registry_mysql_text(row[3]);
-		ev->type = registry_mysql_text(row[4]);
-		ev->message = registry_mysql_text(row[5]);
-	}
-	mysql_free_result(res);
-	*out = list;
-	*n = count;
+	registry_mysql_events_read(res, out, n);
 	return 0;
 }
 

@@ -953,32 +953,18 @@ registry_sqlite_event_add(struct registry *reg, const struct registry_event *ev,
 	return registry_sqlite_event_insert(registry_sqlite_impl(reg), ev, NULL, cause);
 }
 
+/*
+ * Reads the rows of a prepared "SELECT id, at, cluster, node, type, message"
+ * into a newly allocated list, finalizing stmt. Returns 0 or -1 with *cause.
+ */
 static int
-registry_sqlite_event_list(struct registry *reg, const char *cluster, size_t limit,
+registry_sqlite_events_read(struct registry_sqlite *rs, sqlite3_stmt *stmt,
     struct registry_event **out, size_t *n, char **cause)
 {
-	struct registry_sqlite *rs = registry_sqlite_impl(reg);
 	struct registry_event *list = NULL, *ev;
-	sqlite3_stmt *stmt;
 	size_t count = 0;
-	long long lim;
 	int r;
 
-	*out = NULL;
-	*n = 0;
-	/* 0 means no limit, which SQLite spells -1. */
-	lim = (limit == 0 || limit > LLONG_MAX) ? -1 : (long long)limit;
-	if (cluster != NULL) {
-		r = registry_sqlite_prepare(rs, &stmt, cause,
-		    "SELECT id, at, cluster, node, type, message FROM events WHERE cluster = ?"
-		    " ORDER BY id DESC LIMIT ?", "sl", cluster, lim);
-	} else {
-		r = registry_sqlite_prepare(rs, &stmt, cause,
-		    "SELECT id, at, cluster, node, type, message FROM events"
-		    " ORDER BY id DESC LIMIT ?", "l", lim);
-	}
-	if (r != 0)
-		return -1;
 	while ((r = registry_sqlite_row(rs, stmt, "cannot read the events", cause)) == 1) {
 		list = xreallocarray(list, count + 1, sizeof(*list));
 		ev = &list[count++];
@@ -1000,15 +986,39 @@ registry_sqlite_event_list(struct registry *reg, const char *cluster, size_t lim
 }
 
 static int
+registry_sqlite_event_list(struct registry *reg, const char *cluster, size_t limit,
+    struct registry_event **out, size_t *n, char **cause)
+{
+	struct registry_sqlite *rs = registry_sqlite_impl(reg);
+	sqlite3_stmt *stmt;
+	long long lim;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	/* 0 means no limit, which SQLite spells -1. */
+	lim = (limit == 0 || limit > LLONG_MAX) ? -1 : (long long)limit;
+	if (cluster != NULL) {
+		r = registry_sqlite_prepare(rs, &stmt, cause,
+		    "SELECT id, at, cluster, node, type, message FROM events WHERE cluster = ?"
+		    " ORDER BY id DESC LIMIT ?", "sl", cluster, lim);
+	} else {
+		r = registry_sqlite_prepare(rs, &stmt, cause,
+		    "SELECT id, at, cluster, node, type, message FROM events"
+		    " ORDER BY id DESC LIMIT ?", "l", lim);
+	}
+	if (r != 0)
+		return -1;
+	return registry_sqlite_events_read(rs, stmt, out, n, cause);
+}
+
+static int
 registry_sqlite_event_since(struct registry *reg, long long after_id, size_t limit,
     struct registry_event **out, size_t *n, char **cause)
 {
 	struct registry_sqlite *rs = registry_sqlite_impl(reg);
-	struct registry_event *list = NULL, *ev;
 	sqlite3_stmt *stmt;
-	size_t count = 0;
 	long long lim;
-	int r;
 
 	*out = NULL;
 	*n = 0;
@@ -1017,24 +1027,7 @@ registry_sqlite_event_since(struct registry *reg, long long after_id, size_t lim
 	    "SELECT id, at, cluster, node, type, message FROM events WHERE id > ?"
 	    " ORDER BY id LIMIT ?", "ll", after_id, lim) != 0)
 		return -1;
-	while ((r = registry_sqlite_row(rs, stmt, "cannot read the events", cause)) == 1) {
-		list = xreallocarray(list, count + 1, sizeof(*list));
-		ev = &list[count++];
-		ev->id = sqlite3_column_int64(stmt, 0);
-		ev->at = registry_sqlite_text(stmt, 1);
-		ev->cluster = registry_sqlite_text(stmt, 2);
-		ev->node = registry_sqlite_text(stmt, 3);
-		ev->type = registry_sqlite_text(stmt, 4);
-		ev->message = registry_sqlite_text(stmt, 5);
-	}
-	sqlite3_finalize(stmt);
-	if (r != 0) {
-		registry_event_list_free(list, count);
-		return -1;
-	}
-	*out = list;
-	*n = count;
-	return 0;
+	return registry_sqlite_events_read(rs, stmt, out, n, cause);
 }
 
 const struct registry_ops registry_sqlite_ops = {
