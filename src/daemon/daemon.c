@@ -592,30 +592,38 @@ daemon_restart_if_wanted(struct daemon *d, struct daemon_child *ch,
  * lag-policy restarts. Its own process, so that probes never hold up this
  * loop; its lines go to the daemon's log.
  */
-static void
-daemon_status_pass(struct daemon *d, time_t now)
+/*
+ * Starts "mhaadm -c CONFIG WORD [ARG]" as a helper of the daemon: its own
+ * process group, its output in the daemon's log, ended with the daemon.
+ * Returns the pid, or 0 with the reason logged (what names it).
+ */
+static pid_t
+daemon_spawn_self(struct daemon *d, const char *word, const char *arg, const char *what)
 {
-	const char *argv[5];
+	const char *argv[] = { d->env->self, "-c", d->env->config_path, word, arg, NULL };
 	struct spawn_opts opts = { 0 };
 	char *cause = NULL;
+	pid_t pid;
 
-	if (d->env->cfg->probe_interval <= 0 || d->watch_pid != 0 || now < d->next_watch)
-		return;
-	argv[0] = d->env->self;
-	argv[1] = "-c";
-	argv[2] = d->env->config_path;
-	argv[3] = "watch";
-	argv[4] = NULL;
 	opts.stdout_fd = STDERR_FILENO;
 	opts.stderr_fd = STDERR_FILENO;
 	opts.new_pgrp = 1;
 	opts.pdeathsig = SIGTERM;
-	d->watch_pid = spawn_start(argv, &opts, &cause);
-	if (d->watch_pid < 0) {
-		log_warn("cannot start a status pass: %s", cause);
+	pid = spawn_start(argv, &opts, &cause);
+	if (pid < 0) {
+		log_warn("cannot start %s: %s", what, cause);
 		free(cause);
-		d->watch_pid = 0;
+		return 0;
 	}
+	return pid;
+}
+
+static void
+daemon_status_pass(struct daemon *d, time_t now)
+{
+	if (d->env->cfg->probe_interval <= 0 || d->watch_pid != 0 || now < d->next_watch)
+		return;
+	d->watch_pid = daemon_spawn_self(d, "watch", NULL, "a status pass");
 	d->next_watch = now + d->env->cfg->probe_interval;
 }
 
@@ -669,28 +677,9 @@ daemon_watch(struct daemon *d, time_t now)
 static void
 daemon_notifier(struct daemon *d, time_t now)
 {
-	const char *argv[6];
-	struct spawn_opts opts = { 0 };
-	char *cause = NULL;
-
 	if (d->env->cfg->n_notify_channels == 0 || d->notify_pid != 0 || now < d->notify_next)
 		return;
-	argv[0] = d->env->self;
-	argv[1] = "-c";
-	argv[2] = d->env->config_path;
-	argv[3] = "notify";
-	argv[4] = "run";
-	argv[5] = NULL;
-	opts.stdout_fd = STDERR_FILENO;
-	opts.stderr_fd = STDERR_FILENO;
-	opts.new_pgrp = 1;
-	opts.pdeathsig = SIGTERM;
-	d->notify_pid = spawn_start(argv, &opts, &cause);
-	if (d->notify_pid < 0) {
-		log_warn("cannot start the notifier: %s", cause);
-		free(cause);
-		d->notify_pid = 0;
-	}
+	d->notify_pid = daemon_spawn_self(d, "notify", "run", "the notifier");
 	d->notify_started = now;
 	if (d->notify_backoff == 0)
 		d->notify_backoff = DAEMON_BACKOFF_MIN;
