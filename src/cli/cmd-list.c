@@ -8,7 +8,6 @@
 #include "config.h"
 #include "engine.h"
 #include "registry.h"
-#include "mha.h"
 #include "status.h"
 #include "validate.h"
 #include "xmalloc.h"
@@ -111,19 +110,11 @@ cmd_list_live_fill(struct cmd_ctx *ctx, struct registry *reg, const struct regis
 	registry_event_list_free(evs, n);
 }
 
-/* The engine's view in the terms status_judge understands (MHA's health codes). */
+/* The engine's view in the terms status_judge understands, with the newest problem. */
 static void
 cmd_list_monitor(const struct cmd_list_live *lv, struct status_monitor *mon)
 {
-	memset(mon, 0, sizeof(*mon));
-	mon->running = lv->engine.running;
-	mon->health = lv->engine.running ? lv->engine.health_name : NULL;
-	mon->health_ok = lv->engine.running && lv->engine.health == MHA_HEALTH_PING_OK;
-	mon->failing_over = lv->engine.running &&
-	    (lv->engine.health == MHA_HEALTH_FAILOVER_RUNNING ||
-		lv->engine.health == MHA_HEALTH_PING_FAILING ||
-		lv->engine.health == MHA_HEALTH_PING_FAILED);
-	mon->error_marker = lv->engine.error_marker;
+	engine_mha_monitor(&lv->engine, mon);
 	mon->problem = lv->problem;
 }
 
@@ -522,7 +513,7 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	const char *name = NULL;
 	char *cause = NULL;
 	size_t n = 0, i;
-	struct status_opts opts = { NULL, 0, NULL };
+	struct status_opts opts = { NULL, 0, NULL, 0 };
 	char *cache = NULL;
 	int json = 0, probe = 1, fresh = 0, opt, rc = CMD_EXIT_ERROR;
 

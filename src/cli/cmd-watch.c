@@ -203,7 +203,7 @@ static int
 cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct registry_cluster **all = NULL, **list = NULL;
-	struct status_opts opts = { NULL, 0, NULL };
+	struct status_opts opts = { NULL, 0, NULL, 0 };
 	char *cache = NULL;
 	struct engine_env env = { NULL, NULL, NULL };
 	struct engine_status *st = NULL;
@@ -239,12 +239,7 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	mon = xcalloc(n == 0 ? 1 : n, sizeof(*mon));
 	for (i = 0; i < n; i++) {
 		engine_mha_ops.status(&env, list[i]->name, &st[i]);
-		mon[i].running = st[i].running;
-		mon[i].health = st[i].health_name;
-		mon[i].health_ok = st[i].running && st[i].health == MHA_HEALTH_PING_OK;
-		mon[i].failing_over = st[i].running && st[i].health != MHA_HEALTH_PING_OK &&
-		    st[i].health != MHA_HEALTH_INITIALIZING && st[i].health >= 0;
-		mon[i].error_marker = st[i].error_marker;
+		engine_mha_monitor(&st[i], &mon[i]);
 	}
 	opts.cache_write = cache = status_cache_path(ctx->cfg);
 	sc = status_probe(ctx->cfg, list, n, &opts);

@@ -372,6 +372,19 @@ out:
 	return pid;
 }
 
+void
+engine_mha_monitor(const struct engine_status *st, struct status_monitor *mon)
+{
+	memset(mon, 0, sizeof(*mon));
+	mon->running = st->running;
+	mon->health = st->running ? st->health_name : NULL;
+	mon->health_ok = st->running && st->health == MHA_HEALTH_PING_OK;
+	mon->failing_over = st->running &&
+	    (st->health == MHA_HEALTH_FAILOVER_RUNNING || st->health == MHA_HEALTH_PING_FAILING ||
+		st->health == MHA_HEALTH_PING_FAILED);
+	mon->error_marker = st->error_marker;
+}
+
 static char *
 engine_mha_restart_wanted(const struct engine_env *env, const char *cluster)
 {

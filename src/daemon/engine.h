@@ -74,6 +74,15 @@ struct engine_ops {
 
 extern const struct engine_ops engine_mha_ops;
 
+struct status_monitor;
+
+/*
+ * What the MHA engine's status means to status_judge (running, PING_OK,
+ * failing over, the failed-failover marker). mon borrows from st;
+ * mon->problem is left NULL.
+ */
+void engine_mha_monitor(const struct engine_status *st, struct status_monitor *mon);
+
 void engine_status_clear(struct engine_status *st);
 const char *engine_outcome_name(enum engine_outcome o);
 
