@@ -37,6 +37,8 @@ static const struct option cmd_start_longopts[] = {
 static int
 cmd_start_promotable(struct cmd_ctx *ctx, struct registry_cluster **list, size_t n, int force)
 {
+	/* Promotability needs MySQL only: no SSH round trip to any host. */
+	struct status_opts opts = { NULL, 0, NULL, 1 };
 	struct status_monitor mon = { 0 };
 	struct status_cluster *sc;
 	struct mha_paths p;
@@ -44,7 +46,7 @@ cmd_start_promotable(struct cmd_ctx *ctx, struct registry_cluster **list, size_t
 	size_t i, j;
 	int rc = 0, refuse;
 
-	sc = status_probe(ctx->cfg, list, n, NULL);
+	sc = status_probe(ctx->cfg, list, n, &opts);
 	for (i = 0; i < n; i++) {
 		status_judge(&sc[i], &mon, ctx->cfg->max_lag);
 		refuse = sc[i].replicas > 0 && sc[i].fit == 0;

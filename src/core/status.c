@@ -251,15 +251,19 @@ status_probe(const struct config *cfg, struct registry_cluster **list, size_t n,
 			}
 		}
 	}
-	status_cache_load(opts, q.hosts, q.n, list, n);
-	atomic_init(&q.next, 0);
-	ssh_threaded = pthread_create(&ssh_thread, NULL, status_ssh_all, &q) == 0;
-	probe_many(pr, total, &cred);
-	if (ssh_threaded)
-		pthread_join(ssh_thread, NULL);
-	else
-		status_ssh_all(&q);
-	status_cache_save(opts, q.hosts, q.n);
+	if (opts != NULL && opts->mysql_only) {
+		probe_many(pr, total, &cred);
+	} else {
+		status_cache_load(opts, q.hosts, q.n, list, n);
+		atomic_init(&q.next, 0);
+		ssh_threaded = pthread_create(&ssh_thread, NULL, status_ssh_all, &q) == 0;
+		probe_many(pr, total, &cred);
+		if (ssh_threaded)
+			pthread_join(ssh_thread, NULL);
+		else
+			status_ssh_all(&q);
+		status_cache_save(opts, q.hosts, q.n);
+	}
 
 	for (i = 0, at = 0; i < n; i++) {
 		sc[i].c = list[i];
@@ -278,7 +282,7 @@ status_probe(const struct config *cfg, struct registry_cluster **list, size_t n,
 				if (h->addrs != NULL)
 					sc[i].nodes[j].holds_vip = vip_addrs_have(h->addrs, list[i]->vip);
 				else
-					sc[i].nodes[j].ssh_error = xstrdup(h->error);
+					sc[i].nodes[j].ssh_error = h->error != NULL ? xstrdup(h->error) : NULL;
 				break;
 			}
 		}

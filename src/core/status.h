@@ -71,6 +71,7 @@ struct status_opts {
 	const char *cache_read;  /* NULL: ask every host now */
 	long max_age;
 	const char *cache_write; /* NULL: keep nothing */
+	int mysql_only;          /* no SSH at all: VIP holders stay unknown (start's check) */
 };
 
 const char *status_verdict_name(enum status_verdict v);
