@@ -6,7 +6,8 @@ PKGS="build-essential meson ninja-build pkg-config
 libmariadb-dev libsqlite3-dev libcmocka-dev libinih-dev libjson-c-dev libssh-dev libcurl4-openssl-dev libssl-dev
 mariadb-server mariadb-client mha4mysql-manager mha4mysql-node
 openssh-server openssh-client iproute2 arping procps sqlite3 nftables
-python3 python3-pytest python3-pymysql sudo"
+python3 python3-pytest python3-pymysql sudo
+libmicrohttpd-dev clang-format debhelper lintian bash-completion prometheus chromium galera-4"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

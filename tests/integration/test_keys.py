@@ -279,7 +279,7 @@ def test_shell_metacharacters_cannot_inject(bare_lab, tmp_path):
 
 
 def mha_conf(k, lab, path, workdir):
-    """An MHA app config with the ssh lines mhaadm renders (src/core/mha.c)."""
+    """An MHA app config with the ssh lines mhaadm renders (src/engine/mha/mha.c)."""
     os.makedirs(workdir, exist_ok=True)
     text = ("[server default]\n"
             f"manager_workdir={workdir}\nremote_workdir=/var/tmp/mhaadm\n"
