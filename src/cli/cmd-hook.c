@@ -1,7 +1,8 @@
 /*
  * mhaadm hook: the program MHA runs during a failover, as
  * master_ip_failover_script ("failover"), master_ip_online_change_script
- * ("online-change") and report_script ("report"). It moves the VIP, records
+ * ("online-change"), report_script ("report") and secondary_check_script
+ * ("secondary-check": is the master dead for its replicas too?). It moves the VIP, records
  * the new topology, and emits events. It must never stall a failover: every
  * host is reached with bounded timeouts, an unreachable old master is not
  * an error, and an unreachable registry only delays the record (spooled).
@@ -11,11 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "config.h"
 #include "event.h"
 #include "log.h"
+#include "master_check.h"
 #include "mha.h"
 #include "registry.h"
 #include "spool.h"
@@ -248,6 +251,99 @@ cmd_hook_report(struct cmd_ctx *ctx, struct registry *reg, const char *cluster, 
 	return 0;
 }
 
+/*
+ * How long the replicas' data must have stood still to prove the master
+ * link gone: longer than the heartbeat period (the lab and docs/mha.md use
+ * MASTER_HEARTBEAT_PERIOD=1). MHA starts the check at its first failed
+ * ping and waits for it only after the fourth (~3 s at ping_interval=1),
+ * so the sample costs a link-cut failover nothing; a killed master skips
+ * it (no IO thread left running). Measured in docs/benchmarks.md.
+ */
+#define CMD_HOOK_SAMPLE_MS 1500
+
+/* Seconds after which the check gives up (SIGALRM: MHA reads "not down", asks again). */
+#define CMD_HOOK_CHECK_LIMIT 10
+
+/* MHA's secondary_check contract: 0 the master is down, 2/3 do not fail over. */
+#define CMD_HOOK_SECONDARY_DOWN 0
+#define CMD_HOOK_SECONDARY_UNSURE 2
+#define CMD_HOOK_SECONDARY_ALIVE 3
+
+/*
+ * secondary_check_script: the replicas' view of the master MHA cannot
+ * reach. mhaadm's own credentials are used (a patched MHA passes no
+ * --master_password; an unpatched one's is wiped from our argv at once).
+ * The replicas come from --nodes (rendered with the config), the master
+ * from MHA's --master_host/--master_ip/--master_port.
+ */
+static int
+cmd_hook_secondary(struct cmd_ctx *ctx, const char *cluster, int argc, char **argv)
+{
+	struct master_check_node *nodes = NULL;
+	struct probe_credentials cred;
+	const char *mhost, *mip, *mport, *list;
+	char *copy = NULL, *tok, *save = NULL, *colon, *reason = NULL;
+	size_t n = 0;
+	int i, port, rc;
+	enum master_verdict v;
+
+	for (i = 2; i < argc; i++) {
+		if (strncmp(argv[i], "--master_password=", 18) == 0)
+			explicit_bzero(argv[i] + 18, strlen(argv[i] + 18));
+	}
+	alarm(CMD_HOOK_CHECK_LIMIT);
+	mhost = cmd_hook_arg(argc, argv, "--master_host");
+	mip = cmd_hook_arg(argc, argv, "--master_ip");
+	mport = cmd_hook_arg(argc, argv, "--master_port");
+	list = cmd_hook_arg(argc, argv, "--nodes");
+	port = mport != NULL ? atoi(mport) : 0;
+	if (mhost == NULL || port <= 0 || port > 65535 || list == NULL) {
+		fprintf(stderr, "mhaadm hook: cluster=%s secondary-check: --nodes, --master_host "
+				"and --master_port are needed\n", cluster);
+		return CMD_HOOK_SECONDARY_UNSURE;
+	}
+	copy = xstrdup(list);
+	for (tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		if ((colon = strrchr(tok, ':')) == NULL)
+			continue;
+		*colon = '\0';
+		if (atoi(colon + 1) == port && (strcasecmp(tok, mhost) == 0 ||
+		    (mip != NULL && strcasecmp(tok, mip) == 0)))
+			continue; /* the master itself */
+		nodes = xreallocarray(nodes, n + 1, sizeof(*nodes));
+		nodes[n].host = tok;
+		nodes[n++].port = atoi(colon + 1);
+	}
+	cred.user = ctx->cfg->ha_user;
+	cred.password = ctx->cfg->ha_password;
+	cred.connect_timeout = 1;
+	cred.read_timeout = 1;
+	v = master_check_replicas(nodes, n, mhost, mip, port, &cred, CMD_HOOK_SAMPLE_MS, &reason);
+	switch (v) {
+	case MASTER_DEAD:
+		rc = CMD_HOOK_SECONDARY_DOWN;
+		fprintf(stderr, "mhaadm hook: cluster=%s secondary-check: master %s:%d is dead: %s\n",
+		    cluster, mhost, port, reason);
+		break;
+	case MASTER_ALIVE:
+		rc = CMD_HOOK_SECONDARY_ALIVE;
+		fprintf(stderr, "mhaadm hook: cluster=%s secondary-check: master %s:%d is alive, "
+				"only unreachable from this manager host: %s; no failover\n",
+		    cluster, mhost, port, reason);
+		break;
+	default:
+		rc = CMD_HOOK_SECONDARY_UNSURE;
+		fprintf(stderr, "mhaadm hook: cluster=%s secondary-check: cannot tell whether master "
+				"%s:%d is dead: %s; no failover\n",
+		    cluster, mhost, port, reason);
+		break;
+	}
+	free(reason);
+	free(nodes);
+	free(copy);
+	return rc;
+}
+
 static int
 cmd_hook_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -273,14 +369,18 @@ cmd_hook_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return 1;
 	}
 	online = strcmp(type, "online-change") == 0;
-	if (strcmp(type, "failover") != 0 && !online && strcmp(type, "report") != 0)
-		return cmd_usage_error(ctx, "unknown hook type '%s' (failover, online-change, report)",
+	if (strcmp(type, "failover") != 0 && !online && strcmp(type, "report") != 0 &&
+	    strcmp(type, "secondary-check") != 0)
+		return cmd_usage_error(ctx, "unknown hook type '%s' (failover, online-change, report, "
+					    "secondary-check)",
 		    type);
 	if (cmd_ctx_config(ctx, &cause) == NULL) {
 		cmd_error(ctx, "%s", cause);
 		free(cause);
-		return 1;
+		return strcmp(type, "secondary-check") == 0 ? CMD_HOOK_SECONDARY_UNSURE : 1;
 	}
+	if (strcmp(type, "secondary-check") == 0)
+		return cmd_hook_secondary(ctx, c.name, argc, argv);
 	if (strcmp(type, "report") == 0) {
 		reg = cmd_hook_registry(ctx, c.name);
 		return cmd_hook_report(ctx, reg, c.name, argc, argv);
@@ -342,7 +442,7 @@ out:
 
 const struct cmd_entry cmd_hook_entry = {
 	.name = "hook",
-	.args = "failover|online-change|report --cluster=NAME [MHA ARGS]",
+	.args = "failover|online-change|report|secondary-check --cluster=NAME [MHA ARGS]",
 	.summary = "called by MHA during a failover: moves the VIP, records the new master",
 	.exec = cmd_hook_exec,
 };

@@ -88,6 +88,15 @@ char *status_cache_path(const struct config *cfg);
 int status_lag_unfit(const struct probe_result *pr, int max_lag, char **why);
 
 /*
+ * The errant-transaction check: 1 when the replica's gtid_binlog_state
+ * holds a GTID its master's lacks, with *gtids newly allocated (see
+ * gtid_errant); 0 when not, or when either state is unknown (MySQL, a
+ * failed probe). Used by status_judge and the MHA engine's no_master.
+ */
+int status_errant(const struct probe_result *replica, const struct probe_result *master,
+    char **gtids);
+
+/*
  * Probes every node of the n clusters at once: MySQL with the config's
  * probe_timeout, and one SSH command per distinct host listing its
  * addresses (to find the VIP holders; or the cache, see status_opts), all
