@@ -39,6 +39,10 @@ cmd_watch_resolved_kind(const char *kind)
 {
 	if (strcmp(kind, "lag.exceeded") == 0)
 		return "lag.recovered";
+	if (strcmp(kind, "master.unreachable_from_manager") == 0)
+		return "master.reachable_from_manager";
+	if (strcmp(kind, "replica.errant") == 0)
+		return "replica.errant_resolved";
 	if (strncmp(kind, "drift.", 6) == 0)
 		return "drift.resolved";
 	return "status.resolved";
@@ -167,6 +171,12 @@ cmd_watch_policy(struct cmd_ctx *ctx, const struct status_cluster *sc,
 			continue;
 		snprintf(hp, sizeof(hp), "%s:%d", c->nodes[i].host, c->nodes[i].port);
 		unfit = status_lag_unfit(&sc->nodes[i].probe, ctx->cfg->max_lag, &why);
+		if (!unfit && sc->nodes[i].unfit != NULL &&
+		    strncmp(sc->nodes[i].unfit, "errant", 6) == 0) {
+			/* Errant transactions: never promoted, whatever the lag (see status_judge). */
+			unfit = 1;
+			why = xstrdup(sc->nodes[i].unfit);
+		}
 		streak = 0;
 		if (json_object_object_get_ex(prev, hp, &old) &&
 		    cmd_watch_int(old, "unfit") == unfit)
