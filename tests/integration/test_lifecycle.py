@@ -132,16 +132,23 @@ def app_connect(lab, host, timeout=2):
 class Writer(threading.Thread):
     """Inserts one row per id through the VIP; records the ids whose INSERT was acknowledged."""
 
+    # Each writer of a test session takes its own range of ids, so a second writer on the
+    # same table never collides with the rows of the first.
+    _next_base = 0
+
     def __init__(self, lab, limit=20000):
         super().__init__(daemon=True)
         self.lab, self.limit = lab, limit
-        self.acked, self.errors = [], 0
+        self.base = Writer._next_base
+        Writer._next_base += 1000000
+        self.acked, self.errors, self.duplicates = [], 0, 0
         self.stop_evt = threading.Event()
 
     def run(self):
-        con, i = None, 0
+        con, i = None, self.base
         deadline = time.time() + 300
-        while not self.stop_evt.is_set() and i < self.limit and time.time() < deadline:
+        while (not self.stop_evt.is_set() and i < self.base + self.limit and
+               time.time() < deadline):
             try:
                 if con is None:
                     con = app_connect(self.lab, VIP, timeout=1)
@@ -151,7 +158,8 @@ class Writer(threading.Thread):
                 self.acked.append(i)
                 time.sleep(0.005)
             except pymysql.err.IntegrityError:
-                pass
+                # The row is there, but this answer is not an acknowledgement we count.
+                self.duplicates += 1
             except Exception:
                 self.errors += 1
                 try:
@@ -219,6 +227,41 @@ def assert_rows_on(m, host, ids):
     assert not missing, f"{len(missing)} acknowledged writes missing on {host}: {missing[:20]}"
 
 
+# Each failed write costs the writer >= 0.1 s; a failover of ~10 s plus connection retries
+# stays far below this. Minutes of failing writes would not.
+WRITER_MAX_ERRORS = 400
+
+
+def assert_writer_sane(w):
+    print(f"writer: {len(w.acked)} acknowledged, {w.errors} errors, "
+          f"{w.duplicates} duplicate-key answers")
+    assert w.errors <= WRITER_MAX_ERRORS, f"writer failed {w.errors} times"
+    assert w.duplicates <= 5, f"{w.duplicates} writes answered duplicate key"
+
+
+def surviving_hosts(m):
+    """The cluster's master and replicas in the registry (failed nodes left out)."""
+    (c,) = m.clusters()
+    return [n["host"] for n in c["nodes"] if n["role"] in ("master", "replica")]
+
+
+def assert_rows_on_survivors(m, ids, timeout=60):
+    """Every acknowledged id on every surviving node: the new master at once, each re-pointed
+    replica once it has caught up (bounded)."""
+    hosts = surviving_hosts(m)
+    assert len(hosts) >= 1
+    for host in hosts:
+        deadline = time.time() + timeout
+        while True:
+            try:
+                assert_rows_on(m, host, ids)
+                break
+            except AssertionError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.5)
+
+
 def assert_reprotected(m, new, times=1):
     wait_for("re-protection", lambda: events(m).count("cluster.reprotected") >= times,
              timeout=120)
@@ -240,8 +283,9 @@ def test_failover_under_load_and_reprotection(cluster):
         cur.execute("SELECT @@server_id")
         assert cur.fetchone()[0] == NODES.index(new_host) + 1
     con.close()
-    # Every acknowledged write is on the new master.
+    # Every acknowledged write is on the new master, and on the re-pointed replica.
     assert_rows_on(m, new_host, w.acked)
+    assert_writer_sane(w)
     # The registry names the new master; the old one is out of monitoring.
     (c,) = m.clusters()
     roles = {n["host"]: n["role"] for n in c["nodes"]}
@@ -251,13 +295,16 @@ def test_failover_under_load_and_reprotection(cluster):
               "failover.completed"):
         assert t in ev, ev
     assert_reprotected(m, new)
+    assert_rows_on_survivors(m, w.acked)
 
     # A second failover on the re-protected cluster works too.
     old2, new2, w2 = failover(m, m.lab)
     assert old2 == new and new2 not in (old, new)
     assert vip_holders() == [new2.split(":")[0]]
     assert_rows_on(m, new2.split(":")[0], w2.acked)
+    assert_writer_sane(w2)
     assert_reprotected(m, new2, times=2)
+    assert_rows_on_survivors(m, w.acked + w2.acked)
 
 
 def test_stop_and_start(cluster):
@@ -388,7 +435,11 @@ def test_gtid_replicas_use_gtid_again_after_failover(fresh_gtid_lab, tmp_path):
     try:
         m.ok("start", "c1", timeout=180)
         old, new, w = failover(m, lab)
+        assert_writer_sane(w)
         assert_reprotected(m, new)
+        # No loss in GTID mode either: every acknowledged id on the new master and on
+        # every replica re-pointed to it.
+        assert_rows_on_survivors(m, w.acked)
         survivors = [n for n in (2, 3, 4) if NODES[n - 1] != new.split(":")[0]]
         wait_for("GTID restored", lambda: all(using_gtid(lab, n) == "Slave_Pos"
                                               for n in survivors), timeout=60)
