@@ -36,7 +36,7 @@ def mgmt_query(m, q, args=()):
 
 def test_mysql_registry_add_list_del(mysql_mhaadm):
     m = mysql_mhaadm
-    assert "schema version 1 is current" in m.ok("init").stdout
+    assert "schema version 2 is current" in m.ok("init").stdout
     r = m.ok(*cluster3_args())
     assert "cluster 'c1' added: master 10.77.0.11:3306" in r.stdout
     (c,) = m.clusters()

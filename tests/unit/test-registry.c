@@ -182,6 +182,7 @@ test_registry_round_trip(void **state)
 	test_add(reg, c);
 	b = test_cluster("billing", "10.77.0.101", 1, "10.77.0.21", 3306);
 	b->vip_prefix = 16;
+	b->engine = xstrdup("native");
 	test_add(reg, b);
 
 	assert_int_equal(reg->ops->cluster_get(reg, "orders", &got, &cause), 0);
@@ -191,6 +192,7 @@ test_registry_round_trip(void **state)
 	assert_string_equal(got->vip, "10.77.0.100");
 	assert_int_equal(got->vip_prefix, 24);
 	assert_string_equal(got->iface, "br0");
+	assert_string_equal(got->engine, "mha");
 	assert_int_equal(got->state, REGISTRY_STATE_REGISTERED);
 	assert_int_equal(got->desired, REGISTRY_DESIRED_STOPPED);
 	assert_non_null(got->created_at);
@@ -229,6 +231,7 @@ test_registry_round_trip(void **state)
 	assert_int_equal(n, 2);
 	assert_string_equal(list[0]->name, "billing");
 	assert_int_equal(list[0]->vip_prefix, 16);
+	assert_string_equal(list[0]->engine, "native");
 	assert_int_equal(list[0]->n_nodes, 1);
 	assert_string_equal(list[1]->name, "orders");
 	assert_int_equal(list[1]->n_nodes, 3);
@@ -852,6 +855,91 @@ test_registry_seed(void **state)
 	free(dir);
 }
 
+/* The version-1 schema as mhaadm 0d026e8 created it, with one cluster in it. */
+static const char test_v1_sql[] =
+	"CREATE TABLE schema_info (id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  version INTEGER NOT NULL);"
+	"CREATE TABLE clusters (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  name TEXT NOT NULL UNIQUE CHECK (name <> ''), vip TEXT NOT NULL UNIQUE CHECK (vip <> ''),"
+	"  vip_prefix INTEGER NOT NULL DEFAULT 24 CHECK (vip_prefix BETWEEN 1 AND 32),"
+	"  iface TEXT NOT NULL DEFAULT 'eth0' CHECK (iface <> ''),"
+	"  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'registered',"
+	"    'ready', 'monitoring', 'failing-over', 'stopped', 'unprotected')),"
+	"  desired TEXT NOT NULL DEFAULT 'stopped' CHECK (desired IN ('stopped', 'monitored')),"
+	"  created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,"
+	"  updated_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP);"
+	"CREATE TABLE nodes (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  cluster_id INTEGER NOT NULL REFERENCES clusters (id) ON DELETE CASCADE,"
+	"  host TEXT NOT NULL COLLATE NOCASE CHECK (host <> ''),"
+	"  port INTEGER NOT NULL DEFAULT 3306 CHECK (port BETWEEN 1 AND 65535),"
+	"  role TEXT NOT NULL DEFAULT 'unknown' CHECK (role IN ('master', 'replica', 'failed',"
+	"    'unknown')),"
+	"  candidate_master INTEGER NOT NULL DEFAULT 0 CHECK (candidate_master IN (0, 1)),"
+	"  no_master INTEGER NOT NULL DEFAULT 0 CHECK (no_master IN (0, 1)),"
+	"  version TEXT, server_id INTEGER, read_only INTEGER, log_bin INTEGER, lag INTEGER,"
+	"  UNIQUE (host, port));"
+	"CREATE INDEX nodes_cluster_id ON nodes (cluster_id);"
+	"CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP, cluster TEXT, node TEXT,"
+	"  type TEXT NOT NULL, message TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX events_cluster_id ON events (cluster, id);"
+	"INSERT INTO schema_info (id, version) VALUES (1, 1);"
+	"INSERT INTO clusters (name, vip, state) VALUES ('orders', '10.77.0.100', 'monitoring');"
+	"INSERT INTO nodes (cluster_id, host, role) SELECT id, '10.77.0.11', 'master'"
+	"  FROM clusters;"
+	"INSERT INTO events (cluster, type, message) VALUES ('orders', 'cluster.added', 'old');";
+
+/* init upgrades a version-1 registry in place, keeps its rows, and is idempotent. */
+static void
+test_registry_upgrade_v1(void **state)
+{
+	struct registry *reg;
+	struct registry_cluster *got = NULL, *c;
+	struct registry_event *evs = NULL;
+	struct config cfg;
+	char *dir, *path, *cause = NULL;
+	size_t n;
+	int version = 0, pass;
+
+	(void)state;
+	dir = test_tmpdir();
+	path = xasprintf("%s/registry.db", dir);
+	test_sql(path, test_v1_sql);
+	test_config(&cfg, path);
+	for (pass = 0; pass < 2; pass++) {
+		reg = registry_open(&cfg, 1, &cause);
+		assert_non_null(reg);
+		assert_int_equal(reg->ops->init(reg, &cause), 0);
+		assert_null(cause);
+		assert_int_equal(reg->ops->schema_version(reg, &version, &cause), 0);
+		assert_int_equal(version, REGISTRY_SCHEMA_VERSION);
+		registry_close(reg);
+	}
+	reg = registry_open(&cfg, 1, &cause);
+	assert_non_null(reg);
+	assert_int_equal(reg->ops->cluster_get(reg, "orders", &got, &cause), 0);
+	assert_string_equal(got->engine, "mha");
+	assert_int_equal(got->state, REGISTRY_STATE_MONITORING);
+	assert_int_equal(got->n_nodes, 1);
+	registry_cluster_free(got);
+	assert_int_equal(reg->ops->event_list(reg, "orders", 0, &evs, &n, &cause), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(evs[0].message, "old");
+	registry_event_list_free(evs, n);
+	c = test_cluster("billing", "10.77.0.101", 1, "10.77.0.21", 3306);
+	c->engine = xstrdup("native");
+	test_add(reg, c);
+	registry_cluster_free(c);
+	assert_int_equal(reg->ops->cluster_get(reg, "billing", &got, &cause), 0);
+	assert_string_equal(got->engine, "native");
+	registry_cluster_free(got);
+	registry_close(reg);
+
+	free(path);
+	test_rmdir(dir);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -868,6 +956,7 @@ main(void)
 		cmocka_unit_test(test_registry_files),
 		cmocka_unit_test(test_registry_newer),
 		cmocka_unit_test(test_registry_seed),
+		cmocka_unit_test(test_registry_upgrade_v1),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -98,13 +98,26 @@ static const char *const registry_mysql_v1[] = {
 	NULL,
 };
 
+/*
+ * 2: the failover engine per cluster, and structured event fields (a JSON
+ * object of named values). ADD COLUMN IF NOT EXISTS keeps two concurrent
+ * inits from tripping on each other (MariaDB 10.0.2 and later).
+ */
+static const char *const registry_mysql_v2[] = {
+	"ALTER TABLE clusters ADD COLUMN IF NOT EXISTS"
+	"  engine VARCHAR(32) NOT NULL DEFAULT 'mha'",
+	"ALTER TABLE events ADD COLUMN IF NOT EXISTS fields TEXT NULL",
+	NULL,
+};
+
 static const char *const *const registry_mysql_migrations[REGISTRY_SCHEMA_VERSION + 1] = {
 	NULL,
 	registry_mysql_v1,
+	registry_mysql_v2,
 };
 
 static const char registry_mysql_cluster_columns[] =
-	"id, name, vip, vip_prefix, iface, state, desired, created_at, updated_at";
+	"id, name, vip, vip_prefix, iface, state, desired, created_at, updated_at, engine";
 
 static struct registry_mysql *
 registry_mysql_impl(struct registry *reg)
@@ -615,10 +628,10 @@ registry_mysql_cluster_add(struct registry *reg, const struct registry_cluster *
 	if (registry_mysql_begin(rm, cause) != 0)
 		return -1;
 	r = registry_mysql_run(rm, NULL, "cannot insert the cluster", cause,
-	    "INSERT INTO clusters (name, vip, vip_prefix, iface, state, desired) "
-	    "VALUES (?, ?, ?, COALESCE(?, 'eth0'), ?, ?)", "ssisss", c->name, c->vip,
-	    c->vip_prefix, c->iface, registry_state_name(c->state),
-	    registry_desired_name(c->desired));
+	    "INSERT INTO clusters (name, vip, vip_prefix, iface, state, desired, engine) "
+	    "VALUES (?, ?, ?, COALESCE(?, 'eth0'), ?, ?, COALESCE(?, 'mha'))", "ssissss", c->name,
+	    c->vip, c->vip_prefix, c->iface, registry_state_name(c->state),
+	    registry_desired_name(c->desired), c->engine);
 	if (r == 0) {
 		id = (long long)mysql_insert_id(rm->conn);
 		r = registry_mysql_nodes_insert(rm, id, c, cause);
@@ -720,6 +733,7 @@ registry_mysql_cluster_read(struct registry_mysql *rm, MYSQL_ROW row,
 	c->iface = registry_mysql_text(row[4]);
 	c->created_at = registry_mysql_text(row[7]);
 	c->updated_at = registry_mysql_text(row[8]);
+	c->engine = registry_mysql_text(row[9]);
 	if (registry_state_parse(row[5], &c->state) != 0) {
 		*cause = xasprintf("registry at %s: cluster '%s' has an unknown state '%s'",
 		    rm->where, c->name, row[5] != NULL ? row[5] : "");

@@ -71,10 +71,17 @@ static const char *const registry_sqlite_migrations[REGISTRY_SCHEMA_VERSION + 1]
 	"  message TEXT NOT NULL DEFAULT ''"
 	");"
 	"CREATE INDEX IF NOT EXISTS events_cluster_id ON events (cluster, id);",
+	/*
+	 * 2: the failover engine per cluster, and structured event fields (a
+	 * JSON object of named values). Run under init's write lock, so the
+	 * ALTERs cannot race another init.
+	 */
+	"ALTER TABLE clusters ADD COLUMN engine TEXT NOT NULL DEFAULT 'mha' CHECK (engine <> '');"
+	"ALTER TABLE events ADD COLUMN fields TEXT;",
 };
 
 static const char registry_sqlite_cluster_columns[] =
-	"id, name, vip, vip_prefix, iface, state, desired, created_at, updated_at";
+	"id, name, vip, vip_prefix, iface, state, desired, created_at, updated_at, engine";
 
 static struct registry_sqlite *
 registry_sqlite_impl(struct registry *reg)
@@ -584,10 +591,10 @@ registry_sqlite_cluster_add(struct registry *reg, const struct registry_cluster 
 	if (registry_sqlite_begin(rs, cause) != 0)
 		return -1;
 	r = registry_sqlite_prepare(rs, &stmt, cause,
-	    "INSERT INTO clusters (name, vip, vip_prefix, iface, state, desired) "
-	    "VALUES (?, ?, ?, COALESCE(?, 'eth0'), ?, ?)", "ssisss", c->name, c->vip,
-	    c->vip_prefix, c->iface, registry_state_name(c->state),
-	    registry_desired_name(c->desired));
+	    "INSERT INTO clusters (name, vip, vip_prefix, iface, state, desired, engine) "
+	    "VALUES (?, ?, ?, COALESCE(?, 'eth0'), ?, ?, COALESCE(?, 'mha'))", "ssissss", c->name,
+	    c->vip, c->vip_prefix, c->iface, registry_state_name(c->state),
+	    registry_desired_name(c->desired), c->engine);
 	if (r == 0)
 		r = registry_sqlite_done(rs, stmt, "cannot insert the cluster", cause);
 	if (r == 0) {
@@ -694,6 +701,7 @@ registry_sqlite_cluster_read(struct registry_sqlite *rs, sqlite3_stmt *stmt,
 	desired = (const char *)sqlite3_column_text(stmt, 6);
 	c->created_at = registry_sqlite_text(stmt, 7);
 	c->updated_at = registry_sqlite_text(stmt, 8);
+	c->engine = registry_sqlite_text(stmt, 9);
 	if (registry_state_parse(state, &c->state) != 0) {
 		*cause = xasprintf("registry %s: cluster '%s' has an unknown state '%s'", rs->path,
 		    c->name, state != NULL ? state : "");

@@ -222,6 +222,7 @@ registry_cluster_free(struct registry_cluster *c)
 	free(c->name);
 	free(c->vip);
 	free(c->iface);
+	free(c->engine);
 	free(c->created_at);
 	free(c->updated_at);
 	free(c);

@@ -6,7 +6,7 @@
 
 struct config;
 
-#define REGISTRY_SCHEMA_VERSION 1
+#define REGISTRY_SCHEMA_VERSION 2
 
 /*
  * Lifecycle of a cluster. The text form (registry_state_name) is what the
@@ -66,6 +66,11 @@ struct registry_cluster {
 	char *vip;     /* IPv4 address without prefix */
 	int vip_prefix;
 	char *iface;   /* interface the VIP goes on */
+	/*
+	 * The failover engine chosen for this cluster ("mha"); NULL in a cluster
+	 * handed to cluster_add means the default, "mha".
+	 */
+	char *engine;
 	enum registry_state state;
 	enum registry_desired desired;
 	char *created_at; /* UTC, "YYYY-MM-DD HH:MM:SS" */
