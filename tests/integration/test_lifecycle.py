@@ -536,6 +536,62 @@ def test_registry_down_during_failover(lab_manager, tmp_path):
         finish_cluster(m)
 
 
+def nft_drop_to(table, *hosts):
+    """Drops (no answer, no refusal) every packet the manager host sends to hosts."""
+    subprocess.run(["nft", "delete", "table", "ip", table], capture_output=True)
+    subprocess.run(["nft", "add", "table", "ip", table], check=True)
+    subprocess.run(["nft", "add", "chain", "ip", table, "out",
+                    "{ type filter hook output priority 0 ; }"], check=True)
+    for h in hosts:
+        subprocess.run(["nft", "add", "rule", "ip", table, "out", "ip", "daddr", h, "drop"],
+                       check=True)
+
+
+def nft_clear(table):
+    subprocess.run(["nft", "delete", "table", "ip", table], capture_output=True)
+
+
+def test_registry_and_old_master_dropping_packets(lab_manager, tmp_path):
+    """A management node that drops packets instead of refusing them, while the master's link
+    is cut (its packets dropped too): the hook's bounds hold — the VIP moves, the update is
+    spooled, the failover completes; when the registry answers again the update lands."""
+    lab = lab_manager.ensure(4, 1, fresh=True)
+    lab_manager.dirty = True
+    m = make_cluster(lab, tmp_path, registry="mysql", registry_path=None,
+                     mysql_host="10.77.0.15", mysql_user=lab.mha_user,
+                     mysql_password=lab.mha_password, mysql_database="mhaadm_reg")
+    try:
+        m.ok("start", "c1", timeout=180)
+        nft_drop_to("mhaadm_test_drop", "10.77.0.15")
+        subprocess.run(["ip", "link", "set", "mhaadm-v1", "down"], check=True)
+
+        def moved():
+            h = [x for x in vip_holders() if x != "10.77.0.11"]
+            return h or None
+        new_host = wait_for("the VIP on a new master", moved, timeout=180)[0]
+        spool = os.path.join(m.dir, "work", "spool")
+        wait_for("a spooled registry update",
+                 lambda: os.path.isdir(spool) and any(f.endswith(".master")
+                                                      for f in os.listdir(spool)), timeout=90)
+        # The new master takes writes while the registry still drops every packet.
+        con = app_connect(lab, VIP, timeout=5)
+        with con.cursor() as cur:
+            cur.execute("SELECT @@server_id, @@read_only")
+            sid, ro = cur.fetchone()
+        con.close()
+        assert sid == NODES.index(new_host) + 1 and ro == 0
+        nft_clear("mhaadm_test_drop")
+        wait_for("the registry to name the new master",
+                 lambda: m.run("list", "all", "--json", "--no-probe").returncode == 0 and
+                 master_of(m) == f"{new_host}:3306", timeout=180)
+        wait_for("the spool emptied", lambda: not [f for f in os.listdir(spool)
+                                                   if f.endswith(".master")], timeout=60)
+    finally:
+        nft_clear("mhaadm_test_drop")
+        subprocess.run(["ip", "link", "set", "mhaadm-v1", "up"], check=False)
+        finish_cluster(m)
+
+
 def test_cut_off_master_returning_is_fenced(fresh_lab, tmp_path):
     """The master's link is cut: MHA fails over, the cut-off host keeps the VIP and stays
     writable. When its link returns, mhaadm takes the VIP away there and sets read_only."""
