@@ -190,7 +190,7 @@ cmd_hook_vip_start(struct cmd_ctx *ctx, struct registry *reg, const struct cmd_h
 		ev.cluster = (char *)c->name;
 		ev.type = (char *)"failover.master_changed";
 		ev.message = msg;
-		r = reg->ops->cluster_set_master(reg, c->name, a->new_master_host,
+		r = registry_cluster_set_master(reg, c->name, a->new_master_host,
 		    a->new_master_port, REGISTRY_STATE_FAILING_OVER, &ev, &cause);
 		if (r == 0) {
 			fprintf(stderr, "mhaadm hook: cluster=%s registry updated: %s\n", c->name, msg);
@@ -298,7 +298,7 @@ cmd_hook_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	vip_arg = cmd_hook_arg(argc, argv, "--vip");
 	iface_arg = cmd_hook_arg(argc, argv, "--iface");
 	reg = cmd_hook_registry(ctx, c.name);
-	if (reg != NULL && reg->ops->cluster_get(reg, c.name, &rc_cluster, &cause) == 0 &&
+	if (reg != NULL && registry_cluster_get(reg, c.name, &rc_cluster, &cause) == 0 &&
 	    vip_arg == NULL) {
 		c.vip = xstrdup(rc_cluster->vip);
 		c.vip_prefix = rc_cluster->vip_prefix;

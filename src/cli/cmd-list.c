@@ -75,7 +75,7 @@ cmd_list_live_fill(struct cmd_ctx *ctx, struct registry *reg, const struct regis
 
 	memset(lv, 0, sizeof(*lv));
 	engine_mha_ops.status(&env, c->name, &lv->engine);
-	if (reg->ops->event_list(reg, c->name, 200, &evs, &n, &cause) == 0) {
+	if (registry_event_list(reg, c->name, 200, &evs, &n, &cause) == 0) {
 		for (i = 0; i < n; i++) {
 			if (cmd_list_type_in(evs[i].type, cmd_list_resolved_types))
 				break;
@@ -543,7 +543,7 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	if (name != NULL) {
-		switch (reg->ops->cluster_get(reg, name, &one, &cause)) {
+		switch (registry_cluster_get(reg, name, &one, &cause)) {
 		case 0:
 			break;
 		case 1:
@@ -557,7 +557,7 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		list[0] = one;
 		one = NULL;
 		n = 1;
-	} else if (reg->ops->cluster_list(reg, &list, &n, &cause) != 0) {
+	} else if (registry_cluster_list(reg, &list, &n, &cause) != 0) {
 		cmd_error(ctx, "%s", cause);
 		goto out;
 	}
@@ -654,7 +654,7 @@ cmd_history_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		}
 	}
 	reg = cmd_ctx_registry(ctx, 1, &cause);
-	if (reg == NULL || reg->ops->event_list(reg, name, (size_t)limit, &evs, &n, &cause) != 0) {
+	if (reg == NULL || registry_event_list(reg, name, (size_t)limit, &evs, &n, &cause) != 0) {
 		cmd_error(ctx, "%s", cause);
 		goto out;
 	}

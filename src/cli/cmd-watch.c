@@ -221,7 +221,7 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (argc != 1)
 		return cmd_usage_error(ctx, "no arguments are taken");
 	if ((reg = cmd_ctx_registry(ctx, 1, &cause)) == NULL ||
-	    reg->ops->cluster_list(reg, &all, &n_all, &cause) != 0) {
+	    registry_cluster_list(reg, &all, &n_all, &cause) != 0) {
 		cmd_error(ctx, "%s", cause);
 		goto out;
 	}

@@ -538,20 +538,20 @@ test_event_since(void **state)
 	(void)state;
 	reg = registry_open_sqlite(":memory:", &cause);
 	assert_non_null(reg);
-	assert_int_equal(reg->ops->init(reg, &cause), 0);
+	assert_int_equal(registry_init(reg, &cause), 0);
 	ev.type = (char *)"x.y";
 	ev.message = msg;
 	for (i = 1; i <= 5; i++) {
 		snprintf(msg, sizeof(msg), "m%d", i);
-		assert_int_equal(reg->ops->event_add(reg, &ev, &cause), 0);
+		assert_int_equal(registry_event_add(reg, &ev, &cause), 0);
 	}
-	assert_int_equal(reg->ops->event_since(reg, 2, 2, &list, &n, &cause), 0);
+	assert_int_equal(registry_event_since(reg, 2, 2, &list, &n, &cause), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(list[0].id, 3);
 	assert_string_equal(list[0].message, "m3");
 	assert_int_equal(list[1].id, 4);
 	registry_event_list_free(list, n);
-	assert_int_equal(reg->ops->event_since(reg, 5, 10, &list, &n, &cause), 0);
+	assert_int_equal(registry_event_since(reg, 5, 10, &list, &n, &cause), 0);
 	assert_int_equal(n, 0);
 	registry_event_list_free(list, n);
 	registry_close(reg);

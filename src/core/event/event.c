@@ -40,7 +40,7 @@ event_emit(struct registry *reg, const char *cluster, const char *node, const ch
 		ev.node = (char *)node;
 		ev.type = (char *)type;
 		ev.message = message;
-		if (reg->ops->event_add(reg, &ev, &cause) != 0) {
+		if (registry_event_add(reg, &ev, &cause) != 0) {
 			fprintf(stderr, "%s mhaadm: cluster=%s event %s not recorded: %s\n", stamp,
 			    cluster != NULL ? cluster : "-", type, cause);
 			free(cause);
@@ -80,7 +80,7 @@ event_transition(struct registry *reg, const char *cluster, enum registry_state 
 	ev.cluster = (char *)cluster;
 	ev.type = (char *)type;
 	ev.message = message;
-	rc = reg->ops->cluster_set_state(reg, cluster, state, desired, &ev, &cause);
+	rc = registry_cluster_set_state(reg, cluster, state, desired, &ev, &cause);
 	if (rc < 0) {
 		fprintf(stderr, "mhaadm: cluster=%s state change to %s not recorded: %s\n", cluster,
 		    registry_state_name(state), cause);
