@@ -104,15 +104,13 @@ cmd_start_marker(struct registry *reg, const char *name)
 	return id;
 }
 
-/* An event after marker that means the daemon could not do it, or NULL. Newly allocated. */
+/* A problem event after marker: the daemon could not do it; or NULL. Newly allocated. */
 static char *
 cmd_start_failure(struct registry *reg, const char *name, long long marker)
 {
-	static const char *const bad[] = { "checks.failed", "engine.checks_failed", "engine.failed",
-		"engine.died", "failover.refused", NULL };
 	struct registry_event *evs = NULL;
 	char *cause = NULL, *found = NULL;
-	size_t n = 0, i, j;
+	size_t n = 0, i;
 
 	if (registry_event_list(reg, name, 20, &evs, &n, &cause) != 0) {
 		free(cause);
@@ -121,12 +119,9 @@ cmd_start_failure(struct registry *reg, const char *name, long long marker)
 	for (i = n; i-- > 0 && found == NULL;) {
 		if (evs[i].id <= marker)
 			continue;
-		for (j = 0; bad[j] != NULL; j++) {
-			if (strcmp(evs[i].type, bad[j]) == 0 && evs[i].message != NULL) {
-				found = xstrdup(evs[i].message);
-				break;
-			}
-		}
+		/* A problem (the table of event types says which) means it did not start. */
+		if (event_type_is(evs[i].type, EVENT_PROBLEM) && evs[i].message != NULL)
+			found = xstrdup(evs[i].message);
 	}
 	registry_event_list_free(evs, n);
 	return found;

@@ -105,7 +105,7 @@ notifier_message_from_event(struct notify_message *m, const struct registry_even
 		registry_cluster_master(c, buf, sizeof(buf));
 		m->master = xstrdup(buf);
 	}
-	notify_masters_from_message(m->type, m->message, &m->old_master, &m->new_master);
+	notify_masters_from_fields(ev, &m->old_master, &m->new_master);
 	notify_message_finish(m);
 }
 

@@ -572,6 +572,9 @@ test_registry_set_master(void **state)
 	registry_cluster_free(got);
 	assert_int_equal(registry_event_list(reg, "orders", 1, &evs, &n, &cause), 0);
 	assert_string_equal(evs[0].type, "failover.master_changed");
+	/* The record of a failover names both masters in its fields. */
+	assert_string_equal(registry_event_field(&evs[0], "old_master"), "10.77.0.11:3306");
+	assert_string_equal(registry_event_field(&evs[0], "new_master"), "10.77.0.12:3306");
 	registry_event_list_free(evs, n);
 
 	/* Not a node of the cluster, or no such cluster: 1, nothing written. */
