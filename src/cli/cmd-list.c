@@ -7,6 +7,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "engine.h"
+#include "event.h"
 #include "registry.h"
 #include "status.h"
 #include "validate.h"
@@ -39,30 +40,27 @@ struct cmd_list_live {
 	char *notify_failed_at;  /* newest notify.failed event of the cluster, or NULL */
 	char *notify_failed_msg;
 	char *problem;       /* "TYPE: MESSAGE" of the newest unresolved problem event, or NULL */
+	struct json_object *problem_fields; /* that event's fields, or NULL */
 };
 
-/*
- * Events that say why a cluster is not protected, and events that end such a
- * problem. The newest of either kind decides whether list shows a reason.
- */
-static const char *const cmd_list_problem_types[] = { "engine.checks_failed", "engine.died",
-	"engine.failed", "checks.failed", "failover.refused", "failover.failed", "failover.paused",
-	"storm.paused", "cluster.unprotected", NULL };
-static const char *const cmd_list_resolved_types[] = { "monitoring.started",
-	"cluster.reprotected", "monitoring.stopped", "cluster.start", NULL };
-
-static int
-cmd_list_type_in(const char *type, const char *const *types)
+/* The fields of ev as a new JSON object ({} when it has none). */
+static struct json_object *
+cmd_list_json_fields(const struct registry_event *ev)
 {
+	struct json_object *o = json_object_new_object();
 	size_t i;
 
-	for (i = 0; types[i] != NULL; i++) {
-		if (strcmp(type, types[i]) == 0)
-			return 1;
-	}
-	return 0;
+	for (i = 0; i < ev->n_fields; i++)
+		json_object_object_add(o, ev->fields[i].key,
+		    json_object_new_string(ev->fields[i].value));
+	return o;
 }
 
+/*
+ * Whether an event says why a cluster is not protected (EVENT_PROBLEM) or
+ * ends such a problem (EVENT_CLEARS) comes from the table of event types;
+ * the newest of either kind decides whether list shows a reason.
+ */
 static void
 cmd_list_live_fill(struct cmd_ctx *ctx, struct registry *reg, const struct registry_cluster *c,
     struct cmd_list_live *lv)
@@ -75,11 +73,11 @@ cmd_list_live_fill(struct cmd_ctx *ctx, struct registry *reg, const struct regis
 
 	memset(lv, 0, sizeof(*lv));
 	engine_mha_ops.status(&env, c->name, &lv->engine);
-	if (reg->ops->event_list(reg, c->name, 200, &evs, &n, &cause) == 0) {
+	if (registry_event_list(reg, c->name, 200, &evs, &n, &cause) == 0) {
 		for (i = 0; i < n; i++) {
-			if (cmd_list_type_in(evs[i].type, cmd_list_resolved_types))
+			if (event_type_is(evs[i].type, EVENT_CLEARS))
 				break;
-			if (!cmd_list_type_in(evs[i].type, cmd_list_problem_types))
+			if (!event_type_is(evs[i].type, EVENT_PROBLEM))
 				continue;
 			/* The daemon's line says when; the engine's line before it says why. */
 			if (strcmp(evs[i].type, "engine.checks_failed") == 0 && i + 1 < n &&
@@ -88,6 +86,7 @@ cmd_list_live_fill(struct cmd_ctx *ctx, struct registry *reg, const struct regis
 				    evs[i].message);
 			else
 				lv->problem = xasprintf("%s: %s", evs[i].type, evs[i].message);
+			lv->problem_fields = cmd_list_json_fields(&evs[i]);
 			break;
 		}
 		for (i = 0; i < n && lv->last_failover == NULL; i++) {
@@ -126,6 +125,7 @@ cmd_list_live_clear(struct cmd_list_live *lv)
 	free(lv->notify_failed_at);
 	free(lv->notify_failed_msg);
 	free(lv->problem);
+	json_object_put(lv->problem_fields);
 }
 
 static char *
@@ -307,6 +307,8 @@ cmd_list_json_cluster(const struct registry_cluster *c, const struct cmd_list_li
 		json_object_object_add(o, "last_notify_failure", NULL);
 	json_object_object_add(o, "problem",
 	    lv->problem != NULL ? json_object_new_string(lv->problem) : NULL);
+	json_object_object_add(o, "problem_fields",
+	    lv->problem_fields != NULL ? json_object_get(lv->problem_fields) : NULL);
 	return o;
 }
 
@@ -543,7 +545,7 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	if (name != NULL) {
-		switch (reg->ops->cluster_get(reg, name, &one, &cause)) {
+		switch (registry_cluster_get(reg, name, &one, &cause)) {
 		case 0:
 			break;
 		case 1:
@@ -557,7 +559,7 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		list[0] = one;
 		one = NULL;
 		n = 1;
-	} else if (reg->ops->cluster_list(reg, &list, &n, &cause) != 0) {
+	} else if (registry_cluster_list(reg, &list, &n, &cause) != 0) {
 		cmd_error(ctx, "%s", cause);
 		goto out;
 	}
@@ -654,7 +656,7 @@ cmd_history_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		}
 	}
 	reg = cmd_ctx_registry(ctx, 1, &cause);
-	if (reg == NULL || reg->ops->event_list(reg, name, (size_t)limit, &evs, &n, &cause) != 0) {
+	if (reg == NULL || registry_event_list(reg, name, (size_t)limit, &evs, &n, &cause) != 0) {
 		cmd_error(ctx, "%s", cause);
 		goto out;
 	}
@@ -672,6 +674,7 @@ cmd_history_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			json_object_object_add(o, "type", json_object_new_string(evs[i].type));
 			json_object_object_add(o, "message",
 			    evs[i].message ? json_object_new_string(evs[i].message) : NULL);
+			json_object_object_add(o, "fields", cmd_list_json_fields(&evs[i]));
 			json_object_array_add(arr, o);
 		}
 		json_object_object_add(root, "events", arr);

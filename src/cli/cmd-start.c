@@ -103,36 +103,31 @@ cmd_start_marker(struct registry *reg, const char *name)
 	size_t n = 0;
 	long long id = 0;
 
-	if (reg->ops->event_list(reg, name, 1, &evs, &n, &cause) == 0 && n > 0)
+	if (registry_event_list(reg, name, 1, &evs, &n, &cause) == 0 && n > 0)
 		id = evs[0].id;
 	free(cause);
 	registry_event_list_free(evs, n);
 	return id;
 }
 
-/* An event after marker that means the daemon could not do it, or NULL. Newly allocated. */
+/* A problem event after marker: the daemon could not do it; or NULL. Newly allocated. */
 static char *
 cmd_start_failure(struct registry *reg, const char *name, long long marker)
 {
-	static const char *const bad[] = { "checks.failed", "engine.checks_failed", "engine.failed",
-		"engine.died", "failover.refused", NULL };
 	struct registry_event *evs = NULL;
 	char *cause = NULL, *found = NULL;
-	size_t n = 0, i, j;
+	size_t n = 0, i;
 
-	if (reg->ops->event_list(reg, name, 20, &evs, &n, &cause) != 0) {
+	if (registry_event_list(reg, name, 20, &evs, &n, &cause) != 0) {
 		free(cause);
 		return NULL;
 	}
 	for (i = n; i-- > 0 && found == NULL;) {
 		if (evs[i].id <= marker)
 			continue;
-		for (j = 0; bad[j] != NULL; j++) {
-			if (strcmp(evs[i].type, bad[j]) == 0 && evs[i].message != NULL) {
-				found = xstrdup(evs[i].message);
-				break;
-			}
-		}
+		/* A problem (the table of event types says which) means it did not start. */
+		if (event_type_is(evs[i].type, EVENT_PROBLEM) && evs[i].message != NULL)
+			found = xstrdup(evs[i].message);
 	}
 	registry_event_list_free(evs, n);
 	return found;
@@ -159,7 +154,7 @@ cmd_start_wait(struct cmd_ctx *ctx, struct registry *reg, const char *name,
 	for (;;) {
 		registry_cluster_free(c);
 		c = NULL;
-		if (reg->ops->cluster_get(reg, name, &c, &cause) != 0) {
+		if (registry_cluster_get(reg, name, &c, &cause) != 0) {
 			cmd_error(ctx, "cluster '%s': %s", name, cause != NULL ? cause : "deleted");
 			break;
 		}
@@ -236,12 +231,12 @@ cmd_start_common(struct cmd_ctx *ctx, int argc, char **argv, int start)
 		goto out;
 	}
 	if (all) {
-		if (reg->ops->cluster_list(reg, &list, &n, &cause) != 0) {
+		if (registry_cluster_list(reg, &list, &n, &cause) != 0) {
 			cmd_error(ctx, "%s", cause);
 			goto out;
 		}
 	} else {
-		r = reg->ops->cluster_get(reg, argv[optind], &one, &cause);
+		r = registry_cluster_get(reg, argv[optind], &one, &cause);
 		if (r != 0) {
 			if (r == 1)
 				cmd_error(ctx, "no cluster named '%s' in the registry", argv[optind]);

@@ -25,27 +25,20 @@
 #include "status.h"
 #include "xmalloc.h"
 
-/* Findings the daemon reports itself (engine and state events): not repeated here. */
+/* Findings the daemon reports itself (the table of event types says which): not repeated here. */
 static int
 cmd_watch_own_kind(const char *kind)
 {
-	return strncmp(kind, "monitoring.", 11) == 0 || strncmp(kind, "failover.", 9) == 0 ||
-	    strcmp(kind, "cluster.unprotected") == 0;
+	return event_type_is(kind, EVENT_DAEMON);
 }
 
 /* The event that says a finding of this kind is over. */
 static const char *
 cmd_watch_resolved_kind(const char *kind)
 {
-	if (strcmp(kind, "lag.exceeded") == 0)
-		return "lag.recovered";
-	if (strcmp(kind, "master.unreachable_from_manager") == 0)
-		return "master.reachable_from_manager";
-	if (strcmp(kind, "replica.errant") == 0)
-		return "replica.errant_resolved";
-	if (strncmp(kind, "drift.", 6) == 0)
-		return "drift.resolved";
-	return "status.resolved";
+	const char *r = event_type_resolved_by(kind);
+
+	return r != NULL ? r : "status.resolved";
 }
 
 static json_object *
@@ -231,7 +224,7 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (argc != 1)
 		return cmd_usage_error(ctx, "no arguments are taken");
 	if ((reg = cmd_ctx_registry(ctx, 1, &cause)) == NULL ||
-	    reg->ops->cluster_list(reg, &all, &n_all, &cause) != 0) {
+	    registry_cluster_list(reg, &all, &n_all, &cause) != 0) {
 		cmd_error(ctx, "%s", cause);
 		goto out;
 	}

@@ -281,7 +281,7 @@ daemon_engine_ended(struct daemon *d, struct daemon_child *ch, int wstatus, time
 	ch->pid = 0;
 	ch->stop_sent = 0;
 	ch->adopted = 0;
-	if (d->reg == NULL || d->reg->ops->cluster_get(d->reg, ch->name, &c, &cause) != 0) {
+	if (d->reg == NULL || registry_cluster_get(d->reg, ch->name, &c, &cause) != 0) {
 		/*
 		 * Deleted meanwhile, or the registry is away (likely during a
 		 * failover): the outcome is kept and decided when it reads again.
@@ -436,7 +436,7 @@ daemon_reconcile(struct daemon *d, time_t now)
 		}
 	}
 	spool_apply(d->reg, d->env->cfg);
-	if (d->reg->ops->cluster_list(d->reg, &list, &n, &cause) != 0) {
+	if (registry_cluster_list(d->reg, &list, &n, &cause) != 0) {
 		log_warn("cannot read the registry, engines keep running: %s", cause);
 		free(cause);
 		/* Reopen soon: the MySQL backend may have lost its connection. */

@@ -37,7 +37,7 @@ test_setup(void **state)
 	t->cfg->workdir = xstrdup(t->dir);
 	t->reg = registry_open_sqlite(":memory:", &cause);
 	assert_non_null(t->reg);
-	assert_int_equal(t->reg->ops->init(t->reg, &cause), 0);
+	assert_int_equal(registry_init(t->reg, &cause), 0);
 	c.name = (char *)"orders";
 	c.vip = (char *)"10.77.0.100";
 	c.vip_prefix = 24;
@@ -58,7 +58,7 @@ test_setup(void **state)
 	}
 	c.nodes = nodes;
 	c.n_nodes = 2;
-	assert_int_equal(t->reg->ops->cluster_add(t->reg, &c, NULL, &cause), 0);
+	assert_int_equal(registry_cluster_add(t->reg, &c, NULL, &cause), 0);
 	*state = t;
 	return 0;
 }
@@ -121,7 +121,7 @@ test_master(struct test_spool *t)
 	struct registry_cluster *c = NULL;
 	char *cause = NULL;
 
-	assert_int_equal(t->reg->ops->cluster_get(t->reg, "orders", &c, &cause), 0);
+	assert_int_equal(registry_cluster_get(t->reg, "orders", &c, &cause), 0);
 	registry_cluster_master(c, buf, sizeof(buf));
 	registry_cluster_free(c);
 	return buf;
@@ -146,7 +146,7 @@ test_spool_write_then_apply(void **state)
 	assert_int_equal(spool_apply(t->reg, t->cfg), 1);
 	assert_string_equal(test_master(t), "10.77.0.12:3306");
 	assert_int_equal(test_count(t, NULL), 0);
-	assert_int_equal(t->reg->ops->event_list(t->reg, "orders", 1, &evs, &n, &cause), 0);
+	assert_int_equal(registry_event_list(t->reg, "orders", 1, &evs, &n, &cause), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(evs[0].type, "failover.master_changed");
 	assert_non_null(strstr(evs[0].message, "recorded late"));

@@ -1,4 +1,4 @@
-/* The one event function: log line plus history row. */
+/* The one event function: log line plus history row, with the event's named fields. */
 #include "event.h"
 
 #include <stdarg.h>
@@ -10,24 +10,47 @@
 #include "registry.h"
 #include "xmalloc.h"
 
-int
-event_emit(struct registry *reg, const char *cluster, const char *node, const char *type,
-    const char *fmt, ...)
+const char *
+event_addr(char *buf, const char *host, int port)
+{
+	snprintf(buf, EVENT_ADDR_MAX, "%s:%d", host != NULL ? host : "?", port);
+	return buf;
+}
+
+/* The current UTC time as "YYYY-MM-DD HH:MM:SS" in stamp (size len). */
+static void
+event_stamp(char *stamp, size_t len)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, len, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+/* Sets ev's fields from a list of EVENT_FIELDS (NULL: none). */
+static void
+event_fields_set(struct registry_event *ev, const char *const *fields)
+{
+	size_t i;
+
+	for (i = 0; fields != NULL && fields[i] != NULL; i += 2) {
+		if (fields[i + 1] != NULL)
+			registry_event_field_set(ev, fields[i], fields[i + 1]);
+	}
+}
+
+static int
+event_vemit(struct registry *reg, const char *cluster, const char *node, const char *type,
+    const char *const *fields, const char *fmt, va_list ap)
 {
 	struct registry_event ev = { 0 };
 	char *message = NULL, *cause = NULL, stamp[32];
-	struct tm tm;
-	time_t now = time(NULL);
-	va_list ap;
-	int rc = 0, n;
+	int rc = 0;
 
-	va_start(ap, fmt);
-	n = vasprintf(&message, fmt, ap);
-	va_end(ap);
-	if (n < 0)
+	if (vasprintf(&message, fmt, ap) < 0)
 		abort();
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
+	event_stamp(stamp, sizeof(stamp));
 	/* The daemon and hooks log every event; interactive commands only with -v. */
 	if (log_enabled(LOG_LEVEL_INFO)) {
 		fprintf(stderr, "%s mhaadm: event cluster=%s%s%s %s: %s\n", stamp,
@@ -40,14 +63,42 @@ event_emit(struct registry *reg, const char *cluster, const char *node, const ch
 		ev.node = (char *)node;
 		ev.type = (char *)type;
 		ev.message = message;
-		if (reg->ops->event_add(reg, &ev, &cause) != 0) {
+		event_fields_set(&ev, fields);
+		if (registry_event_add(reg, &ev, &cause) != 0) {
 			fprintf(stderr, "%s mhaadm: cluster=%s event %s not recorded: %s\n", stamp,
 			    cluster != NULL ? cluster : "-", type, cause);
 			free(cause);
 			rc = -1;
 		}
+		registry_event_fields_free(&ev);
 	}
 	free(message);
+	return rc;
+}
+
+int
+event_emit(struct registry *reg, const char *cluster, const char *node, const char *type,
+    const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = event_vemit(reg, cluster, node, type, NULL, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int
+event_emit_fields(struct registry *reg, const char *cluster, const char *node, const char *type,
+    const char *const *fields, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = event_vemit(reg, cluster, node, type, fields, fmt, ap);
+	va_end(ap);
 	return rc;
 }
 
@@ -66,12 +117,9 @@ event_transition(struct registry *reg, const char *cluster, enum registry_state 
 	if (n < 0)
 		abort();
 	if (log_enabled(LOG_LEVEL_INFO)) {
-		time_t now = time(NULL);
 		char stamp[32];
-		struct tm tm;
 
-		gmtime_r(&now, &tm);
-		strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
+		event_stamp(stamp, sizeof(stamp));
 		fprintf(stderr, "%s mhaadm: event cluster=%s %s: %s (state %s, desired %s)\n", stamp,
 		    cluster, type, message, registry_state_name(state),
 		    desired == REGISTRY_DESIRED_KEEP ? "unchanged" : registry_desired_name(desired));
@@ -80,7 +128,7 @@ event_transition(struct registry *reg, const char *cluster, enum registry_state 
 	ev.cluster = (char *)cluster;
 	ev.type = (char *)type;
 	ev.message = message;
-	rc = reg->ops->cluster_set_state(reg, cluster, state, desired, &ev, &cause);
+	rc = registry_cluster_set_state(reg, cluster, state, desired, &ev, &cause);
 	if (rc < 0) {
 		fprintf(stderr, "mhaadm: cluster=%s state change to %s not recorded: %s\n", cluster,
 		    registry_state_name(state), cause);

@@ -139,7 +139,7 @@ spool_apply(struct registry *reg, const struct config *cfg)
 			ev.type = (char *)"failover.master_changed";
 			ev.message = xasprintf("%s (recorded late: the registry was unavailable)",
 			    message != NULL ? message : "master changed");
-			r = reg->ops->cluster_set_master(reg, cluster, host, p,
+			r = registry_cluster_set_master(reg, cluster, host, p,
 			    REGISTRY_STATE_FAILING_OVER, &ev, &cause);
 			if (r == 0 || r == 1) {
 				if (r == 1)

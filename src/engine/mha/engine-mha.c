@@ -733,7 +733,7 @@ engine_mha_exec(const struct engine_env *env, const char *cluster, int checks, c
 	reg = registry_open(env->cfg, 1, cause);
 	if (reg == NULL)
 		goto out;
-	switch (reg->ops->cluster_get(reg, cluster, &c, cause)) {
+	switch (registry_cluster_get(reg, cluster, &c, cause)) {
 	case 0:
 		break;
 	case 1:
