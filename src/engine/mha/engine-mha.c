@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "doctor.h"
 #include "event.h"
 #include "log.h"
 #include "mha.h"
@@ -752,6 +753,12 @@ engine_mha_exec(const struct engine_env *env, const char *cluster, int checks, c
 		goto out;
 	logdir = xasprintf("%s/%s", env->cfg->log_dir, cluster);
 	if (fs_mkdirs(logdir, 0700, cause) != 0)
+		goto out;
+	/*
+	 * The rendered secondary_check_script would get the master's password
+	 * in argv and in manager.log from a stock MHA::HealthCheck: refuse.
+	 */
+	if (doctor_local_patch_applied(DOCTOR_PATCH_SECONDARY_PASSWORD, cause) != 0)
 		goto out;
 	if (engine_mha_probe(env, &p, reg, c, checks, cause) != 0)
 		goto out;
