@@ -259,7 +259,7 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			continue;
 		status_judge(&sc[i], &mon[i], ctx->cfg->max_lag);
 		/* Mid-failover everything looks wrong for a moment: keep the old view. */
-		if (mon[i].failing_over) {
+		if (mon[i].failing_over && !(mon[i].suspecting && sc[i].partitioned)) {
 			if (json_object_object_get_ex(prev, list[i]->name, &pc))
 				json_object_object_add(next, list[i]->name, json_object_get(pc));
 			continue;

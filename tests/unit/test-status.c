@@ -226,6 +226,20 @@ test_master_and_source_drift(void **state)
 	assert_int_equal(f.sc->verdict, STATUS_DEGRADED);
 	assert_non_null(test_find(f.sc, "master.unreachable_from_manager"));
 	assert_null(test_find(f.sc, "master.unreachable"));
+	assert_int_equal(f.sc->partitioned, 1);
+	test_fixture_done(&f);
+
+	/* MHA's pings fail meanwhile (PING_FAILING): still degraded, no failover running. */
+	test_fixture_init(&f);
+	f.sc->nodes[0].probe.ok = 0;
+	f.mon.failing_over = 1;
+	f.mon.suspecting = 1;
+	f.mon.health_ok = 0;
+	f.mon.health = "PING_FAILING";
+	status_judge(f.sc, &f.mon, 60);
+	assert_int_equal(f.sc->verdict, STATUS_DEGRADED);
+	assert_null(test_find(f.sc, "failover.running"));
+	assert_non_null(test_find(f.sc, "monitoring.starting"));
 	test_fixture_done(&f);
 
 	/* Unreachable and no replica's IO thread runs: down. */

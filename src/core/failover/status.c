@@ -571,6 +571,11 @@ status_judge_monitor(struct status_cluster *sc, const struct status_monitor *mon
 	} else if (!mon->running) {
 		status_add(sc, STATUS_UNPROTECTED, "monitoring.down", NULL,
 		    "MHA is not running for it (is 'mhaadm daemon' running on this host?)");
+	} else if (mon->failing_over && mon->suspecting && sc->partitioned) {
+		/* The engine's pings fail, the replicas' view vetoes the failover. */
+		status_add(sc, STATUS_DEGRADED, "monitoring.starting", NULL,
+		    "MHA cannot reach the master (%s); its replicas still receive from it: no "
+		    "failover", mon->health != NULL ? mon->health : "failing");
 	} else if (mon->failing_over) {
 		status_add(sc, STATUS_AT_RISK, "failover.running", NULL, "a failover is running");
 	} else if (!mon->health_ok) {
@@ -617,6 +622,7 @@ status_judge(struct status_cluster *sc, const struct status_monitor *mon, int ma
 			status_fix(sc, "check the network between this host and %s (routes, firewall)",
 			    master->host);
 			free(why);
+			sc->partitioned = 1;
 		} else if (!mpr->ok) {
 			free(why);
 			status_add(sc, STATUS_DOWN, "master.unreachable", hp, "master %s unreachable: %s",

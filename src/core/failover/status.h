@@ -42,6 +42,8 @@ struct status_monitor {
 	const char *health; /* its health word (MHA: PING_OK, ...), NULL when unknown */
 	int health_ok;      /* monitoring the master normally */
 	int failing_over;   /* a failover is running */
+	int suspecting;     /* failing_over only because the engine cannot reach the master:
+			       nothing has moved yet (MHA: PING_FAILING/PING_FAILED) */
 	const char *error_marker; /* a failed-failover marker the engine left, or NULL */
 	const char *problem;      /* why it is not protected, from the newest event, or NULL */
 };
@@ -58,6 +60,8 @@ struct status_cluster {
 	size_t running;   /* replicas with both threads running */
 	long long max_lag; /* largest Seconds_Behind_Master among replicas, -1 unknown */
 	long vip_age;      /* seconds since the VIP holders were asked (daemon's pass), -1 now */
+	int partitioned;   /* the master is unreachable from here, its replicas still receive from
+			      it (finding master.unreachable_from_manager): no failover */
 };
 
 /*

@@ -383,6 +383,8 @@ engine_mha_monitor(const struct engine_status *st, struct status_monitor *mon)
 	mon->failing_over = st->running &&
 	    (st->health == MHA_HEALTH_FAILOVER_RUNNING || st->health == MHA_HEALTH_PING_FAILING ||
 		st->health == MHA_HEALTH_PING_FAILED);
+	mon->suspecting = st->running &&
+	    (st->health == MHA_HEALTH_PING_FAILING || st->health == MHA_HEALTH_PING_FAILED);
 	mon->error_marker = st->error_marker;
 }
 
