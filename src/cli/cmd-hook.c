@@ -253,13 +253,14 @@ cmd_hook_report(struct cmd_ctx *ctx, struct registry *reg, const char *cluster, 
 
 /*
  * How long the replicas' data must have stood still to prove the master
- * link gone: longer than the heartbeat period (the lab and docs/mha.md use
- * MASTER_HEARTBEAT_PERIOD=1). MHA starts the check at its first failed
+ * link gone: two heartbeat periods (the lab and docs/mha.md use
+ * MASTER_HEARTBEAT_PERIOD=1), so one late heartbeat on a loaded host is
+ * not read as a dead master. MHA starts the check at its first failed
  * ping and waits for it only after the fourth (~3 s at ping_interval=1),
  * so the sample costs a link-cut failover nothing; a killed master skips
  * it (no IO thread left running). Measured in docs/benchmarks.md.
  */
-#define CMD_HOOK_SAMPLE_MS 1500
+#define CMD_HOOK_SAMPLE_MS 2000
 
 /* Seconds after which the check gives up (SIGALRM: MHA reads "not down", asks again). */
 #define CMD_HOOK_CHECK_LIMIT 10
