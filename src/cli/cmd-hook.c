@@ -184,7 +184,7 @@ cmd_hook_vip_start(struct cmd_ctx *ctx, struct registry *reg, const struct cmd_h
 
 	msg = xasprintf("master changed from %s:%d to %s:%d", a->orig_master_host,
 	    a->orig_master_port, a->new_master_host, a->new_master_port);
-	if (reg != NULL) {
+	if (reg != NULL && !spool_pending(ctx->cfg)) {
 		struct registry_event ev = { 0 };
 
 		ev.cluster = (char *)c->name;
