@@ -35,6 +35,7 @@ cmd_list_master(const struct registry_cluster *c)
 
 /* What list shows beyond the registry row: the engine and the last failover. */
 struct cmd_list_live {
+	const struct engine_ops *ops; /* the cluster's engine */
 	struct engine_status engine;
 	char *last_failover; /* time of the newest failover.completed event, or NULL */
 	char *notify_failed_at;  /* newest notify.failed event of the cluster, or NULL */
@@ -72,7 +73,8 @@ cmd_list_live_fill(struct cmd_ctx *ctx, struct registry *reg, const struct regis
 	size_t n = 0, i, j;
 
 	memset(lv, 0, sizeof(*lv));
-	engine_mha_ops.status(&env, c->name, &lv->engine);
+	lv->ops = engine_for(ctx->cfg, c->engine);
+	lv->ops->status(&env, c->name, &lv->engine);
 	if (registry_event_list(reg, c->name, 200, &evs, &n, &cause) == 0) {
 		for (i = 0; i < n; i++) {
 			if (event_type_is(evs[i].type, EVENT_CLEARS))
@@ -113,7 +115,7 @@ cmd_list_live_fill(struct cmd_ctx *ctx, struct registry *reg, const struct regis
 static void
 cmd_list_monitor(const struct cmd_list_live *lv, struct status_monitor *mon)
 {
-	engine_mha_monitor(&lv->engine, mon);
+	engine_monitor(&lv->engine, mon);
 	mon->problem = lv->problem;
 }
 
@@ -273,7 +275,7 @@ cmd_list_json_cluster(const struct registry_cluster *c, const struct cmd_list_li
 	}
 	json_object_object_add(o, "nodes", nodes);
 	eng = json_object_new_object();
-	json_object_object_add(eng, "name", json_object_new_string(engine_mha_ops.name));
+	json_object_object_add(eng, "name", json_object_new_string(lv->ops->name));
 	json_object_object_add(eng, "running", json_object_new_boolean(lv->engine.running));
 	json_object_object_add(eng, "pid",
 	    lv->engine.running ? json_object_new_int64(lv->engine.pid) : NULL);
@@ -289,8 +291,9 @@ cmd_list_json_cluster(const struct registry_cluster *c, const struct cmd_list_li
 		json_object_new_string(lv->engine.health_name) :
 		NULL);
 	json_object_object_add(eng, "health_code",
-	    lv->engine.running && lv->engine.health >= 0 ? json_object_new_int(lv->engine.health) :
-							   NULL);
+	    lv->engine.running && lv->engine.health_code >= 0 ?
+		json_object_new_int(lv->engine.health_code) :
+		NULL);
 	json_object_object_add(eng, "failover_error_marker",
 	    cmd_list_json_str_or_null(lv->engine.error_marker));
 	json_object_object_add(o, "engine", eng);
@@ -452,9 +455,9 @@ cmd_list_print_detail(const struct registry_cluster *c, const struct cmd_list_li
 	if (lv->engine.running && lv->engine.since != 0) {
 		gmtime_r(&lv->engine.since, &tm);
 		strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S", &tm);
-		printf("engine:   %s %s since %s UTC\n", engine_mha_ops.name, eng, since);
+		printf("engine:   %s %s since %s UTC\n", lv->ops->name, eng, since);
 	} else {
-		printf("engine:   %s %s\n", engine_mha_ops.name, lv->engine.running ? eng : "not running");
+		printf("engine:   %s %s\n", lv->ops->name, lv->engine.running ? eng : "not running");
 	}
 	free(eng);
 	printf("failover: %s\n", lv->last_failover != NULL ? lv->last_failover : "never");
@@ -464,9 +467,10 @@ cmd_list_print_detail(const struct registry_cluster *c, const struct cmd_list_li
 	if (lv->problem != NULL)
 		printf("why:      %s\n", lv->problem);
 	if (lv->engine.error_marker != NULL)
-		printf("WARNING:  MHA's failover-error marker %s exists: the last failover failed and "
-		       "MHA refuses another until a DBA inspects the cluster and removes it\n",
-		    lv->engine.error_marker);
+		printf("WARNING:  the %s engine's failover-error marker %s exists: the last failover "
+		       "failed and the engine refuses another until a DBA inspects the cluster and "
+		       "removes it\n",
+		    lv->ops->name, lv->engine.error_marker);
 	printf("created:  %s UTC\n", c->created_at != NULL ? c->created_at : "-");
 	printf("updated:  %s UTC\n\n", c->updated_at != NULL ? c->updated_at : "-");
 	printf("%-22s %-8s %-32s %-9s %-9s %-3s %-3s %-6s %-10s %-3s %s\n", "NODE", "ROLE",

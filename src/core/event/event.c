@@ -8,7 +8,20 @@
 
 #include "log.h"
 #include "registry.h"
+#include "spool.h"
 #include "xmalloc.h"
+
+/*
+ * Where events go that the registry cannot take now (event_spool_to); NULL:
+ * they are logged and lost, as in the unit tests and before a config is read.
+ */
+static const struct config *event_spool_cfg;
+
+void
+event_spool_to(const struct config *cfg)
+{
+	event_spool_cfg = cfg;
+}
 
 const char *
 event_addr(char *buf, const char *host, int port)
@@ -58,20 +71,44 @@ event_vemit(struct registry *reg, const char *cluster, const char *node, const c
 		    node != NULL ? node : "", type, message);
 		fflush(stderr);
 	}
-	if (reg != NULL) {
-		ev.cluster = (char *)cluster;
-		ev.node = (char *)node;
-		ev.type = (char *)type;
-		ev.message = message;
-		event_fields_set(&ev, fields);
-		if (registry_event_add(reg, &ev, &cause) != 0) {
-			fprintf(stderr, "%s mhaadm: cluster=%s event %s not recorded: %s\n", stamp,
+	ev.cluster = (char *)cluster;
+	ev.node = (char *)node;
+	ev.type = (char *)type;
+	ev.message = message;
+	event_fields_set(&ev, fields);
+	/*
+	 * Events spooled before this one go into the history first: this one
+	 * waits behind them when they cannot all go now, so the history keeps
+	 * the order things happened in.
+	 */
+	if (reg != NULL && event_spool_cfg != NULL && spool_pending(event_spool_cfg)) {
+		spool_apply(reg, event_spool_cfg);
+		if (spool_pending(event_spool_cfg))
+			reg = NULL;
+	}
+	if (reg != NULL && registry_event_add(reg, &ev, &cause) != 0) {
+		fprintf(stderr, "%s mhaadm: cluster=%s event %s not recorded: %s\n", stamp,
+		    cluster != NULL ? cluster : "-", type, cause);
+		free(cause);
+		cause = NULL;
+		reg = NULL;
+		rc = -1;
+	}
+	if (reg == NULL && event_spool_cfg != NULL) {
+		/* Kept with its own time, for the history and the notifications later. */
+		ev.at = stamp;
+		if (spool_write_event(event_spool_cfg, &ev, &cause) == 0) {
+			fprintf(stderr, "%s mhaadm: cluster=%s event %s spooled for the registry\n",
+			    stamp, cluster != NULL ? cluster : "-", type);
+			rc = 0;
+		} else {
+			fprintf(stderr, "%s mhaadm: cluster=%s event %s LOST: %s\n", stamp,
 			    cluster != NULL ? cluster : "-", type, cause);
 			free(cause);
 			rc = -1;
 		}
-		registry_event_fields_free(&ev);
 	}
+	registry_event_fields_free(&ev);
 	free(message);
 	return rc;
 }

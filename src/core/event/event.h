@@ -55,12 +55,22 @@ int event_types_sorted(void);
 const char *event_addr(char *buf, const char *host, int port);
 
 /*
+ * From now on, events the registry cannot take (reg NULL, the registry
+ * down, or older events still spooled) are spooled under cfg's workdir
+ * (spool.h) instead of lost, and reach the history and the notifications,
+ * in order, when it returns. cfg must outlive the setting; NULL turns it off.
+ */
+void event_spool_to(const struct config *cfg);
+
+/*
  * Emits an event: a log line "event cluster=NAME [node=HOST:PORT] TYPE:
- * MESSAGE" on stderr and, when reg is not NULL, a history row. The message
+ * MESSAGE" on stderr and, when reg is not NULL, a history row (see
+ * event_spool_to for when the registry cannot take it). The message
  * is for people and must never hold a password; what a program needs goes
- * in fields (event_emit_fields). Returns 0, or -1 when the registry could
- * not take the row (the log line says so; the caller decides whether that
- * matters — a failover never waits for it).
+ * in fields (event_emit_fields). Returns 0 (recorded, or spooled), or -1
+ * when the registry could not take the row and it was not spooled (the log
+ * line says so; the caller decides whether that matters — a failover never
+ * waits for it).
  */
 int event_emit(struct registry *reg, const char *cluster, const char *node, const char *type,
     const char *fmt, ...) __attribute__((format(printf, 5, 6)));

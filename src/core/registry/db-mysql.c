@@ -280,19 +280,8 @@ db_mysql_next(struct db_rows *rows, char **cause)
 static void
 db_mysql_rows_free(struct db_rows *rows)
 {
-	struct db_mysql_rows *dr = (struct db_mysql_rows *)rows;
-
-	mysql_free_result(dr->res);
-	free(dr);
+	mysql_free_result(((struct db_mysql_rows *)rows)->res);
+	free(rows);
 }
 
-const struct db_ops db_mysql_ops = {
-	.name = "mysql",
-	.dialect = DB_DIALECT_MYSQL,
-	.open = db_mysql_open,
-	.close = db_mysql_close,
-	.prepare_schema = db_mysql_prepare_schema,
-	.run = db_mysql_run,
-	.next = db_mysql_next,
-	.rows_free = db_mysql_rows_free,
-};
+const struct db_ops db_mysql_ops = DB_OPS(mysql, DB_DIALECT_MYSQL);

@@ -72,6 +72,19 @@ db_sqlite_close(struct db *db)
 }
 
 static int
+db_sqlite_prepare_schema(struct db *db, char **cause)
+{
+	struct db_sqlite *ds = db_sqlite_of(db);
+
+	/* Persistent: every later connection to the file uses the write-ahead log. */
+	if (sqlite3_exec(ds->conn, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK) {
+		db_error(&ds->base, "cannot enable WAL", sqlite3_errmsg(ds->conn), cause);
+		return -1;
+	}
+	return 0;
+}
+
+static int
 db_sqlite_open(const struct config *cfg, struct db **out, char **cause)
 {
 	struct db_sqlite *ds = NULL;
@@ -123,19 +136,6 @@ db_sqlite_open(const struct config *cfg, struct db **out, char **cause)
 fail:
 	db_sqlite_close(&ds->base);
 	return -1;
-}
-
-static int
-db_sqlite_prepare_schema(struct db *db, char **cause)
-{
-	struct db_sqlite *ds = db_sqlite_of(db);
-
-	/* Persistent: every later connection to the file uses the write-ahead log. */
-	if (sqlite3_exec(ds->conn, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK) {
-		db_error(&ds->base, "cannot enable WAL", sqlite3_errmsg(ds->conn), cause);
-		return -1;
-	}
-	return 0;
 }
 
 /* Binds params to stmt; SQLITE_OK or the first error. */
@@ -238,13 +238,4 @@ db_sqlite_rows_free(struct db_rows *rows)
 	free(dr);
 }
 
-const struct db_ops db_sqlite_ops = {
-	.name = "sqlite",
-	.dialect = DB_DIALECT_SQLITE,
-	.open = db_sqlite_open,
-	.close = db_sqlite_close,
-	.prepare_schema = db_sqlite_prepare_schema,
-	.run = db_sqlite_run,
-	.next = db_sqlite_next,
-	.rows_free = db_sqlite_rows_free,
-};
+const struct db_ops db_sqlite_ops = DB_OPS(sqlite, DB_DIALECT_SQLITE);

@@ -96,6 +96,19 @@ struct db {
 extern const struct db_ops db_sqlite_ops;
 extern const struct db_ops db_mysql_ops;
 
+/*
+ * A backend's ops, from its functions named db_NAME_open, db_NAME_close, …
+ * (the names STYLE.md gives them anyway): one line per backend, so that
+ * adding an op is one line here and one function per backend.
+ */
+#define DB_OPS(NAME, DIALECT)                                                   \
+	{                                                                        \
+		.name = #NAME, .dialect = (DIALECT), .open = db_##NAME##_open,     \
+		.close = db_##NAME##_close,                                        \
+		.prepare_schema = db_##NAME##_prepare_schema, .run = db_##NAME##_run, \
+		.next = db_##NAME##_next, .rows_free = db_##NAME##_rows_free,      \
+	}
+
 /* Opens a connection with ops; see struct db_ops. Newly allocated *out. */
 int db_open(const struct db_ops *ops, const struct config *cfg, struct db **out, char **cause);
 /* Closes db; NULL is fine. */

@@ -784,8 +784,8 @@ registry_event_add(struct registry *reg, const struct registry_event *ev, char *
 
 /*
  * Runs a query on registry_ops_event_columns (the rest of the statement in
- * tail, parameters as db_query) and reads its rows into a newly allocated
- * list. 0 or -1 with *cause set.
+ * tail, taking types: "sl" binds s and l1, "l" l1, "ll" l1 and l2) and reads
+ * its rows into a newly allocated list. 0 or -1 with *cause set.
  */
 static int
 registry_ops_events_read(struct db *db, struct registry_event **out, size_t *n, char **cause,
@@ -801,7 +801,7 @@ registry_ops_events_read(struct db *db, struct registry_event **out, size_t *n, 
 	*n = 0;
 	sql = xasprintf("SELECT %s FROM events %s", registry_ops_event_columns, tail);
 	if (types[0] == 's')
-		r = db_query(db, &rows, "cannot read the events", cause, sql, types, s, s, l1);
+		r = db_query(db, &rows, "cannot read the events", cause, sql, types, s, l1);
 	else
 		r = db_query(db, &rows, "cannot read the events", cause, sql, types, l1, l2);
 	free(sql);
@@ -839,8 +839,12 @@ int
 registry_event_list(struct registry *reg, const char *cluster, size_t limit,
     struct registry_event **out, size_t *n, char **cause)
 {
+	/* Two statements, so that SQLite uses the (cluster, id) index for one cluster. */
+	if (cluster == NULL)
+		return registry_ops_events_read(reg->db, out, n, cause,
+		    "ORDER BY id DESC LIMIT ?", "l", NULL, registry_ops_limit(limit), 0);
 	return registry_ops_events_read(reg->db, out, n, cause,
-	    "WHERE ? IS NULL OR cluster = ? ORDER BY id DESC LIMIT ?", "ssl", cluster,
+	    "WHERE cluster = ? ORDER BY id DESC LIMIT ?", "sl", cluster,
 	    registry_ops_limit(limit), 0);
 }
 
