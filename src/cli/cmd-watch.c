@@ -250,9 +250,17 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	next = json_object_new_object();
 	for (i = 0; i < n; i++) {
-		if (list[i]->desired != REGISTRY_DESIRED_MONITORED ||
-		    list[i]->state == REGISTRY_STATE_FAILING_OVER)
+		if (list[i]->desired != REGISTRY_DESIRED_MONITORED)
 			continue;
+		/*
+		 * Mid-failover the old view is kept, not dropped: a finding reported
+		 * before the failover (an errant replica) must still get its end.
+		 */
+		if (list[i]->state == REGISTRY_STATE_FAILING_OVER) {
+			if (json_object_object_get_ex(prev, list[i]->name, &pc))
+				json_object_object_add(next, list[i]->name, json_object_get(pc));
+			continue;
+		}
 		status_judge(&sc[i], &mon[i], ctx->cfg->max_lag);
 		/* Mid-failover everything looks wrong for a moment: keep the old view. */
 		if (mon[i].failing_over && !(mon[i].suspecting && sc[i].partitioned)) {
