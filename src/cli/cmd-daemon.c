@@ -10,6 +10,7 @@
 #include "daemon.h"
 #include "engine.h"
 #include "log.h"
+#include "notify.h"
 #include "registry.h"
 #include "validate.h"
 #include "xmalloc.h"
@@ -56,18 +57,87 @@ cmd_daemon_registry_usable(struct cmd_ctx *ctx, char **cause)
 	return 0;
 }
 
+/*
+ * daemon --check-config, like nginx -t: the configuration loads, the
+ * registry answers, and this is what a daemon would supervise. Nothing is
+ * started and no host is contacted.
+ */
+static int
+cmd_daemon_check(struct cmd_ctx *ctx)
+{
+	struct registry_cluster **list = NULL;
+	const struct engine_ops *ops;
+	char *cause = NULL;
+	size_t n = 0, i, want = 0;
+	pid_t running;
+	int rc = CMD_EXIT_ERROR;
+
+	if (cmd_ctx_config(ctx, &cause) == NULL || cmd_ctx_registry(ctx, 1, &cause) == NULL ||
+	    registry_cluster_list(ctx->reg, &list, &n, &cause) != 0) {
+		cmd_error(ctx, "check failed: %s", cause);
+		free(cause);
+		return CMD_EXIT_ERROR;
+	}
+	printf("config %s: ok\n", ctx->cfg->path);
+	printf("registry %s %s: ok (%zu cluster%s)\n",
+	    ctx->cfg->registry == CONFIG_REGISTRY_SQLITE ? "sqlite" : "mysql",
+	    ctx->cfg->registry == CONFIG_REGISTRY_SQLITE ? ctx->cfg->registry_path :
+							   ctx->cfg->mysql_host,
+	    n, n == 1 ? "" : "s");
+	for (i = 0; i < n; i++) {
+		ops = engine_for(ctx->cfg, list[i]->engine);
+		/* The daemon's own rule (daemon_reconcile): wanted and not left unprotected. */
+		if (list[i]->desired == REGISTRY_DESIRED_MONITORED &&
+		    list[i]->state != REGISTRY_STATE_UNPROTECTED) {
+			printf("cluster %s: would monitor (%s engine, state %s)\n", list[i]->name,
+			    ops->name, registry_state_name(list[i]->state));
+			want++;
+		} else {
+			printf("cluster %s: not monitored (desired %s, state %s)\n", list[i]->name,
+			    registry_desired_name(list[i]->desired),
+			    registry_state_name(list[i]->state));
+		}
+	}
+	for (i = 0; i < ctx->cfg->n_notify_channels; i++)
+		printf("notify channel %s: %s\n", ctx->cfg->notify_channels[i].name,
+		    notify_type_name(ctx->cfg->notify_channels[i].type));
+	running = daemon_running(ctx->cfg);
+	if (running > 0)
+		printf("a daemon runs for workdir %s (pid %ld): 'kill -HUP %ld' reloads it\n",
+		    ctx->cfg->workdir, (long)running, (long)running);
+	printf("check ok: %zu of %zu cluster%s would be monitored, %zu notification channel%s\n",
+	    want, n, n == 1 ? "" : "s", ctx->cfg->n_notify_channels,
+	    ctx->cfg->n_notify_channels == 1 ? "" : "s");
+	rc = CMD_EXIT_OK;
+	registry_cluster_list_free(list, n);
+	return rc;
+}
+
+static const struct option cmd_daemon_longopts[] = {
+	{ "check-config", no_argument, NULL, 't' },
+	{ NULL, 0, NULL, 0 },
+};
+
 static int
 cmd_daemon_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct engine_env env;
 	char self[PATH_MAX], cfgpath[PATH_MAX], *cause = NULL;
-	int opt;
+	int opt, check = 0;
 
 	cmd_getopt_reset();
-	while ((opt = cmd_getopt(ctx, argc, argv)) != -1)
-		return cmd_bad_option(ctx, argc, argv);
+	while ((opt = cmd_getopt(ctx, argc, argv)) != -1) {
+		if (opt == 't')
+			check = 1;
+		else
+			return cmd_bad_option(ctx, argc, argv);
+	}
 	if (optind != argc)
 		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+	if (check)
+		return cmd_daemon_check(ctx);
+	/* The daemon logs at info; -v adds the debug lines. */
+	log_set_level(ctx->verbose > 0 ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
 	if (cmd_daemon_env(ctx, &env, self, cfgpath, &cause) != 0 ||
 	    cmd_daemon_registry_usable(ctx, &cause) != 0 || daemon_run(&env, &cause) != 0) {
 		cmd_error(ctx, "%s", cause);
@@ -79,8 +149,10 @@ cmd_daemon_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_daemon_entry = {
 	.name = "daemon",
-	.args = "",
+	.args = "[--check-config]",
 	.summary = "run the supervisor in the foreground (systemd: mhaadm.service)",
+	.shortopts = "",
+	.longopts = cmd_daemon_longopts,
 	.exec = cmd_daemon_exec,
 };
 
@@ -132,4 +204,5 @@ const struct cmd_entry cmd_engine_entry = {
 	.shortopts = "",
 	.longopts = cmd_engine_longopts,
 	.exec = cmd_engine_exec,
+	.flags = CMD_F_INTERNAL,
 };

@@ -366,4 +366,5 @@ const struct cmd_entry cmd_hook_entry = {
 	.args = "failover|online-change|report --cluster=NAME [MHA ARGS]",
 	.summary = "called by MHA during a failover: moves the VIP, records the new master",
 	.exec = cmd_hook_exec,
+	.flags = CMD_F_INTERNAL,
 };

@@ -211,6 +211,7 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 	(void)argv;
 	log_set_level(LOG_LEVEL_INFO);
+	log_journal_auto(); /* its lines are the daemon's log */
 	if (argc != 1)
 		return cmd_usage_error(ctx, "no arguments are taken");
 	if ((reg = cmd_ctx_registry(ctx, 1, &cause)) == NULL ||
@@ -289,4 +290,5 @@ const struct cmd_entry cmd_watch_entry = {
 	.summary = "internal: one live-status pass: drift and lag events, lag-policy re-renders "
 		   "(daemon)",
 	.exec = cmd_watch_exec,
+	.flags = CMD_F_INTERNAL,
 };

@@ -30,6 +30,7 @@
 #include "fsutil.h"
 #include "log.h"
 #include "registry.h"
+#include "reload.h"
 #include "spawn.h"
 #include "spool.h"
 #include "xmalloc.h"
@@ -85,6 +86,8 @@ struct daemon {
 	int quit;
 	pid_t watch_pid;  /* a running "mhaadm watch" status pass, 0 when none */
 	time_t next_watch; /* earliest time for the next status pass */
+	struct engine_env own_env; /* what env points to: its cfg is swapped by a reload */
+	struct config *reloaded;   /* the config read by the last reload (ours to free), or NULL */
 };
 
 static char *
@@ -529,6 +532,7 @@ daemon_reconcile(struct daemon *d, time_t now)
 		d->children[j++] = *ch;
 	}
 	d->n_children = j;
+	log_debug("reconciled %zu cluster%s from the registry", n, n == 1 ? "" : "s");
 	registry_cluster_list_free(list, n);
 }
 
@@ -633,6 +637,7 @@ daemon_spawn_self(struct daemon *d, const char *word, const char *arg, const cha
 		free(cause);
 		return 0;
 	}
+	log_debug("started %s (pid %ld)", what, (long)pid);
 	return pid;
 }
 
@@ -754,6 +759,54 @@ daemon_reap(struct daemon *d, time_t now)
 	}
 }
 
+/*
+ * SIGHUP: reads the configuration again and takes it without dropping
+ * monitoring. Engines keep running with their pids (they read the file
+ * themselves at their next start); the notifier is restarted only when its
+ * channels changed, and its cursor makes it go on where the old one
+ * stopped; a changed registry is reopened at the next tick. A file that
+ * does not load, or a change a running daemon cannot take, leaves the
+ * running configuration in place and says why.
+ */
+static void
+daemon_reload(struct daemon *d, time_t now)
+{
+	struct reload_plan plan;
+	struct config *cfg;
+	char *cause = NULL;
+
+	cfg = config_load(d->own_env.config_path, &cause);
+	if (cfg == NULL || reload_plan(d->own_env.cfg, cfg, &plan, &cause) != 0) {
+		log_error("reload refused, the running configuration stays: %s", cause);
+		free(cause);
+		config_free(cfg);
+		return;
+	}
+	d->own_env.cfg = cfg;
+	event_spool_to(cfg);
+	config_free(d->reloaded); /* the first config belongs to the caller */
+	d->reloaded = cfg;
+	if (plan.reopen_registry) {
+		registry_close(d->reg);
+		d->reg = NULL;
+		d->reg_retry = 0;
+	}
+	if (plan.restart_notifier && d->notify_pid > 0) {
+		spawn_stop_group(d->notify_pid, DAEMON_STOP_GRACE);
+		d->notify_pid = 0;
+	}
+	if (plan.restart_notifier) {
+		d->notify_next = now;
+		d->notify_backoff = 0;
+	}
+	fprintf(stderr, "%smhaadm daemon: configuration reloaded from %s (%zu notification "
+			"channel%s%s%s); engines keep running\n",
+	    log_prefix(LOG_PRIO_NOTICE), cfg->path, cfg->n_notify_channels,
+	    cfg->n_notify_channels == 1 ? "" : "s", plan.restart_notifier ? ", notifier restarted" : "",
+	    plan.reopen_registry ? ", registry reopened" : "");
+	d->reaped = 1; /* reconcile on the new configuration now */
+}
+
 int
 daemon_run(const struct engine_env *env, char **cause)
 {
@@ -780,10 +833,14 @@ daemon_run(const struct engine_env *env, char **cause)
 		close(lockfd);
 		return -1;
 	}
-	d.env = env;
-	log_set_level(LOG_LEVEL_INFO);
-	fprintf(stderr, "mhaadm daemon: started (pid %ld, default engine %s, registry %s)\n",
-	    (long)getpid(), engine_for(env->cfg, NULL)->name,
+	d.own_env = *env;
+	d.env = &d.own_env;
+	/* The daemon logs every event; -v (set by the caller) may have asked for more. */
+	if (!log_enabled(LOG_LEVEL_INFO))
+		log_set_level(LOG_LEVEL_INFO);
+	log_journal_auto();
+	fprintf(stderr, "%smhaadm daemon: started (pid %ld, default engine %s, registry %s)\n",
+	    log_prefix(LOG_PRIO_NOTICE), (long)getpid(), engine_for(env->cfg, NULL)->name,
 	    env->cfg->registry == CONFIG_REGISTRY_SQLITE ? env->cfg->registry_path :
 							   env->cfg->mysql_host);
 
@@ -806,17 +863,24 @@ daemon_run(const struct engine_env *env, char **cause)
 		while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 			if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
 				d.quit = 1;
+			else if (si.ssi_signo == SIGHUP)
+				daemon_reload(&d, time(NULL));
 		}
 	}
 	/* Engines keep running: monitoring must not stop because the supervisor restarts. */
 	/* The notifier stops with us: its cursor makes the next one go on where it stopped. */
 	if (d.notify_pid > 0)
 		spawn_stop_group(d.notify_pid, DAEMON_STOP_GRACE);
-	fprintf(stderr, "mhaadm daemon: exiting; engines keep running and will be adopted\n");
+	fprintf(stderr, "%smhaadm daemon: exiting; engines keep running and will be adopted\n",
+	    log_prefix(LOG_PRIO_NOTICE));
 	for (i = 0; i < d.n_children; i++)
 		free(d.children[i].name);
 	free(d.children);
 	registry_close(d.reg);
+	if (d.reloaded != NULL) {
+		event_spool_to(env->cfg);
+		config_free(d.reloaded);
+	}
 	close(sfd);
 	close(lockfd);
 	return 0;

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,6 +126,84 @@ test_cmd_seed_malformed(void **state)
 	check_seed((const char *[]){ "-l", "-k", NULL }, -1, NULL);
 }
 
+/* Internal commands: found by exact name, never by prefix, never in help or completion. */
+static void
+test_cmd_internal_exact_only(void **state)
+{
+	char *cause = NULL, *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	assert_ptr_equal(cmd_find("complete", &cause), &cmd_complete_entry);
+	assert_ptr_equal(cmd_find("hook", &cause), &cmd_hook_entry);
+	assert_null(cause);
+	/* "comp" would be a unique prefix of complete: internal, so it is unknown. */
+	assert_null(cmd_find("comp", &cause));
+	assert_non_null(strstr(cause, "unknown command: comp"));
+	free(cause);
+	cause = NULL;
+	/* "ho" was a prefix of hook only: an internal command is never reached by one. */
+	assert_null(cmd_find("ho", &cause));
+	free(cause);
+	cause = NULL;
+	/* "he" is help alone now that hook does not compete. */
+	assert_ptr_equal(cmd_find("he", &cause), &cmd_help_entry);
+
+	f = open_memstream(&buf, &len);
+	cmd_print_help(f);
+	fclose(f);
+	assert_null(strstr(buf, "complete"));
+	assert_null(strstr(buf, "  hook"));
+	assert_non_null(strstr(buf, "  list "));
+	free(buf);
+	buf = NULL;
+
+	f = open_memstream(&buf, &len);
+	cmd_print_command_names(f);
+	fclose(f);
+	assert_non_null(strstr(buf, "list\n"));
+	assert_non_null(strstr(buf, "daemon\n"));
+	assert_null(strstr(buf, "complete"));
+	assert_null(strstr(buf, "engine"));
+	assert_null(strstr(buf, "fence"));
+	free(buf);
+}
+
+/* Options come from the entry's own table, by name or alias. */
+static void
+test_cmd_option_names(void **state)
+{
+	const struct option *o;
+	char *buf = NULL, *want;
+	size_t len = 0;
+	FILE *f;
+
+	f = open_memstream(&buf, &len);
+	assert_int_equal(cmd_print_option_names(f, "ls"), 0);
+	fclose(f);
+	for (o = cmd_list_entry.longopts; o->name != NULL; o++) {
+		want = NULL;
+		assert_true(asprintf(&want, "--%s\n", o->name) > 0);
+		assert_non_null(strstr(buf, want));
+		free(want);
+	}
+	assert_non_null(strstr(buf, "--json\n"));
+	assert_non_null(strstr(buf, "--help\n"));
+	free(buf);
+	buf = NULL;
+
+	f = open_memstream(&buf, &len);
+	assert_int_equal(cmd_print_option_names(f, "daemon"), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "--check-config\n"));
+	free(buf);
+
+	f = open_memstream(&buf, &len);
+	assert_int_equal(cmd_print_option_names(f, "li"), -1); /* exact names only */
+	fclose(f);
+	free(buf);
+}
+
 static void
 test_cmd_number(void **state)
 {
@@ -151,6 +230,8 @@ main(void)
 		cmocka_unit_test(test_cmd_seed_not_seed),
 		cmocka_unit_test(test_cmd_seed_malformed),
 		cmocka_unit_test(test_cmd_number),
+		cmocka_unit_test(test_cmd_internal_exact_only),
+		cmocka_unit_test(test_cmd_option_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
