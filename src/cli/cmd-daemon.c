@@ -138,8 +138,10 @@ cmd_daemon_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_daemon_check(ctx);
 	/* The daemon logs at info; -v adds the debug lines. */
 	log_set_level(ctx->verbose > 0 ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
+	log_journal_auto();
 	if (cmd_daemon_env(ctx, &env, self, cfgpath, &cause) != 0 ||
 	    cmd_daemon_registry_usable(ctx, &cause) != 0 || daemon_run(&env, &cause) != 0) {
+		fputs(log_prefix(LOG_PRIO_ERR), stderr); /* why it did not start is an error line */
 		cmd_error(ctx, "%s", cause);
 		free(cause);
 		return CMD_EXIT_ERROR;
