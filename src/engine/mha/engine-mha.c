@@ -428,6 +428,7 @@ const struct engine_ops engine_mha_ops = {
 	.set_lag_policy = engine_mha_set_lag_policy,
 	.lag_policy = engine_mha_lag_policy_get,
 	.run = engine_mha_exec,
+	.hook = mha_hook_main,
 };
 
 /*
