@@ -39,4 +39,5 @@ const struct cmd_entry cmd_fence_entry = {
 	.args = "NAME",
 	.summary = "internal: take the VIP and writes away from failed former masters (daemon)",
 	.exec = cmd_fence_exec,
+	.flags = CMD_INTERNAL,
 };

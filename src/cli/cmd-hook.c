@@ -49,4 +49,5 @@ const struct cmd_entry cmd_hook_entry = {
 	.summary = "internal: called by the engine's own program during a failover (MHA): moves "
 		   "the VIP, records the new master",
 	.exec = cmd_hook_exec,
+	.flags = CMD_INTERNAL,
 };
