@@ -128,7 +128,8 @@ failover_vip_take(const struct failover_target *t, const struct failover_node *o
 	char *cause = NULL;
 
 	ssh_target_from_config(&st, t->cfg, host, t->cfg->ssh_timeout);
-	if (vip_add(&st, t->vip, t->vip_prefix, t->iface, &cause) == 0) {
+	if (vip_add_announce(&st, t->vip, t->vip_prefix, t->iface, t->cfg->garp_count,
+		t->cfg->garp_interval_ms, &cause) == 0) {
 		event_emit_fields(t->reg, t->cluster, NULL, "vip.moved",
 		    EVENT_FIELDS("old_master", old->host, "new_master", new_master->host),
 		    "VIP %s/%d moved from %s to %s (%s)", t->vip, t->vip_prefix, old->host,

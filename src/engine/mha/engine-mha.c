@@ -698,7 +698,8 @@ engine_mha_ensure_vip(const struct engine_env *env, struct registry *reg,
 	default:
 		break;
 	}
-	if (vip_add(&t, c->vip, c->vip_prefix, c->iface, &why) != 0) {
+	if (vip_add_announce(&t, c->vip, c->vip_prefix, c->iface, env->cfg->garp_count,
+		env->cfg->garp_interval_ms, &why) != 0) {
 		*cause = xasprintf("cannot bind VIP %s on the master %s: %s", c->vip, master->host,
 		    why);
 		free(why);
