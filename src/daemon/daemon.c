@@ -25,8 +25,10 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "decide.h"
 #include "engine.h"
 #include "event.h"
+#include "failover.h"
 #include "fsutil.h"
 #include "log.h"
 #include "registry.h"
@@ -35,9 +37,6 @@
 #include "xmalloc.h"
 
 #define DAEMON_TICK_MS 1000
-#define DAEMON_BACKOFF_MIN 1
-#define DAEMON_BACKOFF_MAX 60
-#define DAEMON_STABLE_AFTER 60 /* seconds up after which the backoff resets */
 #define DAEMON_STOP_GRACE 5    /* seconds between TERM and KILL */
 #define DAEMON_REGISTRY_RETRY 3 /* seconds between attempts to reopen an unavailable registry */
 /*
@@ -174,7 +173,7 @@ daemon_child_add(struct daemon *d, const struct registry_cluster *c)
 	ch = &d->children[d->n_children++];
 	memset(ch, 0, sizeof(*ch));
 	ch->name = xstrdup(name);
-	ch->backoff = DAEMON_BACKOFF_MIN;
+	ch->backoff = DECIDE_BACKOFF_MIN;
 	ch->checks = 1;
 	ch->reported_health = -1;
 	ch->engine = engine_for(d->env->cfg, c->engine);
@@ -251,21 +250,7 @@ daemon_start_engine(struct daemon *d, struct daemon_child *ch, time_t now)
 static void
 daemon_backoff(struct daemon_child *ch, time_t now)
 {
-	if (now - ch->started >= DAEMON_STABLE_AFTER)
-		ch->backoff = DAEMON_BACKOFF_MIN;
-	ch->next_start = now + ch->backoff;
-	ch->backoff = ch->backoff * 2 > DAEMON_BACKOFF_MAX ? DAEMON_BACKOFF_MAX : ch->backoff * 2;
-}
-
-/* Counts the nodes that can still be promoted or replicate. */
-static size_t
-daemon_replicas(const struct registry_cluster *c)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < c->n_nodes; i++)
-		n += c->nodes[i].role == REGISTRY_ROLE_REPLICA;
-	return n;
+	ch->next_start = decide_backoff(now, ch->started, &ch->backoff);
 }
 
 /* The registry's master as "HOST:PORT"; a static buffer, valid until the next call. */
@@ -310,73 +295,72 @@ daemon_engine_ended(struct daemon *d, struct daemon_child *ch, int wstatus, time
 	registry_cluster_free(c);
 }
 
-/* Acts on how an engine ended, with the cluster as the registry has it now. */
+/* Acts on how an engine ended, with the cluster as the registry has it now (decide_ended). */
 static void
 daemon_decide(struct daemon *d, struct daemon_child *ch, const struct registry_cluster *c,
     enum engine_outcome o, const char *detail, int stopping, time_t now)
 {
-	if (stopping && o != ENGINE_OUTCOME_FAILOVER) {
-		if (c->desired == REGISTRY_DESIRED_STOPPED) {
-			event_transition(d->reg, ch->name, REGISTRY_STATE_STOPPED, REGISTRY_DESIRED_KEEP,
-			    "monitoring.stopped", "%s engine stopped monitoring; the VIP stays where it is",
-			    ch->engine->name);
-		} else if (ch->restart) {
-			/* A restarted engine checks the topology itself at start. */
-			ch->checks = 0;
-			ch->next_start = now;
-		}
+	struct decide_end_in in = { 0 };
+	struct decide_end out;
+
+	in.outcome = o;
+	in.stopping = stopping;
+	in.restart_requested = ch->restart;
+	in.desired = c->desired;
+	in.replicas = failover_replicas(c);
+	in.now = now;
+	in.started = ch->started;
+	in.backoff = ch->backoff;
+	decide_ended(&in, &out);
+	if (stopping)
 		ch->restart = 0;
-		goto out;
-	}
-	switch (o) {
-	case ENGINE_OUTCOME_FAILOVER:
-		if (daemon_replicas(c) == 0) {
-			event_transition(d->reg, ch->name, REGISTRY_STATE_UNPROTECTED, REGISTRY_DESIRED_KEEP,
-			    "cluster.unprotected",
+	ch->backoff = out.backoff;
+	switch (out.action) {
+	case DECIDE_END_NONE:
+		break;
+	case DECIDE_END_STOPPED:
+		event_transition(d->reg, ch->name, REGISTRY_STATE_STOPPED, REGISTRY_DESIRED_KEEP,
+		    out.event_type, "%s engine stopped monitoring; the VIP stays where it is",
+		    ch->engine->name);
+		break;
+	case DECIDE_END_RESTART_NOW:
+		ch->checks = 0;
+		ch->next_start = out.next_start;
+		break;
+	case DECIDE_END_REPROTECT:
+		event_emit(d->reg, ch->name, NULL, out.event_type,
+		    "%s; re-protecting on the new topology (master %s, %zu replica%s)", detail,
+		    daemon_master(c), in.replicas, in.replicas == 1 ? "" : "s");
+		ch->after_failover = 1;
+		ch->checks = 0; /* the engine checks the topology itself at start */
+		ch->next_start = out.next_start;
+		break;
+	case DECIDE_END_UNPROTECTED:
+		if (o == ENGINE_OUTCOME_FAILOVER)
+			event_transition(d->reg, ch->name, REGISTRY_STATE_UNPROTECTED,
+			    REGISTRY_DESIRED_KEEP, out.event_type,
 			    "failed over to %s but NO REPLICA IS LEFT: the cluster is NOT protected "
 			    "until a replica is added",
 			    daemon_master(c));
-			break;
-		}
-		event_emit(d->reg, ch->name, NULL, "engine.exited",
-		    "%s; re-protecting on the new topology (master %s, %zu replica%s)", detail,
-		    daemon_master(c), daemon_replicas(c), daemon_replicas(c) == 1 ? "" : "s");
-		ch->after_failover = 1;
-		ch->checks = 0; /* the engine checks the topology itself at start */
-		ch->backoff = DAEMON_BACKOFF_MIN;
-		ch->next_start = now;
+		else if (o == ENGINE_OUTCOME_PAUSED)
+			event_transition(d->reg, ch->name, REGISTRY_STATE_UNPROTECTED,
+			    REGISTRY_DESIRED_KEEP, out.event_type,
+			    "%s; the cluster is NOT protected; when the network is sound, repair it "
+			    "and run 'mhaadm start %s'",
+			    detail, ch->name);
+		else
+			event_transition(d->reg, ch->name, REGISTRY_STATE_UNPROTECTED,
+			    REGISTRY_DESIRED_KEEP, out.event_type,
+			    "%s; the cluster is NOT protected; after repairing it run 'mhaadm start %s'",
+			    detail, ch->name);
 		break;
-	case ENGINE_OUTCOME_REFUSED:
-		event_transition(d->reg, ch->name, REGISTRY_STATE_UNPROTECTED, REGISTRY_DESIRED_KEEP,
-		    "failover.refused",
-		    "%s; the cluster is NOT protected; after repairing it run 'mhaadm start %s'",
-		    detail, ch->name);
-		break;
-	case ENGINE_OUTCOME_PAUSED:
-		/* Not restarted: the engine would find the same dead master and ask again at once. */
-		event_transition(d->reg, ch->name, REGISTRY_STATE_UNPROTECTED, REGISTRY_DESIRED_KEEP,
-		    "failover.paused",
-		    "%s; the cluster is NOT protected; when the network is sound, repair it and run "
-		    "'mhaadm start %s'",
-		    detail, ch->name);
-		break;
-	case ENGINE_OUTCOME_FAILOVER_FAILED:
-		event_transition(d->reg, ch->name, REGISTRY_STATE_UNPROTECTED, REGISTRY_DESIRED_KEEP,
-		    "failover.failed", "%s; the cluster is NOT protected; after repairing it run "
-				       "'mhaadm start %s'", detail, ch->name);
-		break;
-	case ENGINE_OUTCOME_CHECKS_FAILED:
-	case ENGINE_OUTCOME_CRASHED:
-	case ENGINE_OUTCOME_STOPPED:
-		daemon_backoff(ch, now);
+	case DECIDE_END_BACKOFF:
+		ch->next_start = out.next_start;
 		ch->restarting = 1;
-		event_emit(d->reg, ch->name, NULL,
-		    o == ENGINE_OUTCOME_CHECKS_FAILED ? "engine.checks_failed" : "engine.died",
-		    "%s; restarting in %ld s", detail, (long)(ch->next_start - now));
+		event_emit(d->reg, ch->name, NULL, out.event_type, "%s; restarting in %ld s", detail,
+		    (long)(ch->next_start - now));
 		break;
 	}
-out:
-	return;
 }
 
 /* The engine's own word for its health (MHA: PING_OK), else the neutral one. */
@@ -398,8 +382,10 @@ daemon_follow_health(struct daemon *d, struct daemon_child *ch, const struct reg
 		engine_status_clear(&st);
 		return;
 	}
-	if (st.health == ENGINE_HEALTH_OK && c->state == REGISTRY_STATE_MONITORING &&
-	    ch->restarting) {
+	switch (decide_health(st.health, c->state, ch->restarting, ch->after_failover)) {
+	case DECIDE_HEALTH_NONE:
+		break;
+	case DECIDE_HEALTH_MONITORING_AGAIN:
 		/* The state never changed, but the DBA was told it stopped: say it is back. */
 		r = event_transition(d->reg, ch->name, REGISTRY_STATE_MONITORING,
 		    REGISTRY_DESIRED_KEEP, "monitoring.started",
@@ -407,24 +393,28 @@ daemon_follow_health(struct daemon *d, struct daemon_child *ch, const struct reg
 		    ch->engine->name, daemon_master(c), (long)ch->pid, daemon_health(&st));
 		if (r == 0)
 			ch->restarting = 0;
-	} else if (st.health == ENGINE_HEALTH_OK && c->state != REGISTRY_STATE_MONITORING) {
-		if (ch->after_failover)
-			r = event_transition(d->reg, ch->name, REGISTRY_STATE_MONITORING,
-			    REGISTRY_DESIRED_KEEP, "cluster.reprotected",
-			    "monitored again on the new topology: master %s, %s engine pid %ld",
-			    daemon_master(c), ch->engine->name, (long)ch->pid);
-		else
-			r = event_transition(d->reg, ch->name, REGISTRY_STATE_MONITORING,
-			    REGISTRY_DESIRED_KEEP, "monitoring.started",
-			    "%s engine monitoring master %s (pid %ld, %s)", ch->engine->name,
-			    daemon_master(c), (long)ch->pid, daemon_health(&st));
+		break;
+	case DECIDE_HEALTH_REPROTECTED:
+		r = event_transition(d->reg, ch->name, REGISTRY_STATE_MONITORING,
+		    REGISTRY_DESIRED_KEEP, "cluster.reprotected",
+		    "monitored again on the new topology: master %s, %s engine pid %ld",
+		    daemon_master(c), ch->engine->name, (long)ch->pid);
 		if (r == 0)
 			ch->after_failover = ch->restarting = 0;
-	} else if (st.health == ENGINE_HEALTH_FAILING_OVER &&
-	    c->state != REGISTRY_STATE_FAILING_OVER) {
+		break;
+	case DECIDE_HEALTH_MONITORING:
+		r = event_transition(d->reg, ch->name, REGISTRY_STATE_MONITORING,
+		    REGISTRY_DESIRED_KEEP, "monitoring.started",
+		    "%s engine monitoring master %s (pid %ld, %s)", ch->engine->name,
+		    daemon_master(c), (long)ch->pid, daemon_health(&st));
+		if (r == 0)
+			ch->after_failover = ch->restarting = 0;
+		break;
+	case DECIDE_HEALTH_FAILING_OVER:
 		r = event_transition(d->reg, ch->name, REGISTRY_STATE_FAILING_OVER,
 		    REGISTRY_DESIRED_KEEP, "failover.running", "%s engine is failing the master %s over",
 		    ch->engine->name, daemon_master(c));
+		break;
 	}
 	/* A change the registry did not take is tried again next tick. */
 	if (r == 0)
@@ -436,10 +426,11 @@ static void
 daemon_reconcile(struct daemon *d, time_t now)
 {
 	struct registry_cluster **list = NULL, *c;
+	struct decide_reconcile act;
+	struct decide_cluster dc;
 	struct daemon_child *ch;
 	char *cause = NULL;
 	size_t n = 0, i, j;
-	int want;
 
 	if (d->reg == NULL) {
 		/* A management node that is down would stall every tick by its timeout. */
@@ -482,31 +473,31 @@ daemon_reconcile(struct daemon *d, time_t now)
 			continue; /* act on the new state next tick */
 		}
 		daemon_fence(d, ch, c, now);
-		want = c->desired == REGISTRY_DESIRED_MONITORED &&
-		    c->state != REGISTRY_STATE_UNPROTECTED;
-		if (!want && c->desired == REGISTRY_DESIRED_STOPPED && ch->pid == 0 &&
-		    c->state != REGISTRY_STATE_STOPPED && c->state != REGISTRY_STATE_REGISTERED &&
-		    c->state != REGISTRY_STATE_PENDING) {
+		dc.state = c->state;
+		dc.desired = c->desired;
+		dc.running = ch->pid > 0;
+		dc.stopping = ch->stop_sent != 0;
+		dc.now = now;
+		dc.next_start = ch->next_start;
+		decide_reconcile(&dc, &act);
+		if (act.mark_stopped)
 			event_transition(d->reg, c->name, REGISTRY_STATE_STOPPED, REGISTRY_DESIRED_KEEP,
 			    "monitoring.stopped", "not monitored");
-		}
-		if (want && ch->pid == 0 && now >= ch->next_start) {
-			if (c->state == REGISTRY_STATE_STOPPED ||
-			    c->state == REGISTRY_STATE_REGISTERED || c->state == REGISTRY_STATE_READY)
+		if (act.start) {
+			if (act.checks)
 				ch->checks = 1;
 			daemon_start_engine(d, ch, now);
-		} else if (!want && ch->pid > 0 && ch->stop_sent == 0 &&
-		    c->state != REGISTRY_STATE_UNPROTECTED) {
+		} else if (act.stop) {
 			ch->engine->stop(d->env, ch->name, ch->pid);
 			ch->stop_sent = now;
-		} else if (ch->pid > 0 && ch->stop_sent == 0) {
+		} else if (act.follow) {
 			daemon_follow_health(d, ch, c);
 			daemon_restart_if_wanted(d, ch, c, now);
 		}
-		if (!want) {
+		if (act.reset) {
 			/* The next start after a stop runs the full checks again. */
 			ch->checks = 1;
-			ch->backoff = DAEMON_BACKOFF_MIN;
+			ch->backoff = DECIDE_BACKOFF_MIN;
 			ch->next_start = 0;
 		}
 	}
@@ -699,27 +690,19 @@ daemon_notifier(struct daemon *d, time_t now)
 		return;
 	d->notify_pid = daemon_spawn_self(d, "notify", "run", "the notifier");
 	d->notify_started = now;
-	if (d->notify_backoff == 0)
-		d->notify_backoff = DAEMON_BACKOFF_MIN;
-	if (d->notify_pid == 0) {
-		d->notify_next = now + d->notify_backoff;
-		d->notify_backoff = d->notify_backoff * 2 > DAEMON_BACKOFF_MAX ? DAEMON_BACKOFF_MAX :
-										 d->notify_backoff * 2;
-	}
+	if (d->notify_pid == 0)
+		d->notify_next = decide_backoff(now, now, &d->notify_backoff);
 }
 
 static void
 daemon_notifier_ended(struct daemon *d, int status, time_t now)
 {
-	if (now - d->notify_started >= DAEMON_STABLE_AFTER)
-		d->notify_backoff = DAEMON_BACKOFF_MIN;
-	log_warn("notifier (pid %ld) ended (%s %d); restarting in %d s", (long)d->notify_pid,
+	d->notify_next = decide_backoff(now, d->notify_started, &d->notify_backoff);
+	log_warn("notifier (pid %ld) ended (%s %d); restarting in %ld s", (long)d->notify_pid,
 	    WIFEXITED(status) ? "exit" : "signal",
-	    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), d->notify_backoff);
+	    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+	    (long)(d->notify_next - now));
 	d->notify_pid = 0;
-	d->notify_next = now + d->notify_backoff;
-	d->notify_backoff = d->notify_backoff * 2 > DAEMON_BACKOFF_MAX ? DAEMON_BACKOFF_MAX :
-									 d->notify_backoff * 2;
 }
 
 static void
