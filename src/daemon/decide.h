@@ -66,7 +66,6 @@ struct decide_end {
 	const char *event_type; /* the event to record, static; NULL for none */
 	time_t next_start;      /* DECIDE_END_RESTART_NOW, _REPROTECT, _BACKOFF */
 	int backoff;            /* the backoff after this decision */
-	int checks;             /* run the full checks at that start */
 };
 
 /* What an engine's end means. */
