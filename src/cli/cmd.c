@@ -31,6 +31,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_notify_entry,
 	&cmd_help_entry,
 	&cmd_version_entry,
+	&cmd_complete_entry,
 	NULL,
 };
 
