@@ -119,3 +119,23 @@ def test_vip_move_sends_repeated_gratuitous_arp(lab, tmp_path):
             counter.kill()
         subprocess.run(["ip", "netns", "exec", "mhaadm-h2", "ip", "addr", "del", f"{VIP}/24",
                         "dev", "eth0"], capture_output=True)
+
+
+def test_engine_names_are_checked(mhaadm):
+    """The engine of a cluster is chosen by name (add --engine, or the config's engine key);
+    a name no engine answers to is refused before anything is written."""
+    before = mhaadm.snapshot()
+    r = mhaadm.run(*cluster3_args(), "--engine", "nope")
+    assert r.returncode == 2 and "no engine 'nope' (engines: mha" in r.stderr, r.stderr
+    assert mhaadm.snapshot() == before
+    mhaadm.keys["engine"] = "nope"
+    mhaadm.write_config()
+    try:
+        r = mhaadm.run("list", "all", "--no-probe")
+        assert r.returncode == 1 and "engine = nope: no such engine" in r.stderr, r.stderr
+    finally:
+        mhaadm.keys["engine"] = "mha"
+        mhaadm.write_config()
+    mhaadm.ok(*cluster3_args(), "--engine", "mha")
+    listed = mhaadm.run("list", "c1").stdout
+    assert "engine:   mha " in listed, listed
