@@ -289,4 +289,5 @@ const struct cmd_entry cmd_watch_entry = {
 	.summary = "internal: one live-status pass: drift and lag events, lag-policy re-renders "
 		   "(daemon)",
 	.exec = cmd_watch_exec,
+	.flags = CMD_INTERNAL,
 };

@@ -428,6 +428,7 @@ const struct engine_ops engine_mha_ops = {
 	.set_lag_policy = engine_mha_set_lag_policy,
 	.lag_policy = engine_mha_lag_policy_get,
 	.run = engine_mha_exec,
+	.hook = mha_hook_main,
 };
 
 /*
@@ -697,7 +698,8 @@ engine_mha_ensure_vip(const struct engine_env *env, struct registry *reg,
 	default:
 		break;
 	}
-	if (vip_add(&t, c->vip, c->vip_prefix, c->iface, &why) != 0) {
+	if (vip_add_announce(&t, c->vip, c->vip_prefix, c->iface, env->cfg->garp_count,
+		env->cfg->garp_interval_ms, &why) != 0) {
 		*cause = xasprintf("cannot bind VIP %s on the master %s: %s", c->vip, master->host,
 		    why);
 		free(why);
@@ -768,6 +770,20 @@ engine_mha_exec(const struct engine_env *env, const char *cluster, int checks, c
 		return -1;
 	}
 	reg = registry_open(env->cfg, 1, cause);
+	if (reg == NULL && !checks && access(p.conf, R_OK) == 0) {
+		/*
+		 * A restart (not a start from rest) while the management node does
+		 * not answer: the topology is the one this config was rendered
+		 * for (the daemon re-protects after a failover only on a fresh
+		 * read), so MHA goes back to monitoring on it instead of leaving
+		 * the cluster unwatched until the registry returns.
+		 */
+		log_warn("cluster=%s registry unavailable (%s): monitoring again on the last "
+			 "rendered config %s", cluster, *cause, p.conf);
+		free(*cause);
+		*cause = NULL;
+		goto manager;
+	}
 	if (reg == NULL)
 		goto out;
 	switch (registry_cluster_get(reg, cluster, &c, cause)) {
@@ -805,7 +821,7 @@ engine_mha_exec(const struct engine_env *env, const char *cluster, int checks, c
 		goto out;
 	registry_close(reg);
 	reg = NULL;
-
+manager:
 	argv = mha_manager_argv(&p, (env->cfg->failover_window + 59) / 60);
 	fflush(NULL);
 	execv(ENGINE_MHA_MANAGER, (char *const *)argv);
