@@ -14,6 +14,7 @@
 #include "config.h"
 #include "probe.h"
 #include "registry.h"
+#include "status.h"
 #include "ssh.h"
 #include "topology.h"
 #include "validate.h"
@@ -224,6 +225,30 @@ cmd_add_warn_unlisted(struct cmd_add_state *st, size_t master)
 		    "mhaadm: add: warning: %s:%d replicates from the master but is not a node of "
 		    "this cluster; MHA will not re-point it after a failover\n",
 		    m->peers[i].host, m->peers[i].port);
+	}
+}
+
+/*
+ * Warns about replicas holding transactions the master never had (from the
+ * probe already made: no extra round trip). They are registered as they
+ * are; the MHA engine renders them no_master while the GTIDs are errant.
+ */
+static void
+cmd_add_warn_errant(struct cmd_add_state *st, size_t master)
+{
+	char *gtids = NULL;
+	size_t i;
+
+	for (i = 0; i < st->n_nodes; i++) {
+		if (i == master || !status_errant(&st->probes[i], &st->probes[master], &gtids))
+			continue;
+		fprintf(stderr,
+		    "mhaadm: add: warning: replica %s:%d holds transactions the master never had "
+		    "(%s); it is never promoted while they are there: undo them there (sql_log_bin=0, "
+		    "then RESET MASTER on the replica) or replay them on the master\n",
+		    st->nodes[i].host, st->nodes[i].port, gtids);
+		free(gtids);
+		gtids = NULL;
 	}
 }
 
@@ -557,6 +582,7 @@ cmd_add_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	if (n_node_args > 0)
 		cmd_add_warn_unlisted(&st, master);
+	cmd_add_warn_errant(&st, master);
 	for (i = 0, r = 0; i < st.n_nodes; i++)
 		r += i != master && !st.nodes[i].no_master;
 	if (r == 0)

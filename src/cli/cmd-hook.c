@@ -5,6 +5,7 @@
  * the engine parses them and calls the failover core.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "cmd.h"
 #include "engine.h"
@@ -30,13 +31,14 @@ cmd_hook_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	char *cause = NULL;
 
 	if (argc < 2)
-		return cmd_usage_error(ctx, "a hook type is needed: failover, online-change or report");
+		return cmd_usage_error(ctx, "a hook type is needed: failover, online-change, report or secondary-check");
 	if (engine == NULL)
 		return cmd_error(ctx, "no engine takes hook calls");
 	if (cmd_ctx_config(ctx, &cause) == NULL) {
 		cmd_error(ctx, "%s", cause);
 		free(cause);
-		return CMD_EXIT_ERROR;
+		/* MHA's secondary_check contract: 2 = cannot tell, do not fail over. */
+		return strcmp(argv[1], "secondary-check") == 0 ? 2 : CMD_EXIT_ERROR;
 	}
 	env.cfg = ctx->cfg;
 	env.config_path = ctx->config_path;
@@ -45,7 +47,7 @@ cmd_hook_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_hook_entry = {
 	.name = "hook",
-	.args = "failover|online-change|report --cluster=NAME [ENGINE ARGS]",
+	.args = "failover|online-change|report|secondary-check --cluster=NAME [ENGINE ARGS]",
 	.summary = "internal: called by the engine's own program during a failover (MHA): moves "
 		   "the VIP, records the new master",
 	.exec = cmd_hook_exec,

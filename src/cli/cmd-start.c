@@ -53,6 +53,12 @@ cmd_start_promotable(struct cmd_ctx *ctx, struct registry_cluster **list, size_t
 		status_judge(&sc[i], &mon, ctx->cfg->max_lag);
 		refuse = sc[i].replicas > 0 && sc[i].fit == 0;
 		engine = engine_for(ctx->cfg, list[i]->engine);
+		for (j = 0; j < sc[i].n_findings; j++) {
+			if (strcmp(sc[i].findings[j].kind, "replica.errant") == 0)
+				fprintf(stderr, "mhaadm: start: cluster '%s': %s; it is never promoted "
+						"(to do: %s)\n",
+				    list[i]->name, sc[i].findings[j].what, sc[i].findings[j].fix);
+		}
 		if (refuse) {
 			fprintf(stderr, "mhaadm: %s: no replica of cluster '%s' may be promoted now:\n",
 			    force ? "warning" : "start", list[i]->name);

@@ -164,6 +164,12 @@ cmd_watch_policy(struct cmd_ctx *ctx, const struct status_cluster *sc,
 			continue;
 		snprintf(hp, sizeof(hp), "%s:%d", c->nodes[i].host, c->nodes[i].port);
 		unfit_now = status_lag_unfit(&sc->nodes[i].probe, ctx->cfg->max_lag, &why);
+		if (!unfit_now && sc->nodes[i].unfit != NULL &&
+		    strncmp(sc->nodes[i].unfit, "errant", 6) == 0) {
+			/* Errant transactions: never promoted, whatever the lag (see status_judge). */
+			unfit_now = 1;
+			why = xstrdup(sc->nodes[i].unfit);
+		}
 		streak = 0;
 		if (json_object_object_get_ex(prev, hp, &old) &&
 		    cmd_watch_int(old, "unfit") == unfit_now)
@@ -249,7 +255,7 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			continue;
 		status_judge(&sc[i], &mon[i], ctx->cfg->max_lag);
 		/* Mid-failover everything looks wrong for a moment: keep the old view. */
-		if (mon[i].failing_over) {
+		if (mon[i].failing_over && !(mon[i].suspecting && sc[i].partitioned)) {
 			if (json_object_object_get_ex(prev, list[i]->name, &pc))
 				json_object_object_add(next, list[i]->name, json_object_get(pc));
 			continue;

@@ -218,12 +218,73 @@ test_master_and_source_drift(void **state)
 	assert_int_equal(f.sc->n_findings, 1);
 	test_fixture_done(&f);
 
+	/* Unreachable from here while the replicas still replicate: degraded, not down. */
 	test_fixture_init(&f);
 	f.sc->nodes[0].probe.ok = 0;
 	f.sc->nodes[0].probe.error = xstrdup("Can't connect");
 	status_judge(f.sc, &f.mon, 60);
+	assert_int_equal(f.sc->verdict, STATUS_DEGRADED);
+	assert_non_null(test_find(f.sc, "master.unreachable_from_manager"));
+	assert_null(test_find(f.sc, "master.unreachable"));
+	assert_int_equal(f.sc->partitioned, 1);
+	test_fixture_done(&f);
+
+	/* MHA's pings fail meanwhile (PING_FAILING): still degraded, no failover running. */
+	test_fixture_init(&f);
+	f.sc->nodes[0].probe.ok = 0;
+	f.mon.failing_over = 1;
+	f.mon.suspecting = 1;
+	f.mon.health_ok = 0;
+	f.mon.health = "PING_FAILING";
+	status_judge(f.sc, &f.mon, 60);
+	assert_int_equal(f.sc->verdict, STATUS_DEGRADED);
+	assert_null(test_find(f.sc, "failover.running"));
+	assert_non_null(test_find(f.sc, "monitoring.starting"));
+	test_fixture_done(&f);
+
+	/* Unreachable and no replica's IO thread runs: down. */
+	test_fixture_init(&f);
+	f.sc->nodes[0].probe.ok = 0;
+	f.sc->nodes[0].probe.error = xstrdup("Can't connect");
+	f.sc->nodes[1].probe.io_running = 0;
+	f.sc->nodes[2].probe.io_running = 0;
+	status_judge(f.sc, &f.mon, 60);
 	assert_int_equal(f.sc->verdict, STATUS_DOWN);
 	assert_non_null(test_find(f.sc, "master.unreachable"));
+	test_fixture_done(&f);
+}
+
+/* A replica holding a GTID its master never had: a finding, and never promoted. */
+static void
+test_errant(void **state)
+{
+	struct test_fixture f;
+	const struct status_finding *fd;
+	char *g = NULL;
+
+	(void)state;
+	test_fixture_init(&f);
+	f.sc->nodes[0].probe.gtid_binlog_state = xstrdup("0-1-10");
+	f.sc->nodes[1].probe.gtid_binlog_state = xstrdup("0-1-10");
+	f.sc->nodes[2].probe.gtid_binlog_state = xstrdup("0-1-9,0-3-1");
+	status_judge(f.sc, &f.mon, 60);
+	assert_int_equal(f.sc->verdict, STATUS_DEGRADED);
+	fd = test_find(f.sc, "replica.errant");
+	assert_non_null(fd);
+	assert_string_equal(fd->node, "10.0.0.3:3306");
+	assert_non_null(strstr(fd->what, "0-3-1"));
+	assert_non_null(fd->fix);
+	assert_int_equal(f.sc->nodes[2].promotable, 0);
+	assert_non_null(strstr(f.sc->nodes[2].unfit, "errant"));
+	assert_int_equal(f.sc->nodes[1].promotable, 1);
+	assert_int_equal(f.sc->fit, 1);
+	assert_int_equal(status_errant(&f.sc->nodes[2].probe, &f.sc->nodes[0].probe, &g), 1);
+	free(g);
+	assert_int_equal(status_errant(&f.sc->nodes[1].probe, &f.sc->nodes[0].probe, &g), 0);
+	/* Unknown on one side (MySQL, no state): no finding. */
+	free(f.sc->nodes[0].probe.gtid_binlog_state);
+	f.sc->nodes[0].probe.gtid_binlog_state = NULL;
+	assert_int_equal(status_errant(&f.sc->nodes[2].probe, &f.sc->nodes[0].probe, &g), 0);
 	test_fixture_done(&f);
 }
 
@@ -282,6 +343,7 @@ main(void)
 		cmocka_unit_test(test_lag_delay_and_no_candidate),
 		cmocka_unit_test(test_master_and_source_drift),
 		cmocka_unit_test(test_monitoring),
+		cmocka_unit_test(test_errant),
 		cmocka_unit_test(test_vip_addrs_have),
 	};
 

@@ -50,7 +50,10 @@ static const struct event_type event_types[] = {
 	{ "lag.exceeded", EVENT_WARNING, 0, "lag.recovered" },
 	{ "lag.policy_changed", EVENT_WARNING, 0, NULL },
 	{ "lag.recovered", EVENT_WARNING, 0, NULL },
+	{ "master.reachable_from_manager", EVENT_WARNING, 0, NULL },
 	{ "master.unreachable", EVENT_INFO, 0, NULL },
+	/* A manager-only partition: the replicas still receive from the master; never a failover. */
+	{ "master.unreachable_from_manager", EVENT_WARNING, 0, "master.reachable_from_manager" },
 	{ "monitoring.down", EVENT_INFO, EVENT_DAEMON, NULL },
 	{ "monitoring.off", EVENT_INFO, EVENT_DAEMON, NULL },
 	{ "monitoring.started", EVENT_INFO, EVENT_CLEARS | EVENT_DAEMON, NULL },
@@ -61,6 +64,9 @@ static const struct event_type event_types[] = {
 	{ "notify.test", EVENT_INFO, 0, NULL },
 	{ "promotion.no_candidate", EVENT_INFO, 0, NULL },
 	{ "registry.caught_up", EVENT_INFO, 0, NULL },
+	/* A replica holding GTIDs its master never had: never promoted meanwhile. */
+	{ "replica.errant", EVENT_WARNING, 0, "replica.errant_resolved" },
+	{ "replica.errant_resolved", EVENT_WARNING, 0, NULL },
 	{ "replica.gtid_restore_failed", EVENT_CRITICAL, 0, NULL },
 	{ "replica.gtid_restored", EVENT_INFO, 0, NULL },
 	{ "replica.io_stopped", EVENT_INFO, 0, NULL },

@@ -42,6 +42,8 @@ struct status_monitor {
 	const char *health; /* its health word (MHA: PING_OK, ...), NULL when unknown */
 	int health_ok;      /* monitoring the master normally */
 	int failing_over;   /* a failover is running */
+	int suspecting;     /* failing_over only because the engine cannot reach the master:
+			       nothing has moved yet (MHA: PING_FAILING/PING_FAILED) */
 	const char *error_marker; /* a failed-failover marker the engine left, or NULL */
 	const char *problem;      /* why it is not protected, from the newest event, or NULL */
 };
@@ -58,6 +60,8 @@ struct status_cluster {
 	size_t running;   /* replicas with both threads running */
 	long long max_lag; /* largest Seconds_Behind_Master among replicas, -1 unknown */
 	long vip_age;      /* seconds since the VIP holders were asked (daemon's pass), -1 now */
+	int partitioned;   /* the master is unreachable from here, its replicas still receive from
+			      it (finding master.unreachable_from_manager): no failover */
 };
 
 /*
@@ -86,6 +90,15 @@ char *status_cache_path(const struct config *cfg);
  * otherwise 0. Used by the engines (MHA: no_master) and by status_judge.
  */
 int status_lag_unfit(const struct probe_result *pr, int max_lag, char **why);
+
+/*
+ * The errant-transaction check: 1 when the replica's gtid_binlog_state
+ * holds a GTID its master's lacks, with *gtids newly allocated (see
+ * gtid_errant); 0 when not, or when either state is unknown (MySQL, a
+ * failed probe). Used by status_judge and the MHA engine's no_master.
+ */
+int status_errant(const struct probe_result *replica, const struct probe_result *master,
+    char **gtids);
 
 /*
  * Probes every node of the n clusters at once: MySQL with the config's

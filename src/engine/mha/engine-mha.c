@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "doctor.h"
 #include "event.h"
 #include "log.h"
 #include "mha.h"
@@ -535,19 +536,42 @@ engine_mha_lag_policy(const struct engine_env *env, const struct mha_paths *p,
     char **cause)
 {
 	struct registry_node *nd;
-	char *why = NULL, *list = xstrdup(""), *tmp;
+	const struct probe_result *mpr = NULL;
+	char *why = NULL, *list = xstrdup(""), *tmp, *gtids = NULL;
 	size_t i, fit = 0;
-	int rc = 0;
+	int rc = 0, lag_off;
 
-	if (access(p->lag_off, F_OK) == 0) {
-		log_info("cluster=%s lag policy off ('mhaadm start %s --force')", c->name, c->name);
-		goto write;
+	for (i = 0; i < n; i++) {
+		if (c->nodes[idx[i]].role == REGISTRY_ROLE_MASTER)
+			mpr = &pr[i];
 	}
+	/*
+	 * A replica holding transactions its master never had is never
+	 * promoted, not even with the lag policy off: MHA would replicate them
+	 * everywhere, or break replication on them.
+	 */
+	for (i = 0; mpr != NULL && i < n; i++) {
+		nd = &c->nodes[idx[i]];
+		if (nd->role != REGISTRY_ROLE_REPLICA || !status_errant(&pr[i], mpr, &gtids))
+			continue;
+		nd->no_master = 1;
+		nd->candidate_master = 0;
+		tmp = xasprintf("%s%s:%d errant transactions: %s\n", list, nd->host, nd->port, gtids);
+		free(list);
+		list = tmp;
+		log_info("cluster=%s node=%s:%d not a promotion candidate: errant transactions %s",
+		    c->name, nd->host, nd->port, gtids);
+		free(gtids);
+		gtids = NULL;
+	}
+	lag_off = access(p->lag_off, F_OK) == 0;
+	if (lag_off)
+		log_info("cluster=%s lag policy off ('mhaadm start %s --force')", c->name, c->name);
 	for (i = 0; i < n; i++) {
 		nd = &c->nodes[idx[i]];
 		if (nd->role != REGISTRY_ROLE_REPLICA)
 			continue;
-		if (status_lag_unfit(&pr[i], env->cfg->max_lag, &why)) {
+		if (!lag_off && !nd->no_master && status_lag_unfit(&pr[i], env->cfg->max_lag, &why)) {
 			nd->no_master = 1;
 			nd->candidate_master = 0;
 			tmp = xasprintf("%s%s:%d %s\n", list, nd->host, nd->port, why);
@@ -560,7 +584,7 @@ engine_mha_lag_policy(const struct engine_env *env, const struct mha_paths *p,
 		}
 		fit += !nd->no_master;
 	}
-	if (fit == 0 && *list != '\0') {
+	if (fit == 0 && *list != '\0' && !lag_off) {
 		*cause = xasprintf("no replica may be promoted (%s); wait until they catch up, or run "
 				   "'mhaadm start %s --force'",
 		    list, c->name);
@@ -568,7 +592,6 @@ engine_mha_lag_policy(const struct engine_env *env, const struct mha_paths *p,
 			*tmp = ';';
 		rc = -1;
 	}
-write:
 	if (rc == 0 && mha_conf_write(p->unfit, list, &why) != 0) {
 		log_warn("cluster=%s %s", c->name, why);
 		free(why);
@@ -805,6 +828,12 @@ engine_mha_exec(const struct engine_env *env, const char *cluster, int checks, c
 		goto out;
 	logdir = xasprintf("%s/%s", env->cfg->log_dir, cluster);
 	if (fs_mkdirs(logdir, 0700, cause) != 0)
+		goto out;
+	/*
+	 * The rendered secondary_check_script would get the master's password
+	 * in argv and in manager.log from a stock MHA::HealthCheck: refuse.
+	 */
+	if (doctor_local_patch_applied(DOCTOR_PATCH_SECONDARY_PASSWORD, cause) != 0)
 		goto out;
 	if (engine_mha_probe(env, &p, reg, c, checks, cause) != 0)
 		goto out;

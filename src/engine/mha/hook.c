@@ -1,7 +1,8 @@
 /*
  * The MHA side of 'mhaadm hook': MHA runs it during a failover as
  * master_ip_failover_script ("failover"), master_ip_online_change_script
- * ("online-change") and report_script ("report"). This file only reads
+ * ("online-change"), report_script ("report") and secondary_check_script
+ * ("secondary-check": is the master dead for its replicas too?). This file only reads
  * MHA's arguments and speaks MHA's exit-code contract; what the failover
  * does (storm breaker, VIP, registry record, report) is the failover core's
  * (src/core/failover/failover.c). Its output goes to MHA's log.
@@ -10,11 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "engine.h"
 #include "failover.h"
 #include "log.h"
+#include "master_check.h"
 #include "mha.h"
 #include "registry.h"
 #include "validate.h"
@@ -138,6 +142,100 @@ mha_hook_report(const struct failover_target *t, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * How long the replicas' data must have stood still to prove the master
+ * link gone: two heartbeat periods (the lab and docs/mha.md use
+ * MASTER_HEARTBEAT_PERIOD=1), so one late heartbeat on a loaded host is
+ * not read as a dead master. MHA starts the check at its first failed
+ * ping and waits for it only after the fourth (~3 s at ping_interval=1),
+ * so the sample costs a link-cut failover nothing; a killed master skips
+ * it (no IO thread left running). Measured in docs/benchmarks.md.
+ */
+#define MHA_HOOK_SAMPLE_MS 2000
+
+/* Seconds after which the check gives up (SIGALRM: MHA reads "not down", asks again). */
+#define MHA_HOOK_CHECK_LIMIT 10
+
+/* MHA's secondary_check contract: 0 the master is down, 2/3 do not fail over. */
+#define MHA_HOOK_SECONDARY_DOWN 0
+#define MHA_HOOK_SECONDARY_UNSURE 2
+#define MHA_HOOK_SECONDARY_ALIVE 3
+
+/*
+ * secondary_check_script: the replicas' view of the master MHA cannot
+ * reach. mhaadm's own credentials are used (a patched MHA passes no
+ * --master_password; an unpatched one's is wiped from our argv at once).
+ * The replicas come from --nodes (rendered with the config), the master
+ * from MHA's --master_host/--master_ip/--master_port.
+ */
+static int
+mha_hook_secondary(const struct config *cfg, const char *cluster, int argc, char **argv)
+{
+	struct master_check_node *nodes = NULL;
+	struct probe_credentials cred;
+	const char *mhost, *mip, *mport, *list;
+	char *copy = NULL, *tok, *save = NULL, *colon, *reason = NULL;
+	size_t n = 0;
+	int i, port, rc;
+	enum master_verdict v;
+
+	for (i = 2; i < argc; i++) {
+		if (strncmp(argv[i], "--master_password=", 18) == 0)
+			explicit_bzero(argv[i] + 18, strlen(argv[i] + 18));
+	}
+	alarm(MHA_HOOK_CHECK_LIMIT);
+	mhost = mha_hook_arg(argc, argv, "--master_host");
+	mip = mha_hook_arg(argc, argv, "--master_ip");
+	mport = mha_hook_arg(argc, argv, "--master_port");
+	list = mha_hook_arg(argc, argv, "--nodes");
+	port = mport != NULL ? atoi(mport) : 0;
+	if (mhost == NULL || port <= 0 || port > 65535 || list == NULL) {
+		fprintf(stderr, "mhaadm hook: cluster=%s secondary-check: --nodes, --master_host "
+				"and --master_port are needed\n", cluster);
+		return MHA_HOOK_SECONDARY_UNSURE;
+	}
+	copy = xstrdup(list);
+	for (tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		if ((colon = strrchr(tok, ':')) == NULL)
+			continue;
+		*colon = '\0';
+		if (atoi(colon + 1) == port && (strcasecmp(tok, mhost) == 0 ||
+		    (mip != NULL && strcasecmp(tok, mip) == 0)))
+			continue; /* the master itself */
+		nodes = xreallocarray(nodes, n + 1, sizeof(*nodes));
+		nodes[n].host = tok;
+		nodes[n++].port = atoi(colon + 1);
+	}
+	cred.user = cfg->ha_user;
+	cred.password = cfg->ha_password;
+	cred.connect_timeout = 1;
+	cred.read_timeout = 1;
+	v = master_check_replicas(nodes, n, mhost, mip, port, &cred, MHA_HOOK_SAMPLE_MS, &reason);
+	switch (v) {
+	case MASTER_DEAD:
+		rc = MHA_HOOK_SECONDARY_DOWN;
+		fprintf(stderr, "mhaadm hook: cluster=%s secondary-check: master %s:%d is dead: %s\n",
+		    cluster, mhost, port, reason);
+		break;
+	case MASTER_ALIVE:
+		rc = MHA_HOOK_SECONDARY_ALIVE;
+		fprintf(stderr, "mhaadm hook: cluster=%s secondary-check: master %s:%d is alive, "
+				"only unreachable from this manager host: %s; no failover\n",
+		    cluster, mhost, port, reason);
+		break;
+	default:
+		rc = MHA_HOOK_SECONDARY_UNSURE;
+		fprintf(stderr, "mhaadm hook: cluster=%s secondary-check: cannot tell whether master "
+				"%s:%d is dead: %s; no failover\n",
+		    cluster, mhost, port, reason);
+		break;
+	}
+	free(reason);
+	free(nodes);
+	free(copy);
+	return rc;
+}
+
 int
 mha_hook_main(const struct engine_env *env, int argc, char **argv)
 {
@@ -163,10 +261,14 @@ mha_hook_main(const struct engine_env *env, int argc, char **argv)
 		return MHA_HOOK_EXIT_ERROR;
 	}
 	online = strcmp(type, "online-change") == 0;
-	if (strcmp(type, "failover") != 0 && !online && strcmp(type, "report") != 0) {
-		mha_hook_error("unknown hook type '%s' (failover, online-change, report)", type);
+	if (strcmp(type, "failover") != 0 && !online && strcmp(type, "report") != 0 &&
+	    strcmp(type, "secondary-check") != 0) {
+		mha_hook_error("unknown hook type '%s' (failover, online-change, report, "
+			       "secondary-check)", type);
 		return MHA_HOOK_EXIT_USAGE;
 	}
+	if (strcmp(type, "secondary-check") == 0)
+		return mha_hook_secondary(env->cfg, t.cluster, argc, argv);
 	if (strcmp(type, "report") == 0) {
 		t.reg = failover_registry_open(env->cfg, t.cluster);
 		rc = mha_hook_report(&t, argc, argv);
