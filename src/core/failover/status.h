@@ -58,6 +58,11 @@ struct status_cluster {
 	size_t running;   /* replicas with both threads running */
 	long long max_lag; /* largest Seconds_Behind_Master among replicas, -1 unknown */
 	long vip_age;      /* seconds since the VIP holders were asked (daemon's pass), -1 now */
+	/* The isolation guard (guard.h): set by the caller before status_judge, which checks it. */
+	int guard_wanted;  /* 1: semisync is wanted on this cluster's master */
+	/* Filled by status_judge from the master's probe. */
+	const char *guard; /* "semisync", "stalled", "async" (fell back), "off", "unknown" */
+	long guard_acks;   /* replicas acknowledging (Rpl_semi_sync_master_clients), -1 unknown */
 };
 
 /*
