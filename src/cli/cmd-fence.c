@@ -3,8 +3,8 @@
  * cluster that has failed nodes): a former master that comes back after
  * being cut off still holds the VIP and is still writable. Two hosts would
  * then answer for the VIP. This removes the VIP from every failed node that
- * holds it and sets read_only on every failed node that is writable, each
- * an event. Every contact is bounded by one second: a failed node is
+ * holds it and, on every failed node that is writable, kills the client
+ * sessions and sets read_only, each an event. Every contact is bounded by one second: a failed node is
  * usually unreachable, and that is the normal, quiet case.
  */
 #include <stdio.h>
@@ -23,6 +23,20 @@
 
 #define CMD_FENCE_TIMEOUT 1
 
+/* Kills the client sessions of a failed node; returns how many (0 when it could not). */
+static long
+cmd_fence_kill(const struct probe_credentials *cred, const struct registry_node *nd)
+{
+	char *cause = NULL;
+	long killed = 0;
+
+	if (probe_kill_clients(nd->host, nd->port, cred, &killed, &cause) != 0) {
+		log_warn("node=%s:%d client sessions not killed: %s", nd->host, nd->port, cause);
+		free(cause);
+	}
+	return killed;
+}
+
 static void
 cmd_fence_node(struct cmd_ctx *ctx, struct registry *reg, const struct registry_cluster *c,
     const struct registry_node *nd)
@@ -33,6 +47,7 @@ cmd_fence_node(struct cmd_ctx *ctx, struct registry *reg, const struct registry_
 	struct probe_result pr = { 0 };
 	struct ssh_target t;
 	char node[300], *cause = NULL;
+	long killed;
 
 	snprintf(node, sizeof(node), "%s:%d", nd->host, nd->port);
 	ssh_target_from_config(&t, ctx->cfg, nd->host, CMD_FENCE_TIMEOUT);
@@ -47,10 +62,21 @@ cmd_fence_node(struct cmd_ctx *ctx, struct registry *reg, const struct registry_
 	free(cause);
 	cause = NULL;
 	if (probe_node(nd->host, nd->port, &cred, &pr) == 0 && !pr.read_only) {
-		if (probe_exec(nd->host, nd->port, &cred, read_only, &cause) == 0)
+		/*
+		 * Sessions first: SET GLOBAL read_only waits for commits in
+		 * progress, and one that waits for a semi-sync acknowledgement
+		 * (the isolation guard) never finishes; killed, its client gets an
+		 * error, never an OK. Then read_only, then the sessions that
+		 * connected meanwhile. Semi-sync stays on: turning it off would
+		 * acknowledge the waiting commits.
+		 */
+		killed = cmd_fence_kill(&cred, nd);
+		if (probe_exec(nd->host, nd->port, &cred, read_only, &cause) == 0) {
+			killed += cmd_fence_kill(&cred, nd);
 			event_emit(reg, c->name, node, "fence.read_only",
-			    "failed former master %s came back writable; set read_only=1", node);
-		else
+			    "failed former master %s came back writable; set read_only=1 and killed "
+			    "%ld client session%s", node, killed, killed == 1 ? "" : "s");
+		} else
 			event_emit(reg, c->name, node, "fence.read_only_failed",
 			    "failed former master %s is writable and read_only could not be set: %s",
 			    node, cause);

@@ -15,6 +15,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "event.h"
+#include "guard.h"
 #include "log.h"
 #include "mha.h"
 #include "registry.h"
@@ -155,9 +156,59 @@ cmd_hook_vip_stop(struct cmd_ctx *ctx, struct registry *reg, const struct cmd_ho
 	return a->command == MHA_HOOK_STOP ? 0 : CMD_HOOK_PROCEED;
 }
 
+/*
+ * The isolation guard on the new topology (guard.h), as soon as the new
+ * master is chosen: its master side on, and the replica side on every other
+ * replica, so that when MHA re-points them next (which restarts their IO
+ * threads) they acknowledge it. Without the registry the replicas are
+ * unknown: only an explicit isolation_guard = semisync is applied, and the
+ * daemon's status pass completes it. Each server is bounded by
+ * CMD_HOOK_REGISTRY_TIMEOUT; a refusal is an event, never a failed failover.
+ */
+static void
+cmd_hook_guard(struct cmd_ctx *ctx, struct registry *reg, const struct cmd_hook_cluster *c,
+    const struct registry_cluster *rc, const struct mha_hook_args *a)
+{
+	struct probe_credentials cred = { ctx->cfg->ha_user, ctx->cfg->ha_password,
+		CMD_HOOK_REGISTRY_TIMEOUT, CMD_HOOK_OLD_MASTER_TIMEOUT };
+	const char *host = a->new_master_ip != NULL ? a->new_master_ip : a->new_master_host;
+	const char *why = "isolation_guard = semisync";
+	char *cause = NULL, hp[300];
+	size_t i;
+
+	if (rc != NULL) {
+		if (guard_mode_for(ctx->cfg, rc, a->new_master_host, a->new_master_port, &why) !=
+		    GUARD_SEMISYNC)
+			return;
+		for (i = 0; i < rc->n_nodes; i++) {
+			if (rc->nodes[i].role != REGISTRY_ROLE_REPLICA ||
+			    (strcmp(rc->nodes[i].host, a->new_master_host) == 0 &&
+				rc->nodes[i].port == a->new_master_port))
+				continue;
+			if (guard_replica_on(&cred, rc->nodes[i].host, rc->nodes[i].port, 0,
+				&cause) != 0) {
+				fprintf(stderr, "mhaadm hook: cluster=%s guard: %s\n", c->name, cause);
+				free(cause);
+				cause = NULL;
+			}
+		}
+	} else if (config_cluster_guard(ctx->cfg, c->name) != CONFIG_GUARD_SEMISYNC) {
+		return;
+	}
+	snprintf(hp, sizeof(hp), "%s:%d", a->new_master_host, a->new_master_port);
+	if (guard_master_on(&cred, host, a->new_master_port, &cause) == 0) {
+		event_emit(reg, c->name, hp, "guard.set",
+		    "isolation guard semisync (%s) on the new master %s", why, hp);
+	} else {
+		event_emit(reg, c->name, hp, "guard.failed",
+		    "isolation guard semisync not set on the new master %s: %s", hp, cause);
+		free(cause);
+	}
+}
+
 static int
 cmd_hook_vip_start(struct cmd_ctx *ctx, struct registry *reg, const struct cmd_hook_cluster *c,
-    const struct mha_hook_args *a)
+    const struct mha_hook_args *a, const struct registry_cluster *rcl)
 {
 	struct ssh_target t;
 	char *cause = NULL, *msg;
@@ -212,6 +263,7 @@ cmd_hook_vip_start(struct cmd_ctx *ctx, struct registry *reg, const struct cmd_h
 		free(cause);
 	}
 out:
+	cmd_hook_guard(ctx, reg, c, rcl, a);
 	free(msg);
 	return rc;
 }
@@ -327,7 +379,7 @@ cmd_hook_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		rc = cmd_hook_vip_stop(ctx, reg, &c, &a, online);
 		break;
 	case MHA_HOOK_START:
-		rc = cmd_hook_vip_start(ctx, reg, &c, &a);
+		rc = cmd_hook_vip_start(ctx, reg, &c, &a, rc_cluster);
 		break;
 	default:
 		rc = 0;

@@ -7,10 +7,14 @@
 #include "cmd.h"
 #include "config.h"
 #include "engine.h"
+#include "guard.h"
 #include "registry.h"
 #include "status.h"
 #include "validate.h"
 #include "xmalloc.h"
+
+/* The config of this run, for the guard's wanted mode (set in cmd_list_exec). */
+static const struct config *cmd_list_cfg;
 
 static const struct option cmd_list_longopts[] = {
 	{ "json", no_argument, NULL, 'j' },
@@ -295,8 +299,20 @@ cmd_list_json_cluster(const struct registry_cluster *c, const struct cmd_list_li
 	    cmd_list_json_str_or_null(lv->engine.error_marker));
 	json_object_object_add(o, "engine", eng);
 	json_object_object_add(o, "last_failover", cmd_list_json_str_or_null(lv->last_failover));
-	if (sc != NULL)
+	if (sc != NULL) {
+		const char *why = NULL;
+		json_object *g = json_object_new_object();
+
 		cmd_list_json_status(o, sc);
+		json_object_object_add(g, "wanted",
+		    json_object_new_string(guard_mode_name(guard_mode_of(cmd_list_cfg, c, &why))));
+		json_object_object_add(g, "why", json_object_new_string(why));
+		json_object_object_add(g, "state",
+		    json_object_new_string(sc->guard != NULL ? sc->guard : "unknown"));
+		json_object_object_add(g, "acks",
+		    sc->guard_acks >= 0 ? json_object_new_int64(sc->guard_acks) : NULL);
+		json_object_object_add(o, "guard", g);
+	}
 	if (lv->notify_failed_at != NULL) {
 		struct json_object *nf = json_object_new_object();
 
@@ -420,6 +436,22 @@ cmd_list_promotion(const struct registry_node *nd, const struct status_node *sn)
 	return sn->unfit != NULL ? sn->unfit : "no";
 }
 
+/* The "guard:" line: what the master does now, how many replicas acknowledge, what is wanted. */
+static void
+cmd_list_print_guard(const struct registry_cluster *c, const struct status_cluster *sc)
+{
+	const char *why = NULL;
+	enum guard_mode want = guard_mode_of(cmd_list_cfg, c, &why);
+
+	if (sc->guard_acks >= 0)
+		printf("guard:    %s, %ld replica%s acknowledge%s (wanted: %s, %s)\n", sc->guard,
+		    sc->guard_acks, sc->guard_acks == 1 ? "" : "s", sc->guard_acks == 1 ? "s" : "",
+		    guard_mode_name(want), why);
+	else
+		printf("guard:    %s (wanted: %s, %s)\n", sc->guard != NULL ? sc->guard : "unknown",
+		    guard_mode_name(want), why);
+}
+
 static void
 cmd_list_print_detail(const struct registry_cluster *c, const struct cmd_list_live *lv,
     const struct status_cluster *sc)
@@ -456,6 +488,7 @@ cmd_list_print_detail(const struct registry_cluster *c, const struct cmd_list_li
 	}
 	free(eng);
 	printf("failover: %s\n", lv->last_failover != NULL ? lv->last_failover : "never");
+	cmd_list_print_guard(c, sc);
 	if (lv->notify_failed_at != NULL)
 		printf("notify:   last failed delivery %s UTC: %s\n", lv->notify_failed_at,
 		    lv->notify_failed_msg);
@@ -577,8 +610,12 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 									    3L * ctx->cfg->probe_interval;
 		}
 		sc = status_probe(ctx->cfg, list, n, &opts);
+		cmd_list_cfg = ctx->cfg;
 		for (i = 0; i < n; i++) {
+			const char *why;
+
 			cmd_list_monitor(&lv[i], &mon);
+			sc[i].guard_wanted = guard_mode_of(ctx->cfg, list[i], &why) == GUARD_SEMISYNC;
 			status_judge(&sc[i], &mon, ctx->cfg->max_lag);
 		}
 	}

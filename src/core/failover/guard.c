@@ -7,6 +7,7 @@
 #include "config.h"
 #include "guard.h"
 #include "registry.h"
+#include "status.h"
 #include "xmalloc.h"
 
 const char *
@@ -43,6 +44,19 @@ guard_mode_for(const struct config *cfg, const struct registry_cluster *c,
 	}
 	*why = "isolation_guard = auto: fewer than 2 replicas (one replica down would stall "
 	       "writes)";
+	return GUARD_OFF;
+}
+
+enum guard_mode
+guard_mode_of(const struct config *cfg, const struct registry_cluster *c, const char **why)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_nodes; i++) {
+		if (c->nodes[i].role == REGISTRY_ROLE_MASTER)
+			return guard_mode_for(cfg, c, c->nodes[i].host, c->nodes[i].port, why);
+	}
+	*why = "no master";
 	return GUARD_OFF;
 }
 
@@ -155,4 +169,21 @@ fail:
 	free(*done);
 	*done = NULL;
 	return -1;
+}
+
+int
+guard_apply_status(const struct probe_credentials *cred, const struct status_cluster *sc,
+    enum guard_mode mode, char **done, char **cause)
+{
+	struct probe_result *probes;
+	size_t i;
+	int r;
+
+	/* Shallow copies: guard_apply only reads them, sc keeps ownership. */
+	probes = xcalloc(sc->c->n_nodes == 0 ? 1 : sc->c->n_nodes, sizeof(*probes));
+	for (i = 0; i < sc->c->n_nodes; i++)
+		probes[i] = sc->nodes[i].probe;
+	r = guard_apply(cred, sc->c, probes, mode, done, cause);
+	free(probes);
+	return r;
 }

@@ -33,6 +33,10 @@ const char *guard_mode_name(enum guard_mode m);
 enum guard_mode guard_mode_for(const struct config *cfg, const struct registry_cluster *c,
     const char *master_host, int master_port, const char **why);
 
+/* guard_mode_for with the registry's master of c (off when it names none). */
+enum guard_mode guard_mode_of(const struct config *cfg, const struct registry_cluster *c,
+    const char **why);
+
 /* Whether a probed master's semi-sync settings are the guard's (enabled, AFTER_SYNC, long timeout). */
 int guard_master_is_set(const struct probe_semisync *ss);
 
@@ -71,5 +75,11 @@ int guard_replica_on(const struct probe_credentials *cred, const char *host, int
  */
 int guard_apply(const struct probe_credentials *cred, const struct registry_cluster *c,
     const struct probe_result *probes, enum guard_mode mode, char **done, char **cause);
+
+struct status_cluster;
+
+/* guard_apply over a status_probe result (the probes of sc->nodes). */
+int guard_apply_status(const struct probe_credentials *cred, const struct status_cluster *sc,
+    enum guard_mode mode, char **done, char **cause);
 
 #endif

@@ -543,14 +543,6 @@ status_judge_guard(struct status_cluster *sc, const struct registry_node *master
 		}
 		return;
 	}
-	if (!ss->master_on) {
-		sc->guard = "async";
-		status_add(sc, STATUS_AT_RISK, "guard.async", hp,
-		    "semi-sync on the master %s fell back to async (timeout %llu ms): the isolation "
-		    "guard is off", hp, ss->timeout_ms);
-		status_fix(sc, "'mhaadm start %s' sets the guard's timeout", sc->c->name);
-		return;
-	}
 	if (ss->clients == 0) {
 		sc->guard = "stalled";
 		if (ss->wait_sessions > 0)
@@ -565,6 +557,14 @@ status_judge_guard(struct status_cluster *sc, const struct registry_node *master
 		status_fix(sc, "bring a replica back (START SLAVE); or wait; or set "
 			       "semisync_fallback_seconds for '%s' to let mhaadm fall back to async "
 			       "(re-opens the split-brain window)", sc->c->name);
+		return;
+	}
+	if (!ss->master_on) {
+		sc->guard = "async";
+		status_add(sc, STATUS_AT_RISK, "guard.async", hp,
+		    "semi-sync on the master %s fell back to async (timeout %llu ms): the isolation "
+		    "guard is off", hp, ss->timeout_ms);
+		status_fix(sc, "'mhaadm start %s' sets the guard's timeout", sc->c->name);
 		return;
 	}
 	sc->guard = "semisync";
