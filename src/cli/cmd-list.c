@@ -615,7 +615,9 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			const char *why;
 
 			cmd_list_monitor(&lv[i], &mon);
-			sc[i].guard_wanted = guard_mode_of(ctx->cfg, list[i], &why) == GUARD_SEMISYNC;
+			/* Wanted once monitored: start sets the guard up. */
+			sc[i].guard_wanted = list[i]->desired == REGISTRY_DESIRED_MONITORED &&
+			    guard_mode_of(ctx->cfg, list[i], &why) == GUARD_SEMISYNC;
 			status_judge(&sc[i], &mon, ctx->cfg->max_lag);
 		}
 	}

@@ -389,6 +389,7 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		    list[i]->state == REGISTRY_STATE_FAILING_OVER)
 			continue;
 		sc[i].guard_wanted = guard_mode_of(ctx->cfg, list[i], &why) == GUARD_SEMISYNC;
+		/* (only monitored clusters get here: start has set the guard up) */
 		status_judge(&sc[i], &mon[i], ctx->cfg->max_lag);
 		/* Mid-failover everything looks wrong for a moment: keep the old view. */
 		if (mon[i].failing_over) {
