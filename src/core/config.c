@@ -125,6 +125,10 @@ static const struct config_key config_keys[] = {
 	{ "isolation_guard", CONFIG_TYPE_GUARD, CONFIG_FIELD(isolation_guard), 0, 0, 0 },
 	{ "semisync_fallback_seconds", CONFIG_TYPE_INT, CONFIG_FIELD(semisync_fallback_seconds), 0,
 	    86400, 0 },
+	/* Checked against the engines compiled in by cmd_ctx_config (core knows no engine). */
+	{ "engine", CONFIG_TYPE_USER, CONFIG_FIELD(engine), 0, 0, 0 },
+	{ "garp_count", CONFIG_TYPE_INT, CONFIG_FIELD(garp_count), 0, 100, 0 },
+	{ "garp_interval_ms", CONFIG_TYPE_INT, CONFIG_FIELD(garp_interval_ms), 0, 10000, 0 },
 };
 
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -723,6 +727,10 @@ config_new(const char *path)
 	cfg->storm_window = 300;
 	cfg->isolation_guard = CONFIG_GUARD_AUTO;
 	cfg->semisync_fallback_seconds = 0;
+	cfg->engine = xstrdup("mha");
+	/* keepalived's defaults (vrrp_garp_master_repeat 5); 200 ms spacing: a 1 s burst. */
+	cfg->garp_count = 5;
+	cfg->garp_interval_ms = 200;
 	return cfg;
 }
 
@@ -952,6 +960,7 @@ config_free(struct config *cfg)
 	free(cfg->ssh_key);
 	free(cfg->ssh_known_hosts);
 	free(cfg->mha_remote_workdir);
+	free(cfg->engine);
 	notify_channels_free(cfg->notify_channels, cfg->n_notify_channels);
 	for (size_t ci = 0; ci < cfg->n_clusters; ci++)
 		free(cfg->clusters[ci].name);

@@ -81,6 +81,10 @@ struct config {
 	int semisync_fallback_seconds;     /* 0: never fall back to async (default) */
 	struct config_cluster *clusters;   /* [cluster "NAME"] sections */
 	size_t n_clusters;
+	/* The engine of clusters added without --engine (engine.h), default "mha". */
+	char *engine;
+	int garp_count;       /* gratuitous ARPs sent when a VIP is bound, default 5 */
+	int garp_interval_ms; /* milliseconds between them, default 200 */
 };
 
 /*
