@@ -14,9 +14,6 @@
 #include "validate.h"
 #include "xmalloc.h"
 
-/* The config of this run, for the guard's wanted mode (set in cmd_list_exec). */
-static const struct config *cmd_list_cfg;
-
 static const struct option cmd_list_longopts[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "no-probe", no_argument, NULL, 'P' },
@@ -303,13 +300,13 @@ cmd_list_json_cluster(const struct registry_cluster *c, const struct cmd_list_li
 	json_object_object_add(o, "engine", eng);
 	json_object_object_add(o, "last_failover", cmd_list_json_str_or_null(lv->last_failover));
 	if (sc != NULL) {
-		const char *why = NULL;
 		json_object *g = json_object_new_object();
 
 		cmd_list_json_status(o, sc);
 		json_object_object_add(g, "wanted",
-		    json_object_new_string(guard_mode_name(guard_mode_of(cmd_list_cfg, c, &why))));
-		json_object_object_add(g, "why", json_object_new_string(why));
+		    json_object_new_string(sc->guard_wanted ? "semisync" : "off"));
+		json_object_object_add(g, "why",
+		    json_object_new_string(sc->guard_why != NULL ? sc->guard_why : "not monitored"));
 		json_object_object_add(g, "state",
 		    json_object_new_string(sc->guard != NULL ? sc->guard : "unknown"));
 		json_object_object_add(g, "acks",
@@ -445,16 +442,17 @@ cmd_list_promotion(const struct registry_node *nd, const struct status_node *sn)
 static void
 cmd_list_print_guard(const struct registry_cluster *c, const struct status_cluster *sc)
 {
-	const char *why = NULL;
-	enum guard_mode want = guard_mode_of(cmd_list_cfg, c, &why);
+	const char *want = sc->guard_wanted ? "semisync" : "off";
+	const char *why = sc->guard_why != NULL ? sc->guard_why : "not monitored";
 
+	(void)c;
 	if (sc->guard_acks >= 0)
 		printf("guard:    %s, %ld replica%s acknowledge%s (wanted: %s, %s)\n", sc->guard,
 		    sc->guard_acks, sc->guard_acks == 1 ? "" : "s", sc->guard_acks == 1 ? "s" : "",
-		    guard_mode_name(want), why);
+		    want, why);
 	else
 		printf("guard:    %s (wanted: %s, %s)\n", sc->guard != NULL ? sc->guard : "unknown",
-		    guard_mode_name(want), why);
+		    want, why);
 }
 
 static void
@@ -616,14 +614,15 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 									    3L * ctx->cfg->probe_interval;
 		}
 		sc = status_probe(ctx->cfg, list, n, &opts);
-		cmd_list_cfg = ctx->cfg;
 		for (i = 0; i < n; i++) {
 			const char *why;
 
 			cmd_list_monitor(&lv[i], &mon);
 			/* Wanted once monitored: start sets the guard up. */
-			sc[i].guard_wanted = list[i]->desired == REGISTRY_DESIRED_MONITORED &&
-			    guard_mode_of(ctx->cfg, list[i], &why) == GUARD_SEMISYNC;
+			sc[i].guard_wanted = guard_mode_of(ctx->cfg, list[i], &why) == GUARD_SEMISYNC &&
+			    list[i]->desired == REGISTRY_DESIRED_MONITORED;
+			sc[i].guard_why = list[i]->desired == REGISTRY_DESIRED_MONITORED ? why :
+											       "not monitored";
 			status_judge(&sc[i], &mon, ctx->cfg->max_lag);
 		}
 	}
