@@ -16,6 +16,8 @@
 #include "fsutil.h"
 #include "log.h"
 #include "engine.h"
+#include "guard.h"
+#include "probe.h"
 #include "registry.h"
 #include "status.h"
 #include "validate.h"
@@ -249,6 +251,89 @@ cmd_start_wait(struct cmd_ctx *ctx, struct registry *reg, const char *name,
 	return rc;
 }
 
+/* Master of c as registered, or NULL. */
+static const struct registry_node *
+cmd_start_guard_master(const struct registry_cluster *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_nodes; i++) {
+		if (c->nodes[i].role == REGISTRY_ROLE_MASTER)
+			return &c->nodes[i];
+	}
+	return NULL;
+}
+
+/*
+ * Sets the isolation guard up on each cluster to be started (guard.h), then
+ * checks it: with semisync, at least one replica must acknowledge, else
+ * every write on the master stalls (said, not refused: the DBA chose it).
+ * A server that refuses is a warning and an event; monitoring still starts.
+ */
+static void
+cmd_start_guard(struct cmd_ctx *ctx, struct registry *reg, struct registry_cluster **list,
+    size_t n)
+{
+	struct status_opts opts = { NULL, 0, NULL, 1 };
+	struct probe_credentials cred = { ctx->cfg->ha_user, ctx->cfg->ha_password,
+		ctx->cfg->connect_timeout, ctx->cfg->read_timeout };
+	const struct registry_node *m;
+	struct status_cluster *sc;
+	struct probe_result pr;
+	enum guard_mode mode;
+	const char *why;
+	char *done = NULL, *cause = NULL, hp[300];
+	size_t i;
+	int r, tries;
+
+	sc = status_probe(ctx->cfg, list, n, &opts);
+	for (i = 0; i < n; i++) {
+		if ((m = cmd_start_guard_master(list[i])) == NULL)
+			continue;
+		snprintf(hp, sizeof(hp), "%s:%d", m->host, m->port);
+		mode = guard_mode_of(ctx->cfg, list[i], &why);
+		r = guard_apply_status(&cred, &sc[i], mode, &done, &cause);
+		if (r < 0) {
+			fprintf(stderr, "mhaadm: warning: cluster '%s': isolation guard %s not set up: "
+					"%s\n", list[i]->name, guard_mode_name(mode), cause);
+			event_emit(reg, list[i]->name, hp, "guard.failed",
+			    "isolation guard %s could not be set up: %s", guard_mode_name(mode), cause);
+			free(cause);
+			cause = NULL;
+			continue;
+		}
+		if (r > 0)
+			event_emit(reg, list[i]->name, hp, "guard.set", "isolation guard %s (%s): %s",
+			    guard_mode_name(mode), why, done);
+		free(done);
+		done = NULL;
+		if (mode == GUARD_OFF) {
+			printf("cluster '%s': isolation guard off (%s): if its master is cut off, it "
+			       "acknowledges writes a failover loses\n", list[i]->name, why);
+			continue;
+		}
+		/* Restarted IO threads take a moment to connect and ask for semi-sync. */
+		for (tries = 0; tries < 20; tries++) {
+			memset(&pr, 0, sizeof(pr));
+			if (probe_node(m->host, m->port, &cred, &pr) == 0 && pr.semisync.clients > 0)
+				break;
+			probe_result_clear(&pr);
+			usleep(250000);
+		}
+		if (tries < 20) {
+			printf("cluster '%s': isolation guard semisync (%s): %ld replica%s "
+			       "acknowledge%s\n", list[i]->name, why, pr.semisync.clients,
+			    pr.semisync.clients == 1 ? "" : "s", pr.semisync.clients == 1 ? "s" : "");
+			probe_result_clear(&pr);
+		} else {
+			fprintf(stderr, "mhaadm: warning: cluster '%s': isolation guard semisync, but "
+					"no replica acknowledges yet: writes on the master %s stall until "
+					"one does\n", list[i]->name, hp);
+		}
+	}
+	status_free(sc, n);
+}
+
 static int
 cmd_start_common(struct cmd_ctx *ctx, int argc, char **argv, int start)
 {
@@ -316,6 +401,8 @@ cmd_start_common(struct cmd_ctx *ctx, int argc, char **argv, int start)
 	/* Before any write: a refused start leaves the registry as it was. */
 	if (start && cmd_start_promotable(ctx, list, n, force) != 0)
 		goto out;
+	if (start)
+		cmd_start_guard(ctx, reg, list, n);
 	markers = xcalloc(n == 0 ? 1 : n, sizeof(*markers));
 	for (i = 0; i < n; i++) {
 		c = list[i];

@@ -334,11 +334,65 @@ test_vip_addrs_have(void **state)
 	assert_int_equal(vip_addrs_have("", "10.77.0.1"), 0);
 }
 
+/* The isolation guard: semi-sync as the master reports it, when it is wanted. */
+static void
+test_guard(void **state)
+{
+	struct test_fixture f;
+	const struct status_finding *x;
+	struct probe_semisync *ss;
+
+	(void)state;
+	test_fixture_init(&f);
+	ss = &f.sc->nodes[0].probe.semisync;
+	ss->known = ss->master_enabled = ss->master_on = ss->after_sync = 1;
+	ss->timeout_ms = 4294967295ULL;
+	ss->clients = 2;
+	f.sc->guard_wanted = 1;
+	f.sc->nodes[1].probe.semisync.known = f.sc->nodes[1].probe.semisync.slave_enabled = 1;
+	f.sc->nodes[2].probe.semisync.known = f.sc->nodes[2].probe.semisync.slave_enabled = 1;
+	status_judge(f.sc, &f.mon, 60);
+	assert_int_equal(f.sc->verdict, STATUS_OK);
+	assert_string_equal(f.sc->guard, "semisync");
+	assert_int_equal(f.sc->guard_acks, 2);
+	test_fixture_done(&f);
+
+	/* No replica acknowledges and a session waits: writes stall, at once the worst. */
+	test_fixture_init(&f);
+	ss = &f.sc->nodes[0].probe.semisync;
+	ss->known = ss->master_enabled = ss->master_on = ss->after_sync = 1;
+	ss->wait_sessions = 1;
+	status_judge(f.sc, &f.mon, 60);
+	assert_int_equal(f.sc->verdict, STATUS_DOWN);
+	assert_non_null(x = test_find(f.sc, "guard.stalled"));
+	assert_non_null(strstr(x->what, "writes stall"));
+	assert_string_equal(f.sc->guard, "stalled");
+	test_fixture_done(&f);
+
+	/* Wanted but off on the master; a replica that does not acknowledge. */
+	test_fixture_init(&f);
+	f.sc->nodes[0].probe.semisync.known = 1;
+	f.sc->nodes[2].probe.semisync.known = 1;
+	f.sc->guard_wanted = 1;
+	status_judge(f.sc, &f.mon, 60);
+	assert_non_null(test_find(f.sc, "guard.off"));
+	assert_string_equal(f.sc->guard, "off");
+	test_fixture_done(&f);
+
+	/* Not wanted and off: nothing to say. */
+	test_fixture_init(&f);
+	f.sc->nodes[0].probe.semisync.known = 1;
+	status_judge(f.sc, &f.mon, 60);
+	assert_int_equal(f.sc->verdict, STATUS_OK);
+	test_fixture_done(&f);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_healthy),
+		cmocka_unit_test(test_guard),
 		cmocka_unit_test(test_vip_split_and_elsewhere),
 		cmocka_unit_test(test_lag_delay_and_no_candidate),
 		cmocka_unit_test(test_master_and_source_drift),

@@ -13,6 +13,8 @@
 #include "config.h"
 #include "db.h"
 #include "event.h"
+#include "probe.h"
+#include "guard.h"
 #include "log.h"
 #include "registry.h"
 #include "spool.h"
@@ -202,6 +204,45 @@ failover_report(const struct failover_target *t, const char *old_host,
 		    EVENT_FIELDS("old_master", old_host),
 		    "failover of %s did not complete: %s", old_host != NULL ? old_host : "?",
 		    detail != NULL ? detail : "no report");
+}
+
+void
+failover_guard_apply(const struct failover_target *t, const struct registry_cluster *rc,
+    const struct failover_node *nm)
+{
+	struct probe_credentials cred = { t->cfg->ha_user, t->cfg->ha_password,
+		FAILOVER_REGISTRY_TIMEOUT, FAILOVER_OLD_MASTER_TIMEOUT };
+	const char *host = nm->addr != NULL ? nm->addr : nm->host;
+	const char *why = "isolation_guard = semisync";
+	char *cause = NULL, hp[300];
+	size_t i;
+
+	if (rc != NULL) {
+		if (guard_mode_for(t->cfg, rc, nm->host, nm->port, &why) != GUARD_SEMISYNC)
+			return;
+		for (i = 0; i < rc->n_nodes; i++) {
+			if (rc->nodes[i].role != REGISTRY_ROLE_REPLICA ||
+			    (strcmp(rc->nodes[i].host, nm->host) == 0 && rc->nodes[i].port == nm->port))
+				continue;
+			if (guard_replica_on(&cred, rc->nodes[i].host, rc->nodes[i].port, 0,
+				&cause) != 0) {
+				log_warn("cluster=%s guard: %s", t->cluster, cause);
+				free(cause);
+				cause = NULL;
+			}
+		}
+	} else if (config_cluster_guard(t->cfg, t->cluster) != CONFIG_GUARD_SEMISYNC) {
+		return;
+	}
+	snprintf(hp, sizeof(hp), "%s:%d", nm->host, nm->port);
+	if (guard_master_on(&cred, host, nm->port, &cause) == 0) {
+		event_emit(t->reg, t->cluster, hp, "guard.set",
+		    "isolation guard semisync (%s) on the new master %s", why, hp);
+	} else {
+		event_emit(t->reg, t->cluster, hp, "guard.failed",
+		    "isolation guard semisync not set on the new master %s: %s", hp, cause);
+		free(cause);
+	}
 }
 
 size_t

@@ -100,6 +100,18 @@ enum failover_next {
 };
 
 /* The replicas left that could be promoted or replicate. */
+/*
+ * The isolation guard on the new topology (guard.h), as soon as the new
+ * master nm is chosen: its master side on, and the replica side on every
+ * other replica of rc, so that when they are re-pointed (which restarts
+ * their IO threads) they acknowledge it. rc NULL (the registry is away): only
+ * an explicit isolation_guard = semisync is applied; the daemon's status
+ * pass completes it. Bounded per server; a refusal is an event, never a
+ * failed failover.
+ */
+void failover_guard_apply(const struct failover_target *t, const struct registry_cluster *rc,
+    const struct failover_node *nm);
+
 size_t failover_replicas(const struct registry_cluster *c);
 
 /* The re-protection decision, from the registry's view after the failover. */

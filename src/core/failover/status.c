@@ -591,6 +591,78 @@ status_judge_monitor(struct status_cluster *sc, const struct status_monitor *mon
 	}
 }
 
+/*
+ * The isolation guard as the master and replicas report it. A master that
+ * no replica acknowledges stalls every commit: that is the guard doing its
+ * work while the master is cut off, and an outage when the replicas are
+ * merely down; either way the DBA must know at once.
+ */
+static void
+status_judge_guard(struct status_cluster *sc, const struct registry_node *master,
+    const struct status_node *msn)
+{
+	const struct probe_semisync *ss;
+	char hp[300];
+	size_t i;
+
+	sc->guard = "unknown";
+	sc->guard_acks = -1;
+	if (master == NULL || !msn->probe.ok || !msn->probe.semisync.known)
+		return;
+	ss = &msn->probe.semisync;
+	snprintf(hp, sizeof(hp), "%s:%d", master->host, master->port);
+	sc->guard_acks = ss->clients;
+	if (!ss->master_enabled) {
+		sc->guard = "off";
+		if (sc->guard_wanted) {
+			status_add(sc, STATUS_DEGRADED, "guard.off", hp,
+			    "isolation guard wanted (semisync) but semi-sync is off on the master %s: "
+			    "if it is cut off, it acknowledges writes a failover loses", hp);
+			status_fix(sc, "'mhaadm start %s' sets it up; the daemon's status pass "
+				       "repairs it", sc->c->name);
+		}
+		return;
+	}
+	if (ss->clients == 0) {
+		sc->guard = "stalled";
+		if (ss->wait_sessions > 0)
+			status_add(sc, STATUS_DOWN, "guard.stalled", hp,
+			    "no replica acknowledges semi-sync commits on the master %s: %ld "
+			    "session%s wait%s, writes stall (isolation guard)", hp, ss->wait_sessions,
+			    ss->wait_sessions == 1 ? "" : "s", ss->wait_sessions == 1 ? "s" : "");
+		else
+			status_add(sc, STATUS_AT_RISK, "guard.stalled", hp,
+			    "no replica acknowledges semi-sync commits on the master %s: the next "
+			    "write stalls (isolation guard)", hp);
+		status_fix(sc, "bring a replica back (START SLAVE); or wait; or set "
+			       "semisync_fallback_seconds for '%s' to let mhaadm fall back to async "
+			       "(re-opens the split-brain window)", sc->c->name);
+		return;
+	}
+	if (!ss->master_on) {
+		sc->guard = "async";
+		status_add(sc, STATUS_AT_RISK, "guard.async", hp,
+		    "semi-sync on the master %s fell back to async (timeout %llu ms): the isolation "
+		    "guard is off", hp, ss->timeout_ms);
+		status_fix(sc, "'mhaadm start %s' sets the guard's timeout", sc->c->name);
+		return;
+	}
+	sc->guard = "semisync";
+	for (i = 0; sc->guard_wanted && i < sc->c->n_nodes; i++) {
+		const struct probe_result *pr = &sc->nodes[i].probe;
+
+		if (sc->c->nodes[i].role != REGISTRY_ROLE_REPLICA || !pr->ok ||
+		    !pr->semisync.known || pr->semisync.slave_enabled)
+			continue;
+		snprintf(hp, sizeof(hp), "%s:%d", sc->c->nodes[i].host, sc->c->nodes[i].port);
+		status_add(sc, STATUS_DEGRADED, "guard.replica_off", hp,
+		    "replica %s does not acknowledge semi-sync commits (rpl_semi_sync_slave_enabled "
+		    "is off)", hp);
+		status_fix(sc, "the daemon's status pass turns it on; or 'mhaadm start %s'",
+		    sc->c->name);
+	}
+}
+
 void
 status_judge(struct status_cluster *sc, const struct status_monitor *mon, int max_lag)
 {
@@ -667,6 +739,7 @@ status_judge(struct status_cluster *sc, const struct status_monitor *mon, int ma
 	}
 	status_judge_vip(sc, master);
 	status_judge_monitor(sc, mon);
+	status_judge_guard(sc, master, msn);
 
 	sc->verdict = STATUS_OK;
 	for (i = 0; i < sc->n_findings; i++) {

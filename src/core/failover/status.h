@@ -62,6 +62,12 @@ struct status_cluster {
 	long vip_age;      /* seconds since the VIP holders were asked (daemon's pass), -1 now */
 	int partitioned;   /* the master is unreachable from here, its replicas still receive from
 			      it (finding master.unreachable_from_manager): no failover */
+	/* The isolation guard (guard.h): set by the caller before status_judge, which checks it. */
+	int guard_wanted;  /* 1: semisync is wanted on this cluster's master */
+	const char *guard_why; /* static text: why (guard_mode_for), or NULL */
+	/* Filled by status_judge from the master's probe. */
+	const char *guard; /* "semisync", "stalled", "async" (fell back), "off", "unknown" */
+	long guard_acks;   /* replicas acknowledging (Rpl_semi_sync_master_clients), -1 unknown */
 };
 
 /*

@@ -103,7 +103,8 @@ mha_hook_stop(const struct failover_target *t, const struct mha_hook_args *a, in
 }
 
 static int
-mha_hook_start(const struct failover_target *t, const struct mha_hook_args *a)
+mha_hook_start(const struct failover_target *t, const struct mha_hook_args *a,
+    const struct registry_cluster *cl)
 {
 	struct failover_node old = { a->orig_master_host, a->orig_master_ip, a->orig_master_port };
 	struct failover_node nm = { a->new_master_host, a->new_master_ip, a->new_master_port };
@@ -117,6 +118,7 @@ mha_hook_start(const struct failover_target *t, const struct mha_hook_args *a)
 	if (failover_vip_take(t, &old, &nm) != 0)
 		rc = MHA_HOOK_PROCEED;
 	failover_record_master(t, &old, &nm);
+	failover_guard_apply(t, cl, &nm);
 	return rc;
 }
 
@@ -313,7 +315,7 @@ mha_hook_main(const struct engine_env *env, int argc, char **argv)
 		rc = mha_hook_stop(&t, &a, online);
 		break;
 	case MHA_HOOK_START:
-		rc = mha_hook_start(&t, &a);
+		rc = mha_hook_start(&t, &a, rc_cluster);
 		break;
 	default:
 		rc = 0;
