@@ -56,8 +56,11 @@ notify_severity(const char *type)
 {
 	if (notify_has_suffix(type, ".failed") || notify_has_suffix(type, "_failed") ||
 	    strcmp(type, "failover.refused") == 0 || strcmp(type, "cluster.unprotected") == 0 ||
-	    strcmp(type, "engine.died") == 0 || strcmp(type, "notify.dropped") == 0)
+	    strcmp(type, "engine.died") == 0 || strcmp(type, "notify.dropped") == 0 ||
+	    strcmp(type, "cluster.failover_blocked") == 0)
 		return "critical";
+	if (strcmp(type, "replica.left_out") == 0)
+		return "warning";
 	if (strncmp(type, "failover.", 9) == 0 || strncmp(type, "vip.", 4) == 0 ||
 	    strncmp(type, "fence.", 6) == 0 || strncmp(type, "switch.", 7) == 0 ||
 	    strncmp(type, "lag.", 4) == 0 || strncmp(type, "drift.", 6) == 0 ||

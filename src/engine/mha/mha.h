@@ -23,6 +23,7 @@ struct mha_paths {
 	char *unfit;    /* <dir>/unfit: "HOST:PORT reason" of replicas the lag policy made no_master */
 	char *rerender; /* <dir>/rerender: the reason the daemon should re-render and restart MHA */
 	char *lag_off;  /* <dir>/lag-policy-off: 'start --force' turned the lag policy off */
+	char *left_out; /* <dir>/left-out: "HOST:PORT" of replicas left out of the config (unreachable) */
 };
 
 void mha_paths_init(struct mha_paths *p, const struct config *cfg, const char *cluster);
