@@ -189,6 +189,7 @@ cmd_list_json_node_live(const struct status_node *sn)
 	json_object_object_add(o, "ssh_error", cmd_list_json_str_or_null(sn->ssh_error));
 	json_object_object_add(o, "promotable", json_object_new_boolean(sn->promotable));
 	json_object_object_add(o, "not_promotable_reason", cmd_list_json_str_or_null(sn->unfit));
+	json_object_object_add(o, "left_out", json_object_new_boolean(sn->left_out));
 	return o;
 }
 
