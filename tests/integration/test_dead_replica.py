@@ -301,8 +301,16 @@ def test_downed_replica_restarted_is_taken_back_in(cluster4):
 
 
 def test_failover_readiness_events(cluster4):
-    """Readiness changes either way are events: every replica dead blocks the failover."""
+    """Readiness changes either way are events, and notifications carry them: every replica
+    dead blocks the failover, one back makes it possible again."""
+    from test_notify import Receiver
     m = cluster4
+    hook = Receiver()
+    m.daemon.stop()
+    with open(m.config, "a") as f:
+        f.write(f'\n[notify "ops"]\ntype = webhook\nurl = http://127.0.0.1:{hook.port}/hook\n'
+                f"events = cluster.failover_*, replica.*\ntimeout = 5\n")
+    m.daemon.start()
     m.ok("start", "c1", timeout=180)
     wait_ready(m, True, "ok")
     for n in (2, 3, 4):
@@ -323,9 +331,18 @@ def test_failover_readiness_events(cluster4):
     assert ready is True
     r = m.run("list", "c1")
     assert "a failover would succeed now" in r.stdout, r.stdout
-    # Notifications carry them: they are history rows the notifier follows, with a severity.
     types = events(m)
     assert types.index("cluster.failover_blocked") < types.index("cluster.failover_ready")
+
+    def sent(t):
+        return [x for x in hook.messages("/hook") if x["type"] == t]
+    wait_for("both at the webhook", lambda: sent("cluster.failover_blocked") and
+             sent("cluster.failover_ready"), timeout=60)
+    b = sent("cluster.failover_blocked")[0]
+    assert b["cluster"] == "c1" and b["severity"] == "critical"
+    assert "no replica may be promoted" in b["summary"]
+    assert sent("cluster.failover_ready")[0]["severity"] == "info"
+    hook.close()
 
 
 def test_start_with_a_replica_down(fresh_lab, tmp_path):
