@@ -6,9 +6,10 @@
 #       --ssh_key=KEY --known_hosts=FILE
 # MHA appends --command=status|stop|stopssh|start and --orig_master_*/--new_master_* arguments.
 # The VIP moves with `ip addr` over ssh; the new master sends one gratuitous ARP with Habets
-# arping in the background (MHA sets read_only=0 only after this script returns). ssh to the old
-# master is bounded by ConnectTimeout=2, the same bound as mhaadm's hook, so that a link cut costs
-# both the same.
+# arping in the background (MHA sets read_only=0 only after this script returns).
+# The old master gets the same treatment as in mhaadm's hook: MHA calls `--command=stop` when it
+# found the old master's ssh unreachable, so neither script tries it then (no 2 s ConnectTimeout
+# spent on a host known to be gone); on `stopssh` both ssh to it bounded by ConnectTimeout=2.
 vip='' iface=eth0 key='' kh='' cmd='' orig='' new=''
 for a in "$@"; do
 	case $a in
@@ -35,7 +36,12 @@ case $cmd in
 status)
 	exit 0
 	;;
-stop | stopssh)
+stop)
+	# MHA found the old master's ssh unreachable: nothing can be cleaned there now.
+	echo "plain_vip.sh: old master $orig unreachable over ssh: VIP not removed"
+	exit 0
+	;;
+stopssh)
 	# best effort: an unreachable old master cannot be cleaned now
 	rsh "$orig" "ip addr del $vip dev $iface" || echo "plain_vip.sh: could not remove $vip from $orig"
 	exit 0

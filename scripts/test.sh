@@ -20,5 +20,24 @@ echo "== integration tests (lab) =="
 # The lab is torn down by the tests' own fixture; this trap is the last resort.
 # Only if no other session holds the lab lock by then: its lab is not ours to tear down.
 trap 'flock -n /var/tmp/mhaadm-lab.lock "$root/lab/lab.sh" down >/dev/null 2>&1 || true' EXIT
-MHAADM_BIN="$root/build/mhaadm" /usr/bin/python3 -m pytest -p no:cacheprovider -v \
-	"$root/tests/integration" "$@"
+# -rs lists every skipped test with its reason. Here (root, binary built) the lab must run:
+# an integration tier that skipped every test is a failure, not a pass.
+junit="$root/build/integration-junit.xml"
+rm -f "$junit"
+rc=0
+MHAADM_BIN="$root/build/mhaadm" /usr/bin/python3 -m pytest -p no:cacheprovider -v -rs \
+	--junitxml="$junit" "$root/tests/integration" "$@" || rc=$?
+/usr/bin/python3 - "$junit" <<'PY' || rc=1
+import sys
+import xml.etree.ElementTree as ET
+try:
+    root = ET.parse(sys.argv[1]).getroot()
+except (OSError, ET.ParseError) as e:
+    sys.exit(f"test.sh: no integration results ({e})")
+suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+tests = sum(int(s.get("tests", 0)) for s in suites)
+skipped = sum(int(s.get("skipped", 0)) for s in suites)
+if tests == 0 or skipped == tests:
+    sys.exit(f"test.sh: the integration tier ran no test ({tests} collected, {skipped} skipped)")
+PY
+exit $rc

@@ -283,7 +283,7 @@ cmd_add_load_pending(struct cmd_add_state *st, struct registry *reg, char **caus
 	size_t i;
 	int rc = -1;
 
-	switch (reg->ops->cluster_get(reg, st->name, &c, cause)) {
+	switch (registry_cluster_get(reg, st->name, &c, cause)) {
 	case 0:
 		break;
 	case 1:
@@ -333,7 +333,7 @@ cmd_add_precheck(struct cmd_add_state *st, struct registry *reg, char **cause)
 	size_t n = 0, i, j, k;
 	int rc = 0;
 
-	if (reg->ops->cluster_list(reg, &list, &n, cause) != 0)
+	if (registry_cluster_list(reg, &list, &n, cause) != 0)
 		return -1;
 	for (i = 0; i < n && rc == 0; i++) {
 		if (strcmp(list[i]->name, st->name) == 0) {
@@ -554,8 +554,8 @@ cmd_add_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	ev.node = NULL;
 	ev.type = (char *)"cluster.added";
 	ev.message = cmd_add_summary(&st, master);
-	r = st.pending ? reg->ops->cluster_update(reg, &rc_cluster, &ev, &cause) :
-			 reg->ops->cluster_add(reg, &rc_cluster, &ev, &cause);
+	r = st.pending ? registry_cluster_update(reg, &rc_cluster, &ev, &cause) :
+			 registry_cluster_add(reg, &rc_cluster, &ev, &cause);
 	if (r == 1 && st.pending && cause == NULL)
 		cause = xasprintf("cluster '%s' disappeared from the registry meanwhile", st.name);
 	if (r != 0)

@@ -86,6 +86,7 @@ const struct cmd_entry cmd_daemon_entry = {
 
 static const struct option cmd_engine_longopts[] = {
 	{ "checks", no_argument, NULL, 'k' },
+	{ "engine", required_argument, NULL, 'e' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -93,7 +94,9 @@ static int
 cmd_engine_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct engine_env env;
+	const struct engine_ops *engine = NULL;
 	char self[PATH_MAX], cfgpath[PATH_MAX], *cause = NULL;
+	const char *name = ENGINE_DEFAULT;
 	int opt, checks = 0;
 
 	log_set_level(LOG_LEVEL_INFO); /* its output is the cluster's engine.log */
@@ -101,26 +104,30 @@ cmd_engine_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	while ((opt = cmd_getopt(ctx, argc, argv)) != -1) {
 		if (opt == 'k')
 			checks = 1;
+		else if (opt == 'e')
+			name = optarg;
 		else
 			return cmd_bad_option(ctx, argc, argv);
 	}
 	if (optind + 1 != argc)
 		return cmd_usage_error(ctx, "a cluster name is needed");
+	if ((engine = engine_find(name)) == NULL || engine->run == NULL)
+		return cmd_usage_error(ctx, "no engine '%s' runs as a process (engines: %s)", name,
+		    engine_names());
 	if (validate_cluster_name(argv[optind], &cause) != 0 ||
-	    cmd_daemon_env(ctx, &env, self, cfgpath, &cause) != 0) {
+	    cmd_daemon_env(ctx, &env, self, cfgpath, &cause) != 0 ||
+	    engine->run(&env, argv[optind], checks, &cause) != 0) {
+		/* run returns only when it could not start; it recorded why as an event. */
 		cmd_error(ctx, "%s", cause);
 		free(cause);
 		return ENGINE_EXIT_CHECKS;
 	}
-	/* Returns only when it could not exec masterha_manager; it reported why. */
-	engine_mha_exec(&env, argv[optind], checks, &cause);
-	free(cause);
 	return ENGINE_EXIT_CHECKS;
 }
 
 const struct cmd_entry cmd_engine_entry = {
 	.name = "engine",
-	.args = "NAME [--checks]",
+	.args = "NAME [--engine NAME] [--checks]",
 	.summary = "internal: run one cluster's engine (started by the daemon)",
 	.shortopts = "",
 	.longopts = cmd_engine_longopts,

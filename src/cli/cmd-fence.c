@@ -72,7 +72,7 @@ cmd_fence_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_usage_error(ctx, "a cluster name is needed");
 	if (validate_cluster_name(argv[1], &cause) != 0 ||
 	    (reg = cmd_ctx_registry(ctx, 1, &cause)) == NULL ||
-	    reg->ops->cluster_get(reg, argv[1], &c, &cause) != 0) {
+	    registry_cluster_get(reg, argv[1], &c, &cause) != 0) {
 		cmd_error(ctx, "%s", cause != NULL ? cause : "no such cluster");
 		free(cause);
 		return CMD_EXIT_ERROR;

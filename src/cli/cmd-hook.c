@@ -59,6 +59,24 @@ cmd_hook_arg(int argc, char **argv, const char *key)
 	return NULL;
 }
 
+/*
+ * The engine's outcome markers (engine_mha_exited reads them): paused, the
+ * storm breaker refused the failover; else the failover began.
+ */
+static void
+cmd_hook_marker(struct cmd_ctx *ctx, const char *cluster, int paused)
+{
+	struct mha_paths p;
+	char *cause = NULL;
+
+	mha_paths_init(&p, ctx->cfg, cluster);
+	if (mha_marker_touch(paused ? p.paused : p.began, &cause) != 0) {
+		fprintf(stderr, "mhaadm hook: cluster=%s %s\n", cluster, cause);
+		free(cause);
+	}
+	mha_paths_free(&p);
+}
+
 /* The registry, or NULL (logged): a hook works on without it. */
 static struct registry *
 cmd_hook_registry(struct cmd_ctx *ctx, const char *cluster)
@@ -117,11 +135,11 @@ cmd_hook_vip_stop(struct cmd_ctx *ctx, struct registry *reg, const struct cmd_ho
 	int r;
 
 	if (online)
-		event_emit(reg, c->name, NULL, "switch.started",
+		event_emit_fields(reg, c->name, NULL, "switch.started", EVENT_FIELDS("old_master", EVENT_ADDR(a->orig_master_host, a->orig_master_port)),
 		    "planned switch away from master %s:%d started", a->orig_master_host,
 		    a->orig_master_port);
 	else
-		event_emit(reg, c->name, NULL, "failover.started",
+		event_emit_fields(reg, c->name, NULL, "failover.started", EVENT_FIELDS("old_master", EVENT_ADDR(a->orig_master_host, a->orig_master_port)),
 		    "master %s:%d is down; failover started (old master %s by ssh)",
 		    a->orig_master_host, a->orig_master_port,
 		    a->command == MHA_HOOK_STOPSSH ? "reachable" : "not reachable");
@@ -170,7 +188,7 @@ cmd_hook_vip_start(struct cmd_ctx *ctx, struct registry *reg, const struct cmd_h
 	}
 	ssh_target_from_config(&t, ctx->cfg, host, ctx->cfg->ssh_timeout);
 	if (vip_add(&t, c->vip, c->vip_prefix, c->iface, &cause) == 0) {
-		event_emit(reg, c->name, NULL, "vip.moved", "VIP %s/%d moved from %s to %s (%s)",
+		event_emit_fields(reg, c->name, NULL, "vip.moved", EVENT_FIELDS("old_master", a->orig_master_host, "new_master", a->new_master_host), "VIP %s/%d moved from %s to %s (%s)",
 		    c->vip, c->vip_prefix, a->orig_master_host, a->new_master_host, c->iface);
 	} else {
 		/* The promotion goes on; the daemon binds the VIP when it re-protects. */
@@ -184,13 +202,13 @@ cmd_hook_vip_start(struct cmd_ctx *ctx, struct registry *reg, const struct cmd_h
 
 	msg = xasprintf("master changed from %s:%d to %s:%d", a->orig_master_host,
 	    a->orig_master_port, a->new_master_host, a->new_master_port);
-	if (reg != NULL) {
+	if (reg != NULL && !spool_pending(ctx->cfg)) {
 		struct registry_event ev = { 0 };
 
 		ev.cluster = (char *)c->name;
 		ev.type = (char *)"failover.master_changed";
 		ev.message = msg;
-		r = reg->ops->cluster_set_master(reg, c->name, a->new_master_host,
+		r = registry_cluster_set_master(reg, c->name, a->new_master_host,
 		    a->new_master_port, REGISTRY_STATE_FAILING_OVER, &ev, &cause);
 		if (r == 0) {
 			fprintf(stderr, "mhaadm hook: cluster=%s registry updated: %s\n", c->name, msg);
@@ -234,13 +252,13 @@ cmd_hook_report(struct cmd_ctx *ctx, struct registry *reg, const char *cluster, 
 	if (a.subject != NULL && (nl = strchr(a.subject, '\n')) != NULL)
 		*nl = '\0';
 	if (ok)
-		event_emit(reg, cluster, NULL, "failover.completed",
+		event_emit_fields(reg, cluster, NULL, "failover.completed", EVENT_FIELDS("new_master", a.new_master_host),
 		    "failover completed: new master %s, replicas %s (%s)", a.new_master_host,
 		    a.new_slave_hosts != NULL && a.new_slave_hosts[0] != '\0' ? a.new_slave_hosts :
 										"none",
 		    a.subject != NULL ? a.subject : "");
 	else
-		event_emit(reg, cluster, NULL, "failover.failed",
+		event_emit_fields(reg, cluster, NULL, "failover.failed", EVENT_FIELDS("old_master", a.orig_master_host),
 		    "failover of %s did not complete: %s", a.orig_master_host != NULL ?
 							       a.orig_master_host : "?",
 		    a.subject != NULL ? a.subject : "no report");
@@ -298,7 +316,7 @@ cmd_hook_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	vip_arg = cmd_hook_arg(argc, argv, "--vip");
 	iface_arg = cmd_hook_arg(argc, argv, "--iface");
 	reg = cmd_hook_registry(ctx, c.name);
-	if (reg != NULL && reg->ops->cluster_get(reg, c.name, &rc_cluster, &cause) == 0 &&
+	if (reg != NULL && registry_cluster_get(reg, c.name, &rc_cluster, &cause) == 0 &&
 	    vip_arg == NULL) {
 		c.vip = xstrdup(rc_cluster->vip);
 		c.vip_prefix = rc_cluster->vip_prefix;
@@ -321,9 +339,12 @@ cmd_hook_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	case MHA_HOOK_STOP:
 	case MHA_HOOK_STOPSSH:
 		if (!online && cmd_hook_storm(ctx, reg, &c, &a) != 0) {
+			cmd_hook_marker(ctx, c.name, 1);
 			rc = 1; /* MHA aborts the failover before it has moved anything */
 			break;
 		}
+		if (!online)
+			cmd_hook_marker(ctx, c.name, 0);
 		rc = cmd_hook_vip_stop(ctx, reg, &c, &a, online);
 		break;
 	case MHA_HOOK_START:

@@ -14,7 +14,7 @@
 #include "daemon.h"
 #include "event.h"
 #include "fsutil.h"
-#include "mha.h"
+#include "engine.h"
 #include "registry.h"
 #include "status.h"
 #include "validate.h"
@@ -40,8 +40,9 @@ cmd_start_promotable(struct cmd_ctx *ctx, struct registry_cluster **list, size_t
 	/* Promotability needs MySQL only: no SSH round trip to any host. */
 	struct status_opts opts = { NULL, 0, NULL, 1 };
 	struct status_monitor mon = { 0 };
+	struct engine_env env = { ctx->cfg, ctx->config_path, NULL };
+	const struct engine_ops *engine;
 	struct status_cluster *sc;
-	struct mha_paths p;
 	char *cause = NULL;
 	size_t i, j;
 	int rc = 0, refuse;
@@ -50,7 +51,7 @@ cmd_start_promotable(struct cmd_ctx *ctx, struct registry_cluster **list, size_t
 	for (i = 0; i < n; i++) {
 		status_judge(&sc[i], &mon, ctx->cfg->max_lag);
 		refuse = sc[i].replicas > 0 && sc[i].fit == 0;
-		mha_paths_init(&p, ctx->cfg, list[i]->name);
+		engine = engine_for(ctx->cfg, list[i]->engine);
 		if (refuse) {
 			fprintf(stderr, "mhaadm: %s: no replica of cluster '%s' may be promoted now:\n",
 			    force ? "warning" : "start", list[i]->name);
@@ -68,19 +69,25 @@ cmd_start_promotable(struct cmd_ctx *ctx, struct registry_cluster **list, size_t
 			rc = -1;
 		} else if (refuse) {
 			fprintf(stderr, "mhaadm: warning: --force: the lag policy is off for '%s' until "
-					"the next start without --force; MHA may promote a lagging or "
+					"the next start without --force; the engine may promote a lagging or "
 					"delayed replica, and the failover waits while it applies its "
 					"relay log\n",
 			    list[i]->name);
-			if (fs_mkdirs(p.dir, 0700, &cause) != 0 ||
-			    mha_conf_write(p.lag_off, "start --force\n", &cause) != 0) {
+			if (engine->set_lag_policy(&env, list[i]->name, 0, &cause) != 0) {
 				fprintf(stderr, "mhaadm: start: %s\n", cause);
 				free(cause);
 				cause = NULL;
 				rc = -1;
 			}
-		} else if (unlink(p.lag_off) == 0) {
-			printf("lag policy back on for '%s'\n", list[i]->name);
+		} else if (engine->lag_policy(&env, list[i]->name, NULL) == 0) {
+			if (engine->set_lag_policy(&env, list[i]->name, 1, &cause) == 0) {
+				printf("lag policy back on for '%s'\n", list[i]->name);
+			} else {
+				fprintf(stderr, "mhaadm: start: %s\n", cause);
+				free(cause);
+				cause = NULL;
+				rc = -1;
+			}
 		}
 		/* A dead replica does not stop the others from being protected: say so. */
 		for (j = 0; !refuse && j < list[i]->n_nodes; j++) {
@@ -90,7 +97,6 @@ cmd_start_promotable(struct cmd_ctx *ctx, struct registry_cluster **list, size_t
 				       "up\n",
 				    list[i]->nodes[j].host, list[i]->nodes[j].port, list[i]->name);
 		}
-		mha_paths_free(&p);
 	}
 	status_free(sc, n);
 	return rc;
@@ -105,36 +111,31 @@ cmd_start_marker(struct registry *reg, const char *name)
 	size_t n = 0;
 	long long id = 0;
 
-	if (reg->ops->event_list(reg, name, 1, &evs, &n, &cause) == 0 && n > 0)
+	if (registry_event_list(reg, name, 1, &evs, &n, &cause) == 0 && n > 0)
 		id = evs[0].id;
 	free(cause);
 	registry_event_list_free(evs, n);
 	return id;
 }
 
-/* An event after marker that means the daemon could not do it, or NULL. Newly allocated. */
+/* A problem event after marker: the daemon could not do it; or NULL. Newly allocated. */
 static char *
 cmd_start_failure(struct registry *reg, const char *name, long long marker)
 {
-	static const char *const bad[] = { "checks.failed", "engine.checks_failed", "engine.failed",
-		"engine.died", "failover.refused", NULL };
 	struct registry_event *evs = NULL;
 	char *cause = NULL, *found = NULL;
-	size_t n = 0, i, j;
+	size_t n = 0, i;
 
-	if (reg->ops->event_list(reg, name, 20, &evs, &n, &cause) != 0) {
+	if (registry_event_list(reg, name, 20, &evs, &n, &cause) != 0) {
 		free(cause);
 		return NULL;
 	}
 	for (i = n; i-- > 0 && found == NULL;) {
 		if (evs[i].id <= marker)
 			continue;
-		for (j = 0; bad[j] != NULL; j++) {
-			if (strcmp(evs[i].type, bad[j]) == 0 && evs[i].message != NULL) {
-				found = xstrdup(evs[i].message);
-				break;
-			}
-		}
+		/* A problem (the table of event types says which) means it did not start. */
+		if (event_type_is(evs[i].type, EVENT_PROBLEM) && evs[i].message != NULL)
+			found = xstrdup(evs[i].message);
 	}
 	registry_event_list_free(evs, n);
 	return found;
@@ -161,7 +162,7 @@ cmd_start_wait(struct cmd_ctx *ctx, struct registry *reg, const char *name,
 	for (;;) {
 		registry_cluster_free(c);
 		c = NULL;
-		if (reg->ops->cluster_get(reg, name, &c, &cause) != 0) {
+		if (registry_cluster_get(reg, name, &c, &cause) != 0) {
 			cmd_error(ctx, "cluster '%s': %s", name, cause != NULL ? cause : "deleted");
 			break;
 		}
@@ -169,11 +170,13 @@ cmd_start_wait(struct cmd_ctx *ctx, struct registry *reg, const char *name,
 		if (c->state == want || (want == REGISTRY_STATE_STOPPED &&
 					    c->state == REGISTRY_STATE_REGISTERED)) {
 			if (want == REGISTRY_STATE_MONITORING)
-				printf("cluster '%s': monitored by MHA; master %s, VIP %s/%d\n", name,
-				    cmd_start_master(c), c->vip, c->vip_prefix);
+				printf("cluster '%s': monitored by the %s engine; master %s, VIP %s/%d\n",
+				    name, engine_for(ctx->cfg, c->engine)->name, cmd_start_master(c),
+				    c->vip, c->vip_prefix);
 			else
-				printf("cluster '%s': MHA monitoring stopped; the VIP stays on %s\n",
-				    name, cmd_start_master(c));
+				printf("cluster '%s': monitoring by the %s engine stopped; the VIP stays "
+				       "on %s\n",
+				    name, engine_for(ctx->cfg, c->engine)->name, cmd_start_master(c));
 			rc = 0;
 			break;
 		}
@@ -238,12 +241,12 @@ cmd_start_common(struct cmd_ctx *ctx, int argc, char **argv, int start)
 		goto out;
 	}
 	if (all) {
-		if (reg->ops->cluster_list(reg, &list, &n, &cause) != 0) {
+		if (registry_cluster_list(reg, &list, &n, &cause) != 0) {
 			cmd_error(ctx, "%s", cause);
 			goto out;
 		}
 	} else {
-		r = reg->ops->cluster_get(reg, argv[optind], &one, &cause);
+		r = registry_cluster_get(reg, argv[optind], &one, &cause);
 		if (r != 0) {
 			if (r == 1)
 				cmd_error(ctx, "no cluster named '%s' in the registry", argv[optind]);
@@ -330,7 +333,7 @@ cmd_stop_exec(struct cmd_ctx *ctx, int argc, char **argv)
 const struct cmd_entry cmd_start_entry = {
 	.name = "start",
 	.args = "NAME|all [--no-wait] [--timeout SECONDS] [--force]",
-	.summary = "put a cluster under MHA monitoring (checks, VIP on the master, masterha_manager)",
+	.summary = "put a cluster under monitoring by its engine (checks, VIP on the master)",
 	.shortopts = "",
 	.longopts = cmd_start_longopts,
 	.exec = cmd_start_exec,
@@ -339,7 +342,7 @@ const struct cmd_entry cmd_start_entry = {
 const struct cmd_entry cmd_stop_entry = {
 	.name = "stop",
 	.args = "NAME|all [--no-wait] [--timeout SECONDS]",
-	.summary = "stop MHA monitoring of a cluster (the VIP stays)",
+	.summary = "stop monitoring a cluster (the VIP stays)",
 	.shortopts = "",
 	.longopts = cmd_start_longopts,
 	.exec = cmd_stop_exec,

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "config.h"
+#include "engine.h"
+#include "event.h"
 #include "registry.h"
 #include "xmalloc.h"
 
@@ -293,8 +295,18 @@ cmd_bad_option(struct cmd_ctx *ctx, int argc, char **argv)
 struct config *
 cmd_ctx_config(struct cmd_ctx *ctx, char **cause)
 {
-	if (ctx->cfg == NULL)
+	if (ctx->cfg == NULL) {
 		ctx->cfg = config_load(ctx->config_path, cause);
+		/* core knows no engine: the name is checked against the table here. */
+		if (ctx->cfg != NULL && engine_find(ctx->cfg->engine) == NULL) {
+			*cause = xasprintf("%s: engine = %s: no such engine (engines: %s)",
+			    ctx->config_path, ctx->cfg->engine, engine_names());
+			config_free(ctx->cfg);
+			ctx->cfg = NULL;
+		}
+		/* Events the registry cannot take now are spooled, not lost. */
+		event_spool_to(ctx->cfg);
+	}
 	return ctx->cfg;
 }
 
@@ -314,6 +326,7 @@ cmd_ctx_release(struct cmd_ctx *ctx)
 {
 	registry_close(ctx->reg);
 	ctx->reg = NULL;
+	event_spool_to(NULL);
 	config_free(ctx->cfg);
 	ctx->cfg = NULL;
 }

@@ -121,6 +121,10 @@ static const struct config_key config_keys[] = {
 	{ "probe_timeout", CONFIG_TYPE_INT, CONFIG_FIELD(probe_timeout), 1, 30, 0 },
 	{ "storm_max_failovers", CONFIG_TYPE_INT, CONFIG_FIELD(storm_max_failovers), 0, 100000, 0 },
 	{ "storm_window", CONFIG_TYPE_INT, CONFIG_FIELD(storm_window), 1, 86400, 0 },
+	/* Checked against the engines compiled in by cmd_ctx_config (core knows no engine). */
+	{ "engine", CONFIG_TYPE_USER, CONFIG_FIELD(engine), 0, 0, 0 },
+	{ "garp_count", CONFIG_TYPE_INT, CONFIG_FIELD(garp_count), 0, 100, 0 },
+	{ "garp_interval_ms", CONFIG_TYPE_INT, CONFIG_FIELD(garp_interval_ms), 0, 10000, 0 },
 };
 
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -570,6 +574,10 @@ config_new(const char *path)
 	cfg->probe_timeout = 1;
 	cfg->storm_max_failovers = 5;
 	cfg->storm_window = 300;
+	cfg->engine = xstrdup("mha");
+	/* keepalived's defaults (vrrp_garp_master_repeat 5); 200 ms spacing: a 1 s burst. */
+	cfg->garp_count = 5;
+	cfg->garp_interval_ms = 200;
 	return cfg;
 }
 
@@ -799,6 +807,7 @@ config_free(struct config *cfg)
 	free(cfg->ssh_key);
 	free(cfg->ssh_known_hosts);
 	free(cfg->mha_remote_workdir);
+	free(cfg->engine);
 	notify_channels_free(cfg->notify_channels, cfg->n_notify_channels);
 	free(cfg);
 }

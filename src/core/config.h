@@ -60,6 +60,10 @@ struct config {
 	size_t n_notify_channels;
 	int storm_max_failovers;  /* storm breaker: failovers this manager host lets start, 0 off; 5 */
 	int storm_window;         /* ... within this many seconds, default 300 */
+	/* The engine of clusters added without --engine (engine.h), default "mha". */
+	char *engine;
+	int garp_count;       /* gratuitous ARPs sent when a VIP is bound, default 5 */
+	int garp_interval_ms; /* milliseconds between them, default 200 */
 };
 
 /*

@@ -105,7 +105,7 @@ notifier_message_from_event(struct notify_message *m, const struct registry_even
 		registry_cluster_master(c, buf, sizeof(buf));
 		m->master = xstrdup(buf);
 	}
-	notify_masters_from_message(m->type, m->message, &m->old_master, &m->new_master);
+	notify_masters_from_fields(ev, &m->old_master, &m->new_master);
 	notify_message_finish(m);
 }
 
@@ -396,7 +396,7 @@ notifier_cluster(struct notifier *nt, const char *name, struct registry_cluster 
 		if (strcmp((*cache)[i]->name, name) == 0)
 			return (*cache)[i];
 	}
-	if (nt->reg->ops->cluster_get(nt->reg, name, &c, &cause) != 0) {
+	if (registry_cluster_get(nt->reg, name, &c, &cause) != 0) {
 		free(cause);
 		return NULL; /* deleted: the message goes out without VIP and master */
 	}
@@ -425,7 +425,7 @@ notifier_tick(struct notifier *nt, time_t now)
 	from = nt->ch[0].read_id;
 	for (i = 1; i < nt->n; i++)
 		from = nt->ch[i].read_id < from ? nt->ch[i].read_id : from;
-	if (nt->reg->ops->event_since(nt->reg, from, NOTIFIER_BATCH, &evs, &n, &cause) != 0) {
+	if (registry_event_since(nt->reg, from, NOTIFIER_BATCH, &evs, &n, &cause) != 0) {
 		log_warn("notify: cannot read the events: %s", cause);
 		free(cause);
 		registry_close(nt->reg);
@@ -473,7 +473,7 @@ notifier_last_id(struct registry *reg)
 	long long id = 0;
 	size_t n = 0;
 
-	if (reg->ops->event_list(reg, NULL, 1, &evs, &n, &cause) != 0) {
+	if (registry_event_list(reg, NULL, 1, &evs, &n, &cause) != 0) {
 		free(cause);
 		return -1;
 	}

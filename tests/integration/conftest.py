@@ -3,6 +3,7 @@ and an mhaadm environment (config file, fresh registry) per test."""
 import fcntl
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -185,7 +186,32 @@ class Mhaadm:
             con = sqlite3.connect(self.registry)
             snap.append("\n".join(con.iterdump()))
             con.close()
+        elif self.keys.get("registry") == "mysql":
+            snap.append(self.mysql_dump())
         return snap
+
+    def mysql_dump(self):
+        """Every row of every table of the MySQL registry database, in key order: a refusal
+        that leaves a partial row behind shows here even when list and history hide it."""
+        import pymysql
+        con = pymysql.connect(host=self.keys["mysql_host"],
+                              port=int(self.keys.get("mysql_port", 3306)),
+                              user=self.keys["mysql_user"], password=self.keys["mysql_password"],
+                              database=self.keys["mysql_database"], connect_timeout=5)
+        out = []
+        try:
+            with con.cursor() as cur:
+                cur.execute("SHOW TABLES")
+                for (table,) in sorted(cur.fetchall()):
+                    cur.execute(f"SHOW CREATE TABLE `{table}`")
+                    # A refused INSERT may still use up an AUTO_INCREMENT value (InnoDB):
+                    # that counter is not something the refusal changed for a user.
+                    out.append(re.sub(r" AUTO_INCREMENT=\d+", "", cur.fetchone()[1]))
+                    cur.execute(f"SELECT * FROM `{table}` ORDER BY 1")
+                    out.extend(repr(row) for row in cur.fetchall())
+        finally:
+            con.close()
+        return "\n".join(out)
 
 
 @pytest.fixture

@@ -129,18 +129,44 @@ def _with(args, key, value):
 ])
 def test_hook_refuses_malformed_arguments(lab, tmp_path, argv, rc, message):
     """MHA never calls the hook like this; a hand-made or broken call must say what is wrong,
-    fail, move nothing and record nothing."""
-    m = Mhaadm(lab, tmp_path)
+    fail, move nothing and record nothing. The hook could move things here: cluster c1 is
+    registered, SSH to the hosts works, and the VIP is on its master h1."""
+    m = Mhaadm(lab, tmp_path, ssh_key=lab.env["LAB_SSH_KEY"],
+               ssh_known_hosts=lab.env["LAB_KNOWN_HOSTS"])
     m.ok("init")
-    before = m.snapshot()
-    r = m.run("hook", *argv)
-    if rc is None:
-        assert r.returncode != 0, r.stdout + r.stderr
-    else:
-        assert r.returncode == rc, f"rc={r.returncode}\n{r.stdout}\n{r.stderr}"
-    assert message in r.stderr, r.stderr
-    assert "HOOKSECRET" not in r.stdout + r.stderr
-    assert m.snapshot() == before
+    m.ok(*cluster3_args())
+    subprocess.run(["ip", "netns", "exec", "mhaadm-h1", "ip", "addr", "replace", "10.77.0.100/24",
+                    "dev", "eth0"], check=True)
+    try:
+        assert vip_holders() == ["10.77.0.11"]
+        before = m.snapshot()
+        ro_before = [lab.sql(n, "SELECT @@read_only").strip() for n in (1, 2, 3)]
+        r = m.run("hook", *argv)
+        if rc is None:
+            assert r.returncode != 0, r.stdout + r.stderr
+        else:
+            assert r.returncode == rc, f"rc={r.returncode}\n{r.stdout}\n{r.stderr}"
+        assert message in r.stderr, r.stderr
+        assert "HOOKSECRET" not in r.stdout + r.stderr
+        assert m.snapshot() == before
+        # Nothing moved on the servers either: the VIP where it was, read_only unchanged.
+        assert vip_holders() == ["10.77.0.11"]
+        assert [lab.sql(n, "SELECT @@read_only").strip() for n in (1, 2, 3)] == ro_before
+    finally:
+        for i in (1, 2, 3):
+            subprocess.run(["ip", "netns", "exec", f"mhaadm-h{i}", "ip", "addr", "del",
+                            "10.77.0.100/24", "dev", "eth0"], capture_output=True)
+
+
+def vip_holders():
+    """Which lab hosts have 10.77.0.100 on an interface, seen inside their namespaces."""
+    held = []
+    for i in (1, 2, 3):
+        r = subprocess.run(["ip", "netns", "exec", f"mhaadm-h{i}", "ip", "-o", "-4", "addr"],
+                           capture_output=True, text=True)
+        if " 10.77.0.100/" in r.stdout:
+            held.append(f"10.77.0.{10 + i}")
+    return held
 
 
 @pytest.mark.parametrize("cmd", [["add"] + cluster3_args()[1:], ["daemon"], ["start", "c1"],

@@ -132,16 +132,23 @@ def app_connect(lab, host, timeout=2):
 class Writer(threading.Thread):
     """Inserts one row per id through the VIP; records the ids whose INSERT was acknowledged."""
 
+    # Each writer of a test session takes its own range of ids, so a second writer on the
+    # same table never collides with the rows of the first.
+    _next_base = 0
+
     def __init__(self, lab, limit=20000):
         super().__init__(daemon=True)
         self.lab, self.limit = lab, limit
-        self.acked, self.errors = [], 0
+        self.base = Writer._next_base
+        Writer._next_base += 1000000
+        self.acked, self.errors, self.duplicates = [], 0, 0
         self.stop_evt = threading.Event()
 
     def run(self):
-        con, i = None, 0
+        con, i = None, self.base
         deadline = time.time() + 300
-        while not self.stop_evt.is_set() and i < self.limit and time.time() < deadline:
+        while (not self.stop_evt.is_set() and i < self.base + self.limit and
+               time.time() < deadline):
             try:
                 if con is None:
                     con = app_connect(self.lab, VIP, timeout=1)
@@ -151,7 +158,8 @@ class Writer(threading.Thread):
                 self.acked.append(i)
                 time.sleep(0.005)
             except pymysql.err.IntegrityError:
-                pass
+                # The row is there, but this answer is not an acknowledgement we count.
+                self.duplicates += 1
             except Exception:
                 self.errors += 1
                 try:
@@ -167,7 +175,7 @@ def test_start_binds_vip_and_reaches_ping_ok(cluster):
     m = cluster
     r = m.run("start", "c1", timeout=180)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "cluster 'c1': monitored by MHA; master 10.77.0.11:3306" in r.stdout
+    assert "cluster 'c1': monitored by the mha engine; master 10.77.0.11:3306" in r.stdout
     assert vip_holders() == ["10.77.0.11"]
     con = app_connect(m.lab, VIP)
     with con.cursor() as cur:
@@ -219,6 +227,41 @@ def assert_rows_on(m, host, ids):
     assert not missing, f"{len(missing)} acknowledged writes missing on {host}: {missing[:20]}"
 
 
+# Each failed write costs the writer >= 0.1 s; a failover of ~10 s plus connection retries
+# stays far below this. Minutes of failing writes would not.
+WRITER_MAX_ERRORS = 400
+
+
+def assert_writer_sane(w):
+    print(f"writer: {len(w.acked)} acknowledged, {w.errors} errors, "
+          f"{w.duplicates} duplicate-key answers")
+    assert w.errors <= WRITER_MAX_ERRORS, f"writer failed {w.errors} times"
+    assert w.duplicates <= 5, f"{w.duplicates} writes answered duplicate key"
+
+
+def surviving_hosts(m):
+    """The cluster's master and replicas in the registry (failed nodes left out)."""
+    (c,) = m.clusters()
+    return [n["host"] for n in c["nodes"] if n["role"] in ("master", "replica")]
+
+
+def assert_rows_on_survivors(m, ids, timeout=60):
+    """Every acknowledged id on every surviving node: the new master at once, each re-pointed
+    replica once it has caught up (bounded)."""
+    hosts = surviving_hosts(m)
+    assert len(hosts) >= 1
+    for host in hosts:
+        deadline = time.time() + timeout
+        while True:
+            try:
+                assert_rows_on(m, host, ids)
+                break
+            except AssertionError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.5)
+
+
 def assert_reprotected(m, new, times=1):
     wait_for("re-protection", lambda: events(m).count("cluster.reprotected") >= times,
              timeout=120)
@@ -240,8 +283,9 @@ def test_failover_under_load_and_reprotection(cluster):
         cur.execute("SELECT @@server_id")
         assert cur.fetchone()[0] == NODES.index(new_host) + 1
     con.close()
-    # Every acknowledged write is on the new master.
+    # Every acknowledged write is on the new master, and on the re-pointed replica.
     assert_rows_on(m, new_host, w.acked)
+    assert_writer_sane(w)
     # The registry names the new master; the old one is out of monitoring.
     (c,) = m.clusters()
     roles = {n["host"]: n["role"] for n in c["nodes"]}
@@ -251,20 +295,23 @@ def test_failover_under_load_and_reprotection(cluster):
               "failover.completed"):
         assert t in ev, ev
     assert_reprotected(m, new)
+    assert_rows_on_survivors(m, w.acked)
 
     # A second failover on the re-protected cluster works too.
     old2, new2, w2 = failover(m, m.lab)
     assert old2 == new and new2 not in (old, new)
     assert vip_holders() == [new2.split(":")[0]]
     assert_rows_on(m, new2.split(":")[0], w2.acked)
+    assert_writer_sane(w2)
     assert_reprotected(m, new2, times=2)
+    assert_rows_on_survivors(m, w.acked + w2.acked)
 
 
 def test_stop_and_start(cluster):
     m = cluster
     m.ok("start", "c1", timeout=180)
     r = m.ok("stop", "c1", timeout=60)
-    assert "MHA monitoring stopped; the VIP stays on 10.77.0.11:3306" in r.stdout
+    assert "monitoring by the mha engine stopped; the VIP stays on 10.77.0.11:3306" in r.stdout
     (c,) = m.clusters()
     assert c["state"] == "stopped" and c["desired"] == "stopped"
     assert vip_holders() == ["10.77.0.11"]
@@ -274,7 +321,7 @@ def test_stop_and_start(cluster):
     assert r.returncode == 0  # a stopped cluster can be deleted
     m.ok("add", "c1", "--master", "10.77.0.11", "--vip", f"{VIP}/24")
     r = m.ok("-r", "c1", timeout=180)
-    assert "monitored by MHA" in r.stdout
+    assert "monitored by the mha engine" in r.stdout
 
 
 def test_daemon_restart_keeps_monitoring_and_engine_respawn(cluster):
@@ -303,15 +350,60 @@ def secrets_of(lab):
     return [lab.env[k] for k in ("LAB_MHA_PASSWORD", "LAB_REPL_PASSWORD")]
 
 
+class CmdlineSampler(threading.Thread):
+    """Reads /proc/*/cmdline of every mhaadm and MHA process, every few ms, for the whole
+    failover: a password in any of their argvs is readable by every local user."""
+
+    OURS = ("mhaadm", "masterha_manager", "masterha_check_status", "masterha_check_repl",
+            "masterha_check_ssh")
+
+    def __init__(self, secrets):
+        super().__init__(daemon=True)
+        self.secrets = [x.encode() for x in secrets]
+        self.stop_evt = threading.Event()
+        self.samples, self.leaks = 0, []
+
+    def run(self):
+        while not self.stop_evt.is_set():
+            for path in glob.glob("/proc/[0-9]*/cmdline"):
+                try:
+                    with open(path, "rb") as f:
+                        argv = f.read()
+                except OSError:
+                    continue
+                args = argv.split(b"\0")
+                words = [os.path.basename(a.decode(errors="replace")) for a in args[:2]]
+                # Ours, or a shell MHA runs our hook through (`sh -c "mhaadm hook ..."`).
+                if not any(w in self.OURS for w in words) and b"mhaadm" not in argv:
+                    continue
+                self.samples += 1
+                for x in self.secrets:
+                    if x in argv:
+                        self.leaks.append(argv.replace(x, b"<SECRET>")[:300])
+            time.sleep(0.002)
+
+
 def test_no_password_in_our_logs_or_history(cluster):
-    """MHA hands passwords to its hooks in argv; none reaches our logs or events."""
+    """MHA hands passwords to its hooks in argv (doctor --fix patches that away); none reaches
+    our logs, MHA's log, the hook's output, events, or the argv of our processes."""
     m = cluster
     m.ok("start", "c1", timeout=180)
-    failover(m, m.lab)
-    wait_for("re-protection", lambda: "cluster.reprotected" in events(m), timeout=120)
-    texts = [open(os.path.join(m.dir, "daemon.log"), errors="replace").read(),
-             open(os.path.join(m.dir, "log", "c1", "engine.log"), errors="replace").read(),
-             m.ok("history", "c1", "--json").stdout, m.run("list", "c1", "--json").stdout]
+    sampler = CmdlineSampler(secrets_of(m.lab))
+    sampler.start()
+    try:
+        failover(m, m.lab)
+        wait_for("re-protection", lambda: "cluster.reprotected" in events(m), timeout=120)
+    finally:
+        sampler.stop_evt.set()
+        sampler.join(timeout=10)
+    assert sampler.samples > 0
+    assert not sampler.leaks, sampler.leaks[:3]
+    logs = [os.path.join(m.dir, "daemon.log")]
+    # MHA's manager.log holds the hook's output too (master_ip_failover_script, report).
+    logs += glob.glob(os.path.join(m.dir, "log", "**", "*.log"), recursive=True)
+    assert os.path.join(m.dir, "log", "c1", "manager.log") in logs
+    texts = [open(p, errors="replace").read() for p in logs]
+    texts += [m.ok("history", "c1", "--json").stdout, m.run("list", "c1", "--json").stdout]
     for secret in secrets_of(m.lab):
         for t in texts:
             assert secret not in t
@@ -330,7 +422,7 @@ def test_start_refused_when_checks_fail(cluster):
     m.ok("stop", "c1", timeout=60)
     m.lab.sql(3, "START SLAVE SQL_THREAD")
     r = m.ok("start", "c1", timeout=180)
-    assert "monitored by MHA" in r.stdout
+    assert "monitored by the mha engine" in r.stdout
 
 
 def test_flapping_guard_refuses_second_failover(fresh_lab, tmp_path):
@@ -388,7 +480,11 @@ def test_gtid_replicas_use_gtid_again_after_failover(fresh_gtid_lab, tmp_path):
     try:
         m.ok("start", "c1", timeout=180)
         old, new, w = failover(m, lab)
+        assert_writer_sane(w)
         assert_reprotected(m, new)
+        # No loss in GTID mode either: every acknowledged id on the new master and on
+        # every replica re-pointed to it.
+        assert_rows_on_survivors(m, w.acked)
         survivors = [n for n in (2, 3, 4) if NODES[n - 1] != new.split(":")[0]]
         wait_for("GTID restored", lambda: all(using_gtid(lab, n) == "Slave_Pos"
                                               for n in survivors), timeout=60)
@@ -405,16 +501,40 @@ def test_gtid_replicas_use_gtid_again_after_failover(fresh_gtid_lab, tmp_path):
         finish_cluster(m)
 
 
+# The events of one failover, in the order they happen (the VIP leaves the old master one
+# way or another), as history and a webhook must show them.
+FAILOVER_EVENTS = ["failover.started", "vip.removed|vip.remove_skipped|vip.remove_failed",
+                   "vip.moved", "failover.master_changed", "failover.completed"]
+FAILOVER_TYPES = {t for e in FAILOVER_EVENTS for t in e.split("|")}
+
+
+def assert_failover_events(types, where):
+    """types (oldest first) hold the failover's events in order, each once."""
+    seen = [t for t in types if t in FAILOVER_TYPES]
+    assert len(seen) == len(FAILOVER_EVENTS) and all(
+        t in e.split("|") for t, e in zip(seen, FAILOVER_EVENTS)), (where, seen, types)
+
+
 def test_registry_down_during_failover(lab_manager, tmp_path):
     """MySQL registry on h5 is down while the master dies: the VIP still moves, the update
-    is spooled, and lands in the registry when it returns; monitoring resumes."""
+    and every event of the failover are spooled, and land in the registry when it returns,
+    in order, once: history and a webhook show them all; monitoring resumes."""
+    from test_notify import Receiver
     lab = lab_manager.ensure(4, 1, fresh=True)
     lab_manager.dirty = True
     m = make_cluster(lab, tmp_path, registry="mysql", registry_path=None,
                      mysql_host="10.77.0.15", mysql_user=lab.mha_user,
                      mysql_password=lab.mha_password, mysql_database="mhaadm_reg")
+    hook = Receiver()
     try:
+        m.daemon.stop()
+        with open(m.config, "a") as f:
+            f.write(f'\n[notify "hook"]\ntype = webhook\n'
+                    f"url = http://127.0.0.1:{hook.port}/hook\n"
+                    f"events = failover.*, vip.*\ntimeout = 5\n")
+        m.daemon.start()
         m.ok("start", "c1", timeout=180)
+        before = max(e["id"] for e in m.events("c1"))
         lab_cmd("kill-mysqld", 5)
         lab_cmd("kill-mysqld", 1)
         def moved():
@@ -435,8 +555,80 @@ def test_registry_down_during_failover(lab_manager, tmp_path):
         wait_for("monitoring on the new topology",
                  lambda: m.clusters()[0]["state"] == "monitoring", timeout=120)
         assert "PING_OK" in mha_status(m).stdout
-        assert not [f for f in os.listdir(spool) if f.endswith(".master")]
+        assert not [f for f in os.listdir(spool) if f.endswith((".master", ".event"))]
+        # Every event of the failover reached the history, in order, once, with its fields.
+        hist = [e for e in reversed(m.events("c1")) if e["id"] > before]
+        assert_failover_events([e["type"] for e in hist], "history")
+        moved = [e for e in hist if e["type"] == "vip.moved"][0]
+        assert moved["fields"] == {"old_master": "10.77.0.11", "new_master": new_host}
+        # ... and the webhook, in the same order.
+        wait_for("failover.completed at the webhook",
+                 lambda: any(x["type"] == "failover.completed"
+                             for x in hook.messages("/hook")), timeout=60)
+        sent = [x["type"] for x in hook.messages("/hook")]
+        assert_failover_events(sent, "webhook")
+        assert [t for t in sent if t in FAILOVER_TYPES] == \
+            [e["type"] for e in hist if e["type"] in FAILOVER_TYPES]
+        got = [x for x in hook.messages("/hook") if x["type"] == "vip.moved"][0]
+        assert got["old_master"] == "10.77.0.11" and got["new_master"] == new_host
     finally:
+        hook.close()
+        finish_cluster(m)
+
+
+def nft_drop_to(table, *hosts):
+    """Drops (no answer, no refusal) every packet the manager host sends to hosts."""
+    subprocess.run(["nft", "delete", "table", "ip", table], capture_output=True)
+    subprocess.run(["nft", "add", "table", "ip", table], check=True)
+    subprocess.run(["nft", "add", "chain", "ip", table, "out",
+                    "{ type filter hook output priority 0 ; }"], check=True)
+    for h in hosts:
+        subprocess.run(["nft", "add", "rule", "ip", table, "out", "ip", "daddr", h, "drop"],
+                       check=True)
+
+
+def nft_clear(table):
+    subprocess.run(["nft", "delete", "table", "ip", table], capture_output=True)
+
+
+def test_registry_and_old_master_dropping_packets(lab_manager, tmp_path):
+    """A management node that drops packets instead of refusing them, while the master's link
+    is cut (its packets dropped too): the hook's bounds hold — the VIP moves, the update is
+    spooled, the failover completes; when the registry answers again the update lands."""
+    lab = lab_manager.ensure(4, 1, fresh=True)
+    lab_manager.dirty = True
+    m = make_cluster(lab, tmp_path, registry="mysql", registry_path=None,
+                     mysql_host="10.77.0.15", mysql_user=lab.mha_user,
+                     mysql_password=lab.mha_password, mysql_database="mhaadm_reg")
+    try:
+        m.ok("start", "c1", timeout=180)
+        nft_drop_to("mhaadm_test_drop", "10.77.0.15")
+        subprocess.run(["ip", "link", "set", "mhaadm-v1", "down"], check=True)
+
+        def moved():
+            h = [x for x in vip_holders() if x != "10.77.0.11"]
+            return h or None
+        new_host = wait_for("the VIP on a new master", moved, timeout=180)[0]
+        spool = os.path.join(m.dir, "work", "spool")
+        wait_for("a spooled registry update",
+                 lambda: os.path.isdir(spool) and any(f.endswith(".master")
+                                                      for f in os.listdir(spool)), timeout=90)
+        # The new master takes writes while the registry still drops every packet.
+        con = app_connect(lab, VIP, timeout=5)
+        with con.cursor() as cur:
+            cur.execute("SELECT @@server_id, @@read_only")
+            sid, ro = cur.fetchone()
+        con.close()
+        assert sid == NODES.index(new_host) + 1 and ro == 0
+        nft_clear("mhaadm_test_drop")
+        wait_for("the registry to name the new master",
+                 lambda: m.run("list", "all", "--json", "--no-probe").returncode == 0 and
+                 master_of(m) == f"{new_host}:3306", timeout=180)
+        wait_for("the spool emptied", lambda: not [f for f in os.listdir(spool)
+                                                   if f.endswith(".master")], timeout=60)
+    finally:
+        nft_clear("mhaadm_test_drop")
+        subprocess.run(["ip", "link", "set", "mhaadm-v1", "up"], check=False)
         finish_cluster(m)
 
 

@@ -164,6 +164,21 @@ def test_list_replica_threads_delay_lag_unreachable_and_start_refusal(lab, lab_m
     assert node(c, "10.77.0.12")["reachable"] is True
 
 
+def server_state(lab, host):
+    """(read_only, the master it replicates from or None), asked of the server itself."""
+    con = pymysql.connect(host=host, user=lab.mha_user, password=lab.mha_password,
+                          connect_timeout=5, cursorclass=pymysql.cursors.DictCursor)
+    try:
+        with con.cursor() as cur:
+            cur.execute("SELECT @@read_only AS ro")
+            ro = int(cur.fetchone()["ro"])
+            cur.execute("SHOW SLAVE STATUS")
+            row = cur.fetchone()
+        return ro, (row["Master_Host"] if row and row["Master_Host"] else None)
+    finally:
+        con.close()
+
+
 def test_delayed_replica_is_taken_out_and_not_promoted(fresh_lab, tmp_path):
     m = make_cluster(fresh_lab, tmp_path, probe_interval="1", lag_hold="2", probe_timeout="3")
     try:
@@ -197,5 +212,11 @@ def test_delayed_replica_is_taken_out_and_not_promoted(fresh_lab, tmp_path):
                        "10.77.0.11:3306" else None, timeout=120)
         assert new in ("10.77.0.13:3306", "10.77.0.14:3306"), new
         wait_for("the failover report", lambda: "failover.completed" in events(m), timeout=180)
+        # Judged on the servers, not only in the registry: the delayed h2 is still a read-only
+        # replica, now of the new master, and the new master is writable and replicates from
+        # nobody.
+        new_host = new.split(":")[0]
+        assert server_state(fresh_lab, "10.77.0.12") == (1, new_host)
+        assert server_state(fresh_lab, new_host) == (0, None)
     finally:
         finish_cluster(m)

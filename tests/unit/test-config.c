@@ -636,16 +636,12 @@ test_path_choose(void **state)
 static char *
 read_example(void)
 {
-	const char *slash = strrchr(__FILE__, '/');
 	char *path = NULL, *text = NULL;
 	FILE *f;
 	long size;
 
-	if (slash != NULL)
-		assert_true(asprintf(&path, "%.*s/../../etc/mhaadm.cnf.example",
-				(int)(slash - __FILE__), __FILE__) > 0);
-	else
-		assert_true(asprintf(&path, "../../etc/mhaadm.cnf.example") > 0);
+	/* The source root comes from meson, so the test finds the file from any directory. */
+	assert_true(asprintf(&path, "%s/etc/mhaadm.cnf.example", MHAADM_SOURCE_ROOT) > 0);
 
 	f = fopen(path, "r");
 	free(path);
@@ -675,10 +671,7 @@ test_example(void **state)
 
 	(void)state;
 	text = read_example();
-	if (text == NULL) {
-		skip();
-		return;
-	}
+	assert_non_null(text);
 	cfg = parse_ok(text);
 	assert_string_equal(cfg->ha_user, "mha");
 	config_free(cfg);

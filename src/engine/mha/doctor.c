@@ -130,6 +130,20 @@ static const struct doctor_hunk doctor_hunks_ssh_check[] = {
 	},
 };
 
+/*
+ * MHA::MasterFailover 0.58, the "start" call of master_ip_failover_script:
+ * MHA appends --new_master_password=PASSWORD to the command line, so the
+ * password is in the hook's argv (/proc/PID/cmdline, readable by every local
+ * user) until the hook wipes it. The hook never uses it (mhaadm reads its own
+ * 0600 config), so the patched line appends nothing.
+ */
+static const struct doctor_hunk doctor_hunks_hook_password[] = {
+	{
+	    "    $command .= \" --new_master_password=$new_master->{escaped_password}\";",
+	    "    $command .= \"\";    # " DOCTOR_MARKER ": no password in the hook's argv",
+	},
+};
+
 #define DOCTOR_HUNKS(h) (h), (sizeof(h) / sizeof((h)[0]))
 
 static const struct doctor_patch_def doctor_patches[DOCTOR_PATCH_COUNT] = {
@@ -141,6 +155,8 @@ static const struct doctor_patch_def doctor_patches[DOCTOR_PATCH_COUNT] = {
 	    "perl-ssh-host-keys" },
 	[DOCTOR_PATCH_SSH_CHECK] = { "MHA::ManagerConst", DOCTOR_HUNKS(doctor_hunks_ssh_check),
 	    "perl-ssh-check-host-keys" },
+	[DOCTOR_PATCH_HOOK_PASSWORD] = { "MHA::MasterFailover",
+	    DOCTOR_HUNKS(doctor_hunks_hook_password), "perl-hook-password" },
 };
 
 const char *
@@ -979,15 +995,15 @@ static const char doctor_probe_sh[] =
     "exit 0\n";
 
 /*
- * Finds MHA::NodeUtil and MHA::SlaveUtil the way MHA's programs do (through
- * perl's @INC), calls the version parsers on a version string with more
+ * Finds the modules mhaadm patches (MHA::NodeUtil, SlaveUtil, NodeConst,
+ * ManagerConst, MasterFailover) the way MHA's programs do (through perl's @INC), calls the version parsers on a version string with more
  * numbers than their formats, and with "text" prints each module's bytes as
  * "text MODULE LENGTH\n" + LENGTH bytes + "\n".
  */
 static const char doctor_perl_probe[] =
     "my @found;\n"
     "for my $m (\"MHA::NodeUtil\", \"MHA::SlaveUtil\", \"MHA::NodeConst\",\n"
-    "    \"MHA::ManagerConst\") {\n"
+    "    \"MHA::ManagerConst\", \"MHA::MasterFailover\") {\n"
     "  (my $f = $m) =~ s{::}{/}g;\n"
     "  $f .= \".pm\";\n"
     "  if (eval { require $f; 1 }) { print \"mod $m $INC{$f}\\n\"; push @found, [$m, $INC{$f}]; }\n"
@@ -1397,6 +1413,52 @@ doctor_ssh_findings(struct doctor_host *h, const struct doctor_probe *pl, int ma
 	}
 }
 
+/*
+ * The finding for MHA::MasterFailover (manager only): whether MHA still puts
+ * the new master's password into the VIP hook's command line.
+ */
+static void
+doctor_hook_password_finding(struct doctor_host *h, const struct doctor_probe *pl,
+    const char *fix_cmd)
+{
+	const enum doctor_patch p = DOCTOR_PATCH_HOOK_PASSWORD;
+	const struct doctor_patch_def *def = &doctor_patches[p];
+	char *detail = NULL;
+
+	if (pl->perl_exit != 0 || pl->path[p] == NULL)
+		return; /* doctor_perl_findings and the tool checks said so */
+	if (pl->read_error[p] != NULL) {
+		doctor_add(h, def->check, DOCTOR_FAIL,
+		    xasprintf("%s (%s): %s", def->module, pl->path[p], pl->read_error[p]),
+		    xasprintf("make %s readable, or patch it by hand (docs/doctor.md)", pl->path[p]));
+		return;
+	}
+	switch (doctor_patch_classify(p, pl->text[p], &detail)) {
+	case DOCTOR_PATCH_APPLIED:
+		doctor_add(h, def->check, DOCTOR_OK,
+		    xasprintf("%s (%s): MHA passes no password to the VIP hook (patched by mhaadm "
+			      "doctor)", def->module, pl->path[p]),
+		    NULL);
+		break;
+	case DOCTOR_PATCH_NEEDED:
+		doctor_add(h, def->check, DOCTOR_FAIL,
+		    xasprintf("%s (%s) puts the new master's password into the VIP hook's command "
+			      "line during a failover, where every local user can read it",
+			def->module, pl->path[p]),
+		    xasprintf("%s patches it to pass none (backup first; the hook reads mhaadm's "
+			      "own config)", fix_cmd));
+		break;
+	case DOCTOR_PATCH_UNKNOWN:
+		doctor_add(h, def->check, DOCTOR_WARN,
+		    xasprintf("%s (%s) is not the stock 0.58 text; cannot patch automatically: %s",
+			def->module, pl->path[p], detail),
+		    xasprintf("make sure MHA does not append --new_master_password to "
+			      "master_ip_failover_script in %s (docs/doctor.md)", pl->path[p]));
+		break;
+	}
+	free(detail);
+}
+
 /* ---- The manager host --------------------------------------------------- */
 
 static const char *const doctor_manager_bins[] = {
@@ -1475,6 +1537,7 @@ doctor_manager_run(struct doctor_host *h, const struct config *cfg, int sro_seve
 	free(missing);
 	doctor_perl_findings(h, &pr, node_tools, "mhaadm doctor --fix", sro_severe);
 	doctor_ssh_findings(h, &pr, 1, "mhaadm doctor --fix");
+	doctor_hook_password_finding(h, &pr, "mhaadm doctor --fix");
 	doctor_probe_clear(&pr);
 
 	if (cfg != NULL && (cfg->repl_user == NULL || *cfg->repl_user == '\0'))

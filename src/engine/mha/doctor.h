@@ -84,6 +84,7 @@ enum doctor_patch {
 	DOCTOR_PATCH_SUPER_READ_ONLY, /* MHA::SlaveUtil: @@global.super_read_only on MariaDB */
 	DOCTOR_PATCH_SSH_ALIVE,       /* MHA::NodeConst: StrictHostKeyChecking=no in ssh/scp */
 	DOCTOR_PATCH_SSH_CHECK,       /* MHA::ManagerConst: StrictHostKeyChecking=no in checks */
+	DOCTOR_PATCH_HOOK_PASSWORD,   /* MHA::MasterFailover: the password in the VIP hook's argv */
 	DOCTOR_PATCH_COUNT            /* the number of patches, not a patch */
 };
 
