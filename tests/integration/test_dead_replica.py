@@ -13,9 +13,9 @@ import time
 
 import pytest
 
-from test_lifecycle import (NODES, VIP, Writer, app_connect, assert_reprotected, events,
-                            finish_cluster, make_cluster, master_of, mha_status, vip_holders,
-                            wait_for)
+from test_lifecycle import (NODES, VIP, Writer, app_connect, assert_reprotected,
+                            assert_rows_on_survivors, assert_writer_sane, events, finish_cluster,
+                            make_cluster, master_of, mha_status, vip_holders, wait_for)
 from conftest import lab_cmd
 
 import pymysql
@@ -149,6 +149,7 @@ def failover_under_load(m, kill_hosts, case):
              lambda: len(w.acked) > n_before + 20, timeout=60)
     w.stop_evt.set()
     w.join(timeout=30)
+    assert_writer_sane(w)
     wait_for("the failover report", lambda: events(m).count("failover.completed") >
              n_completed, timeout=120)
     # The first write acknowledged after the writes through the dead master stopped.
@@ -186,6 +187,7 @@ def test_master_alone_killed_four_hosts(cluster4):
     survivors = [h for h in NODES[1:]]
     assert_rows_everywhere(m, survivors, w.acked)
     assert_reprotected(m, new)
+    assert_rows_on_survivors(m, w.acked)
     r = roles(m)
     assert r["10.77.0.11"] == "failed" and list(r.values()).count("replica") == 2
 
