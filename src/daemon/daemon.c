@@ -443,13 +443,6 @@ daemon_decide(struct daemon *d, struct daemon_child *ch, const struct registry_c
 	case DECIDE_END_BACKOFF:
 		ch->next_start = out.next_start;
 		ch->restarting = 1;
-		/*
-		 * An engine that ran and died restarts on the topology it had
-		 * (the engine checks it itself at start, and may do so without the
-		 * registry); one whose checks failed runs them again.
-		 */
-		if (o == ENGINE_OUTCOME_CRASHED)
-			ch->checks = 0;
 		daemon_emit(d, ch->name, NULL, out.event_type, "%s; restarting in %ld s", detail,
 		    (long)(ch->next_start - now));
 		break;

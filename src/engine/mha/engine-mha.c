@@ -770,18 +770,24 @@ engine_mha_exec(const struct engine_env *env, const char *cluster, int checks, c
 		return -1;
 	}
 	reg = registry_open(env->cfg, 1, cause);
-	if (reg == NULL && !checks && access(p.conf, R_OK) == 0) {
+	if (reg == NULL && access(p.conf, R_OK) == 0) {
 		/*
-		 * A restart (not a start from rest) while the management node does
-		 * not answer: the topology is the one this config was rendered
-		 * for (the daemon re-protects after a failover only on a fresh
-		 * read), so MHA goes back to monitoring on it instead of leaving
-		 * the cluster unwatched until the registry returns.
+		 * The management node does not answer, and this engine ran before:
+		 * the topology is the one this config was rendered for (the daemon
+		 * re-protects after a failover only on a fresh read of the
+		 * registry), so MHA goes back to monitoring on it, after MHA's own
+		 * checks when asked, instead of leaving the cluster unwatched until
+		 * the registry returns. Our checks need the registry: skipped.
 		 */
 		log_warn("cluster=%s registry unavailable (%s): monitoring again on the last "
-			 "rendered config %s", cluster, *cause, p.conf);
+			 "rendered config %s",
+		    cluster, *cause, p.conf);
 		free(*cause);
 		*cause = NULL;
+		if (checks && mha_checks_run(&p, &why) != 0) {
+			*cause = xasprintf("MHA checks failed: %s", why);
+			goto out;
+		}
 		goto manager;
 	}
 	if (reg == NULL)
