@@ -58,59 +58,58 @@ cmd_daemon_registry_usable(struct cmd_ctx *ctx, char **cause)
 }
 
 /*
- * daemon --check-config, like nginx -t: the configuration loads, the
- * registry answers, and this is what a daemon would supervise. Nothing is
- * started and no host is contacted.
+ * daemon --check-config (like nginx -t): the config parses and passes its
+ * checks, the registry answers and has a schema, and what the daemon would
+ * supervise. Changes nothing; 0 when the daemon could start, 1 otherwise.
  */
 static int
-cmd_daemon_check(struct cmd_ctx *ctx)
+cmd_daemon_check_config(struct cmd_ctx *ctx)
 {
 	struct registry_cluster **list = NULL;
-	const struct engine_ops *ops;
-	char *cause = NULL;
-	size_t n = 0, i, want = 0;
+	struct registry *reg;
+	char *cause = NULL, master[300];
+	size_t i, n = 0, monitored = 0;
 	pid_t running;
-	int rc = CMD_EXIT_ERROR;
 
-	if (cmd_ctx_config(ctx, &cause) == NULL || cmd_ctx_registry(ctx, 1, &cause) == NULL ||
-	    registry_cluster_list(ctx->reg, &list, &n, &cause) != 0) {
-		cmd_error(ctx, "check failed: %s", cause);
-		free(cause);
-		return CMD_EXIT_ERROR;
-	}
-	printf("config %s: ok\n", ctx->cfg->path);
-	printf("registry %s %s: ok (%zu cluster%s)\n",
-	    ctx->cfg->registry == CONFIG_REGISTRY_SQLITE ? "sqlite" : "mysql",
-	    ctx->cfg->registry == CONFIG_REGISTRY_SQLITE ? ctx->cfg->registry_path :
-							   ctx->cfg->mysql_host,
-	    n, n == 1 ? "" : "s");
+	if (cmd_ctx_config(ctx, &cause) == NULL)
+		goto fail;
+	printf("config %s: ok\n", ctx->config_path);
+	if ((reg = cmd_ctx_registry(ctx, 1, &cause)) == NULL ||
+	    registry_cluster_list(reg, &list, &n, &cause) != 0)
+		goto fail;
+	printf("registry (%s): ok, %zu cluster%s\n", registry_backend_name(reg), n,
+	    n == 1 ? "" : "s");
 	for (i = 0; i < n; i++) {
-		ops = engine_for(ctx->cfg, list[i]->engine);
-		/* The daemon's own rule (daemon_reconcile): wanted and not left unprotected. */
-		if (list[i]->desired == REGISTRY_DESIRED_MONITORED &&
-		    list[i]->state != REGISTRY_STATE_UNPROTECTED) {
-			printf("cluster %s: would monitor (%s engine, state %s)\n", list[i]->name,
-			    ops->name, registry_state_name(list[i]->state));
-			want++;
-		} else {
-			printf("cluster %s: not monitored (desired %s, state %s)\n", list[i]->name,
-			    registry_desired_name(list[i]->desired),
-			    registry_state_name(list[i]->state));
+		if (list[i]->desired != REGISTRY_DESIRED_MONITORED)
+			continue;
+		/* The daemon's rule (decide.c): an unprotected cluster waits for 'mhaadm start'. */
+		if (list[i]->state == REGISTRY_STATE_UNPROTECTED) {
+			printf("not supervised: %s (unprotected; after repairing it run "
+			       "'mhaadm start %s')\n", list[i]->name, list[i]->name);
+			continue;
 		}
+		monitored++;
+		printf("would supervise: %s (engine %s, master %s, VIP %s)\n", list[i]->name,
+		    list[i]->engine != NULL ? list[i]->engine : ENGINE_DEFAULT,
+		    registry_cluster_master(list[i], master, sizeof(master)), list[i]->vip);
 	}
 	for (i = 0; i < ctx->cfg->n_notify_channels; i++)
-		printf("notify channel %s: %s\n", ctx->cfg->notify_channels[i].name,
+		printf("notification channel: %s (%s)\n", ctx->cfg->notify_channels[i].name,
 		    notify_type_name(ctx->cfg->notify_channels[i].type));
 	running = daemon_running(ctx->cfg);
 	if (running > 0)
-		printf("a daemon runs for workdir %s (pid %ld): 'kill -HUP %ld' reloads it\n",
-		    ctx->cfg->workdir, (long)running, (long)running);
-	printf("check ok: %zu of %zu cluster%s would be monitored, %zu notification channel%s\n",
-	    want, n, n == 1 ? "" : "s", ctx->cfg->n_notify_channels,
-	    ctx->cfg->n_notify_channels == 1 ? "" : "s");
-	rc = CMD_EXIT_OK;
+		printf("a daemon runs for this workdir (pid %ld): 'kill -HUP %ld' (systemctl reload "
+		       "mhaadm) makes it read the configuration again\n",
+		    (long)running, (long)running);
+	printf("%zu cluster%s to supervise; the configuration is fine\n", monitored,
+	    monitored == 1 ? "" : "s");
 	registry_cluster_list_free(list, n);
-	return rc;
+	return CMD_EXIT_OK;
+
+fail:
+	cmd_error(ctx, "%s", cause);
+	free(cause);
+	return CMD_EXIT_ERROR;
 }
 
 static const struct option cmd_daemon_longopts[] = {
@@ -135,7 +134,7 @@ cmd_daemon_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (optind != argc)
 		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
 	if (check)
-		return cmd_daemon_check(ctx);
+		return cmd_daemon_check_config(ctx);
 	/* The daemon logs at info; -v adds the debug lines. */
 	log_set_level(ctx->verbose > 0 ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
 	log_journal_auto();
@@ -206,5 +205,5 @@ const struct cmd_entry cmd_engine_entry = {
 	.shortopts = "",
 	.longopts = cmd_engine_longopts,
 	.exec = cmd_engine_exec,
-	.flags = CMD_F_INTERNAL,
+	.flags = CMD_INTERNAL,
 };

@@ -53,7 +53,7 @@ cmd_find(const char *name, char **cause)
 	if (len == 0)
 		goto unknown;
 	for (e = cmd_table; *e != NULL; e++) {
-		if (((*e)->flags & CMD_F_INTERNAL) != 0 || strncmp((*e)->name, name, len) != 0)
+		if (((*e)->flags & CMD_INTERNAL) || strncmp((*e)->name, name, len) != 0)
 			continue;
 		found = *e;
 		n++;
@@ -192,48 +192,12 @@ cmd_print_help(FILE *f)
 		   "MHA high availability for fleets of MySQL/MariaDB clusters.\n\n"
 		   "Commands:\n");
 	for (e = cmd_table; *e != NULL; e++) {
-		if (((*e)->flags & CMD_F_INTERNAL) == 0)
+		if (!((*e)->flags & CMD_INTERNAL))
 			fprintf(f, "  %-8s %s\n", (*e)->name, (*e)->summary);
 	}
 	fprintf(f, "\nA unique prefix of a command is accepted. 'mhaadm COMMAND --help' shows a\n"
 		   "command's usage. The config is -c FILE, else $MHAADM_CONFIG, else %s.\n",
 	    CONFIG_DEFAULT_PATH);
-}
-
-void
-cmd_print_command_names(FILE *f)
-{
-	const struct cmd_entry *const *e;
-
-	for (e = cmd_table; *e != NULL; e++) {
-		if (((*e)->flags & CMD_F_INTERNAL) == 0)
-			fprintf(f, "%s\n", (*e)->name);
-	}
-}
-
-/*
- * Read from the entry's own option table, so that completion can never
- * offer an option the command does not take. Only long options: the
- * letters in the getopt templates are the long options' return values,
- * not documented short forms.
- */
-int
-cmd_print_option_names(FILE *f, const char *cmd)
-{
-	const struct cmd_entry *const *e;
-	const struct option *o;
-
-	for (e = cmd_table; *e != NULL; e++) {
-		if (strcmp((*e)->name, cmd) == 0 ||
-		    ((*e)->alias != NULL && strcmp((*e)->alias, cmd) == 0))
-			break;
-	}
-	if (*e == NULL)
-		return -1;
-	for (o = (*e)->longopts; o != NULL && o->name != NULL; o++)
-		fprintf(f, "--%s\n", o->name);
-	fprintf(f, "--help\n");
-	return 0;
 }
 
 static void __attribute__((format(printf, 2, 0)))

@@ -34,20 +34,21 @@ struct cmd_entry {
 	const char *shortopts;
 	const struct option *longopts;
 	int (*exec)(struct cmd_ctx *ctx, int argc, char **argv);
-	int flags; /* CMD_F_* */
+	int flags; /* CMD_* below */
 };
 
 /*
- * An internal command: found by its exact name only (never by a prefix,
- * so it cannot shadow or be mistaken for a user's command), and left out
- * of help and of shell completion.
+ * Run by mhaadm itself (the daemon, MHA's hooks), never typed: found by
+ * its exact name only (a prefix or typo must not start an engine or a
+ * fence pass) and left out of 'mhaadm help'.
  */
-#define CMD_F_INTERNAL 0x1
+#define CMD_INTERNAL 0x1
 
 extern const struct cmd_entry *const cmd_table[];
 
 /*
- * Finds a command by exact name, alias, then unique prefix. Returns NULL
+ * Finds a command by exact name, alias, then unique prefix (internal
+ * commands by exact name only). Returns NULL
  * and sets *cause ("unknown command: foo", "ambiguous command: st, could
  * be: start, stop") otherwise.
  */
@@ -70,15 +71,6 @@ int cmd_run(struct cmd_ctx *ctx, int argc, char **argv);
 /* Prints "usage: mhaadm NAME ARGS" (and option help when full). */
 void cmd_print_usage(FILE *f, const struct cmd_entry *entry);
 void cmd_print_help(FILE *f);
-
-/*
- * For shell completion (mhaadm complete): prints the commands a user may
- * type, one a line; or the options of the command named exactly (or by
- * alias) cmd, "--long" one a line. Returns 0, -1 when there is no
- * such command.
- */
-void cmd_print_command_names(FILE *f);
-int cmd_print_option_names(FILE *f, const char *cmd);
 
 /* "mhaadm: NAME: message" to stderr; returns CMD_EXIT_ERROR. */
 int cmd_error(struct cmd_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -133,7 +125,7 @@ extern const struct cmd_entry cmd_watch_entry;
 extern const struct cmd_entry cmd_notify_entry;
 extern const struct cmd_entry cmd_switch_entry;
 extern const struct cmd_entry cmd_help_entry;
-extern const struct cmd_entry cmd_complete_entry;
 extern const struct cmd_entry cmd_version_entry;
+extern const struct cmd_entry cmd_complete_entry;
 
 #endif

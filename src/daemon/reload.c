@@ -69,13 +69,17 @@ reload_plan(const struct config *old_cfg, const struct config *new_cfg,
 		    old_cfg->workdir, new_cfg->workdir);
 		return -1;
 	}
-	plan->reopen_registry = old_cfg->registry != new_cfg->registry ||
+	if (old_cfg->registry != new_cfg->registry ||
 	    !reload_same(old_cfg->registry_path, new_cfg->registry_path) ||
 	    !reload_same(old_cfg->mysql_host, new_cfg->mysql_host) ||
 	    old_cfg->mysql_port != new_cfg->mysql_port ||
 	    !reload_same(old_cfg->mysql_user, new_cfg->mysql_user) ||
 	    !reload_same(old_cfg->mysql_password, new_cfg->mysql_password) ||
-	    !reload_same(old_cfg->mysql_database, new_cfg->mysql_database);
+	    !reload_same(old_cfg->mysql_database, new_cfg->mysql_database)) {
+		*cause = xstrdup("the registry settings changed: the daemon keeps its registry "
+				 "connection; restart the daemon to use another registry");
+		return -1;
+	}
 	plan->restart_notifier = !reload_same_channels(old_cfg, new_cfg);
 	return 0;
 }

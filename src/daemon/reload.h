@@ -6,15 +6,16 @@ struct config;
 
 /* What the daemon must do to take a new configuration. */
 struct reload_plan {
-	int reopen_registry;  /* the registry settings changed: close it, open the new one */
 	int restart_notifier; /* the notification channels changed: the notifier starts anew */
 };
 
 /*
  * Compares the running configuration with the one just read. Returns 0
  * and fills *plan, or -1 with *cause when new_cfg changes something a
- * running daemon cannot take (workdir: its lock, the engines' pid files
- * and the spool live there), in which case the daemon keeps old_cfg.
+ * running daemon cannot take, in which case the daemon keeps old_cfg:
+ * workdir (its lock, the engines' pid files and the spool live there) and
+ * the registry settings (the daemon's registry thread keeps its
+ * connection and its numbering of queued writes for the daemon's life).
  * Everything else takes effect at once (timeouts, intervals) or at an
  * engine's next start (MHA settings, credentials): running engines are
  * never restarted by a reload.

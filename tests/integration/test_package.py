@@ -17,7 +17,8 @@ CONFFILE = "/etc/mhaadm/mhaadm.cnf"
 # Everything the package or mhaadm (with the packaged config) creates on this machine.
 CREATED = [SBIN, CONFFILE, "/etc/mhaadm", "/var/lib/mhaadm", "/var/log/mhaadm",
            "/lib/systemd/system/mhaadm.service", "/usr/share/man/man8/mhaadm.8.gz",
-           "/usr/share/bash-completion/completions/mhaadm", "/usr/share/doc/mhaadm"]
+           "/usr/share/bash-completion/completions/mhaadm", "/usr/share/doc/mhaadm",
+           "/etc/systemd/system/multi-user.target.wants/mhaadm.service"]
 BUILD_TIMEOUT = 900  # seconds; about 25 s on this machine's 2 cores (nocheck)
 
 

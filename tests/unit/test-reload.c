@@ -47,7 +47,6 @@ test_reload_same_file(void **state)
 
 	assert_int_equal(test_plan(BASE HOOK, BASE HOOK, &p, &cause), 0);
 	assert_int_equal(p.restart_notifier, 0);
-	assert_int_equal(p.reopen_registry, 0);
 }
 
 /* A changed timeout or interval is taken at once: nothing restarts. */
@@ -60,7 +59,6 @@ test_reload_plain_keys(void **state)
 	assert_int_equal(test_plan(BASE HOOK, BASE "probe_interval = 5\nmax_lag = 9\n" HOOK, &p,
 			     &cause), 0);
 	assert_int_equal(p.restart_notifier, 0);
-	assert_int_equal(p.reopen_registry, 0);
 }
 
 static void
@@ -80,19 +78,23 @@ test_reload_channels(void **state)
 	assert_int_equal(p.restart_notifier, 1);
 	assert_int_equal(test_plan(BASE HOOK, BASE HOOK "events = failover.*\n", &p, &cause), 0);
 	assert_int_equal(p.restart_notifier, 1);
-	assert_int_equal(p.reopen_registry, 0);
 }
 
+/* The registry thread keeps its connection: another registry needs a restart. */
 static void
-test_reload_registry(void **state)
+test_reload_registry_refused(void **state)
 {
 	struct reload_plan p;
 	char *cause = NULL;
 
 	assert_int_equal(test_plan(BASE, BASE "registry_path = /var/lib/t/other.db\n", &p, &cause),
-	    0);
-	assert_int_equal(p.reopen_registry, 1);
-	assert_int_equal(p.restart_notifier, 0);
+	    -1);
+	assert_non_null(strstr(cause, "registry settings changed"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(test_plan(BASE, BASE "registry = mysql\nmysql_host = db\nmysql_user = u\n",
+			     &p, &cause), -1);
+	free(cause);
 }
 
 /* The workdir holds the daemon's lock and the engines' pid files: refused, with the reason. */
@@ -131,7 +133,7 @@ main(void)
 		cmocka_unit_test(test_reload_same_file),
 		cmocka_unit_test(test_reload_plain_keys),
 		cmocka_unit_test(test_reload_channels),
-		cmocka_unit_test(test_reload_registry),
+		cmocka_unit_test(test_reload_registry_refused),
 		cmocka_unit_test(test_reload_workdir_refused),
 		cmocka_unit_test(test_log_journal_rule),
 	};

@@ -82,8 +82,8 @@ event_vemit(struct registry *reg, const char *cluster, const char *node, const c
 	/* The daemon and hooks log every event; interactive commands only with -v. */
 	if (log_enabled(LOG_LEVEL_INFO)) {
 		fprintf(stderr, "%s%s mhaadm: event cluster=%s%s%s %s: %s\n",
-		    log_prefix(event_priority(type)), stamp, cluster != NULL ? cluster : "-", node != NULL ? " node=" : "",
-		    node != NULL ? node : "", type, message);
+		    log_prefix(event_priority(type)), stamp, cluster != NULL ? cluster : "-",
+		    node != NULL ? " node=" : "", node != NULL ? node : "", type, message);
 		fflush(stderr);
 	}
 	ev.cluster = (char *)cluster;
@@ -175,8 +175,8 @@ event_transition(struct registry *reg, const char *cluster, enum registry_state 
 
 		event_stamp(stamp, sizeof(stamp));
 		fprintf(stderr, "%s%s mhaadm: event cluster=%s %s: %s (state %s, desired %s)\n",
-		    log_prefix(event_priority(type)), stamp, cluster, type, message, registry_state_name(state),
-		    desired == REGISTRY_DESIRED_KEEP ? "unchanged" : registry_desired_name(desired));
+		    log_prefix(event_priority(type)), stamp, cluster, type, message,
+		    registry_state_name(state), desired == REGISTRY_DESIRED_KEEP ? "unchanged" : registry_desired_name(desired));
 		fflush(stderr);
 	}
 	ev.cluster = (char *)cluster;
