@@ -176,7 +176,8 @@ event_transition(struct registry *reg, const char *cluster, enum registry_state 
 		event_stamp(stamp, sizeof(stamp));
 		fprintf(stderr, "%s%s mhaadm: event cluster=%s %s: %s (state %s, desired %s)\n",
 		    log_prefix(event_priority(type)), stamp, cluster, type, message,
-		    registry_state_name(state), desired == REGISTRY_DESIRED_KEEP ? "unchanged" : registry_desired_name(desired));
+		    registry_state_name(state),
+		    desired == REGISTRY_DESIRED_KEEP ? "unchanged" : registry_desired_name(desired));
 		fflush(stderr);
 	}
 	ev.cluster = (char *)cluster;
