@@ -224,12 +224,14 @@ def test_sighup_reload_changes_channel_keeps_engine(fresh_lab, tmp_path):
         m.daemon.proc.send_signal(signal.SIGHUP)
         wait_for("the reload", lambda: "configuration reloaded" in daemon_log(m), timeout=30)
         assert "notifier restarted" in daemon_log(m)
+        last_id = max(e["id"] for e in m.events("c1"))
         m.ok("start", "c1", "--no-wait")  # already monitored: only the event cluster.start
-        wait_for("cluster.start at the new URL",
-                 lambda: any(x["type"] == "cluster.start" for x in new_recv.messages("/new")),
-                 timeout=60)
+        wait_for("the new cluster.start at the new URL",
+                 lambda: any(x["type"] == "cluster.start" and x["id"] > last_id
+                             for x in new_recv.messages("/new")), timeout=60)
         time.sleep(2)
         assert len(old_recv.messages("/old")) == n_old, old_recv.messages("/old")
+        assert not any(x["id"] > last_id for x in old_recv.messages("/old"))
         assert m.daemon.proc.poll() is None
         assert engine_pid(m) == pid
         os.kill(pid, 0)
