@@ -151,9 +151,9 @@ cmd_daemon_exec(struct cmd_ctx *ctx, int argc, char **argv)
 const struct cmd_entry cmd_daemon_entry = {
 	.name = "daemon",
 	.args = "[--check-config]",
-	.summary = "run the supervisor in the foreground (systemd: mhaadm.service)",
 	.shortopts = "",
 	.longopts = cmd_daemon_longopts,
+	.summary = "run the supervisor in the foreground (systemd: mhaadm.service)",
 	.exec = cmd_daemon_exec,
 };
 

@@ -831,9 +831,9 @@ daemon_reap(struct daemon *d, time_t now)
  * monitoring. Engines keep running with their pids (they read the file
  * themselves at their next start); the notifier is restarted only when its
  * channels changed, and its cursor makes it go on where the old one
- * stopped; a changed registry is reopened at the next tick. A file that
- * does not load, or a change a running daemon cannot take, leaves the
- * running configuration in place and says why.
+ * stopped. A file that does not load, or a change a running daemon cannot
+ * take (reload_plan), leaves the running configuration in place and says
+ * why.
  */
 static void
 daemon_reload(struct daemon *d, time_t now)
@@ -843,6 +843,13 @@ daemon_reload(struct daemon *d, time_t now)
 	char *cause = NULL;
 
 	cfg = config_load(d->own_env.config_path, &cause);
+	if (cfg != NULL && engine_find(cfg->engine) == NULL) {
+		/* As cmd_ctx_config checks it for every command. */
+		cause = xasprintf("%s: engine = %s: no such engine (engines: %s)", cfg->path,
+		    cfg->engine, engine_names());
+		config_free(cfg);
+		cfg = NULL;
+	}
 	if (cfg == NULL || reload_plan(d->own_env.cfg, cfg, &plan, &cause) != 0) {
 		log_error("reload refused, the running configuration stays: %s", cause);
 		free(cause);
@@ -868,7 +875,8 @@ daemon_reload(struct daemon *d, time_t now)
 	fprintf(stderr, "%smhaadm daemon: configuration reloaded from %s (%zu notification "
 			"channel%s%s); engines keep running\n",
 	    log_prefix(LOG_PRIO_NOTICE), cfg->path, cfg->n_notify_channels,
-	    cfg->n_notify_channels == 1 ? "" : "s", plan.restart_notifier ? ", notifier restarted" : "");
+	    cfg->n_notify_channels == 1 ? "" : "s",
+	    plan.restart_notifier ? ", notifier restarted" : "");
 	d->reaped = 1; /* reconcile on the new configuration now */
 }
 
