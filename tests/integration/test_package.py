@@ -97,6 +97,20 @@ def test_package_contents_and_metadata(deb):
     ctrl = deb["dir"] / "ctrl"
     sh("dpkg-deb", "-e", deb["deb"], str(ctrl))
     assert open(ctrl / "conffiles").read().split() == [CONFFILE]
+    # Upgrade with the daemon running (under systemd; this machine has none, so the
+    # maintainer scripts are read): nothing stops it before the upgrade, the postinst only
+    # try-restarts a running daemon, and KillMode=process keeps the engines through that.
+    preinst = ctrl / "preinst"
+    assert not preinst.exists() or "stop" not in preinst.read_text()
+    postinst = (ctrl / "postinst").read_text()
+    assert "deb-systemd-invoke try-restart 'mhaadm.service'" in postinst, postinst
+    assert "deb-systemd-invoke start" not in postinst and "invoke restart" not in postinst
+    prerm = (ctrl / "prerm").read_text()
+    assert 'if [ "$1" = "remove" ]' in prerm and prerm.count("deb-systemd-invoke stop") == 1
+    unitdir = deb["dir"] / "fs"
+    sh("dpkg-deb", "-x", deb["deb"], str(unitdir))
+    unit = (unitdir / "lib/systemd/system/mhaadm.service").read_text()
+    assert "KillMode=process" in unit and "ExecReload=/bin/kill -HUP $MAINPID" in unit
 
 
 def leftovers():
