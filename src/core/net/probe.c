@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -586,6 +587,112 @@ out:
 	return NULL;
 }
 
+/* A whole number from the server, 0 when it is not one. */
+static unsigned long long
+probe_ull(const char *s)
+{
+	unsigned long long v;
+
+	return probe_number(s, &v) == 0 ? v : 0;
+}
+
+/*
+ * Reads the semi-sync settings and status in one round trip. A server
+ * without semi-sync (MySQL without the plugin) refuses the query: then
+ * r->semisync.known stays 0 and the probe goes on.
+ */
+static void
+probe_semisync(struct probe_result *r, MYSQL *mysql)
+{
+	static const char query[] =
+	    "SELECT @@rpl_semi_sync_master_enabled, @@rpl_semi_sync_slave_enabled, "
+	    "@@rpl_semi_sync_master_wait_point, @@rpl_semi_sync_master_timeout, "
+	    "(SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE "
+	    "VARIABLE_NAME = 'RPL_SEMI_SYNC_MASTER_STATUS'), "
+	    "(SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE "
+	    "VARIABLE_NAME = 'RPL_SEMI_SYNC_SLAVE_STATUS'), "
+	    "(SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE "
+	    "VARIABLE_NAME = 'RPL_SEMI_SYNC_MASTER_CLIENTS'), "
+	    "(SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE "
+	    "VARIABLE_NAME = 'RPL_SEMI_SYNC_MASTER_WAIT_SESSIONS')";
+	struct probe_semisync *ss = &r->semisync;
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+
+	memset(ss, 0, sizeof(*ss));
+	if (mysql_query(mysql, query) != 0 || (res = mysql_store_result(mysql)) == NULL)
+		return;
+	if (mysql_num_fields(res) == 8 && (row = mysql_fetch_row(res)) != NULL &&
+	    probe_bool(row[0], &ss->master_enabled) == 0 &&
+	    probe_bool(row[1], &ss->slave_enabled) == 0) {
+		ss->after_sync = row[2] != NULL && strcasecmp(row[2], "AFTER_SYNC") == 0;
+		ss->timeout_ms = probe_ull(row[3]);
+		if (probe_bool(row[4], &ss->master_on) != 0)
+			ss->master_on = 0;
+		if (probe_bool(row[5], &ss->slave_on) != 0)
+			ss->slave_on = 0;
+		ss->clients = (long)probe_ull(row[6]);
+		ss->wait_sessions = (long)probe_ull(row[7]);
+		ss->known = 1;
+	}
+	mysql_free_result(res);
+}
+
+int
+probe_kill_clients(const char *host, int port, const struct probe_credentials *cred,
+    long *killed, char **cause)
+{
+	/*
+	 * Replication threads and the server's own run as "system user"; the
+	 * replicas' dump threads are left so that the node stays observable.
+	 */
+	static const char query[] =
+	    "SELECT ID FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND "
+	    "USER NOT IN ('system user', 'event_scheduler', 'unauthenticated user', '') AND "
+	    "COMMAND NOT IN ('Binlog Dump', 'Binlog Dump GTID', 'Daemon', 'Killed')";
+	struct probe_result r = { 0 };
+	MYSQL_RES *res = NULL;
+	MYSQL_ROW row;
+	MYSQL *mysql;
+	char stmt[64];
+	unsigned long long id;
+	int rc = -1;
+
+	*killed = 0;
+	r.host = xstrdup(host);
+	r.port = port;
+	if ((mysql = probe_connect(&r, cred)) == NULL)
+		goto out;
+	if ((res = probe_query(&r, mysql, query)) == NULL)
+		goto out;
+	while ((row = mysql_fetch_row(res)) != NULL) {
+		if (probe_number(row[0], &id) != 0)
+			continue;
+		snprintf(stmt, sizeof(stmt), "KILL CONNECTION %llu", id);
+		/* A session that ended meanwhile is "Unknown thread id": not an error. */
+		if (mysql_query(mysql, stmt) == 0)
+			(*killed)++;
+		else if (mysql_errno(mysql) != 1094) {
+			r.error = xasprintf("%s failed on %s:%d: %s", stmt, host, port,
+			    mysql_error(mysql));
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (res != NULL)
+		mysql_free_result(res);
+	if (mysql != NULL)
+		mysql_close(mysql);
+	if (rc != 0) {
+		probe_redact_field(&r.error, cred->password);
+		*cause = r.error;
+		r.error = NULL;
+	}
+	probe_result_clear(&r);
+	return rc;
+}
+
 static int
 probe_run(struct probe_result *r, const struct probe_credentials *cred)
 {
@@ -605,6 +712,7 @@ probe_run(struct probe_result *r, const struct probe_credentials *cred)
 	 */
 	if (!(r->is_replica && r->read_only) && probe_peers(r, mysql) != 0)
 		goto out;
+	probe_semisync(r, mysql);
 	r->ok = 1;
 out:
 	if (mysql != NULL)

@@ -1890,11 +1890,16 @@ doctor_connect(const struct config *cfg, const char *host, int port, char **caus
 		*cause = xstrdup("out of memory");
 		return NULL;
 	}
-	mysql_options(mysql, MYSQL_OPT_PROTOCOL, &proto);
-	mysql_options(mysql, MYSQL_OPT_CONNECT_TIMEOUT, &ct);
-	mysql_options(mysql, MYSQL_OPT_READ_TIMEOUT, &rt);
-	mysql_options(mysql, MYSQL_OPT_WRITE_TIMEOUT, &rt);
-	mysql_options(mysql, MYSQL_OPT_LOCAL_INFILE, &zero);
+	/* An option not taken would mean no timeout: a dead host would hang the doctor. */
+	if (mysql_options(mysql, MYSQL_OPT_PROTOCOL, &proto) != 0 ||
+	    mysql_options(mysql, MYSQL_OPT_CONNECT_TIMEOUT, &ct) != 0 ||
+	    mysql_options(mysql, MYSQL_OPT_READ_TIMEOUT, &rt) != 0 ||
+	    mysql_options(mysql, MYSQL_OPT_WRITE_TIMEOUT, &rt) != 0 ||
+	    mysql_options(mysql, MYSQL_OPT_LOCAL_INFILE, &zero) != 0) {
+		*cause = xasprintf("cannot set connection options: %s", mysql_error(mysql));
+		mysql_close(mysql);
+		return NULL;
+	}
 	if (mysql_real_connect(mysql, host, cfg->ha_user,
 		cfg->ha_password != NULL ? cfg->ha_password : "", NULL, (unsigned int)port, NULL,
 		0) == NULL) {
