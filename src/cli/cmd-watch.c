@@ -12,12 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
 #include "config.h"
 #include "engine.h"
 #include "event.h"
+#include "fleet-doc.h"
 #include "fsutil.h"
 #include "log.h"
 #include "mha.h"
@@ -202,8 +204,9 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	struct registry_cluster **all = NULL, **list = NULL;
 	struct status_opts opts = { NULL, 0, NULL, 0 };
 	char *cache = NULL;
-	struct engine_env env = { NULL, NULL, NULL };
-	struct engine_status *st = NULL;
+	struct fleet_doc_live *lv = NULL;
+	json_object *doc = NULL;
+	char *doc_path = NULL;
 	struct status_monitor *mon = NULL;
 	struct status_cluster *sc = NULL;
 	struct registry *reg;
@@ -222,9 +225,6 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		cmd_error(ctx, "%s", cause);
 		goto out;
 	}
-	/* The config is loaded with the registry. */
-	env.cfg = ctx->cfg;
-	env.config_path = ctx->config_path;
 	/*
 	 * Every cluster is probed (list reads the VIP holders found here), but
 	 * only monitored ones get events: stopped clusters are the DBA's own
@@ -232,11 +232,13 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	 */
 	list = all;
 	n = n_all;
-	st = xcalloc(n == 0 ? 1 : n, sizeof(*st));
+	lv = xcalloc(n == 0 ? 1 : n, sizeof(*lv));
 	mon = xcalloc(n == 0 ? 1 : n, sizeof(*mon));
 	for (i = 0; i < n; i++) {
-		engine_mha_ops.status(&env, list[i]->name, &st[i]);
-		engine_mha_monitor(&st[i], &mon[i]);
+		/* The config is loaded with the registry. */
+		fleet_doc_live_fill(ctx->cfg, ctx->config_path, reg, list[i], &lv[i]);
+		engine_mha_monitor(&lv[i].engine, &mon[i]);
+		mon[i].problem = lv[i].problem;
 	}
 	opts.cache_write = cache = status_cache_path(ctx->cfg);
 	sc = status_probe(ctx->cfg, list, n, &opts);
@@ -248,10 +250,11 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	next = json_object_new_object();
 	for (i = 0; i < n; i++) {
+		/* Every cluster is judged for the snapshot (status.json); only some get events. */
+		status_judge(&sc[i], &mon[i], ctx->cfg->max_lag);
 		if (list[i]->desired != REGISTRY_DESIRED_MONITORED ||
 		    list[i]->state == REGISTRY_STATE_FAILING_OVER)
 			continue;
-		status_judge(&sc[i], &mon[i], ctx->cfg->max_lag);
 		/* Mid-failover everything looks wrong for a moment: keep the old view. */
 		if (mon[i].failing_over) {
 			if (json_object_object_get_ex(prev, list[i]->name, &pc))
@@ -271,11 +274,24 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		cmd_error(ctx, "%s", cause);
 		goto out;
 	}
+	/*
+	 * What this pass saw, as list --json shows it: the daemon's HTTP API and
+	 * metrics serve it, so that a scrape never probes the fleet itself.
+	 */
+	doc = fleet_doc_fleet(list, lv, sc, n, time(NULL));
+	doc_path = xasprintf("%s/status.json", ctx->cfg->workdir);
+	if (mha_conf_write(doc_path, json_object_to_json_string_ext(doc,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), &cause) != 0) {
+		cmd_error(ctx, "%s", cause);
+		goto out;
+	}
 	rc = CMD_EXIT_OK;
 out:
-	for (i = 0; st != NULL && i < n; i++)
-		engine_status_clear(&st[i]);
-	free(st);
+	for (i = 0; lv != NULL && i < n; i++)
+		fleet_doc_live_clear(&lv[i]);
+	free(lv);
+	json_object_put(doc);
+	free(doc_path);
 	free(mon);
 	status_free(sc, n);
 	json_object_put(prev);
