@@ -26,7 +26,9 @@
 
 #include "config.h"
 #include "event.h"
+#include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "registry.h"
 #include "spawn.h"
 #include "spool.h"
@@ -83,6 +85,8 @@ struct daemon {
 	int quit;
 	pid_t watch_pid;  /* a running "mhaadm watch" status pass, 0 when none */
 	time_t next_watch; /* earliest time for the next status pass */
+	struct http_server *http; /* the HTTP listener (http_listen), NULL when off */
+	time_t started;
 };
 
 static char *
@@ -736,6 +740,32 @@ daemon_reap(struct daemon *d, time_t now)
 	}
 }
 
+/* Hands the HTTP listener what this loop knows (engines, registry, notifier): no I/O. */
+static void
+daemon_publish(struct daemon *d, time_t now)
+{
+	struct metrics_daemon md = { 0 };
+	size_t i;
+
+	if (d->http == NULL)
+		return;
+	md.pid = getpid();
+	md.started = d->started;
+	md.published = now;
+	md.registry_up = d->reg != NULL;
+	md.notifier_wanted = d->env->cfg->n_notify_channels > 0;
+	md.notifier_up = d->notify_pid > 0;
+	md.n_engines = d->n_children;
+	md.engines = xcalloc(d->n_children == 0 ? 1 : d->n_children, sizeof(*md.engines));
+	for (i = 0; i < d->n_children; i++) {
+		md.engines[i].cluster = d->children[i].name;
+		md.engines[i].engine = (char *)d->engine->name;
+		md.engines[i].up = d->children[i].pid > 0 && d->children[i].stop_sent == 0;
+	}
+	http_publish(d->http, &md); /* copies */
+	free(md.engines);
+}
+
 int
 daemon_run(const struct engine_env *env, char **cause)
 {
@@ -764,6 +794,16 @@ daemon_run(const struct engine_env *env, char **cause)
 	}
 	d.env = env;
 	d.engine = &engine_mha_ops;
+	d.started = time(NULL);
+	/* After the signals are blocked: its threads inherit the mask. */
+	if (env->cfg->http_listen != NULL) {
+		d.http = http_start(env->cfg, cause);
+		if (d.http == NULL) {
+			close(sfd);
+			close(lockfd);
+			return -1;
+		}
+	}
 	log_set_level(LOG_LEVEL_INFO);
 	fprintf(stderr, "mhaadm daemon: started (pid %ld, engine %s, registry %s)\n",
 	    (long)getpid(), d.engine->name,
@@ -779,6 +819,7 @@ daemon_run(const struct engine_env *env, char **cause)
 			daemon_reconcile(&d, now);
 			daemon_status_pass(&d, now);
 			daemon_notifier(&d, now);
+			daemon_publish(&d, now);
 			last = now;
 		}
 		fflush(stderr);
@@ -795,6 +836,7 @@ daemon_run(const struct engine_env *env, char **cause)
 	/* The notifier stops with us: its cursor makes the next one go on where it stopped. */
 	if (d.notify_pid > 0)
 		spawn_stop_group(d.notify_pid, DAEMON_STOP_GRACE);
+	http_stop(d.http);
 	fprintf(stderr, "mhaadm daemon: exiting; engines keep running and will be adopted\n");
 	for (i = 0; i < d.n_children; i++)
 		free(d.children[i].name);
