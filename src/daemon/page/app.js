@@ -32,7 +32,9 @@ async function getJSON(path) {
 
 function vipOn(c) {
   const h = c.vip_holders;
-  if (!h) return '?';
+  const asked = (c.nodes || []).some(n => n.live && n.live.holds_vip !== null &&
+    n.live.holds_vip !== undefined);
+  if (!h || !asked) return '? (hosts not asked)';
   if (h.length === 0) return 'nobody';
   const master = (c.master || '').split(':')[0];
   if (h.length === 1 && h[0] === master) return 'master';
