@@ -64,14 +64,24 @@ struct http_cluster_doc {
 	char *json;
 };
 
-/* What requests are answered from; immutable once published, freed when the last user lets go. */
-struct http_snap {
+/*
+ * The API's documents of one status pass: built when the pass wrote a new
+ * status.json (not every second: with 1000 clusters that is a megabyte of
+ * JSON), shared by the snapshots until the next one. Under mu for refs.
+ */
+struct http_docs {
 	int refs;
-	char *metrics;
 	char *fleet; /* the status pass's document, NULL before the first */
 	struct http_cluster_doc *clusters;
 	size_t n_clusters;
 	time_t status_at; /* its generated_at, 0 none */
+};
+
+/* What requests are answered from; immutable once published, freed when the last user lets go. */
+struct http_snap {
+	int refs;
+	char *metrics;
+	struct http_docs *docs; /* a reference, never NULL */
 	struct metrics_daemon daemon;
 	int registry_up;
 	long long events_read; /* the history is folded up to this id */
@@ -101,23 +111,35 @@ struct http_server {
 	time_t gap_since;
 	json_object *status;
 	struct timespec status_mtime;
+	struct http_docs *docs; /* of status, a reference; under mu */
 	char *status_path, *notify_path;
 };
 
+/* Under mu (or with the threads stopped). */
 static void
-http_snap_release(struct http_snap *s)
+http_docs_release(struct http_docs *d)
 {
 	size_t i;
 
+	if (d == NULL || --d->refs > 0)
+		return;
+	free(d->fleet);
+	for (i = 0; i < d->n_clusters; i++) {
+		free(d->clusters[i].name);
+		free(d->clusters[i].json);
+	}
+	free(d->clusters);
+	free(d);
+}
+
+/* Under mu (or with the threads stopped). */
+static void
+http_snap_release(struct http_snap *s)
+{
 	if (s == NULL || --s->refs > 0)
 		return;
 	free(s->metrics);
-	free(s->fleet);
-	for (i = 0; i < s->n_clusters; i++) {
-		free(s->clusters[i].name);
-		free(s->clusters[i].json);
-	}
-	free(s->clusters);
+	http_docs_release(s->docs);
 	metrics_daemon_clear(&s->daemon);
 	free(s);
 }
@@ -254,23 +276,25 @@ http_json_text(json_object *o)
 }
 
 /* The fleet document and one document per cluster, each as list [NAME] --json prints it. */
-static void
-http_build_docs(struct http_server *srv, struct http_snap *s)
+static struct http_docs *
+http_build_docs(struct http_server *srv)
 {
+	struct http_docs *s = xcalloc(1, sizeof(*s));
 	json_object *clusters, *one, *arr, *c, *v;
 	const char *name, *verdict;
 	double t;
 	size_t i, n;
 
+	s->refs = 1;
 	if (srv->status == NULL)
-		return;
+		return s;
 	s->fleet = http_json_text(srv->status);
 	if (json_object_object_get_ex(srv->status, "generated_at", &v) &&
 	    (t = metrics_parse_time(json_object_get_string(v))) > 0)
 		s->status_at = (time_t)t;
 	if (!json_object_object_get_ex(srv->status, "clusters", &clusters) ||
 	    !json_object_is_type(clusters, json_type_array))
-		return;
+		return s;
 	n = json_object_array_length(clusters);
 	s->clusters = xcalloc(n == 0 ? 1 : n, sizeof(*s->clusters));
 	for (i = 0; i < n; i++) {
@@ -295,6 +319,7 @@ http_build_docs(struct http_server *srv, struct http_snap *s)
 		s->n_clusters++;
 		json_object_put(one);
 	}
+	return s;
 }
 
 static void
@@ -303,16 +328,24 @@ http_refresh(struct http_server *srv, time_t now)
 	struct metrics_input in = { 0 };
 	struct metrics_notify *nt = NULL;
 	struct http_snap *s, *old;
+	struct http_docs *docs = NULL;
 	const char **channels;
 	size_t n_nt = 0, i;
 
 	http_fold_events(srv, now);
-	http_load_status(srv);
+	if (http_load_status(srv) || srv->docs == NULL)
+		docs = http_build_docs(srv);
 	metrics_notify_load(srv->notify_path, &nt, &n_nt);
 	s = xcalloc(1, sizeof(*s));
 	s->refs = 1;
 	pthread_mutex_lock(&srv->mu);
 	metrics_daemon_copy(&s->daemon, &srv->daemon);
+	if (docs != NULL) {
+		http_docs_release(srv->docs);
+		srv->docs = docs;
+	}
+	s->docs = srv->docs;
+	s->docs->refs++;
 	pthread_mutex_unlock(&srv->mu);
 	s->registry_up = srv->registry_up;
 	s->events_read = srv->failovers.cursor;
@@ -329,7 +362,6 @@ http_refresh(struct http_server *srv, time_t now)
 	in.n_channels = srv->cfg->n_notify_channels;
 	in.registry_up = srv->registry_up;
 	s->metrics = metrics_render(&in);
-	http_build_docs(srv, s);
 	free(channels);
 	metrics_notify_free(nt, n_nt);
 	pthread_mutex_lock(&srv->mu);
@@ -452,7 +484,8 @@ http_health(struct MHD_Connection *conn, struct http_server *srv, struct http_sn
 
 	/* The supervisor ticks every second; 10 s without one means it is stuck. */
 	loop_ok = s->daemon.published != 0 && now - s->daemon.published <= 10;
-	pass_ok = srv->cfg->probe_interval == 0 || (s->status_at != 0 && now - s->status_at <= stale);
+	pass_ok = srv->cfg->probe_interval == 0 ||
+	    (s->docs->status_at != 0 && now - s->docs->status_at <= stale);
 	ok = loop_ok && s->registry_up && s->daemon.registry_up;
 	for (i = 0; i < s->daemon.n_engines; i++)
 		up += s->daemon.engines[i].up != 0;
@@ -468,9 +501,9 @@ http_health(struct MHD_Connection *conn, struct http_server *srv, struct http_sn
 	json_object_object_add(o, "clusters", json_object_new_int64((int64_t)s->daemon.n_engines));
 	json_object_object_add(pass, "enabled", json_object_new_boolean(srv->cfg->probe_interval > 0));
 	json_object_object_add(pass, "generated_at",
-	    s->status_at != 0 ? json_object_new_int64(s->status_at) : NULL);
+	    s->docs->status_at != 0 ? json_object_new_int64(s->docs->status_at) : NULL);
 	json_object_object_add(pass, "age_seconds",
-	    s->status_at != 0 ? json_object_new_int64(now - s->status_at) : NULL);
+	    s->docs->status_at != 0 ? json_object_new_int64(now - s->docs->status_at) : NULL);
 	json_object_object_add(pass, "fresh", json_object_new_boolean(pass_ok));
 	json_object_object_add(o, "status_pass", pass);
 	/* 503 tells a load balancer or a standby manager that this one cannot be relied on. */
@@ -560,6 +593,7 @@ http_events(struct MHD_Connection *conn, struct http_server *srv)
 static enum MHD_Result
 http_route(struct MHD_Connection *conn, struct http_server *srv, const char *url)
 {
+	const struct http_docs *d;
 	struct http_snap *s;
 	enum MHD_Result r;
 	size_t i;
@@ -575,30 +609,31 @@ http_route(struct MHD_Connection *conn, struct http_server *srv, const char *url
 	s = http_snap_get(srv);
 	if (s == NULL)
 		return http_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "starting");
+	d = s->docs;
 	if (strcmp(url, "/metrics") == 0) {
 		r = http_send(conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
 		    s->metrics, strlen(s->metrics), 1);
 	} else if (strcmp(url, "/api/v1/health") == 0) {
 		r = http_health(conn, srv, s);
 	} else if (strcmp(url, "/api/v1/clusters") == 0) {
-		r = s->fleet != NULL ? http_send(conn, MHD_HTTP_OK, "application/json", s->fleet,
-					   strlen(s->fleet), 1) :
+		r = d->fleet != NULL ? http_send(conn, MHD_HTTP_OK, "application/json", d->fleet,
+					   strlen(d->fleet), 1) :
 				       http_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
 					   srv->cfg->probe_interval > 0 ?
 					       "no status pass has finished yet" :
 					       "the status pass is off (probe_interval = 0)");
 	} else if (strncmp(url, "/api/v1/clusters/", 17) == 0) {
 		r = MHD_NO;
-		for (i = 0; i < s->n_clusters; i++) {
-			if (strcmp(s->clusters[i].name, url + 17) == 0) {
+		for (i = 0; i < d->n_clusters; i++) {
+			if (strcmp(d->clusters[i].name, url + 17) == 0) {
 				r = http_send(conn, MHD_HTTP_OK, "application/json",
-				    s->clusters[i].json, strlen(s->clusters[i].json), 1);
+				    d->clusters[i].json, strlen(d->clusters[i].json), 1);
 				break;
 			}
 		}
-		if (i == s->n_clusters)
+		if (i == d->n_clusters)
 			r = http_error(conn, MHD_HTTP_NOT_FOUND,
-			    s->fleet != NULL ? "no such cluster" : "no status pass has finished yet");
+			    d->fleet != NULL ? "no such cluster" : "no status pass has finished yet");
 	} else {
 		r = http_error(conn, MHD_HTTP_NOT_FOUND, "not found");
 	}
@@ -775,6 +810,7 @@ http_stop(struct http_server *srv)
 		pthread_join(srv->collector, NULL);
 	}
 	http_snap_release(srv->snap);
+	http_docs_release(srv->docs);
 	metrics_daemon_clear(&srv->daemon);
 	metrics_failovers_free(&srv->failovers);
 	json_object_put(srv->status);

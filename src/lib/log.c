@@ -26,9 +26,12 @@ log_msg(enum log_level level, const char *fmt, ...)
 
 	if (level > log_level)
 		return;
+	/* One line at a time: the daemon's HTTP threads log too. */
+	flockfile(stderr);
 	fprintf(stderr, "mhaadm: %s: ", names[level]);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
