@@ -59,6 +59,24 @@ cmd_hook_arg(int argc, char **argv, const char *key)
 	return NULL;
 }
 
+/*
+ * The engine's outcome markers (engine_mha_exited reads them): paused, the
+ * storm breaker refused the failover; else the failover began.
+ */
+static void
+cmd_hook_marker(struct cmd_ctx *ctx, const char *cluster, int paused)
+{
+	struct mha_paths p;
+	char *cause = NULL;
+
+	mha_paths_init(&p, ctx->cfg, cluster);
+	if (mha_marker_touch(paused ? p.paused : p.began, &cause) != 0) {
+		fprintf(stderr, "mhaadm hook: cluster=%s %s\n", cluster, cause);
+		free(cause);
+	}
+	mha_paths_free(&p);
+}
+
 /* The registry, or NULL (logged): a hook works on without it. */
 static struct registry *
 cmd_hook_registry(struct cmd_ctx *ctx, const char *cluster)
@@ -321,9 +339,12 @@ cmd_hook_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	case MHA_HOOK_STOP:
 	case MHA_HOOK_STOPSSH:
 		if (!online && cmd_hook_storm(ctx, reg, &c, &a) != 0) {
+			cmd_hook_marker(ctx, c.name, 1);
 			rc = 1; /* MHA aborts the failover before it has moved anything */
 			break;
 		}
+		if (!online)
+			cmd_hook_marker(ctx, c.name, 0);
 		rc = cmd_hook_vip_stop(ctx, reg, &c, &a, online);
 		break;
 	case MHA_HOOK_START:

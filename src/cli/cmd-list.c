@@ -174,9 +174,9 @@ cmd_list_print_detail(const struct registry_cluster *c, const struct fleet_doc_l
 	if (lv->engine.running && lv->engine.since != 0) {
 		gmtime_r(&lv->engine.since, &tm);
 		strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S", &tm);
-		printf("engine:   %s %s since %s UTC\n", engine_mha_ops.name, eng, since);
+		printf("engine:   %s %s since %s UTC\n", lv->ops->name, eng, since);
 	} else {
-		printf("engine:   %s %s\n", engine_mha_ops.name, lv->engine.running ? eng : "not running");
+		printf("engine:   %s %s\n", lv->ops->name, lv->engine.running ? eng : "not running");
 	}
 	free(eng);
 	printf("failover: %s\n", lv->last_failover != NULL ? lv->last_failover : "never");
@@ -186,9 +186,10 @@ cmd_list_print_detail(const struct registry_cluster *c, const struct fleet_doc_l
 	if (lv->problem != NULL)
 		printf("why:      %s\n", lv->problem);
 	if (lv->engine.error_marker != NULL)
-		printf("WARNING:  MHA's failover-error marker %s exists: the last failover failed and "
-		       "MHA refuses another until a DBA inspects the cluster and removes it\n",
-		    lv->engine.error_marker);
+		printf("WARNING:  the %s engine's failover-error marker %s exists: the last failover "
+		       "failed and the engine refuses another until a DBA inspects the cluster and "
+		       "removes it\n",
+		    lv->ops->name, lv->engine.error_marker);
 	printf("created:  %s UTC\n", c->created_at != NULL ? c->created_at : "-");
 	printf("updated:  %s UTC\n\n", c->updated_at != NULL ? c->updated_at : "-");
 	printf("%-22s %-8s %-32s %-9s %-9s %-3s %-3s %-6s %-10s %-3s %s\n", "NODE", "ROLE",
@@ -302,7 +303,7 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		}
 		sc = status_probe(ctx->cfg, list, n, &opts);
 		for (i = 0; i < n; i++) {
-			engine_mha_monitor(&lv[i].engine, &mon);
+			engine_monitor(&lv[i].engine, &mon);
 			mon.problem = lv[i].problem;
 			status_judge(&sc[i], &mon, ctx->cfg->max_lag);
 		}

@@ -14,7 +14,7 @@
 #include "daemon.h"
 #include "event.h"
 #include "fsutil.h"
-#include "mha.h"
+#include "engine.h"
 #include "registry.h"
 #include "status.h"
 #include "validate.h"
@@ -40,8 +40,9 @@ cmd_start_promotable(struct cmd_ctx *ctx, struct registry_cluster **list, size_t
 	/* Promotability needs MySQL only: no SSH round trip to any host. */
 	struct status_opts opts = { NULL, 0, NULL, 1 };
 	struct status_monitor mon = { 0 };
+	struct engine_env env = { ctx->cfg, ctx->config_path, NULL };
+	const struct engine_ops *engine;
 	struct status_cluster *sc;
-	struct mha_paths p;
 	char *cause = NULL;
 	size_t i, j;
 	int rc = 0, refuse;
@@ -50,7 +51,7 @@ cmd_start_promotable(struct cmd_ctx *ctx, struct registry_cluster **list, size_t
 	for (i = 0; i < n; i++) {
 		status_judge(&sc[i], &mon, ctx->cfg->max_lag);
 		refuse = sc[i].replicas > 0 && sc[i].fit == 0;
-		mha_paths_init(&p, ctx->cfg, list[i]->name);
+		engine = engine_for(ctx->cfg, list[i]->engine);
 		if (refuse) {
 			fprintf(stderr, "mhaadm: %s: no replica of cluster '%s' may be promoted now:\n",
 			    force ? "warning" : "start", list[i]->name);
@@ -68,21 +69,26 @@ cmd_start_promotable(struct cmd_ctx *ctx, struct registry_cluster **list, size_t
 			rc = -1;
 		} else if (refuse) {
 			fprintf(stderr, "mhaadm: warning: --force: the lag policy is off for '%s' until "
-					"the next start without --force; MHA may promote a lagging or "
+					"the next start without --force; the engine may promote a lagging or "
 					"delayed replica, and the failover waits while it applies its "
 					"relay log\n",
 			    list[i]->name);
-			if (fs_mkdirs(p.dir, 0700, &cause) != 0 ||
-			    mha_conf_write(p.lag_off, "start --force\n", &cause) != 0) {
+			if (engine->set_lag_policy(&env, list[i]->name, 0, &cause) != 0) {
 				fprintf(stderr, "mhaadm: start: %s\n", cause);
 				free(cause);
 				cause = NULL;
 				rc = -1;
 			}
-		} else if (unlink(p.lag_off) == 0) {
-			printf("lag policy back on for '%s'\n", list[i]->name);
+		} else if (engine->lag_policy(&env, list[i]->name, NULL) == 0) {
+			if (engine->set_lag_policy(&env, list[i]->name, 1, &cause) == 0) {
+				printf("lag policy back on for '%s'\n", list[i]->name);
+			} else {
+				fprintf(stderr, "mhaadm: start: %s\n", cause);
+				free(cause);
+				cause = NULL;
+				rc = -1;
+			}
 		}
-		mha_paths_free(&p);
 	}
 	status_free(sc, n);
 	return rc;
@@ -156,11 +162,13 @@ cmd_start_wait(struct cmd_ctx *ctx, struct registry *reg, const char *name,
 		if (c->state == want || (want == REGISTRY_STATE_STOPPED &&
 					    c->state == REGISTRY_STATE_REGISTERED)) {
 			if (want == REGISTRY_STATE_MONITORING)
-				printf("cluster '%s': monitored by MHA; master %s, VIP %s/%d\n", name,
-				    cmd_start_master(c), c->vip, c->vip_prefix);
+				printf("cluster '%s': monitored by the %s engine; master %s, VIP %s/%d\n",
+				    name, engine_for(ctx->cfg, c->engine)->name, cmd_start_master(c),
+				    c->vip, c->vip_prefix);
 			else
-				printf("cluster '%s': MHA monitoring stopped; the VIP stays on %s\n",
-				    name, cmd_start_master(c));
+				printf("cluster '%s': monitoring by the %s engine stopped; the VIP stays "
+				       "on %s\n",
+				    name, engine_for(ctx->cfg, c->engine)->name, cmd_start_master(c));
 			rc = 0;
 			break;
 		}
@@ -317,7 +325,7 @@ cmd_stop_exec(struct cmd_ctx *ctx, int argc, char **argv)
 const struct cmd_entry cmd_start_entry = {
 	.name = "start",
 	.args = "NAME|all [--no-wait] [--timeout SECONDS] [--force]",
-	.summary = "put a cluster under MHA monitoring (checks, VIP on the master, masterha_manager)",
+	.summary = "put a cluster under monitoring by its engine (checks, VIP on the master)",
 	.shortopts = "",
 	.longopts = cmd_start_longopts,
 	.exec = cmd_start_exec,
@@ -326,7 +334,7 @@ const struct cmd_entry cmd_start_entry = {
 const struct cmd_entry cmd_stop_entry = {
 	.name = "stop",
 	.args = "NAME|all [--no-wait] [--timeout SECONDS]",
-	.summary = "stop MHA monitoring of a cluster (the VIP stays)",
+	.summary = "stop monitoring a cluster (the VIP stays)",
 	.shortopts = "",
 	.longopts = cmd_start_longopts,
 	.exec = cmd_stop_exec,

@@ -4,7 +4,7 @@
  * (drift, lag beyond max_lag, stopped threads, a misplaced VIP) becomes an
  * event once it has lasted lag_hold passes, and its end another; a replica
  * whose lag-policy state changed for lag_hold passes makes it ask the
- * daemon to re-render MHA's config and restart monitoring (p.rerender).
+ * engine to restart monitoring on it (engine_ops.request_restart).
  * What was seen is kept in <workdir>/watch.json between passes, so a blip
  * is never an event and never a restart.
  */
@@ -22,7 +22,6 @@
 #include "fleet-doc.h"
 #include "fsutil.h"
 #include "log.h"
-#include "mha.h"
 #include "registry.h"
 #include "status.h"
 #include "xmalloc.h"
@@ -125,77 +124,74 @@ cmd_watch_findings(struct cmd_ctx *ctx, struct registry *reg, const struct statu
 	}
 }
 
-/* HOST:PORT lines of the replicas the running engine rendered no_master by the lag policy. */
+/* Whether unfit (the engine's "HOST:PORT reason" lines) names the replica hp. */
 static int
-cmd_watch_rendered(const struct mha_paths *p, const char *hp)
+cmd_watch_rendered(const char *unfit, const char *hp)
 {
-	char line[512];
 	size_t len = strlen(hp);
-	FILE *f = fopen(p->unfit, "r");
-	int found = 0;
+	const char *line;
 
-	if (f == NULL)
-		return 0;
-	while (!found && fgets(line, sizeof(line), f) != NULL)
-		found = strncmp(line, hp, len) == 0 && line[len] == ' ';
-	fclose(f);
-	return found;
+	for (line = unfit; line != NULL && *line != '\0'; line = strchr(line, '\n')) {
+		if (*line == '\n')
+			line++;
+		if (strncmp(line, hp, len) == 0 && line[len] == ' ')
+			return 1;
+	}
+	return 0;
 }
 
 /*
  * The lag policy over time: each replica's "unfit" state must hold for
- * lag_hold passes before it differs from what the engine rendered; then the
- * daemon is asked to re-render. Never when that leaves nothing to promote
- * (MHA would refuse to monitor at all), nor while the engine is not
- * monitoring normally, nor with the policy turned off by start --force.
+ * lag_hold passes before it differs from what the engine applies; then the
+ * engine is asked to restart on it. Never when that leaves nothing to
+ * promote (the engine would refuse to monitor at all), nor while the
+ * engine is not monitoring normally, nor with the policy turned off by
+ * start --force.
  */
 static void
 cmd_watch_policy(struct cmd_ctx *ctx, const struct status_cluster *sc,
     const struct status_monitor *mon, json_object *prev, json_object *next)
 {
 	const struct registry_cluster *c = sc->c;
-	struct mha_paths p;
+	struct engine_env env = { ctx->cfg, ctx->config_path, NULL };
+	const struct engine_ops *engine = engine_for(ctx->cfg, c->engine);
 	json_object *e, *old;
-	char hp[300], *why = NULL, *reason = xstrdup(""), *tmp, *cause = NULL;
+	char hp[300], *why = NULL, *reason = xstrdup(""), *tmp, *cause = NULL, *unfit = NULL;
 	size_t i;
-	int unfit, streak, was;
+	int unfit_now, streak, was, on;
 
-	mha_paths_init(&p, ctx->cfg, c->name);
+	on = engine->lag_policy(&env, c->name, &unfit);
 	for (i = 0; i < c->n_nodes; i++) {
 		if (c->nodes[i].role != REGISTRY_ROLE_REPLICA || !sc->nodes[i].probe.ok)
 			continue;
 		snprintf(hp, sizeof(hp), "%s:%d", c->nodes[i].host, c->nodes[i].port);
-		unfit = status_lag_unfit(&sc->nodes[i].probe, ctx->cfg->max_lag, &why);
+		unfit_now = status_lag_unfit(&sc->nodes[i].probe, ctx->cfg->max_lag, &why);
 		streak = 0;
 		if (json_object_object_get_ex(prev, hp, &old) &&
-		    cmd_watch_int(old, "unfit") == unfit)
+		    cmd_watch_int(old, "unfit") == unfit_now)
 			streak = cmd_watch_int(old, "streak");
 		streak++;
 		e = json_object_new_object();
-		json_object_object_add(e, "unfit", json_object_new_int(unfit));
+		json_object_object_add(e, "unfit", json_object_new_int(unfit_now));
 		json_object_object_add(e, "streak", json_object_new_int(streak));
 		json_object_object_add(next, hp, e);
-		was = cmd_watch_rendered(&p, hp);
-		if (streak >= ctx->cfg->lag_hold && unfit != was) {
+		was = cmd_watch_rendered(unfit, hp);
+		if (streak >= ctx->cfg->lag_hold && unfit_now != was) {
 			tmp = xasprintf("%s%s%s %s", reason, *reason ? "; " : "", hp,
-			    unfit ? why : "may be promoted again");
+			    unfit_now ? why : "may be promoted again");
 			free(reason);
 			reason = tmp;
 		}
 		free(why);
 		why = NULL;
 	}
-	if (*reason != '\0' && mon->running && mon->health_ok && sc->fit > 0 &&
-	    access(p.lag_off, F_OK) != 0 && access(p.rerender, F_OK) != 0) {
-		tmp = xasprintf("%s\n", reason);
-		if (mha_conf_write(p.rerender, tmp, &cause) != 0) {
-			log_warn("cluster=%s %s", c->name, cause);
-			free(cause);
-		}
-		free(tmp);
+	if (*reason != '\0' && mon->running && mon->health_ok && sc->fit > 0 && on &&
+	    engine->request_restart(&env, c->name, reason, &cause) < 0) {
+		log_warn("cluster=%s %s", c->name, cause);
+		free(cause);
 	}
+	free(unfit);
 	free(reason);
-	mha_paths_free(&p);
 }
 
 static int
@@ -237,7 +233,7 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		/* The config is loaded with the registry. */
 		fleet_doc_live_fill(ctx->cfg, ctx->config_path, reg, list[i], &lv[i]);
-		engine_mha_monitor(&lv[i].engine, &mon[i]);
+		engine_monitor(&lv[i].engine, &mon[i]);
 		mon[i].problem = lv[i].problem;
 	}
 	opts.cache_write = cache = status_cache_path(ctx->cfg);
@@ -270,7 +266,7 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	text = json_object_to_json_string_ext(next, JSON_C_TO_STRING_PLAIN);
 	if (fs_mkdirs(ctx->cfg->workdir, 0700, &cause) != 0 ||
-	    mha_conf_write(path, text, &cause) != 0) {
+	    fs_write_atomic(path, text, strlen(text), &cause) != 0) {
 		cmd_error(ctx, "%s", cause);
 		goto out;
 	}
@@ -280,8 +276,9 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	 */
 	doc = fleet_doc_fleet(list, lv, sc, n, time(NULL));
 	doc_path = xasprintf("%s/status.json", ctx->cfg->workdir);
-	if (mha_conf_write(doc_path, json_object_to_json_string_ext(doc,
-		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), &cause) != 0) {
+	text = json_object_to_json_string_ext(doc,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (fs_write_atomic(doc_path, text, strlen(text), &cause) != 0) {
 		cmd_error(ctx, "%s", cause);
 		goto out;
 	}

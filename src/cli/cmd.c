@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "engine.h"
 #include "event.h"
 #include "registry.h"
 #include "xmalloc.h"
@@ -30,6 +31,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_notify_entry,
 	&cmd_help_entry,
 	&cmd_version_entry,
+	&cmd_complete_entry,
 	NULL,
 };
 
@@ -296,6 +298,13 @@ cmd_ctx_config(struct cmd_ctx *ctx, char **cause)
 {
 	if (ctx->cfg == NULL) {
 		ctx->cfg = config_load(ctx->config_path, cause);
+		/* core knows no engine: the name is checked against the table here. */
+		if (ctx->cfg != NULL && engine_find(ctx->cfg->engine) == NULL) {
+			*cause = xasprintf("%s: engine = %s: no such engine (engines: %s)",
+			    ctx->config_path, ctx->cfg->engine, engine_names());
+			config_free(ctx->cfg);
+			ctx->cfg = NULL;
+		}
 		/* Events the registry cannot take now are spooled, not lost. */
 		event_spool_to(ctx->cfg);
 	}

@@ -117,5 +117,6 @@ extern const struct cmd_entry cmd_notify_entry;
 extern const struct cmd_entry cmd_switch_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_version_entry;
+extern const struct cmd_entry cmd_complete_entry;
 
 #endif

@@ -57,7 +57,8 @@ fleet_doc_live_fill(const struct config *cfg, const char *config_path, struct re
 	size_t n = 0, i, j;
 
 	memset(lv, 0, sizeof(*lv));
-	engine_mha_ops.status(&env, c->name, &lv->engine);
+	lv->ops = engine_for(cfg, c->engine);
+	lv->ops->status(&env, c->name, &lv->engine);
 	if (registry_event_list(reg, c->name, 200, &evs, &n, &cause) == 0) {
 		for (i = 0; i < n; i++) {
 			if (event_type_is(evs[i].type, EVENT_CLEARS))
@@ -240,7 +241,7 @@ fleet_doc_cluster(const struct registry_cluster *c, const struct fleet_doc_live 
 	}
 	json_object_object_add(o, "nodes", nodes);
 	eng = json_object_new_object();
-	json_object_object_add(eng, "name", json_object_new_string(engine_mha_ops.name));
+	json_object_object_add(eng, "name", json_object_new_string(lv->ops->name));
 	json_object_object_add(eng, "running", json_object_new_boolean(lv->engine.running));
 	json_object_object_add(eng, "pid",
 	    lv->engine.running ? json_object_new_int64(lv->engine.pid) : NULL);
@@ -256,8 +257,9 @@ fleet_doc_cluster(const struct registry_cluster *c, const struct fleet_doc_live 
 		json_object_new_string(lv->engine.health_name) :
 		NULL);
 	json_object_object_add(eng, "health_code",
-	    lv->engine.running && lv->engine.health >= 0 ? json_object_new_int(lv->engine.health) :
-							   NULL);
+	    lv->engine.running && lv->engine.health_code >= 0 ?
+		json_object_new_int(lv->engine.health_code) :
+		NULL);
 	json_object_object_add(eng, "failover_error_marker",
 	    fleet_doc_json_str_or_null(lv->engine.error_marker));
 	json_object_object_add(o, "engine", eng);

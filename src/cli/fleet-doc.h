@@ -16,6 +16,7 @@ struct status_cluster;
 
 /* What list shows beyond the registry row: the engine and what the history says. */
 struct fleet_doc_live {
+	const struct engine_ops *ops; /* the cluster's engine */
 	struct engine_status engine;
 	char *last_failover; /* time of the newest failover.completed event, or NULL */
 	char *notify_failed_at;  /* newest notify.failed event of the cluster, or NULL */

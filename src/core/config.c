@@ -129,6 +129,10 @@ static const struct config_key config_keys[] = {
 	{ "http_max_connections", CONFIG_TYPE_INT, CONFIG_FIELD(http_max_connections), 1, 10000, 0 },
 	{ "http_per_ip", CONFIG_TYPE_INT, CONFIG_FIELD(http_per_ip), 1, 10000, 0 },
 	{ "http_timeout", CONFIG_TYPE_INT, CONFIG_FIELD(http_timeout), 1, 3600, 0 },
+	/* Checked against the engines compiled in by cmd_ctx_config (core knows no engine). */
+	{ "engine", CONFIG_TYPE_USER, CONFIG_FIELD(engine), 0, 0, 0 },
+	{ "garp_count", CONFIG_TYPE_INT, CONFIG_FIELD(garp_count), 0, 100, 0 },
+	{ "garp_interval_ms", CONFIG_TYPE_INT, CONFIG_FIELD(garp_interval_ms), 0, 10000, 0 },
 };
 
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -590,6 +594,10 @@ config_new(const char *path)
 	cfg->http_max_connections = 64;
 	cfg->http_per_ip = 16;
 	cfg->http_timeout = 10;
+	cfg->engine = xstrdup("mha");
+	/* keepalived's defaults (vrrp_garp_master_repeat 5); 200 ms spacing: a 1 s burst. */
+	cfg->garp_count = 5;
+	cfg->garp_interval_ms = 200;
 	return cfg;
 }
 
@@ -944,6 +952,7 @@ config_free(struct config *cfg)
 	free(cfg->http_token_file);
 	free(cfg->http_tls_cert);
 	free(cfg->http_tls_key);
+	free(cfg->engine);
 	notify_channels_free(cfg->notify_channels, cfg->n_notify_channels);
 	free(cfg);
 }

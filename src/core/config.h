@@ -69,6 +69,10 @@ struct config {
 	int http_max_connections; /* open connections at most, default 64 */
 	int http_per_ip;          /* open connections per client address at most, default 16 */
 	int http_timeout;         /* seconds an idle or slow connection is kept, default 10 */
+	/* The engine of clusters added without --engine (engine.h), default "mha". */
+	char *engine;
+	int garp_count;       /* gratuitous ARPs sent when a VIP is bound, default 5 */
+	int garp_interval_ms; /* milliseconds between them, default 200 */
 };
 
 /*

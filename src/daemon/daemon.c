@@ -25,7 +25,9 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "engine.h"
 #include "event.h"
+#include "fsutil.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -68,11 +70,11 @@ struct daemon_child {
 	int pending_stopping;
 	int reported_health; /* last health turned into a state, -1 none */
 	int restart;         /* stopped to take a changed view (lag policy): start again at once */
+	const struct engine_ops *engine; /* the cluster's engine (registry clusters.engine) */
 };
 
 struct daemon {
 	const struct engine_env *env;
-	const struct engine_ops *engine;
 	struct registry *reg;
 	struct daemon_child *children;
 	size_t n_children;
@@ -167,8 +169,9 @@ daemon_child_find(struct daemon *d, const char *name)
 }
 
 static struct daemon_child *
-daemon_child_add(struct daemon *d, const char *name)
+daemon_child_add(struct daemon *d, const struct registry_cluster *c)
 {
+	const char *name = c->name;
 	struct daemon_child *ch;
 
 	d->children = xreallocarray(d->children, d->n_children + 1, sizeof(*d->children));
@@ -178,8 +181,9 @@ daemon_child_add(struct daemon *d, const char *name)
 	ch->backoff = DAEMON_BACKOFF_MIN;
 	ch->checks = 1;
 	ch->reported_health = -1;
+	ch->engine = engine_for(d->env->cfg, c->engine);
 	/* An engine left running by an earlier daemon is adopted, not doubled. */
-	ch->pid = d->engine->find_running(d->env, name);
+	ch->pid = ch->engine->find_running(d->env, name);
 	if (ch->pid > 0) {
 		ch->adopted = 1;
 		ch->started = time(NULL);
@@ -193,13 +197,18 @@ daemon_child_add(struct daemon *d, const char *name)
 static int
 daemon_engine_log(struct daemon *d, const char *name)
 {
-	char *dir = xasprintf("%s/%s", d->env->cfg->log_dir, name), *path;
+	char *dir = xasprintf("%s/%s", d->env->cfg->log_dir, name), *path, *cause = NULL;
 	int fd;
 
-	mkdir(d->env->cfg->log_dir, 0700);
-	mkdir(dir, 0700);
+	/* Said once per attempt: an engine without its log is still started, but not silently. */
+	if (fs_mkdirs(dir, 0700, &cause) != 0) {
+		log_warn("cluster=%s engine output goes nowhere: %s", name, cause);
+		free(cause);
+	}
 	path = xasprintf("%s/engine.log", dir);
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0)
+		log_warn("cluster=%s cannot open %s: %s", name, path, strerror(errno));
 	free(path);
 	free(dir);
 	return fd;
@@ -221,7 +230,7 @@ daemon_start_engine(struct daemon *d, struct daemon_child *ch, time_t now)
 	int fd;
 
 	fd = daemon_engine_log(d, ch->name);
-	ch->pid = d->engine->start(d->env, ch->name, ch->checks, fd, &cause);
+	ch->pid = ch->engine->start(d->env, ch->name, ch->checks, fd, &cause);
 	if (fd >= 0)
 		close(fd);
 	if (ch->pid < 0) {
@@ -229,7 +238,7 @@ daemon_start_engine(struct daemon *d, struct daemon_child *ch, time_t now)
 		ch->started = now; /* a failed start counts as a run of no time */
 		daemon_backoff(ch, now);
 		event_emit(d->reg, ch->name, NULL, "engine.failed",
-		    "cannot start the %s engine: %s; retrying in %ld s", d->engine->name, cause,
+		    "cannot start the %s engine: %s; retrying in %ld s", ch->engine->name, cause,
 		    (long)(ch->next_start - now));
 		free(cause);
 		return;
@@ -239,7 +248,7 @@ daemon_start_engine(struct daemon *d, struct daemon_child *ch, time_t now)
 	ch->stop_sent = 0;
 	ch->reported_health = -1;
 	event_emit(d->reg, ch->name, NULL, "engine.started", "%s engine started (pid %ld%s)",
-	    d->engine->name, (long)ch->pid, ch->checks ? ", with pre-monitoring checks" : "");
+	    ch->engine->name, (long)ch->pid, ch->checks ? ", with pre-monitoring checks" : "");
 }
 
 /* Schedules the next start after a failure, doubling the wait up to a minute. */
@@ -281,7 +290,7 @@ daemon_engine_ended(struct daemon *d, struct daemon_child *ch, int wstatus, time
 	char *detail = NULL, *cause = NULL;
 	int stopping = ch->stop_sent != 0;
 
-	o = d->engine->exited(d->env, ch->name, wstatus, ch->started, &detail);
+	o = ch->engine->exited(d->env, ch->name, wstatus, ch->started, &detail);
 	ch->pid = 0;
 	ch->stop_sent = 0;
 	ch->adopted = 0;
@@ -313,9 +322,10 @@ daemon_decide(struct daemon *d, struct daemon_child *ch, const struct registry_c
 	if (stopping && o != ENGINE_OUTCOME_FAILOVER) {
 		if (c->desired == REGISTRY_DESIRED_STOPPED) {
 			event_transition(d->reg, ch->name, REGISTRY_STATE_STOPPED, REGISTRY_DESIRED_KEEP,
-			    "monitoring.stopped", "MHA monitoring stopped; the VIP stays where it is");
+			    "monitoring.stopped", "%s engine stopped monitoring; the VIP stays where it is",
+			    ch->engine->name);
 		} else if (ch->restart) {
-			/* masterha_manager checks the topology itself at start. */
+			/* A restarted engine checks the topology itself at start. */
 			ch->checks = 0;
 			ch->next_start = now;
 		}
@@ -336,7 +346,7 @@ daemon_decide(struct daemon *d, struct daemon_child *ch, const struct registry_c
 		    "%s; re-protecting on the new topology (master %s, %zu replica%s)", detail,
 		    daemon_master(c), daemon_replicas(c), daemon_replicas(c) == 1 ? "" : "s");
 		ch->after_failover = 1;
-		ch->checks = 0; /* masterha_manager checks the topology itself at start */
+		ch->checks = 0; /* the engine checks the topology itself at start */
 		ch->backoff = DAEMON_BACKOFF_MIN;
 		ch->next_start = now;
 		break;
@@ -347,7 +357,7 @@ daemon_decide(struct daemon *d, struct daemon_child *ch, const struct registry_c
 		    detail, ch->name);
 		break;
 	case ENGINE_OUTCOME_PAUSED:
-		/* Not restarted: MHA would find the same dead master and ask again at once. */
+		/* Not restarted: the engine would find the same dead master and ask again at once. */
 		event_transition(d->reg, ch->name, REGISTRY_STATE_UNPROTECTED, REGISTRY_DESIRED_KEEP,
 		    "failover.paused",
 		    "%s; the cluster is NOT protected; when the network is sound, repair it and run "
@@ -373,6 +383,13 @@ out:
 	return;
 }
 
+/* The engine's own word for its health (MHA: PING_OK), else the neutral one. */
+static const char *
+daemon_health(const struct engine_status *st)
+{
+	return st->health_name != NULL ? st->health_name : engine_health_name(st->health);
+}
+
 /* Turns the engine's health into the cluster's state. */
 static void
 daemon_follow_health(struct daemon *d, struct daemon_child *ch, const struct registry_cluster *c)
@@ -380,40 +397,42 @@ daemon_follow_health(struct daemon *d, struct daemon_child *ch, const struct reg
 	struct engine_status st;
 	int r = 0;
 
-	d->engine->status(d->env, ch->name, &st);
-	if (st.health == ch->reported_health || st.health_pid != ch->pid) {
+	ch->engine->status(d->env, ch->name, &st);
+	if ((int)st.health == ch->reported_health || st.health_pid != ch->pid) {
 		engine_status_clear(&st);
 		return;
 	}
-	if (st.health == 0 && c->state == REGISTRY_STATE_MONITORING && ch->restarting) {
+	if (st.health == ENGINE_HEALTH_OK && c->state == REGISTRY_STATE_MONITORING &&
+	    ch->restarting) {
 		/* The state never changed, but the DBA was told it stopped: say it is back. */
 		r = event_transition(d->reg, ch->name, REGISTRY_STATE_MONITORING,
 		    REGISTRY_DESIRED_KEEP, "monitoring.started",
-		    "MHA monitoring master %s again after restarts (pid %ld, PING_OK)",
-		    daemon_master(c), (long)ch->pid);
+		    "%s engine monitoring master %s again after restarts (pid %ld, %s)",
+		    ch->engine->name, daemon_master(c), (long)ch->pid, daemon_health(&st));
 		if (r == 0)
 			ch->restarting = 0;
-	} else if (st.health == 0 && c->state != REGISTRY_STATE_MONITORING) {
+	} else if (st.health == ENGINE_HEALTH_OK && c->state != REGISTRY_STATE_MONITORING) {
 		if (ch->after_failover)
 			r = event_transition(d->reg, ch->name, REGISTRY_STATE_MONITORING,
 			    REGISTRY_DESIRED_KEEP, "cluster.reprotected",
-			    "monitored again on the new topology: master %s, MHA pid %ld",
-			    daemon_master(c), (long)ch->pid);
+			    "monitored again on the new topology: master %s, %s engine pid %ld",
+			    daemon_master(c), ch->engine->name, (long)ch->pid);
 		else
 			r = event_transition(d->reg, ch->name, REGISTRY_STATE_MONITORING,
 			    REGISTRY_DESIRED_KEEP, "monitoring.started",
-			    "MHA monitoring master %s (pid %ld, PING_OK)", daemon_master(c),
-			    (long)ch->pid);
+			    "%s engine monitoring master %s (pid %ld, %s)", ch->engine->name,
+			    daemon_master(c), (long)ch->pid, daemon_health(&st));
 		if (r == 0)
 			ch->after_failover = ch->restarting = 0;
-	} else if (st.health == 50 && c->state != REGISTRY_STATE_FAILING_OVER) {
+	} else if (st.health == ENGINE_HEALTH_FAILING_OVER &&
+	    c->state != REGISTRY_STATE_FAILING_OVER) {
 		r = event_transition(d->reg, ch->name, REGISTRY_STATE_FAILING_OVER,
-		    REGISTRY_DESIRED_KEEP, "failover.running", "MHA is failing the master %s over",
-		    daemon_master(c));
+		    REGISTRY_DESIRED_KEEP, "failover.running", "%s engine is failing the master %s over",
+		    ch->engine->name, daemon_master(c));
 	}
 	/* A change the registry did not take is tried again next tick. */
 	if (r == 0)
-		ch->reported_health = st.health;
+		ch->reported_health = (int)st.health;
 	engine_status_clear(&st);
 }
 
@@ -455,7 +474,7 @@ daemon_reconcile(struct daemon *d, time_t now)
 		c = list[i];
 		ch = daemon_child_find(d, c->name);
 		if (ch == NULL)
-			ch = daemon_child_add(d, c->name);
+			ch = daemon_child_add(d, c);
 		ch->seen = 1;
 		if (ch->pending) {
 			/* An engine ended while the registry was away: decide now. */
@@ -482,7 +501,7 @@ daemon_reconcile(struct daemon *d, time_t now)
 			daemon_start_engine(d, ch, now);
 		} else if (!want && ch->pid > 0 && ch->stop_sent == 0 &&
 		    c->state != REGISTRY_STATE_UNPROTECTED) {
-			d->engine->stop(d->env, ch->name, ch->pid);
+			ch->engine->stop(d->env, ch->name, ch->pid);
 			ch->stop_sent = now;
 		} else if (ch->pid > 0 && ch->stop_sent == 0) {
 			daemon_follow_health(d, ch, c);
@@ -499,7 +518,7 @@ daemon_reconcile(struct daemon *d, time_t now)
 	for (i = 0; i < d->n_children; i++) {
 		ch = &d->children[i];
 		if (!ch->seen && ch->pid > 0 && ch->stop_sent == 0) {
-			d->engine->stop(d->env, ch->name, ch->pid);
+			ch->engine->stop(d->env, ch->name, ch->pid);
 			ch->stop_sent = now;
 		}
 	}
@@ -575,17 +594,16 @@ daemon_restart_if_wanted(struct daemon *d, struct daemon_child *ch,
 {
 	char *reason;
 
-	if (d->engine->restart_wanted == NULL || c->state != REGISTRY_STATE_MONITORING)
+	if (ch->engine->restart_wanted == NULL || c->state != REGISTRY_STATE_MONITORING)
 		return;
-	reason = d->engine->restart_wanted(d->env, ch->name);
+	reason = ch->engine->restart_wanted(d->env, ch->name);
 	if (reason == NULL)
 		return;
 	event_emit(d->reg, ch->name, NULL, "lag.policy_changed",
-	    "promotion candidates changed (%s): re-rendering the MHA config and restarting "
-	    "monitoring",
-	    reason);
+	    "promotion candidates changed (%s): restarting the %s engine on them", reason,
+	    ch->engine->name);
 	free(reason);
-	d->engine->stop(d->env, ch->name, ch->pid);
+	ch->engine->stop(d->env, ch->name, ch->pid);
 	ch->stop_sent = now;
 	ch->restart = 1;
 }
@@ -646,7 +664,7 @@ daemon_watch(struct daemon *d, time_t now)
 		if (ch->pid <= 0)
 			continue;
 		/* An adopted pid must still be our engine before we signal it or wait on it. */
-		if (ch->adopted && d->engine->find_running(d->env, ch->name) != ch->pid) {
+		if (ch->adopted && ch->engine->find_running(d->env, ch->name) != ch->pid) {
 			daemon_engine_ended(d, ch, -1, now);
 			continue;
 		}
@@ -759,7 +777,7 @@ daemon_publish(struct daemon *d, time_t now)
 	md.engines = xcalloc(d->n_children == 0 ? 1 : d->n_children, sizeof(*md.engines));
 	for (i = 0; i < d->n_children; i++) {
 		md.engines[i].cluster = d->children[i].name;
-		md.engines[i].engine = (char *)d->engine->name;
+		md.engines[i].engine = (char *)d->children[i].engine->name;
 		md.engines[i].up = d->children[i].pid > 0 && d->children[i].stop_sent == 0;
 	}
 	http_publish(d->http, &md); /* copies */
@@ -793,7 +811,6 @@ daemon_run(const struct engine_env *env, char **cause)
 		return -1;
 	}
 	d.env = env;
-	d.engine = &engine_mha_ops;
 	d.started = time(NULL);
 	/* After the signals are blocked: its threads inherit the mask. */
 	if (env->cfg->http_listen != NULL) {
@@ -805,8 +822,8 @@ daemon_run(const struct engine_env *env, char **cause)
 		}
 	}
 	log_set_level(LOG_LEVEL_INFO);
-	fprintf(stderr, "mhaadm daemon: started (pid %ld, engine %s, registry %s)\n",
-	    (long)getpid(), d.engine->name,
+	fprintf(stderr, "mhaadm daemon: started (pid %ld, default engine %s, registry %s)\n",
+	    (long)getpid(), engine_for(env->cfg, NULL)->name,
 	    env->cfg->registry == CONFIG_REGISTRY_SQLITE ? env->cfg->registry_path :
 							   env->cfg->mysql_host);
 

@@ -175,7 +175,7 @@ def test_start_binds_vip_and_reaches_ping_ok(cluster):
     m = cluster
     r = m.run("start", "c1", timeout=180)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "cluster 'c1': monitored by MHA; master 10.77.0.11:3306" in r.stdout
+    assert "cluster 'c1': monitored by the mha engine; master 10.77.0.11:3306" in r.stdout
     assert vip_holders() == ["10.77.0.11"]
     con = app_connect(m.lab, VIP)
     with con.cursor() as cur:
@@ -311,7 +311,7 @@ def test_stop_and_start(cluster):
     m = cluster
     m.ok("start", "c1", timeout=180)
     r = m.ok("stop", "c1", timeout=60)
-    assert "MHA monitoring stopped; the VIP stays on 10.77.0.11:3306" in r.stdout
+    assert "monitoring by the mha engine stopped; the VIP stays on 10.77.0.11:3306" in r.stdout
     (c,) = m.clusters()
     assert c["state"] == "stopped" and c["desired"] == "stopped"
     assert vip_holders() == ["10.77.0.11"]
@@ -321,7 +321,7 @@ def test_stop_and_start(cluster):
     assert r.returncode == 0  # a stopped cluster can be deleted
     m.ok("add", "c1", "--master", "10.77.0.11", "--vip", f"{VIP}/24")
     r = m.ok("-r", "c1", timeout=180)
-    assert "monitored by MHA" in r.stdout
+    assert "monitored by the mha engine" in r.stdout
 
 
 def test_daemon_restart_keeps_monitoring_and_engine_respawn(cluster):
@@ -422,7 +422,7 @@ def test_start_refused_when_checks_fail(cluster):
     m.ok("stop", "c1", timeout=60)
     m.lab.sql(3, "START SLAVE SQL_THREAD")
     r = m.ok("start", "c1", timeout=180)
-    assert "monitored by MHA" in r.stdout
+    assert "monitored by the mha engine" in r.stdout
 
 
 def test_flapping_guard_refuses_second_failover(fresh_lab, tmp_path):

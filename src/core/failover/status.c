@@ -11,7 +11,6 @@
 
 #include "config.h"
 #include "fsutil.h"
-#include "mha.h"
 #include "registry.h"
 #include "ssh.h"
 #include "status.h"
@@ -190,6 +189,7 @@ static void
 status_cache_save(const struct status_opts *opts, const struct status_host *hosts, size_t n)
 {
 	json_object *root, *map, *e;
+	const char *text;
 	char *cause = NULL;
 	size_t i;
 
@@ -212,8 +212,8 @@ status_cache_save(const struct status_opts *opts, const struct status_host *host
 		}
 	}
 	json_object_object_add(root, "hosts", map);
-	if (mha_conf_write(opts->cache_write,
-		json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN), &cause) != 0)
+	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
+	if (fs_write_atomic(opts->cache_write, text, strlen(text), &cause) != 0)
 		free(cause);
 	json_object_put(root);
 }
@@ -491,20 +491,20 @@ status_judge_monitor(struct status_cluster *sc, const struct status_monitor *mon
 			    c->name);
 		status_fix(sc, "repair it, then 'mhaadm start %s'", c->name);
 	} else if (!mon->running && mon->problem != NULL) {
-		status_add(sc, STATUS_UNPROTECTED, "monitoring.down", NULL, "MHA is not running: %s",
+		status_add(sc, STATUS_UNPROTECTED, "monitoring.down", NULL, "no engine is running: %s",
 		    mon->problem);
 	} else if (!mon->running) {
 		status_add(sc, STATUS_UNPROTECTED, "monitoring.down", NULL,
-		    "MHA is not running for it (is 'mhaadm daemon' running on this host?)");
+		    "no engine is running for it (is 'mhaadm daemon' running on this host?)");
 	} else if (mon->failing_over) {
 		status_add(sc, STATUS_AT_RISK, "failover.running", NULL, "a failover is running");
 	} else if (!mon->health_ok) {
-		status_add(sc, STATUS_DEGRADED, "monitoring.starting", NULL, "MHA is %s",
+		status_add(sc, STATUS_DEGRADED, "monitoring.starting", NULL, "the engine is %s",
 		    mon->health != NULL ? mon->health : "starting");
 	}
 	if (mon->error_marker != NULL) {
 		status_add(sc, STATUS_AT_RISK, "failover.error_marker", NULL,
-		    "MHA's failed-failover marker %s exists: MHA refuses to fail over again",
+		    "the engine's failed-failover marker %s exists: it refuses to fail over again",
 		    mon->error_marker);
 		status_fix(sc, "inspect the cluster, remove the marker, then 'mhaadm start %s'",
 		    c->name);
@@ -537,7 +537,7 @@ status_judge(struct status_cluster *sc, const struct status_monitor *mon, int ma
 		if (!mpr->ok) {
 			status_add(sc, STATUS_DOWN, "master.unreachable", hp, "master %s unreachable: %s",
 			    hp, mpr->error != NULL ? mpr->error : "?");
-			status_fix(sc, "if monitored, MHA fails it over; otherwise check %s",
+			status_fix(sc, "if monitored, its engine fails it over; otherwise check %s",
 			    master->host);
 		} else if (mpr->read_only) {
 			status_add(sc, STATUS_DOWN, "drift.master_read_only", hp,

@@ -15,7 +15,7 @@ enum status_verdict {
 	STATUS_OK,          /* monitored, master writable, every replica fine, VIP on the master */
 	STATUS_DEGRADED,    /* protected, but something needs a look (a replica lags, a thread stopped) */
 	STATUS_AT_RISK,     /* a failover now would fail or hurt: no fit replica, VIP misplaced */
-	STATUS_UNPROTECTED, /* nothing fails it over: monitoring stopped, MHA not running */
+	STATUS_UNPROTECTED, /* nothing fails it over: monitoring stopped, no engine running */
 	STATUS_DOWN,        /* no writable master: writes fail now */
 };
 
@@ -32,7 +32,7 @@ struct status_node {
 	struct probe_result probe; /* the MySQL probe (host, port set by status_probe) */
 	int holds_vip;             /* 1 yes, 0 no, -1 unknown (SSH failed: ssh_error) */
 	char *ssh_error;
-	int promotable; /* replicas: 1 when MHA may promote it now */
+	int promotable; /* replicas: 1 when the engine may promote it now */
 	char *unfit;    /* why it may not be promoted, NULL when promotable or not a replica */
 };
 
@@ -83,7 +83,7 @@ char *status_cache_path(const struct config *cfg);
  * The lag policy alone: 1 when the replica must never be promoted because
  * it is configured with a replication delay (MASTER_DELAY) or lags more
  * than max_lag seconds (0: lag ignored), with *why newly allocated;
- * otherwise 0. Used to render MHA's no_master and by status_judge.
+ * otherwise 0. Used by the engines (MHA: no_master) and by status_judge.
  */
 int status_lag_unfit(const struct probe_result *pr, int max_lag, char **why);
 
