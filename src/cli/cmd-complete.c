@@ -11,7 +11,7 @@
 static int
 cmd_complete_internal(const struct cmd_entry *e)
 {
-	return e->summary != NULL && strncmp(e->summary, "internal:", 9) == 0;
+	return (e->flags & CMD_INTERNAL) != 0;
 }
 
 static void
@@ -90,4 +90,5 @@ const struct cmd_entry cmd_complete_entry = {
 	.args = "commands | options COMMAND | clusters",
 	.summary = "internal: words for shell completion (from the command table and the registry)",
 	.exec = cmd_complete_exec,
+	.flags = CMD_INTERNAL,
 };

@@ -185,4 +185,5 @@ const struct cmd_entry cmd_engine_entry = {
 	.shortopts = "",
 	.longopts = cmd_engine_longopts,
 	.exec = cmd_engine_exec,
+	.flags = CMD_INTERNAL,
 };

@@ -10,6 +10,7 @@
 #include "engine.h"
 #include "event.h"
 #include "fleet-doc.h"
+#include "guard.h"
 #include "registry.h"
 #include "status.h"
 #include "validate.h"
@@ -144,6 +145,23 @@ cmd_list_promotion(const struct registry_node *nd, const struct status_node *sn)
 	return sn->unfit != NULL ? sn->unfit : "no";
 }
 
+/* The "guard:" line: what the master does now, how many replicas acknowledge, what is wanted. */
+static void
+cmd_list_print_guard(const struct registry_cluster *c, const struct status_cluster *sc)
+{
+	const char *want = sc->guard_wanted ? "semisync" : "off";
+	const char *why = sc->guard_why != NULL ? sc->guard_why : "not monitored";
+
+	(void)c;
+	if (sc->guard_acks >= 0)
+		printf("guard:    %s, %ld replica%s acknowledge%s (wanted: %s, %s)\n", sc->guard,
+		    sc->guard_acks, sc->guard_acks == 1 ? "" : "s", sc->guard_acks == 1 ? "s" : "",
+		    want, why);
+	else
+		printf("guard:    %s (wanted: %s, %s)\n", sc->guard != NULL ? sc->guard : "unknown",
+		    want, why);
+}
+
 static void
 cmd_list_print_detail(const struct registry_cluster *c, const struct fleet_doc_live *lv,
     const struct status_cluster *sc)
@@ -165,6 +183,13 @@ cmd_list_print_detail(const struct registry_cluster *c, const struct fleet_doc_l
 	}
 	printf("cluster:  %s\n", c->name);
 	printf("verdict:  %s: %s\n", status_verdict_name(sc->verdict), sc->reason);
+	if (lv->ready > 0)
+		printf("ready:    a failover would succeed now: %zu replica%s may be promoted\n", sc->fit,
+		    sc->fit == 1 ? "" : "s");
+	else if (lv->ready == 0)
+		printf("ready:    NO, a failover now would not succeed: %s\n", lv->ready_why);
+	else
+		printf("ready:    cannot tell now (the engine is starting or failing over)\n");
 	printf("state:    %s (desired: %s)\n", registry_state_name(c->state),
 	    registry_desired_name(c->desired));
 	printf("vip:      %s/%d on %s\n", c->vip, c->vip_prefix, c->iface);
@@ -180,6 +205,7 @@ cmd_list_print_detail(const struct registry_cluster *c, const struct fleet_doc_l
 	}
 	free(eng);
 	printf("failover: %s\n", lv->last_failover != NULL ? lv->last_failover : "never");
+	cmd_list_print_guard(c, sc);
 	if (lv->notify_failed_at != NULL)
 		printf("notify:   last failed delivery %s UTC: %s\n", lv->notify_failed_at,
 		    lv->notify_failed_msg);
@@ -303,9 +329,17 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		}
 		sc = status_probe(ctx->cfg, list, n, &opts);
 		for (i = 0; i < n; i++) {
+			const char *why;
+
 			engine_monitor(&lv[i].engine, &mon);
 			mon.problem = lv[i].problem;
+			/* Wanted once monitored: start sets the guard up. */
+			sc[i].guard_wanted = guard_mode_of(ctx->cfg, list[i], &why) == GUARD_SEMISYNC &&
+			    list[i]->desired == REGISTRY_DESIRED_MONITORED;
+			sc[i].guard_why = list[i]->desired == REGISTRY_DESIRED_MONITORED ? why :
+											       "not monitored";
 			status_judge(&sc[i], &mon, ctx->cfg->max_lag);
+			lv[i].ready = status_failover_ready(&sc[i], &mon, &lv[i].ready_why);
 		}
 	}
 	if (json)

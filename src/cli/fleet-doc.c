@@ -103,6 +103,7 @@ fleet_doc_live_clear(struct fleet_doc_live *lv)
 	free(lv->notify_failed_at);
 	free(lv->notify_failed_msg);
 	free(lv->problem);
+	free(lv->ready_why);
 	json_object_put(lv->problem_fields);
 }
 
@@ -154,6 +155,7 @@ fleet_doc_json_node_live(const struct status_node *sn)
 	json_object_object_add(o, "ssh_error", fleet_doc_json_str_or_null(sn->ssh_error));
 	json_object_object_add(o, "promotable", json_object_new_boolean(sn->promotable));
 	json_object_object_add(o, "not_promotable_reason", fleet_doc_json_str_or_null(sn->unfit));
+	json_object_object_add(o, "left_out", json_object_new_boolean(sn->left_out));
 	return o;
 }
 
@@ -264,8 +266,24 @@ fleet_doc_cluster(const struct registry_cluster *c, const struct fleet_doc_live 
 	    fleet_doc_json_str_or_null(lv->engine.error_marker));
 	json_object_object_add(o, "engine", eng);
 	json_object_object_add(o, "last_failover", fleet_doc_json_str_or_null(lv->last_failover));
-	if (sc != NULL)
+	if (sc != NULL) {
+		json_object *g = json_object_new_object();
+
 		fleet_doc_json_status(o, sc);
+		json_object_object_add(g, "wanted",
+		    json_object_new_string(sc->guard_wanted ? "semisync" : "off"));
+		json_object_object_add(g, "why",
+		    json_object_new_string(sc->guard_why != NULL ? sc->guard_why : "not monitored"));
+		json_object_object_add(g, "state",
+		    json_object_new_string(sc->guard != NULL ? sc->guard : "unknown"));
+		json_object_object_add(g, "acks",
+		    sc->guard_acks >= 0 ? json_object_new_int64(sc->guard_acks) : NULL);
+		json_object_object_add(o, "guard", g);
+		json_object_object_add(o, "failover_ready",
+		    lv->ready < 0 ? NULL : json_object_new_boolean(lv->ready));
+		json_object_object_add(o, "failover_blocked_reason",
+		    fleet_doc_json_str_or_null(lv->ready_why));
+	}
 	if (lv->notify_failed_at != NULL) {
 		struct json_object *nf = json_object_new_object();
 

@@ -22,6 +22,9 @@ struct fleet_doc_live {
 	char *notify_failed_at;  /* newest notify.failed event of the cluster, or NULL */
 	char *notify_failed_msg;
 	char *problem;       /* "TYPE: MESSAGE" of the newest unresolved problem event, or NULL */
+	/* status_failover_ready, set by the caller after status_judge: 1 yes, 0 no, -1 cannot tell */
+	int ready;
+	char *ready_why;
 	struct json_object *problem_fields; /* that event's fields, or NULL */
 };
 
