@@ -168,10 +168,8 @@ engine_mha_status(const struct engine_env *env, const char *cluster, struct engi
 		 * crash, without reading MHA's log.
 		 */
 		if (st->running && pid == st->pid && st->health == ENGINE_HEALTH_MASTER_FAILING &&
-		    mha_marker_touch(p.failing, &why) != 0) {
-			log_warn("cluster=%s %s", cluster, why);
-			free(why);
-		}
+		    mha_marker_touch(p.failing, &why) != 0)
+			free(why); /* quiet: list may run as a user who cannot write here */
 	}
 	if (st->running && stat(p.pidfile, &sb) == 0)
 		st->since = sb.st_mtime;
@@ -970,18 +968,24 @@ engine_mha_exec(const struct engine_env *env, const char *cluster, int checks, c
 		return -1;
 	}
 	reg = registry_open(env->cfg, 1, cause);
-	if (reg == NULL && !checks && access(p.conf, R_OK) == 0) {
+	if (reg == NULL && access(p.conf, R_OK) == 0) {
 		/*
-		 * A restart (not a start from rest) while the management node does
-		 * not answer: the topology is the one this config was rendered
-		 * for (the daemon re-protects after a failover only on a fresh
-		 * read), so MHA goes back to monitoring on it instead of leaving
-		 * the cluster unwatched until the registry returns.
+		 * The management node does not answer, and this engine ran before:
+		 * the topology is the one this config was rendered for (the daemon
+		 * re-protects after a failover only on a fresh read of the
+		 * registry), so MHA goes back to monitoring on it, after MHA's own
+		 * checks when asked, instead of leaving the cluster unwatched until
+		 * the registry returns. Our checks need the registry: skipped.
 		 */
 		log_warn("cluster=%s registry unavailable (%s): monitoring again on the last "
-			 "rendered config %s", cluster, *cause, p.conf);
+			 "rendered config %s",
+		    cluster, *cause, p.conf);
 		free(*cause);
 		*cause = NULL;
+		if (checks && mha_checks_run(&p, &why) != 0) {
+			*cause = xasprintf("MHA checks failed: %s", why);
+			goto out;
+		}
 		goto manager;
 	}
 	if (reg == NULL)
