@@ -34,7 +34,9 @@
 #include "event.h"
 #include "failover.h"
 #include "fsutil.h"
+#include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "reader.h"
 #include "registry.h"
 #include "reload.h"
@@ -96,6 +98,8 @@ struct daemon {
 	time_t next_watch; /* earliest time for the next status pass */
 	struct engine_env own_env; /* what env points to: its cfg is swapped by a reload */
 	struct config *reloaded;   /* the config read by the last reload (ours to free), or NULL */
+	struct http_server *http; /* the HTTP listener (http_listen), NULL when off */
+	time_t started;
 };
 
 static char *
@@ -880,6 +884,33 @@ daemon_reload(struct daemon *d, time_t now)
 	d->reaped = 1; /* reconcile on the new configuration now */
 }
 
+/* Hands the HTTP listener what this loop knows (engines, registry, notifier): no I/O. */
+static void
+daemon_publish(struct daemon *d, time_t now)
+{
+	struct metrics_daemon md = { 0 };
+	size_t i;
+
+	if (d->http == NULL)
+		return;
+	md.pid = getpid();
+	md.started = d->started;
+	md.published = now;
+	/* The registry thread reads once a second: a snapshot 10 s old means it cannot. */
+	md.registry_up = d->list != NULL && reader_now_ms() - d->list_ms <= 10000;
+	md.notifier_wanted = d->env->cfg->n_notify_channels > 0;
+	md.notifier_up = d->notify_pid > 0;
+	md.n_engines = d->n_children;
+	md.engines = xcalloc(d->n_children == 0 ? 1 : d->n_children, sizeof(*md.engines));
+	for (i = 0; i < d->n_children; i++) {
+		md.engines[i].cluster = d->children[i].name;
+		md.engines[i].engine = (char *)d->children[i].engine->name;
+		md.engines[i].up = d->children[i].pid > 0 && d->children[i].stop_sent == 0;
+	}
+	http_publish(d->http, &md); /* copies */
+	free(md.engines);
+}
+
 int
 daemon_run(const struct engine_env *env, char **cause)
 {
@@ -908,12 +939,23 @@ daemon_run(const struct engine_env *env, char **cause)
 	}
 	d.own_env = *env;
 	d.env = &d.own_env;
+	d.started = time(NULL);
 	/* The registry thread keeps the caller's config, which lives as long as we run. */
 	d.reader = reader_start(env->cfg, cause);
 	if (d.reader == NULL) {
 		close(sfd);
 		close(lockfd);
 		return -1;
+	}
+	/* After the signals are blocked: its threads inherit the mask. */
+	if (env->cfg->http_listen != NULL) {
+		d.http = http_start(env->cfg, cause);
+		if (d.http == NULL) {
+			reader_stop(d.reader);
+			close(sfd);
+			close(lockfd);
+			return -1;
+		}
 	}
 	/* The daemon logs every event; -v (set by the caller) may have asked for more. */
 	if (!log_enabled(LOG_LEVEL_INFO))
@@ -933,6 +975,7 @@ daemon_run(const struct engine_env *env, char **cause)
 			daemon_reconcile(&d, now);
 			daemon_status_pass(&d, now);
 			daemon_notifier(&d, now);
+			daemon_publish(&d, now);
 			last = now;
 		}
 		fflush(stderr);
@@ -951,6 +994,7 @@ daemon_run(const struct engine_env *env, char **cause)
 	/* The notifier stops with us: its cursor makes the next one go on where it stopped. */
 	if (d.notify_pid > 0)
 		spawn_stop_group(d.notify_pid, DAEMON_STOP_GRACE);
+	http_stop(d.http);
 	fprintf(stderr, "%smhaadm daemon: exiting; engines keep running and will be adopted\n",
 	    log_prefix(LOG_PRIO_NOTICE));
 	for (i = 0; i < d.n_children; i++)
