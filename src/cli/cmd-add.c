@@ -50,6 +50,7 @@ enum {
 	CMD_ADD_OPT_CANDIDATE,
 	CMD_ADD_OPT_NO_MASTER,
 	CMD_ADD_OPT_KEYS,
+	CMD_ADD_OPT_ENGINE,
 };
 
 static const struct option cmd_add_longopts[] = {
@@ -60,6 +61,7 @@ static const struct option cmd_add_longopts[] = {
 	{ "candidate", required_argument, NULL, CMD_ADD_OPT_CANDIDATE },
 	{ "no-master", required_argument, NULL, CMD_ADD_OPT_NO_MASTER },
 	{ "keys", no_argument, NULL, CMD_ADD_OPT_KEYS },
+	{ "engine", required_argument, NULL, CMD_ADD_OPT_ENGINE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -411,7 +413,7 @@ cmd_add_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	struct config *cfg;
 	char **node_args = NULL, **cand_args = NULL, **nomaster_args = NULL;
 	size_t n_node_args = 0, n_cand = 0, n_nomaster = 0, i, master = 0;
-	const char *vip_arg = NULL, *iface_arg = NULL, *master_arg = NULL;
+	const char *vip_arg = NULL, *iface_arg = NULL, *master_arg = NULL, *engine_arg = NULL;
 	char *cause = NULL, *host = NULL;
 	long idx;
 	int opt, port, keys = 0, rc = CMD_EXIT_ERROR, r;
@@ -443,6 +445,14 @@ cmd_add_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			break;
 		case CMD_ADD_OPT_KEYS:
 			keys = 1;
+			break;
+		case CMD_ADD_OPT_ENGINE:
+			/* mha (MHA 0.58, the default) or native (mhaadm's own engine, MariaDB GTID). */
+			if (strcmp(optarg, "mha") != 0 && strcmp(optarg, "native") != 0) {
+				rc = cmd_usage_error(ctx, "--engine is mha or native, not '%s'", optarg);
+				goto out_args;
+			}
+			engine_arg = optarg;
 			break;
 		default:
 			rc = cmd_bad_option(ctx, argc, argv);
@@ -550,6 +560,7 @@ cmd_add_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (cmd_add_vip_free(ctx, &st, master, &cause) != 0)
 		goto fail;
 	cmd_add_build(&st, master, &rc_cluster);
+	rc_cluster.engine = (char *)engine_arg;
 	ev.cluster = (char *)st.name;
 	ev.node = NULL;
 	ev.type = (char *)"cluster.added";
@@ -596,7 +607,8 @@ out_args:
 const struct cmd_entry cmd_add_entry = {
 	.name = "add",
 	.args = "NAME [--node HOST[:PORT]]... [--master HOST[:PORT]] --vip ADDR[/PREFIX] "
-		"[--iface IF] [--candidate HOST[:PORT]]... [--no-master HOST[:PORT]]... [--keys]",
+		"[--iface IF] [--candidate HOST[:PORT]]... [--no-master HOST[:PORT]]... [--keys] "
+		"[--engine mha|native]",
 	.summary = "register a cluster after probing its topology",
 	.longopts = cmd_add_longopts,
 	.exec = cmd_add_exec,

@@ -15,6 +15,9 @@
 #include "event.h"
 #include "fsutil.h"
 #include "mha.h"
+#include "native.h"
+#include "ssh.h"
+#include "vip.h"
 #include "registry.h"
 #include "status.h"
 #include "validate.h"
@@ -161,7 +164,10 @@ cmd_start_wait(struct cmd_ctx *ctx, struct registry *reg, const char *name,
 		if (c->state == want || (want == REGISTRY_STATE_STOPPED &&
 					    c->state == REGISTRY_STATE_REGISTERED)) {
 			if (want == REGISTRY_STATE_MONITORING)
-				printf("cluster '%s': monitored by MHA; master %s, VIP %s/%d\n", name,
+				printf("cluster '%s': monitored by %s; master %s, VIP %s/%d\n", name,
+				    c->engine != NULL && strcmp(c->engine, "native") == 0 ?
+					"the native engine" :
+					"MHA",
 				    cmd_start_master(c), c->vip, c->vip_prefix);
 			else
 				printf("cluster '%s': MHA monitoring stopped; the VIP stays on %s\n",
@@ -188,6 +194,33 @@ cmd_start_wait(struct cmd_ctx *ctx, struct registry *reg, const char *name,
 	free(cause);
 	registry_cluster_free(c);
 	return rc;
+}
+
+/*
+ * The native engine moves the VIP only in a failover: start puts it on the
+ * master (already there is fine). 0, or -1 with *cause.
+ */
+static int
+cmd_start_native_vip(struct cmd_ctx *ctx, const struct registry_cluster *c, char **cause)
+{
+	struct ssh_target t;
+	char *err = NULL;
+	size_t i;
+
+	for (i = 0; i < c->n_nodes; i++) {
+		if (c->nodes[i].role != REGISTRY_ROLE_MASTER)
+			continue;
+		ssh_target_from_config(&t, ctx->cfg, c->nodes[i].host, ctx->cfg->ssh_timeout);
+		if (vip_add(&t, c->vip, c->vip_prefix, c->iface, &err) != 0) {
+			*cause = xasprintf("cannot bind VIP %s on the master %s: %s", c->vip,
+			    c->nodes[i].host, err);
+			free(err);
+			return -1;
+		}
+		return 0;
+	}
+	*cause = xstrdup("no master in the registry");
+	return -1;
 }
 
 static int
@@ -258,6 +291,23 @@ cmd_start_common(struct cmd_ctx *ctx, int argc, char **argv, int start)
 	/* Before any write: a refused start leaves the registry as it was. */
 	if (start && cmd_start_promotable(ctx, list, n, force) != 0)
 		goto out;
+	/*
+	 * The native engine's requirements (MariaDB, GTID, binlogs, read-only
+	 * replicas), then its fast-detection settings on the replicas.
+	 */
+	for (i = 0; start && i < n; i++) {
+		if (list[i]->engine == NULL || strcmp(list[i]->engine, "native") != 0)
+			continue;
+		if (native_check(ctx->cfg, list[i], 1, &cause) != 0) {
+			cmd_error(ctx, "cluster '%s' cannot be protected by the native engine: %s",
+			    list[i]->name, cause);
+			goto out;
+		}
+		if (cmd_start_native_vip(ctx, list[i], &cause) != 0) {
+			cmd_error(ctx, "cluster '%s': %s", list[i]->name, cause);
+			goto out;
+		}
+	}
 	markers = xcalloc(n == 0 ? 1 : n, sizeof(*markers));
 	for (i = 0; i < n; i++) {
 		c = list[i];

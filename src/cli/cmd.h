@@ -117,5 +117,6 @@ extern const struct cmd_entry cmd_notify_entry;
 extern const struct cmd_entry cmd_switch_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_version_entry;
+extern const struct cmd_entry cmd_engine_native_entry;
 
 #endif

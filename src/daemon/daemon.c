@@ -83,7 +83,23 @@ struct daemon {
 	int quit;
 	pid_t watch_pid;  /* a running "mhaadm watch" status pass, 0 when none */
 	time_t next_watch; /* earliest time for the next status pass */
+	/*
+	 * The native engine: one process ("mhaadm engine-native") for every
+	 * cluster whose engine is native; it reads the registry itself.
+	 */
+	int native_wanted;  /* some cluster uses it */
+	pid_t native_pid;   /* 0 when none */
+	time_t native_next; /* earliest time to (re)start it */
+	time_t native_started;
+	int native_backoff;
 };
+
+/* Whether the native engine, not a per-cluster engine process, protects c. */
+static int
+daemon_is_native(const struct registry_cluster *c)
+{
+	return c->engine != NULL && strcmp(c->engine, "native") == 0;
+}
 
 static char *
 daemon_lock_path(const struct config *cfg)
@@ -471,6 +487,11 @@ daemon_reconcile(struct daemon *d, time_t now)
 			event_transition(d->reg, c->name, REGISTRY_STATE_STOPPED, REGISTRY_DESIRED_KEEP,
 			    "monitoring.stopped", "not monitored");
 		}
+		if (daemon_is_native(c)) {
+			/* Watched by the one native engine process (daemon_native). */
+			d->native_wanted = 1;
+			continue;
+		}
 		if (want && ch->pid == 0 && now >= ch->next_start) {
 			if (c->state == REGISTRY_STATE_STOPPED ||
 			    c->state == REGISTRY_STATE_REGISTERED || c->state == REGISTRY_STATE_READY)
@@ -704,6 +725,21 @@ daemon_notifier_ended(struct daemon *d, int status, time_t now)
 									 d->notify_backoff * 2;
 }
 
+/* Keeps the native engine process running once some cluster uses it; backoff as for engines. */
+static void
+daemon_native(struct daemon *d, time_t now)
+{
+	if (!d->native_wanted || d->native_pid != 0 || now < d->native_next)
+		return;
+	if (d->native_backoff == 0 || now - d->native_started >= DAEMON_STABLE_AFTER)
+		d->native_backoff = DAEMON_BACKOFF_MIN;
+	d->native_pid = daemon_spawn_self(d, "engine-native", NULL, "the native engine");
+	d->native_started = now;
+	d->native_next = now + d->native_backoff;
+	d->native_backoff = d->native_backoff * 2 > DAEMON_BACKOFF_MAX ? DAEMON_BACKOFF_MAX :
+									 d->native_backoff * 2;
+}
+
 static void
 daemon_reap(struct daemon *d, time_t now)
 {
@@ -720,6 +756,14 @@ daemon_reap(struct daemon *d, time_t now)
 		d->reaped = 1;
 		if (pid == d->notify_pid) {
 			daemon_notifier_ended(d, status, now);
+			continue;
+		}
+		if (pid == d->native_pid) {
+			log_warn("native engine (pid %ld) ended (%s %d); restarting in %ld s",
+			    (long)pid, WIFEXITED(status) ? "exit" : "signal",
+			    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+			    (long)(d->native_next > now ? d->native_next - now : 0));
+			d->native_pid = 0;
 			continue;
 		}
 		for (i = 0; i < d->n_children; i++) {
@@ -779,6 +823,7 @@ daemon_run(const struct engine_env *env, char **cause)
 			daemon_reconcile(&d, now);
 			daemon_status_pass(&d, now);
 			daemon_notifier(&d, now);
+			daemon_native(&d, now);
 			last = now;
 		}
 		fflush(stderr);
@@ -795,6 +840,12 @@ daemon_run(const struct engine_env *env, char **cause)
 	/* The notifier stops with us: its cursor makes the next one go on where it stopped. */
 	if (d.notify_pid > 0)
 		spawn_stop_group(d.notify_pid, DAEMON_STOP_GRACE);
+	/*
+	 * The native engine stops with us too (it is our child with a death
+	 * signal): the next daemon starts one that re-reads every cluster.
+	 */
+	if (d.native_pid > 0)
+		spawn_stop_group(d.native_pid, DAEMON_STOP_GRACE);
 	fprintf(stderr, "mhaadm daemon: exiting; engines keep running and will be adopted\n");
 	for (i = 0; i < d.n_children; i++)
 		free(d.children[i].name);
