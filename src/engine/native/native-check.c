@@ -84,7 +84,7 @@ native_check_node(const struct config *cfg, const struct registry_node *n, int a
 		    n->host, n->port);
 		goto out;
 	}
-	hb = native_conn_field(rs, srow, "Slave_Heartbeat_Period");
+	hb = native_conn_field(rs, srow, "Slave_heartbeat_period");
 	retry = native_conn_field(rs, srow, "Connect_Retry");
 	rc = 0;
 	if (!apply)

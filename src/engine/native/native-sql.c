@@ -13,7 +13,8 @@
  */
 static const char *const native_sql_table[NATIVE_SQL_COUNT][2] = {
 	[NATIVE_SQL_PING] = { "SELECT 1", NULL },
-	[NATIVE_SQL_REPLICA_STATUS] = { "SHOW SLAVE STATUS", NULL },
+	/* ALL: only this form has Slave_received_heartbeats and Slave_heartbeat_period. */
+	[NATIVE_SQL_REPLICA_STATUS] = { "SHOW ALL SLAVES STATUS", NULL },
 	[NATIVE_SQL_VARIABLES] = { "SELECT @@version, @@log_bin, @@log_slave_updates, "
 				   "@@read_only, @@gtid_strict_mode, @@slave_net_timeout, "
 				   "@@server_id",

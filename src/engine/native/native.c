@@ -255,7 +255,10 @@ native_sample_parse(struct native_node *n, MYSQL_RES *res, long long now)
 		v = native_conn_field(res, row, "Read_Master_Log_Pos");
 		s.read_pos = v != NULL ? atoll(v) : 0;
 		v = native_conn_field(res, row, "Slave_received_heartbeats");
-		s.heartbeats = v != NULL ? atoll(v) : 0;
+		s.heartbeats = v != NULL ? atoll(v) : -1;
+		v = native_conn_field(res, row, "Slave_heartbeat_period");
+		if (v == NULL || atof(v) <= 0)
+			s.heartbeats = -1; /* no heartbeats: an idle master would look stale */
 		v = native_conn_field(res, row, "Gtid_IO_Pos");
 		snprintf(s.gtid_io_pos, sizeof(s.gtid_io_pos), "%s", v != NULL ? v : "");
 		v = native_conn_field(res, row, "Master_Host");
@@ -413,7 +416,12 @@ native_judge(struct native_loop *l, struct native_cluster *c, long long now)
 		if (i == c->master)
 			continue;
 		if (n->reachable && n->s.at_ms > c->suspect_ms) {
-			if (n->s.io_yes && n->s.io_errno == 0 && now - n->s.moved_ms < NATIVE_STALE_MS)
+			/*
+			 * Without heartbeats to watch, an IO thread that says Yes is
+			 * believed: staleness alone must never make a live master dead.
+			 */
+			if (n->s.io_yes && n->s.io_errno == 0 &&
+			    (n->s.heartbeats < 0 || now - n->s.moved_ms < NATIVE_STALE_MS))
 				receiving++;
 			else
 				dead_view++;

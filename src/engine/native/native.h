@@ -28,7 +28,7 @@ struct native_sample {
 	long long lag;       /* Seconds_Behind_Master, -1 NULL */
 	long long sql_delay; /* SQL_Delay */
 	long long read_pos;  /* Read_Master_Log_Pos */
-	long long heartbeats; /* Slave_received_heartbeats */
+	long long heartbeats; /* Slave_received_heartbeats, -1 when the server does not say */
 	char gtid_io_pos[512];
 	char master_host[256];
 	int master_port;
