@@ -43,9 +43,12 @@ native_conn_fail(struct native_conn *c, const char *what)
 {
 	unsigned int e = c->mysql != NULL ? mysql_errno(c->mysql) : 0;
 
-	/* 2002/2003 with "refused" in the text: nothing listens, the host answered. */
+	char errno_text[16];
+
+	/* 2002/2003 ending in "(ECONNREFUSED)": nothing listens, but the host answered. */
+	snprintf(errno_text, sizeof(errno_text), "(%d)", ECONNREFUSED);
 	c->refused = c->mysql != NULL && (e == 2002 || e == 2003) &&
-	    strstr(mysql_error(c->mysql), "efused") != NULL;
+	    strstr(mysql_error(c->mysql), errno_text) != NULL;
 	snprintf(c->error, sizeof(c->error), "%s: %s", what,
 	    c->mysql != NULL && e != 0 ? mysql_error(c->mysql) : "failed");
 	native_conn_close(c);
