@@ -10,9 +10,11 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "engine.h"
 #include "config.h"
 #include "probe.h"
 #include "registry.h"
+#include "status.h"
 #include "ssh.h"
 #include "topology.h"
 #include "validate.h"
@@ -40,6 +42,7 @@ struct cmd_add_state {
 	struct probe_result *probes; /* n_probes of them: nodes probed so far */
 	size_t n_probes;
 	int pending; /* verifying rows already in the registry */
+	const char *engine; /* --engine, or NULL: the config's engine (a pending row keeps its own) */
 };
 
 enum {
@@ -225,6 +228,30 @@ cmd_add_warn_unlisted(struct cmd_add_state *st, size_t master)
 	}
 }
 
+/*
+ * Warns about replicas holding transactions the master never had (from the
+ * probe already made: no extra round trip). They are registered as they
+ * are; the MHA engine renders them no_master while the GTIDs are errant.
+ */
+static void
+cmd_add_warn_errant(struct cmd_add_state *st, size_t master)
+{
+	char *gtids = NULL;
+	size_t i;
+
+	for (i = 0; i < st->n_nodes; i++) {
+		if (i == master || !status_errant(&st->probes[i], &st->probes[master], &gtids))
+			continue;
+		fprintf(stderr,
+		    "mhaadm: add: warning: replica %s:%d holds transactions the master never had "
+		    "(%s); it is never promoted while they are there: undo them there (sql_log_bin=0, "
+		    "then RESET MASTER on the replica) or replay them on the master\n",
+		    st->nodes[i].host, st->nodes[i].port, gtids);
+		free(gtids);
+		gtids = NULL;
+	}
+}
+
 /* Builds the registry's form of the verified cluster; pointers borrow from st. */
 static void
 cmd_add_build(struct cmd_add_state *st, size_t master, struct registry_cluster *c)
@@ -240,6 +267,10 @@ cmd_add_build(struct cmd_add_state *st, size_t master, struct registry_cluster *
 	c->iface = st->iface;
 	c->state = REGISTRY_STATE_REGISTERED;
 	c->desired = REGISTRY_DESIRED_STOPPED;
+	/* Stored, never NULL for a new cluster: a later change of the config's default moves none. */
+	c->engine = (char *)(st->engine != NULL ? st->engine :
+	    st->pending				 ? NULL :
+						   st->ctx->cfg->engine);
 	c->nodes = xcalloc(st->n_nodes, sizeof(*c->nodes));
 	c->n_nodes = st->n_nodes;
 	for (i = 0; i < st->n_nodes; i++) {
@@ -285,7 +316,7 @@ cmd_add_load_pending(struct cmd_add_state *st, struct registry *reg, char **caus
 	size_t i;
 	int rc = -1;
 
-	switch (reg->ops->cluster_get(reg, st->name, &c, cause)) {
+	switch (registry_cluster_get(reg, st->name, &c, cause)) {
 	case 0:
 		break;
 	case 1:
@@ -335,7 +366,7 @@ cmd_add_precheck(struct cmd_add_state *st, struct registry *reg, char **cause)
 	size_t n = 0, i, j, k;
 	int rc = 0;
 
-	if (reg->ops->cluster_list(reg, &list, &n, cause) != 0)
+	if (registry_cluster_list(reg, &list, &n, cause) != 0)
 		return -1;
 	for (i = 0; i < n && rc == 0; i++) {
 		if (strcmp(list[i]->name, st->name) == 0) {
@@ -413,7 +444,7 @@ cmd_add_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	struct config *cfg;
 	char **node_args = NULL, **cand_args = NULL, **nomaster_args = NULL;
 	size_t n_node_args = 0, n_cand = 0, n_nomaster = 0, i, master = 0;
-	const char *vip_arg = NULL, *iface_arg = NULL, *master_arg = NULL, *engine_arg = NULL;
+	const char *vip_arg = NULL, *iface_arg = NULL, *master_arg = NULL;
 	char *cause = NULL, *host = NULL;
 	long idx;
 	int opt, port, keys = 0, rc = CMD_EXIT_ERROR, r;
@@ -447,12 +478,12 @@ cmd_add_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			keys = 1;
 			break;
 		case CMD_ADD_OPT_ENGINE:
-			/* mha (MHA 0.58, the default) or native (mhaadm's own engine, MariaDB GTID). */
-			if (strcmp(optarg, "mha") != 0 && strcmp(optarg, "native") != 0) {
-				rc = cmd_usage_error(ctx, "--engine is mha or native, not '%s'", optarg);
+			if (engine_find(optarg) == NULL) {
+				rc = cmd_usage_error(ctx, "no engine '%s' (engines: %s)", optarg,
+				    engine_names());
 				goto out_args;
 			}
-			engine_arg = optarg;
+			st.engine = optarg;
 			break;
 		default:
 			rc = cmd_bad_option(ctx, argc, argv);
@@ -551,6 +582,7 @@ cmd_add_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	if (n_node_args > 0)
 		cmd_add_warn_unlisted(&st, master);
+	cmd_add_warn_errant(&st, master);
 	for (i = 0, r = 0; i < st.n_nodes; i++)
 		r += i != master && !st.nodes[i].no_master;
 	if (r == 0)
@@ -560,13 +592,12 @@ cmd_add_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (cmd_add_vip_free(ctx, &st, master, &cause) != 0)
 		goto fail;
 	cmd_add_build(&st, master, &rc_cluster);
-	rc_cluster.engine = (char *)engine_arg;
 	ev.cluster = (char *)st.name;
 	ev.node = NULL;
 	ev.type = (char *)"cluster.added";
 	ev.message = cmd_add_summary(&st, master);
-	r = st.pending ? reg->ops->cluster_update(reg, &rc_cluster, &ev, &cause) :
-			 reg->ops->cluster_add(reg, &rc_cluster, &ev, &cause);
+	r = st.pending ? registry_cluster_update(reg, &rc_cluster, &ev, &cause) :
+			 registry_cluster_add(reg, &rc_cluster, &ev, &cause);
 	if (r == 1 && st.pending && cause == NULL)
 		cause = xasprintf("cluster '%s' disappeared from the registry meanwhile", st.name);
 	if (r != 0)
@@ -585,7 +616,7 @@ cmd_add_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			goto out;
 		}
 	}
-	printf("next: 'mhaadm start %s' puts it under MHA monitoring\n", st.name);
+	printf("next: 'mhaadm start %s' puts it under monitoring by its engine\n", st.name);
 	rc = CMD_EXIT_OK;
 	goto out;
 
@@ -608,7 +639,7 @@ const struct cmd_entry cmd_add_entry = {
 	.name = "add",
 	.args = "NAME [--node HOST[:PORT]]... [--master HOST[:PORT]] --vip ADDR[/PREFIX] "
 		"[--iface IF] [--candidate HOST[:PORT]]... [--no-master HOST[:PORT]]... [--keys] "
-		"[--engine mha|native]",
+		"[--engine NAME]",
 	.summary = "register a cluster after probing its topology",
 	.longopts = cmd_add_longopts,
 	.exec = cmd_add_exec,

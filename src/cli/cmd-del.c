@@ -43,7 +43,7 @@ cmd_del_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		cmd_error(ctx, "%s", cause);
 		goto out;
 	}
-	switch (reg->ops->cluster_get(reg, name, &c, &cause)) {
+	switch (registry_cluster_get(reg, name, &c, &cause)) {
 	case 0:
 		break;
 	case 1:
@@ -76,7 +76,7 @@ cmd_del_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	ev.message = xasprintf("cluster '%s' deleted (VIP %s, %zu nodes)%s", c->name, c->vip,
 	    c->n_nodes, force && c->desired == REGISTRY_DESIRED_MONITORED ?
 				    " while monitored (--force)" : "");
-	switch (reg->ops->cluster_del(reg, name, &ev, &cause)) {
+	switch (registry_cluster_del(reg, name, &ev, &cause)) {
 	case 0:
 		printf("deleted cluster '%s'; its history is kept ('mhaadm history %s')\n", name,
 		    name);

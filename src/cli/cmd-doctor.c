@@ -150,7 +150,7 @@ cmd_doctor_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if ((reg = cmd_ctx_registry(ctx, 1, &cause)) == NULL)
 		goto fail;
 	if (name != NULL) {
-		switch (reg->ops->cluster_get(reg, name, &one, &cause)) {
+		switch (registry_cluster_get(reg, name, &one, &cause)) {
 		case 0:
 			break;
 		case 1:
@@ -163,7 +163,7 @@ cmd_doctor_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		list[0] = one;
 		one = NULL;
 		n = 1;
-	} else if (reg->ops->cluster_list(reg, &list, &n, &cause) != 0) {
+	} else if (registry_cluster_list(reg, &list, &n, &cause) != 0) {
 		goto fail;
 	}
 

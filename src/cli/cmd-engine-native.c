@@ -30,5 +30,6 @@ const struct cmd_entry cmd_engine_native_entry = {
 	.name = "engine-native",
 	.args = "",
 	.summary = "internal: run the native engine for every native cluster (started by the daemon)",
+	.flags = CMD_INTERNAL,
 	.exec = cmd_engine_native_exec,
 };

@@ -23,23 +23,23 @@ cmd_init_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	reg = cmd_ctx_registry(ctx, 0, &cause);
 	if (reg == NULL)
 		goto fail;
-	if (reg->ops->schema_version(reg, &before, &cause) != 0)
+	if (registry_schema_version(reg, &before, &cause) != 0)
 		goto fail;
-	if (reg->ops->init(reg, &cause) != 0)
+	if (registry_init(reg, &cause) != 0)
 		goto fail;
-	if (reg->ops->schema_version(reg, &after, &cause) != 0)
+	if (registry_schema_version(reg, &after, &cause) != 0)
 		goto fail;
 
 	where = ctx->cfg->registry == CONFIG_REGISTRY_SQLITE ? ctx->cfg->registry_path :
 							       ctx->cfg->mysql_host;
 	if (before == 0)
-		printf("registry %s (%s): created, schema version %d\n", where, reg->ops->name, after);
+		printf("registry %s (%s): created, schema version %d\n", where, registry_backend_name(reg), after);
 	else if (before < after)
 		printf("registry %s (%s): upgraded from schema version %d to %d\n", where,
-		    reg->ops->name, before, after);
+		    registry_backend_name(reg), before, after);
 	else
 		printf("registry %s (%s): schema version %d is current, nothing to do\n", where,
-		    reg->ops->name, after);
+		    registry_backend_name(reg), after);
 	return CMD_EXIT_OK;
 
 fail:

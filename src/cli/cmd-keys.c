@@ -57,7 +57,7 @@ cmd_keys_setup(struct cmd_ctx *ctx, const char *name, const char *password_file,
 	}
 	if (keys_password_read(password_file, &password, &cause) != 0)
 		goto fail;
-	switch (reg->ops->cluster_get(reg, name, &c, &cause)) {
+	switch (registry_cluster_get(reg, name, &c, &cause)) {
 	case 0:
 		break;
 	case 1:
@@ -197,7 +197,7 @@ cmd_keys_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if ((cfg = cmd_ctx_config(ctx, &cause)) == NULL ||
 	    (reg = cmd_ctx_registry(ctx, 1, &cause)) == NULL)
 		goto fail;
-	switch (reg->ops->cluster_get(reg, name, &c, &cause)) {
+	switch (registry_cluster_get(reg, name, &c, &cause)) {
 	case 0:
 		break;
 	case 1:

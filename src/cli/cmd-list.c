@@ -7,6 +7,8 @@
 #include "cmd.h"
 #include "config.h"
 #include "engine.h"
+#include "event.h"
+#include "guard.h"
 #include "registry.h"
 #include "status.h"
 #include "validate.h"
@@ -34,35 +36,33 @@ cmd_list_master(const struct registry_cluster *c)
 
 /* What list shows beyond the registry row: the engine and the last failover. */
 struct cmd_list_live {
+	const struct engine_ops *ops; /* the cluster's engine */
 	struct engine_status engine;
 	char *last_failover; /* time of the newest failover.completed event, or NULL */
 	char *notify_failed_at;  /* newest notify.failed event of the cluster, or NULL */
 	char *notify_failed_msg;
 	char *problem;       /* "TYPE: MESSAGE" of the newest unresolved problem event, or NULL */
+	struct json_object *problem_fields; /* that event's fields, or NULL */
 };
 
-/*
- * Events that say why a cluster is not protected, and events that end such a
- * problem. The newest of either kind decides whether list shows a reason.
- */
-static const char *const cmd_list_problem_types[] = { "engine.checks_failed", "engine.died",
-	"engine.failed", "checks.failed", "failover.refused", "failover.failed", "failover.paused",
-	"storm.paused", "cluster.unprotected", NULL };
-static const char *const cmd_list_resolved_types[] = { "monitoring.started",
-	"cluster.reprotected", "monitoring.stopped", "cluster.start", NULL };
-
-static int
-cmd_list_type_in(const char *type, const char *const *types)
+/* The fields of ev as a new JSON object ({} when it has none). */
+static struct json_object *
+cmd_list_json_fields(const struct registry_event *ev)
 {
+	struct json_object *o = json_object_new_object();
 	size_t i;
 
-	for (i = 0; types[i] != NULL; i++) {
-		if (strcmp(type, types[i]) == 0)
-			return 1;
-	}
-	return 0;
+	for (i = 0; i < ev->n_fields; i++)
+		json_object_object_add(o, ev->fields[i].key,
+		    json_object_new_string(ev->fields[i].value));
+	return o;
 }
 
+/*
+ * Whether an event says why a cluster is not protected (EVENT_PROBLEM) or
+ * ends such a problem (EVENT_CLEARS) comes from the table of event types;
+ * the newest of either kind decides whether list shows a reason.
+ */
 static void
 cmd_list_live_fill(struct cmd_ctx *ctx, struct registry *reg, const struct registry_cluster *c,
     struct cmd_list_live *lv)
@@ -74,12 +74,13 @@ cmd_list_live_fill(struct cmd_ctx *ctx, struct registry *reg, const struct regis
 	size_t n = 0, i, j;
 
 	memset(lv, 0, sizeof(*lv));
-	engine_mha_ops.status(&env, c->name, &lv->engine);
-	if (reg->ops->event_list(reg, c->name, 200, &evs, &n, &cause) == 0) {
+	lv->ops = engine_for(ctx->cfg, c->engine);
+	lv->ops->status(&env, c->name, &lv->engine);
+	if (registry_event_list(reg, c->name, 200, &evs, &n, &cause) == 0) {
 		for (i = 0; i < n; i++) {
-			if (cmd_list_type_in(evs[i].type, cmd_list_resolved_types))
+			if (event_type_is(evs[i].type, EVENT_CLEARS))
 				break;
-			if (!cmd_list_type_in(evs[i].type, cmd_list_problem_types))
+			if (!event_type_is(evs[i].type, EVENT_PROBLEM))
 				continue;
 			/* The daemon's line says when; the engine's line before it says why. */
 			if (strcmp(evs[i].type, "engine.checks_failed") == 0 && i + 1 < n &&
@@ -88,6 +89,7 @@ cmd_list_live_fill(struct cmd_ctx *ctx, struct registry *reg, const struct regis
 				    evs[i].message);
 			else
 				lv->problem = xasprintf("%s: %s", evs[i].type, evs[i].message);
+			lv->problem_fields = cmd_list_json_fields(&evs[i]);
 			break;
 		}
 		for (i = 0; i < n && lv->last_failover == NULL; i++) {
@@ -114,7 +116,7 @@ cmd_list_live_fill(struct cmd_ctx *ctx, struct registry *reg, const struct regis
 static void
 cmd_list_monitor(const struct cmd_list_live *lv, struct status_monitor *mon)
 {
-	engine_mha_monitor(&lv->engine, mon);
+	engine_monitor(&lv->engine, mon);
 	mon->problem = lv->problem;
 }
 
@@ -126,6 +128,7 @@ cmd_list_live_clear(struct cmd_list_live *lv)
 	free(lv->notify_failed_at);
 	free(lv->notify_failed_msg);
 	free(lv->problem);
+	json_object_put(lv->problem_fields);
 }
 
 static char *
@@ -273,7 +276,7 @@ cmd_list_json_cluster(const struct registry_cluster *c, const struct cmd_list_li
 	}
 	json_object_object_add(o, "nodes", nodes);
 	eng = json_object_new_object();
-	json_object_object_add(eng, "name", json_object_new_string(engine_mha_ops.name));
+	json_object_object_add(eng, "name", json_object_new_string(lv->ops->name));
 	json_object_object_add(eng, "running", json_object_new_boolean(lv->engine.running));
 	json_object_object_add(eng, "pid",
 	    lv->engine.running ? json_object_new_int64(lv->engine.pid) : NULL);
@@ -289,14 +292,27 @@ cmd_list_json_cluster(const struct registry_cluster *c, const struct cmd_list_li
 		json_object_new_string(lv->engine.health_name) :
 		NULL);
 	json_object_object_add(eng, "health_code",
-	    lv->engine.running && lv->engine.health >= 0 ? json_object_new_int(lv->engine.health) :
-							   NULL);
+	    lv->engine.running && lv->engine.health_code >= 0 ?
+		json_object_new_int(lv->engine.health_code) :
+		NULL);
 	json_object_object_add(eng, "failover_error_marker",
 	    cmd_list_json_str_or_null(lv->engine.error_marker));
 	json_object_object_add(o, "engine", eng);
 	json_object_object_add(o, "last_failover", cmd_list_json_str_or_null(lv->last_failover));
-	if (sc != NULL)
+	if (sc != NULL) {
+		json_object *g = json_object_new_object();
+
 		cmd_list_json_status(o, sc);
+		json_object_object_add(g, "wanted",
+		    json_object_new_string(sc->guard_wanted ? "semisync" : "off"));
+		json_object_object_add(g, "why",
+		    json_object_new_string(sc->guard_why != NULL ? sc->guard_why : "not monitored"));
+		json_object_object_add(g, "state",
+		    json_object_new_string(sc->guard != NULL ? sc->guard : "unknown"));
+		json_object_object_add(g, "acks",
+		    sc->guard_acks >= 0 ? json_object_new_int64(sc->guard_acks) : NULL);
+		json_object_object_add(o, "guard", g);
+	}
 	if (lv->notify_failed_at != NULL) {
 		struct json_object *nf = json_object_new_object();
 
@@ -307,6 +323,8 @@ cmd_list_json_cluster(const struct registry_cluster *c, const struct cmd_list_li
 		json_object_object_add(o, "last_notify_failure", NULL);
 	json_object_object_add(o, "problem",
 	    lv->problem != NULL ? json_object_new_string(lv->problem) : NULL);
+	json_object_object_add(o, "problem_fields",
+	    lv->problem_fields != NULL ? json_object_get(lv->problem_fields) : NULL);
 	return o;
 }
 
@@ -420,6 +438,23 @@ cmd_list_promotion(const struct registry_node *nd, const struct status_node *sn)
 	return sn->unfit != NULL ? sn->unfit : "no";
 }
 
+/* The "guard:" line: what the master does now, how many replicas acknowledge, what is wanted. */
+static void
+cmd_list_print_guard(const struct registry_cluster *c, const struct status_cluster *sc)
+{
+	const char *want = sc->guard_wanted ? "semisync" : "off";
+	const char *why = sc->guard_why != NULL ? sc->guard_why : "not monitored";
+
+	(void)c;
+	if (sc->guard_acks >= 0)
+		printf("guard:    %s, %ld replica%s acknowledge%s (wanted: %s, %s)\n", sc->guard,
+		    sc->guard_acks, sc->guard_acks == 1 ? "" : "s", sc->guard_acks == 1 ? "s" : "",
+		    want, why);
+	else
+		printf("guard:    %s (wanted: %s, %s)\n", sc->guard != NULL ? sc->guard : "unknown",
+		    want, why);
+}
+
 static void
 cmd_list_print_detail(const struct registry_cluster *c, const struct cmd_list_live *lv,
     const struct status_cluster *sc)
@@ -450,21 +485,23 @@ cmd_list_print_detail(const struct registry_cluster *c, const struct cmd_list_li
 	if (lv->engine.running && lv->engine.since != 0) {
 		gmtime_r(&lv->engine.since, &tm);
 		strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S", &tm);
-		printf("engine:   %s %s since %s UTC\n", engine_mha_ops.name, eng, since);
+		printf("engine:   %s %s since %s UTC\n", lv->ops->name, eng, since);
 	} else {
-		printf("engine:   %s %s\n", engine_mha_ops.name, lv->engine.running ? eng : "not running");
+		printf("engine:   %s %s\n", lv->ops->name, lv->engine.running ? eng : "not running");
 	}
 	free(eng);
 	printf("failover: %s\n", lv->last_failover != NULL ? lv->last_failover : "never");
+	cmd_list_print_guard(c, sc);
 	if (lv->notify_failed_at != NULL)
 		printf("notify:   last failed delivery %s UTC: %s\n", lv->notify_failed_at,
 		    lv->notify_failed_msg);
 	if (lv->problem != NULL)
 		printf("why:      %s\n", lv->problem);
 	if (lv->engine.error_marker != NULL)
-		printf("WARNING:  MHA's failover-error marker %s exists: the last failover failed and "
-		       "MHA refuses another until a DBA inspects the cluster and removes it\n",
-		    lv->engine.error_marker);
+		printf("WARNING:  the %s engine's failover-error marker %s exists: the last failover "
+		       "failed and the engine refuses another until a DBA inspects the cluster and "
+		       "removes it\n",
+		    lv->ops->name, lv->engine.error_marker);
 	printf("created:  %s UTC\n", c->created_at != NULL ? c->created_at : "-");
 	printf("updated:  %s UTC\n\n", c->updated_at != NULL ? c->updated_at : "-");
 	printf("%-22s %-8s %-32s %-9s %-9s %-3s %-3s %-6s %-10s %-3s %s\n", "NODE", "ROLE",
@@ -543,7 +580,7 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	if (name != NULL) {
-		switch (reg->ops->cluster_get(reg, name, &one, &cause)) {
+		switch (registry_cluster_get(reg, name, &one, &cause)) {
 		case 0:
 			break;
 		case 1:
@@ -557,7 +594,7 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		list[0] = one;
 		one = NULL;
 		n = 1;
-	} else if (reg->ops->cluster_list(reg, &list, &n, &cause) != 0) {
+	} else if (registry_cluster_list(reg, &list, &n, &cause) != 0) {
 		cmd_error(ctx, "%s", cause);
 		goto out;
 	}
@@ -578,7 +615,14 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		}
 		sc = status_probe(ctx->cfg, list, n, &opts);
 		for (i = 0; i < n; i++) {
+			const char *why;
+
 			cmd_list_monitor(&lv[i], &mon);
+			/* Wanted once monitored: start sets the guard up. */
+			sc[i].guard_wanted = guard_mode_of(ctx->cfg, list[i], &why) == GUARD_SEMISYNC &&
+			    list[i]->desired == REGISTRY_DESIRED_MONITORED;
+			sc[i].guard_why = list[i]->desired == REGISTRY_DESIRED_MONITORED ? why :
+											       "not monitored";
 			status_judge(&sc[i], &mon, ctx->cfg->max_lag);
 		}
 	}
@@ -654,7 +698,7 @@ cmd_history_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		}
 	}
 	reg = cmd_ctx_registry(ctx, 1, &cause);
-	if (reg == NULL || reg->ops->event_list(reg, name, (size_t)limit, &evs, &n, &cause) != 0) {
+	if (reg == NULL || registry_event_list(reg, name, (size_t)limit, &evs, &n, &cause) != 0) {
 		cmd_error(ctx, "%s", cause);
 		goto out;
 	}
@@ -672,6 +716,7 @@ cmd_history_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			json_object_object_add(o, "type", json_object_new_string(evs[i].type));
 			json_object_object_add(o, "message",
 			    evs[i].message ? json_object_new_string(evs[i].message) : NULL);
+			json_object_object_add(o, "fields", cmd_list_json_fields(&evs[i]));
 			json_object_array_add(arr, o);
 		}
 		json_object_object_add(root, "events", arr);

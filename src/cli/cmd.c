@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "config.h"
+#include "engine.h"
+#include "event.h"
 #include "registry.h"
 #include "xmalloc.h"
 
@@ -30,6 +32,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_notify_entry,
 	&cmd_help_entry,
 	&cmd_version_entry,
+	&cmd_complete_entry,
 	NULL,
 };
 
@@ -51,7 +54,7 @@ cmd_find(const char *name, char **cause)
 	if (len == 0)
 		goto unknown;
 	for (e = cmd_table; *e != NULL; e++) {
-		if (strncmp((*e)->name, name, len) != 0)
+		if (((*e)->flags & CMD_INTERNAL) || strncmp((*e)->name, name, len) != 0)
 			continue;
 		found = *e;
 		n++;
@@ -190,7 +193,8 @@ cmd_print_help(FILE *f)
 		   "MHA high availability for fleets of MySQL/MariaDB clusters.\n\n"
 		   "Commands:\n");
 	for (e = cmd_table; *e != NULL; e++) {
-		fprintf(f, "  %-8s %s\n", (*e)->name, (*e)->summary);
+		if (!((*e)->flags & CMD_INTERNAL))
+			fprintf(f, "  %-8s %s\n", (*e)->name, (*e)->summary);
 	}
 	fprintf(f, "\nA unique prefix of a command is accepted. 'mhaadm COMMAND --help' shows a\n"
 		   "command's usage. The config is -c FILE, else $MHAADM_CONFIG, else %s.\n",
@@ -294,8 +298,18 @@ cmd_bad_option(struct cmd_ctx *ctx, int argc, char **argv)
 struct config *
 cmd_ctx_config(struct cmd_ctx *ctx, char **cause)
 {
-	if (ctx->cfg == NULL)
+	if (ctx->cfg == NULL) {
 		ctx->cfg = config_load(ctx->config_path, cause);
+		/* core knows no engine: the name is checked against the table here. */
+		if (ctx->cfg != NULL && engine_find(ctx->cfg->engine) == NULL) {
+			*cause = xasprintf("%s: engine = %s: no such engine (engines: %s)",
+			    ctx->config_path, ctx->cfg->engine, engine_names());
+			config_free(ctx->cfg);
+			ctx->cfg = NULL;
+		}
+		/* Events the registry cannot take now are spooled, not lost. */
+		event_spool_to(ctx->cfg);
+	}
 	return ctx->cfg;
 }
 
@@ -315,6 +329,7 @@ cmd_ctx_release(struct cmd_ctx *ctx)
 {
 	registry_close(ctx->reg);
 	ctx->reg = NULL;
+	event_spool_to(NULL);
 	config_free(ctx->cfg);
 	ctx->cfg = NULL;
 }

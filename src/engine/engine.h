@@ -1,8 +1,9 @@
 /*
- * The boundary between the supervisor and what protects one cluster. Today
- * the only engine is MHA (masterha_manager plus our hooks); a native engine
- * would fill the same ops: start, stop, status, and what happened when it
- * ended.
+ * The boundary between the supervisor and what protects one cluster: an
+ * engine fills struct engine_ops (start, stop, status, what happened when
+ * it ended, restart requests, the lag policy) and speaks to the rest of
+ * mhaadm only in the engine-neutral words below. engine.c holds the table
+ * of engines and picks one by name; each engine lives in src/engine/NAME/.
  */
 #ifndef MHAADM_ENGINE_H
 #define MHAADM_ENGINE_H
@@ -11,6 +12,10 @@
 #include <time.h>
 
 struct config;
+struct status_monitor;
+
+/* The name of the engine a cluster gets when neither it nor the config names one. */
+#define ENGINE_DEFAULT "mha"
 
 struct engine_env {
 	const struct config *cfg;
@@ -29,15 +34,26 @@ enum engine_outcome {
 	ENGINE_OUTCOME_PAUSED,        /* the storm breaker refused the failover before it began */
 };
 
+/* How the engine sees the cluster it protects, in words every engine can say. */
+enum engine_health {
+	ENGINE_HEALTH_UNKNOWN,        /* no report (yet), or one that could not be read */
+	ENGINE_HEALTH_STARTING,       /* checking, connecting: not protecting yet */
+	ENGINE_HEALTH_OK,             /* monitoring a master that answers */
+	ENGINE_HEALTH_MASTER_FAILING, /* the master stopped answering; deciding whether it is dead */
+	ENGINE_HEALTH_FAILING_OVER,   /* a failover is running */
+	ENGINE_HEALTH_STOPPED,        /* it reported that it is not monitoring (ended, or about to) */
+};
+
 /* The engine's live view of a cluster. */
 struct engine_status {
 	int running;
 	pid_t pid;
-	int health;   /* engine-specific code, -1 unknown (MHA: masterha_check_status codes) */
-	pid_t health_pid; /* the process that reported health (a stale report has an old pid) */
-	char *health_name;
-	char *master; /* as the engine sees it, or NULL */
-	time_t since; /* when the running engine started, 0 unknown */
+	enum engine_health health;
+	pid_t health_pid;  /* the process that reported health (a stale report has an old pid) */
+	char *health_name; /* the engine's own word for its health, for people (MHA: PING_OK) */
+	int health_code;   /* the engine's own code for it, for --json; -1 none */
+	char *master;      /* as the engine sees it, or NULL */
+	time_t since;      /* when the running engine started, 0 unknown */
 	char *error_marker; /* path of a failed-failover marker the engine left, or NULL */
 };
 
@@ -46,6 +62,7 @@ struct engine_ops {
 	/*
 	 * Starts protecting the cluster in a new process group, with output
 	 * appended to log_fd. checks: run the full pre-monitoring checks first.
+	 * The engine records its pid (for find_running) before it can act.
 	 * Returns the pid, or -1 with *cause.
 	 */
 	pid_t (*start)(const struct engine_env *env, const char *cluster, int checks, int log_fd,
@@ -55,9 +72,10 @@ struct engine_ops {
 	/* Fills *st; strings newly allocated (engine_status_clear). */
 	void (*status)(const struct engine_env *env, const char *cluster, struct engine_status *st);
 	/*
-	 * Works out why it ended. wstatus is a wait status, or -1 when unknown
-	 * (an engine adopted from an earlier daemon). *detail: one line, newly
-	 * allocated.
+	 * Works out why it ended, from what the engine itself recorded (never
+	 * from another program's log wording). wstatus is a wait status, or -1
+	 * when unknown (an engine adopted from an earlier daemon). *detail: one
+	 * line, newly allocated.
 	 */
 	enum engine_outcome (*exited)(const struct engine_env *env, const char *cluster, int wstatus,
 	    time_t started, char **detail);
@@ -65,34 +83,73 @@ struct engine_ops {
 	pid_t (*find_running)(const struct engine_env *env, const char *cluster);
 	/*
 	 * Whether the running engine should be restarted to take a changed
-	 * view of the cluster (MHA: the lag policy changed which replicas may
-	 * be promoted, found by 'mhaadm watch'). Returns the reason, newly
-	 * allocated, and forgets the request; NULL when none.
+	 * view of the cluster (request_restart was called). Returns the reason,
+	 * newly allocated, and forgets the request; NULL when none.
 	 */
 	char *(*restart_wanted)(const struct engine_env *env, const char *cluster);
+	/*
+	 * Asks the daemon, through the engine, to restart the cluster's
+	 * engine (reason: one line). Returns 0, 1 when a request is already
+	 * pending, -1 with *cause.
+	 */
+	int (*request_restart)(const struct engine_env *env, const char *cluster,
+	    const char *reason, char **cause);
+	/*
+	 * Turns the lag policy (lagging or delayed replicas are never
+	 * promoted) on or off for the next engine start ('start --force' turns
+	 * it off once). Returns 0 or -1 with *cause.
+	 */
+	int (*set_lag_policy)(const struct engine_env *env, const char *cluster, int on,
+	    char **cause);
+	/*
+	 * The lag policy the running engine applies: returns 1 when on, 0 when
+	 * off; *unfit (may be NULL) gets the "HOST:PORT reason\n" lines of the
+	 * replicas it will not promote, newly allocated ("" for none).
+	 */
+	int (*lag_policy)(const struct engine_env *env, const char *cluster, char **unfit);
+	/*
+	 * The engine process itself ('mhaadm engine NAME', what start spawns),
+	 * or NULL for an engine that needs none. Returns only on failure, with
+	 * *cause; the caller exits ENGINE_EXIT_CHECKS.
+	 */
+	int (*run)(const struct engine_env *env, const char *cluster, int checks, char **cause);
+	/*
+	 * The engine's callbacks from an outside program ('mhaadm hook ...':
+	 * MHA runs it during a failover), or NULL for an engine that takes
+	 * none. argv[0] is "hook"; cfg is loaded. Returns the exit code the
+	 * calling program expects.
+	 */
+	int (*hook)(const struct engine_env *env, int argc, char **argv);
 };
 
-extern const struct engine_ops engine_mha_ops;
+#define ENGINE_EXIT_CHECKS 3
 
-struct status_monitor;
+/* The engines compiled in, NULL-terminated (engine.c). */
+extern const struct engine_ops *const engine_table[];
+
+/* The engine called name, or NULL. */
+const struct engine_ops *engine_find(const char *name);
 
 /*
- * What the MHA engine's status means to status_judge (running, PING_OK,
+ * The engine of a cluster: its own (name, from the registry) when set,
+ * else the config's default engine, else ENGINE_DEFAULT. Never NULL: an
+ * unknown name (validated on the way in, so only a downgrade) falls back
+ * to the default.
+ */
+const struct engine_ops *engine_for(const struct config *cfg, const char *name);
+
+/* "mha, native": the names of engine_table, for messages; static storage. */
+const char *engine_names(void);
+
+/*
+ * What an engine's status means to status_judge (running, protecting,
  * failing over, the failed-failover marker). mon borrows from st;
  * mon->problem is left NULL.
  */
-void engine_mha_monitor(const struct engine_status *st, struct status_monitor *mon);
+void engine_monitor(const struct engine_status *st, struct status_monitor *mon);
 
 void engine_status_clear(struct engine_status *st);
 const char *engine_outcome_name(enum engine_outcome o);
-
-/*
- * The engine process itself (mhaadm engine NAME): renders the MHA config
- * from the registry, optionally runs the checks, makes sure the master
- * holds the VIP, and execs masterha_manager. Returns only on failure, with
- * *cause; the caller exits ENGINE_EXIT_CHECKS.
- */
-#define ENGINE_EXIT_CHECKS 3
-int engine_mha_exec(const struct engine_env *env, const char *cluster, int checks, char **cause);
+const char *engine_health_name(enum engine_health h);
 
 #endif

@@ -12,6 +12,7 @@ import pymysql
 import pytest
 
 from conftest import BIN, Mhaadm, lab_cmd
+from splitbrain import AckWriter, IdleSession, NetnsWriter, late_acks
 
 VIP = "10.77.0.100"
 NODES = ["10.77.0.11", "10.77.0.12", "10.77.0.13", "10.77.0.14"]
@@ -175,7 +176,7 @@ def test_start_binds_vip_and_reaches_ping_ok(cluster):
     m = cluster
     r = m.run("start", "c1", timeout=180)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "cluster 'c1': monitored by MHA; master 10.77.0.11:3306" in r.stdout
+    assert "cluster 'c1': monitored by the mha engine; master 10.77.0.11:3306" in r.stdout
     assert vip_holders() == ["10.77.0.11"]
     con = app_connect(m.lab, VIP)
     with con.cursor() as cur:
@@ -311,7 +312,7 @@ def test_stop_and_start(cluster):
     m = cluster
     m.ok("start", "c1", timeout=180)
     r = m.ok("stop", "c1", timeout=60)
-    assert "MHA monitoring stopped; the VIP stays on 10.77.0.11:3306" in r.stdout
+    assert "monitoring by the mha engine stopped; the VIP stays on 10.77.0.11:3306" in r.stdout
     (c,) = m.clusters()
     assert c["state"] == "stopped" and c["desired"] == "stopped"
     assert vip_holders() == ["10.77.0.11"]
@@ -321,7 +322,7 @@ def test_stop_and_start(cluster):
     assert r.returncode == 0  # a stopped cluster can be deleted
     m.ok("add", "c1", "--master", "10.77.0.11", "--vip", f"{VIP}/24")
     r = m.ok("-r", "c1", timeout=180)
-    assert "monitored by MHA" in r.stdout
+    assert "monitored by the mha engine" in r.stdout
 
 
 def test_daemon_restart_keeps_monitoring_and_engine_respawn(cluster):
@@ -360,6 +361,7 @@ class CmdlineSampler(threading.Thread):
     def __init__(self, secrets):
         super().__init__(daemon=True)
         self.secrets = [x.encode() for x in secrets]
+        self.bin = os.path.realpath(BIN).encode()
         self.stop_evt = threading.Event()
         self.samples, self.leaks = 0, []
 
@@ -373,8 +375,10 @@ class CmdlineSampler(threading.Thread):
                     continue
                 args = argv.split(b"\0")
                 words = [os.path.basename(a.decode(errors="replace")) for a in args[:2]]
-                # Ours, or a shell MHA runs our hook through (`sh -c "mhaadm hook ..."`).
-                if not any(w in self.OURS for w in words) and b"mhaadm" not in argv:
+                # Ours, or a shell MHA runs our hook through (`sh -c "/path/mhaadm hook ..."`).
+                # MHA's own node-tool calls (`sh -c "ssh ... apply_diff_relay_logs
+                # --slave_pass=..."`) are MHA's argv, not ours: docs/doctor.md says so.
+                if not any(w in self.OURS for w in words) and self.bin not in argv:
                     continue
                 self.samples += 1
                 for x in self.secrets:
@@ -422,7 +426,7 @@ def test_start_refused_when_checks_fail(cluster):
     m.ok("stop", "c1", timeout=60)
     m.lab.sql(3, "START SLAVE SQL_THREAD")
     r = m.ok("start", "c1", timeout=180)
-    assert "monitored by MHA" in r.stdout
+    assert "monitored by the mha engine" in r.stdout
 
 
 def test_flapping_guard_refuses_second_failover(fresh_lab, tmp_path):
@@ -501,16 +505,40 @@ def test_gtid_replicas_use_gtid_again_after_failover(fresh_gtid_lab, tmp_path):
         finish_cluster(m)
 
 
+# The events of one failover, in the order they happen (the VIP leaves the old master one
+# way or another), as history and a webhook must show them.
+FAILOVER_EVENTS = ["failover.started", "vip.removed|vip.remove_skipped|vip.remove_failed",
+                   "vip.moved", "failover.master_changed", "failover.completed"]
+FAILOVER_TYPES = {t for e in FAILOVER_EVENTS for t in e.split("|")}
+
+
+def assert_failover_events(types, where):
+    """types (oldest first) hold the failover's events in order, each once."""
+    seen = [t for t in types if t in FAILOVER_TYPES]
+    assert len(seen) == len(FAILOVER_EVENTS) and all(
+        t in e.split("|") for t, e in zip(seen, FAILOVER_EVENTS)), (where, seen, types)
+
+
 def test_registry_down_during_failover(lab_manager, tmp_path):
     """MySQL registry on h5 is down while the master dies: the VIP still moves, the update
-    is spooled, and lands in the registry when it returns; monitoring resumes."""
+    and every event of the failover are spooled, and land in the registry when it returns,
+    in order, once: history and a webhook show them all; monitoring resumes."""
+    from test_notify import Receiver
     lab = lab_manager.ensure(4, 1, fresh=True)
     lab_manager.dirty = True
     m = make_cluster(lab, tmp_path, registry="mysql", registry_path=None,
                      mysql_host="10.77.0.15", mysql_user=lab.mha_user,
                      mysql_password=lab.mha_password, mysql_database="mhaadm_reg")
+    hook = Receiver()
     try:
+        m.daemon.stop()
+        with open(m.config, "a") as f:
+            f.write(f'\n[notify "hook"]\ntype = webhook\n'
+                    f"url = http://127.0.0.1:{hook.port}/hook\n"
+                    f"events = failover.*, vip.*\ntimeout = 5\n")
+        m.daemon.start()
         m.ok("start", "c1", timeout=180)
+        before = max(e["id"] for e in m.events("c1"))
         lab_cmd("kill-mysqld", 5)
         lab_cmd("kill-mysqld", 1)
         def moved():
@@ -531,8 +559,24 @@ def test_registry_down_during_failover(lab_manager, tmp_path):
         wait_for("monitoring on the new topology",
                  lambda: m.clusters()[0]["state"] == "monitoring", timeout=120)
         assert "PING_OK" in mha_status(m).stdout
-        assert not [f for f in os.listdir(spool) if f.endswith(".master")]
+        assert not [f for f in os.listdir(spool) if f.endswith((".master", ".event"))]
+        # Every event of the failover reached the history, in order, once, with its fields.
+        hist = [e for e in reversed(m.events("c1")) if e["id"] > before]
+        assert_failover_events([e["type"] for e in hist], "history")
+        moved = [e for e in hist if e["type"] == "vip.moved"][0]
+        assert moved["fields"] == {"old_master": "10.77.0.11", "new_master": new_host}
+        # ... and the webhook, in the same order.
+        wait_for("failover.completed at the webhook",
+                 lambda: any(x["type"] == "failover.completed"
+                             for x in hook.messages("/hook")), timeout=60)
+        sent = [x["type"] for x in hook.messages("/hook")]
+        assert_failover_events(sent, "webhook")
+        assert [t for t in sent if t in FAILOVER_TYPES] == \
+            [e["type"] for e in hist if e["type"] in FAILOVER_TYPES]
+        got = [x for x in hook.messages("/hook") if x["type"] == "vip.moved"][0]
+        assert got["old_master"] == "10.77.0.11" and got["new_master"] == new_host
     finally:
+        hook.close()
         finish_cluster(m)
 
 
@@ -594,10 +638,24 @@ def test_registry_and_old_master_dropping_packets(lab_manager, tmp_path):
 
 def test_cut_off_master_returning_is_fenced(fresh_lab, tmp_path):
     """The master's link is cut: MHA fails over, the cut-off host keeps the VIP and stays
-    writable. When its link returns, mhaadm takes the VIP away there and sets read_only."""
+    writable. When its link returns, mhaadm takes the VIP away there and sets read_only.
+    Writers on the VIP (from the manager's side and from inside the old master's namespace)
+    and on the old master's own address, and a session opened there before the cut, keep
+    trying: the old master acknowledges none of their writes once the new master took writes
+    (the isolation guard while it is cut off, then the fence)."""
     m = make_cluster(fresh_lab, tmp_path)
+    writers = []
     try:
         m.ok("start", "c1", timeout=180)
+        via_vip = AckWriter(m.lab, VIP, 1_000_000)
+        direct = AckWriter(m.lab, NODES[0], 4_000_000)
+        idle = IdleSession(m.lab, NODES[0])
+        via_vip.start()
+        direct.start()
+        inside = NetnsWriter(m.lab, 1, VIP, 2_000_000, str(tmp_path / "inside.acks"))
+        writers = [via_vip, direct, inside]
+        wait_for("acknowledged writes", lambda: len(via_vip.acks) > 20 and
+                 len(inside.acks) > 20, timeout=60)
         subprocess.run(["ip", "link", "set", "mhaadm-v1", "down"], check=True)
         new = wait_for("a new master", lambda: master_of(m) if master_of(m) !=
                        "10.77.0.11:3306" else None, timeout=120)
@@ -605,11 +663,20 @@ def test_cut_off_master_returning_is_fenced(fresh_lab, tmp_path):
         wait_for("the VIP on the new master", lambda: new_host in vip_holders(), timeout=60)
         assert "10.77.0.11" in vip_holders()  # the cut-off master still has it: split brain
         assert "vip.remove_skipped" in events(m)
+        new_sid = NODES.index(new_host) + 1
+        wait_for("the new master taking writes through the VIP",
+                 lambda: any(sid == new_sid for (_, sid, _) in via_vip.acks), timeout=60)
         subprocess.run(["ip", "link", "set", "mhaadm-v1", "up"], check=True)
+        idle.try_write(5_000_000)
         wait_for("only the new master holding the VIP", lambda: vip_holders() == [new_host],
                  timeout=60)
         wait_for("the old master read-only",
                  lambda: m.lab.sql(1, "SELECT @@read_only").strip() == "1", timeout=60)
+        time.sleep(2)
+        for w in writers:
+            w.stop()
+        t_new, late = late_acks(writers + [idle], 1, new_sid)
+        assert late == [], f"{len(late)} writes acknowledged by the cut-off master: {late[:5]}"
         ev = events(m)
         assert "fence.vip_removed" in ev and "fence.read_only" in ev
         con = app_connect(m.lab, VIP)
@@ -619,4 +686,6 @@ def test_cut_off_master_returning_is_fenced(fresh_lab, tmp_path):
         con.close()
     finally:
         subprocess.run(["ip", "link", "set", "mhaadm-v1", "up"], check=False)
+        for w in writers:
+            w.stop()
         finish_cluster(m)

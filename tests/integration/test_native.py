@@ -150,7 +150,7 @@ def test_native_manager_only_partition_no_failover(native):
         assert writable_servers(m.lab) == ["10.77.0.11"]
     finally:
         subprocess.run(["ip", "route", "del", "blackhole", "10.77.0.11/32"], check=False)
-    wait_for("the master reachable again", lambda: "master.reachable" in events(m), timeout=30)
+    wait_for("the master reachable again", lambda: "master.reachable_from_manager" in events(m), timeout=30)
     assert "failover.started" not in events(m)
     (c,) = m.clusters()
     assert c["state"] == "monitoring"

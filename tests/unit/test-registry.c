@@ -1,4 +1,9 @@
-/* Unit tests for the registry, on in-memory and temporary SQLite files. */
+/*
+ * The registry's tests. The contract tests (every domain operation) run on
+ * an in-memory SQLite registry, or, when MHAADM_TEST_MYSQL_HOST is set (the
+ * lab's integration test does), on fresh databases of that MySQL/MariaDB
+ * server; the rest are about SQLite files and skip there.
+ */
 #include <sys/stat.h>
 
 #include <stdarg.h>
@@ -15,6 +20,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "db.h"
 #include "registry.h"
 #include "xmalloc.h"
 
@@ -24,19 +30,89 @@ struct test_counts {
 	size_t events;
 };
 
-/* A registry in memory with the schema in place. */
+/* The MySQL server of the contract run, or NULL for SQLite. */
+static const char *
+test_mysql_host(void)
+{
+	const char *h = getenv("MHAADM_TEST_MYSQL_HOST");
+
+	return h != NULL && *h != '\0' ? h : NULL;
+}
+
+/* Skips a test that is about SQLite files when the contract runs on MySQL. */
+static void
+test_sqlite_only(void)
+{
+	if (test_mysql_host() != NULL)
+		skip();
+}
+
+/*
+ * An empty registry without a schema: in memory, or a new database on the
+ * contract's MySQL server (dropped by test_close).
+ */
+static struct registry *
+test_open_empty(void)
+{
+	static int serial;
+	struct registry *reg;
+	struct config cfg;
+	const char *port = getenv("MHAADM_TEST_MYSQL_PORT");
+	char *cause = NULL;
+
+	if (test_mysql_host() == NULL) {
+		reg = registry_open_sqlite(":memory:", &cause);
+		assert_null(cause);
+		assert_non_null(reg);
+		return reg;
+	}
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.registry = CONFIG_REGISTRY_MYSQL;
+	cfg.mysql_host = (char *)test_mysql_host();
+	cfg.mysql_port = port != NULL ? atoi(port) : 3306;
+	cfg.mysql_user = getenv("MHAADM_TEST_MYSQL_USER");
+	cfg.mysql_password = getenv("MHAADM_TEST_MYSQL_PASSWORD");
+	cfg.mysql_database = xasprintf("mhaadm_contract_%ld_%d", (long)getpid(), ++serial);
+	cfg.connect_timeout = 5;
+	reg = registry_open(&cfg, 0, &cause);
+	if (reg == NULL)
+		fail_msg("cannot open the MySQL registry: %s", cause);
+	free(cfg.mysql_database);
+	return reg;
+}
+
+/* A registry with the schema in place. */
 static struct registry *
 test_open(void)
 {
-	struct registry *reg;
+	struct registry *reg = test_open_empty();
 	char *cause = NULL;
 
-	reg = registry_open_sqlite(":memory:", &cause);
-	assert_null(cause);
-	assert_non_null(reg);
-	assert_int_equal(reg->ops->init(reg, &cause), 0);
+	assert_int_equal(registry_init(reg, &cause), 0);
 	assert_null(cause);
 	return reg;
+}
+
+/* Closes a registry of test_open, dropping its MySQL database. */
+static void
+test_close(struct registry *reg)
+{
+	char *cause = NULL;
+
+	if (test_mysql_host() != NULL) {
+		/* DATABASE() is the contract's own database, named by test_open_empty. */
+		char *name = NULL, *sql;
+
+		assert_int_equal(db_scalar(reg->db, &name, "cannot name the database", &cause,
+		    "SELECT DATABASE()", ""), 1);
+		if (name != NULL) {
+			sql = xasprintf("DROP DATABASE IF EXISTS `%s`", name);
+			assert_int_equal(db_exec(reg->db, "cannot drop", &cause, sql, ""), 0);
+			free(sql);
+			free(name);
+		}
+	}
+	registry_close(reg);
 }
 
 /*
@@ -91,12 +167,12 @@ test_count(struct registry *reg, struct test_counts *tc)
 	size_t n, i;
 
 	memset(tc, 0, sizeof(*tc));
-	assert_int_equal(reg->ops->cluster_list(reg, &list, &n, &cause), 0);
+	assert_int_equal(registry_cluster_list(reg, &list, &n, &cause), 0);
 	tc->clusters = n;
 	for (i = 0; i < n; i++)
 		tc->nodes += list[i]->n_nodes;
 	registry_cluster_list_free(list, n);
-	assert_int_equal(reg->ops->event_list(reg, NULL, 0, &evs, &n, &cause), 0);
+	assert_int_equal(registry_event_list(reg, NULL, 0, &evs, &n, &cause), 0);
 	tc->events = n;
 	registry_event_list_free(evs, n);
 }
@@ -110,7 +186,7 @@ test_add(struct registry *reg, const struct registry_cluster *c)
 	int r;
 
 	test_event(&ev, "cluster.added", "added");
-	r = reg->ops->cluster_add(reg, c, &ev, &cause);
+	r = registry_cluster_add(reg, c, &ev, &cause);
 	if (r != 0)
 		fail_msg("cluster_add %s: %d %s", c->name, r, cause != NULL ? cause : "");
 }
@@ -125,7 +201,7 @@ test_add_refused(struct registry *reg, const struct registry_cluster *bad, const
 
 	test_count(reg, &before);
 	test_event(&ev, "cluster.added", "added");
-	assert_int_equal(reg->ops->cluster_add(reg, bad, &ev, &cause), 1);
+	assert_int_equal(registry_cluster_add(reg, bad, &ev, &cause), 1);
 	assert_non_null(cause);
 	assert_string_equal(cause, message);
 	free(cause);
@@ -143,20 +219,20 @@ test_registry_init(void **state)
 	int version = -1;
 
 	(void)state;
-	reg = registry_open_sqlite(":memory:", &cause);
-	assert_non_null(reg);
-	assert_string_equal(reg->ops->name, "sqlite");
-	assert_int_equal(reg->ops->schema_version(reg, &version, &cause), 0);
+	reg = test_open_empty();
+	assert_string_equal(registry_backend_name(reg),
+	    test_mysql_host() != NULL ? "mysql" : "sqlite");
+	assert_int_equal(registry_schema_version(reg, &version, &cause), 0);
 	assert_int_equal(version, 0);
-	assert_int_equal(reg->ops->init(reg, &cause), 0);
-	assert_int_equal(reg->ops->schema_version(reg, &version, &cause), 0);
+	assert_int_equal(registry_init(reg, &cause), 0);
+	assert_int_equal(registry_schema_version(reg, &version, &cause), 0);
 	assert_int_equal(version, REGISTRY_SCHEMA_VERSION);
 	/* Idempotent. */
-	assert_int_equal(reg->ops->init(reg, &cause), 0);
-	assert_int_equal(reg->ops->schema_version(reg, &version, &cause), 0);
+	assert_int_equal(registry_init(reg, &cause), 0);
+	assert_int_equal(registry_schema_version(reg, &version, &cause), 0);
 	assert_int_equal(version, REGISTRY_SCHEMA_VERSION);
 	assert_null(cause);
-	registry_close(reg);
+	test_close(reg);
 }
 
 static void
@@ -185,7 +261,7 @@ test_registry_round_trip(void **state)
 	b->engine = xstrdup("native");
 	test_add(reg, b);
 
-	assert_int_equal(reg->ops->cluster_get(reg, "orders", &got, &cause), 0);
+	assert_int_equal(registry_cluster_get(reg, "orders", &got, &cause), 0);
 	assert_non_null(got);
 	assert_true(got->id > 0);
 	assert_string_equal(got->name, "orders");
@@ -222,12 +298,12 @@ test_registry_round_trip(void **state)
 	assert_int_equal(got->nodes[2].lag, -1);
 	registry_cluster_free(got);
 
-	assert_int_equal(reg->ops->cluster_get(reg, "nosuch", &got, &cause), 1);
+	assert_int_equal(registry_cluster_get(reg, "nosuch", &got, &cause), 1);
 	assert_null(got);
 	assert_null(cause);
 
 	/* Ordered by name. */
-	assert_int_equal(reg->ops->cluster_list(reg, &list, &n, &cause), 0);
+	assert_int_equal(registry_cluster_list(reg, &list, &n, &cause), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(list[0]->name, "billing");
 	assert_int_equal(list[0]->vip_prefix, 16);
@@ -238,7 +314,7 @@ test_registry_round_trip(void **state)
 	registry_cluster_list_free(list, n);
 
 	/* The event took the cluster's name. */
-	assert_int_equal(reg->ops->event_list(reg, "orders", 0, &evs, &n, &cause), 0);
+	assert_int_equal(registry_event_list(reg, "orders", 0, &evs, &n, &cause), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(evs[0].cluster, "orders");
 	assert_string_equal(evs[0].type, "cluster.added");
@@ -249,7 +325,7 @@ test_registry_round_trip(void **state)
 
 	registry_cluster_free(c);
 	registry_cluster_free(b);
-	registry_close(reg);
+	test_close(reg);
 }
 
 static void
@@ -293,7 +369,7 @@ test_registry_duplicates(void **state)
 	registry_cluster_free(bad);
 
 	registry_cluster_free(c);
-	registry_close(reg);
+	test_close(reg);
 }
 
 static void
@@ -321,9 +397,9 @@ test_registry_update(void **state)
 	    "10.77.0.13", 3306);
 	c->vip_prefix = 25;
 	test_event(&ev, "cluster.registered", "verified");
-	assert_int_equal(reg->ops->cluster_update(reg, c, &ev, &cause), 0);
+	assert_int_equal(registry_cluster_update(reg, c, &ev, &cause), 0);
 	assert_null(cause);
-	assert_int_equal(reg->ops->cluster_get(reg, "orders", &got, &cause), 0);
+	assert_int_equal(registry_cluster_get(reg, "orders", &got, &cause), 0);
 	assert_int_equal(got->state, REGISTRY_STATE_REGISTERED);
 	assert_int_equal(got->vip_prefix, 25);
 	assert_int_equal(got->n_nodes, 3);
@@ -332,7 +408,7 @@ test_registry_update(void **state)
 	assert_string_equal(got->nodes[1].host, "10.77.0.11");
 	assert_int_equal(got->nodes[1].role, REGISTRY_ROLE_REPLICA);
 	registry_cluster_free(got);
-	assert_int_equal(reg->ops->event_list(reg, "orders", 1, &evs, &n, &cause), 0);
+	assert_int_equal(registry_event_list(reg, "orders", 1, &evs, &n, &cause), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(evs[0].type, "cluster.registered");
 	registry_event_list_free(evs, n);
@@ -341,7 +417,7 @@ test_registry_update(void **state)
 	free(c->name);
 	c->name = xstrdup("nosuch");
 	test_count(reg, &before);
-	assert_int_equal(reg->ops->cluster_update(reg, c, &ev, &cause), 1);
+	assert_int_equal(registry_cluster_update(reg, c, &ev, &cause), 1);
 	assert_null(cause);
 	test_count(reg, &after);
 	assert_int_equal(before.events, after.events);
@@ -351,7 +427,7 @@ test_registry_update(void **state)
 	c->name = xstrdup("orders");
 	free(c->nodes[2].host);
 	c->nodes[2].host = xstrdup("10.77.0.21");
-	assert_int_equal(reg->ops->cluster_update(reg, c, &ev, &cause), -1);
+	assert_int_equal(registry_cluster_update(reg, c, &ev, &cause), -1);
 	assert_string_equal(cause, "node 10.77.0.21:3306 already belongs to cluster 'billing'");
 	free(cause);
 	cause = NULL;
@@ -359,7 +435,7 @@ test_registry_update(void **state)
 	assert_int_equal(before.clusters, after.clusters);
 	assert_int_equal(before.nodes, after.nodes);
 	assert_int_equal(before.events, after.events);
-	assert_int_equal(reg->ops->cluster_get(reg, "orders", &got, &cause), 0);
+	assert_int_equal(registry_cluster_get(reg, "orders", &got, &cause), 0);
 	assert_int_equal(got->n_nodes, 3);
 	assert_string_equal(got->nodes[2].host, "10.77.0.13");
 	registry_cluster_free(got);
@@ -369,13 +445,13 @@ test_registry_update(void **state)
 	c->nodes[2].host = xstrdup("10.77.0.13");
 	free(c->vip);
 	c->vip = xstrdup("10.77.0.101");
-	assert_int_equal(reg->ops->cluster_update(reg, c, &ev, &cause), -1);
+	assert_int_equal(registry_cluster_update(reg, c, &ev, &cause), -1);
 	assert_string_equal(cause, "VIP 10.77.0.101 is already used by cluster 'billing'");
 	free(cause);
 
 	registry_cluster_free(c);
 	registry_cluster_free(other);
-	registry_close(reg);
+	test_close(reg);
 }
 
 static void
@@ -392,22 +468,22 @@ test_registry_del(void **state)
 	c = test_cluster("orders", "10.77.0.100", 2, "10.77.0.11", 3306, "10.77.0.12", 3306);
 	test_add(reg, c);
 	test_event(&ev, "cluster.deleted", "deleted by test");
-	assert_int_equal(reg->ops->cluster_del(reg, "orders", &ev, &cause), 0);
-	assert_int_equal(reg->ops->cluster_get(reg, "orders", &got, &cause), 1);
+	assert_int_equal(registry_cluster_del(reg, "orders", &ev, &cause), 0);
+	assert_int_equal(registry_cluster_get(reg, "orders", &got, &cause), 1);
 	test_count(reg, &tc);
 	assert_int_equal(tc.clusters, 0);
 	assert_int_equal(tc.nodes, 0);
 	assert_int_equal(tc.events, 2);
 
 	/* The history stays, newest first. */
-	assert_int_equal(reg->ops->event_list(reg, "orders", 10, &evs, &n, &cause), 0);
+	assert_int_equal(registry_event_list(reg, "orders", 10, &evs, &n, &cause), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(evs[0].type, "cluster.deleted");
 	assert_string_equal(evs[0].cluster, "orders");
 	assert_string_equal(evs[1].type, "cluster.added");
 	registry_event_list_free(evs, n);
 
-	assert_int_equal(reg->ops->cluster_del(reg, "orders", &ev, &cause), 1);
+	assert_int_equal(registry_cluster_del(reg, "orders", &ev, &cause), 1);
 	assert_null(cause);
 	test_count(reg, &tc);
 	assert_int_equal(tc.events, 2);
@@ -416,7 +492,7 @@ test_registry_del(void **state)
 	test_add(reg, c);
 
 	registry_cluster_free(c);
-	registry_close(reg);
+	test_close(reg);
 }
 
 static void
@@ -433,22 +509,22 @@ test_registry_set_state(void **state)
 	test_add(reg, c);
 	test_event(&ev, "cluster.state", "monitoring");
 	ev.node = (char *)"10.77.0.11:3306";
-	assert_int_equal(reg->ops->cluster_set_state(reg, "orders", REGISTRY_STATE_MONITORING,
+	assert_int_equal(registry_cluster_set_state(reg, "orders", REGISTRY_STATE_MONITORING,
 	    REGISTRY_DESIRED_MONITORED, &ev, &cause), 0);
-	assert_int_equal(reg->ops->cluster_get(reg, "orders", &got, &cause), 0);
+	assert_int_equal(registry_cluster_get(reg, "orders", &got, &cause), 0);
 	assert_int_equal(got->state, REGISTRY_STATE_MONITORING);
 	assert_int_equal(got->desired, REGISTRY_DESIRED_MONITORED);
 	assert_int_equal(got->n_nodes, 1);
 	registry_cluster_free(got);
 
 	/* Setting the same state again is fine. */
-	assert_int_equal(reg->ops->cluster_set_state(reg, "orders", REGISTRY_STATE_MONITORING,
+	assert_int_equal(registry_cluster_set_state(reg, "orders", REGISTRY_STATE_MONITORING,
 	    REGISTRY_DESIRED_MONITORED, &ev, &cause), 0);
-	assert_int_equal(reg->ops->cluster_set_state(reg, "nosuch", REGISTRY_STATE_STOPPED,
+	assert_int_equal(registry_cluster_set_state(reg, "nosuch", REGISTRY_STATE_STOPPED,
 	    REGISTRY_DESIRED_STOPPED, &ev, &cause), 1);
 	assert_null(cause);
 
-	assert_int_equal(reg->ops->event_list(reg, NULL, 0, &evs, &n, &cause), 0);
+	assert_int_equal(registry_event_list(reg, NULL, 0, &evs, &n, &cause), 0);
 	assert_int_equal(n, 3);
 	assert_string_equal(evs[0].type, "cluster.state");
 	assert_string_equal(evs[0].node, "10.77.0.11:3306");
@@ -456,7 +532,7 @@ test_registry_set_state(void **state)
 	registry_event_list_free(evs, n);
 
 	registry_cluster_free(c);
-	registry_close(reg);
+	test_close(reg);
 }
 
 static const char *
@@ -486,34 +562,37 @@ test_registry_set_master(void **state)
 	    "10.77.0.13", 3306);
 	test_add(reg, c);
 	test_event(&ev, "failover.master_changed", "master changed");
-	assert_int_equal(reg->ops->cluster_set_master(reg, "orders", "10.77.0.12", 3306,
+	assert_int_equal(registry_cluster_set_master(reg, "orders", "10.77.0.12", 3306,
 	    REGISTRY_STATE_FAILING_OVER, &ev, &cause), 0);
-	assert_int_equal(reg->ops->cluster_get(reg, "orders", &got, &cause), 0);
+	assert_int_equal(registry_cluster_get(reg, "orders", &got, &cause), 0);
 	assert_string_equal(test_role_of(got, "10.77.0.11"), "failed");
 	assert_string_equal(test_role_of(got, "10.77.0.12"), "master");
 	assert_string_equal(test_role_of(got, "10.77.0.13"), "replica");
 	assert_int_equal(got->state, REGISTRY_STATE_FAILING_OVER);
 	registry_cluster_free(got);
-	assert_int_equal(reg->ops->event_list(reg, "orders", 1, &evs, &n, &cause), 0);
+	assert_int_equal(registry_event_list(reg, "orders", 1, &evs, &n, &cause), 0);
 	assert_string_equal(evs[0].type, "failover.master_changed");
+	/* The record of a failover names both masters in its fields. */
+	assert_string_equal(registry_event_field(&evs[0], "old_master"), "10.77.0.11:3306");
+	assert_string_equal(registry_event_field(&evs[0], "new_master"), "10.77.0.12:3306");
 	registry_event_list_free(evs, n);
 
 	/* Not a node of the cluster, or no such cluster: 1, nothing written. */
 	test_count(reg, &before);
-	assert_int_equal(reg->ops->cluster_set_master(reg, "orders", "10.77.0.99", 3306,
+	assert_int_equal(registry_cluster_set_master(reg, "orders", "10.77.0.99", 3306,
 	    REGISTRY_STATE_MONITORING, &ev, &cause), 1);
-	assert_int_equal(reg->ops->cluster_set_master(reg, "nosuch", "10.77.0.12", 3306,
+	assert_int_equal(registry_cluster_set_master(reg, "nosuch", "10.77.0.12", 3306,
 	    REGISTRY_STATE_MONITORING, &ev, &cause), 1);
 	assert_null(cause);
 	test_count(reg, &after);
 	assert_int_equal(before.events, after.events);
-	assert_int_equal(reg->ops->cluster_get(reg, "orders", &got, &cause), 0);
+	assert_int_equal(registry_cluster_get(reg, "orders", &got, &cause), 0);
 	assert_string_equal(test_role_of(got, "10.77.0.12"), "master");
 	assert_int_equal(got->state, REGISTRY_STATE_FAILING_OVER);
 	registry_cluster_free(got);
 
 	registry_cluster_free(c);
-	registry_close(reg);
+	test_close(reg);
 }
 
 static void
@@ -530,19 +609,19 @@ test_registry_events(void **state)
 		snprintf(msg, sizeof(msg), "message %d", i);
 		test_event(&ev, "test.event", msg);
 		ev.cluster = (char *)(i % 2 == 0 ? "even" : "odd");
-		assert_int_equal(reg->ops->event_add(reg, &ev, &cause), 0);
+		assert_int_equal(registry_event_add(reg, &ev, &cause), 0);
 	}
 	/* Not about a cluster, with its own time. */
 	test_event(&ev, "daemon.started", NULL);
 	ev.at = (char *)"2030-01-02 03:04:05";
-	assert_int_equal(reg->ops->event_add(reg, &ev, &cause), 0);
+	assert_int_equal(registry_event_add(reg, &ev, &cause), 0);
 	test_event(&ev, NULL, "no type");
-	assert_int_equal(reg->ops->event_add(reg, &ev, &cause), -1);
+	assert_int_equal(registry_event_add(reg, &ev, &cause), -1);
 	assert_non_null(cause);
 	free(cause);
 	cause = NULL;
 
-	assert_int_equal(reg->ops->event_list(reg, NULL, 0, &evs, &n, &cause), 0);
+	assert_int_equal(registry_event_list(reg, NULL, 0, &evs, &n, &cause), 0);
 	assert_int_equal(n, 11);
 	assert_null(evs[0].cluster);
 	assert_string_equal(evs[0].at, "2030-01-02 03:04:05");
@@ -551,17 +630,55 @@ test_registry_events(void **state)
 	assert_true(evs[0].id > evs[1].id);
 	registry_event_list_free(evs, n);
 
-	assert_int_equal(reg->ops->event_list(reg, "even", 3, &evs, &n, &cause), 0);
+	assert_int_equal(registry_event_list(reg, "even", 3, &evs, &n, &cause), 0);
 	assert_int_equal(n, 3);
 	assert_string_equal(evs[0].message, "message 8");
 	assert_string_equal(evs[1].message, "message 6");
 	assert_string_equal(evs[2].message, "message 4");
 	registry_event_list_free(evs, n);
 
-	assert_int_equal(reg->ops->event_list(reg, "nosuch", 3, &evs, &n, &cause), 0);
+	assert_int_equal(registry_event_list(reg, "nosuch", 3, &evs, &n, &cause), 0);
 	assert_int_equal(n, 0);
 	registry_event_list_free(evs, n);
-	registry_close(reg);
+	test_close(reg);
+}
+
+/* Named fields go in with the event and come out the same, in order, on both backends. */
+static void
+test_registry_event_fields(void **state)
+{
+	struct registry *reg = test_open();
+	struct registry_event ev, *evs = NULL;
+	char *cause = NULL;
+	size_t n;
+
+	(void)state;
+	test_event(&ev, "failover.completed", "failover from a to b");
+	ev.cluster = (char *)"orders";
+	registry_event_field_set(&ev, "old_master", "10.77.0.11:3306");
+	registry_event_field_set(&ev, "new_master", "10.77.0.12:3306");
+	registry_event_field_set(&ev, "reason", "it's \"dead\"\n");
+	registry_event_field_set(&ev, "gone", "x");
+	registry_event_field_set(&ev, "gone", NULL);
+	assert_int_equal(ev.n_fields, 3);
+	assert_int_equal(registry_event_add(reg, &ev, &cause), 0);
+	registry_event_fields_free(&ev);
+	test_event(&ev, "cluster.state", "no fields");
+	ev.cluster = (char *)"orders";
+	assert_int_equal(registry_event_add(reg, &ev, &cause), 0);
+
+	assert_int_equal(registry_event_since(reg, 0, 0, &evs, &n, &cause), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(evs[0].n_fields, 3);
+	assert_string_equal(evs[0].fields[0].key, "old_master");
+	assert_string_equal(registry_event_field(&evs[0], "old_master"), "10.77.0.11:3306");
+	assert_string_equal(registry_event_field(&evs[0], "new_master"), "10.77.0.12:3306");
+	assert_string_equal(registry_event_field(&evs[0], "reason"), "it's \"dead\"\n");
+	assert_null(registry_event_field(&evs[0], "gone"));
+	assert_int_equal(evs[1].n_fields, 0);
+	assert_null(registry_event_field(&evs[1], "old_master"));
+	registry_event_list_free(evs, n);
+	test_close(reg);
 }
 
 static void
@@ -666,6 +783,7 @@ test_registry_files(void **state)
 	int version;
 
 	(void)state;
+	test_sqlite_only();
 	dir = test_tmpdir();
 
 	/* A command on a registry that is not there creates nothing. */
@@ -682,7 +800,7 @@ test_registry_files(void **state)
 	/* init creates the directory 0700 and the file 0600. */
 	reg = registry_open(&cfg, 0, &cause);
 	assert_non_null(reg);
-	assert_int_equal(reg->ops->schema_version(reg, &version, &cause), 0);
+	assert_int_equal(registry_schema_version(reg, &version, &cause), 0);
 	assert_int_equal(version, 0);
 	registry_close(reg);
 
@@ -696,7 +814,7 @@ test_registry_files(void **state)
 
 	reg = registry_open(&cfg, 0, &cause);
 	assert_non_null(reg);
-	assert_int_equal(reg->ops->init(reg, &cause), 0);
+	assert_int_equal(registry_init(reg, &cause), 0);
 	registry_close(reg);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
@@ -758,12 +876,13 @@ test_registry_newer(void **state)
 	char *dir, *path, *cause = NULL;
 
 	(void)state;
+	test_sqlite_only();
 	dir = test_tmpdir();
 	path = xasprintf("%s/registry.db", dir);
 	test_config(&cfg, path);
 	reg = registry_open(&cfg, 0, &cause);
 	assert_non_null(reg);
-	assert_int_equal(reg->ops->init(reg, &cause), 0);
+	assert_int_equal(registry_init(reg, &cause), 0);
 	registry_close(reg);
 
 	test_sql(path, "UPDATE schema_info SET version = version + 1");
@@ -796,12 +915,13 @@ test_registry_seed(void **state)
 	char *dir, *path, *cause = NULL;
 
 	(void)state;
+	test_sqlite_only();
 	dir = test_tmpdir();
 	path = xasprintf("%s/registry.db", dir);
 	test_config(&cfg, path);
 	reg = registry_open(&cfg, 0, &cause);
 	assert_non_null(reg);
-	assert_int_equal(reg->ops->init(reg, &cause), 0);
+	assert_int_equal(registry_init(reg, &cause), 0);
 
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
@@ -817,7 +937,7 @@ test_registry_seed(void **state)
 	    " '10.77.0.11' FROM clusters", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 
-	assert_int_equal(reg->ops->cluster_get(reg, "orders", &got, &cause), 0);
+	assert_int_equal(registry_cluster_get(reg, "orders", &got, &cause), 0);
 	assert_int_equal(got->state, REGISTRY_STATE_PENDING);
 	assert_int_equal(got->desired, REGISTRY_DESIRED_STOPPED);
 	assert_int_equal(got->vip_prefix, 24);
@@ -834,7 +954,7 @@ test_registry_seed(void **state)
 	got->nodes[0].role = REGISTRY_ROLE_MASTER;
 	got->nodes[1].role = REGISTRY_ROLE_REPLICA;
 	test_event(&ev, "cluster.added", "verified");
-	assert_int_equal(reg->ops->cluster_update(reg, got, &ev, &cause), 0);
+	assert_int_equal(registry_cluster_update(reg, got, &ev, &cause), 0);
 	registry_cluster_free(got);
 
 	reg2 = registry_open(&cfg, 1, &cause);
@@ -844,7 +964,7 @@ test_registry_seed(void **state)
 	registry_cluster_free(c);
 	registry_close(reg2);
 
-	assert_int_equal(reg->ops->cluster_get(reg, "orders", &got, &cause), 0);
+	assert_int_equal(registry_cluster_get(reg, "orders", &got, &cause), 0);
 	assert_int_equal(got->state, REGISTRY_STATE_REGISTERED);
 	assert_int_equal(got->nodes[0].role, REGISTRY_ROLE_MASTER);
 	registry_cluster_free(got);
@@ -902,6 +1022,7 @@ test_registry_upgrade_v1(void **state)
 	int version = 0, pass;
 
 	(void)state;
+	test_sqlite_only();
 	dir = test_tmpdir();
 	path = xasprintf("%s/registry.db", dir);
 	test_sql(path, test_v1_sql);
@@ -909,20 +1030,20 @@ test_registry_upgrade_v1(void **state)
 	for (pass = 0; pass < 2; pass++) {
 		reg = registry_open(&cfg, 1, &cause);
 		assert_non_null(reg);
-		assert_int_equal(reg->ops->init(reg, &cause), 0);
+		assert_int_equal(registry_init(reg, &cause), 0);
 		assert_null(cause);
-		assert_int_equal(reg->ops->schema_version(reg, &version, &cause), 0);
+		assert_int_equal(registry_schema_version(reg, &version, &cause), 0);
 		assert_int_equal(version, REGISTRY_SCHEMA_VERSION);
 		registry_close(reg);
 	}
 	reg = registry_open(&cfg, 1, &cause);
 	assert_non_null(reg);
-	assert_int_equal(reg->ops->cluster_get(reg, "orders", &got, &cause), 0);
+	assert_int_equal(registry_cluster_get(reg, "orders", &got, &cause), 0);
 	assert_string_equal(got->engine, "mha");
 	assert_int_equal(got->state, REGISTRY_STATE_MONITORING);
 	assert_int_equal(got->n_nodes, 1);
 	registry_cluster_free(got);
-	assert_int_equal(reg->ops->event_list(reg, "orders", 0, &evs, &n, &cause), 0);
+	assert_int_equal(registry_event_list(reg, "orders", 0, &evs, &n, &cause), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(evs[0].message, "old");
 	registry_event_list_free(evs, n);
@@ -930,7 +1051,7 @@ test_registry_upgrade_v1(void **state)
 	c->engine = xstrdup("native");
 	test_add(reg, c);
 	registry_cluster_free(c);
-	assert_int_equal(reg->ops->cluster_get(reg, "billing", &got, &cause), 0);
+	assert_int_equal(registry_cluster_get(reg, "billing", &got, &cause), 0);
 	assert_string_equal(got->engine, "native");
 	registry_cluster_free(got);
 	registry_close(reg);
@@ -952,6 +1073,7 @@ main(void)
 		cmocka_unit_test(test_registry_set_state),
 		cmocka_unit_test(test_registry_set_master),
 		cmocka_unit_test(test_registry_events),
+		cmocka_unit_test(test_registry_event_fields),
 		cmocka_unit_test(test_registry_names),
 		cmocka_unit_test(test_registry_files),
 		cmocka_unit_test(test_registry_newer),

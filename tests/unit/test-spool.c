@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "event.h"
 #include "registry.h"
 #include "spool.h"
 #include "xmalloc.h"
@@ -37,7 +38,7 @@ test_setup(void **state)
 	t->cfg->workdir = xstrdup(t->dir);
 	t->reg = registry_open_sqlite(":memory:", &cause);
 	assert_non_null(t->reg);
-	assert_int_equal(t->reg->ops->init(t->reg, &cause), 0);
+	assert_int_equal(registry_init(t->reg, &cause), 0);
 	c.name = (char *)"orders";
 	c.vip = (char *)"10.77.0.100";
 	c.vip_prefix = 24;
@@ -58,7 +59,7 @@ test_setup(void **state)
 	}
 	c.nodes = nodes;
 	c.n_nodes = 2;
-	assert_int_equal(t->reg->ops->cluster_add(t->reg, &c, NULL, &cause), 0);
+	assert_int_equal(registry_cluster_add(t->reg, &c, NULL, &cause), 0);
 	*state = t;
 	return 0;
 }
@@ -74,7 +75,7 @@ test_teardown(void **state)
 	snprintf(spool, sizeof(spool), "%s/spool", t->dir);
 	if ((d = opendir(spool)) != NULL) {
 		while ((de = readdir(d)) != NULL) {
-			if (de->d_name[0] == '.')
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", spool, de->d_name);
 			unlink(path);
@@ -89,7 +90,7 @@ test_teardown(void **state)
 	return 0;
 }
 
-/* Number of *.master files in the spool, and the mode of the last one. */
+/* Number of *.master and *.event files in the spool, and the mode of the last one. */
 static int
 test_count(struct test_spool *t, mode_t *mode)
 {
@@ -103,7 +104,7 @@ test_count(struct test_spool *t, mode_t *mode)
 	if ((d = opendir(spool)) == NULL)
 		return 0;
 	while ((de = readdir(d)) != NULL) {
-		if (strstr(de->d_name, ".master") == NULL)
+		if (strstr(de->d_name, ".master") == NULL && strstr(de->d_name, ".event") == NULL)
 			continue;
 		n++;
 		snprintf(path, sizeof(path), "%s/%s", spool, de->d_name);
@@ -121,7 +122,7 @@ test_master(struct test_spool *t)
 	struct registry_cluster *c = NULL;
 	char *cause = NULL;
 
-	assert_int_equal(t->reg->ops->cluster_get(t->reg, "orders", &c, &cause), 0);
+	assert_int_equal(registry_cluster_get(t->reg, "orders", &c, &cause), 0);
 	registry_cluster_master(c, buf, sizeof(buf));
 	registry_cluster_free(c);
 	return buf;
@@ -146,7 +147,7 @@ test_spool_write_then_apply(void **state)
 	assert_int_equal(spool_apply(t->reg, t->cfg), 1);
 	assert_string_equal(test_master(t), "10.77.0.12:3306");
 	assert_int_equal(test_count(t, NULL), 0);
-	assert_int_equal(t->reg->ops->event_list(t->reg, "orders", 1, &evs, &n, &cause), 0);
+	assert_int_equal(registry_event_list(t->reg, "orders", 1, &evs, &n, &cause), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(evs[0].type, "failover.master_changed");
 	assert_non_null(strstr(evs[0].message, "recorded late"));
@@ -176,6 +177,134 @@ test_spool_unknown_and_malformed_are_dropped(void **state)
 	assert_string_equal(test_master(t), "10.77.0.11:3306");
 }
 
+/* Spools an event of type with message and an old_master field. */
+static void
+test_spool_event(struct test_spool *t, const char *type, const char *message, const char *at)
+{
+	struct registry_event ev = { 0 };
+	char *cause = NULL;
+
+	ev.cluster = (char *)"orders";
+	ev.type = (char *)type;
+	ev.message = (char *)message;
+	ev.at = (char *)at;
+	registry_event_field_set(&ev, "old_master", "10.77.0.11:3306");
+	assert_int_equal(spool_write_event(t->cfg, &ev, &cause), 0);
+	registry_event_fields_free(&ev);
+}
+
+/* The types of orders' history, oldest first, joined by ' '. */
+static char *
+test_history(struct test_spool *t)
+{
+	struct registry_event *evs = NULL;
+	char *cause = NULL, *s = xstrdup(""), *j;
+	size_t n = 0, i;
+
+	assert_int_equal(registry_event_since(t->reg, 0, 0, &evs, &n, &cause), 0);
+	for (i = 0; i < n; i++) {
+		j = xasprintf("%s%s%s", s, *s != '\0' ? " " : "", evs[i].type);
+		free(s);
+		s = j;
+	}
+	registry_event_list_free(evs, n);
+	return s;
+}
+
+/*
+ * Events and the master change of one failover, spooled while the registry
+ * was away, reach the history in the order they happened, with their own
+ * time and fields, and only once.
+ */
+static void
+test_spool_events_in_order(void **state)
+{
+	struct test_spool *t = *state;
+	struct registry_event *evs = NULL;
+	char *cause = NULL, *h;
+	size_t n = 0;
+
+	test_spool_event(t, "failover.started", "master 10.77.0.11:3306 is down",
+	    "2026-12-01 10:00:01");
+	test_spool_event(t, "vip.moved", "VIP moved", "2026-12-01 10:00:02");
+	assert_int_equal(spool_write_master(t->cfg, "orders", "10.77.0.12", 3306,
+	    "master changed", &cause), 0);
+	test_spool_event(t, "failover.completed", "failover completed", "2026-12-01 10:00:04");
+	assert_true(spool_pending(t->cfg));
+	assert_int_equal(test_count(t, NULL), 4);
+
+	assert_int_equal(spool_apply(t->reg, t->cfg), 4);
+	h = test_history(t);
+	assert_string_equal(h,
+	    "failover.started vip.moved failover.master_changed failover.completed");
+	free(h);
+	assert_false(spool_pending(t->cfg));
+	assert_string_equal(test_master(t), "10.77.0.12:3306");
+	assert_int_equal(registry_event_since(t->reg, 0, 0, &evs, &n, &cause), 0);
+	assert_string_equal(evs[0].at, "2026-12-01 10:00:01");
+	assert_string_equal(evs[0].message, "master 10.77.0.11:3306 is down");
+	assert_string_equal(registry_event_field(&evs[0], "old_master"), "10.77.0.11:3306");
+	assert_string_equal(registry_event_field(&evs[2], "new_master"), "10.77.0.12:3306");
+	registry_event_list_free(evs, n);
+
+	/* Once: nothing is applied twice. */
+	assert_int_equal(spool_apply(t->reg, t->cfg), 0);
+	h = test_history(t);
+	assert_string_equal(h,
+	    "failover.started vip.moved failover.master_changed failover.completed");
+	free(h);
+}
+
+/* A registry that refuses a record keeps it and every later one, so the order holds. */
+static void
+test_spool_refused_keeps_order(void **state)
+{
+	struct test_spool *t = *state;
+	struct registry *noschema;
+	char *cause = NULL, *h;
+
+	test_spool_event(t, "failover.started", "one", NULL);
+	test_spool_event(t, "vip.moved", "two", NULL);
+	noschema = registry_open_sqlite(":memory:", &cause);
+	assert_non_null(noschema);
+	assert_int_equal(spool_apply(noschema, t->cfg), 0);
+	registry_close(noschema);
+	assert_int_equal(test_count(t, NULL), 2);
+	assert_int_equal(spool_apply(t->reg, t->cfg), 2);
+	h = test_history(t);
+	assert_string_equal(h, "failover.started vip.moved");
+	free(h);
+}
+
+/*
+ * event_emit spools what the registry cannot take, and once the registry is
+ * back writes the spooled events first: the history keeps the order.
+ */
+static void
+test_spool_event_emit(void **state)
+{
+	struct test_spool *t = *state;
+	struct registry *noschema;
+	char *cause = NULL, *h;
+
+	event_spool_to(t->cfg);
+	assert_int_equal(event_emit_fields(NULL, "orders", NULL, "failover.started",
+	    EVENT_FIELDS("old_master", "10.77.0.11:3306"), "master down"), 0);
+	noschema = registry_open_sqlite(":memory:", &cause);
+	assert_int_equal(event_emit(noschema, "orders", NULL, "vip.removed", "refused"), 0);
+	registry_close(noschema);
+	assert_int_equal(test_count(t, NULL), 2);
+	h = test_history(t);
+	assert_string_equal(h, "");
+	free(h);
+	assert_int_equal(event_emit(t->reg, "orders", NULL, "vip.moved", "back"), 0);
+	event_spool_to(NULL);
+	assert_int_equal(test_count(t, NULL), 0);
+	h = test_history(t);
+	assert_string_equal(h, "failover.started vip.removed vip.moved");
+	free(h);
+}
+
 int
 main(void)
 {
@@ -184,6 +313,11 @@ main(void)
 		    test_teardown),
 		cmocka_unit_test_setup_teardown(test_spool_unknown_and_malformed_are_dropped,
 		    test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(test_spool_events_in_order, test_setup,
+		    test_teardown),
+		cmocka_unit_test_setup_teardown(test_spool_refused_keeps_order, test_setup,
+		    test_teardown),
+		cmocka_unit_test_setup_teardown(test_spool_event_emit, test_setup, test_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

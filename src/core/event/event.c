@@ -1,4 +1,4 @@
-/* The one event function: log line plus history row. */
+/* The one event function: log line plus history row, with the event's named fields. */
 #include "event.h"
 
 #include <stdarg.h>
@@ -8,26 +8,62 @@
 
 #include "log.h"
 #include "registry.h"
+#include "spool.h"
 #include "xmalloc.h"
 
-int
-event_emit(struct registry *reg, const char *cluster, const char *node, const char *type,
-    const char *fmt, ...)
+/*
+ * Where events go that the registry cannot take now (event_spool_to); NULL:
+ * they are logged and lost, as in the unit tests and before a config is read.
+ */
+static const struct config *event_spool_cfg;
+
+void
+event_spool_to(const struct config *cfg)
+{
+	event_spool_cfg = cfg;
+}
+
+const char *
+event_addr(char *buf, const char *host, int port)
+{
+	snprintf(buf, EVENT_ADDR_MAX, "%s:%d", host != NULL ? host : "?", port);
+	return buf;
+}
+
+/* The current UTC time as "YYYY-MM-DD HH:MM:SS" in stamp (size len). */
+static void
+event_stamp(char *stamp, size_t len)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, len, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+/* Sets ev's fields from a list of EVENT_FIELDS (NULL: none). */
+static void
+event_fields_set(struct registry_event *ev, const char *const *fields)
+{
+	size_t i;
+
+	for (i = 0; fields != NULL && fields[i] != NULL; i += 2) {
+		if (fields[i + 1] != NULL)
+			registry_event_field_set(ev, fields[i], fields[i + 1]);
+	}
+}
+
+static int
+event_vemit(struct registry *reg, const char *cluster, const char *node, const char *type,
+    const char *const *fields, const char *fmt, va_list ap)
 {
 	struct registry_event ev = { 0 };
 	char *message = NULL, *cause = NULL, stamp[32];
-	struct tm tm;
-	time_t now = time(NULL);
-	va_list ap;
-	int rc = 0, n;
+	int rc = 0;
 
-	va_start(ap, fmt);
-	n = vasprintf(&message, fmt, ap);
-	va_end(ap);
-	if (n < 0)
+	if (vasprintf(&message, fmt, ap) < 0)
 		abort();
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
+	event_stamp(stamp, sizeof(stamp));
 	/* The daemon and hooks log every event; interactive commands only with -v. */
 	if (log_enabled(LOG_LEVEL_INFO)) {
 		fprintf(stderr, "%s mhaadm: event cluster=%s%s%s %s: %s\n", stamp,
@@ -35,19 +71,71 @@ event_emit(struct registry *reg, const char *cluster, const char *node, const ch
 		    node != NULL ? node : "", type, message);
 		fflush(stderr);
 	}
-	if (reg != NULL) {
-		ev.cluster = (char *)cluster;
-		ev.node = (char *)node;
-		ev.type = (char *)type;
-		ev.message = message;
-		if (reg->ops->event_add(reg, &ev, &cause) != 0) {
-			fprintf(stderr, "%s mhaadm: cluster=%s event %s not recorded: %s\n", stamp,
+	ev.cluster = (char *)cluster;
+	ev.node = (char *)node;
+	ev.type = (char *)type;
+	ev.message = message;
+	event_fields_set(&ev, fields);
+	/*
+	 * Events spooled before this one go into the history first: this one
+	 * waits behind them when they cannot all go now, so the history keeps
+	 * the order things happened in.
+	 */
+	if (reg != NULL && event_spool_cfg != NULL && spool_pending(event_spool_cfg)) {
+		spool_apply(reg, event_spool_cfg);
+		if (spool_pending(event_spool_cfg))
+			reg = NULL;
+	}
+	if (reg != NULL && registry_event_add(reg, &ev, &cause) != 0) {
+		fprintf(stderr, "%s mhaadm: cluster=%s event %s not recorded: %s\n", stamp,
+		    cluster != NULL ? cluster : "-", type, cause);
+		free(cause);
+		cause = NULL;
+		reg = NULL;
+		rc = -1;
+	}
+	if (reg == NULL && event_spool_cfg != NULL) {
+		/* Kept with its own time, for the history and the notifications later. */
+		ev.at = stamp;
+		if (spool_write_event(event_spool_cfg, &ev, &cause) == 0) {
+			fprintf(stderr, "%s mhaadm: cluster=%s event %s spooled for the registry\n",
+			    stamp, cluster != NULL ? cluster : "-", type);
+			rc = 0;
+		} else {
+			fprintf(stderr, "%s mhaadm: cluster=%s event %s LOST: %s\n", stamp,
 			    cluster != NULL ? cluster : "-", type, cause);
 			free(cause);
 			rc = -1;
 		}
 	}
+	registry_event_fields_free(&ev);
 	free(message);
+	return rc;
+}
+
+int
+event_emit(struct registry *reg, const char *cluster, const char *node, const char *type,
+    const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = event_vemit(reg, cluster, node, type, NULL, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int
+event_emit_fields(struct registry *reg, const char *cluster, const char *node, const char *type,
+    const char *const *fields, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = event_vemit(reg, cluster, node, type, fields, fmt, ap);
+	va_end(ap);
 	return rc;
 }
 
@@ -66,12 +154,9 @@ event_transition(struct registry *reg, const char *cluster, enum registry_state 
 	if (n < 0)
 		abort();
 	if (log_enabled(LOG_LEVEL_INFO)) {
-		time_t now = time(NULL);
 		char stamp[32];
-		struct tm tm;
 
-		gmtime_r(&now, &tm);
-		strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
+		event_stamp(stamp, sizeof(stamp));
 		fprintf(stderr, "%s mhaadm: event cluster=%s %s: %s (state %s, desired %s)\n", stamp,
 		    cluster, type, message, registry_state_name(state),
 		    desired == REGISTRY_DESIRED_KEEP ? "unchanged" : registry_desired_name(desired));
@@ -80,7 +165,7 @@ event_transition(struct registry *reg, const char *cluster, enum registry_state 
 	ev.cluster = (char *)cluster;
 	ev.type = (char *)type;
 	ev.message = message;
-	rc = reg->ops->cluster_set_state(reg, cluster, state, desired, &ev, &cause);
+	rc = registry_cluster_set_state(reg, cluster, state, desired, &ev, &cause);
 	if (rc < 0) {
 		fprintf(stderr, "mhaadm: cluster=%s state change to %s not recorded: %s\n", cluster,
 		    registry_state_name(state), cause);

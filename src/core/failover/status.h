@@ -15,7 +15,7 @@ enum status_verdict {
 	STATUS_OK,          /* monitored, master writable, every replica fine, VIP on the master */
 	STATUS_DEGRADED,    /* protected, but something needs a look (a replica lags, a thread stopped) */
 	STATUS_AT_RISK,     /* a failover now would fail or hurt: no fit replica, VIP misplaced */
-	STATUS_UNPROTECTED, /* nothing fails it over: monitoring stopped, MHA not running */
+	STATUS_UNPROTECTED, /* nothing fails it over: monitoring stopped, no engine running */
 	STATUS_DOWN,        /* no writable master: writes fail now */
 };
 
@@ -32,7 +32,7 @@ struct status_node {
 	struct probe_result probe; /* the MySQL probe (host, port set by status_probe) */
 	int holds_vip;             /* 1 yes, 0 no, -1 unknown (SSH failed: ssh_error) */
 	char *ssh_error;
-	int promotable; /* replicas: 1 when MHA may promote it now */
+	int promotable; /* replicas: 1 when the engine may promote it now */
 	char *unfit;    /* why it may not be promoted, NULL when promotable or not a replica */
 };
 
@@ -42,6 +42,8 @@ struct status_monitor {
 	const char *health; /* its health word (MHA: PING_OK, ...), NULL when unknown */
 	int health_ok;      /* monitoring the master normally */
 	int failing_over;   /* a failover is running */
+	int suspecting;     /* failing_over only because the engine cannot reach the master:
+			       nothing has moved yet (MHA: PING_FAILING/PING_FAILED) */
 	const char *error_marker; /* a failed-failover marker the engine left, or NULL */
 	const char *problem;      /* why it is not protected, from the newest event, or NULL */
 };
@@ -58,6 +60,14 @@ struct status_cluster {
 	size_t running;   /* replicas with both threads running */
 	long long max_lag; /* largest Seconds_Behind_Master among replicas, -1 unknown */
 	long vip_age;      /* seconds since the VIP holders were asked (daemon's pass), -1 now */
+	int partitioned;   /* the master is unreachable from here, its replicas still receive from
+			      it (finding master.unreachable_from_manager): no failover */
+	/* The isolation guard (guard.h): set by the caller before status_judge, which checks it. */
+	int guard_wanted;  /* 1: semisync is wanted on this cluster's master */
+	const char *guard_why; /* static text: why (guard_mode_for), or NULL */
+	/* Filled by status_judge from the master's probe. */
+	const char *guard; /* "semisync", "stalled", "async" (fell back), "off", "unknown" */
+	long guard_acks;   /* replicas acknowledging (Rpl_semi_sync_master_clients), -1 unknown */
 };
 
 /*
@@ -83,9 +93,18 @@ char *status_cache_path(const struct config *cfg);
  * The lag policy alone: 1 when the replica must never be promoted because
  * it is configured with a replication delay (MASTER_DELAY) or lags more
  * than max_lag seconds (0: lag ignored), with *why newly allocated;
- * otherwise 0. Used to render MHA's no_master and by status_judge.
+ * otherwise 0. Used by the engines (MHA: no_master) and by status_judge.
  */
 int status_lag_unfit(const struct probe_result *pr, int max_lag, char **why);
+
+/*
+ * The errant-transaction check: 1 when the replica's gtid_binlog_state
+ * holds a GTID its master's lacks, with *gtids newly allocated (see
+ * gtid_errant); 0 when not, or when either state is unknown (MySQL, a
+ * failed probe). Used by status_judge and the MHA engine's no_master.
+ */
+int status_errant(const struct probe_result *replica, const struct probe_result *master,
+    char **gtids);
 
 /*
  * Probes every node of the n clusters at once: MySQL with the config's

@@ -813,7 +813,7 @@ keys_installed(struct registry *reg, const char *cluster, char **cause)
 	size_t n = 0, i;
 	int found = 0;
 
-	if (reg->ops->event_list(reg, cluster, 10000, &ev, &n, cause) != 0)
+	if (registry_event_list(reg, cluster, 10000, &ev, &n, cause) != 0)
 		return -1;
 	for (i = 0; i < n; i++) {
 		if (strcmp(ev[i].type, "keys.installed") == 0) {

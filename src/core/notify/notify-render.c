@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event.h"
+#include "registry.h"
 #include "xmalloc.h"
 
 /* Longest event message quoted in a summary line; the full one is in the body. */
@@ -43,64 +45,21 @@ notify_channel_wants(const struct notify_channel *ch, const char *type, const ch
 	return want;
 }
 
-static int
-notify_has_suffix(const char *s, const char *suffix)
-{
-	size_t a = strlen(s), b = strlen(suffix);
-
-	return a >= b && strcmp(s + a - b, suffix) == 0;
-}
-
 const char *
 notify_severity(const char *type)
 {
-	if (notify_has_suffix(type, ".failed") || notify_has_suffix(type, "_failed") ||
-	    strcmp(type, "failover.refused") == 0 || strcmp(type, "cluster.unprotected") == 0 ||
-	    strcmp(type, "engine.died") == 0 || strcmp(type, "notify.dropped") == 0)
-		return "critical";
-	if (strncmp(type, "failover.", 9) == 0 || strncmp(type, "vip.", 4) == 0 ||
-	    strncmp(type, "fence.", 6) == 0 || strncmp(type, "switch.", 7) == 0 ||
-	    strncmp(type, "lag.", 4) == 0 || strncmp(type, "drift.", 6) == 0 ||
-	    strcmp(type, "engine.exited") == 0 || strcmp(type, "cluster.deleted") == 0 ||
-	    strcmp(type, "cluster.stop") == 0 || strcmp(type, "monitoring.stopped") == 0)
-		return "warning";
-	return "info";
-}
-
-/* The word after the first occurrence of marker, up to a blank, ',' ';' or ')'. */
-static char *
-notify_word_after(const char *message, const char *marker)
-{
-	const char *p = strstr(message, marker), *end;
-
-	if (p == NULL)
-		return NULL;
-	p += strlen(marker);
-	end = p + strcspn(p, " ,;()");
-	return end > p ? xstrndup(p, (size_t)(end - p)) : NULL;
+	return event_severity_name(event_type_severity(type));
 }
 
 void
-notify_masters_from_message(const char *type, const char *message, char **old_master,
+notify_masters_from_fields(const struct registry_event *ev, char **old_master,
     char **new_master)
 {
-	*old_master = NULL;
-	*new_master = NULL;
-	if (message == NULL)
-		return;
-	/* The formats are cmd-hook.c's: "... from OLD to NEW ...", "master OLD is down". */
-	if (strcmp(type, "failover.master_changed") == 0 || strcmp(type, "vip.moved") == 0) {
-		*old_master = notify_word_after(message, " from ");
-		*new_master = notify_word_after(message, " to ");
-	} else if (strcmp(type, "failover.started") == 0) {
-		*old_master = notify_word_after(message, "master ");
-	} else if (strcmp(type, "failover.completed") == 0) {
-		*new_master = notify_word_after(message, "new master ");
-	} else if (strcmp(type, "switch.started") == 0) {
-		*old_master = notify_word_after(message, "away from master ");
-	} else if (strcmp(type, "failover.failed") == 0) {
-		*old_master = notify_word_after(message, "failover of ");
-	}
+	const char *o = registry_event_field(ev, "old_master");
+	const char *n = registry_event_field(ev, "new_master");
+
+	*old_master = o != NULL ? xstrdup(o) : NULL;
+	*new_master = n != NULL ? xstrdup(n) : NULL;
 }
 
 /* Copies s with CR, LF and other control characters turned into blanks. */

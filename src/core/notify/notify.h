@@ -94,14 +94,16 @@ const char *notify_type_name(enum notify_type t);
 int notify_channel_wants(const struct notify_channel *ch, const char *type,
     const char *message);
 
-/* The severity of an event type: "critical", "warning" or "info". */
+/* The severity of an event type from the table of event types: "critical", "warning", "info". */
 const char *notify_severity(const char *type);
 
+struct registry_event;
+
 /*
- * Fills old_master / new_master from the message of an event about a
- * master change (our own formats in cmd-hook.c); others stay NULL.
+ * Fills old_master / new_master (newly allocated, or NULL) from the event's
+ * fields of those names; never from its message.
  */
-void notify_masters_from_message(const char *type, const char *message, char **old_master,
+void notify_masters_from_fields(const struct registry_event *ev, char **old_master,
     char **new_master);
 
 /* Builds summary and severity from the other fields. */

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "db.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -106,13 +107,13 @@ registry_describe(const struct config *cfg)
 }
 
 /*
- * Opens reg with ops and checks its schema: an error for something that is
- * not a registry, for a schema made by a newer mhaadm and, when must_exist is
- * set, for a registry without a schema. Returns the registry or NULL with
+ * Opens a registry on ops and checks its schema: an error for something that
+ * is not a registry, for a schema made by a newer mhaadm and, when must_exist
+ * is set, for a registry without a schema. Returns the registry or NULL with
  * *cause set.
  */
 static struct registry *
-registry_open_ops(const struct registry_ops *ops, const struct config *cfg, int must_exist,
+registry_open_ops(const struct db_ops *ops, const struct config *cfg, int must_exist,
     char **cause)
 {
 	struct registry *reg = NULL;
@@ -120,12 +121,11 @@ registry_open_ops(const struct registry_ops *ops, const struct config *cfg, int 
 	int version = 0;
 
 	reg = xcalloc(1, sizeof(*reg));
-	reg->ops = ops;
-	if (ops->open(reg, cfg, cause) != 0) {
+	if (db_open(ops, cfg, &reg->db, cause) != 0) {
 		free(reg);
 		return NULL;
 	}
-	if (ops->schema_version(reg, &version, cause) != 0)
+	if (registry_schema_version(reg, &version, cause) != 0)
 		goto fail;
 	what = registry_describe(cfg);
 	if (version > REGISTRY_SCHEMA_VERSION) {
@@ -151,12 +151,12 @@ fail:
 struct registry *
 registry_open(const struct config *cfg, int must_exist, char **cause)
 {
-	const struct registry_ops *ops;
+	const struct db_ops *ops;
 	struct stat sb;
 
 	switch (cfg->registry) {
 	case CONFIG_REGISTRY_SQLITE:
-		ops = &registry_sqlite_ops;
+		ops = &db_sqlite_ops;
 		if (cfg->registry_path == NULL || *cfg->registry_path == '\0') {
 			*cause = xstrdup("no registry_path configured for the sqlite registry");
 			return NULL;
@@ -173,7 +173,7 @@ registry_open(const struct config *cfg, int must_exist, char **cause)
 		}
 		break;
 	case CONFIG_REGISTRY_MYSQL:
-		ops = &registry_mysql_ops;
+		ops = &db_mysql_ops;
 		break;
 	default:
 		*cause = xasprintf("unknown registry backend %d", (int)cfg->registry);
@@ -191,7 +191,7 @@ registry_open_sqlite(const char *path, char **cause)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.registry = CONFIG_REGISTRY_SQLITE;
 	cfg.registry_path = xstrdup(path);
-	reg = registry_open_ops(&registry_sqlite_ops, &cfg, 0, cause);
+	reg = registry_open_ops(&db_sqlite_ops, &cfg, 0, cause);
 	free(cfg.registry_path);
 	return reg;
 }
@@ -201,9 +201,14 @@ registry_close(struct registry *reg)
 {
 	if (reg == NULL)
 		return;
-	if (reg->ops != NULL && reg->impl != NULL)
-		reg->ops->close(reg);
+	db_close(reg->db);
 	free(reg);
+}
+
+const char *
+registry_backend_name(const struct registry *reg)
+{
+	return reg->db->ops->name;
 }
 
 void
@@ -253,8 +258,62 @@ registry_event_list_free(struct registry_event *list, size_t n)
 		free(list[i].node);
 		free(list[i].type);
 		free(list[i].message);
+		registry_event_fields_free(&list[i]);
 	}
 	free(list);
+}
+
+void
+registry_event_field_set(struct registry_event *ev, const char *key, const char *value)
+{
+	size_t i;
+
+	for (i = 0; i < ev->n_fields; i++) {
+		if (strcmp(ev->fields[i].key, key) == 0)
+			break;
+	}
+	if (i == ev->n_fields) {
+		if (value == NULL)
+			return;
+		ev->fields = xreallocarray(ev->fields, ev->n_fields + 1, sizeof(*ev->fields));
+		ev->fields[ev->n_fields].key = xstrdup(key);
+		ev->fields[ev->n_fields].value = NULL;
+		ev->n_fields++;
+	}
+	free(ev->fields[i].value);
+	if (value != NULL) {
+		ev->fields[i].value = xstrdup(value);
+		return;
+	}
+	free(ev->fields[i].key);
+	memmove(&ev->fields[i], &ev->fields[i + 1], (ev->n_fields - i - 1) * sizeof(*ev->fields));
+	ev->n_fields--;
+}
+
+const char *
+registry_event_field(const struct registry_event *ev, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < ev->n_fields; i++) {
+		if (strcmp(ev->fields[i].key, key) == 0)
+			return ev->fields[i].value;
+	}
+	return NULL;
+}
+
+void
+registry_event_fields_free(struct registry_event *ev)
+{
+	size_t i;
+
+	for (i = 0; i < ev->n_fields; i++) {
+		free(ev->fields[i].key);
+		free(ev->fields[i].value);
+	}
+	free(ev->fields);
+	ev->fields = NULL;
+	ev->n_fields = 0;
 }
 
 const char *

@@ -1,4 +1,4 @@
-/* The registry: mhaadm's inventory of clusters, nodes and events, behind one ops table. */
+/* The registry: mhaadm's inventory of clusters, nodes and events, on SQLite or MySQL. */
 #ifndef MHAADM_REGISTRY_H
 #define MHAADM_REGISTRY_H
 
@@ -79,100 +79,106 @@ struct registry_cluster {
 	size_t n_nodes;
 };
 
+/* One named value of an event: "old_master" = "10.77.0.11:3306". */
+struct registry_field {
+	char *key;
+	char *value;
+};
+
 struct registry_event {
 	long long id;
 	char *at;      /* UTC, "YYYY-MM-DD HH:MM:SS" */
 	char *cluster; /* name; kept when the cluster is deleted */
 	char *node;    /* "HOST:PORT" or NULL */
 	char *type;    /* e.g. "cluster.added", "cluster.deleted" */
-	char *message; /* one human line; never a password */
+	char *message; /* one human line for people; never a password, never parsed back */
+	/*
+	 * What a program needs of the event, by name (old_master, new_master,
+	 * reason, or any other key), in the order they were set; stored as one
+	 * JSON object in events.fields.
+	 */
+	struct registry_field *fields;
+	size_t n_fields;
 };
 
-struct registry;
+struct db;
+
+/* An open registry: one database connection (db.h) of either backend. */
+struct registry {
+	struct db *db;
+};
 
 /*
- * One backend. Every function returns 0 on success, -1 on error with *cause
- * set (newly allocated); documented positive values are expected outcomes.
+ * The domain operations, written once over db.h for both backends. Every
+ * function returns 0 on success, -1 on error with *cause set (newly
+ * allocated); documented positive values are expected outcomes.
  */
-struct registry_ops {
-	const char *name; /* "sqlite", "mysql" */
 
-	/* Opens the backend; fills reg->impl. */
-	int (*open)(struct registry *reg, const struct config *cfg, char **cause);
-	void (*close)(struct registry *reg);
+/* "sqlite" or "mysql". */
+const char *registry_backend_name(const struct registry *reg);
 
-	/* Schema version stored, 0 when there is no schema yet. -1: not a registry / error. */
-	int (*schema_version)(struct registry *reg, int *version, char **cause);
-	/* Creates or upgrades the schema to REGISTRY_SCHEMA_VERSION; idempotent. */
-	int (*init)(struct registry *reg, char **cause);
+/* Schema version stored, 0 when there is no schema yet. -1: not a registry / error. */
+int registry_schema_version(struct registry *reg, int *version, char **cause);
+/* Creates or upgrades the schema to REGISTRY_SCHEMA_VERSION; idempotent. */
+int registry_init(struct registry *reg, char **cause);
 
-	/*
-	 * Inserts the cluster, its nodes and the event in one transaction. Returns
-	 * 1 with *cause saying which uniqueness rule was broken ("VIP 10.77.0.100
-	 * is already used by cluster 'orders'", "node 10.77.0.12:3306 already
-	 * belongs to cluster 'orders'", "cluster 'orders' already exists"), and
-	 * then nothing was written.
-	 */
-	int (*cluster_add)(struct registry *reg, const struct registry_cluster *c,
-	    const struct registry_event *ev, char **cause);
+/*
+ * Inserts the cluster, its nodes and the event in one transaction. Returns
+ * 1 with *cause saying which uniqueness rule was broken ("VIP 10.77.0.100
+ * is already used by cluster 'orders'", "node 10.77.0.12:3306 already
+ * belongs to cluster 'orders'", "cluster 'orders' already exists"), and
+ * then nothing was written.
+ */
+int registry_cluster_add(struct registry *reg, const struct registry_cluster *c,
+    const struct registry_event *ev, char **cause);
 
-	/*
-	 * Replaces the nodes and state of an existing (pending) cluster with c's,
-	 * plus the event, in one transaction; used when add verifies rows a DBA
-	 * put in. Returns 1 when the cluster does not exist.
-	 */
-	int (*cluster_update)(struct registry *reg, const struct registry_cluster *c,
-	    const struct registry_event *ev, char **cause);
+/*
+ * Replaces the nodes and state of an existing (pending) cluster with c's,
+ * plus the event, in one transaction; used when add verifies rows a DBA
+ * put in. Returns 1 when the cluster does not exist.
+ */
+int registry_cluster_update(struct registry *reg, const struct registry_cluster *c,
+    const struct registry_event *ev, char **cause);
 
-	/* Loads one cluster with its nodes. Returns 1 when there is none by that name. */
-	int (*cluster_get)(struct registry *reg, const char *name, struct registry_cluster **out,
-	    char **cause);
+/* Loads one cluster with its nodes. Returns 1 when there is none by that name. */
+int registry_cluster_get(struct registry *reg, const char *name, struct registry_cluster **out,
+    char **cause);
 
-	/* Loads every cluster with its nodes, ordered by name. */
-	int (*cluster_list)(struct registry *reg, struct registry_cluster ***out, size_t *n,
-	    char **cause);
+/* Loads every cluster with its nodes, ordered by name. */
+int registry_cluster_list(struct registry *reg, struct registry_cluster ***out, size_t *n,
+    char **cause);
 
-	/* Deletes a cluster and its nodes and adds the event, in one transaction. 1: no such cluster. */
-	int (*cluster_del)(struct registry *reg, const char *name, const struct registry_event *ev,
-	    char **cause);
+/* Deletes a cluster and its nodes and adds the event, in one transaction. 1: no such cluster. */
+int registry_cluster_del(struct registry *reg, const char *name, const struct registry_event *ev,
+    char **cause);
 
-	/* Sets state and desired state and adds the event, in one transaction. 1: no such cluster. */
-	int (*cluster_set_state)(struct registry *reg, const char *name, enum registry_state state,
-	    enum registry_desired desired, const struct registry_event *ev, char **cause);
+/* Sets state and desired state and adds the event, in one transaction. 1: no such cluster. */
+int registry_cluster_set_state(struct registry *reg, const char *name, enum registry_state state,
+    enum registry_desired desired, const struct registry_event *ev, char **cause);
 
-	/*
-	 * Records a failover in one transaction: new_host:new_port becomes the
-	 * master, the node that was master becomes failed (out of monitoring),
-	 * the cluster's state becomes state, and the event is added. Returns 1
-	 * when there is no such cluster or new_host:new_port is not one of its
-	 * nodes (no cause set).
-	 */
-	int (*cluster_set_master)(struct registry *reg, const char *name, const char *new_host,
-	    int new_port, enum registry_state state, const struct registry_event *ev,
-	    char **cause);
+/*
+ * Records a failover in one transaction: new_host:new_port becomes the
+ * master, the node that was master becomes failed (out of monitoring),
+ * the cluster's state becomes state, and the event is added. Returns 1
+ * when there is no such cluster or new_host:new_port is not one of its
+ * nodes (no cause set).
+ */
+int registry_cluster_set_master(struct registry *reg, const char *name, const char *new_host,
+    int new_port, enum registry_state state, const struct registry_event *ev, char **cause);
 
-	/* Appends one event. */
-	int (*event_add)(struct registry *reg, const struct registry_event *ev, char **cause);
+/* Appends one event. */
+int registry_event_add(struct registry *reg, const struct registry_event *ev, char **cause);
 
-	/* Lists events, newest first, of one cluster (or all when cluster is NULL), at most limit. */
-	int (*event_list)(struct registry *reg, const char *cluster, size_t limit,
-	    struct registry_event **out, size_t *n, char **cause);
+/* Lists events, newest first, of one cluster (or all when cluster is NULL), at most limit. */
+int registry_event_list(struct registry *reg, const char *cluster, size_t limit,
+    struct registry_event **out, size_t *n, char **cause);
 
-	/*
-	 * Lists events with an id above after_id, oldest first, at most limit:
-	 * how the notifier follows the history.
-	 */
-	int (*event_since)(struct registry *reg, long long after_id, size_t limit,
-	    struct registry_event **out, size_t *n, char **cause);
-};
-
-struct registry {
-	const struct registry_ops *ops;
-	void *impl; /* the backend's own state */
-};
-
-extern const struct registry_ops registry_sqlite_ops;
-extern const struct registry_ops registry_mysql_ops;
+/*
+ * Lists events with an id above after_id, oldest first, at most limit:
+ * how the notifier follows the history.
+ */
+int registry_event_since(struct registry *reg, long long after_id, size_t limit,
+    struct registry_event **out, size_t *n, char **cause);
 
 /*
  * Opens the registry the config names. When must_exist is set, a registry
@@ -203,5 +209,27 @@ const char *registry_cluster_master(const struct registry_cluster *c, char *buf,
 void registry_cluster_free(struct registry_cluster *c);
 void registry_cluster_list_free(struct registry_cluster **list, size_t n);
 void registry_event_list_free(struct registry_event *list, size_t n);
+
+/*
+ * Sets field key of ev to a copy of value (NULL removes it); the event owns
+ * its fields, freed by registry_event_fields_free or registry_event_list_free.
+ */
+void registry_event_field_set(struct registry_event *ev, const char *key, const char *value);
+/* The value of field key of ev, or NULL. */
+const char *registry_event_field(const struct registry_event *ev, const char *key);
+/* Frees ev's fields (not the rest of ev, which callers often borrow). */
+void registry_event_fields_free(struct registry_event *ev);
+
+/*
+ * Compare-and-set of the desired state (start/stop from the CLI): sets
+ * state and desired, and records ev, only while the cluster's state is
+ * still expected, so that a state the daemon or a hook wrote meanwhile
+ * (failing_over, unprotected) is never overwritten with an old one.
+ * Returns 0 set, 1 nothing written (the state changed, or no such
+ * cluster: read it again), -1 with *cause.
+ */
+int registry_cluster_set_desired_if(struct registry *reg, const char *name,
+    enum registry_state expected, enum registry_state state, enum registry_desired desired,
+    const struct registry_event *ev, char **cause);
 
 #endif

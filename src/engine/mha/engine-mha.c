@@ -12,10 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "doctor.h"
 #include "event.h"
 #include "log.h"
 #include "mha.h"
@@ -35,55 +38,22 @@
 
 static char *engine_mha_slurp(const char *path);
 
-void
-engine_status_clear(struct engine_status *st)
-{
-	free(st->health_name);
-	free(st->master);
-	free(st->error_marker);
-	memset(st, 0, sizeof(*st));
-}
-
-const char *
-engine_outcome_name(enum engine_outcome o)
-{
-	switch (o) {
-	case ENGINE_OUTCOME_FAILOVER:
-		return "failover completed";
-	case ENGINE_OUTCOME_REFUSED:
-		return "failover refused";
-	case ENGINE_OUTCOME_FAILOVER_FAILED:
-		return "failover failed";
-	case ENGINE_OUTCOME_CHECKS_FAILED:
-		return "checks failed";
-	case ENGINE_OUTCOME_CRASHED:
-		return "exited unexpectedly";
-	case ENGINE_OUTCOME_STOPPED:
-		return "stopped";
-	case ENGINE_OUTCOME_PAUSED:
-		return "failover paused by the storm breaker";
-	}
-	return "?";
-}
-
-static char *
-engine_mha_pidfile(const struct mha_paths *p)
-{
-	return xasprintf("%s/engine.pid", p->dir);
-}
+/*
+ * Spawns "mhaadm engine NAME": the child records its own pid (engine.pid,
+ * atomically) before it does anything else, so that a daemon restarted at
+ * any moment adopts it instead of starting a second one.
+ */
+extern const struct engine_ops engine_mha_ops;
 
 static pid_t
 engine_mha_start(const struct engine_env *env, const char *cluster, int checks, int log_fd,
     char **cause)
 {
-	const char *argv[8];
+	const char *argv[10];
 	struct spawn_opts opts = { 0 };
 	struct mha_paths p;
-	char *pidfile = NULL, buf[64];
-	long long log_size = 0;
-	struct stat sb;
 	pid_t pid = -1;
-	int n = 0, fd;
+	int n = 0;
 
 	mha_paths_init(&p, env->cfg, cluster);
 	if (fs_mkdirs(p.dir, 0700, cause) != 0)
@@ -93,28 +63,16 @@ engine_mha_start(const struct engine_env *env, const char *cluster, int checks, 
 	argv[n++] = env->config_path;
 	argv[n++] = "engine";
 	argv[n++] = cluster;
+	argv[n++] = "--engine";
+	argv[n++] = engine_mha_ops.name;
 	if (checks)
 		argv[n++] = "--checks";
 	argv[n] = NULL;
 	opts.stdout_fd = log_fd;
 	opts.stderr_fd = log_fd;
 	opts.new_pgrp = 1;
-	if (stat(p.log, &sb) == 0)
-		log_size = (long long)sb.st_size;
 	pid = spawn_start(argv, &opts, cause);
-	if (pid < 0)
-		goto out;
-	/* The pid file lets a restarted daemon adopt this engine instead of starting another. */
-	pidfile = engine_mha_pidfile(&p);
-	fd = open(pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd >= 0) {
-		n = snprintf(buf, sizeof(buf), "%ld %lld\n", (long)pid, (long long)log_size);
-		if (write(fd, buf, (size_t)n) != n)
-			unlink(pidfile);
-		close(fd);
-	}
 out:
-	free(pidfile);
 	mha_paths_free(&p);
 	return pid;
 }
@@ -159,30 +117,63 @@ engine_mha_stop(const struct engine_env *env, const char *cluster, pid_t pid)
 
 static pid_t engine_mha_find_running(const struct engine_env *env, const char *cluster);
 
+/* MHA's health codes in the engine-neutral words of engine.h. */
+static enum engine_health
+engine_mha_health(enum mha_health h)
+{
+	switch (h) {
+	case MHA_HEALTH_PING_OK:
+		return ENGINE_HEALTH_OK;
+	case MHA_HEALTH_INITIALIZING:
+	case MHA_HEALTH_RETRYING_MONITOR:
+		return ENGINE_HEALTH_STARTING;
+	case MHA_HEALTH_PING_FAILING:
+	case MHA_HEALTH_PING_FAILED:
+		return ENGINE_HEALTH_MASTER_FAILING;
+	case MHA_HEALTH_FAILOVER_RUNNING:
+		return ENGINE_HEALTH_FAILING_OVER;
+	case MHA_HEALTH_NOT_RUNNING:
+	case MHA_HEALTH_CONFIG_ERROR:
+	case MHA_HEALTH_FAILOVER_ERROR:
+		return ENGINE_HEALTH_STOPPED;
+	case MHA_HEALTH_UNKNOWN:
+		break;
+	}
+	return ENGINE_HEALTH_UNKNOWN;
+}
+
 static void
 engine_mha_status(const struct engine_env *env, const char *cluster, struct engine_status *st)
 {
 	enum mha_health health;
 	struct mha_paths p;
-	pid_t pid = 0;
-
 	struct stat sb;
-	char *pidfile;
+	pid_t pid = 0;
+	char *why = NULL;
 
 	memset(st, 0, sizeof(*st));
-	st->health = -1;
+	st->health_code = -1;
 	mha_paths_init(&p, env->cfg, cluster);
-	if (mha_health_read(&p, &pid, &health, &st->master) == 0) {
-		st->health = (int)health;
-		st->health_pid = pid;
-		st->health_name = xstrdup(mha_health_name(health));
-	}
 	st->pid = engine_mha_find_running(env, cluster);
 	st->running = st->pid > 0;
-	pidfile = engine_mha_pidfile(&p);
-	if (st->running && stat(pidfile, &sb) == 0)
+	if (mha_health_read(&p, &pid, &health, &st->master) == 0) {
+		st->health = engine_mha_health(health);
+		st->health_code = (int)health;
+		st->health_pid = pid;
+		st->health_name = xstrdup(mha_health_name(health));
+		/*
+		 * Our own marker that this run saw its master fail: how exited()
+		 * tells a refused failover (MHA exits before any hook runs) from a
+		 * crash, without reading MHA's log.
+		 */
+		if (st->running && pid == st->pid && st->health == ENGINE_HEALTH_MASTER_FAILING &&
+		    mha_marker_touch(p.failing, &why) != 0) {
+			log_warn("cluster=%s %s", cluster, why);
+			free(why);
+		}
+	}
+	if (st->running && stat(p.pidfile, &sb) == 0)
 		st->since = sb.st_mtime;
-	free(pidfile);
 	/* MHA's failed-failover marker is shown, never removed behind the DBA's back. */
 	if (stat(p.failover_error, &sb) == 0)
 		st->error_marker = xstrdup(p.failover_error);
@@ -202,60 +193,38 @@ engine_mha_touched_since(const char *path, time_t since)
 	return stat(path, &sb) == 0 && sb.st_mtime > since;
 }
 
-/* Where MHA's (appended) log ended when this engine started, from the pid file; 0 unknown. */
-static off_t
-engine_mha_log_start(const struct mha_paths *p)
-{
-	char *pidfile = engine_mha_pidfile(p), *text, *end;
-	long long v = 0;
-
-	text = engine_mha_slurp(pidfile);
-	if (text != NULL) {
-		strtol(text, &end, 10);
-		v = strtoll(end, NULL, 10);
-	}
-	free(text);
-	free(pidfile);
-	return v > 0 ? (off_t)v : 0;
-}
-
-/* Searches what this engine's run wrote to MHA's log (from start on) for needle. */
+/*
+ * Whether MHA would refuse a failover now because of the last one: it
+ * does when <cluster>.failover.complete is younger than the
+ * --last_failover_minute we pass it (mha_manager_argv), our own
+ * failover_window.
+ */
 static int
-engine_mha_log_says(const char *path, off_t start, const char *needle)
+engine_mha_in_window(const struct engine_env *env, const struct mha_paths *p, time_t started)
 {
-	char *buf = NULL;
 	struct stat sb;
-	ssize_t got;
-	off_t from;
-	int fd, found = 0;
+	long window = (long)((env->cfg->failover_window + 59) / 60) * 60;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	if (fstat(fd, &sb) == 0 && sb.st_size > start) {
-		from = sb.st_size - start > 65536 ? sb.st_size - 65536 : start;
-		buf = xmalloc(65537);
-		got = pread(fd, buf, 65536, from);
-		if (got > 0) {
-			buf[got] = '\0';
-			found = strstr(buf, needle) != NULL;
-		}
-	}
-	free(buf);
-	close(fd);
-	return found;
+	return stat(p->failover_complete, &sb) == 0 && sb.st_mtime <= started &&
+	    (long)(time(NULL) - sb.st_mtime) < window;
 }
 
+/*
+ * Why masterha_manager ended, from markers only: MHA's failover.complete
+ * and failover.error, and ours (failover.began and failover.paused written
+ * by the hook, master.failing by engine_mha_status).
+ */
 static enum engine_outcome
 engine_mha_exited(const struct engine_env *env, const char *cluster, int wstatus, time_t started,
     char **detail)
 {
 	enum engine_outcome o;
 	struct mha_paths p;
-	off_t log_start;
+	int began, clean;
 
 	mha_paths_init(&p, env->cfg, cluster);
-	log_start = engine_mha_log_start(&p);
+	began = engine_mha_touched_since(p.began, started - 1);
+	clean = wstatus != -1 && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0;
 	if (wstatus != -1 && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == ENGINE_EXIT_CHECKS) {
 		o = ENGINE_OUTCOME_CHECKS_FAILED;
 		*detail = xasprintf("pre-monitoring checks failed (see %s/%s/engine.log)",
@@ -263,13 +232,7 @@ engine_mha_exited(const struct engine_env *env, const char *cluster, int wstatus
 	} else if (engine_mha_touched_since(p.failover_complete, started)) {
 		o = ENGINE_OUTCOME_FAILOVER;
 		*detail = xstrdup("masterha_manager completed a failover and exited");
-	} else if (engine_mha_log_says(p.log, log_start, "too early")) {
-		o = ENGINE_OUTCOME_REFUSED;
-		*detail = xasprintf("the master is down but MHA refused to fail over again within "
-				    "failover_window (%d s); see %s",
-		    env->cfg->failover_window, p.log);
-	} else if (engine_mha_log_says(p.log, log_start, " storm.paused: ")) {
-		/* Our hook's event line, which MHA copied into its log. */
+	} else if (engine_mha_touched_since(p.paused, started - 1)) {
 		o = ENGINE_OUTCOME_PAUSED;
 		/*
 		 * MHA marks every aborted failover as failed, and would then refuse
@@ -282,11 +245,16 @@ engine_mha_exited(const struct engine_env *env, const char *cluster, int wstatus
 				    "the failover (storm_max_failovers = %d within storm_window = %d "
 				    "s); nothing was moved; see %s",
 		    env->cfg->storm_max_failovers, env->cfg->storm_window, p.log);
-	} else if (engine_mha_touched_since(p.failover_error, started) ||
-	    engine_mha_log_says(p.log, log_start, "Starting master failover")) {
+	} else if (engine_mha_touched_since(p.failover_error, started) || began) {
 		o = ENGINE_OUTCOME_FAILOVER_FAILED;
 		*detail = xasprintf("a failover started and did not complete; MHA left %s; see %s",
 		    p.failover_error, p.log);
+	} else if (!clean && engine_mha_touched_since(p.failing, started - 1) &&
+	    engine_mha_in_window(env, &p, started)) {
+		o = ENGINE_OUTCOME_REFUSED;
+		*detail = xasprintf("the master is down but MHA refused to fail over again within "
+				    "failover_window (%d s); see %s",
+		    env->cfg->failover_window, p.log);
 	} else {
 		o = ENGINE_OUTCOME_CRASHED;
 		if (wstatus == -1)
@@ -330,14 +298,13 @@ engine_mha_slurp(const char *path)
 static pid_t
 engine_mha_find_running(const struct engine_env *env, const char *cluster)
 {
-	char *pidfile, *text = NULL, *path = NULL, *cmdline = NULL, *end, *needle, *tail;
+	char *text = NULL, *path = NULL, *cmdline = NULL, *end, *needle, *tail;
 	struct mha_paths p;
 	pid_t pid = 0;
 	long v;
 
 	mha_paths_init(&p, env->cfg, cluster);
-	pidfile = engine_mha_pidfile(&p);
-	text = engine_mha_slurp(pidfile);
+	text = engine_mha_slurp(p.pidfile);
 	if (text == NULL)
 		goto out;
 	v = strtol(text, &end, 10);
@@ -367,22 +334,8 @@ out:
 	free(cmdline);
 	free(path);
 	free(text);
-	free(pidfile);
 	mha_paths_free(&p);
 	return pid;
-}
-
-void
-engine_mha_monitor(const struct engine_status *st, struct status_monitor *mon)
-{
-	memset(mon, 0, sizeof(*mon));
-	mon->running = st->running;
-	mon->health = st->running ? st->health_name : NULL;
-	mon->health_ok = st->running && st->health == MHA_HEALTH_PING_OK;
-	mon->failing_over = st->running &&
-	    (st->health == MHA_HEALTH_FAILOVER_RUNNING || st->health == MHA_HEALTH_PING_FAILING ||
-		st->health == MHA_HEALTH_PING_FAILED);
-	mon->error_marker = st->error_marker;
 }
 
 static char *
@@ -406,6 +359,64 @@ engine_mha_restart_wanted(const struct engine_env *env, const char *cluster)
 	return reason;
 }
 
+/* Asks for a restart through <dir>/rerender, read by restart_wanted in the daemon. */
+static int
+engine_mha_request_restart(const struct engine_env *env, const char *cluster,
+    const char *reason, char **cause)
+{
+	struct mha_paths p;
+	char *text;
+	int rc = 1;
+
+	mha_paths_init(&p, env->cfg, cluster);
+	if (access(p.rerender, F_OK) != 0) {
+		text = xasprintf("%s\n", reason);
+		rc = fs_write_atomic(p.rerender, text, strlen(text), cause);
+		free(text);
+	}
+	mha_paths_free(&p);
+	return rc;
+}
+
+static int
+engine_mha_set_lag_policy(const struct engine_env *env, const char *cluster, int on,
+    char **cause)
+{
+	static const char text[] = "start --force\n";
+	struct mha_paths p;
+	int rc = 0;
+
+	mha_paths_init(&p, env->cfg, cluster);
+	if (!on)
+		rc = fs_write_atomic(p.lag_off, text, sizeof(text) - 1, cause);
+	else if (unlink(p.lag_off) != 0 && errno != ENOENT) {
+		*cause = xasprintf("cannot remove %s: %s", p.lag_off, strerror(errno));
+		rc = -1;
+	}
+	mha_paths_free(&p);
+	return rc;
+}
+
+static int
+engine_mha_lag_policy_get(const struct engine_env *env, const char *cluster, char **unfit)
+{
+	struct mha_paths p;
+	int on;
+
+	mha_paths_init(&p, env->cfg, cluster);
+	on = access(p.lag_off, F_OK) != 0;
+	if (unfit != NULL) {
+		*unfit = engine_mha_slurp(p.unfit);
+		if (*unfit == NULL)
+			*unfit = xstrdup("");
+	}
+	mha_paths_free(&p);
+	return on;
+}
+
+static int engine_mha_exec(const struct engine_env *env, const char *cluster, int checks,
+    char **cause);
+
 const struct engine_ops engine_mha_ops = {
 	.name = "mha",
 	.start = engine_mha_start,
@@ -414,6 +425,11 @@ const struct engine_ops engine_mha_ops = {
 	.exited = engine_mha_exited,
 	.find_running = engine_mha_find_running,
 	.restart_wanted = engine_mha_restart_wanted,
+	.request_restart = engine_mha_request_restart,
+	.set_lag_policy = engine_mha_set_lag_policy,
+	.lag_policy = engine_mha_lag_policy_get,
+	.run = engine_mha_exec,
+	.hook = mha_hook_main,
 };
 
 /*
@@ -458,7 +474,7 @@ engine_mha_gtid(const struct engine_env *env, const struct mha_paths *p, struct 
 	char *path = xasprintf("%s/gtid-replicas", p->dir), *old, *text = xstrdup(""), *tmp;
 	char *key, *why = NULL;
 	struct stat done, mine;
-	int after_failover, fd;
+	int after_failover;
 	size_t i;
 
 	old = engine_mha_slurp(path);
@@ -498,11 +514,9 @@ engine_mha_gtid(const struct engine_env *env, const struct mha_paths *p, struct 
 		free(key);
 	}
 	/* Rewritten every start: its time marks the failover as handled. */
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd >= 0) {
-		if (write(fd, text, strlen(text)) < 0)
-			log_warn("cluster=%s cannot write %s", c->name, path);
-		close(fd);
+	if (fs_write_atomic(path, text, strlen(text), &why) != 0) {
+		log_warn("cluster=%s %s", c->name, why);
+		free(why);
 	}
 	free(text);
 	free(old);
@@ -522,19 +536,42 @@ engine_mha_lag_policy(const struct engine_env *env, const struct mha_paths *p,
     char **cause)
 {
 	struct registry_node *nd;
-	char *why = NULL, *list = xstrdup(""), *tmp;
+	const struct probe_result *mpr = NULL;
+	char *why = NULL, *list = xstrdup(""), *tmp, *gtids = NULL;
 	size_t i, fit = 0;
-	int rc = 0;
+	int rc = 0, lag_off;
 
-	if (access(p->lag_off, F_OK) == 0) {
-		log_info("cluster=%s lag policy off ('mhaadm start %s --force')", c->name, c->name);
-		goto write;
+	for (i = 0; i < n; i++) {
+		if (c->nodes[idx[i]].role == REGISTRY_ROLE_MASTER)
+			mpr = &pr[i];
 	}
+	/*
+	 * A replica holding transactions its master never had is never
+	 * promoted, not even with the lag policy off: MHA would replicate them
+	 * everywhere, or break replication on them.
+	 */
+	for (i = 0; mpr != NULL && i < n; i++) {
+		nd = &c->nodes[idx[i]];
+		if (nd->role != REGISTRY_ROLE_REPLICA || !status_errant(&pr[i], mpr, &gtids))
+			continue;
+		nd->no_master = 1;
+		nd->candidate_master = 0;
+		tmp = xasprintf("%s%s:%d errant transactions: %s\n", list, nd->host, nd->port, gtids);
+		free(list);
+		list = tmp;
+		log_info("cluster=%s node=%s:%d not a promotion candidate: errant transactions %s",
+		    c->name, nd->host, nd->port, gtids);
+		free(gtids);
+		gtids = NULL;
+	}
+	lag_off = access(p->lag_off, F_OK) == 0;
+	if (lag_off)
+		log_info("cluster=%s lag policy off ('mhaadm start %s --force')", c->name, c->name);
 	for (i = 0; i < n; i++) {
 		nd = &c->nodes[idx[i]];
 		if (nd->role != REGISTRY_ROLE_REPLICA)
 			continue;
-		if (status_lag_unfit(&pr[i], env->cfg->max_lag, &why)) {
+		if (!lag_off && !nd->no_master && status_lag_unfit(&pr[i], env->cfg->max_lag, &why)) {
 			nd->no_master = 1;
 			nd->candidate_master = 0;
 			tmp = xasprintf("%s%s:%d %s\n", list, nd->host, nd->port, why);
@@ -547,7 +584,7 @@ engine_mha_lag_policy(const struct engine_env *env, const struct mha_paths *p,
 		}
 		fit += !nd->no_master;
 	}
-	if (fit == 0 && *list != '\0') {
+	if (fit == 0 && *list != '\0' && !lag_off) {
 		*cause = xasprintf("no replica may be promoted (%s); wait until they catch up, or run "
 				   "'mhaadm start %s --force'",
 		    list, c->name);
@@ -555,7 +592,6 @@ engine_mha_lag_policy(const struct engine_env *env, const struct mha_paths *p,
 			*tmp = ';';
 		rc = -1;
 	}
-write:
 	if (rc == 0 && mha_conf_write(p->unfit, list, &why) != 0) {
 		log_warn("cluster=%s %s", c->name, why);
 		free(why);
@@ -685,7 +721,8 @@ engine_mha_ensure_vip(const struct engine_env *env, struct registry *reg,
 	default:
 		break;
 	}
-	if (vip_add(&t, c->vip, c->vip_prefix, c->iface, &why) != 0) {
+	if (vip_add_announce(&t, c->vip, c->vip_prefix, c->iface, env->cfg->garp_count,
+		env->cfg->garp_interval_ms, &why) != 0) {
 		*cause = xasprintf("cannot bind VIP %s on the master %s: %s", c->vip, master->host,
 		    why);
 		free(why);
@@ -696,7 +733,48 @@ engine_mha_ensure_vip(const struct engine_env *env, struct registry *reg,
 	return 0;
 }
 
-int
+/*
+ * Refuses when another engine process runs for the cluster (a second
+ * masterha_manager would fight the first over the same master), else
+ * records our pid in engine.pid, atomically, before anything can act. The
+ * flock makes the check and the write one step against a second
+ * 'mhaadm engine NAME' started at the same moment; exec keeps the pid, so
+ * the file names masterha_manager afterwards.
+ */
+static int
+engine_mha_claim(const struct engine_env *env, const struct mha_paths *p, const char *cluster,
+    char **cause)
+{
+	char *lock = xasprintf("%s/engine.lock", p->dir), buf[32];
+	pid_t other;
+	int fd, n, rc = -1;
+
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		*cause = xasprintf("cannot open %s: %s", lock, strerror(errno));
+		goto out;
+	}
+	if (flock(fd, LOCK_EX) != 0) {
+		*cause = xasprintf("cannot lock %s: %s", lock, strerror(errno));
+		goto out;
+	}
+	other = engine_mha_find_running(env, cluster);
+	if (other > 0 && other != getpid()) {
+		*cause = xasprintf("an engine for cluster '%s' already runs (pid %ld); not starting "
+				   "a second one",
+		    cluster, (long)other);
+		goto out;
+	}
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	rc = fs_write_atomic(p->pidfile, buf, (size_t)n, cause);
+out:
+	if (fd >= 0)
+		close(fd); /* releases the lock */
+	free(lock);
+	return rc;
+}
+
+static int
 engine_mha_exec(const struct engine_env *env, const char *cluster, int checks, char **cause)
 {
 	struct registry_cluster *c = NULL;
@@ -708,10 +786,30 @@ engine_mha_exec(const struct engine_env *env, const char *cluster, int checks, c
 	size_t i;
 
 	mha_paths_init(&p, env->cfg, cluster);
+	if (fs_mkdirs(p.dir, 0700, cause) != 0 || engine_mha_claim(env, &p, cluster, cause) != 0)
+	{
+		/* Not an event: the running engine protects the cluster. */
+		mha_paths_free(&p);
+		return -1;
+	}
 	reg = registry_open(env->cfg, 1, cause);
+	if (reg == NULL && !checks && access(p.conf, R_OK) == 0) {
+		/*
+		 * A restart (not a start from rest) while the management node does
+		 * not answer: the topology is the one this config was rendered
+		 * for (the daemon re-protects after a failover only on a fresh
+		 * read), so MHA goes back to monitoring on it instead of leaving
+		 * the cluster unwatched until the registry returns.
+		 */
+		log_warn("cluster=%s registry unavailable (%s): monitoring again on the last "
+			 "rendered config %s", cluster, *cause, p.conf);
+		free(*cause);
+		*cause = NULL;
+		goto manager;
+	}
 	if (reg == NULL)
 		goto out;
-	switch (reg->ops->cluster_get(reg, cluster, &c, cause)) {
+	switch (registry_cluster_get(reg, cluster, &c, cause)) {
 	case 0:
 		break;
 	case 1:
@@ -731,6 +829,12 @@ engine_mha_exec(const struct engine_env *env, const char *cluster, int checks, c
 	logdir = xasprintf("%s/%s", env->cfg->log_dir, cluster);
 	if (fs_mkdirs(logdir, 0700, cause) != 0)
 		goto out;
+	/*
+	 * The rendered secondary_check_script would get the master's password
+	 * in argv and in manager.log from a stock MHA::HealthCheck: refuse.
+	 */
+	if (doctor_local_patch_applied(DOCTOR_PATCH_SECONDARY_PASSWORD, cause) != 0)
+		goto out;
 	if (engine_mha_probe(env, &p, reg, c, checks, cause) != 0)
 		goto out;
 	text = mha_conf_render(env->cfg, env->config_path, env->self, c, cause);
@@ -746,7 +850,7 @@ engine_mha_exec(const struct engine_env *env, const char *cluster, int checks, c
 		goto out;
 	registry_close(reg);
 	reg = NULL;
-
+manager:
 	argv = mha_manager_argv(&p, (env->cfg->failover_window + 59) / 60);
 	fflush(NULL);
 	execv(ENGINE_MHA_MANAGER, (char *const *)argv);

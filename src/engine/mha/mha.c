@@ -130,6 +130,17 @@ mha_paths_init(struct mha_paths *p, const struct config *cfg, const char *cluste
 	p->unfit = xasprintf("%s/unfit", p->dir);
 	p->rerender = xasprintf("%s/rerender", p->dir);
 	p->lag_off = xasprintf("%s/lag-policy-off", p->dir);
+	p->began = xasprintf("%s/failover.began", p->dir);
+	p->paused = xasprintf("%s/failover.paused", p->dir);
+	p->failing = xasprintf("%s/master.failing", p->dir);
+	p->pidfile = xasprintf("%s/engine.pid", p->dir);
+}
+
+int
+mha_marker_touch(const char *path, char **cause)
+{
+	/* Rewritten, not utime'd: the rename makes it appear whole, with a new mtime. */
+	return fs_write_atomic(path, "", 0, cause);
 }
 
 void
@@ -145,6 +156,10 @@ mha_paths_free(struct mha_paths *p)
 	free(p->unfit);
 	free(p->rerender);
 	free(p->lag_off);
+	free(p->began);
+	free(p->paused);
+	free(p->failing);
+	free(p->pidfile);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -343,6 +358,29 @@ mha_conf_hook(const char *self, const char *config_path, const char *type,
 	return xasprintf("%s -c %s hook %s --cluster=%s", self, config_path, type, c->name);
 }
 
+/*
+ * secondary_check_script: mhaadm asks the replicas whether the master is
+ * dead for them too. The nodes (checked hosts, numeric ports) ride along
+ * so the check needs no registry; MHA appends the master's address.
+ */
+static char *
+mha_conf_secondary(const char *self, const char *config_path, const struct registry_cluster *c)
+{
+	char *s = xasprintf("%s -c %s hook secondary-check --cluster=%s --nodes=", self,
+	    config_path, c->name), *tmp;
+	size_t i, n = 0;
+
+	for (i = 0; i < c->n_nodes; i++) {
+		if (c->nodes[i].role == REGISTRY_ROLE_FAILED)
+			continue;
+		tmp = xasprintf("%s%s%s:%d", s, n++ > 0 ? "," : "", c->nodes[i].host,
+		    c->nodes[i].port);
+		free(s);
+		s = tmp;
+	}
+	return s;
+}
+
 /* Whether the cluster's VIP and interface can go onto the hook command line. */
 static int
 mha_conf_has_vip(const struct registry_cluster *c, char **cause)
@@ -373,6 +411,7 @@ mha_conf_render(const struct config *cfg, const char *config_path, const char *s
 	struct mha_buf b = { 0 };
 	const struct registry_node *nd;
 	char *remote = NULL, *failover = NULL, *online = NULL, *report = NULL, *text = NULL;
+	char *secondary = NULL;
 	size_t i, n;
 	int with_vip, pass;
 
@@ -395,6 +434,7 @@ mha_conf_render(const struct config *cfg, const char *config_path, const char *s
 	failover = mha_conf_hook(self, config_path, "failover", c, with_vip);
 	online = mha_conf_hook(self, config_path, "online-change", c, with_vip);
 	report = mha_conf_hook(self, config_path, "report", c, 0);
+	secondary = mha_conf_secondary(self, config_path, c);
 
 	mha_buf_add(&b, "# MHA application config of cluster '%s', written by mhaadm from its\n"
 			"# registry before every start of masterha_manager: edits are lost.\n"
@@ -423,6 +463,7 @@ mha_conf_render(const struct config *cfg, const char *config_path, const char *s
 	mha_buf_add(&b, "master_ip_failover_script=%s\n", failover);
 	mha_buf_add(&b, "master_ip_online_change_script=%s\n", online);
 	mha_buf_add(&b, "report_script=%s\n", report);
+	mha_buf_add(&b, "secondary_check_script=%s\n", secondary);
 
 	/* The master first, then the replicas in registry order. */
 	n = 0;
@@ -448,87 +489,17 @@ out:
 	mha_buf_wipe(&b);
 	free(failover);
 	free(online);
+	free(secondary);
 	free(report);
 	free(remote);
 	mha_paths_free(&p);
 	return text;
 }
 
-/* The directory part of path, newly allocated ("/" for "/x", "." for "x"). */
-static char *
-mha_dirname(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (slash == NULL)
-		return xstrdup(".");
-	if (slash == path)
-		return xstrdup("/");
-	return xstrndup(path, (size_t)(slash - path));
-}
-
 int
 mha_conf_write(const char *path, const char *text, char **cause)
 {
-	char *dir = NULL, *tmp = NULL;
-	size_t len = strlen(text), off = 0;
-	ssize_t n;
-	int fd = -1, dfd = -1, rc = -1;
-
-	dir = mha_dirname(path);
-	if (fs_mkdirs(dir, 0700, cause) != 0)
-		goto out;
-	tmp = xasprintf("%s.XXXXXX", path);
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		*cause = xasprintf("cannot create a file next to %s: %s", path, strerror(errno));
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
-	if (fchmod(fd, 0600) != 0) {
-		*cause = xasprintf("cannot chmod %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	while (off < len) {
-		n = write(fd, text + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			*cause = xasprintf("cannot write %s: %s", tmp, strerror(errno));
-			goto out;
-		}
-		off += (size_t)n;
-	}
-	if (fsync(fd) != 0) {
-		*cause = xasprintf("cannot write %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		*cause = xasprintf("cannot write %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0) {
-		*cause = xasprintf("cannot rename %s to %s: %s", tmp, path, strerror(errno));
-		goto out;
-	}
-	free(tmp);
-	tmp = NULL;
-	/* The rename is durable once the directory is. */
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-		fsync(dfd);
-		close(dfd);
-	}
-	rc = 0;
-out:
-	if (fd != -1)
-		close(fd);
-	if (tmp != NULL)
-		unlink(tmp);
-	free(tmp);
-	free(dir);
-	return rc;
+	return fs_write_atomic(path, text, strlen(text), cause);
 }
 
 /* "--key=value" → value when arg's key is key, else NULL. */
@@ -1179,7 +1150,7 @@ mha_checks_run(const struct mha_paths *p, char **cause)
 	int fd = -1, rc = -1;
 
 	conf_arg = xasprintf("--conf=%s", p->conf);
-	dir = mha_dirname(p->check_log);
+	dir = fs_dirname(p->check_log);
 	/* The manager log lives there too, and MHA does not create directories for it. */
 	if (fs_mkdirs(dir, 0700, cause) != 0)
 		goto out;

@@ -1,138 +1,113 @@
 /*
- * What every failover does (storm breaker, VIP move, registry record with
- * the spool behind it), as the native engine calls it: the one file to
- * switch to the shared failover core (src/core/failover/failover.c) when
- * it lands, so that the MHA hook and the native engine do it once.
+ * The shared failover core (src/core/failover/failover.c) as the native
+ * engine calls it: storm breaker, VIP release and take, the registry
+ * record with the spool behind it, the report. One file, so the engine's
+ * promotion logic never names the core's details.
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "config.h"
-#include "event.h"
+#include "failover.h"
 #include "native.h"
 #include "registry.h"
-#include "spool.h"
-#include "ssh.h"
-#include "storm.h"
-#include "vip.h"
-#include "xmalloc.h"
 
-/* The old master may be gone: one second is all it may cost the failover (lab: ssh ~60 ms). */
-#define NATIVE_CORE_OLD_MASTER_TIMEOUT 1
-/* A management node that does not answer must not hold a failover up. */
-#define NATIVE_CORE_REGISTRY_TIMEOUT 1
+static void
+native_core_target(struct failover_target *t, const struct config *cfg, struct registry *reg,
+    const struct native_cluster *c)
+{
+	t->cfg = cfg;
+	t->reg = reg;
+	t->cluster = c->name;
+	t->vip = c->vip;
+	t->vip_prefix = c->vip_prefix;
+	t->iface = c->iface;
+}
+
+static void
+native_core_node(struct failover_node *n, const struct native_node *nn)
+{
+	n->host = nn->host;
+	n->addr = NULL;
+	n->port = nn->port;
+}
 
 struct registry *
-native_core_registry(const struct config *cfg)
+native_core_registry(const struct config *cfg, const char *cluster)
 {
-	struct config quick = *cfg; /* shallow: only the timeout differs, nothing is freed */
-	struct registry *reg;
-	char *cause = NULL;
-
-	if (quick.connect_timeout > NATIVE_CORE_REGISTRY_TIMEOUT)
-		quick.connect_timeout = NATIVE_CORE_REGISTRY_TIMEOUT;
-	reg = registry_open(&quick, 1, &cause);
-	if (reg == NULL) {
-		fprintf(stderr, "mhaadm engine-native: registry unavailable: %s\n", cause);
-		free(cause);
-	}
-	return reg;
+	return failover_registry_open(cfg, cluster);
 }
 
-/* 0: the failover may start; 1: the storm breaker refused it (event emitted). */
 int
-native_core_storm(const struct config *cfg, struct registry *reg, const char *cluster,
-    const char *master)
+native_core_storm(const struct config *cfg, struct registry *reg, const struct native_cluster *c)
 {
-	char *why = NULL, *cause = NULL;
+	struct failover_target t;
+	struct failover_node old;
 
-	switch (storm_admit(cfg, cluster, time(NULL), &why, &cause)) {
-	case 0:
-		return 0;
-	case 1:
-		event_emit(reg, cluster, NULL, "storm.paused",
-		    "automatic failover of master %s NOT started by the storm breaker: %s; the master "
-		    "and the VIP stay as they are; when the network is sound, repair the cluster and "
-		    "run 'mhaadm start %s'",
-		    master, why, cluster);
-		free(why);
-		return 1;
-	default:
-		fprintf(stderr, "mhaadm engine-native: cluster=%s storm breaker not consulted: %s\n",
-		    cluster, cause);
-		free(cause);
-		return 0;
-	}
+	native_core_target(&t, cfg, reg, c);
+	native_core_node(&old, &c->nodes[c->master]);
+	return failover_storm_check(&t, &old);
 }
 
-/* Removes the VIP from the old master, bounded; an unreachable host is reported, not fatal. */
 int
-native_core_vip_del(const struct config *cfg, struct registry *reg,
-    const struct native_cluster *c, const char *host, char **cause)
+native_core_vip_release(const struct config *cfg, struct registry *reg,
+    const struct native_cluster *c, int reachable)
 {
-	struct ssh_target t;
-	int r;
+	struct failover_target t;
+	struct failover_node old;
 
-	ssh_target_from_config(&t, cfg, host, NATIVE_CORE_OLD_MASTER_TIMEOUT);
-	r = vip_del(&t, c->vip, c->vip_prefix, c->iface, cause);
-	if (r >= 0) {
-		event_emit(reg, c->name, NULL, "vip.removed", "VIP %s %s the old master %s", c->vip,
-		    r == 0 ? "removed from" : "was not on", host);
-		return 0;
-	}
-	event_emit(reg, c->name, NULL, "vip.remove_failed",
-	    "could not remove VIP %s from the old master %s: %s", c->vip, host, *cause);
-	return -1;
+	native_core_target(&t, cfg, reg, c);
+	native_core_node(&old, &c->nodes[c->master]);
+	return failover_vip_release(&t, &old, reachable, 0);
 }
 
-/* Binds the VIP on the new master; gratuitous ARP is sent without waiting (vip_add). */
 int
-native_core_vip_add(const struct config *cfg, struct registry *reg,
-    const struct native_cluster *c, const char *old_host, const char *host, char **cause)
+native_core_vip_take(const struct config *cfg, struct registry *reg,
+    const struct native_cluster *c, size_t new_master)
 {
-	struct ssh_target t;
+	struct failover_target t;
+	struct failover_node old, nm;
 
-	ssh_target_from_config(&t, cfg, host, cfg->ssh_timeout);
-	if (vip_add(&t, c->vip, c->vip_prefix, c->iface, cause) != 0) {
-		event_emit(reg, c->name, NULL, "vip.failed",
-		    "could not bind VIP %s on the new master %s: %s", c->vip, host, *cause);
-		return -1;
-	}
-	event_emit(reg, c->name, NULL, "vip.moved", "VIP %s/%d moved from %s to %s (%s)", c->vip,
-	    c->vip_prefix, old_host, host, c->iface);
-	return 0;
+	native_core_target(&t, cfg, reg, c);
+	native_core_node(&old, &c->nodes[c->master]);
+	native_core_node(&nm, &c->nodes[new_master]);
+	return failover_vip_take(&t, &old, &nm);
 }
 
-/* Records the new master (state failing_over until re-protected), or spools it. */
 void
-native_core_record(const struct config *cfg, struct registry *reg, const char *cluster,
-    const char *new_host, int new_port, const char *msg)
+native_core_guard(const struct config *cfg, struct registry *reg, const struct native_cluster *c,
+    size_t new_master)
 {
-	struct registry_event ev = { 0 };
-	char *cause = NULL;
-	int r = -1;
+	struct failover_target t;
+	struct failover_node nm;
 
-	if (reg != NULL) {
-		ev.cluster = (char *)cluster;
-		ev.type = (char *)"failover.master_changed";
-		ev.message = (char *)msg;
-		r = reg->ops->cluster_set_master(reg, cluster, new_host, new_port,
-		    REGISTRY_STATE_FAILING_OVER, &ev, &cause);
-		if (r == 0)
-			return;
-		fprintf(stderr, "mhaadm engine-native: cluster=%s registry update failed: %s\n",
-		    cluster, r == 1 ? "new master is not a node of the cluster" : cause);
-		free(cause);
-		cause = NULL;
-		if (r == 1)
-			return;
-	}
-	if (spool_write_master(cfg, cluster, new_host, new_port, msg, &cause) == 0)
-		fprintf(stderr, "mhaadm engine-native: cluster=%s registry update spooled\n", cluster);
-	else {
-		fprintf(stderr, "mhaadm engine-native: cluster=%s REGISTRY NOT UPDATED: %s\n",
-		    cluster, cause);
-		free(cause);
-	}
+	native_core_target(&t, cfg, reg, c);
+	native_core_node(&nm, &c->nodes[new_master]);
+	/* No registry copy here: only an explicit isolation_guard = semisync applies now. */
+	failover_guard_apply(&t, NULL, &nm);
+}
+
+void
+native_core_record(const struct config *cfg, struct registry *reg, const struct native_cluster *c,
+    size_t new_master)
+{
+	struct failover_target t;
+	struct failover_node old, nm;
+
+	native_core_target(&t, cfg, reg, c);
+	native_core_node(&old, &c->nodes[c->master]);
+	native_core_node(&nm, &c->nodes[new_master]);
+	failover_record_master(&t, &old, &nm);
+}
+
+void
+native_core_report(const struct config *cfg, struct registry *reg, const struct native_cluster *c,
+    const char *new_master, const char *replicas, const char *detail)
+{
+	struct failover_target t;
+	char old[300];
+
+	native_core_target(&t, cfg, reg, c);
+	snprintf(old, sizeof(old), "%s:%d", c->nodes[c->master].host, c->nodes[c->master].port);
+	failover_report(&t, old, new_master, replicas, detail);
 }

@@ -177,17 +177,19 @@ native_promote_thread(void *arg)
 	MYSQL_RES *res = NULL;
 	MYSQL_ROW row = NULL;
 	char *cause = NULL, sql[1024], *msg = NULL, best_pos[512] = "", *done_list = NULL;
-	const char *old = c->nodes[c->master].host;
 	unsigned long long score, best_score = 0;
 	size_t i, best = (size_t)-1, n_rp = 0;
 	int r;
 
-	reg = native_core_registry(cfg);
+	reg = native_core_registry(cfg, c->name);
 	pn = xcalloc(c->n_nodes, sizeof(*pn));
-	event_emit(reg, c->name, NULL, "failover.started",
-	    "master %s:%d is down (the manager cannot reach it and no replica receives from it); "
-	    "native failover started",
-	    old, c->nodes[c->master].port);
+	/*
+	 * Fence first (failover.started): the old holder loses the VIP before
+	 * anything is promoted. A host that refused our connection is up and is
+	 * asked over SSH (bounded); one that did not answer at all is skipped
+	 * (the fence pass takes the VIP off it when it returns).
+	 */
+	native_core_vip_release(cfg, reg, c, fo->old_host_up);
 	native_promote_mark(fo, 0);
 
 	/* The live view of every replica; the most advanced eligible one is promoted. */
@@ -234,6 +236,13 @@ native_promote_thread(void *arg)
 		goto out;
 	}
 	snprintf(best_pos, sizeof(best_pos), "%s", pn[best].gtid_io_pos);
+	/* It goes into SQL text: a GTID list is digits, '-' and ',' only. */
+	if (strspn(best_pos, "0123456789-,") != strlen(best_pos)) {
+		fo->reason = xasprintf("new master %s:%d reports an unexpected Gtid_IO_Pos; nothing "
+				       "was changed, the cluster is read-only",
+		    c->nodes[best].host, c->nodes[best].port);
+		goto out;
+	}
 	for (i = 0; i < c->n_nodes; i++) {
 		if (i != c->master && i != best && pn[i].m != NULL && pn[i].gtid_io_pos[0] != '\0' &&
 		    !native_gtid_covers(best_pos, pn[i].gtid_io_pos))
@@ -273,16 +282,11 @@ native_promote_thread(void *arg)
 	}
 	native_promote_mark(fo, 3);
 
-	/* Fence: the old holder loses the VIP first (bounded; a host that is down is reported). */
-	if (native_core_vip_del(cfg, reg, c, old, &cause) != 0) {
-		free(cause);
-		cause = NULL;
-	}
 	native_promote_mark(fo, 4);
-	if (native_core_vip_add(cfg, reg, c, old, c->nodes[best].host, &cause) != 0) {
-		fo->reason = xasprintf("VIP %s not bound on the new master %s: %s; the new master is "
-				       "NOT opened for writes (read-only), replicas not repointed",
-		    c->vip, c->nodes[best].host, cause);
+	if (native_core_vip_take(cfg, reg, c, best) != 0) {
+		fo->reason = xasprintf("VIP %s not bound on the new master %s; the new master is NOT "
+				       "opened for writes (read-only), replicas not repointed",
+		    c->vip, c->nodes[best].host);
 		goto out;
 	}
 	native_promote_mark(fo, 5);
@@ -297,6 +301,7 @@ native_promote_thread(void *arg)
 	fo->new_master = best;
 	fo->ok = 1;
 
+	native_core_guard(cfg, reg, c, best);
 	/* The others follow the new master, all at once. */
 	rp = xcalloc(c->n_nodes, sizeof(*rp));
 	for (i = 0; i < c->n_nodes; i++) {
@@ -330,18 +335,15 @@ native_promote_thread(void *arg)
 		}
 	}
 	native_promote_mark(fo, 7);
-	msg = xasprintf("master changed from %s:%d to %s:%d", old, c->nodes[c->master].port,
-	    c->nodes[best].host, c->nodes[best].port);
-	native_core_record(cfg, reg, c->name, c->nodes[best].host, c->nodes[best].port, msg);
-	event_emit(reg, c->name, NULL, "failover.completed",
-	    "failover completed: new master %s:%d, replicas %s (native; drained %lld ms, promoted "
-	    "%lld ms, VIP %lld ms, writable %lld ms, repointed %lld ms after the start)",
-	    c->nodes[best].host, c->nodes[best].port, done_list[0] != '\0' ? done_list : "none",
+	native_core_record(cfg, reg, c, best);
+	snprintf(sql, sizeof(sql), "%s:%d", c->nodes[best].host, c->nodes[best].port);
+	msg = xasprintf("native; drained %lld ms, promoted %lld ms, VIP %lld ms, writable %lld ms, "
+			"repointed %lld ms after the start",
 	    fo->phase_ms[2], fo->phase_ms[3], fo->phase_ms[5], fo->phase_ms[6], fo->phase_ms[7]);
+	native_core_report(cfg, reg, c, sql, done_list, msg);
 out:
 	if (!fo->ok)
-		event_emit(reg, c->name, NULL, "failover.failed", "native failover of %s:%d stopped: %s",
-		    old, c->nodes[c->master].port, fo->reason != NULL ? fo->reason : "?");
+		native_core_report(cfg, reg, c, NULL, NULL, fo->reason != NULL ? fo->reason : "?");
 	if (res != NULL)
 		mysql_free_result(res);
 	for (i = 0; i < c->n_nodes; i++) {

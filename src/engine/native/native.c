@@ -405,7 +405,7 @@ native_judge(struct native_loop *l, struct native_cluster *c, long long now)
 	snprintf(master, sizeof(master), "%s:%d", m->host, m->port);
 	if (m->fails == 0 && m->reachable) {
 		if (c->alerted)
-			event_emit(l->reg, c->name, master, "master.reachable",
+			event_emit(l->reg, c->name, master, "master.reachable_from_manager",
 			    "master %s answers the manager again", master);
 		native_set_state(c, NATIVE_WATCHING, now);
 		return;
@@ -456,7 +456,7 @@ native_judge(struct native_loop *l, struct native_cluster *c, long long now)
 		 "replica%s, %lld ms after the first failure",
 	    c->name, master, m->conn.error, dead_view, dead_view == 1 ? "" : "s",
 	    now - c->suspect_ms);
-	if (native_core_storm(l->cfg, l->reg, c->name, master) != 0) {
+	if (native_core_storm(l->cfg, l->reg, c) != 0) {
 		native_set_state(c, NATIVE_STOPPED, now);
 		native_transition(l, c, REGISTRY_STATE_UNPROTECTED, "failover.paused",
 		    "native failover not started by the storm breaker; the cluster is NOT protected "
@@ -466,6 +466,8 @@ native_judge(struct native_loop *l, struct native_cluster *c, long long now)
 	for (i = 0; i < c->n_nodes; i++)
 		native_conn_close(&c->nodes[i].conn);
 	c->fo = native_failover_new(l->cfg, c);
+	/* Refused: the host answered, only mysqld is gone; the VIP can be taken off it. */
+	c->fo->old_host_up = m->conn.refused;
 	if (native_promote_start(c->fo, &cause) != 0) {
 		event_emit(l->reg, c->name, master, "failover.failed", "%s", cause);
 		free(cause);
@@ -592,13 +594,15 @@ native_reload(struct native_loop *l, long long now)
 	if (l->reg == NULL) {
 		if (now < l->reg_retry_ms)
 			return;
-		l->reg = native_core_registry(l->cfg);
+		l->reg = registry_open(l->cfg, 1, &cause);
 		if (l->reg == NULL) {
+			log_warn("engine-native: registry unavailable (retry in 3 s): %s", cause);
+			free(cause);
 			l->reg_retry_ms = now + 3000;
 			return;
 		}
 	}
-	if (l->reg->ops->cluster_list(l->reg, &list, &n, &cause) != 0) {
+	if (registry_cluster_list(l->reg, &list, &n, &cause) != 0) {
 		log_warn("engine-native: cannot read the registry, clusters stay watched: %s", cause);
 		free(cause);
 		registry_close(l->reg);

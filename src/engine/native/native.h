@@ -87,6 +87,7 @@ struct native_failover {
 	size_t new_master;
 	char *reason;               /* why it stopped, when !ok */
 	long long phase_ms[8];      /* ms after started_ms at each step, for the log */
+	int old_host_up;            /* the old master's host refused the connection: it is up */
 };
 
 /* Runs the engine until SIGTERM/SIGINT. Returns 0, or -1 with *cause. */
@@ -113,15 +114,20 @@ int native_gtid_covers(const char *a, const char *b);
 /* The sum of the sequence numbers of a GTID position: the order of candidates. */
 unsigned long long native_gtid_score(const char *pos);
 
-/* The failover core as the native engine uses it (native-core.c): one place to switch later. */
-struct registry *native_core_registry(const struct config *cfg);
-int native_core_storm(const struct config *cfg, struct registry *reg, const char *cluster,
-    const char *master);
-int native_core_vip_del(const struct config *cfg, struct registry *reg,
-    const struct native_cluster *c, const char *host, char **cause);
-int native_core_vip_add(const struct config *cfg, struct registry *reg,
-    const struct native_cluster *c, const char *old_host, const char *host, char **cause);
-void native_core_record(const struct config *cfg, struct registry *reg, const char *cluster,
-    const char *new_host, int new_port, const char *msg);
+/* The failover core as the native engine uses it (native-core.c). */
+struct registry *native_core_registry(const struct config *cfg, const char *cluster);
+int native_core_storm(const struct config *cfg, struct registry *reg,
+    const struct native_cluster *c);
+int native_core_vip_release(const struct config *cfg, struct registry *reg,
+    const struct native_cluster *c, int reachable);
+int native_core_vip_take(const struct config *cfg, struct registry *reg,
+    const struct native_cluster *c, size_t new_master);
+void native_core_guard(const struct config *cfg, struct registry *reg,
+    const struct native_cluster *c, size_t new_master);
+void native_core_record(const struct config *cfg, struct registry *reg,
+    const struct native_cluster *c, size_t new_master);
+void native_core_report(const struct config *cfg, struct registry *reg,
+    const struct native_cluster *c, const char *new_master, const char *replicas,
+    const char *detail);
 
 #endif
