@@ -167,3 +167,18 @@ def test_native_start_refuses_file_position_replication(fresh_lab, tmp_path):
         assert c["desired"] == "stopped"
     finally:
         finish(m)
+
+
+def test_native_delayed_replica_not_promoted(native):
+    """h2 would win the tie (first of equals) but is a delayed replica: h3 or h4 is promoted,
+    and h2 follows the new master."""
+    m = native
+    m.lab.sql(2, "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = 3600; START SLAVE")
+    m.ok("start", "c1", timeout=60)
+    old, new, w = native_failover(m)
+    assert new.split(":")[0] in ("10.77.0.13", "10.77.0.14"), new
+    assert_rows_on(m, new.split(":")[0], w.acked)
+    assert vip_holders() == [new.split(":")[0]]
+    assert writable_servers(m.lab) == [new.split(":")[0]]
+    src = m.lab.sql(2, "SELECT Master_Host FROM information_schema.SLAVE_STATUS")
+    assert new.split(":")[0] in src, src
