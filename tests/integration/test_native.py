@@ -180,5 +180,5 @@ def test_native_delayed_replica_not_promoted(native):
     assert_rows_on(m, new.split(":")[0], w.acked)
     assert vip_holders() == [new.split(":")[0]]
     assert writable_servers(m.lab) == [new.split(":")[0]]
-    src = m.lab.sql(2, "SELECT Master_Host FROM information_schema.SLAVE_STATUS")
+    src = m.lab.sql(2, "SHOW SLAVE STATUS")
     assert new.split(":")[0] in src, src
