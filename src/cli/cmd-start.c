@@ -101,6 +101,14 @@ cmd_start_promotable(struct cmd_ctx *ctx, struct registry_cluster **list, size_t
 				rc = -1;
 			}
 		}
+		/* A dead replica does not stop the others from being protected: say so. */
+		for (j = 0; !refuse && j < list[i]->n_nodes; j++) {
+			if (list[i]->nodes[j].role == REGISTRY_ROLE_REPLICA && !sc[i].nodes[j].probe.ok)
+				printf("replica %s:%d of '%s' is unreachable: monitoring with the other "
+				       "replicas; it is taken back in once it answers and has caught "
+				       "up\n",
+				    list[i]->nodes[j].host, list[i]->nodes[j].port, list[i]->name);
+		}
 	}
 	status_free(sc, n);
 	return rc;

@@ -1,11 +1,14 @@
 /*
- * The supervisor loop. Once a second (and at once on a signal) it reads the
- * registry, starts an engine for every cluster that should be monitored and
- * has none, stops the engines of clusters that should not be, notices
- * engines that ended and decides what that means (failover → re-protect on
- * the new topology; crash → restart with backoff), and applies registry
- * updates that hooks had to spool. Nothing in the loop blocks on a host:
- * slow work runs in the engine processes. Signals are read from a signalfd.
+ * The supervisor loop. Once a second (and at once on a signal) it takes the
+ * newest registry snapshot (reader.c reads it, applies what hooks spooled,
+ * and performs the events and state changes queued here, in a thread of its
+ * own), decides with the pure functions of decide.c, and acts: starts an
+ * engine for every cluster that should be monitored and has none, stops the
+ * engines of clusters that should not be, notices engines that ended
+ * (failover → re-protect on the new topology; crash → restart with
+ * backoff). Nothing in the loop blocks on a host or on the registry: slow
+ * work runs in the engine processes and the registry thread. Signals are
+ * read from a signalfd.
  */
 #include "daemon.h"
 
@@ -35,7 +38,6 @@
 #include "reader.h"
 #include "registry.h"
 #include "spawn.h"
-#include "spool.h"
 #include "xmalloc.h"
 
 #define DAEMON_TICK_MS 1000
@@ -459,13 +461,6 @@ daemon_decide(struct daemon *d, struct daemon_child *ch, const struct registry_c
 	case DECIDE_END_BACKOFF:
 		ch->next_start = out.next_start;
 		ch->restarting = 1;
-		/*
-		 * An engine that ran and died restarts on the topology it had
-		 * (the engine checks it itself at start, and may do so without the
-		 * registry); one whose checks failed runs them again.
-		 */
-		if (o == ENGINE_OUTCOME_CRASHED)
-			ch->checks = 0;
 		daemon_emit(d, ch->name, NULL, out.event_type, "%s; restarting in %ld s", detail,
 		    (long)(ch->next_start - now));
 		break;

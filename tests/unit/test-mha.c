@@ -155,11 +155,13 @@ static const char expected_conf[] =
     "hostname=10.77.0.12\n"
     "port=3306\n"
     "candidate_master=1\n"
+    "ignore_fail=1\n"
     "\n"
     "[server3]\n"
     "hostname=10.77.0.13\n"
     "port=3306\n"
-    "no_master=1\n";
+    "no_master=1\n"
+    "ignore_fail=1\n";
 
 static void
 test_render(void **state)

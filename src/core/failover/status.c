@@ -414,7 +414,7 @@ status_master_seen(const struct status_cluster *sc, const struct registry_node *
 
 static void
 status_judge_replica(struct status_cluster *sc, size_t i, const struct registry_node *master,
-    const struct status_node *msn, int max_lag)
+    const struct status_node *msn, int max_lag, const char *left_out)
 {
 	const struct registry_node *nd = &sc->c->nodes[i];
 	struct status_node *sn = &sc->nodes[i];
@@ -423,6 +423,7 @@ status_judge_replica(struct status_cluster *sc, size_t i, const struct registry_
 
 	snprintf(hp, sizeof(hp), "%s:%d", nd->host, nd->port);
 	sc->replicas++;
+	sn->left_out = status_has_line(left_out, hp);
 	if (!pr->ok) {
 		sn->unfit = xasprintf("unreachable: %s", pr->error != NULL ? pr->error : "?");
 		status_add(sc, STATUS_DEGRADED, "replica.unreachable", hp, "replica %s unreachable: %s",
@@ -480,6 +481,13 @@ status_judge_replica(struct status_cluster *sc, size_t i, const struct registry_
 	}
 	if (pr->lag > sc->max_lag)
 		sc->max_lag = pr->lag;
+	sn->caught_up = pr->lag >= 0 && (max_lag > 0 ? pr->lag <= max_lag : pr->lag == 0);
+	if (sn->left_out) {
+		/* The engine does not watch it: promoting it is not what the engine would do. */
+		sn->unfit = xstrdup("left out by the engine while it was unreachable; taken back in "
+				    "once it has caught up");
+		return;
+	}
 	if (status_lag_unfit(pr, max_lag, &why)) {
 		sn->unfit = why;
 		if (pr->sql_delay == 0) {
@@ -726,7 +734,7 @@ status_judge(struct status_cluster *sc, const struct status_monitor *mon, int ma
 	}
 	for (i = 0; i < c->n_nodes; i++) {
 		if (c->nodes[i].role == REGISTRY_ROLE_REPLICA)
-			status_judge_replica(sc, i, master, msn, max_lag);
+			status_judge_replica(sc, i, master, msn, max_lag, mon->left_out);
 	}
 	if (master != NULL && sc->replicas > 0 && sc->fit == 0) {
 		status_add(sc, STATUS_AT_RISK, "promotion.no_candidate", NULL,
@@ -755,6 +763,76 @@ status_judge(struct status_cluster *sc, const struct status_monitor *mon, int ma
 	else
 		sc->reason = xasprintf("%s (and %zu more)", sc->findings[worst].what,
 		    sc->n_findings - 1);
+}
+
+int
+status_has_line(const char *text, const char *line)
+{
+	size_t len = strlen(line);
+	const char *s = text;
+
+	while (s != NULL && *s != '\0') {
+		if (strncmp(s, line, len) == 0 && (s[len] == '\n' || s[len] == '\0'))
+			return 1;
+		s = strchr(s, '\n');
+		if (s != NULL)
+			s++;
+	}
+	return 0;
+}
+
+/*
+ * Readiness is what the engine would do with the master dying now: an
+ * engine that monitors it, no marker that makes it refuse, a master it
+ * watches, and a replica it may promote. Dead or left-out replicas are no
+ * obstacle (the MHA engine renders ignore_fail=1 on every replica, see
+ * docs/mha.md; the native engine promotes among the live ones); they only
+ * do not count as candidates.
+ */
+int
+status_failover_ready(const struct status_cluster *sc, const struct status_monitor *mon,
+    char **why)
+{
+	const struct registry_cluster *c = sc->c;
+	size_t i;
+	int has_master = 0;
+
+	*why = NULL;
+	for (i = 0; i < c->n_nodes; i++)
+		has_master |= c->nodes[i].role == REGISTRY_ROLE_MASTER;
+	if (c->desired != REGISTRY_DESIRED_MONITORED) {
+		*why = xstrdup("not monitored: no automatic failover");
+		return 0;
+	}
+	if (c->state == REGISTRY_STATE_FAILING_OVER || mon->failing_over)
+		return -1;
+	if (c->state == REGISTRY_STATE_UNPROTECTED) {
+		*why = xstrdup("left unprotected: the engine does not monitor it");
+		return 0;
+	}
+	if (!mon->running) {
+		*why = xasprintf("the engine is not running%s%s", mon->problem != NULL ? ": " : "",
+		    mon->problem != NULL ? mon->problem : "");
+		return 0;
+	}
+	if (!mon->health_ok)
+		return -1;
+	if (mon->error_marker != NULL) {
+		*why = xasprintf("the failed-failover marker %s makes the engine refuse to fail over",
+		    mon->error_marker);
+		return 0;
+	}
+	if (!has_master) {
+		*why = xstrdup("the registry names no master");
+		return 0;
+	}
+	if (sc->fit == 0) {
+		*why = xasprintf("no replica may be promoted (%zu replica%s, none fit: see the "
+				 "PROMOTION column of 'mhaadm list %s')",
+		    sc->replicas, sc->replicas == 1 ? "" : "s", c->name);
+		return 0;
+	}
+	return 1;
 }
 
 void

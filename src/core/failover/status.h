@@ -34,6 +34,8 @@ struct status_node {
 	char *ssh_error;
 	int promotable; /* replicas: 1 when the engine may promote it now */
 	char *unfit;    /* why it may not be promoted, NULL when promotable or not a replica */
+	int caught_up;  /* replicas: follows the master, both threads running, no lag beyond max_lag */
+	int left_out;   /* replicas: in status_monitor.left_out */
 };
 
 /* What the engine says about the cluster (filled by the caller: core knows no engine). */
@@ -46,6 +48,13 @@ struct status_monitor {
 			       nothing has moved yet (MHA: PING_FAILING/PING_FAILED) */
 	const char *error_marker; /* a failed-failover marker the engine left, or NULL */
 	const char *problem;      /* why it is not protected, from the newest event, or NULL */
+	/*
+	 * "HOST:PORT" lines of replicas the running engine monitors without
+	 * (left out while unreachable: MHA refuses to start with a dead
+	 * server in its config), or NULL. They are no candidates until it
+	 * takes them back in.
+	 */
+	const char *left_out;
 };
 
 struct status_cluster {
@@ -123,6 +132,17 @@ struct status_cluster *status_probe(const struct config *cfg, struct registry_cl
  * max_lag as in status_lag_unfit. May be called once per cluster.
  */
 void status_judge(struct status_cluster *sc, const struct status_monitor *mon, int max_lag);
+
+/*
+ * Whether a failover started now would succeed, from a judged cluster:
+ * 1 ready; 0 blocked, with *why (newly allocated) saying why; -1 cannot
+ * tell now (the engine is starting or failing over: wait). Pure.
+ */
+int status_failover_ready(const struct status_cluster *sc, const struct status_monitor *mon,
+    char **why);
+
+/* Whether line "HOST:PORT" is one of the lines of text (NULL: none). */
+int status_has_line(const char *text, const char *line);
 
 /* Frees an array of n status_cluster (not the clusters they borrow). */
 void status_free(struct status_cluster *sc, size_t n);

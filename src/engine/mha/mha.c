@@ -130,6 +130,7 @@ mha_paths_init(struct mha_paths *p, const struct config *cfg, const char *cluste
 	p->unfit = xasprintf("%s/unfit", p->dir);
 	p->rerender = xasprintf("%s/rerender", p->dir);
 	p->lag_off = xasprintf("%s/lag-policy-off", p->dir);
+	p->left_out = xasprintf("%s/left-out", p->dir);
 	p->began = xasprintf("%s/failover.began", p->dir);
 	p->paused = xasprintf("%s/failover.paused", p->dir);
 	p->failing = xasprintf("%s/master.failing", p->dir);
@@ -156,6 +157,7 @@ mha_paths_free(struct mha_paths *p)
 	free(p->unfit);
 	free(p->rerender);
 	free(p->lag_off);
+	free(p->left_out);
 	free(p->began);
 	free(p->paused);
 	free(p->failing);
@@ -478,6 +480,12 @@ mha_conf_render(const struct config *cfg, const char *config_path, const char *s
 				mha_buf_add(&b, "candidate_master=1\n");
 			if (nd->no_master)
 				mha_buf_add(&b, "no_master=1\n");
+			/*
+			 * A replica dead when the master dies is skipped, never a
+			 * reason to abort the failover (docs/mha.md, "Dead replicas").
+			 */
+			if (nd->role == REGISTRY_ROLE_REPLICA)
+				mha_buf_add(&b, "ignore_fail=1\n");
 			if (nd->binlog_dir != NULL && nd->binlog_dir[0] == '/' &&
 			    mha_only(nd->binlog_dir, MHA_PATH_EXTRA))
 				mha_buf_add(&b, "master_binlog_dir=%s\n", nd->binlog_dir);

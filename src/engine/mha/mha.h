@@ -31,6 +31,7 @@ struct mha_paths {
 	char *paused;  /* <dir>/failover.paused: our hook's storm breaker refused the failover */
 	char *failing; /* <dir>/master.failing: the engine's status saw the master failing */
 	char *pidfile; /* <dir>/engine.pid: "PID\n", written by the engine process itself */
+	char *left_out; /* <dir>/left-out: "HOST:PORT" of replicas left out of the config (unreachable) */
 };
 
 /* Creates path or updates its mtime (a marker). Returns 0, or -1 with *cause. */
