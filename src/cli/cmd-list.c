@@ -42,6 +42,8 @@ struct cmd_list_live {
 	char *notify_failed_at;  /* newest notify.failed event of the cluster, or NULL */
 	char *notify_failed_msg;
 	char *problem;       /* "TYPE: MESSAGE" of the newest unresolved problem event, or NULL */
+	int ready;           /* status_failover_ready: 1 yes, 0 no (ready_why), -1 cannot tell now */
+	char *ready_why;
 	struct json_object *problem_fields; /* that event's fields, or NULL */
 };
 
@@ -128,6 +130,7 @@ cmd_list_live_clear(struct cmd_list_live *lv)
 	free(lv->notify_failed_at);
 	free(lv->notify_failed_msg);
 	free(lv->problem);
+	free(lv->ready_why);
 	json_object_put(lv->problem_fields);
 }
 
@@ -189,6 +192,7 @@ cmd_list_json_node_live(const struct status_node *sn)
 	json_object_object_add(o, "ssh_error", cmd_list_json_str_or_null(sn->ssh_error));
 	json_object_object_add(o, "promotable", json_object_new_boolean(sn->promotable));
 	json_object_object_add(o, "not_promotable_reason", cmd_list_json_str_or_null(sn->unfit));
+	json_object_object_add(o, "left_out", json_object_new_boolean(sn->left_out));
 	return o;
 }
 
@@ -312,6 +316,10 @@ cmd_list_json_cluster(const struct registry_cluster *c, const struct cmd_list_li
 		json_object_object_add(g, "acks",
 		    sc->guard_acks >= 0 ? json_object_new_int64(sc->guard_acks) : NULL);
 		json_object_object_add(o, "guard", g);
+		json_object_object_add(o, "failover_ready",
+		    lv->ready < 0 ? NULL : json_object_new_boolean(lv->ready));
+		json_object_object_add(o, "failover_blocked_reason",
+		    cmd_list_json_str_or_null(lv->ready_why));
 	}
 	if (lv->notify_failed_at != NULL) {
 		struct json_object *nf = json_object_new_object();
@@ -476,6 +484,13 @@ cmd_list_print_detail(const struct registry_cluster *c, const struct cmd_list_li
 	}
 	printf("cluster:  %s\n", c->name);
 	printf("verdict:  %s: %s\n", status_verdict_name(sc->verdict), sc->reason);
+	if (lv->ready > 0)
+		printf("ready:    a failover would succeed now: %zu replica%s may be promoted\n", sc->fit,
+		    sc->fit == 1 ? "" : "s");
+	else if (lv->ready == 0)
+		printf("ready:    NO, a failover now would not succeed: %s\n", lv->ready_why);
+	else
+		printf("ready:    cannot tell now (the engine is starting or failing over)\n");
 	printf("state:    %s (desired: %s)\n", registry_state_name(c->state),
 	    registry_desired_name(c->desired));
 	printf("vip:      %s/%d on %s\n", c->vip, c->vip_prefix, c->iface);
@@ -624,6 +639,7 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			sc[i].guard_why = list[i]->desired == REGISTRY_DESIRED_MONITORED ? why :
 											       "not monitored";
 			status_judge(&sc[i], &mon, ctx->cfg->max_lag);
+			lv[i].ready = status_failover_ready(&sc[i], &mon, &lv[i].ready_why);
 		}
 	}
 	if (json)

@@ -14,6 +14,7 @@
 #include "daemon.h"
 #include "event.h"
 #include "fsutil.h"
+#include "log.h"
 #include "engine.h"
 #include "guard.h"
 #include "probe.h"
@@ -54,6 +55,12 @@ cmd_start_promotable(struct cmd_ctx *ctx, struct registry_cluster **list, size_t
 		status_judge(&sc[i], &mon, ctx->cfg->max_lag);
 		refuse = sc[i].replicas > 0 && sc[i].fit == 0;
 		engine = engine_for(ctx->cfg, list[i]->engine);
+		for (j = 0; j < sc[i].n_findings; j++) {
+			if (strcmp(sc[i].findings[j].kind, "replica.errant") == 0)
+				fprintf(stderr, "mhaadm: start: cluster '%s': %s; it is never promoted "
+						"(to do: %s)\n",
+				    list[i]->name, sc[i].findings[j].what, sc[i].findings[j].fix);
+		}
 		if (refuse) {
 			fprintf(stderr, "mhaadm: %s: no replica of cluster '%s' may be promoted now:\n",
 			    force ? "warning" : "start", list[i]->name);
@@ -91,9 +98,66 @@ cmd_start_promotable(struct cmd_ctx *ctx, struct registry_cluster **list, size_t
 				rc = -1;
 			}
 		}
+		/* A dead replica does not stop the others from being protected: say so. */
+		for (j = 0; !refuse && j < list[i]->n_nodes; j++) {
+			if (list[i]->nodes[j].role == REGISTRY_ROLE_REPLICA && !sc[i].nodes[j].probe.ok)
+				printf("replica %s:%d of '%s' is unreachable: monitoring with the other "
+				       "replicas; it is taken back in once it answers and has caught "
+				       "up\n",
+				    list[i]->nodes[j].host, list[i]->nodes[j].port, list[i]->name);
+		}
 	}
 	status_free(sc, n);
 	return rc;
+}
+
+/* The state start asks for: READY (the daemon runs the full checks first) unless protected now. */
+static enum registry_state
+cmd_start_state(enum registry_state now, int start)
+{
+	if (!start)
+		return now;
+	return now == REGISTRY_STATE_MONITORING || now == REGISTRY_STATE_FAILING_OVER ?
+	    now :
+	    REGISTRY_STATE_READY;
+}
+
+/*
+ * Records the desired state with compare-and-set on the state c was read
+ * with: when the daemon or a hook wrote another state meanwhile (a
+ * failover began, the cluster was left unprotected), the cluster is read
+ * again and the change decided on what it is now, never on the old
+ * state. Returns 0, 1 when it kept changing (or is gone), -1 with *cause.
+ */
+static int
+cmd_start_set_desired(struct registry *reg, const struct registry_cluster *c, int start,
+    char **cause)
+{
+	struct registry_event ev = { 0 };
+	struct registry_cluster *now = NULL;
+	enum registry_state seen = c->state;
+	int tries, r = 1;
+
+	ev.cluster = c->name;
+	ev.type = (char *)(start ? "cluster.start" : "cluster.stop");
+	ev.message = (char *)(start ? "monitoring requested" : "stop of monitoring requested");
+	for (tries = 0; tries < 5; tries++) {
+		r = registry_cluster_set_desired_if(reg, c->name, seen, cmd_start_state(seen, start),
+		    start ? REGISTRY_DESIRED_MONITORED : REGISTRY_DESIRED_STOPPED, &ev, cause);
+		if (r != 1)
+			break;
+		r = registry_cluster_get(reg, c->name, &now, cause);
+		if (r != 0)
+			break;
+		seen = now->state;
+		registry_cluster_free(now);
+		now = NULL;
+		r = 1;
+	}
+	if (r == 0)
+		log_info("cluster=%s %s: %s (state %s)", c->name, ev.type, ev.message,
+		    registry_state_name(cmd_start_state(seen, start)));
+	return r;
 }
 
 /* Newest event id of the cluster, 0 when none: later events answer our request. */
@@ -283,7 +347,6 @@ cmd_start_common(struct cmd_ctx *ctx, int argc, char **argv, int start)
 {
 	struct registry_cluster **list = NULL, *one = NULL, *c;
 	struct registry *reg;
-	enum registry_state state;
 	long long *markers = NULL;
 	char *cause = NULL;
 	size_t n = 0, i;
@@ -352,17 +415,10 @@ cmd_start_common(struct cmd_ctx *ctx, int argc, char **argv, int start)
 	for (i = 0; i < n; i++) {
 		c = list[i];
 		markers[i] = cmd_start_marker(reg, c->name);
-		if (start) {
-			/* READY: start requested, the daemon runs the full checks first. */
-			state = c->state == REGISTRY_STATE_MONITORING ||
-				    c->state == REGISTRY_STATE_FAILING_OVER ?
-			    c->state :
-			    REGISTRY_STATE_READY;
-			r = event_transition(reg, c->name, state, REGISTRY_DESIRED_MONITORED,
-			    "cluster.start", "monitoring requested");
-		} else {
-			r = event_transition(reg, c->name, c->state, REGISTRY_DESIRED_STOPPED,
-			    "cluster.stop", "stop of monitoring requested");
+		r = cmd_start_set_desired(reg, c, start, &cause);
+		if (r < 0) {
+			cmd_error(ctx, "cluster '%s': %s", c->name, cause);
+			goto out;
 		}
 		if (r != 0) {
 			cmd_error(ctx, "cluster '%s': the registry did not take the change", c->name);

@@ -293,6 +293,12 @@ cmd_watch_policy(struct cmd_ctx *ctx, const struct status_cluster *sc,
 			continue;
 		snprintf(hp, sizeof(hp), "%s:%d", c->nodes[i].host, c->nodes[i].port);
 		unfit_now = status_lag_unfit(&sc->nodes[i].probe, ctx->cfg->max_lag, &why);
+		if (!unfit_now && sc->nodes[i].unfit != NULL &&
+		    strncmp(sc->nodes[i].unfit, "errant", 6) == 0) {
+			/* Errant transactions: never promoted, whatever the lag (see status_judge). */
+			unfit_now = 1;
+			why = xstrdup(sc->nodes[i].unfit);
+		}
 		streak = 0;
 		if (json_object_object_get_ex(prev, hp, &old) &&
 		    cmd_watch_int(old, "unfit") == unfit_now)
@@ -319,6 +325,99 @@ cmd_watch_policy(struct cmd_ctx *ctx, const struct status_cluster *sc,
 	}
 	free(unfit);
 	free(reason);
+}
+
+/*
+ * Dead replicas over time: a replica the engine monitors that stays
+ * unreachable for lag_hold passes, or one it left out that answers again
+ * and has caught up for lag_hold passes, makes the daemon re-render and
+ * restart the engine (which leaves out, or takes back, what it finds then).
+ * Never while the engine is not monitoring normally (starting, failing
+ * over), and a replica is left out only while another may be promoted.
+ */
+static void
+cmd_watch_members(struct cmd_ctx *ctx, const struct status_cluster *sc,
+    const struct status_monitor *mon, json_object *prev, json_object *next)
+{
+	const struct registry_cluster *c = sc->c;
+	struct engine_env env = { ctx->cfg, ctx->config_path, NULL };
+	const struct engine_ops *engine = engine_for(ctx->cfg, c->engine);
+	const struct status_node *sn;
+	json_object *e, *old;
+	char hp[300], *reason = xstrdup(""), *tmp, *cause = NULL;
+	size_t i;
+	int wrong, streak;
+
+	for (i = 0; i < c->n_nodes; i++) {
+		if (c->nodes[i].role != REGISTRY_ROLE_REPLICA)
+			continue;
+		sn = &sc->nodes[i];
+		snprintf(hp, sizeof(hp), "%s:%d", c->nodes[i].host, c->nodes[i].port);
+		/* Wrong: what the engine renders no longer fits what is seen. */
+		wrong = sn->left_out ? sn->probe.ok && sn->caught_up : !sn->probe.ok && sc->fit > 0;
+		streak = 0;
+		if (wrong && json_object_object_get_ex(prev, hp, &old))
+			streak = cmd_watch_int(old, "streak");
+		streak += wrong;
+		e = json_object_new_object();
+		json_object_object_add(e, "streak", json_object_new_int(streak));
+		json_object_object_add(next, hp, e);
+		if (streak >= ctx->cfg->lag_hold) {
+			tmp = xasprintf("%s%s%s %s", reason, *reason ? "; " : "", hp,
+			    sn->left_out ? "answers again and has caught up" :
+					   "is unreachable: leaving it out");
+			free(reason);
+			reason = tmp;
+		}
+	}
+	if (*reason != '\0' && mon->running && mon->health_ok &&
+	    engine->request_restart(&env, c->name, reason, &cause) < 0) {
+		log_warn("cluster=%s %s", c->name, cause);
+		free(cause);
+	}
+	free(reason);
+}
+
+/*
+ * Failover readiness over time: whether a failover started now would
+ * succeed (status_failover_ready). A change that lasts lag_hold passes is
+ * an event, cluster.failover_blocked (with why) or cluster.failover_ready;
+ * a cluster is taken to be ready until seen otherwise, so a healthy start
+ * says nothing. While the engine starts or fails over nothing is judged.
+ */
+static void
+cmd_watch_readiness(struct cmd_ctx *ctx, struct registry *reg, const struct status_cluster *sc,
+    const struct status_monitor *mon, json_object *prev, json_object *next)
+{
+	json_object *v;
+	char *why = NULL;
+	int ready, reported = 1, streak = 0, seen = -1;
+
+	if (json_object_object_get_ex(prev, "reported", &v))
+		reported = json_object_get_int(v);
+	if (json_object_object_get_ex(prev, "seen", &v))
+		seen = json_object_get_int(v);
+	if (json_object_object_get_ex(prev, "streak", &v))
+		streak = json_object_get_int(v);
+	ready = status_failover_ready(sc, mon, &why);
+	if (ready >= 0) {
+		streak = ready == seen ? streak + 1 : 1;
+		seen = ready;
+		if (ready != reported && streak >= ctx->cfg->lag_hold) {
+			if (ready)
+				event_emit(reg, sc->c->name, NULL, "cluster.failover_ready",
+				    "a failover would succeed again: %zu replica%s may be promoted",
+				    sc->fit, sc->fit == 1 ? "" : "s");
+			else
+				event_emit(reg, sc->c->name, NULL, "cluster.failover_blocked",
+				    "a failover now would not succeed: %s", why);
+			reported = ready;
+		}
+	}
+	json_object_object_add(next, "reported", json_object_new_int(reported));
+	json_object_object_add(next, "seen", json_object_new_int(seen));
+	json_object_object_add(next, "streak", json_object_new_int(streak));
+	free(why);
 }
 
 static int
@@ -374,14 +473,14 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	next = json_object_new_object();
 	for (i = 0; i < n; i++) {
-		if (list[i]->desired != REGISTRY_DESIRED_MONITORED ||
-		    list[i]->state == REGISTRY_STATE_FAILING_OVER)
+		if (list[i]->desired != REGISTRY_DESIRED_MONITORED)
 			continue;
 		sc[i].guard_wanted = guard_mode_of(ctx->cfg, list[i], &why) == GUARD_SEMISYNC;
 		/* (only monitored clusters get here: start has set the guard up) */
 		status_judge(&sc[i], &mon[i], ctx->cfg->max_lag);
 		/* Mid-failover everything looks wrong for a moment: keep the old view. */
-		if (mon[i].failing_over) {
+		if ((mon[i].failing_over && !(mon[i].suspecting && sc[i].partitioned)) ||
+		    list[i]->state == REGISTRY_STATE_FAILING_OVER) {
 			if (json_object_object_get_ex(prev, list[i]->name, &pc))
 				json_object_object_add(next, list[i]->name, json_object_get(pc));
 			continue;
@@ -394,6 +493,10 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		    cmd_watch_get(nc, "findings"), guard_handled);
 		cmd_watch_policy(ctx, &sc[i], &mon[i], cmd_watch_get(pc, "lag"),
 		    cmd_watch_get(nc, "lag"));
+		cmd_watch_members(ctx, &sc[i], &mon[i], cmd_watch_get(pc, "members"),
+		    cmd_watch_get(nc, "members"));
+		cmd_watch_readiness(ctx, reg, &sc[i], &mon[i], cmd_watch_get(pc, "ready"),
+		    cmd_watch_get(nc, "ready"));
 	}
 	text = json_object_to_json_string_ext(next, JSON_C_TO_STRING_PLAIN);
 	if (fs_mkdirs(ctx->cfg->workdir, 0700, &cause) != 0 ||
@@ -423,4 +526,5 @@ const struct cmd_entry cmd_watch_entry = {
 	.summary = "internal: one live-status pass: drift and lag events, lag-policy re-renders "
 		   "(daemon)",
 	.exec = cmd_watch_exec,
+	.flags = CMD_INTERNAL,
 };

@@ -55,6 +55,7 @@ struct engine_status {
 	char *master;      /* as the engine sees it, or NULL */
 	time_t since;      /* when the running engine started, 0 unknown */
 	char *error_marker; /* path of a failed-failover marker the engine left, or NULL */
+	char *left_out; /* "HOST:PORT" lines of replicas it monitors without (unreachable), or NULL */
 };
 
 struct engine_ops {

@@ -361,6 +361,7 @@ class CmdlineSampler(threading.Thread):
     def __init__(self, secrets):
         super().__init__(daemon=True)
         self.secrets = [x.encode() for x in secrets]
+        self.bin = os.path.realpath(BIN).encode()
         self.stop_evt = threading.Event()
         self.samples, self.leaks = 0, []
 
@@ -374,8 +375,10 @@ class CmdlineSampler(threading.Thread):
                     continue
                 args = argv.split(b"\0")
                 words = [os.path.basename(a.decode(errors="replace")) for a in args[:2]]
-                # Ours, or a shell MHA runs our hook through (`sh -c "mhaadm hook ..."`).
-                if not any(w in self.OURS for w in words) and b"mhaadm" not in argv:
+                # Ours, or a shell MHA runs our hook through (`sh -c "/path/mhaadm hook ..."`).
+                # MHA's own node-tool calls (`sh -c "ssh ... apply_diff_relay_logs
+                # --slave_pass=..."`) are MHA's argv, not ours: docs/doctor.md says so.
+                if not any(w in self.OURS for w in words) and self.bin not in argv:
                     continue
                 self.samples += 1
                 for x in self.secrets:

@@ -216,6 +216,10 @@ test_masters_and_severity(void **state)
 	assert_string_equal(notify_severity("failover.refused"), "critical");
 	assert_string_equal(notify_severity("cluster.unprotected"), "critical");
 	assert_string_equal(notify_severity("replica.gtid_restore_failed"), "critical");
+	assert_string_equal(notify_severity("cluster.failover_blocked"), "critical");
+	assert_string_equal(notify_severity("replica.failed"), "critical");
+	assert_string_equal(notify_severity("replica.left_out"), "warning");
+	assert_string_equal(notify_severity("cluster.failover_ready"), "info");
 	assert_string_equal(notify_severity("vip.moved"), "warning");
 	assert_string_equal(notify_severity("failover.completed"), "warning");
 	assert_string_equal(notify_severity("cluster.reprotected"), "info");

@@ -218,12 +218,73 @@ test_master_and_source_drift(void **state)
 	assert_int_equal(f.sc->n_findings, 1);
 	test_fixture_done(&f);
 
+	/* Unreachable from here while the replicas still replicate: degraded, not down. */
 	test_fixture_init(&f);
 	f.sc->nodes[0].probe.ok = 0;
 	f.sc->nodes[0].probe.error = xstrdup("Can't connect");
 	status_judge(f.sc, &f.mon, 60);
+	assert_int_equal(f.sc->verdict, STATUS_DEGRADED);
+	assert_non_null(test_find(f.sc, "master.unreachable_from_manager"));
+	assert_null(test_find(f.sc, "master.unreachable"));
+	assert_int_equal(f.sc->partitioned, 1);
+	test_fixture_done(&f);
+
+	/* MHA's pings fail meanwhile (PING_FAILING): still degraded, no failover running. */
+	test_fixture_init(&f);
+	f.sc->nodes[0].probe.ok = 0;
+	f.mon.failing_over = 1;
+	f.mon.suspecting = 1;
+	f.mon.health_ok = 0;
+	f.mon.health = "PING_FAILING";
+	status_judge(f.sc, &f.mon, 60);
+	assert_int_equal(f.sc->verdict, STATUS_DEGRADED);
+	assert_null(test_find(f.sc, "failover.running"));
+	assert_non_null(test_find(f.sc, "monitoring.starting"));
+	test_fixture_done(&f);
+
+	/* Unreachable and no replica's IO thread runs: down. */
+	test_fixture_init(&f);
+	f.sc->nodes[0].probe.ok = 0;
+	f.sc->nodes[0].probe.error = xstrdup("Can't connect");
+	f.sc->nodes[1].probe.io_running = 0;
+	f.sc->nodes[2].probe.io_running = 0;
+	status_judge(f.sc, &f.mon, 60);
 	assert_int_equal(f.sc->verdict, STATUS_DOWN);
 	assert_non_null(test_find(f.sc, "master.unreachable"));
+	test_fixture_done(&f);
+}
+
+/* A replica holding a GTID its master never had: a finding, and never promoted. */
+static void
+test_errant(void **state)
+{
+	struct test_fixture f;
+	const struct status_finding *fd;
+	char *g = NULL;
+
+	(void)state;
+	test_fixture_init(&f);
+	f.sc->nodes[0].probe.gtid_binlog_state = xstrdup("0-1-10");
+	f.sc->nodes[1].probe.gtid_binlog_state = xstrdup("0-1-10");
+	f.sc->nodes[2].probe.gtid_binlog_state = xstrdup("0-1-9,0-3-1");
+	status_judge(f.sc, &f.mon, 60);
+	assert_int_equal(f.sc->verdict, STATUS_DEGRADED);
+	fd = test_find(f.sc, "replica.errant");
+	assert_non_null(fd);
+	assert_string_equal(fd->node, "10.0.0.3:3306");
+	assert_non_null(strstr(fd->what, "0-3-1"));
+	assert_non_null(fd->fix);
+	assert_int_equal(f.sc->nodes[2].promotable, 0);
+	assert_non_null(strstr(f.sc->nodes[2].unfit, "errant"));
+	assert_int_equal(f.sc->nodes[1].promotable, 1);
+	assert_int_equal(f.sc->fit, 1);
+	assert_int_equal(status_errant(&f.sc->nodes[2].probe, &f.sc->nodes[0].probe, &g), 1);
+	free(g);
+	assert_int_equal(status_errant(&f.sc->nodes[1].probe, &f.sc->nodes[0].probe, &g), 0);
+	/* Unknown on one side (MySQL, no state): no finding. */
+	free(f.sc->nodes[0].probe.gtid_binlog_state);
+	f.sc->nodes[0].probe.gtid_binlog_state = NULL;
+	assert_int_equal(status_errant(&f.sc->nodes[2].probe, &f.sc->nodes[0].probe, &g), 0);
 	test_fixture_done(&f);
 }
 
@@ -256,6 +317,172 @@ test_monitoring(void **state)
 	status_judge(f.sc, &f.mon, 60);
 	assert_int_equal(f.sc->verdict, STATUS_DEGRADED);
 	test_fixture_done(&f);
+}
+
+/* Makes replica i of the fixture unreachable, as a killed mysqld looks to the probe. */
+static void
+test_kill(struct test_fixture *f, size_t i)
+{
+	struct probe_result *pr = &f->sc->nodes[i].probe;
+
+	pr->ok = 0;
+	pr->is_replica = 0;
+	pr->error = xstrdup("Can't connect to server on '10.0.0.x' (111)");
+}
+
+/*
+ * A dead replica is no reason for a failover to fail (the MHA engine
+ * renders ignore_fail=1): degraded and ready while another may be promoted,
+ * at-risk and blocked once none may.
+ */
+static void
+test_dead_replica(void **state)
+{
+	struct test_fixture f;
+	char *why = NULL;
+
+	(void)state;
+	test_fixture_init(&f);
+	test_kill(&f, 2);
+	status_judge(f.sc, &f.mon, 60);
+	assert_int_equal(f.sc->verdict, STATUS_DEGRADED);
+	assert_int_equal(f.sc->fit, 1);
+	assert_non_null(test_find(f.sc, "replica.unreachable"));
+	assert_null(test_find(f.sc, "promotion.no_candidate"));
+	assert_non_null(strstr(f.sc->nodes[2].unfit, "unreachable"));
+	assert_int_equal(f.sc->nodes[1].promotable, 1);
+	assert_int_equal(status_failover_ready(f.sc, &f.mon, &why), 1);
+	assert_null(why);
+	test_fixture_done(&f);
+
+	/* Both replicas dead: nothing to promote, and list must say so. */
+	test_fixture_init(&f);
+	test_kill(&f, 1);
+	test_kill(&f, 2);
+	status_judge(f.sc, &f.mon, 60);
+	assert_int_equal(f.sc->verdict, STATUS_AT_RISK);
+	assert_int_equal(f.sc->fit, 0);
+	assert_int_equal(status_failover_ready(f.sc, &f.mon, &why), 0);
+	assert_non_null(strstr(why, "no replica may be promoted"));
+	free(why);
+	why = NULL;
+	test_fixture_done(&f);
+
+	/* The last candidate dead, the other replica no_master: blocked. */
+	test_fixture_init(&f);
+	f.nodes[1].no_master = 1;
+	test_kill(&f, 2);
+	status_judge(f.sc, &f.mon, 60);
+	assert_int_equal(f.sc->verdict, STATUS_AT_RISK);
+	assert_int_equal(status_failover_ready(f.sc, &f.mon, &why), 0);
+	free(why);
+	why = NULL;
+	test_fixture_done(&f);
+}
+
+/*
+ * A replica the engine left out (it was unreachable at its start) is no
+ * candidate even once it answers: the engine would not promote it. It is
+ * caught up when it follows the master with no lag.
+ */
+static void
+test_left_out_replica(void **state)
+{
+	struct test_fixture f;
+	char *why = NULL;
+
+	(void)state;
+	test_fixture_init(&f);
+	f.mon.left_out = "10.0.0.3:3306\n";
+	status_judge(f.sc, &f.mon, 60);
+	assert_int_equal(f.sc->nodes[2].left_out, 1);
+	assert_int_equal(f.sc->nodes[1].left_out, 0);
+	assert_int_equal(f.sc->nodes[2].promotable, 0);
+	assert_non_null(strstr(f.sc->nodes[2].unfit, "left out"));
+	assert_int_equal(f.sc->nodes[2].caught_up, 1);
+	assert_int_equal(f.sc->fit, 1);
+	assert_int_equal(status_failover_ready(f.sc, &f.mon, &why), 1);
+	test_fixture_done(&f);
+
+	/* Lagging beyond max_lag: not caught up yet. */
+	test_fixture_init(&f);
+	f.mon.left_out = "10.0.0.3:3306\n";
+	f.sc->nodes[2].probe.lag = 120;
+	status_judge(f.sc, &f.mon, 60);
+	assert_int_equal(f.sc->nodes[2].caught_up, 0);
+	test_fixture_done(&f);
+
+	/* max_lag 0 (lag ignored): caught up means no lag at all. */
+	test_fixture_init(&f);
+	f.mon.left_out = "10.0.0.3:3306";
+	f.sc->nodes[2].probe.lag = 3;
+	status_judge(f.sc, &f.mon, 0);
+	assert_int_equal(f.sc->nodes[2].left_out, 1);
+	assert_int_equal(f.sc->nodes[2].caught_up, 0);
+	test_fixture_done(&f);
+
+	/* The other replica dead and this one left out: the engine has nobody to promote. */
+	test_fixture_init(&f);
+	f.mon.left_out = "10.0.0.3:3306\n";
+	test_kill(&f, 1);
+	status_judge(f.sc, &f.mon, 60);
+	assert_int_equal(f.sc->fit, 0);
+	assert_int_equal(f.sc->verdict, STATUS_AT_RISK);
+	assert_int_equal(status_failover_ready(f.sc, &f.mon, &why), 0);
+	free(why);
+	test_fixture_done(&f);
+}
+
+/* Readiness follows the engine: not running, starting, failing over, a failed-failover marker. */
+static void
+test_failover_readiness(void **state)
+{
+	struct test_fixture f;
+	char *why = NULL;
+
+	(void)state;
+	test_fixture_init(&f);
+	f.mon.running = 0;
+	status_judge(f.sc, &f.mon, 60);
+	assert_int_equal(status_failover_ready(f.sc, &f.mon, &why), 0);
+	assert_non_null(strstr(why, "not running"));
+	free(why);
+	why = NULL;
+	test_fixture_done(&f);
+
+	test_fixture_init(&f);
+	f.mon.health_ok = 0;
+	status_judge(f.sc, &f.mon, 60);
+	assert_int_equal(status_failover_ready(f.sc, &f.mon, &why), -1);
+	assert_null(why);
+	test_fixture_done(&f);
+
+	test_fixture_init(&f);
+	f.mon.failing_over = 1;
+	status_judge(f.sc, &f.mon, 60);
+	assert_int_equal(status_failover_ready(f.sc, &f.mon, &why), -1);
+	test_fixture_done(&f);
+
+	test_fixture_init(&f);
+	f.mon.error_marker = "/var/lib/mhaadm/mha/orders/orders.failover.error";
+	status_judge(f.sc, &f.mon, 60);
+	assert_int_equal(status_failover_ready(f.sc, &f.mon, &why), 0);
+	assert_non_null(strstr(why, "marker"));
+	free(why);
+	why = NULL;
+	test_fixture_done(&f);
+
+	test_fixture_init(&f);
+	f.c.desired = REGISTRY_DESIRED_STOPPED;
+	f.c.state = REGISTRY_STATE_STOPPED;
+	status_judge(f.sc, &f.mon, 60);
+	assert_int_equal(status_failover_ready(f.sc, &f.mon, &why), 0);
+	free(why);
+	test_fixture_done(&f);
+
+	assert_int_equal(status_has_line("a:1\nb:2\n", "b:2"), 1);
+	assert_int_equal(status_has_line("a:1\nb:22\n", "b:2"), 0);
+	assert_int_equal(status_has_line(NULL, "b:2"), 0);
 }
 
 static void
@@ -358,7 +585,11 @@ main(void)
 		cmocka_unit_test(test_lag_delay_and_no_candidate),
 		cmocka_unit_test(test_master_and_source_drift),
 		cmocka_unit_test(test_monitoring),
+		cmocka_unit_test(test_errant),
 		cmocka_unit_test(test_vip_addrs_have),
+		cmocka_unit_test(test_dead_replica),
+		cmocka_unit_test(test_left_out_replica),
+		cmocka_unit_test(test_failover_readiness),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

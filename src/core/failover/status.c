@@ -11,6 +11,8 @@
 
 #include "config.h"
 #include "fsutil.h"
+#include "gtid.h"
+#include "master_verdict.h"
 #include "registry.h"
 #include "ssh.h"
 #include "status.h"
@@ -58,6 +60,26 @@ status_lag_unfit(const struct probe_result *pr, int max_lag, char **why)
 		return 1;
 	}
 	return 0;
+}
+
+int
+status_errant(const struct probe_result *replica, const struct probe_result *master,
+    char **gtids)
+{
+	char *cause = NULL;
+	int r;
+
+	*gtids = NULL;
+	if (!replica->ok || !master->ok || replica->gtid_binlog_state == NULL ||
+	    master->gtid_binlog_state == NULL)
+		return 0;
+	r = gtid_errant(replica->gtid_binlog_state, master->gtid_binlog_state, gtids, &cause);
+	if (r < 0) {
+		/* A state we cannot read proves nothing either way. */
+		free(cause);
+		return 0;
+	}
+	return r;
 }
 
 /* One host whose addresses are listed over SSH. */
@@ -351,9 +373,48 @@ status_registered(const struct registry_cluster *c, const struct probe_peer *p)
 	return 0;
 }
 
+/*
+ * The replicas' view of a master the manager cannot reach, from this one
+ * probe (no sample: an IO thread running against it counts as receiving,
+ * see master_verdict_decide). *why is newly allocated.
+ */
+static enum master_verdict
+status_master_seen(const struct status_cluster *sc, const struct registry_node *master,
+    char **why)
+{
+	struct master_observation *obs;
+	char **names;
+	size_t i, n = 0;
+	enum master_verdict v;
+
+	obs = xcalloc(sc->c->n_nodes == 0 ? 1 : sc->c->n_nodes, sizeof(*obs));
+	names = xcalloc(sc->c->n_nodes == 0 ? 1 : sc->c->n_nodes, sizeof(*names));
+	for (i = 0; i < sc->c->n_nodes; i++) {
+		const struct probe_result *pr = &sc->nodes[i].probe;
+
+		if (sc->c->nodes[i].role != REGISTRY_ROLE_REPLICA)
+			continue;
+		names[n] = xasprintf("%s:%d", sc->c->nodes[i].host, sc->c->nodes[i].port);
+		obs[n].node = names[n];
+		obs[n].reachable = pr->ok;
+		obs[n].from_master = pr->is_replica && pr->master_host != NULL &&
+		    strcasecmp(pr->master_host, master->host) == 0 &&
+		    pr->master_port == master->port;
+		obs[n].io_running = pr->io_running;
+		obs[n].moved = -1;
+		n++;
+	}
+	v = master_verdict_decide(obs, n, why);
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(obs);
+	return v;
+}
+
 static void
 status_judge_replica(struct status_cluster *sc, size_t i, const struct registry_node *master,
-    const struct status_node *msn, int max_lag)
+    const struct status_node *msn, int max_lag, const char *left_out)
 {
 	const struct registry_node *nd = &sc->c->nodes[i];
 	struct status_node *sn = &sc->nodes[i];
@@ -362,6 +423,7 @@ status_judge_replica(struct status_cluster *sc, size_t i, const struct registry_
 
 	snprintf(hp, sizeof(hp), "%s:%d", nd->host, nd->port);
 	sc->replicas++;
+	sn->left_out = status_has_line(left_out, hp);
 	if (!pr->ok) {
 		sn->unfit = xasprintf("unreachable: %s", pr->error != NULL ? pr->error : "?");
 		status_add(sc, STATUS_DEGRADED, "replica.unreachable", hp, "replica %s unreachable: %s",
@@ -388,6 +450,20 @@ status_judge_replica(struct status_cluster *sc, size_t i, const struct registry_
 		    master->host, master->port);
 		return;
 	}
+	if (msn != NULL && status_errant(pr, &msn->probe, &why)) {
+		sn->unfit = xasprintf("errant transactions: %s", why);
+		status_add(sc, STATUS_DEGRADED, "replica.errant", hp,
+		    "replica %s holds transactions its master %s:%d never had: %s", hp, master->host,
+		    master->port, why);
+		status_fix(sc, "it is never promoted meanwhile; on %s, see them with mariadb-binlog; "
+			       "if the master needs them, replay them there; if not, undo them with "
+			       "sql_log_bin=0 and RESET MASTER on the replica (its own binlog only)",
+		    nd->host);
+		free(why);
+		if (pr->io_running && pr->sql_running)
+			sc->running++;
+		return;
+	}
 	if (pr->io_running && pr->sql_running)
 		sc->running++;
 	if (!pr->io_running || !pr->sql_running) {
@@ -405,6 +481,13 @@ status_judge_replica(struct status_cluster *sc, size_t i, const struct registry_
 	}
 	if (pr->lag > sc->max_lag)
 		sc->max_lag = pr->lag;
+	sn->caught_up = pr->lag >= 0 && (max_lag > 0 ? pr->lag <= max_lag : pr->lag == 0);
+	if (sn->left_out) {
+		/* The engine does not watch it: promoting it is not what the engine would do. */
+		sn->unfit = xstrdup("left out by the engine while it was unreachable; taken back in "
+				    "once it has caught up");
+		return;
+	}
 	if (status_lag_unfit(pr, max_lag, &why)) {
 		sn->unfit = why;
 		if (pr->sql_delay == 0) {
@@ -496,6 +579,11 @@ status_judge_monitor(struct status_cluster *sc, const struct status_monitor *mon
 	} else if (!mon->running) {
 		status_add(sc, STATUS_UNPROTECTED, "monitoring.down", NULL,
 		    "no engine is running for it (is 'mhaadm daemon' running on this host?)");
+	} else if (mon->failing_over && mon->suspecting && sc->partitioned) {
+		/* The engine's pings fail, the replicas' view vetoes the failover. */
+		status_add(sc, STATUS_DEGRADED, "monitoring.starting", NULL,
+		    "its engine cannot reach the master (%s); its replicas still receive from it: "
+		    "no failover", mon->health != NULL ? mon->health : "failing");
 	} else if (mon->failing_over) {
 		status_add(sc, STATUS_AT_RISK, "failover.running", NULL, "a failover is running");
 	} else if (!mon->health_ok) {
@@ -605,7 +693,7 @@ status_judge(struct status_cluster *sc, const struct status_monitor *mon, int ma
 	const struct registry_node *master = NULL;
 	const struct status_node *msn = NULL;
 	const struct probe_result *mpr;
-	char hp[300];
+	char hp[300], *why = NULL;
 	size_t i, worst = 0;
 
 	sc->max_lag = -1;
@@ -621,7 +709,17 @@ status_judge(struct status_cluster *sc, const struct status_monitor *mon, int ma
 	} else {
 		mpr = &msn->probe;
 		snprintf(hp, sizeof(hp), "%s:%d", master->host, master->port);
-		if (!mpr->ok) {
+		if (!mpr->ok && status_master_seen(sc, master, &why) == MASTER_ALIVE) {
+			status_add(sc, STATUS_DEGRADED, "master.unreachable_from_manager", hp,
+			    "master %s unreachable from this manager host (%s), but %s: writes still "
+			    "work, no failover",
+			    hp, mpr->error != NULL ? mpr->error : "?", why);
+			status_fix(sc, "check the network between this host and %s (routes, firewall)",
+			    master->host);
+			free(why);
+			sc->partitioned = 1;
+		} else if (!mpr->ok) {
+			free(why);
 			status_add(sc, STATUS_DOWN, "master.unreachable", hp, "master %s unreachable: %s",
 			    hp, mpr->error != NULL ? mpr->error : "?");
 			status_fix(sc, "if monitored, its engine fails it over; otherwise check %s",
@@ -651,7 +749,7 @@ status_judge(struct status_cluster *sc, const struct status_monitor *mon, int ma
 	}
 	for (i = 0; i < c->n_nodes; i++) {
 		if (c->nodes[i].role == REGISTRY_ROLE_REPLICA)
-			status_judge_replica(sc, i, master, msn, max_lag);
+			status_judge_replica(sc, i, master, msn, max_lag, mon->left_out);
 	}
 	if (master != NULL && sc->replicas > 0 && sc->fit == 0) {
 		status_add(sc, STATUS_AT_RISK, "promotion.no_candidate", NULL,
@@ -680,6 +778,76 @@ status_judge(struct status_cluster *sc, const struct status_monitor *mon, int ma
 	else
 		sc->reason = xasprintf("%s (and %zu more)", sc->findings[worst].what,
 		    sc->n_findings - 1);
+}
+
+int
+status_has_line(const char *text, const char *line)
+{
+	size_t len = strlen(line);
+	const char *s = text;
+
+	while (s != NULL && *s != '\0') {
+		if (strncmp(s, line, len) == 0 && (s[len] == '\n' || s[len] == '\0'))
+			return 1;
+		s = strchr(s, '\n');
+		if (s != NULL)
+			s++;
+	}
+	return 0;
+}
+
+/*
+ * Readiness is what the engine would do with the master dying now: an
+ * engine that monitors it, no marker that makes it refuse, a master it
+ * watches, and a replica it may promote. Dead or left-out replicas are no
+ * obstacle (the MHA engine renders ignore_fail=1 on every replica, see
+ * docs/mha.md; the native engine promotes among the live ones); they only
+ * do not count as candidates.
+ */
+int
+status_failover_ready(const struct status_cluster *sc, const struct status_monitor *mon,
+    char **why)
+{
+	const struct registry_cluster *c = sc->c;
+	size_t i;
+	int has_master = 0;
+
+	*why = NULL;
+	for (i = 0; i < c->n_nodes; i++)
+		has_master |= c->nodes[i].role == REGISTRY_ROLE_MASTER;
+	if (c->desired != REGISTRY_DESIRED_MONITORED) {
+		*why = xstrdup("not monitored: no automatic failover");
+		return 0;
+	}
+	if (c->state == REGISTRY_STATE_FAILING_OVER || mon->failing_over)
+		return -1;
+	if (c->state == REGISTRY_STATE_UNPROTECTED) {
+		*why = xstrdup("left unprotected: the engine does not monitor it");
+		return 0;
+	}
+	if (!mon->running) {
+		*why = xasprintf("the engine is not running%s%s", mon->problem != NULL ? ": " : "",
+		    mon->problem != NULL ? mon->problem : "");
+		return 0;
+	}
+	if (!mon->health_ok)
+		return -1;
+	if (mon->error_marker != NULL) {
+		*why = xasprintf("the failed-failover marker %s makes the engine refuse to fail over",
+		    mon->error_marker);
+		return 0;
+	}
+	if (!has_master) {
+		*why = xstrdup("the registry names no master");
+		return 0;
+	}
+	if (sc->fit == 0) {
+		*why = xasprintf("no replica may be promoted (%zu replica%s, none fit: see the "
+				 "PROMOTION column of 'mhaadm list %s')",
+		    sc->replicas, sc->replicas == 1 ? "" : "s", c->name);
+		return 0;
+	}
+	return 1;
 }
 
 void

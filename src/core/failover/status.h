@@ -34,6 +34,8 @@ struct status_node {
 	char *ssh_error;
 	int promotable; /* replicas: 1 when the engine may promote it now */
 	char *unfit;    /* why it may not be promoted, NULL when promotable or not a replica */
+	int caught_up;  /* replicas: follows the master, both threads running, no lag beyond max_lag */
+	int left_out;   /* replicas: in status_monitor.left_out */
 };
 
 /* What the engine says about the cluster (filled by the caller: core knows no engine). */
@@ -42,8 +44,17 @@ struct status_monitor {
 	const char *health; /* its health word (MHA: PING_OK, ...), NULL when unknown */
 	int health_ok;      /* monitoring the master normally */
 	int failing_over;   /* a failover is running */
+	int suspecting;     /* failing_over only because the engine cannot reach the master:
+			       nothing has moved yet (MHA: PING_FAILING/PING_FAILED) */
 	const char *error_marker; /* a failed-failover marker the engine left, or NULL */
 	const char *problem;      /* why it is not protected, from the newest event, or NULL */
+	/*
+	 * "HOST:PORT" lines of replicas the running engine monitors without
+	 * (left out while unreachable: MHA refuses to start with a dead
+	 * server in its config), or NULL. They are no candidates until it
+	 * takes them back in.
+	 */
+	const char *left_out;
 };
 
 struct status_cluster {
@@ -58,6 +69,8 @@ struct status_cluster {
 	size_t running;   /* replicas with both threads running */
 	long long max_lag; /* largest Seconds_Behind_Master among replicas, -1 unknown */
 	long vip_age;      /* seconds since the VIP holders were asked (daemon's pass), -1 now */
+	int partitioned;   /* the master is unreachable from here, its replicas still receive from
+			      it (finding master.unreachable_from_manager): no failover */
 	/* The isolation guard (guard.h): set by the caller before status_judge, which checks it. */
 	int guard_wanted;  /* 1: semisync is wanted on this cluster's master */
 	const char *guard_why; /* static text: why (guard_mode_for), or NULL */
@@ -95,6 +108,15 @@ char *status_cache_path(const struct config *cfg);
 int status_lag_unfit(const struct probe_result *pr, int max_lag, char **why);
 
 /*
+ * The errant-transaction check: 1 when the replica's gtid_binlog_state
+ * holds a GTID its master's lacks, with *gtids newly allocated (see
+ * gtid_errant); 0 when not, or when either state is unknown (MySQL, a
+ * failed probe). Used by status_judge and the MHA engine's no_master.
+ */
+int status_errant(const struct probe_result *replica, const struct probe_result *master,
+    char **gtids);
+
+/*
  * Probes every node of the n clusters at once: MySQL with the config's
  * probe_timeout, and one SSH command per distinct host listing its
  * addresses (to find the VIP holders; or the cache, see status_opts), all
@@ -111,6 +133,17 @@ struct status_cluster *status_probe(const struct config *cfg, struct registry_cl
  * max_lag as in status_lag_unfit. May be called once per cluster.
  */
 void status_judge(struct status_cluster *sc, const struct status_monitor *mon, int max_lag);
+
+/*
+ * Whether a failover started now would succeed, from a judged cluster:
+ * 1 ready; 0 blocked, with *why (newly allocated) saying why; -1 cannot
+ * tell now (the engine is starting or failing over: wait). Pure.
+ */
+int status_failover_ready(const struct status_cluster *sc, const struct status_monitor *mon,
+    char **why);
+
+/* Whether line "HOST:PORT" is one of the lines of text (NULL: none). */
+int status_has_line(const char *text, const char *line);
 
 /* Frees an array of n status_cluster (not the clusters they borrow). */
 void status_free(struct status_cluster *sc, size_t n);

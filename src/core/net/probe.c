@@ -151,8 +151,20 @@ probe_bool(const char *s, int *v)
 static int
 probe_variables(struct probe_result *r, MYSQL *mysql)
 {
-	static const char query[] =
+	/*
+	 * MariaDB keeps gtid_binlog_state (last GTID per domain and server id)
+	 * whether or not replication uses GTID: the errant-transaction check
+	 * needs it, and it rides on this query rather than costing a round trip.
+	 * The greeting already named the server, so MySQL is never asked for a
+	 * variable it does not have.
+	 */
+	static const char q_mysql[] =
 	    "SELECT @@version, @@server_id, @@read_only, @@log_bin, @@log_bin_basename";
+	static const char q_mariadb[] = "SELECT @@version, @@server_id, @@read_only, @@log_bin, "
+					"@@log_bin_basename, @@gtid_binlog_state";
+	const char *info = mysql_get_server_info(mysql);
+	int mariadb = info != NULL && strstr(info, "MariaDB") != NULL;
+	const char *query = mariadb ? q_mariadb : q_mysql;
 	MYSQL_RES *res;
 	MYSQL_ROW row;
 	unsigned long long id;
@@ -160,7 +172,7 @@ probe_variables(struct probe_result *r, MYSQL *mysql)
 
 	if ((res = probe_query(r, mysql, query)) == NULL)
 		return -1;
-	if (mysql_num_fields(res) != 5 || (row = mysql_fetch_row(res)) == NULL) {
+	if (mysql_num_fields(res) != (mariadb ? 6u : 5u) || (row = mysql_fetch_row(res)) == NULL) {
 		r->error = xasprintf("query failed on %s:%d: %s: unexpected result", r->host,
 		    r->port, query);
 		goto out;
@@ -176,6 +188,8 @@ probe_variables(struct probe_result *r, MYSQL *mysql)
 	/* MHA salvages binlogs from this directory when the server is dead. */
 	if (row[4] != NULL && strrchr(row[4], '/') != NULL && strrchr(row[4], '/') != row[4])
 		r->binlog_dir = xstrndup(row[4], (size_t)(strrchr(row[4], '/') - row[4]));
+	if (mariadb && row[5] != NULL)
+		r->gtid_binlog_state = xstrdup(row[5]);
 	retval = 0;
 out:
 	mysql_free_result(res);
@@ -741,6 +755,23 @@ out:
 	return rc;
 }
 
+MYSQL *
+probe_open(const char *host, int port, const struct probe_credentials *cred, char **cause)
+{
+	struct probe_result r = { 0 };
+	MYSQL *mysql;
+
+	r.host = xstrdup(host);
+	r.port = port;
+	if ((mysql = probe_connect(&r, cred)) == NULL) {
+		probe_redact_field(&r.error, cred->password);
+		*cause = r.error;
+		r.error = NULL;
+	}
+	probe_result_clear(&r);
+	return mysql;
+}
+
 int
 probe_node(const char *host, int port, const struct probe_credentials *cred,
     struct probe_result *out)
@@ -807,6 +838,7 @@ probe_result_clear(struct probe_result *r)
 	free(r->host);
 	free(r->error);
 	free(r->binlog_dir);
+	free(r->gtid_binlog_state);
 	free(r->version);
 	free(r->master_host);
 	free(r->last_error);

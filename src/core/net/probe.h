@@ -42,6 +42,7 @@ struct probe_result {
 	int read_only;           /* @@read_only */
 	int log_bin;             /* @@log_bin */
 	char *binlog_dir;        /* dirname(@@log_bin_basename), NULL when unknown */
+	char *gtid_binlog_state; /* MariaDB's @@gtid_binlog_state ("" none), NULL on MySQL */
 
 	int is_replica;       /* SHOW SLAVE STATUS returned a row */
 	char *master_host;    /* Master_Host */
@@ -85,6 +86,15 @@ size_t probe_many(struct probe_result *results, size_t n, const struct probe_cre
  */
 int probe_exec(const char *host, int port, const struct probe_credentials *cred,
     const char *const *statements, char **cause);
+
+/*
+ * An open connection to host:port made the way every probe connects (TCP,
+ * the credentials' timeouts, no LOCAL INFILE), for callers that read more
+ * than once over it; close with mysql_close. NULL with *cause (password
+ * redacted) on failure. Returns a MYSQL *.
+ */
+struct st_mysql *probe_open(const char *host, int port, const struct probe_credentials *cred,
+    char **cause);
 
 /*
  * Kills (KILL CONNECTION) every client session on host:port but its own,

@@ -12,12 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "doctor.h"
 #include "event.h"
 #include "log.h"
 #include "mha.h"
@@ -166,16 +168,17 @@ engine_mha_status(const struct engine_env *env, const char *cluster, struct engi
 		 * crash, without reading MHA's log.
 		 */
 		if (st->running && pid == st->pid && st->health == ENGINE_HEALTH_MASTER_FAILING &&
-		    mha_marker_touch(p.failing, &why) != 0) {
-			log_warn("cluster=%s %s", cluster, why);
-			free(why);
-		}
+		    mha_marker_touch(p.failing, &why) != 0)
+			free(why); /* quiet: list may run as a user who cannot write here */
 	}
 	if (st->running && stat(p.pidfile, &sb) == 0)
 		st->since = sb.st_mtime;
 	/* MHA's failed-failover marker is shown, never removed behind the DBA's back. */
 	if (stat(p.failover_error, &sb) == 0)
 		st->error_marker = xstrdup(p.failover_error);
+	/* Written by the running engine's start: a stopped one monitors nothing. */
+	if (st->running)
+		st->left_out = engine_mha_slurp(p.left_out);
 	mha_paths_free(&p);
 }
 
@@ -428,6 +431,7 @@ const struct engine_ops engine_mha_ops = {
 	.set_lag_policy = engine_mha_set_lag_policy,
 	.lag_policy = engine_mha_lag_policy_get,
 	.run = engine_mha_exec,
+	.hook = mha_hook_main,
 };
 
 /*
@@ -460,6 +464,20 @@ engine_mha_has_line(const char *text, const char *line)
  * engine starts after a failover (failover.complete newer than that file)
  * we switch those back with CHANGE MASTER TO MASTER_USE_GTID=slave_pos.
  */
+/* Whether MHA completed a failover since the last engine start (see engine_mha_gtid). */
+static int
+engine_mha_after_failover(const struct mha_paths *p)
+{
+	char *path = xasprintf("%s/gtid-replicas", p->dir);
+	struct stat done, mine;
+	int after;
+
+	after = stat(p->failover_complete, &done) == 0 &&
+	    (stat(path, &mine) != 0 || done.st_mtime >= mine.st_mtime);
+	free(path);
+	return after;
+}
+
 static void
 engine_mha_gtid(const struct engine_env *env, const struct mha_paths *p, struct registry *reg,
     const struct registry_cluster *c, const struct probe_result *pr, const size_t *idx,
@@ -534,19 +552,42 @@ engine_mha_lag_policy(const struct engine_env *env, const struct mha_paths *p,
     char **cause)
 {
 	struct registry_node *nd;
-	char *why = NULL, *list = xstrdup(""), *tmp;
+	const struct probe_result *mpr = NULL;
+	char *why = NULL, *list = xstrdup(""), *tmp, *gtids = NULL;
 	size_t i, fit = 0;
-	int rc = 0;
+	int rc = 0, lag_off;
 
-	if (access(p->lag_off, F_OK) == 0) {
-		log_info("cluster=%s lag policy off ('mhaadm start %s --force')", c->name, c->name);
-		goto write;
+	for (i = 0; i < n; i++) {
+		if (c->nodes[idx[i]].role == REGISTRY_ROLE_MASTER)
+			mpr = &pr[i];
 	}
+	/*
+	 * A replica holding transactions its master never had is never
+	 * promoted, not even with the lag policy off: MHA would replicate them
+	 * everywhere, or break replication on them.
+	 */
+	for (i = 0; mpr != NULL && i < n; i++) {
+		nd = &c->nodes[idx[i]];
+		if (nd->role != REGISTRY_ROLE_REPLICA || !status_errant(&pr[i], mpr, &gtids))
+			continue;
+		nd->no_master = 1;
+		nd->candidate_master = 0;
+		tmp = xasprintf("%s%s:%d errant transactions: %s\n", list, nd->host, nd->port, gtids);
+		free(list);
+		list = tmp;
+		log_info("cluster=%s node=%s:%d not a promotion candidate: errant transactions %s",
+		    c->name, nd->host, nd->port, gtids);
+		free(gtids);
+		gtids = NULL;
+	}
+	lag_off = access(p->lag_off, F_OK) == 0;
+	if (lag_off)
+		log_info("cluster=%s lag policy off ('mhaadm start %s --force')", c->name, c->name);
 	for (i = 0; i < n; i++) {
 		nd = &c->nodes[idx[i]];
 		if (nd->role != REGISTRY_ROLE_REPLICA)
 			continue;
-		if (status_lag_unfit(&pr[i], env->cfg->max_lag, &why)) {
+		if (!lag_off && !nd->no_master && status_lag_unfit(&pr[i], env->cfg->max_lag, &why)) {
 			nd->no_master = 1;
 			nd->candidate_master = 0;
 			tmp = xasprintf("%s%s:%d %s\n", list, nd->host, nd->port, why);
@@ -559,7 +600,7 @@ engine_mha_lag_policy(const struct engine_env *env, const struct mha_paths *p,
 		}
 		fit += !nd->no_master;
 	}
-	if (fit == 0 && *list != '\0') {
+	if (fit == 0 && *list != '\0' && !lag_off) {
 		*cause = xasprintf("no replica may be promoted (%s); wait until they catch up, or run "
 				   "'mhaadm start %s --force'",
 		    list, c->name);
@@ -567,13 +608,156 @@ engine_mha_lag_policy(const struct engine_env *env, const struct mha_paths *p,
 			*tmp = ';';
 		rc = -1;
 	}
-write:
 	if (rc == 0 && mha_conf_write(p->unfit, list, &why) != 0) {
 		log_warn("cluster=%s %s", c->name, why);
 		free(why);
 	}
 	free(list);
 	return rc;
+}
+
+/* Whether replica pr follows the master mpr (by server_id when both are known). */
+static int
+engine_mha_follows(const struct probe_result *pr, const struct registry_node *master,
+    const struct probe_result *mpr)
+{
+	if (!pr->ok || !pr->is_replica)
+		return 0;
+	if (mpr != NULL && mpr->ok && mpr->server_id != 0 && pr->master_server_id != 0)
+		return pr->master_server_id == mpr->server_id;
+	return pr->master_host != NULL && strcasecmp(pr->master_host, master->host) == 0 &&
+	    pr->master_port == master->port;
+}
+
+/*
+ * Marks one replica failed in the registry: out of monitoring for good,
+ * until a DBA adds it again. The registry has no per-node operation; the
+ * cluster is read again and written back whole (cluster_update keeps every
+ * other column), right away, so the window for a DBA's change is small.
+ */
+static void
+engine_mha_mark_failed(struct registry *reg, const char *cluster, const char *host, int port,
+    const char *message)
+{
+	struct registry_event ev = { 0 };
+	struct registry_cluster *fresh = NULL;
+	char *cause = NULL, *hp = xasprintf("%s:%d", host, port);
+	size_t i;
+	int found = 0;
+
+	if (reg == NULL)
+		goto out;
+	if (registry_cluster_get(reg, cluster, &fresh, &cause) != 0)
+		goto out;
+	for (i = 0; i < fresh->n_nodes; i++) {
+		if (fresh->nodes[i].role == REGISTRY_ROLE_REPLICA && fresh->nodes[i].port == port &&
+		    strcmp(fresh->nodes[i].host, host) == 0) {
+			fresh->nodes[i].role = REGISTRY_ROLE_FAILED;
+			found = 1;
+		}
+	}
+	if (!found)
+		goto out;
+	ev.cluster = (char *)cluster;
+	ev.node = hp;
+	ev.type = (char *)"replica.failed";
+	ev.message = (char *)message;
+	if (registry_cluster_update(reg, fresh, &ev, &cause) == 0)
+		log_info("cluster=%s node=%s replica.failed: %s", cluster, hp, message);
+out:
+	if (cause != NULL) {
+		log_warn("cluster=%s node=%s could not be marked failed in the registry: %s",
+		    cluster, hp, cause);
+		free(cause);
+	}
+	registry_cluster_free(fresh);
+	free(hp);
+}
+
+/*
+ * Dead replicas. MHA refuses to start when a server of its config does not
+ * answer (MasterMonitor's validate_num_alive_servers, without
+ * --ignore_fail_on_start), so an unreachable replica is left out of this
+ * render, as long as a live replica that may be promoted remains (without
+ * one MHA could not fail over anyway, and says so). The list goes to
+ * p->left_out, which the daemon's watch compares with what it sees, to take
+ * the replica back in once it answers and has caught up.
+ *
+ * After a failover, a replica MHA did not bring over to the new master (it
+ * was dead, or left out, so MHA never re-pointed it) is stale: it is marked
+ * failed in the registry, like the old master. A replica that answers but
+ * follows another source counts only when some replica does follow the
+ * registry's master (otherwise the registry, not the replica, is behind).
+ */
+static void
+engine_mha_leave_out(const struct mha_paths *p, struct registry *reg, struct registry_cluster *c,
+    const struct probe_result *pr, const size_t *idx, size_t n, int after_failover)
+{
+	const struct registry_node *master = NULL;
+	const struct probe_result *mpr = NULL;
+	struct registry_node *nd;
+	char *list = xstrdup(""), *tmp, *why = NULL, *msg, *old = engine_mha_slurp(p->left_out);
+	char hp[300];
+	size_t i, following = 0, live_fit = 0;
+
+	for (i = 0; i < n; i++) {
+		if (c->nodes[idx[i]].role == REGISTRY_ROLE_MASTER) {
+			master = &c->nodes[idx[i]];
+			mpr = &pr[i];
+		}
+	}
+	if (master == NULL)
+		goto write;
+	for (i = 0; i < n; i++) {
+		nd = &c->nodes[idx[i]];
+		if (nd->role != REGISTRY_ROLE_REPLICA)
+			continue;
+		following += engine_mha_follows(&pr[i], master, mpr);
+		live_fit += pr[i].ok && !nd->no_master;
+	}
+	for (i = 0; i < n; i++) {
+		nd = &c->nodes[idx[i]];
+		if (nd->role != REGISTRY_ROLE_REPLICA)
+			continue;
+		if (after_failover &&
+		    (!pr[i].ok || (following > 0 && !engine_mha_follows(&pr[i], master, mpr)))) {
+			msg = pr[i].ok ?
+			    xasprintf("replica %s:%d was not brought over to the new master %s:%d by the "
+				      "failover (it replicates from %s:%d): marked failed, out of "
+				      "monitoring; re-add it once it is rebuilt",
+				nd->host, nd->port, master->host, master->port,
+				pr[i].master_host != NULL ? pr[i].master_host : "nowhere",
+				pr[i].master_port) :
+			    xasprintf("replica %s:%d was dead during the failover to %s:%d: marked "
+				      "failed, out of monitoring; re-add it once it is rebuilt",
+				nd->host, nd->port, master->host, master->port);
+			engine_mha_mark_failed(reg, c->name, nd->host, nd->port, msg);
+			free(msg);
+			nd->role = REGISTRY_ROLE_FAILED;
+			continue;
+		}
+		snprintf(hp, sizeof(hp), "%s:%d", nd->host, nd->port);
+		if (pr[i].ok && status_has_line(old, hp))
+			event_emit(reg, c->name, hp, "replica.taken_back",
+			    "replica %s answers again: MHA monitors it again and may promote it", hp);
+		if (pr[i].ok || live_fit == 0)
+			continue;
+		event_emit(reg, c->name, hp, "replica.left_out",
+		    "replica %s is unreachable (%s): MHA monitors the cluster without it; it is "
+		    "taken back in once it answers and has caught up",
+		    hp, pr[i].error != NULL ? pr[i].error : "?");
+		tmp = xasprintf("%s%s:%d\n", list, nd->host, nd->port);
+		free(list);
+		list = tmp;
+		nd->role = REGISTRY_ROLE_FAILED; /* this render only: mha_conf_render skips it */
+	}
+write:
+	if (mha_conf_write(p->left_out, list, &why) != 0) {
+		log_warn("cluster=%s %s", c->name, why);
+		free(why);
+	}
+	free(old);
+	free(list);
 }
 
 static int
@@ -586,8 +770,8 @@ engine_mha_probe(const struct engine_env *env, const struct mha_paths *p, struct
 	struct probe_result *pr;
 	size_t *idx;
 	char *want = NULL, *why = NULL;
-	size_t i, n = 0, master;
-	int rc = 0;
+	size_t i, n = 0, master, live;
+	int rc = 0, after_failover;
 
 	pr = xcalloc(c->n_nodes, sizeof(*pr));
 	idx = xcalloc(c->n_nodes, sizeof(*idx));
@@ -605,15 +789,30 @@ engine_mha_probe(const struct engine_env *env, const struct mha_paths *p, struct
 		if (pr[i].binlog_dir != NULL && c->nodes[idx[i]].binlog_dir == NULL)
 			c->nodes[idx[i]].binlog_dir = xstrdup(pr[i].binlog_dir);
 	}
+	after_failover = engine_mha_after_failover(p);
 	engine_mha_gtid(env, p, reg, c, pr, idx, n);
+	engine_mha_leave_out(p, reg, c, pr, idx, n, after_failover);
 	rc = engine_mha_lag_policy(env, p, c, pr, idx, n, cause);
-	if (rc == 0 && check && topology_resolve(pr, n, want, &master, &why) != 0) {
+	/* The topology check is on what MHA gets: the nodes left out are not judged. */
+	for (i = 0, live = 0; i < n; i++) {
+		if (c->nodes[idx[i]].role == REGISTRY_ROLE_FAILED)
+			continue;
+		if (live != i) {
+			struct probe_result t = pr[live];
+
+			pr[live] = pr[i];
+			pr[i] = t;
+			idx[live] = idx[i];
+		}
+		live++;
+	}
+	if (rc == 0 && check && topology_resolve(pr, live, want, &master, &why) != 0) {
 		*cause = xasprintf("topology check failed: %s", why);
 		free(why);
 		rc = -1;
 	}
 	/* A promoted node without binary logs could not feed the other replicas. */
-	for (i = 0; check && rc == 0 && i < n; i++) {
+	for (i = 0; check && rc == 0 && i < live; i++) {
 		if (pr[i].ok && !pr[i].log_bin && !c->nodes[idx[i]].no_master &&
 		    c->nodes[idx[i]].role == REGISTRY_ROLE_REPLICA) {
 			*cause = xasprintf("replica %s:%d may be promoted but has log_bin off: "
@@ -697,7 +896,8 @@ engine_mha_ensure_vip(const struct engine_env *env, struct registry *reg,
 	default:
 		break;
 	}
-	if (vip_add(&t, c->vip, c->vip_prefix, c->iface, &why) != 0) {
+	if (vip_add_announce(&t, c->vip, c->vip_prefix, c->iface, env->cfg->garp_count,
+		env->cfg->garp_interval_ms, &why) != 0) {
 		*cause = xasprintf("cannot bind VIP %s on the master %s: %s", c->vip, master->host,
 		    why);
 		free(why);
@@ -768,6 +968,26 @@ engine_mha_exec(const struct engine_env *env, const char *cluster, int checks, c
 		return -1;
 	}
 	reg = registry_open(env->cfg, 1, cause);
+	if (reg == NULL && access(p.conf, R_OK) == 0) {
+		/*
+		 * The management node does not answer, and this engine ran before:
+		 * the topology is the one this config was rendered for (the daemon
+		 * re-protects after a failover only on a fresh read of the
+		 * registry), so MHA goes back to monitoring on it, after MHA's own
+		 * checks when asked, instead of leaving the cluster unwatched until
+		 * the registry returns. Our checks need the registry: skipped.
+		 */
+		log_warn("cluster=%s registry unavailable (%s): monitoring again on the last "
+			 "rendered config %s",
+		    cluster, *cause, p.conf);
+		free(*cause);
+		*cause = NULL;
+		if (checks && mha_checks_run(&p, &why) != 0) {
+			*cause = xasprintf("MHA checks failed: %s", why);
+			goto out;
+		}
+		goto manager;
+	}
 	if (reg == NULL)
 		goto out;
 	switch (registry_cluster_get(reg, cluster, &c, cause)) {
@@ -790,6 +1010,12 @@ engine_mha_exec(const struct engine_env *env, const char *cluster, int checks, c
 	logdir = xasprintf("%s/%s", env->cfg->log_dir, cluster);
 	if (fs_mkdirs(logdir, 0700, cause) != 0)
 		goto out;
+	/*
+	 * The rendered secondary_check_script would get the master's password
+	 * in argv and in manager.log from a stock MHA::HealthCheck: refuse.
+	 */
+	if (doctor_local_patch_applied(DOCTOR_PATCH_SECONDARY_PASSWORD, cause) != 0)
+		goto out;
 	if (engine_mha_probe(env, &p, reg, c, checks, cause) != 0)
 		goto out;
 	text = mha_conf_render(env->cfg, env->config_path, env->self, c, cause);
@@ -805,7 +1031,7 @@ engine_mha_exec(const struct engine_env *env, const char *cluster, int checks, c
 		goto out;
 	registry_close(reg);
 	reg = NULL;
-
+manager:
 	argv = mha_manager_argv(&p, (env->cfg->failover_window + 59) / 60);
 	fflush(NULL);
 	execv(ENGINE_MHA_MANAGER, (char *const *)argv);

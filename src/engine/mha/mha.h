@@ -31,6 +31,7 @@ struct mha_paths {
 	char *paused;  /* <dir>/failover.paused: our hook's storm breaker refused the failover */
 	char *failing; /* <dir>/master.failing: the engine's status saw the master failing */
 	char *pidfile; /* <dir>/engine.pid: "PID\n", written by the engine process itself */
+	char *left_out; /* <dir>/left-out: "HOST:PORT" of replicas left out of the config (unreachable) */
 };
 
 /* Creates path or updates its mtime (a marker). Returns 0, or -1 with *cause. */
@@ -82,6 +83,18 @@ struct mha_hook_args {
  */
 int mha_hook_parse(int argc, char **argv, struct mha_hook_args *out, char **cause);
 void mha_hook_args_free(struct mha_hook_args *a);
+
+/* The value of "--KEY=VALUE" among MHA's hook arguments (argv[2] on), or NULL. */
+const char *mha_hook_arg(int argc, char **argv, const char *key);
+
+struct engine_env;
+
+/*
+ * 'mhaadm hook TYPE ...' (argv[0] "hook", argv[1] the type): the MHA
+ * engine's hook op. Parses MHA's arguments and calls the failover core.
+ * Returns MHA's exit code (10: failed, but proceed; 2: usage).
+ */
+int mha_hook_main(const struct engine_env *env, int argc, char **argv);
 
 /* report_script arguments. */
 struct mha_report_args {
