@@ -1,8 +1,9 @@
 /*
  * libFuzzer harness: the arguments MHA passes to 'mhaadm hook' — the
  * failover/online-change parser (mha_hook_parse), the report parser
- * (mha_report_parse) and the checks of --cluster, --vip and --iface that
- * cmd-hook.c applies. The first byte picks the hook type.
+ * (mha_report_parse), the argument lookup (mha_hook_arg, the one the hook
+ * runs) and the checks of --cluster, --vip and --iface that the MHA hook
+ * (src/engine/mha/hook.c) applies. The first byte picks the hook type.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,19 +15,6 @@
 #include "validate.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static const char *
-fuzz_hook_arg(int argc, char **argv, const char *key)
-{
-	size_t len = strlen(key);
-	int i;
-
-	for (i = 2; i < argc; i++) {
-		if (strncmp(argv[i], key, len) == 0 && argv[i][len] == '=')
-			return argv[i] + len + 1;
-	}
-	return NULL;
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -44,20 +32,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	prefix[1] = types[data[0] % 3];
 	argc = fuzz_argv_split(data + 1, size - 1, prefix, 2, &argv);
 
-	if ((v = fuzz_hook_arg(argc, argv, "--cluster")) != NULL) {
+	if ((v = mha_hook_arg(argc, argv, "--cluster")) != NULL) {
 		if (validate_cluster_name(v, &cause) != 0 && cause == NULL)
 			abort();
 		free(cause);
 		cause = NULL;
 	}
-	if ((v = fuzz_hook_arg(argc, argv, "--vip")) != NULL) {
+	if ((v = mha_hook_arg(argc, argv, "--vip")) != NULL) {
 		if (validate_parse_vip(v, 32, &vip, &prefix_len, &cause) != 0 && cause == NULL)
 			abort();
 		free(vip);
 		free(cause);
 		cause = NULL;
 	}
-	if ((v = fuzz_hook_arg(argc, argv, "--iface")) != NULL) {
+	if ((v = mha_hook_arg(argc, argv, "--iface")) != NULL) {
 		if (validate_iface(v, &cause) != 0 && cause == NULL)
 			abort();
 		free(cause);

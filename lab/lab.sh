@@ -615,9 +615,11 @@ GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP ON \`labdb\`.* TO '$APP_USER'
 		else
 			where="MASTER_LOG_FILE='$mfile', MASTER_LOG_POS=$mpos"
 		fi
+		# MASTER_HEARTBEAT_PERIOD=1: an idle master is heard every second, so mhaadm's
+		# secondary check tells a cut link from a quiet master (docs/mha.md).
 		sqlh "$i" -N -B <<EOF || up_abort "cannot configure replication on h$i"
 CHANGE MASTER TO MASTER_HOST='$MASTER_IP', MASTER_PORT=3306, MASTER_USER='$REPL_USER',
-  MASTER_PASSWORD='$repl_pw', $where;
+  MASTER_PASSWORD='$repl_pw', MASTER_HEARTBEAT_PERIOD=1, $where;
 START SLAVE;
 SET GLOBAL read_only=1;
 EOF

@@ -10,9 +10,11 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "engine.h"
 #include "config.h"
 #include "probe.h"
 #include "registry.h"
+#include "status.h"
 #include "ssh.h"
 #include "topology.h"
 #include "validate.h"
@@ -40,6 +42,7 @@ struct cmd_add_state {
 	struct probe_result *probes; /* n_probes of them: nodes probed so far */
 	size_t n_probes;
 	int pending; /* verifying rows already in the registry */
+	const char *engine; /* --engine, or NULL: the config's engine (a pending row keeps its own) */
 };
 
 enum {
@@ -50,6 +53,7 @@ enum {
 	CMD_ADD_OPT_CANDIDATE,
 	CMD_ADD_OPT_NO_MASTER,
 	CMD_ADD_OPT_KEYS,
+	CMD_ADD_OPT_ENGINE,
 };
 
 static const struct option cmd_add_longopts[] = {
@@ -60,6 +64,7 @@ static const struct option cmd_add_longopts[] = {
 	{ "candidate", required_argument, NULL, CMD_ADD_OPT_CANDIDATE },
 	{ "no-master", required_argument, NULL, CMD_ADD_OPT_NO_MASTER },
 	{ "keys", no_argument, NULL, CMD_ADD_OPT_KEYS },
+	{ "engine", required_argument, NULL, CMD_ADD_OPT_ENGINE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -223,6 +228,30 @@ cmd_add_warn_unlisted(struct cmd_add_state *st, size_t master)
 	}
 }
 
+/*
+ * Warns about replicas holding transactions the master never had (from the
+ * probe already made: no extra round trip). They are registered as they
+ * are; the MHA engine renders them no_master while the GTIDs are errant.
+ */
+static void
+cmd_add_warn_errant(struct cmd_add_state *st, size_t master)
+{
+	char *gtids = NULL;
+	size_t i;
+
+	for (i = 0; i < st->n_nodes; i++) {
+		if (i == master || !status_errant(&st->probes[i], &st->probes[master], &gtids))
+			continue;
+		fprintf(stderr,
+		    "mhaadm: add: warning: replica %s:%d holds transactions the master never had "
+		    "(%s); it is never promoted while they are there: undo them there (sql_log_bin=0, "
+		    "then RESET MASTER on the replica) or replay them on the master\n",
+		    st->nodes[i].host, st->nodes[i].port, gtids);
+		free(gtids);
+		gtids = NULL;
+	}
+}
+
 /* Builds the registry's form of the verified cluster; pointers borrow from st. */
 static void
 cmd_add_build(struct cmd_add_state *st, size_t master, struct registry_cluster *c)
@@ -238,6 +267,10 @@ cmd_add_build(struct cmd_add_state *st, size_t master, struct registry_cluster *
 	c->iface = st->iface;
 	c->state = REGISTRY_STATE_REGISTERED;
 	c->desired = REGISTRY_DESIRED_STOPPED;
+	/* Stored, never NULL for a new cluster: a later change of the config's default moves none. */
+	c->engine = (char *)(st->engine != NULL ? st->engine :
+	    st->pending				 ? NULL :
+						   st->ctx->cfg->engine);
 	c->nodes = xcalloc(st->n_nodes, sizeof(*c->nodes));
 	c->n_nodes = st->n_nodes;
 	for (i = 0; i < st->n_nodes; i++) {
@@ -444,6 +477,14 @@ cmd_add_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		case CMD_ADD_OPT_KEYS:
 			keys = 1;
 			break;
+		case CMD_ADD_OPT_ENGINE:
+			if (engine_find(optarg) == NULL) {
+				rc = cmd_usage_error(ctx, "no engine '%s' (engines: %s)", optarg,
+				    engine_names());
+				goto out_args;
+			}
+			st.engine = optarg;
+			break;
 		default:
 			rc = cmd_bad_option(ctx, argc, argv);
 			goto out_args;
@@ -541,6 +582,7 @@ cmd_add_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	if (n_node_args > 0)
 		cmd_add_warn_unlisted(&st, master);
+	cmd_add_warn_errant(&st, master);
 	for (i = 0, r = 0; i < st.n_nodes; i++)
 		r += i != master && !st.nodes[i].no_master;
 	if (r == 0)
@@ -574,7 +616,7 @@ cmd_add_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			goto out;
 		}
 	}
-	printf("next: 'mhaadm start %s' puts it under MHA monitoring\n", st.name);
+	printf("next: 'mhaadm start %s' puts it under monitoring by its engine\n", st.name);
 	rc = CMD_EXIT_OK;
 	goto out;
 
@@ -596,7 +638,8 @@ out_args:
 const struct cmd_entry cmd_add_entry = {
 	.name = "add",
 	.args = "NAME [--node HOST[:PORT]]... [--master HOST[:PORT]] --vip ADDR[/PREFIX] "
-		"[--iface IF] [--candidate HOST[:PORT]]... [--no-master HOST[:PORT]]... [--keys]",
+		"[--iface IF] [--candidate HOST[:PORT]]... [--no-master HOST[:PORT]]... [--keys] "
+		"[--engine NAME]",
 	.summary = "register a cluster after probing its topology",
 	.longopts = cmd_add_longopts,
 	.exec = cmd_add_exec,

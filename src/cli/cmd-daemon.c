@@ -56,18 +56,69 @@ cmd_daemon_registry_usable(struct cmd_ctx *ctx, char **cause)
 	return 0;
 }
 
+/*
+ * daemon --check-config (like nginx -t): the config parses and passes its
+ * checks, the registry answers and has a schema, and what the daemon would
+ * supervise. Changes nothing; 0 when the daemon could start, 1 otherwise.
+ */
+static int
+cmd_daemon_check_config(struct cmd_ctx *ctx)
+{
+	struct registry_cluster **list = NULL;
+	struct registry *reg;
+	char *cause = NULL, master[300];
+	size_t i, n = 0, monitored = 0;
+
+	if (cmd_ctx_config(ctx, &cause) == NULL)
+		goto fail;
+	printf("config %s: ok\n", ctx->config_path);
+	if ((reg = cmd_ctx_registry(ctx, 1, &cause)) == NULL ||
+	    registry_cluster_list(reg, &list, &n, &cause) != 0)
+		goto fail;
+	printf("registry (%s): ok, %zu cluster%s\n", registry_backend_name(reg), n,
+	    n == 1 ? "" : "s");
+	for (i = 0; i < n; i++) {
+		if (list[i]->desired != REGISTRY_DESIRED_MONITORED)
+			continue;
+		monitored++;
+		printf("would supervise: %s (engine %s, master %s, VIP %s)\n", list[i]->name,
+		    list[i]->engine != NULL ? list[i]->engine : ENGINE_DEFAULT,
+		    registry_cluster_master(list[i], master, sizeof(master)), list[i]->vip);
+	}
+	printf("%zu cluster%s to supervise; the configuration is fine\n", monitored,
+	    monitored == 1 ? "" : "s");
+	registry_cluster_list_free(list, n);
+	return CMD_EXIT_OK;
+
+fail:
+	cmd_error(ctx, "%s", cause);
+	free(cause);
+	return CMD_EXIT_ERROR;
+}
+
+static const struct option cmd_daemon_longopts[] = {
+	{ "check-config", no_argument, NULL, 't' },
+	{ NULL, 0, NULL, 0 },
+};
+
 static int
 cmd_daemon_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct engine_env env;
 	char self[PATH_MAX], cfgpath[PATH_MAX], *cause = NULL;
-	int opt;
+	int opt, check = 0;
 
 	cmd_getopt_reset();
-	while ((opt = cmd_getopt(ctx, argc, argv)) != -1)
-		return cmd_bad_option(ctx, argc, argv);
+	while ((opt = cmd_getopt(ctx, argc, argv)) != -1) {
+		if (opt == 't')
+			check = 1;
+		else
+			return cmd_bad_option(ctx, argc, argv);
+	}
 	if (optind != argc)
 		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+	if (check)
+		return cmd_daemon_check_config(ctx);
 	if (cmd_daemon_env(ctx, &env, self, cfgpath, &cause) != 0 ||
 	    cmd_daemon_registry_usable(ctx, &cause) != 0 || daemon_run(&env, &cause) != 0) {
 		cmd_error(ctx, "%s", cause);
@@ -79,7 +130,9 @@ cmd_daemon_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_daemon_entry = {
 	.name = "daemon",
-	.args = "",
+	.args = "[--check-config]",
+	.shortopts = "",
+	.longopts = cmd_daemon_longopts,
 	.summary = "run the supervisor in the foreground (systemd: mhaadm.service)",
 	.exec = cmd_daemon_exec,
 };
@@ -132,4 +185,5 @@ const struct cmd_entry cmd_engine_entry = {
 	.shortopts = "",
 	.longopts = cmd_engine_longopts,
 	.exec = cmd_engine_exec,
+	.flags = CMD_INTERNAL,
 };

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "engine.h"
 #include "event.h"
+#include "guard.h"
 #include "registry.h"
 #include "status.h"
 #include "validate.h"
@@ -303,7 +304,18 @@ cmd_list_json_cluster(const struct registry_cluster *c, const struct cmd_list_li
 	json_object_object_add(o, "engine", eng);
 	json_object_object_add(o, "last_failover", cmd_list_json_str_or_null(lv->last_failover));
 	if (sc != NULL) {
+		json_object *g = json_object_new_object();
+
 		cmd_list_json_status(o, sc);
+		json_object_object_add(g, "wanted",
+		    json_object_new_string(sc->guard_wanted ? "semisync" : "off"));
+		json_object_object_add(g, "why",
+		    json_object_new_string(sc->guard_why != NULL ? sc->guard_why : "not monitored"));
+		json_object_object_add(g, "state",
+		    json_object_new_string(sc->guard != NULL ? sc->guard : "unknown"));
+		json_object_object_add(g, "acks",
+		    sc->guard_acks >= 0 ? json_object_new_int64(sc->guard_acks) : NULL);
+		json_object_object_add(o, "guard", g);
 		json_object_object_add(o, "failover_ready",
 		    lv->ready < 0 ? NULL : json_object_new_boolean(lv->ready));
 		json_object_object_add(o, "failover_blocked_reason",
@@ -434,6 +446,23 @@ cmd_list_promotion(const struct registry_node *nd, const struct status_node *sn)
 	return sn->unfit != NULL ? sn->unfit : "no";
 }
 
+/* The "guard:" line: what the master does now, how many replicas acknowledge, what is wanted. */
+static void
+cmd_list_print_guard(const struct registry_cluster *c, const struct status_cluster *sc)
+{
+	const char *want = sc->guard_wanted ? "semisync" : "off";
+	const char *why = sc->guard_why != NULL ? sc->guard_why : "not monitored";
+
+	(void)c;
+	if (sc->guard_acks >= 0)
+		printf("guard:    %s, %ld replica%s acknowledge%s (wanted: %s, %s)\n", sc->guard,
+		    sc->guard_acks, sc->guard_acks == 1 ? "" : "s", sc->guard_acks == 1 ? "s" : "",
+		    want, why);
+	else
+		printf("guard:    %s (wanted: %s, %s)\n", sc->guard != NULL ? sc->guard : "unknown",
+		    want, why);
+}
+
 static void
 cmd_list_print_detail(const struct registry_cluster *c, const struct cmd_list_live *lv,
     const struct status_cluster *sc)
@@ -477,6 +506,7 @@ cmd_list_print_detail(const struct registry_cluster *c, const struct cmd_list_li
 	}
 	free(eng);
 	printf("failover: %s\n", lv->last_failover != NULL ? lv->last_failover : "never");
+	cmd_list_print_guard(c, sc);
 	if (lv->notify_failed_at != NULL)
 		printf("notify:   last failed delivery %s UTC: %s\n", lv->notify_failed_at,
 		    lv->notify_failed_msg);
@@ -600,7 +630,14 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		}
 		sc = status_probe(ctx->cfg, list, n, &opts);
 		for (i = 0; i < n; i++) {
+			const char *why;
+
 			cmd_list_monitor(&lv[i], &mon);
+			/* Wanted once monitored: start sets the guard up. */
+			sc[i].guard_wanted = guard_mode_of(ctx->cfg, list[i], &why) == GUARD_SEMISYNC &&
+			    list[i]->desired == REGISTRY_DESIRED_MONITORED;
+			sc[i].guard_why = list[i]->desired == REGISTRY_DESIRED_MONITORED ? why :
+											       "not monitored";
 			status_judge(&sc[i], &mon, ctx->cfg->max_lag);
 			lv[i].ready = status_failover_ready(&sc[i], &mon, &lv[i].ready_why);
 		}

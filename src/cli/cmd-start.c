@@ -14,7 +14,10 @@
 #include "daemon.h"
 #include "event.h"
 #include "fsutil.h"
+#include "log.h"
 #include "engine.h"
+#include "guard.h"
+#include "probe.h"
 #include "registry.h"
 #include "status.h"
 #include "validate.h"
@@ -52,6 +55,12 @@ cmd_start_promotable(struct cmd_ctx *ctx, struct registry_cluster **list, size_t
 		status_judge(&sc[i], &mon, ctx->cfg->max_lag);
 		refuse = sc[i].replicas > 0 && sc[i].fit == 0;
 		engine = engine_for(ctx->cfg, list[i]->engine);
+		for (j = 0; j < sc[i].n_findings; j++) {
+			if (strcmp(sc[i].findings[j].kind, "replica.errant") == 0)
+				fprintf(stderr, "mhaadm: start: cluster '%s': %s; it is never promoted "
+						"(to do: %s)\n",
+				    list[i]->name, sc[i].findings[j].what, sc[i].findings[j].fix);
+		}
 		if (refuse) {
 			fprintf(stderr, "mhaadm: %s: no replica of cluster '%s' may be promoted now:\n",
 			    force ? "warning" : "start", list[i]->name);
@@ -100,6 +109,55 @@ cmd_start_promotable(struct cmd_ctx *ctx, struct registry_cluster **list, size_t
 	}
 	status_free(sc, n);
 	return rc;
+}
+
+/* The state start asks for: READY (the daemon runs the full checks first) unless protected now. */
+static enum registry_state
+cmd_start_state(enum registry_state now, int start)
+{
+	if (!start)
+		return now;
+	return now == REGISTRY_STATE_MONITORING || now == REGISTRY_STATE_FAILING_OVER ?
+	    now :
+	    REGISTRY_STATE_READY;
+}
+
+/*
+ * Records the desired state with compare-and-set on the state c was read
+ * with: when the daemon or a hook wrote another state meanwhile (a
+ * failover began, the cluster was left unprotected), the cluster is read
+ * again and the change decided on what it is now, never on the old
+ * state. Returns 0, 1 when it kept changing (or is gone), -1 with *cause.
+ */
+static int
+cmd_start_set_desired(struct registry *reg, const struct registry_cluster *c, int start,
+    char **cause)
+{
+	struct registry_event ev = { 0 };
+	struct registry_cluster *now = NULL;
+	enum registry_state seen = c->state;
+	int tries, r = 1;
+
+	ev.cluster = c->name;
+	ev.type = (char *)(start ? "cluster.start" : "cluster.stop");
+	ev.message = (char *)(start ? "monitoring requested" : "stop of monitoring requested");
+	for (tries = 0; tries < 5; tries++) {
+		r = registry_cluster_set_desired_if(reg, c->name, seen, cmd_start_state(seen, start),
+		    start ? REGISTRY_DESIRED_MONITORED : REGISTRY_DESIRED_STOPPED, &ev, cause);
+		if (r != 1)
+			break;
+		r = registry_cluster_get(reg, c->name, &now, cause);
+		if (r != 0)
+			break;
+		seen = now->state;
+		registry_cluster_free(now);
+		now = NULL;
+		r = 1;
+	}
+	if (r == 0)
+		log_info("cluster=%s %s: %s (state %s)", c->name, ev.type, ev.message,
+		    registry_state_name(cmd_start_state(seen, start)));
+	return r;
 }
 
 /* Newest event id of the cluster, 0 when none: later events answer our request. */
@@ -201,12 +259,94 @@ cmd_start_wait(struct cmd_ctx *ctx, struct registry *reg, const char *name,
 	return rc;
 }
 
+/* Master of c as registered, or NULL. */
+static const struct registry_node *
+cmd_start_guard_master(const struct registry_cluster *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_nodes; i++) {
+		if (c->nodes[i].role == REGISTRY_ROLE_MASTER)
+			return &c->nodes[i];
+	}
+	return NULL;
+}
+
+/*
+ * Sets the isolation guard up on each cluster to be started (guard.h), then
+ * checks it: with semisync, at least one replica must acknowledge, else
+ * every write on the master stalls (said, not refused: the DBA chose it).
+ * A server that refuses is a warning and an event; monitoring still starts.
+ */
+static void
+cmd_start_guard(struct cmd_ctx *ctx, struct registry *reg, struct registry_cluster **list,
+    size_t n)
+{
+	struct status_opts opts = { NULL, 0, NULL, 1 };
+	struct probe_credentials cred = { ctx->cfg->ha_user, ctx->cfg->ha_password,
+		ctx->cfg->connect_timeout, ctx->cfg->read_timeout };
+	const struct registry_node *m;
+	struct status_cluster *sc;
+	struct probe_result pr;
+	enum guard_mode mode;
+	const char *why;
+	char *done = NULL, *cause = NULL, hp[300];
+	size_t i;
+	int r, tries;
+
+	sc = status_probe(ctx->cfg, list, n, &opts);
+	for (i = 0; i < n; i++) {
+		if ((m = cmd_start_guard_master(list[i])) == NULL)
+			continue;
+		snprintf(hp, sizeof(hp), "%s:%d", m->host, m->port);
+		mode = guard_mode_of(ctx->cfg, list[i], &why);
+		r = guard_apply_status(&cred, &sc[i], mode, &done, &cause);
+		if (r < 0) {
+			fprintf(stderr, "mhaadm: warning: cluster '%s': isolation guard %s not set up: "
+					"%s\n", list[i]->name, guard_mode_name(mode), cause);
+			event_emit(reg, list[i]->name, hp, "guard.failed",
+			    "isolation guard %s could not be set up: %s", guard_mode_name(mode), cause);
+			free(cause);
+			cause = NULL;
+			continue;
+		}
+		if (r > 0)
+			event_emit(reg, list[i]->name, hp, "guard.set", "isolation guard %s (%s): %s",
+			    guard_mode_name(mode), why, done);
+		free(done);
+		done = NULL;
+		if (mode == GUARD_OFF) {
+			printf("cluster '%s': isolation guard off (%s): if its master is cut off, it "
+			       "acknowledges writes a failover loses\n", list[i]->name, why);
+			continue;
+		}
+		/* Restarted IO threads take a moment to connect and ask for semi-sync. */
+		for (tries = 0; tries < 20; tries++) {
+			memset(&pr, 0, sizeof(pr));
+			if (probe_node(m->host, m->port, &cred, &pr) == 0 && pr.semisync.clients > 0)
+				break;
+			probe_result_clear(&pr);
+			usleep(250000);
+		}
+		if (tries < 20) {
+			printf("cluster '%s': isolation guard semisync (%s): %ld replica%s "
+			       "acknowledge%s\n", list[i]->name, why, pr.semisync.clients,
+			    pr.semisync.clients == 1 ? "" : "s", pr.semisync.clients == 1 ? "s" : "");
+			probe_result_clear(&pr);
+		} else {
+			fprintf(stderr, "mhaadm: warning: cluster '%s': isolation guard semisync, but "
+					"no replica acknowledges yet: writes on the master %s stall until "
+					"one does\n", list[i]->name, hp);
+		}
+	}
+	status_free(sc, n);
+}
+
 static int
 cmd_start_common(struct cmd_ctx *ctx, int argc, char **argv, int start)
 {
 	struct registry_cluster **list = NULL, *one = NULL, *c;
 	struct registry *reg;
-	enum registry_state state;
 	long long *markers = NULL;
 	char *cause = NULL;
 	size_t n = 0, i;
@@ -269,21 +409,16 @@ cmd_start_common(struct cmd_ctx *ctx, int argc, char **argv, int start)
 	/* Before any write: a refused start leaves the registry as it was. */
 	if (start && cmd_start_promotable(ctx, list, n, force) != 0)
 		goto out;
+	if (start)
+		cmd_start_guard(ctx, reg, list, n);
 	markers = xcalloc(n == 0 ? 1 : n, sizeof(*markers));
 	for (i = 0; i < n; i++) {
 		c = list[i];
 		markers[i] = cmd_start_marker(reg, c->name);
-		if (start) {
-			/* READY: start requested, the daemon runs the full checks first. */
-			state = c->state == REGISTRY_STATE_MONITORING ||
-				    c->state == REGISTRY_STATE_FAILING_OVER ?
-			    c->state :
-			    REGISTRY_STATE_READY;
-			r = event_transition(reg, c->name, state, REGISTRY_DESIRED_MONITORED,
-			    "cluster.start", "monitoring requested");
-		} else {
-			r = event_transition(reg, c->name, c->state, REGISTRY_DESIRED_STOPPED,
-			    "cluster.stop", "stop of monitoring requested");
+		r = cmd_start_set_desired(reg, c, start, &cause);
+		if (r < 0) {
+			cmd_error(ctx, "cluster '%s': %s", c->name, cause);
+			goto out;
 		}
 		if (r != 0) {
 			cmd_error(ctx, "cluster '%s': the registry did not take the change", c->name);

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -19,7 +21,9 @@
 #include "engine.h"
 #include "event.h"
 #include "fsutil.h"
+#include "guard.h"
 #include "log.h"
+#include "probe.h"
 #include "registry.h"
 #include "status.h"
 #include "xmalloc.h"
@@ -63,7 +67,7 @@ cmd_watch_int(json_object *o, const char *key)
 /* Turns this pass's findings into events once they last, and their end too. */
 static void
 cmd_watch_findings(struct cmd_ctx *ctx, struct registry *reg, const struct status_cluster *sc,
-    json_object *prev, json_object *next)
+    json_object *prev, json_object *next, int guard_handled)
 {
 	const struct status_finding *f;
 	json_object *e, *old;
@@ -75,6 +79,10 @@ cmd_watch_findings(struct cmd_ctx *ctx, struct registry *reg, const struct statu
 		f = &sc->findings[i];
 		if (cmd_watch_own_kind(f->kind))
 			continue;
+		/* Repaired or fallen back in this pass: cmd_watch_guard has said so already. */
+		if (guard_handled && (strcmp(f->kind, "guard.off") == 0 ||
+					 strcmp(f->kind, "guard.replica_off") == 0))
+			continue;
 		key = xasprintf("%s|%s", f->kind, f->node != NULL ? f->node : "");
 		seen = reported = 0;
 		if (json_object_object_get_ex(prev, key, &old)) {
@@ -82,7 +90,11 @@ cmd_watch_findings(struct cmd_ctx *ctx, struct registry *reg, const struct statu
 			reported = cmd_watch_int(old, "reported");
 		}
 		seen++;
-		if (!reported && seen >= ctx->cfg->lag_hold) {
+		/*
+		 * The guard's findings are reported at once: a stalled master is an
+		 * outage now, and a missing guard is a risk now.
+		 */
+		if (!reported && (seen >= ctx->cfg->lag_hold || strncmp(f->kind, "guard.", 6) == 0)) {
 			event_emit(reg, sc->c->name, f->node, f->kind, "%s%s%s", f->what,
 			    f->fix != NULL ? "; to do: " : "", f->fix != NULL ? f->fix : "");
 			reported = 1;
@@ -120,6 +132,125 @@ cmd_watch_findings(struct cmd_ctx *ctx, struct registry *reg, const struct statu
 		json_object_object_add(e, "absent", json_object_new_int(absent));
 		json_object_object_add(next, pkey, e);
 	}
+}
+
+/* The master's probe of sc, or NULL when the registry names none. */
+static const struct status_node *
+cmd_watch_master(const struct status_cluster *sc, const struct registry_node **nd)
+{
+	size_t i;
+
+	for (i = 0; i < sc->c->n_nodes; i++) {
+		if (sc->c->nodes[i].role == REGISTRY_ROLE_MASTER) {
+			*nd = &sc->c->nodes[i];
+			return &sc->nodes[i];
+		}
+	}
+	return NULL;
+}
+
+/* Whether some replica's IO thread runs from the master again: it can acknowledge. */
+static int
+cmd_watch_replica_back(const struct status_cluster *sc, const struct registry_node *m)
+{
+	const struct probe_result *pr;
+	size_t i;
+
+	for (i = 0; i < sc->c->n_nodes; i++) {
+		pr = &sc->nodes[i].probe;
+		if (sc->c->nodes[i].role == REGISTRY_ROLE_REPLICA && pr->ok && pr->io_running &&
+		    pr->master_host != NULL && strcasecmp(pr->master_host, m->host) == 0 &&
+		    pr->master_port == m->port)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Keeps the isolation guard right (guard.h) on a monitored cluster, every
+ * pass: after a failover, a switchover, a rejoin or a restarted mysqld
+ * (SET GLOBAL does not survive one) the servers are brought back to the
+ * guard, and that is an event. A master that no replica acknowledges
+ * stalls; with semisync_fallback_seconds set, after that long mhaadm turns
+ * the master side off so writes resume, says that the split-brain window
+ * is open again, and turns it back on once a replica follows the master.
+ * This only ever happens while the manager reaches the master: a master
+ * cut off from the manager never gets the fallback. Returns 1 when the
+ * guard's own findings were handled here (not to be reported again).
+ */
+static int
+cmd_watch_guard(struct cmd_ctx *ctx, struct registry *reg, const struct status_cluster *sc,
+    json_object *prev, json_object *next)
+{
+	struct probe_credentials cred = { ctx->cfg->ha_user, ctx->cfg->ha_password,
+		ctx->cfg->probe_timeout, ctx->cfg->read_timeout };
+	const struct registry_cluster *c = sc->c;
+	const struct registry_node *m = NULL;
+	const struct status_node *msn = cmd_watch_master(sc, &m);
+	const struct probe_semisync *ss;
+	const char *why;
+	char *done = NULL, *cause = NULL, hp[300];
+	long long since = 0;
+	time_t now = time(NULL);
+	int fallback = config_cluster_fallback(ctx->cfg, c->name), fell_back, r, handled = 0;
+	json_object *v;
+
+	if (msn == NULL || !msn->probe.ok || !msn->probe.semisync.known ||
+	    guard_mode_of(ctx->cfg, c, &why) != GUARD_SEMISYNC)
+		return 0;
+	ss = &msn->probe.semisync;
+	snprintf(hp, sizeof(hp), "%s:%d", m->host, m->port);
+	fell_back = cmd_watch_int(prev, "fallback");
+	if (json_object_object_get_ex(prev, "stalled_since", &v))
+		since = json_object_get_int64(v);
+	if (fell_back) {
+		if (!cmd_watch_replica_back(sc, m)) {
+			json_object_object_add(next, "fallback", json_object_new_int(1));
+			return 1;
+		}
+		if (guard_master_on(&cred, m->host, m->port, &cause) != 0) {
+			log_warn("cluster=%s guard not restored: %s", c->name, cause);
+			free(cause);
+			json_object_object_add(next, "fallback", json_object_new_int(1));
+			return 1;
+		}
+		event_emit(reg, c->name, hp, "guard.restored",
+		    "a replica follows the master %s again: semi-sync is back on there; the "
+		    "isolation guard is on again", hp);
+		return 1;
+	}
+	/* A replica whose mysqld restarted no longer acknowledges: that too is repaired here. */
+	r = guard_apply_status(&cred, sc, GUARD_SEMISYNC, &done, &cause);
+	if (r > 0) {
+		event_emit(reg, c->name, hp, "guard.repaired", "isolation guard semisync (%s) set "
+							       "again: %s", why, done);
+		handled = 1;
+	} else if (r < 0) {
+		log_warn("cluster=%s isolation guard not repaired: %s", c->name, cause);
+		free(cause);
+	}
+	free(done);
+	if (ss->master_enabled && ss->clients == 0) {
+		if (since == 0)
+			since = (long long)now;
+		if (fallback > 0 && (long long)now - since >= fallback) {
+			if (guard_master_off(&cred, m->host, m->port, &cause) != 0) {
+				log_warn("cluster=%s guard fallback failed: %s", c->name, cause);
+				free(cause);
+			} else {
+				event_emit(reg, c->name, hp, "guard.fallback",
+				    "no replica acknowledged for %lld s (semisync_fallback_seconds = "
+				    "%d): semi-sync turned off on the master %s so that its writes "
+				    "resume; the isolation guard is OFF: until a replica acknowledges "
+				    "again, a master cut off from its replicas acknowledges writes a "
+				    "failover loses (split brain)", (long long)now - since, fallback, hp);
+				json_object_object_add(next, "fallback", json_object_new_int(1));
+				return 1;
+			}
+		}
+		json_object_object_add(next, "stalled_since", json_object_new_int64(since));
+	}
+	return handled;
 }
 
 /* Whether unfit (the engine's "HOST:PORT reason" lines) names the replica hp. */
@@ -164,6 +295,12 @@ cmd_watch_policy(struct cmd_ctx *ctx, const struct status_cluster *sc,
 			continue;
 		snprintf(hp, sizeof(hp), "%s:%d", c->nodes[i].host, c->nodes[i].port);
 		unfit_now = status_lag_unfit(&sc->nodes[i].probe, ctx->cfg->max_lag, &why);
+		if (!unfit_now && sc->nodes[i].unfit != NULL &&
+		    strncmp(sc->nodes[i].unfit, "errant", 6) == 0) {
+			/* Errant transactions: never promoted, whatever the lag (see status_judge). */
+			unfit_now = 1;
+			why = xstrdup(sc->nodes[i].unfit);
+		}
 		streak = 0;
 		if (json_object_object_get_ex(prev, hp, &old) &&
 		    cmd_watch_int(old, "unfit") == unfit_now)
@@ -300,7 +437,8 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	char *cause = NULL, *path = NULL;
 	const char *text;
 	size_t n_all = 0, n = 0, i;
-	int rc = CMD_EXIT_ERROR;
+	int rc = CMD_EXIT_ERROR, guard_handled;
+	const char *why;
 
 	(void)argv;
 	log_set_level(LOG_LEVEL_INFO);
@@ -339,17 +477,22 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		if (list[i]->desired != REGISTRY_DESIRED_MONITORED)
 			continue;
+		sc[i].guard_wanted = guard_mode_of(ctx->cfg, list[i], &why) == GUARD_SEMISYNC;
+		/* (only monitored clusters get here: start has set the guard up) */
 		status_judge(&sc[i], &mon[i], ctx->cfg->max_lag);
 		/* Mid-failover everything looks wrong for a moment: keep the old view. */
-		if (mon[i].failing_over || list[i]->state == REGISTRY_STATE_FAILING_OVER) {
+		if ((mon[i].failing_over && !(mon[i].suspecting && sc[i].partitioned)) ||
+		    list[i]->state == REGISTRY_STATE_FAILING_OVER) {
 			if (json_object_object_get_ex(prev, list[i]->name, &pc))
 				json_object_object_add(next, list[i]->name, json_object_get(pc));
 			continue;
 		}
 		pc = cmd_watch_get(prev, list[i]->name);
 		nc = cmd_watch_get(next, list[i]->name);
+		guard_handled = cmd_watch_guard(ctx, reg, &sc[i], cmd_watch_get(pc, "guard"),
+		    cmd_watch_get(nc, "guard"));
 		cmd_watch_findings(ctx, reg, &sc[i], cmd_watch_get(pc, "findings"),
-		    cmd_watch_get(nc, "findings"));
+		    cmd_watch_get(nc, "findings"), guard_handled);
 		cmd_watch_policy(ctx, &sc[i], &mon[i], cmd_watch_get(pc, "lag"),
 		    cmd_watch_get(nc, "lag"));
 		cmd_watch_members(ctx, &sc[i], &mon[i], cmd_watch_get(pc, "members"),
@@ -385,4 +528,5 @@ const struct cmd_entry cmd_watch_entry = {
 	.summary = "internal: one live-status pass: drift and lag events, lag-policy re-renders "
 		   "(daemon)",
 	.exec = cmd_watch_exec,
+	.flags = CMD_INTERNAL,
 };

@@ -31,6 +31,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_notify_entry,
 	&cmd_help_entry,
 	&cmd_version_entry,
+	&cmd_complete_entry,
 	NULL,
 };
 
@@ -52,7 +53,7 @@ cmd_find(const char *name, char **cause)
 	if (len == 0)
 		goto unknown;
 	for (e = cmd_table; *e != NULL; e++) {
-		if (strncmp((*e)->name, name, len) != 0)
+		if (((*e)->flags & CMD_INTERNAL) || strncmp((*e)->name, name, len) != 0)
 			continue;
 		found = *e;
 		n++;
@@ -191,7 +192,8 @@ cmd_print_help(FILE *f)
 		   "MHA high availability for fleets of MySQL/MariaDB clusters.\n\n"
 		   "Commands:\n");
 	for (e = cmd_table; *e != NULL; e++) {
-		fprintf(f, "  %-8s %s\n", (*e)->name, (*e)->summary);
+		if (!((*e)->flags & CMD_INTERNAL))
+			fprintf(f, "  %-8s %s\n", (*e)->name, (*e)->summary);
 	}
 	fprintf(f, "\nA unique prefix of a command is accepted. 'mhaadm COMMAND --help' shows a\n"
 		   "command's usage. The config is -c FILE, else $MHAADM_CONFIG, else %s.\n",

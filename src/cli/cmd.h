@@ -34,12 +34,21 @@ struct cmd_entry {
 	const char *shortopts;
 	const struct option *longopts;
 	int (*exec)(struct cmd_ctx *ctx, int argc, char **argv);
+	int flags; /* CMD_* below */
 };
+
+/*
+ * Run by mhaadm itself (the daemon, MHA's hooks), never typed: found by
+ * its exact name only (a prefix or typo must not start an engine or a
+ * fence pass) and left out of 'mhaadm help'.
+ */
+#define CMD_INTERNAL 0x1
 
 extern const struct cmd_entry *const cmd_table[];
 
 /*
- * Finds a command by exact name, alias, then unique prefix. Returns NULL
+ * Finds a command by exact name, alias, then unique prefix (internal
+ * commands by exact name only). Returns NULL
  * and sets *cause ("unknown command: foo", "ambiguous command: st, could
  * be: start, stop") otherwise.
  */
@@ -117,5 +126,6 @@ extern const struct cmd_entry cmd_notify_entry;
 extern const struct cmd_entry cmd_switch_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_version_entry;
+extern const struct cmd_entry cmd_complete_entry;
 
 #endif

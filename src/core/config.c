@@ -71,6 +71,7 @@ enum config_type {
 	CONFIG_TYPE_IFACE,    /* validate_iface */
 	CONFIG_TYPE_DATABASE, /* MySQL database name, A-Z a-z 0-9 _ */
 	CONFIG_TYPE_REGISTRY, /* sqlite | mysql */
+	CONFIG_TYPE_GUARD,    /* auto | semisync | off */
 };
 
 struct config_key {
@@ -121,6 +122,9 @@ static const struct config_key config_keys[] = {
 	{ "probe_timeout", CONFIG_TYPE_INT, CONFIG_FIELD(probe_timeout), 1, 30, 0 },
 	{ "storm_max_failovers", CONFIG_TYPE_INT, CONFIG_FIELD(storm_max_failovers), 0, 100000, 0 },
 	{ "storm_window", CONFIG_TYPE_INT, CONFIG_FIELD(storm_window), 1, 86400, 0 },
+	{ "isolation_guard", CONFIG_TYPE_GUARD, CONFIG_FIELD(isolation_guard), 0, 0, 0 },
+	{ "semisync_fallback_seconds", CONFIG_TYPE_INT, CONFIG_FIELD(semisync_fallback_seconds), 0,
+	    86400, 0 },
 	/* Checked against the engines compiled in by cmd_ctx_config (core knows no engine). */
 	{ "engine", CONFIG_TYPE_USER, CONFIG_FIELD(engine), 0, 0, 0 },
 	{ "garp_count", CONFIG_TYPE_INT, CONFIG_FIELD(garp_count), 0, 100, 0 },
@@ -184,12 +188,139 @@ config_error(struct config_parse *parse, const char *fmt, ...)
 	parse->error_line = parse->line;
 }
 
+/* Whether section is a [cluster "NAME"] header (the name is checked when it starts). */
+static int
+config_is_cluster_section(const char *section)
+{
+	return strncmp(section, "cluster \"", 9) == 0;
+}
+
 /* Sections are optional; [mhaadm] and the seed's [mha] are the same thing. */
 static int
 config_section_ok(const char *section)
 {
 	return *section == '\0' || strcmp(section, "mhaadm") == 0 || strcmp(section, "mha") == 0 ||
-	    notify_config_is_section(section);
+	    notify_config_is_section(section) || config_is_cluster_section(section);
+}
+
+/* Parses an isolation_guard value. Returns 0, or -1 for anything else. */
+static int
+config_parse_guard(const char *s, enum config_guard *out)
+{
+	if (strcmp(s, "auto") == 0)
+		*out = CONFIG_GUARD_AUTO;
+	else if (strcmp(s, "semisync") == 0)
+		*out = CONFIG_GUARD_SEMISYNC;
+	else if (strcmp(s, "off") == 0)
+		*out = CONFIG_GUARD_OFF;
+	else
+		return -1;
+	return 0;
+}
+
+static int config_parse_int(const char *s, int min, int max, int *value);
+
+/*
+ * Starts a [cluster "NAME"] section: NAME must be a valid cluster name and
+ * appear in one section only. Keys that follow go to it.
+ */
+static void
+config_cluster_start(struct config_parse *parse, const char *section)
+{
+	struct config *cfg = parse->cfg;
+	size_t len = strlen(section), i;
+	char *name, *vcause = NULL, *echo;
+
+	if (len < 11 || section[len - 1] != '"') {
+		echo = config_echo(section);
+		config_error(parse, "bad section '[%s]': use [cluster \"NAME\"]", echo);
+		free(echo);
+		return;
+	}
+	name = xstrndup(section + 9, len - 10);
+	if (validate_cluster_name(name, &vcause) != 0) {
+		config_error(parse, "[%s]: %s", section, vcause);
+		goto out;
+	}
+	for (i = 0; i < cfg->n_clusters; i++) {
+		if (strcmp(cfg->clusters[i].name, name) == 0) {
+			config_error(parse, "duplicate section [cluster \"%s\"]", name);
+			goto out;
+		}
+	}
+	cfg->clusters = xreallocarray(cfg->clusters, cfg->n_clusters + 1, sizeof(*cfg->clusters));
+	cfg->clusters[cfg->n_clusters].name = name;
+	cfg->clusters[cfg->n_clusters].isolation_guard = CONFIG_GUARD_INHERIT;
+	cfg->clusters[cfg->n_clusters].semisync_fallback_seconds = -1;
+	cfg->n_clusters++;
+	name = NULL;
+out:
+	free(vcause);
+	free(name);
+}
+
+/* A key of the newest [cluster "NAME"] section: only the guard's keys belong there. */
+static int
+config_cluster_set(struct config_parse *parse, const char *name, const char *value)
+{
+	struct config_cluster *cc;
+	char *echo;
+	int v;
+
+	if (parse->cfg->n_clusters == 0)
+		return 0; /* the header was refused: its error is already recorded */
+	cc = &parse->cfg->clusters[parse->cfg->n_clusters - 1];
+	echo = config_echo(value);
+	if (strcasecmp(name, "isolation_guard") == 0) {
+		if (cc->isolation_guard != CONFIG_GUARD_INHERIT)
+			config_error(parse, "duplicate key 'isolation_guard' in [cluster \"%s\"]",
+			    cc->name);
+		else if (config_parse_guard(value, &cc->isolation_guard) != 0)
+			config_error(parse, "isolation_guard: invalid value '%s': use auto, semisync "
+					    "or off", echo);
+	} else if (strcasecmp(name, "semisync_fallback_seconds") == 0) {
+		if (cc->semisync_fallback_seconds != -1)
+			config_error(parse, "duplicate key 'semisync_fallback_seconds' in [cluster "
+					    "\"%s\"]", cc->name);
+		else if (config_parse_int(value, 0, 86400, &v) != 0)
+			config_error(parse, "semisync_fallback_seconds: invalid value '%s': use a "
+					    "whole number from 0 to 86400", echo);
+		else
+			cc->semisync_fallback_seconds = v;
+	} else {
+		free(echo);
+		echo = config_echo(name);
+		config_error(parse, "unknown key '%s' in [cluster \"%s\"]: only isolation_guard and "
+				    "semisync_fallback_seconds belong there", echo, cc->name);
+	}
+	free(echo);
+	return parse->cause == NULL;
+}
+
+enum config_guard
+config_cluster_guard(const struct config *cfg, const char *cluster)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_clusters; i++) {
+		if (strcmp(cfg->clusters[i].name, cluster) == 0 &&
+		    cfg->clusters[i].isolation_guard != CONFIG_GUARD_INHERIT)
+			return cfg->clusters[i].isolation_guard;
+	}
+	return cfg->isolation_guard;
+}
+
+int
+config_cluster_fallback(const struct config *cfg, const char *cluster)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_clusters; i++) {
+		if (strcmp(cfg->clusters[i].name, cluster) == 0 &&
+		    cfg->clusters[i].semisync_fallback_seconds >= 0)
+			return cfg->clusters[i].semisync_fallback_seconds;
+	}
+	return cfg->semisync_fallback_seconds;
 }
 
 /*
@@ -218,6 +349,8 @@ config_check_section(struct config_parse *parse)
 			config_error(parse, "%s", ncause);
 			free(ncause);
 		}
+	} else if (config_is_cluster_section(section)) {
+		config_cluster_start(parse, section);
 	} else if (!config_section_ok(section)) {
 		echo = config_echo(section);
 		config_error(parse, "unknown section '[%s]'; put the keys before any section or "
@@ -471,6 +604,14 @@ config_set(struct config_parse *parse, const struct config_key *key, char *value
 		}
 		retval = 0;
 		goto out;
+	case CONFIG_TYPE_GUARD:
+		if (config_parse_guard(value, (enum config_guard *)field) != 0) {
+			config_error(parse, "%s: invalid value '%s': use auto, semisync or off",
+			    key->name, echo);
+			goto out;
+		}
+		retval = 0;
+		goto out;
 	}
 
 	/* A string that passed its check replaces the default. */
@@ -517,6 +658,16 @@ config_handler(void *user, const char *section, const char *name, const char *va
 			return 0;
 		}
 		return 1;
+	}
+	if (config_is_cluster_section(section)) {
+		int ok;
+
+		raw = config_raw_value(parse, name);
+		if (raw == NULL)
+			return 0;
+		ok = config_cluster_set(parse, name, raw);
+		free(raw);
+		return ok;
 	}
 	key = config_find_key(name, &idx);
 	if (key == NULL) {
@@ -574,6 +725,8 @@ config_new(const char *path)
 	cfg->probe_timeout = 1;
 	cfg->storm_max_failovers = 5;
 	cfg->storm_window = 300;
+	cfg->isolation_guard = CONFIG_GUARD_AUTO;
+	cfg->semisync_fallback_seconds = 0;
 	cfg->engine = xstrdup("mha");
 	/* keepalived's defaults (vrrp_garp_master_repeat 5); 200 ms spacing: a 1 s burst. */
 	cfg->garp_count = 5;
@@ -809,5 +962,8 @@ config_free(struct config *cfg)
 	free(cfg->mha_remote_workdir);
 	free(cfg->engine);
 	notify_channels_free(cfg->notify_channels, cfg->n_notify_channels);
+	for (size_t ci = 0; ci < cfg->n_clusters; ci++)
+		free(cfg->clusters[ci].name);
+	free(cfg->clusters);
 	free(cfg);
 }

@@ -13,6 +13,21 @@ enum config_registry_backend {
 	CONFIG_REGISTRY_MYSQL,  /* a MySQL/MariaDB management node (the seed's) */
 };
 
+/* The isolation guard of a cluster (docs/mha.md, "The isolation guard"). */
+enum config_guard {
+	CONFIG_GUARD_AUTO,     /* semisync when the cluster has at least 2 replicas, else off */
+	CONFIG_GUARD_SEMISYNC, /* semi-sync replication, no silent async fallback */
+	CONFIG_GUARD_OFF,      /* nothing: a cut-off master acknowledges writes */
+	CONFIG_GUARD_INHERIT,  /* [cluster "NAME"] only: take the file's top-level value */
+};
+
+/* One [cluster "NAME"] section: settings of that cluster that override the top-level ones. */
+struct config_cluster {
+	char *name;
+	enum config_guard isolation_guard; /* CONFIG_GUARD_INHERIT when not set */
+	int semisync_fallback_seconds;     /* -1 when not set */
+};
+
 struct config {
 	char *path; /* the file this was read from */
 
@@ -60,6 +75,12 @@ struct config {
 	size_t n_notify_channels;
 	int storm_max_failovers;  /* storm breaker: failovers this manager host lets start, 0 off; 5 */
 	int storm_window;         /* ... within this many seconds, default 300 */
+
+	/* The isolation guard (guard.h): defaults for every cluster, then per cluster. */
+	enum config_guard isolation_guard; /* default auto */
+	int semisync_fallback_seconds;     /* 0: never fall back to async (default) */
+	struct config_cluster *clusters;   /* [cluster "NAME"] sections */
+	size_t n_clusters;
 	/* The engine of clusters added without --engine (engine.h), default "mha". */
 	char *engine;
 	int garp_count;       /* gratuitous ARPs sent when a VIP is bound, default 5 */
@@ -83,6 +104,12 @@ struct config *config_parse_string(const char *text, const char *name, char **ca
 
 /* Picks the path: explicit (-c) over $MHAADM_CONFIG over the default. */
 const char *config_path_choose(const char *explicit_path);
+
+/* The isolation guard configured for a cluster: its section's value, else the top-level one. */
+enum config_guard config_cluster_guard(const struct config *cfg, const char *cluster);
+
+/* semisync_fallback_seconds for a cluster: its section's value, else the top-level one. */
+int config_cluster_fallback(const struct config *cfg, const char *cluster);
 
 /* Frees the config, wiping the passwords. NULL is fine. */
 void config_free(struct config *cfg);

@@ -1,11 +1,14 @@
 /*
- * The supervisor loop. Once a second (and at once on a signal) it reads the
- * registry, starts an engine for every cluster that should be monitored and
- * has none, stops the engines of clusters that should not be, notices
- * engines that ended and decides what that means (failover → re-protect on
- * the new topology; crash → restart with backoff), and applies registry
- * updates that hooks had to spool. Nothing in the loop blocks on a host:
- * slow work runs in the engine processes. Signals are read from a signalfd.
+ * The supervisor loop. Once a second (and at once on a signal) it takes the
+ * newest registry snapshot (reader.c reads it, applies what hooks spooled,
+ * and performs the events and state changes queued here, in a thread of its
+ * own), decides with the pure functions of decide.c, and acts: starts an
+ * engine for every cluster that should be monitored and has none, stops the
+ * engines of clusters that should not be, notices engines that ended
+ * (failover → re-protect on the new topology; crash → restart with
+ * backoff). Nothing in the loop blocks on a host or on the registry: slow
+ * work runs in the engine processes and the registry thread. Signals are
+ * read from a signalfd.
  */
 #include "daemon.h"
 
@@ -14,6 +17,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,21 +29,19 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "decide.h"
 #include "engine.h"
 #include "event.h"
+#include "failover.h"
 #include "fsutil.h"
 #include "log.h"
+#include "reader.h"
 #include "registry.h"
 #include "spawn.h"
-#include "spool.h"
 #include "xmalloc.h"
 
 #define DAEMON_TICK_MS 1000
-#define DAEMON_BACKOFF_MIN 1
-#define DAEMON_BACKOFF_MAX 60
-#define DAEMON_STABLE_AFTER 60 /* seconds up after which the backoff resets */
 #define DAEMON_STOP_GRACE 5    /* seconds between TERM and KILL */
-#define DAEMON_REGISTRY_RETRY 3 /* seconds between attempts to reopen an unavailable registry */
 /*
  * Most seconds between fence passes over a cluster's failed former masters:
  * how long a cut-off master that comes back may keep answering for the VIP
@@ -66,17 +68,23 @@ struct daemon_child {
 	enum engine_outcome pending_outcome;
 	char *pending_detail;
 	int pending_stopping;
+	long long pending_ms; /* when it ended: decided on a snapshot read after that */
 	int reported_health; /* last health turned into a state, -1 none */
 	int restart;         /* stopped to take a changed view (lag policy): start again at once */
 	const struct engine_ops *engine; /* the cluster's engine (registry clusters.engine) */
+	enum registry_state queued_state; /* the last state change queued for the registry */
+	unsigned long long queued_seq;    /* its sequence number, 0 none */
 };
 
 struct daemon {
 	const struct engine_env *env;
-	struct registry *reg;
+	struct reader *reader; /* the registry thread: the loop never waits for the registry */
+	struct registry_cluster **list; /* the newest snapshot taken, NULL before the first read */
+	size_t n_list;
+	unsigned long long applied; /* queued writes up to this one are in the snapshot */
+	long long list_ms;          /* when its read began (reader_now_ms) */
 	struct daemon_child *children;
 	size_t n_children;
-	time_t reg_retry; /* earliest time to reopen the registry after a failure */
 	int reaped;       /* an engine ended: reconcile now, not at the next tick */
 	pid_t notify_pid;     /* the notifier (mhaadm notify run), 0 when none */
 	time_t notify_next;   /* earliest time to (re)start it */
@@ -174,7 +182,7 @@ daemon_child_add(struct daemon *d, const struct registry_cluster *c)
 	ch = &d->children[d->n_children++];
 	memset(ch, 0, sizeof(*ch));
 	ch->name = xstrdup(name);
-	ch->backoff = DAEMON_BACKOFF_MIN;
+	ch->backoff = DECIDE_BACKOFF_MIN;
 	ch->checks = 1;
 	ch->reported_health = -1;
 	ch->engine = engine_for(d->env->cfg, c->engine);
@@ -187,6 +195,80 @@ daemon_child_add(struct daemon *d, const struct registry_cluster *c)
 		log_warn("cluster=%s adopted running engine pid %ld", name, (long)ch->pid);
 	}
 	return ch;
+}
+
+/* The cluster called name in the newest snapshot (borrowed), or NULL. */
+static struct registry_cluster *
+daemon_snapshot_find(struct daemon *d, const char *name)
+{
+	size_t i;
+
+	for (i = 0; d->list != NULL && i < d->n_list; i++) {
+		if (strcmp(d->list[i]->name, name) == 0)
+			return d->list[i];
+	}
+	return NULL;
+}
+
+static void daemon_emit(struct daemon *d, const char *cluster, const char *node, const char *type,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/*
+ * event_emit through the registry thread's queue: the loop never waits
+ * for the registry. With the queue full (the registry has hung for a
+ * while) the event goes to the spool at once, in the order it happened.
+ */
+static void
+daemon_emit(struct daemon *d, const char *cluster, const char *node, const char *type,
+    const char *fmt, ...)
+{
+	char *message = NULL;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&message, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		abort();
+	if (reader_emit(d->reader, cluster, node, type, message) == 0)
+		event_emit(NULL, cluster, node, type, "%s", message);
+	free(message);
+}
+
+static int daemon_transition(struct daemon *d, struct daemon_child *ch, enum registry_state state,
+    enum registry_desired desired, const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+/*
+ * event_transition through the registry thread's queue. Returns 0 when
+ * queued (the loop treats the cluster as in that state until a snapshot
+ * has it), -1 when the queue is full: the caller tries again next tick.
+ */
+static int
+daemon_transition(struct daemon *d, struct daemon_child *ch, enum registry_state state,
+    enum registry_desired desired, const char *type, const char *fmt, ...)
+{
+	unsigned long long seq;
+	char *message = NULL;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&message, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		abort();
+	seq = reader_transition(d->reader, ch->name, state, desired, type, message);
+	free(message);
+	if (seq == 0) {
+		log_warn("cluster=%s registry queue full: state %s not recorded yet", ch->name,
+		    registry_state_name(state));
+		return -1;
+	}
+	ch->queued_state = state;
+	ch->queued_seq = seq;
+	return 0;
 }
 
 /* Opens the per-cluster engine log for appending; -1 means /dev/null. */
@@ -233,7 +315,7 @@ daemon_start_engine(struct daemon *d, struct daemon_child *ch, time_t now)
 		ch->pid = 0;
 		ch->started = now; /* a failed start counts as a run of no time */
 		daemon_backoff(ch, now);
-		event_emit(d->reg, ch->name, NULL, "engine.failed",
+		daemon_emit(d, ch->name, NULL, "engine.failed",
 		    "cannot start the %s engine: %s; retrying in %ld s", ch->engine->name, cause,
 		    (long)(ch->next_start - now));
 		free(cause);
@@ -243,7 +325,7 @@ daemon_start_engine(struct daemon *d, struct daemon_child *ch, time_t now)
 	ch->started = now;
 	ch->stop_sent = 0;
 	ch->reported_health = -1;
-	event_emit(d->reg, ch->name, NULL, "engine.started", "%s engine started (pid %ld%s)",
+	daemon_emit(d, ch->name, NULL, "engine.started", "%s engine started (pid %ld%s)",
 	    ch->engine->name, (long)ch->pid, ch->checks ? ", with pre-monitoring checks" : "");
 }
 
@@ -251,21 +333,7 @@ daemon_start_engine(struct daemon *d, struct daemon_child *ch, time_t now)
 static void
 daemon_backoff(struct daemon_child *ch, time_t now)
 {
-	if (now - ch->started >= DAEMON_STABLE_AFTER)
-		ch->backoff = DAEMON_BACKOFF_MIN;
-	ch->next_start = now + ch->backoff;
-	ch->backoff = ch->backoff * 2 > DAEMON_BACKOFF_MAX ? DAEMON_BACKOFF_MAX : ch->backoff * 2;
-}
-
-/* Counts the nodes that can still be promoted or replicate. */
-static size_t
-daemon_replicas(const struct registry_cluster *c)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < c->n_nodes; i++)
-		n += c->nodes[i].role == REGISTRY_ROLE_REPLICA;
-	return n;
+	ch->next_start = decide_backoff(now, ch->started, &ch->backoff);
 }
 
 /* The registry's master as "HOST:PORT"; a static buffer, valid until the next call. */
@@ -281,102 +349,106 @@ daemon_master(const struct registry_cluster *c)
 static void
 daemon_engine_ended(struct daemon *d, struct daemon_child *ch, int wstatus, time_t now)
 {
-	struct registry_cluster *c = NULL;
+	struct registry_cluster *c;
 	enum engine_outcome o;
-	char *detail = NULL, *cause = NULL;
+	char *detail = NULL;
 	int stopping = ch->stop_sent != 0;
 
 	o = ch->engine->exited(d->env, ch->name, wstatus, ch->started, &detail);
 	ch->pid = 0;
 	ch->stop_sent = 0;
 	ch->adopted = 0;
-	if (d->reg == NULL || registry_cluster_get(d->reg, ch->name, &c, &cause) != 0) {
-		/*
-		 * Deleted meanwhile, or the registry is away (likely during a
-		 * failover): the outcome is kept and decided when it reads again.
-		 */
-		log_warn("cluster=%s engine ended (%s); cluster not readable now: %s", ch->name,
-		    engine_outcome_name(o), cause != NULL ? cause : "gone");
-		free(cause);
+	c = daemon_snapshot_find(d, ch->name);
+	/*
+	 * How a failover ended is decided on the topology after it (the
+	 * hook's record): on a snapshot read after the end, never an older
+	 * one. A crash is decided at once, on the snapshot we have, so that
+	 * engines are restarted even while the registry does not answer.
+	 */
+	if (c == NULL || (o != ENGINE_OUTCOME_CRASHED && o != ENGINE_OUTCOME_CHECKS_FAILED &&
+			     o != ENGINE_OUTCOME_STOPPED)) {
+		if (c == NULL)
+			log_warn("cluster=%s engine ended (%s); cluster not readable now", ch->name,
+			    engine_outcome_name(o));
 		free(ch->pending_detail);
 		ch->pending = 1;
 		ch->pending_outcome = o;
 		ch->pending_detail = detail;
 		ch->pending_stopping = stopping;
+		ch->pending_ms = reader_now_ms();
+		reader_poke(d->reader);
 		return;
 	}
 	daemon_decide(d, ch, c, o, detail, stopping, now);
 	free(detail);
-	registry_cluster_free(c);
 }
 
-/* Acts on how an engine ended, with the cluster as the registry has it now. */
+/* Acts on how an engine ended, with the cluster as the registry has it now (decide_ended). */
 static void
 daemon_decide(struct daemon *d, struct daemon_child *ch, const struct registry_cluster *c,
     enum engine_outcome o, const char *detail, int stopping, time_t now)
 {
-	if (stopping && o != ENGINE_OUTCOME_FAILOVER) {
-		if (c->desired == REGISTRY_DESIRED_STOPPED) {
-			event_transition(d->reg, ch->name, REGISTRY_STATE_STOPPED, REGISTRY_DESIRED_KEEP,
-			    "monitoring.stopped", "%s engine stopped monitoring; the VIP stays where it is",
-			    ch->engine->name);
-		} else if (ch->restart) {
-			/* A restarted engine checks the topology itself at start. */
-			ch->checks = 0;
-			ch->next_start = now;
-		}
+	struct decide_end_in in = { 0 };
+	struct decide_end out;
+
+	in.outcome = o;
+	in.stopping = stopping;
+	in.restart_requested = ch->restart;
+	in.desired = c->desired;
+	in.replicas = failover_replicas(c);
+	in.now = now;
+	in.started = ch->started;
+	in.backoff = ch->backoff;
+	decide_ended(&in, &out);
+	if (stopping)
 		ch->restart = 0;
-		goto out;
-	}
-	switch (o) {
-	case ENGINE_OUTCOME_FAILOVER:
-		if (daemon_replicas(c) == 0) {
-			event_transition(d->reg, ch->name, REGISTRY_STATE_UNPROTECTED, REGISTRY_DESIRED_KEEP,
-			    "cluster.unprotected",
+	ch->backoff = out.backoff;
+	switch (out.action) {
+	case DECIDE_END_NONE:
+		break;
+	case DECIDE_END_STOPPED:
+		daemon_transition(d, ch, REGISTRY_STATE_STOPPED, REGISTRY_DESIRED_KEEP,
+		    out.event_type, "%s engine stopped monitoring; the VIP stays where it is",
+		    ch->engine->name);
+		break;
+	case DECIDE_END_RESTART_NOW:
+		ch->checks = 0;
+		ch->next_start = out.next_start;
+		break;
+	case DECIDE_END_REPROTECT:
+		daemon_emit(d, ch->name, NULL, out.event_type,
+		    "%s; re-protecting on the new topology (master %s, %zu replica%s)", detail,
+		    daemon_master(c), in.replicas, in.replicas == 1 ? "" : "s");
+		ch->after_failover = 1;
+		ch->checks = 0; /* the engine checks the topology itself at start */
+		ch->next_start = out.next_start;
+		break;
+	case DECIDE_END_UNPROTECTED:
+		if (o == ENGINE_OUTCOME_FAILOVER)
+			daemon_transition(d, ch, REGISTRY_STATE_UNPROTECTED,
+			    REGISTRY_DESIRED_KEEP, out.event_type,
 			    "failed over to %s but NO REPLICA IS LEFT: the cluster is NOT protected "
 			    "until a replica is added",
 			    daemon_master(c));
-			break;
-		}
-		event_emit(d->reg, ch->name, NULL, "engine.exited",
-		    "%s; re-protecting on the new topology (master %s, %zu replica%s)", detail,
-		    daemon_master(c), daemon_replicas(c), daemon_replicas(c) == 1 ? "" : "s");
-		ch->after_failover = 1;
-		ch->checks = 0; /* the engine checks the topology itself at start */
-		ch->backoff = DAEMON_BACKOFF_MIN;
-		ch->next_start = now;
+		else if (o == ENGINE_OUTCOME_PAUSED)
+			daemon_transition(d, ch, REGISTRY_STATE_UNPROTECTED,
+			    REGISTRY_DESIRED_KEEP, out.event_type,
+			    "%s; the cluster is NOT protected; when the network is sound, repair it "
+			    "and run 'mhaadm start %s'",
+			    detail, ch->name);
+		else
+			daemon_transition(d, ch, REGISTRY_STATE_UNPROTECTED,
+			    REGISTRY_DESIRED_KEEP, out.event_type,
+			    "%s; the cluster is NOT protected; after repairing it run 'mhaadm start %s'",
+			    detail, ch->name);
 		break;
-	case ENGINE_OUTCOME_REFUSED:
-		event_transition(d->reg, ch->name, REGISTRY_STATE_UNPROTECTED, REGISTRY_DESIRED_KEEP,
-		    "failover.refused",
-		    "%s; the cluster is NOT protected; after repairing it run 'mhaadm start %s'",
-		    detail, ch->name);
-		break;
-	case ENGINE_OUTCOME_PAUSED:
-		/* Not restarted: the engine would find the same dead master and ask again at once. */
-		event_transition(d->reg, ch->name, REGISTRY_STATE_UNPROTECTED, REGISTRY_DESIRED_KEEP,
-		    "failover.paused",
-		    "%s; the cluster is NOT protected; when the network is sound, repair it and run "
-		    "'mhaadm start %s'",
-		    detail, ch->name);
-		break;
-	case ENGINE_OUTCOME_FAILOVER_FAILED:
-		event_transition(d->reg, ch->name, REGISTRY_STATE_UNPROTECTED, REGISTRY_DESIRED_KEEP,
-		    "failover.failed", "%s; the cluster is NOT protected; after repairing it run "
-				       "'mhaadm start %s'", detail, ch->name);
-		break;
-	case ENGINE_OUTCOME_CHECKS_FAILED:
-	case ENGINE_OUTCOME_CRASHED:
-	case ENGINE_OUTCOME_STOPPED:
-		daemon_backoff(ch, now);
+	case DECIDE_END_BACKOFF:
+		ch->next_start = out.next_start;
 		ch->restarting = 1;
-		event_emit(d->reg, ch->name, NULL,
-		    o == ENGINE_OUTCOME_CHECKS_FAILED ? "engine.checks_failed" : "engine.died",
-		    "%s; restarting in %ld s", detail, (long)(ch->next_start - now));
+		daemon_emit(d, ch->name, NULL, out.event_type, "%s; restarting in %ld s", detail,
+		    (long)(ch->next_start - now));
 		break;
 	}
-out:
-	return;
 }
 
 /* The engine's own word for its health (MHA: PING_OK), else the neutral one. */
@@ -398,33 +470,39 @@ daemon_follow_health(struct daemon *d, struct daemon_child *ch, const struct reg
 		engine_status_clear(&st);
 		return;
 	}
-	if (st.health == ENGINE_HEALTH_OK && c->state == REGISTRY_STATE_MONITORING &&
-	    ch->restarting) {
+	switch (decide_health(st.health, c->state, ch->restarting, ch->after_failover)) {
+	case DECIDE_HEALTH_NONE:
+		break;
+	case DECIDE_HEALTH_MONITORING_AGAIN:
 		/* The state never changed, but the DBA was told it stopped: say it is back. */
-		r = event_transition(d->reg, ch->name, REGISTRY_STATE_MONITORING,
+		r = daemon_transition(d, ch, REGISTRY_STATE_MONITORING,
 		    REGISTRY_DESIRED_KEEP, "monitoring.started",
 		    "%s engine monitoring master %s again after restarts (pid %ld, %s)",
 		    ch->engine->name, daemon_master(c), (long)ch->pid, daemon_health(&st));
 		if (r == 0)
 			ch->restarting = 0;
-	} else if (st.health == ENGINE_HEALTH_OK && c->state != REGISTRY_STATE_MONITORING) {
-		if (ch->after_failover)
-			r = event_transition(d->reg, ch->name, REGISTRY_STATE_MONITORING,
-			    REGISTRY_DESIRED_KEEP, "cluster.reprotected",
-			    "monitored again on the new topology: master %s, %s engine pid %ld",
-			    daemon_master(c), ch->engine->name, (long)ch->pid);
-		else
-			r = event_transition(d->reg, ch->name, REGISTRY_STATE_MONITORING,
-			    REGISTRY_DESIRED_KEEP, "monitoring.started",
-			    "%s engine monitoring master %s (pid %ld, %s)", ch->engine->name,
-			    daemon_master(c), (long)ch->pid, daemon_health(&st));
+		break;
+	case DECIDE_HEALTH_REPROTECTED:
+		r = daemon_transition(d, ch, REGISTRY_STATE_MONITORING,
+		    REGISTRY_DESIRED_KEEP, "cluster.reprotected",
+		    "monitored again on the new topology: master %s, %s engine pid %ld",
+		    daemon_master(c), ch->engine->name, (long)ch->pid);
 		if (r == 0)
 			ch->after_failover = ch->restarting = 0;
-	} else if (st.health == ENGINE_HEALTH_FAILING_OVER &&
-	    c->state != REGISTRY_STATE_FAILING_OVER) {
-		r = event_transition(d->reg, ch->name, REGISTRY_STATE_FAILING_OVER,
+		break;
+	case DECIDE_HEALTH_MONITORING:
+		r = daemon_transition(d, ch, REGISTRY_STATE_MONITORING,
+		    REGISTRY_DESIRED_KEEP, "monitoring.started",
+		    "%s engine monitoring master %s (pid %ld, %s)", ch->engine->name,
+		    daemon_master(c), (long)ch->pid, daemon_health(&st));
+		if (r == 0)
+			ch->after_failover = ch->restarting = 0;
+		break;
+	case DECIDE_HEALTH_FAILING_OVER:
+		r = daemon_transition(d, ch, REGISTRY_STATE_FAILING_OVER,
 		    REGISTRY_DESIRED_KEEP, "failover.running", "%s engine is failing the master %s over",
 		    ch->engine->name, daemon_master(c));
+		break;
 	}
 	/* A change the registry did not take is tried again next tick. */
 	if (r == 0)
@@ -436,33 +514,30 @@ static void
 daemon_reconcile(struct daemon *d, time_t now)
 {
 	struct registry_cluster **list = NULL, *c;
+	unsigned long long applied = 0;
+	long long read_ms = 0;
+	struct decide_reconcile act;
+	struct decide_cluster dc;
 	struct daemon_child *ch;
-	char *cause = NULL;
 	size_t n = 0, i, j;
-	int want;
 
-	if (d->reg == NULL) {
-		/* A management node that is down would stall every tick by its timeout. */
-		if (now < d->reg_retry)
-			return;
-		d->reg = registry_open(d->env->cfg, 1, &cause);
-		if (d->reg == NULL) {
-			log_warn("registry unavailable, engines keep running (retry in %d s): %s",
-			    DAEMON_REGISTRY_RETRY, cause);
-			free(cause);
-			d->reg_retry = now + DAEMON_REGISTRY_RETRY;
-			return;
-		}
+	if (reader_take(d->reader, &list, &n, &applied, &read_ms)) {
+		registry_cluster_list_free(d->list, d->n_list);
+		d->list = list;
+		d->n_list = n;
+		d->applied = applied;
+		d->list_ms = read_ms;
 	}
-	spool_apply(d->reg, d->env->cfg);
-	if (registry_cluster_list(d->reg, &list, &n, &cause) != 0) {
-		log_warn("cannot read the registry, engines keep running: %s", cause);
-		free(cause);
-		/* Reopen soon: the MySQL backend may have lost its connection. */
-		registry_close(d->reg);
-		d->reg = NULL;
-		d->reg_retry = now + DAEMON_REGISTRY_RETRY;
+	/* Before the first read nothing is known: engines keep running, none is started. */
+	if (d->list == NULL)
 		return;
+	list = d->list;
+	n = d->n_list;
+	/* A state change still queued is the state, until a snapshot has it. */
+	for (i = 0; i < n; i++) {
+		ch = daemon_child_find(d, list[i]->name);
+		if (ch != NULL && ch->queued_seq > d->applied)
+			list[i]->state = ch->queued_state;
 	}
 	for (i = 0; i < d->n_children; i++)
 		d->children[i].seen = 0;
@@ -473,40 +548,42 @@ daemon_reconcile(struct daemon *d, time_t now)
 			ch = daemon_child_add(d, c);
 		ch->seen = 1;
 		if (ch->pending) {
-			/* An engine ended while the registry was away: decide now. */
-			daemon_decide(d, ch, c, ch->pending_outcome, ch->pending_detail,
-			    ch->pending_stopping, now);
-			free(ch->pending_detail);
-			ch->pending_detail = NULL;
-			ch->pending = 0;
+			/* An engine ended: decided on a snapshot read after its end. */
+			if (d->list_ms > ch->pending_ms) {
+				daemon_decide(d, ch, c, ch->pending_outcome, ch->pending_detail,
+				    ch->pending_stopping, now);
+				free(ch->pending_detail);
+				ch->pending_detail = NULL;
+				ch->pending = 0;
+			}
 			continue; /* act on the new state next tick */
 		}
 		daemon_fence(d, ch, c, now);
-		want = c->desired == REGISTRY_DESIRED_MONITORED &&
-		    c->state != REGISTRY_STATE_UNPROTECTED;
-		if (!want && c->desired == REGISTRY_DESIRED_STOPPED && ch->pid == 0 &&
-		    c->state != REGISTRY_STATE_STOPPED && c->state != REGISTRY_STATE_REGISTERED &&
-		    c->state != REGISTRY_STATE_PENDING) {
-			event_transition(d->reg, c->name, REGISTRY_STATE_STOPPED, REGISTRY_DESIRED_KEEP,
+		dc.state = c->state;
+		dc.desired = c->desired;
+		dc.running = ch->pid > 0;
+		dc.stopping = ch->stop_sent != 0;
+		dc.now = now;
+		dc.next_start = ch->next_start;
+		decide_reconcile(&dc, &act);
+		if (act.mark_stopped)
+			daemon_transition(d, ch, REGISTRY_STATE_STOPPED, REGISTRY_DESIRED_KEEP,
 			    "monitoring.stopped", "not monitored");
-		}
-		if (want && ch->pid == 0 && now >= ch->next_start) {
-			if (c->state == REGISTRY_STATE_STOPPED ||
-			    c->state == REGISTRY_STATE_REGISTERED || c->state == REGISTRY_STATE_READY)
+		if (act.start) {
+			if (act.checks)
 				ch->checks = 1;
 			daemon_start_engine(d, ch, now);
-		} else if (!want && ch->pid > 0 && ch->stop_sent == 0 &&
-		    c->state != REGISTRY_STATE_UNPROTECTED) {
+		} else if (act.stop) {
 			ch->engine->stop(d->env, ch->name, ch->pid);
 			ch->stop_sent = now;
-		} else if (ch->pid > 0 && ch->stop_sent == 0) {
+		} else if (act.follow) {
 			daemon_follow_health(d, ch, c);
 			daemon_restart_if_wanted(d, ch, c, now);
 		}
-		if (!want) {
+		if (act.reset) {
 			/* The next start after a stop runs the full checks again. */
 			ch->checks = 1;
-			ch->backoff = DAEMON_BACKOFF_MIN;
+			ch->backoff = DECIDE_BACKOFF_MIN;
 			ch->next_start = 0;
 		}
 	}
@@ -529,7 +606,6 @@ daemon_reconcile(struct daemon *d, time_t now)
 		d->children[j++] = *ch;
 	}
 	d->n_children = j;
-	registry_cluster_list_free(list, n);
 }
 
 /*
@@ -595,7 +671,7 @@ daemon_restart_if_wanted(struct daemon *d, struct daemon_child *ch,
 	reason = ch->engine->restart_wanted(d->env, ch->name);
 	if (reason == NULL)
 		return;
-	event_emit(d->reg, ch->name, NULL, "lag.policy_changed",
+	daemon_emit(d, ch->name, NULL, "lag.policy_changed",
 	    "promotion candidates changed (%s): restarting the %s engine on them", reason,
 	    ch->engine->name);
 	free(reason);
@@ -699,27 +775,19 @@ daemon_notifier(struct daemon *d, time_t now)
 		return;
 	d->notify_pid = daemon_spawn_self(d, "notify", "run", "the notifier");
 	d->notify_started = now;
-	if (d->notify_backoff == 0)
-		d->notify_backoff = DAEMON_BACKOFF_MIN;
-	if (d->notify_pid == 0) {
-		d->notify_next = now + d->notify_backoff;
-		d->notify_backoff = d->notify_backoff * 2 > DAEMON_BACKOFF_MAX ? DAEMON_BACKOFF_MAX :
-										 d->notify_backoff * 2;
-	}
+	if (d->notify_pid == 0)
+		d->notify_next = decide_backoff(now, now, &d->notify_backoff);
 }
 
 static void
 daemon_notifier_ended(struct daemon *d, int status, time_t now)
 {
-	if (now - d->notify_started >= DAEMON_STABLE_AFTER)
-		d->notify_backoff = DAEMON_BACKOFF_MIN;
-	log_warn("notifier (pid %ld) ended (%s %d); restarting in %d s", (long)d->notify_pid,
+	d->notify_next = decide_backoff(now, d->notify_started, &d->notify_backoff);
+	log_warn("notifier (pid %ld) ended (%s %d); restarting in %ld s", (long)d->notify_pid,
 	    WIFEXITED(status) ? "exit" : "signal",
-	    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), d->notify_backoff);
+	    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+	    (long)(d->notify_next - now));
 	d->notify_pid = 0;
-	d->notify_next = now + d->notify_backoff;
-	d->notify_backoff = d->notify_backoff * 2 > DAEMON_BACKOFF_MAX ? DAEMON_BACKOFF_MAX :
-									 d->notify_backoff * 2;
 }
 
 static void
@@ -781,6 +849,12 @@ daemon_run(const struct engine_env *env, char **cause)
 		return -1;
 	}
 	d.env = env;
+	d.reader = reader_start(env->cfg, cause);
+	if (d.reader == NULL) {
+		close(sfd);
+		close(lockfd);
+		return -1;
+	}
 	log_set_level(LOG_LEVEL_INFO);
 	fprintf(stderr, "mhaadm daemon: started (pid %ld, default engine %s, registry %s)\n",
 	    (long)getpid(), engine_for(env->cfg, NULL)->name,
@@ -816,7 +890,8 @@ daemon_run(const struct engine_env *env, char **cause)
 	for (i = 0; i < d.n_children; i++)
 		free(d.children[i].name);
 	free(d.children);
-	registry_close(d.reg);
+	reader_stop(d.reader);
+	registry_cluster_list_free(d.list, d.n_list);
 	close(sfd);
 	close(lockfd);
 	return 0;

@@ -67,12 +67,24 @@ struct notifier {
 	size_t n;
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
-	volatile int quit; /* also polled by libcurl to abandon a transfer */
+	/*
+	 * Set once by the main thread, read by every sender thread and by
+	 * libcurl's progress callback (outside the mutex): only through
+	 * notifier_quit / __atomic_store_n, never as a plain int.
+	 */
+	int quit;
 	struct notifier_failure *failures; /* under mu */
 	size_t n_failures;
 	char manager[256];
 	time_t gap_since;
 };
+
+/* Whether the notifier is stopping (notifier.quit, read atomically from any thread). */
+static int
+notifier_quit(const struct notifier *nt)
+{
+	return __atomic_load_n(&nt->quit, __ATOMIC_ACQUIRE);
+}
 
 static char *
 notifier_iso_time(const char *at)
@@ -160,9 +172,9 @@ notifier_worker(void *arg)
 	free(wa);
 	for (;;) {
 		pthread_mutex_lock(&nt->mu);
-		while (!nt->quit && ch->q.len == 0)
+		while (!notifier_quit(nt) && ch->q.len == 0)
 			pthread_cond_wait(&nt->cond, &nt->mu);
-		if (nt->quit) {
+		if (notifier_quit(nt)) {
 			ch->running = 0;
 			pthread_mutex_unlock(&nt->mu);
 			break;
@@ -172,18 +184,18 @@ notifier_worker(void *arg)
 		pthread_mutex_unlock(&nt->mu);
 
 		ok = 0;
-		for (attempt = 0; attempt <= ch->cfg->retries && !nt->quit; attempt++) {
+		for (attempt = 0; attempt <= ch->cfg->retries && !notifier_quit(nt); attempt++) {
 			if (attempt > 0) {
 				/* 1, 2, 4, 8, 16, 30, 30 ... s; a stop cuts it short. */
 				backoff = attempt > 5 ? NOTIFIER_BACKOFF_MAX : 1 << (attempt - 1);
 				clock_gettime(CLOCK_REALTIME, &until);
 				until.tv_sec += backoff;
 				pthread_mutex_lock(&nt->mu);
-				while (!nt->quit &&
+				while (!notifier_quit(nt) &&
 				    pthread_cond_timedwait(&nt->cond, &nt->mu, &until) != ETIMEDOUT)
 					;
 				pthread_mutex_unlock(&nt->mu);
-				if (nt->quit)
+				if (notifier_quit(nt))
 					break;
 			}
 			free(cause);
@@ -198,9 +210,9 @@ notifier_worker(void *arg)
 		pthread_mutex_lock(&nt->mu);
 		if (ok)
 			ch->last_ok = time(NULL);
-		if (!ok && nt->quit)
+		if (!ok && notifier_quit(nt))
 			ch->running = 0; /* abandoned: inflight_id stays, so it is sent next run */
-		if (ok || !nt->quit) {
+		if (ok || !notifier_quit(nt)) {
 			/* Done either way; a stop before the last attempt leaves it for the next run. */
 			if (!ok)
 				notifier_failed(nt, ch, &m, attempt, cause);
@@ -213,7 +225,7 @@ notifier_worker(void *arg)
 		free(cause);
 		cause = NULL;
 		notify_message_clear(&m);
-		if (!ok && nt->quit)
+		if (!ok && notifier_quit(nt))
 			break;
 	}
 	return NULL;
@@ -605,7 +617,7 @@ notifier_run(const struct config *cfg, char **cause)
 stop:
 	/* Stop: transfers in flight are abandoned (libcurl polls quit); queued ones wait for the next run. */
 	pthread_mutex_lock(&nt.mu);
-	nt.quit = 1;
+	__atomic_store_n(&nt.quit, 1, __ATOMIC_RELEASE);
 	pthread_cond_broadcast(&nt.cond);
 	pthread_mutex_unlock(&nt.mu);
 	deadline = time(NULL) + NOTIFIER_DRAIN;

@@ -72,6 +72,7 @@ engine_monitor(const struct engine_status *st, struct status_monitor *mon)
 	mon->health_ok = st->running && st->health == ENGINE_HEALTH_OK;
 	mon->failing_over = st->running &&
 	    (st->health == ENGINE_HEALTH_FAILING_OVER || st->health == ENGINE_HEALTH_MASTER_FAILING);
+	mon->suspecting = st->running && st->health == ENGINE_HEALTH_MASTER_FAILING;
 	mon->error_marker = st->error_marker;
 	mon->left_out = st->running ? st->left_out : NULL;
 }

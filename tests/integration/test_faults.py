@@ -12,6 +12,7 @@ import time
 import pymysql
 
 from conftest import LAB_DIR, Mhaadm, lab_cmd
+from splitbrain import AckWriter, IdleSession, late_acks
 from test_lifecycle import (NODES, VIP, Daemon, app_connect, events, finish_cluster,
                             make_cluster, master_of, mha_status, wait_for)
 
@@ -222,12 +223,24 @@ def test_frozen_master_and_daemon_killed_mid_failover(fresh_lab, tmp_path):
     """The master's mysqld is frozen (SIGSTOP): MHA sees it dead and fails over. The daemon
     is SIGKILLed as soon as the failover starts and restarted: the failover completes, the
     registry matches reality, monitoring resumes. When the frozen mysqld resumes (SIGCONT)
-    it is fenced: one writable master, the VIP there only."""
+    it is fenced: one writable master, the VIP there only. Writers on the VIP and on the old
+    master's own address, and a session opened on it before the freeze, keep trying through
+    the fault and its return: the old master acknowledges none of their writes once the new
+    master took writes (the isolation guard, then the fence)."""
     m = make_cluster(fresh_lab, tmp_path)
     mysqld = pid_of(os.path.join(LAB_DIR, "h1", "run", "mysqld.pid"))
     stopped = False
+    writers = []
     try:
         m.ok("start", "c1", timeout=180)
+        via_vip = AckWriter(m.lab, VIP, 1_000_000)
+        direct = AckWriter(m.lab, NODES[0], 4_000_000)
+        idle = IdleSession(m.lab, NODES[0])
+        writers = [via_vip, direct]
+        for w in writers:
+            w.start()
+        wait_for("acknowledged writes", lambda: len(via_vip.acks) > 20 and
+                 len(direct.acks) > 20, timeout=60)
         os.kill(mysqld, signal.SIGSTOP)
         stopped = True
         wait_for("the failover to start", lambda: "failover.started" in events(m), timeout=120)
@@ -251,7 +264,15 @@ def test_frozen_master_and_daemon_killed_mid_failover(fresh_lab, tmp_path):
 
         os.kill(mysqld, signal.SIGCONT)
         stopped = False
+        idle.try_write(5_000_000)
         wait_for("the old master read-only", lambda: read_only(m.lab, 1) == 1, timeout=60)
+        time.sleep(2)
+        for w in writers:
+            w.stop()
+        new_sid = NODES.index(new_host) + 1
+        assert any(sid == new_sid for (_, sid, _) in via_vip.acks)
+        t_new, late = late_acks(writers + [idle], 1, new_sid)
+        assert late == [], f"{len(late)} writes acknowledged by the frozen old master: {late[:5]}"
         assert holders(VIP) == [new_host]
         writable = [NODES[n - 1] for n in range(1, 5) if read_only(m.lab, n) == 0]
         assert writable == [new_host]
@@ -265,4 +286,6 @@ def test_frozen_master_and_daemon_killed_mid_failover(fresh_lab, tmp_path):
     finally:
         if stopped:
             os.kill(mysqld, signal.SIGCONT)
+        for w in writers:
+            w.stop()
         finish_cluster(m)

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +60,53 @@ test_cmd_table_complete(void **state)
 	assert_true(n >= 18);
 	for (e = cmd_table; *e != NULL; e++)
 		assert_ptr_equal(cmd_find((*e)->name, NULL), *e);
+}
+
+/*
+ * Internal commands (run by the daemon and MHA) match their exact name
+ * only: "e", "f", "w" or "eng" must never start an engine or a fence pass;
+ * and 'mhaadm help' does not list them.
+ */
+static void
+test_cmd_internal_exact_and_hidden(void **state)
+{
+	static const char *const internal[] = { "engine", "fence", "watch", "hook", NULL };
+	static const char *const prefixes[] = { "e", "en", "eng", "engin", "f", "fen", "w", "wat",
+		"ho", NULL };
+	char *cause = NULL, *text = NULL, line[64];
+	size_t len = 0, i;
+	FILE *f;
+
+	(void)state;
+	for (i = 0; internal[i] != NULL; i++) {
+		const struct cmd_entry *e = cmd_find(internal[i], &cause);
+
+		assert_non_null(e);
+		assert_true(e->flags & CMD_INTERNAL);
+	}
+	for (i = 0; prefixes[i] != NULL; i++) {
+		assert_null(cmd_find(prefixes[i], &cause));
+		assert_non_null(cause);
+		free(cause);
+		cause = NULL;
+	}
+	/* "h" was help, history or hook: now help or history, still ambiguous, never the hook. */
+	assert_null(cmd_find("h", &cause));
+	assert_non_null(strstr(cause, "help"));
+	assert_null(strstr(cause, "hook"));
+	free(cause);
+	cause = NULL;
+	assert_non_null(cmd_find("sta", &cause)); /* public commands keep their prefixes */
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	cmd_print_help(f);
+	fclose(f);
+	for (i = 0; internal[i] != NULL; i++) {
+		snprintf(line, sizeof(line), "\n  %-8s ", internal[i]);
+		assert_null(strstr(text, line));
+	}
+	assert_non_null(strstr(text, "\n  start    "));
+	free(text);
 }
 
 /* Translates a NULL-terminated argv and checks the result against want (NULL-terminated). */
@@ -147,6 +195,7 @@ main(void)
 		cmocka_unit_test(test_cmd_find_exact_alias_prefix),
 		cmocka_unit_test(test_cmd_find_ambiguous_and_unknown),
 		cmocka_unit_test(test_cmd_table_complete),
+		cmocka_unit_test(test_cmd_internal_exact_and_hidden),
 		cmocka_unit_test(test_cmd_seed_aliases),
 		cmocka_unit_test(test_cmd_seed_not_seed),
 		cmocka_unit_test(test_cmd_seed_malformed),

@@ -684,7 +684,7 @@ test_example(void **state)
 			uncommented++;
 		}
 	}
-	assert_int_equal(uncommented, 31); /* every key but ha_user */
+	assert_int_equal(uncommented, 33); /* every key but ha_user */
 	cfg = parse_ok(text);
 	def = parse_ok("ha_user = mha\n");
 	assert_null(cfg->repl_user);
@@ -719,6 +719,38 @@ test_example(void **state)
 	free(text);
 }
 
+/* The isolation guard: top-level defaults, [cluster "NAME"] overrides, refusals. */
+static void
+test_guard_keys(void **state)
+{
+	struct config *cfg;
+
+	(void)state;
+	cfg = parse_ok("ha_user = mha\n");
+	assert_int_equal(cfg->isolation_guard, CONFIG_GUARD_AUTO);
+	assert_int_equal(config_cluster_fallback(cfg, "orders"), 0);
+	config_free(cfg);
+	cfg = parse_ok("ha_user = mha\nisolation_guard = off\nsemisync_fallback_seconds = 5\n"
+		       "[cluster \"orders\"]\nisolation_guard = semisync\n"
+		       "[cluster \"billing\"]\nsemisync_fallback_seconds = 30\n");
+	assert_int_equal(config_cluster_guard(cfg, "orders"), CONFIG_GUARD_SEMISYNC);
+	assert_int_equal(config_cluster_fallback(cfg, "orders"), 5);
+	assert_int_equal(config_cluster_guard(cfg, "billing"), CONFIG_GUARD_OFF);
+	assert_int_equal(config_cluster_fallback(cfg, "billing"), 30);
+	assert_int_equal(config_cluster_guard(cfg, "other"), CONFIG_GUARD_OFF);
+	config_free(cfg);
+	parse_bad("ha_user = mha\nisolation_guard = self-fence\n",
+	    "test.cnf:2: isolation_guard: invalid value 'self-fence': use auto, semisync or off");
+	parse_bad("ha_user = mha\n[cluster \"orders\"]\nmax_lag = 5\n",
+	    "test.cnf:3: unknown key 'max_lag' in [cluster \"orders\"]: only isolation_guard and "
+	    "semisync_fallback_seconds belong there");
+	parse_bad("ha_user = mha\n[cluster \"orders\"]\n[cluster \"orders\"]\n",
+	    "test.cnf:3: duplicate section [cluster \"orders\"]");
+	parse_bad("ha_user = mha\n[cluster \"orders\"]\nsemisync_fallback_seconds = -1\n",
+	    "test.cnf:3: semisync_fallback_seconds: invalid value '-1': use a whole number from 0 "
+	    "to 86400");
+}
+
 int
 main(void)
 {
@@ -744,6 +776,7 @@ main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_path_choose),
 		cmocka_unit_test(test_example),
+		cmocka_unit_test(test_guard_keys),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);

@@ -213,6 +213,36 @@ t_sprintf_no_final_newline(void **state)
 	free(out);
 }
 
+/* MHA::HealthCheck 0.58 secondary_check, as shipped: the password goes into argv and the log. */
+#define HEALTHCHECK_STOCK                                                                         \
+	"    . \" --master_user=$self->{user}\"\n"                                              \
+	"    . \" --master_password=$self->{password}\"\n"                                      \
+	"    . \" --ping_type=$self->{ping_type}\";"
+
+static void
+t_secondary_password_stock_and_patched(void **state)
+{
+	const char *text = "package MHA::HealthCheck;\n" HEALTHCHECK_STOCK "\n1;\n";
+	char *out = NULL, *again = (char *)"x", *cause = NULL;
+
+	(void)state;
+	assert_string_equal(doctor_patch_module(DOCTOR_PATCH_SECONDARY_PASSWORD), "MHA::HealthCheck");
+	assert_int_equal(doctor_patch_classify(DOCTOR_PATCH_SECONDARY_PASSWORD, text, NULL),
+	    DOCTOR_PATCH_NEEDED);
+	assert_int_equal(doctor_patch_apply(DOCTOR_PATCH_SECONDARY_PASSWORD, text, &out, &cause), 0);
+	assert_null(strstr(out, "master_password"));
+	assert_non_null(strstr(out, "    . \"\"    # mhaadm doctor: no password"));
+	assert_non_null(strstr(out, "--master_user=$self->{user}\"\n"));
+	assert_int_equal(doctor_patch_classify(DOCTOR_PATCH_SECONDARY_PASSWORD, out, NULL),
+	    DOCTOR_PATCH_APPLIED);
+	assert_int_equal(doctor_patch_apply(DOCTOR_PATCH_SECONDARY_PASSWORD, out, &again, &cause),
+	    1);
+	assert_null(again);
+	free(out);
+	assert_int_equal(doctor_patch_classify(DOCTOR_PATCH_SECONDARY_PASSWORD, NODEUTIL_STOCK,
+			     NULL), DOCTOR_PATCH_UNKNOWN);
+}
+
 static void
 t_super_read_only_stock_and_patched(void **state)
 {
@@ -542,6 +572,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_sprintf_stock_is_patched_exactly),
+		cmocka_unit_test(t_secondary_password_stock_and_patched),
 		cmocka_unit_test(t_sprintf_patched_is_left_alone),
 		cmocka_unit_test(t_sprintf_unknown_variant),
 		cmocka_unit_test(t_sprintf_partial_and_duplicate),

@@ -144,6 +144,8 @@ static const char expected_conf[] =
     "master_ip_online_change_script=/usr/sbin/mhaadm -c /etc/mhaadm/mhaadm.cnf hook "
     "online-change --cluster=orders --vip=10.77.0.100/24 --iface=eth0\n"
     "report_script=/usr/sbin/mhaadm -c /etc/mhaadm/mhaadm.cnf hook report --cluster=orders\n"
+    "secondary_check_script=/usr/sbin/mhaadm -c /etc/mhaadm/mhaadm.cnf hook secondary-check "
+    "--cluster=orders --nodes=10.77.0.12:3306,db1.example.com:3307,10.77.0.13:3306\n"
     "\n"
     "[server1]\n"
     "hostname=db1.example.com\n"

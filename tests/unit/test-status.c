@@ -218,12 +218,73 @@ test_master_and_source_drift(void **state)
 	assert_int_equal(f.sc->n_findings, 1);
 	test_fixture_done(&f);
 
+	/* Unreachable from here while the replicas still replicate: degraded, not down. */
 	test_fixture_init(&f);
 	f.sc->nodes[0].probe.ok = 0;
 	f.sc->nodes[0].probe.error = xstrdup("Can't connect");
 	status_judge(f.sc, &f.mon, 60);
+	assert_int_equal(f.sc->verdict, STATUS_DEGRADED);
+	assert_non_null(test_find(f.sc, "master.unreachable_from_manager"));
+	assert_null(test_find(f.sc, "master.unreachable"));
+	assert_int_equal(f.sc->partitioned, 1);
+	test_fixture_done(&f);
+
+	/* MHA's pings fail meanwhile (PING_FAILING): still degraded, no failover running. */
+	test_fixture_init(&f);
+	f.sc->nodes[0].probe.ok = 0;
+	f.mon.failing_over = 1;
+	f.mon.suspecting = 1;
+	f.mon.health_ok = 0;
+	f.mon.health = "PING_FAILING";
+	status_judge(f.sc, &f.mon, 60);
+	assert_int_equal(f.sc->verdict, STATUS_DEGRADED);
+	assert_null(test_find(f.sc, "failover.running"));
+	assert_non_null(test_find(f.sc, "monitoring.starting"));
+	test_fixture_done(&f);
+
+	/* Unreachable and no replica's IO thread runs: down. */
+	test_fixture_init(&f);
+	f.sc->nodes[0].probe.ok = 0;
+	f.sc->nodes[0].probe.error = xstrdup("Can't connect");
+	f.sc->nodes[1].probe.io_running = 0;
+	f.sc->nodes[2].probe.io_running = 0;
+	status_judge(f.sc, &f.mon, 60);
 	assert_int_equal(f.sc->verdict, STATUS_DOWN);
 	assert_non_null(test_find(f.sc, "master.unreachable"));
+	test_fixture_done(&f);
+}
+
+/* A replica holding a GTID its master never had: a finding, and never promoted. */
+static void
+test_errant(void **state)
+{
+	struct test_fixture f;
+	const struct status_finding *fd;
+	char *g = NULL;
+
+	(void)state;
+	test_fixture_init(&f);
+	f.sc->nodes[0].probe.gtid_binlog_state = xstrdup("0-1-10");
+	f.sc->nodes[1].probe.gtid_binlog_state = xstrdup("0-1-10");
+	f.sc->nodes[2].probe.gtid_binlog_state = xstrdup("0-1-9,0-3-1");
+	status_judge(f.sc, &f.mon, 60);
+	assert_int_equal(f.sc->verdict, STATUS_DEGRADED);
+	fd = test_find(f.sc, "replica.errant");
+	assert_non_null(fd);
+	assert_string_equal(fd->node, "10.0.0.3:3306");
+	assert_non_null(strstr(fd->what, "0-3-1"));
+	assert_non_null(fd->fix);
+	assert_int_equal(f.sc->nodes[2].promotable, 0);
+	assert_non_null(strstr(f.sc->nodes[2].unfit, "errant"));
+	assert_int_equal(f.sc->nodes[1].promotable, 1);
+	assert_int_equal(f.sc->fit, 1);
+	assert_int_equal(status_errant(&f.sc->nodes[2].probe, &f.sc->nodes[0].probe, &g), 1);
+	free(g);
+	assert_int_equal(status_errant(&f.sc->nodes[1].probe, &f.sc->nodes[0].probe, &g), 0);
+	/* Unknown on one side (MySQL, no state): no finding. */
+	free(f.sc->nodes[0].probe.gtid_binlog_state);
+	f.sc->nodes[0].probe.gtid_binlog_state = NULL;
+	assert_int_equal(status_errant(&f.sc->nodes[2].probe, &f.sc->nodes[0].probe, &g), 0);
 	test_fixture_done(&f);
 }
 
@@ -439,15 +500,70 @@ test_vip_addrs_have(void **state)
 	assert_int_equal(vip_addrs_have("", "10.77.0.1"), 0);
 }
 
+/* The isolation guard: semi-sync as the master reports it, when it is wanted. */
+static void
+test_guard(void **state)
+{
+	struct test_fixture f;
+	const struct status_finding *x;
+	struct probe_semisync *ss;
+
+	(void)state;
+	test_fixture_init(&f);
+	ss = &f.sc->nodes[0].probe.semisync;
+	ss->known = ss->master_enabled = ss->master_on = ss->after_sync = 1;
+	ss->timeout_ms = 4294967295ULL;
+	ss->clients = 2;
+	f.sc->guard_wanted = 1;
+	f.sc->nodes[1].probe.semisync.known = f.sc->nodes[1].probe.semisync.slave_enabled = 1;
+	f.sc->nodes[2].probe.semisync.known = f.sc->nodes[2].probe.semisync.slave_enabled = 1;
+	status_judge(f.sc, &f.mon, 60);
+	assert_int_equal(f.sc->verdict, STATUS_OK);
+	assert_string_equal(f.sc->guard, "semisync");
+	assert_int_equal(f.sc->guard_acks, 2);
+	test_fixture_done(&f);
+
+	/* No replica acknowledges and a session waits: writes stall, at once the worst. */
+	test_fixture_init(&f);
+	ss = &f.sc->nodes[0].probe.semisync;
+	ss->known = ss->master_enabled = ss->master_on = ss->after_sync = 1;
+	ss->wait_sessions = 1;
+	status_judge(f.sc, &f.mon, 60);
+	assert_int_equal(f.sc->verdict, STATUS_DOWN);
+	assert_non_null(x = test_find(f.sc, "guard.stalled"));
+	assert_non_null(strstr(x->what, "writes stall"));
+	assert_string_equal(f.sc->guard, "stalled");
+	test_fixture_done(&f);
+
+	/* Wanted but off on the master; a replica that does not acknowledge. */
+	test_fixture_init(&f);
+	f.sc->nodes[0].probe.semisync.known = 1;
+	f.sc->nodes[2].probe.semisync.known = 1;
+	f.sc->guard_wanted = 1;
+	status_judge(f.sc, &f.mon, 60);
+	assert_non_null(test_find(f.sc, "guard.off"));
+	assert_string_equal(f.sc->guard, "off");
+	test_fixture_done(&f);
+
+	/* Not wanted and off: nothing to say. */
+	test_fixture_init(&f);
+	f.sc->nodes[0].probe.semisync.known = 1;
+	status_judge(f.sc, &f.mon, 60);
+	assert_int_equal(f.sc->verdict, STATUS_OK);
+	test_fixture_done(&f);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_healthy),
+		cmocka_unit_test(test_guard),
 		cmocka_unit_test(test_vip_split_and_elsewhere),
 		cmocka_unit_test(test_lag_delay_and_no_candidate),
 		cmocka_unit_test(test_master_and_source_drift),
 		cmocka_unit_test(test_monitoring),
+		cmocka_unit_test(test_errant),
 		cmocka_unit_test(test_vip_addrs_have),
 		cmocka_unit_test(test_dead_replica),
 		cmocka_unit_test(test_left_out_replica),

@@ -44,6 +44,8 @@ struct status_monitor {
 	const char *health; /* its health word (MHA: PING_OK, ...), NULL when unknown */
 	int health_ok;      /* monitoring the master normally */
 	int failing_over;   /* a failover is running */
+	int suspecting;     /* failing_over only because the engine cannot reach the master:
+			       nothing has moved yet (MHA: PING_FAILING/PING_FAILED) */
 	const char *error_marker; /* a failed-failover marker the engine left, or NULL */
 	const char *problem;      /* why it is not protected, from the newest event, or NULL */
 	/*
@@ -67,6 +69,14 @@ struct status_cluster {
 	size_t running;   /* replicas with both threads running */
 	long long max_lag; /* largest Seconds_Behind_Master among replicas, -1 unknown */
 	long vip_age;      /* seconds since the VIP holders were asked (daemon's pass), -1 now */
+	int partitioned;   /* the master is unreachable from here, its replicas still receive from
+			      it (finding master.unreachable_from_manager): no failover */
+	/* The isolation guard (guard.h): set by the caller before status_judge, which checks it. */
+	int guard_wanted;  /* 1: semisync is wanted on this cluster's master */
+	const char *guard_why; /* static text: why (guard_mode_for), or NULL */
+	/* Filled by status_judge from the master's probe. */
+	const char *guard; /* "semisync", "stalled", "async" (fell back), "off", "unknown" */
+	long guard_acks;   /* replicas acknowledging (Rpl_semi_sync_master_clients), -1 unknown */
 };
 
 /*
@@ -95,6 +105,15 @@ char *status_cache_path(const struct config *cfg);
  * otherwise 0. Used by the engines (MHA: no_master) and by status_judge.
  */
 int status_lag_unfit(const struct probe_result *pr, int max_lag, char **why);
+
+/*
+ * The errant-transaction check: 1 when the replica's gtid_binlog_state
+ * holds a GTID its master's lacks, with *gtids newly allocated (see
+ * gtid_errant); 0 when not, or when either state is unknown (MySQL, a
+ * failed probe). Used by status_judge and the MHA engine's no_master.
+ */
+int status_errant(const struct probe_result *replica, const struct probe_result *master,
+    char **gtids);
 
 /*
  * Probes every node of the n clusters at once: MySQL with the config's

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -150,8 +151,20 @@ probe_bool(const char *s, int *v)
 static int
 probe_variables(struct probe_result *r, MYSQL *mysql)
 {
-	static const char query[] =
+	/*
+	 * MariaDB keeps gtid_binlog_state (last GTID per domain and server id)
+	 * whether or not replication uses GTID: the errant-transaction check
+	 * needs it, and it rides on this query rather than costing a round trip.
+	 * The greeting already named the server, so MySQL is never asked for a
+	 * variable it does not have.
+	 */
+	static const char q_mysql[] =
 	    "SELECT @@version, @@server_id, @@read_only, @@log_bin, @@log_bin_basename";
+	static const char q_mariadb[] = "SELECT @@version, @@server_id, @@read_only, @@log_bin, "
+					"@@log_bin_basename, @@gtid_binlog_state";
+	const char *info = mysql_get_server_info(mysql);
+	int mariadb = info != NULL && strstr(info, "MariaDB") != NULL;
+	const char *query = mariadb ? q_mariadb : q_mysql;
 	MYSQL_RES *res;
 	MYSQL_ROW row;
 	unsigned long long id;
@@ -159,7 +172,7 @@ probe_variables(struct probe_result *r, MYSQL *mysql)
 
 	if ((res = probe_query(r, mysql, query)) == NULL)
 		return -1;
-	if (mysql_num_fields(res) != 5 || (row = mysql_fetch_row(res)) == NULL) {
+	if (mysql_num_fields(res) != (mariadb ? 6u : 5u) || (row = mysql_fetch_row(res)) == NULL) {
 		r->error = xasprintf("query failed on %s:%d: %s: unexpected result", r->host,
 		    r->port, query);
 		goto out;
@@ -175,6 +188,8 @@ probe_variables(struct probe_result *r, MYSQL *mysql)
 	/* MHA salvages binlogs from this directory when the server is dead. */
 	if (row[4] != NULL && strrchr(row[4], '/') != NULL && strrchr(row[4], '/') != row[4])
 		r->binlog_dir = xstrndup(row[4], (size_t)(strrchr(row[4], '/') - row[4]));
+	if (mariadb && row[5] != NULL)
+		r->gtid_binlog_state = xstrdup(row[5]);
 	retval = 0;
 out:
 	mysql_free_result(res);
@@ -572,6 +587,112 @@ out:
 	return NULL;
 }
 
+/* A whole number from the server, 0 when it is not one. */
+static unsigned long long
+probe_ull(const char *s)
+{
+	unsigned long long v;
+
+	return probe_number(s, &v) == 0 ? v : 0;
+}
+
+/*
+ * Reads the semi-sync settings and status in one round trip. A server
+ * without semi-sync (MySQL without the plugin) refuses the query: then
+ * r->semisync.known stays 0 and the probe goes on.
+ */
+static void
+probe_semisync(struct probe_result *r, MYSQL *mysql)
+{
+	static const char query[] =
+	    "SELECT @@rpl_semi_sync_master_enabled, @@rpl_semi_sync_slave_enabled, "
+	    "@@rpl_semi_sync_master_wait_point, @@rpl_semi_sync_master_timeout, "
+	    "(SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE "
+	    "VARIABLE_NAME = 'RPL_SEMI_SYNC_MASTER_STATUS'), "
+	    "(SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE "
+	    "VARIABLE_NAME = 'RPL_SEMI_SYNC_SLAVE_STATUS'), "
+	    "(SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE "
+	    "VARIABLE_NAME = 'RPL_SEMI_SYNC_MASTER_CLIENTS'), "
+	    "(SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE "
+	    "VARIABLE_NAME = 'RPL_SEMI_SYNC_MASTER_WAIT_SESSIONS')";
+	struct probe_semisync *ss = &r->semisync;
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+
+	memset(ss, 0, sizeof(*ss));
+	if (mysql_query(mysql, query) != 0 || (res = mysql_store_result(mysql)) == NULL)
+		return;
+	if (mysql_num_fields(res) == 8 && (row = mysql_fetch_row(res)) != NULL &&
+	    probe_bool(row[0], &ss->master_enabled) == 0 &&
+	    probe_bool(row[1], &ss->slave_enabled) == 0) {
+		ss->after_sync = row[2] != NULL && strcasecmp(row[2], "AFTER_SYNC") == 0;
+		ss->timeout_ms = probe_ull(row[3]);
+		if (probe_bool(row[4], &ss->master_on) != 0)
+			ss->master_on = 0;
+		if (probe_bool(row[5], &ss->slave_on) != 0)
+			ss->slave_on = 0;
+		ss->clients = (long)probe_ull(row[6]);
+		ss->wait_sessions = (long)probe_ull(row[7]);
+		ss->known = 1;
+	}
+	mysql_free_result(res);
+}
+
+int
+probe_kill_clients(const char *host, int port, const struct probe_credentials *cred,
+    long *killed, char **cause)
+{
+	/*
+	 * Replication threads and the server's own run as "system user"; the
+	 * replicas' dump threads are left so that the node stays observable.
+	 */
+	static const char query[] =
+	    "SELECT ID FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND "
+	    "USER NOT IN ('system user', 'event_scheduler', 'unauthenticated user', '') AND "
+	    "COMMAND NOT IN ('Binlog Dump', 'Binlog Dump GTID', 'Daemon', 'Killed')";
+	struct probe_result r = { 0 };
+	MYSQL_RES *res = NULL;
+	MYSQL_ROW row;
+	MYSQL *mysql;
+	char stmt[64];
+	unsigned long long id;
+	int rc = -1;
+
+	*killed = 0;
+	r.host = xstrdup(host);
+	r.port = port;
+	if ((mysql = probe_connect(&r, cred)) == NULL)
+		goto out;
+	if ((res = probe_query(&r, mysql, query)) == NULL)
+		goto out;
+	while ((row = mysql_fetch_row(res)) != NULL) {
+		if (probe_number(row[0], &id) != 0)
+			continue;
+		snprintf(stmt, sizeof(stmt), "KILL CONNECTION %llu", id);
+		/* A session that ended meanwhile is "Unknown thread id": not an error. */
+		if (mysql_query(mysql, stmt) == 0)
+			(*killed)++;
+		else if (mysql_errno(mysql) != 1094) {
+			r.error = xasprintf("%s failed on %s:%d: %s", stmt, host, port,
+			    mysql_error(mysql));
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (res != NULL)
+		mysql_free_result(res);
+	if (mysql != NULL)
+		mysql_close(mysql);
+	if (rc != 0) {
+		probe_redact_field(&r.error, cred->password);
+		*cause = r.error;
+		r.error = NULL;
+	}
+	probe_result_clear(&r);
+	return rc;
+}
+
 static int
 probe_run(struct probe_result *r, const struct probe_credentials *cred)
 {
@@ -591,6 +712,7 @@ probe_run(struct probe_result *r, const struct probe_credentials *cred)
 	 */
 	if (!(r->is_replica && r->read_only) && probe_peers(r, mysql) != 0)
 		goto out;
+	probe_semisync(r, mysql);
 	r->ok = 1;
 out:
 	if (mysql != NULL)
@@ -631,6 +753,23 @@ out:
 	}
 	probe_result_clear(&r);
 	return rc;
+}
+
+MYSQL *
+probe_open(const char *host, int port, const struct probe_credentials *cred, char **cause)
+{
+	struct probe_result r = { 0 };
+	MYSQL *mysql;
+
+	r.host = xstrdup(host);
+	r.port = port;
+	if ((mysql = probe_connect(&r, cred)) == NULL) {
+		probe_redact_field(&r.error, cred->password);
+		*cause = r.error;
+		r.error = NULL;
+	}
+	probe_result_clear(&r);
+	return mysql;
 }
 
 int
@@ -699,6 +838,7 @@ probe_result_clear(struct probe_result *r)
 	free(r->host);
 	free(r->error);
 	free(r->binlog_dir);
+	free(r->gtid_binlog_state);
 	free(r->version);
 	free(r->master_host);
 	free(r->last_error);

@@ -17,6 +17,19 @@ struct probe_peer {
 	int port;
 };
 
+/* Semi-synchronous replication as the server reports it (the isolation guard, guard.h). */
+struct probe_semisync {
+	int known;          /* 1 when the server answered; 0: no semi-sync here (all else 0) */
+	int master_enabled; /* @@rpl_semi_sync_master_enabled */
+	int slave_enabled;  /* @@rpl_semi_sync_slave_enabled */
+	int after_sync;     /* @@rpl_semi_sync_master_wait_point = AFTER_SYNC */
+	unsigned long long timeout_ms; /* @@rpl_semi_sync_master_timeout */
+	int master_on;      /* Rpl_semi_sync_master_status: OFF once it fell back to async */
+	int slave_on;       /* Rpl_semi_sync_slave_status: the IO thread acknowledges */
+	long clients;       /* Rpl_semi_sync_master_clients: replicas that acknowledge */
+	long wait_sessions; /* Rpl_semi_sync_master_wait_sessions: commits waiting for an ack */
+};
+
 struct probe_result {
 	char *host; /* as given; owned */
 	int port;
@@ -29,6 +42,7 @@ struct probe_result {
 	int read_only;           /* @@read_only */
 	int log_bin;             /* @@log_bin */
 	char *binlog_dir;        /* dirname(@@log_bin_basename), NULL when unknown */
+	char *gtid_binlog_state; /* MariaDB's @@gtid_binlog_state ("" none), NULL on MySQL */
 
 	int is_replica;       /* SHOW SLAVE STATUS returned a row */
 	char *master_host;    /* Master_Host */
@@ -45,6 +59,8 @@ struct probe_result {
 
 	struct probe_peer *peers; /* replicas connected to this server */
 	size_t n_peers;
+
+	struct probe_semisync semisync;
 };
 
 /*
@@ -70,6 +86,26 @@ size_t probe_many(struct probe_result *results, size_t n, const struct probe_cre
  */
 int probe_exec(const char *host, int port, const struct probe_credentials *cred,
     const char *const *statements, char **cause);
+
+/*
+ * An open connection to host:port made the way every probe connects (TCP,
+ * the credentials' timeouts, no LOCAL INFILE), for callers that read more
+ * than once over it; close with mysql_close. NULL with *cause (password
+ * redacted) on failure. Returns a MYSQL *.
+ */
+struct st_mysql *probe_open(const char *host, int port, const struct probe_credentials *cred,
+    char **cause);
+
+/*
+ * Kills (KILL CONNECTION) every client session on host:port but its own,
+ * the server's own threads and the replicas' binlog dump threads: how a
+ * demoted master stops clients that are connected already, including
+ * commits waiting for a semi-sync acknowledgement (their clients get an
+ * error, never an OK). Sets *killed to the number killed. Returns 0, or -1
+ * with *cause (password redacted).
+ */
+int probe_kill_clients(const char *host, int port, const struct probe_credentials *cred,
+    long *killed, char **cause);
 
 /* Frees what a probe_result owns (not the struct itself). */
 void probe_result_clear(struct probe_result *r);

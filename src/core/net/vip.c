@@ -27,9 +27,11 @@
 	"if [ \"$(id -u)\" = 0 ]; then as_root=; else as_root='sudo -n'; fi\n"
 
 /*
- * Adds $1/$2 on $3 unless it is there already, then sends one gratuitous
- * ARP in the background: arping would wait ~1.3 s for a reply that never
- * comes, and MHA makes the new master writable only after the hook returns.
+ * Adds $1/$2 on $3 unless it is there already, then sends $4 gratuitous
+ * ARPs $5 seconds apart in the background: arping would wait ~1.3 s for a
+ * reply that never comes, and MHA makes the new master writable only
+ * after the hook returns. Repeated (keepalived sends 5) so that a client
+ * whose ARP entry is stale, or that missed the first one, follows the VIP.
  * Presence is decided by asking ip again, not by the error text, which
  * differs between kernels ("File exists", "Address already assigned").
  * Prints "added" or "present", followed by " no-arping" when arping is
@@ -60,11 +62,15 @@ static const char vip_add_sh[] =
     "\techo \"$state no-arping\"\n"
     "\texit 0\n"
     "fi\n"
+    "n=$4 gap=$5\n"
+    "[ \"$n\" -gt 0 ] 2>/dev/null || { echo \"$state\"; exit 0; }\n"
     "case $(arping --help 2>&1) in\n"
-    "*Habets*) set -- -U -c 1 -i \"$dev\" -S \"$vip\" \"$vip\" ;;\n"
-    "*) set -- -U -c 1 -I \"$dev\" -s \"$vip\" \"$vip\" ;;\n"
+    "*Habets*) setsid $as_root arping -U -c \"$n\" -W \"$gap\" -i \"$dev\" -S \"$vip\" \"$vip\" \\\n"
+    "\t>/dev/null 2>&1 </dev/null & ;;\n"
+    "*) (i=0; while [ \"$i\" -lt \"$n\" ]; do\n"
+    "\t$as_root arping -U -c 1 -w 1 -I \"$dev\" -s \"$vip\" \"$vip\" >/dev/null 2>&1 </dev/null &\n"
+    "\ti=$((i + 1)); sleep \"$gap\"; done) >/dev/null 2>&1 </dev/null & ;;\n"
     "esac\n"
-    "setsid $as_root arping \"$@\" >/dev/null 2>&1 </dev/null &\n"
     "echo \"$state\"\n";
 
 /* Exit status of vip_del_sh when the VIP is not on the interface. */
@@ -163,10 +169,30 @@ int
 vip_add(const struct ssh_target *t, const char *vip, int prefix, const char *iface,
     char **cause)
 {
-	char *out = NULL, *err = NULL;
+	return vip_add_announce(t, vip, prefix, iface, VIP_GARP_COUNT, VIP_GARP_INTERVAL_MS, cause);
+}
+
+int
+vip_add_announce(const struct ssh_target *t, const char *vip, int prefix, const char *iface,
+    int garp_count, int garp_interval_ms, char **cause)
+{
+	char pfx[16], count[16], gap[32], *out = NULL, *err = NULL;
+	const char *const argv[] = { "sh", "-c", vip_add_sh, "mhaadm-vip", vip, pfx, iface, count,
+		gap, NULL };
 	int status, rc = -1;
 
-	if (vip_run(t, vip_add_sh, vip, prefix, iface, &out, &err, &status, cause) != 0)
+	if (vip_check_args(t, vip, prefix, iface, cause) != 0)
+		return -1;
+	if (iface == NULL) {
+		*cause = xasprintf("no interface given for VIP %s on %s", vip, t->host);
+		return -1;
+	}
+	snprintf(pfx, sizeof(pfx), "%d", prefix);
+	snprintf(count, sizeof(count), "%d", garp_count > 0 ? garp_count : 0);
+	if (garp_interval_ms < 0)
+		garp_interval_ms = 0;
+	snprintf(gap, sizeof(gap), "%d.%03d", garp_interval_ms / 1000, garp_interval_ms % 1000);
+	if (ssh_run(t, argv, &out, &err, &status, cause) != 0)
 		return -1;
 	if (status != 0) {
 		*cause = xasprintf("cannot add VIP %s/%d on %s %s: %s", vip, prefix, t->host,

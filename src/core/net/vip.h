@@ -6,11 +6,23 @@
 
 /*
  * Puts vip/prefix on iface of the host (ip addr add; already present is
- * fine) and sends gratuitous ARP without waiting for a reply (arping runs
- * detached on the host). Returns 0, or -1 with *cause.
+ * fine) and sends VIP_GARP_COUNT gratuitous ARPs without waiting (arping
+ * runs detached on the host). Returns 0, or -1 with *cause.
  */
 int vip_add(const struct ssh_target *t, const char *vip, int prefix, const char *iface,
     char **cause);
+
+/* Gratuitous ARPs vip_add sends, and their spacing (keepalived's count; config garp_*). */
+#define VIP_GARP_COUNT 5
+#define VIP_GARP_INTERVAL_MS 200
+
+/*
+ * vip_add with the announcement chosen: garp_count gratuitous ARPs (0:
+ * none), garp_interval_ms apart, all sent by a background process on the
+ * host, so the caller (a failover) never waits for them.
+ */
+int vip_add_announce(const struct ssh_target *t, const char *vip, int prefix, const char *iface,
+    int garp_count, int garp_interval_ms, char **cause);
 
 /* Removes vip from iface of the host; absent is fine (returns 1). -1 with *cause on error. */
 int vip_del(const struct ssh_target *t, const char *vip, int prefix, const char *iface,

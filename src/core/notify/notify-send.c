@@ -65,7 +65,8 @@ notify_send_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_o
 {
 	const volatile int *abort_flag = clientp;
 
-	return abort_flag != NULL && *abort_flag ? 1 : 0;
+	/* Written by the notifier's main thread while this sender thread polls: an atomic load. */
+	return abort_flag != NULL && __atomic_load_n(abort_flag, __ATOMIC_ACQUIRE) ? 1 : 0;
 }
 
 /* The host part of a URL, for messages: never its path or query (robot tokens live there). */

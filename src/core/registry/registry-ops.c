@@ -855,3 +855,25 @@ registry_event_since(struct registry *reg, long long after_id, size_t limit,
 	return registry_ops_events_read(reg->db, out, n, cause,
 	    "WHERE id > ? ORDER BY id LIMIT ?", "ll", NULL, after_id, registry_ops_limit(limit));
 }
+
+int
+registry_cluster_set_desired_if(struct registry *reg, const char *name,
+    enum registry_state expected, enum registry_state state, enum registry_desired desired,
+    const struct registry_event *ev, char **cause)
+{
+	struct db *db = reg->db;
+	int r;
+
+	if (db_begin(db, DB_TXN_WRITE, cause) != 0)
+		return -1;
+	r = db_exec(db, "cannot set the desired state", cause,
+	    "UPDATE clusters SET state = ?, desired = ?, updated_at = CURRENT_TIMESTAMP "
+	    "WHERE name = ? AND state = ?",
+	    "ssss", registry_state_name(state), registry_desired_name(desired), name,
+	    registry_state_name(expected));
+	if (r == 0 && db_affected(db) == 0) {
+		db_rollback(db);
+		return 1;
+	}
+	return registry_ops_finish(db, r, ev, name, cause);
+}

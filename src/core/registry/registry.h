@@ -220,4 +220,16 @@ const char *registry_event_field(const struct registry_event *ev, const char *ke
 /* Frees ev's fields (not the rest of ev, which callers often borrow). */
 void registry_event_fields_free(struct registry_event *ev);
 
+/*
+ * Compare-and-set of the desired state (start/stop from the CLI): sets
+ * state and desired, and records ev, only while the cluster's state is
+ * still expected, so that a state the daemon or a hook wrote meanwhile
+ * (failing_over, unprotected) is never overwritten with an old one.
+ * Returns 0 set, 1 nothing written (the state changed, or no such
+ * cluster: read it again), -1 with *cause.
+ */
+int registry_cluster_set_desired_if(struct registry *reg, const char *name,
+    enum registry_state expected, enum registry_state state, enum registry_desired desired,
+    const struct registry_event *ev, char **cause);
+
 #endif

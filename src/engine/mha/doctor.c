@@ -144,6 +144,21 @@ static const struct doctor_hunk doctor_hunks_hook_password[] = {
 	},
 };
 
+/*
+ * MHA::HealthCheck 0.58, secondary_check: MHA builds the
+ * secondary_check_script command line with --master_password=PASSWORD,
+ * writes the whole line into manager.log ("Executing secondary network
+ * check script: ...") and runs it through sh, so the password is in the
+ * log and in the argv of sh and the check. mhaadm's check reads its own
+ * 0600 config, so the patched line appends nothing.
+ */
+static const struct doctor_hunk doctor_hunks_secondary_password[] = {
+	{
+	    "    . \" --master_password=$self->{password}\"",
+	    "    . \"\"    # " DOCTOR_MARKER ": no password in the check's argv or the log",
+	},
+};
+
 #define DOCTOR_HUNKS(h) (h), (sizeof(h) / sizeof((h)[0]))
 
 static const struct doctor_patch_def doctor_patches[DOCTOR_PATCH_COUNT] = {
@@ -157,6 +172,8 @@ static const struct doctor_patch_def doctor_patches[DOCTOR_PATCH_COUNT] = {
 	    "perl-ssh-check-host-keys" },
 	[DOCTOR_PATCH_HOOK_PASSWORD] = { "MHA::MasterFailover",
 	    DOCTOR_HUNKS(doctor_hunks_hook_password), "perl-hook-password" },
+	[DOCTOR_PATCH_SECONDARY_PASSWORD] = { "MHA::HealthCheck",
+	    DOCTOR_HUNKS(doctor_hunks_secondary_password), "perl-secondary-check-password" },
 };
 
 const char *
@@ -1003,7 +1020,7 @@ static const char doctor_probe_sh[] =
 static const char doctor_perl_probe[] =
     "my @found;\n"
     "for my $m (\"MHA::NodeUtil\", \"MHA::SlaveUtil\", \"MHA::NodeConst\",\n"
-    "    \"MHA::ManagerConst\", \"MHA::MasterFailover\") {\n"
+    "    \"MHA::ManagerConst\", \"MHA::MasterFailover\", \"MHA::HealthCheck\") {\n"
     "  (my $f = $m) =~ s{::}{/}g;\n"
     "  $f .= \".pm\";\n"
     "  if (eval { require $f; 1 }) { print \"mod $m $INC{$f}\\n\"; push @found, [$m, $INC{$f}]; }\n"
@@ -1459,6 +1476,82 @@ doctor_hook_password_finding(struct doctor_host *h, const struct doctor_probe *p
 	free(detail);
 }
 
+/*
+ * The finding for MHA::HealthCheck (manager only): whether MHA still puts
+ * the master's password into secondary_check_script's command line and
+ * manager.log.
+ */
+static void
+doctor_secondary_password_finding(struct doctor_host *h, const struct doctor_probe *pl,
+    const char *fix_cmd)
+{
+	const enum doctor_patch p = DOCTOR_PATCH_SECONDARY_PASSWORD;
+	const struct doctor_patch_def *def = &doctor_patches[p];
+	char *detail = NULL;
+
+	if (pl->perl_exit != 0 || pl->path[p] == NULL)
+		return; /* doctor_perl_findings and the tool checks said so */
+	if (pl->read_error[p] != NULL) {
+		doctor_add(h, def->check, DOCTOR_FAIL,
+		    xasprintf("%s (%s): %s", def->module, pl->path[p], pl->read_error[p]),
+		    xasprintf("make %s readable, or patch it by hand (docs/doctor.md)", pl->path[p]));
+		return;
+	}
+	switch (doctor_patch_classify(p, pl->text[p], &detail)) {
+	case DOCTOR_PATCH_APPLIED:
+		doctor_add(h, def->check, DOCTOR_OK,
+		    xasprintf("%s (%s): MHA passes no password to secondary_check_script (patched "
+			      "by mhaadm doctor)", def->module, pl->path[p]),
+		    NULL);
+		break;
+	case DOCTOR_PATCH_NEEDED:
+		doctor_add(h, def->check, DOCTOR_FAIL,
+		    xasprintf("%s (%s) puts the master's password into secondary_check_script's "
+			      "command line and writes it into manager.log; start refuses until "
+			      "it is patched", def->module, pl->path[p]),
+		    xasprintf("%s patches it to pass none (backup first; the check reads mhaadm's "
+			      "own config)", fix_cmd));
+		break;
+	case DOCTOR_PATCH_UNKNOWN:
+		doctor_add(h, def->check, DOCTOR_WARN,
+		    xasprintf("%s (%s) is not the stock 0.58 text; cannot patch automatically: %s",
+			def->module, pl->path[p], detail),
+		    xasprintf("make sure MHA does not append --master_password to "
+			      "secondary_check_script in %s (docs/doctor.md)", pl->path[p]));
+		break;
+	}
+	free(detail);
+}
+
+int
+doctor_local_patch_applied(enum doctor_patch p, char **cause)
+{
+	struct doctor_exec x = { NULL, DOCTOR_LOCAL_TIMEOUT };
+	const struct doctor_patch_def *def = &doctor_patches[p];
+	struct doctor_probe pr;
+	char *why = NULL, *detail = NULL;
+	int rc = -1;
+
+	if (doctor_probe_run(&x, NULL, 0, &pr, &why) != 0) {
+		*cause = xasprintf("cannot check %s: %s; run 'mhaadm doctor'", def->module, why);
+		free(why);
+		return -1;
+	}
+	if (pr.path[p] == NULL || pr.text[p] == NULL)
+		*cause = xasprintf("cannot read %s: %s; run 'mhaadm doctor'", def->module,
+		    pr.error[p] != NULL ? pr.error[p] :
+		    pr.read_error[p] != NULL ? pr.read_error[p] : "not found");
+	else if (doctor_patch_classify(p, pr.text[p], &detail) == DOCTOR_PATCH_APPLIED)
+		rc = 0;
+	else
+		*cause = xasprintf("%s (%s) is not patched (%s): MHA would put the password into "
+				   "a command line and its log; run 'mhaadm doctor --fix'",
+		    def->module, pr.path[p], detail != NULL ? detail : "stock 0.58 text");
+	free(detail);
+	doctor_probe_clear(&pr);
+	return rc;
+}
+
 /* ---- The manager host --------------------------------------------------- */
 
 static const char *const doctor_manager_bins[] = {
@@ -1538,6 +1631,7 @@ doctor_manager_run(struct doctor_host *h, const struct config *cfg, int sro_seve
 	doctor_perl_findings(h, &pr, node_tools, "mhaadm doctor --fix", sro_severe);
 	doctor_ssh_findings(h, &pr, 1, "mhaadm doctor --fix");
 	doctor_hook_password_finding(h, &pr, "mhaadm doctor --fix");
+	doctor_secondary_password_finding(h, &pr, "mhaadm doctor --fix");
 	doctor_probe_clear(&pr);
 
 	if (cfg != NULL && (cfg->repl_user == NULL || *cfg->repl_user == '\0'))
@@ -1796,11 +1890,16 @@ doctor_connect(const struct config *cfg, const char *host, int port, char **caus
 		*cause = xstrdup("out of memory");
 		return NULL;
 	}
-	mysql_options(mysql, MYSQL_OPT_PROTOCOL, &proto);
-	mysql_options(mysql, MYSQL_OPT_CONNECT_TIMEOUT, &ct);
-	mysql_options(mysql, MYSQL_OPT_READ_TIMEOUT, &rt);
-	mysql_options(mysql, MYSQL_OPT_WRITE_TIMEOUT, &rt);
-	mysql_options(mysql, MYSQL_OPT_LOCAL_INFILE, &zero);
+	/* An option not taken would mean no timeout: a dead host would hang the doctor. */
+	if (mysql_options(mysql, MYSQL_OPT_PROTOCOL, &proto) != 0 ||
+	    mysql_options(mysql, MYSQL_OPT_CONNECT_TIMEOUT, &ct) != 0 ||
+	    mysql_options(mysql, MYSQL_OPT_READ_TIMEOUT, &rt) != 0 ||
+	    mysql_options(mysql, MYSQL_OPT_WRITE_TIMEOUT, &rt) != 0 ||
+	    mysql_options(mysql, MYSQL_OPT_LOCAL_INFILE, &zero) != 0) {
+		*cause = xasprintf("cannot set connection options: %s", mysql_error(mysql));
+		mysql_close(mysql);
+		return NULL;
+	}
 	if (mysql_real_connect(mysql, host, cfg->ha_user,
 		cfg->ha_password != NULL ? cfg->ha_password : "", NULL, (unsigned int)port, NULL,
 		0) == NULL) {

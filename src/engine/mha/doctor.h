@@ -85,6 +85,7 @@ enum doctor_patch {
 	DOCTOR_PATCH_SSH_ALIVE,       /* MHA::NodeConst: StrictHostKeyChecking=no in ssh/scp */
 	DOCTOR_PATCH_SSH_CHECK,       /* MHA::ManagerConst: StrictHostKeyChecking=no in checks */
 	DOCTOR_PATCH_HOOK_PASSWORD,   /* MHA::MasterFailover: the password in the VIP hook's argv */
+	DOCTOR_PATCH_SECONDARY_PASSWORD, /* MHA::HealthCheck: the password in secondary_check's argv */
 	DOCTOR_PATCH_COUNT            /* the number of patches, not a patch */
 };
 
@@ -93,6 +94,15 @@ enum doctor_patch_state {
 	DOCTOR_PATCH_APPLIED, /* our patched lines are there, each once */
 	DOCTOR_PATCH_UNKNOWN, /* anything else: cannot patch automatically */
 };
+
+/*
+ * Whether patch p is applied to the module perl loads on this (manager)
+ * host: 0 when it is, -1 with *cause naming the module and the fix
+ * ("mhaadm doctor --fix") when it is not or cannot be told. Runs perl
+ * locally (well under a second). Used by start for the patches that keep
+ * the password out of MHA's command lines and log.
+ */
+int doctor_local_patch_applied(enum doctor_patch p, char **cause);
 
 /* The Perl module a patch applies to, e.g. "MHA::NodeUtil". */
 const char *doctor_patch_module(enum doctor_patch p);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "doctor.h"
 #include "event.h"
 #include "log.h"
 #include "mha.h"
@@ -167,10 +168,8 @@ engine_mha_status(const struct engine_env *env, const char *cluster, struct engi
 		 * crash, without reading MHA's log.
 		 */
 		if (st->running && pid == st->pid && st->health == ENGINE_HEALTH_MASTER_FAILING &&
-		    mha_marker_touch(p.failing, &why) != 0) {
-			log_warn("cluster=%s %s", cluster, why);
-			free(why);
-		}
+		    mha_marker_touch(p.failing, &why) != 0)
+			free(why); /* quiet: list may run as a user who cannot write here */
 	}
 	if (st->running && stat(p.pidfile, &sb) == 0)
 		st->since = sb.st_mtime;
@@ -432,6 +431,7 @@ const struct engine_ops engine_mha_ops = {
 	.set_lag_policy = engine_mha_set_lag_policy,
 	.lag_policy = engine_mha_lag_policy_get,
 	.run = engine_mha_exec,
+	.hook = mha_hook_main,
 };
 
 /*
@@ -552,19 +552,42 @@ engine_mha_lag_policy(const struct engine_env *env, const struct mha_paths *p,
     char **cause)
 {
 	struct registry_node *nd;
-	char *why = NULL, *list = xstrdup(""), *tmp;
+	const struct probe_result *mpr = NULL;
+	char *why = NULL, *list = xstrdup(""), *tmp, *gtids = NULL;
 	size_t i, fit = 0;
-	int rc = 0;
+	int rc = 0, lag_off;
 
-	if (access(p->lag_off, F_OK) == 0) {
-		log_info("cluster=%s lag policy off ('mhaadm start %s --force')", c->name, c->name);
-		goto write;
+	for (i = 0; i < n; i++) {
+		if (c->nodes[idx[i]].role == REGISTRY_ROLE_MASTER)
+			mpr = &pr[i];
 	}
+	/*
+	 * A replica holding transactions its master never had is never
+	 * promoted, not even with the lag policy off: MHA would replicate them
+	 * everywhere, or break replication on them.
+	 */
+	for (i = 0; mpr != NULL && i < n; i++) {
+		nd = &c->nodes[idx[i]];
+		if (nd->role != REGISTRY_ROLE_REPLICA || !status_errant(&pr[i], mpr, &gtids))
+			continue;
+		nd->no_master = 1;
+		nd->candidate_master = 0;
+		tmp = xasprintf("%s%s:%d errant transactions: %s\n", list, nd->host, nd->port, gtids);
+		free(list);
+		list = tmp;
+		log_info("cluster=%s node=%s:%d not a promotion candidate: errant transactions %s",
+		    c->name, nd->host, nd->port, gtids);
+		free(gtids);
+		gtids = NULL;
+	}
+	lag_off = access(p->lag_off, F_OK) == 0;
+	if (lag_off)
+		log_info("cluster=%s lag policy off ('mhaadm start %s --force')", c->name, c->name);
 	for (i = 0; i < n; i++) {
 		nd = &c->nodes[idx[i]];
 		if (nd->role != REGISTRY_ROLE_REPLICA)
 			continue;
-		if (status_lag_unfit(&pr[i], env->cfg->max_lag, &why)) {
+		if (!lag_off && !nd->no_master && status_lag_unfit(&pr[i], env->cfg->max_lag, &why)) {
 			nd->no_master = 1;
 			nd->candidate_master = 0;
 			tmp = xasprintf("%s%s:%d %s\n", list, nd->host, nd->port, why);
@@ -577,7 +600,7 @@ engine_mha_lag_policy(const struct engine_env *env, const struct mha_paths *p,
 		}
 		fit += !nd->no_master;
 	}
-	if (fit == 0 && *list != '\0') {
+	if (fit == 0 && *list != '\0' && !lag_off) {
 		*cause = xasprintf("no replica may be promoted (%s); wait until they catch up, or run "
 				   "'mhaadm start %s --force'",
 		    list, c->name);
@@ -585,7 +608,6 @@ engine_mha_lag_policy(const struct engine_env *env, const struct mha_paths *p,
 			*tmp = ';';
 		rc = -1;
 	}
-write:
 	if (rc == 0 && mha_conf_write(p->unfit, list, &why) != 0) {
 		log_warn("cluster=%s %s", c->name, why);
 		free(why);
@@ -874,7 +896,8 @@ engine_mha_ensure_vip(const struct engine_env *env, struct registry *reg,
 	default:
 		break;
 	}
-	if (vip_add(&t, c->vip, c->vip_prefix, c->iface, &why) != 0) {
+	if (vip_add_announce(&t, c->vip, c->vip_prefix, c->iface, env->cfg->garp_count,
+		env->cfg->garp_interval_ms, &why) != 0) {
 		*cause = xasprintf("cannot bind VIP %s on the master %s: %s", c->vip, master->host,
 		    why);
 		free(why);
@@ -945,6 +968,26 @@ engine_mha_exec(const struct engine_env *env, const char *cluster, int checks, c
 		return -1;
 	}
 	reg = registry_open(env->cfg, 1, cause);
+	if (reg == NULL && access(p.conf, R_OK) == 0) {
+		/*
+		 * The management node does not answer, and this engine ran before:
+		 * the topology is the one this config was rendered for (the daemon
+		 * re-protects after a failover only on a fresh read of the
+		 * registry), so MHA goes back to monitoring on it, after MHA's own
+		 * checks when asked, instead of leaving the cluster unwatched until
+		 * the registry returns. Our checks need the registry: skipped.
+		 */
+		log_warn("cluster=%s registry unavailable (%s): monitoring again on the last "
+			 "rendered config %s",
+		    cluster, *cause, p.conf);
+		free(*cause);
+		*cause = NULL;
+		if (checks && mha_checks_run(&p, &why) != 0) {
+			*cause = xasprintf("MHA checks failed: %s", why);
+			goto out;
+		}
+		goto manager;
+	}
 	if (reg == NULL)
 		goto out;
 	switch (registry_cluster_get(reg, cluster, &c, cause)) {
@@ -967,6 +1010,12 @@ engine_mha_exec(const struct engine_env *env, const char *cluster, int checks, c
 	logdir = xasprintf("%s/%s", env->cfg->log_dir, cluster);
 	if (fs_mkdirs(logdir, 0700, cause) != 0)
 		goto out;
+	/*
+	 * The rendered secondary_check_script would get the master's password
+	 * in argv and in manager.log from a stock MHA::HealthCheck: refuse.
+	 */
+	if (doctor_local_patch_applied(DOCTOR_PATCH_SECONDARY_PASSWORD, cause) != 0)
+		goto out;
 	if (engine_mha_probe(env, &p, reg, c, checks, cause) != 0)
 		goto out;
 	text = mha_conf_render(env->cfg, env->config_path, env->self, c, cause);
@@ -982,7 +1031,7 @@ engine_mha_exec(const struct engine_env *env, const char *cluster, int checks, c
 		goto out;
 	registry_close(reg);
 	reg = NULL;
-
+manager:
 	argv = mha_manager_argv(&p, (env->cfg->failover_window + 59) / 60);
 	fflush(NULL);
 	execv(ENGINE_MHA_MANAGER, (char *const *)argv);

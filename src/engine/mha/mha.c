@@ -360,6 +360,29 @@ mha_conf_hook(const char *self, const char *config_path, const char *type,
 	return xasprintf("%s -c %s hook %s --cluster=%s", self, config_path, type, c->name);
 }
 
+/*
+ * secondary_check_script: mhaadm asks the replicas whether the master is
+ * dead for them too. The nodes (checked hosts, numeric ports) ride along
+ * so the check needs no registry; MHA appends the master's address.
+ */
+static char *
+mha_conf_secondary(const char *self, const char *config_path, const struct registry_cluster *c)
+{
+	char *s = xasprintf("%s -c %s hook secondary-check --cluster=%s --nodes=", self,
+	    config_path, c->name), *tmp;
+	size_t i, n = 0;
+
+	for (i = 0; i < c->n_nodes; i++) {
+		if (c->nodes[i].role == REGISTRY_ROLE_FAILED)
+			continue;
+		tmp = xasprintf("%s%s%s:%d", s, n++ > 0 ? "," : "", c->nodes[i].host,
+		    c->nodes[i].port);
+		free(s);
+		s = tmp;
+	}
+	return s;
+}
+
 /* Whether the cluster's VIP and interface can go onto the hook command line. */
 static int
 mha_conf_has_vip(const struct registry_cluster *c, char **cause)
@@ -390,6 +413,7 @@ mha_conf_render(const struct config *cfg, const char *config_path, const char *s
 	struct mha_buf b = { 0 };
 	const struct registry_node *nd;
 	char *remote = NULL, *failover = NULL, *online = NULL, *report = NULL, *text = NULL;
+	char *secondary = NULL;
 	size_t i, n;
 	int with_vip, pass;
 
@@ -412,6 +436,7 @@ mha_conf_render(const struct config *cfg, const char *config_path, const char *s
 	failover = mha_conf_hook(self, config_path, "failover", c, with_vip);
 	online = mha_conf_hook(self, config_path, "online-change", c, with_vip);
 	report = mha_conf_hook(self, config_path, "report", c, 0);
+	secondary = mha_conf_secondary(self, config_path, c);
 
 	mha_buf_add(&b, "# MHA application config of cluster '%s', written by mhaadm from its\n"
 			"# registry before every start of masterha_manager: edits are lost.\n"
@@ -440,6 +465,7 @@ mha_conf_render(const struct config *cfg, const char *config_path, const char *s
 	mha_buf_add(&b, "master_ip_failover_script=%s\n", failover);
 	mha_buf_add(&b, "master_ip_online_change_script=%s\n", online);
 	mha_buf_add(&b, "report_script=%s\n", report);
+	mha_buf_add(&b, "secondary_check_script=%s\n", secondary);
 
 	/* The master first, then the replicas in registry order. */
 	n = 0;
@@ -471,6 +497,7 @@ out:
 	mha_buf_wipe(&b);
 	free(failover);
 	free(online);
+	free(secondary);
 	free(report);
 	free(remote);
 	mha_paths_free(&p);

@@ -84,6 +84,18 @@ struct mha_hook_args {
 int mha_hook_parse(int argc, char **argv, struct mha_hook_args *out, char **cause);
 void mha_hook_args_free(struct mha_hook_args *a);
 
+/* The value of "--KEY=VALUE" among MHA's hook arguments (argv[2] on), or NULL. */
+const char *mha_hook_arg(int argc, char **argv, const char *key);
+
+struct engine_env;
+
+/*
+ * 'mhaadm hook TYPE ...' (argv[0] "hook", argv[1] the type): the MHA
+ * engine's hook op. Parses MHA's arguments and calls the failover core.
+ * Returns MHA's exit code (10: failed, but proceed; 2: usage).
+ */
+int mha_hook_main(const struct engine_env *env, int argc, char **argv);
+
 /* report_script arguments. */
 struct mha_report_args {
 	char *orig_master_host;

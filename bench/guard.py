@@ -1,0 +1,154 @@
+#!/usr/bin/python3
+"""bench/guard.py - the price of the isolation guard: write latency and failover time, guard on
+(isolation_guard = semisync) vs off, in the lab.
+
+For each run (the two guards alternate, which one goes first alternates too): a fresh lab
+(lab/lab.sh up --hosts 3: a master and 2 replicas), the cluster under mhaadm (daemon + start, as
+bench/failover.py does), then
+  latency      COMMITS single-row autocommit INSERTs through the VIP on one kept session, one
+               after the other: ms per commit (median, mean, p99)
+  first_write  kill -9 of the master's mariadbd at T0 -> the first INSERT acknowledged through
+               the VIP by another server (s), bench/failover.py's writer
+  lost         acknowledged ids missing on the new master afterwards
+With the guard on, the new master is semi-sync from the moment the hook promotes it: its first
+commit waits until MHA has re-pointed a replica to it, which is the failover-time price.
+
+Usage: /usr/bin/python3 bench/guard.py [--runs N] [--commits N]   (root; MHAADM_BIN=...)
+Owns the lab while it runs (the lab lock) and leaves it down. Results:
+bench/results/guard-TAG/{results.json,results.md}.
+"""
+import argparse
+import fcntl
+import json
+import os
+import statistics
+import sys
+import time
+
+import pymysql
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import failover as fo  # noqa: E402  (the lab, the writer and the mhaadm setup are shared)
+
+RESULTS = os.path.join(fo.ROOT, "bench", "results")
+
+
+def latency(env, commits):
+    con = pymysql.connect(host=fo.VIP, user=env["LAB_APP_USER"], password=env["LAB_APP_PASSWORD"],
+                          database="labdb", connect_timeout=5, read_timeout=30, autocommit=True)
+    ms = []
+    try:
+        with con.cursor() as cur:
+            for i in range(commits):
+                t = time.perf_counter()
+                cur.execute("INSERT INTO lat (id) VALUES (%s)", (i,))
+                ms.append((time.perf_counter() - t) * 1000)
+    finally:
+        con.close()
+    ms.sort()
+    return {"median_ms": round(statistics.median(ms), 3), "mean_ms": round(statistics.mean(ms), 3),
+            "p99_ms": round(ms[int(len(ms) * 0.99) - 1], 3), "commits": commits}
+
+
+def one_run(guard, idx, commits):
+    name = f"guard-{guard}-{idx}"
+    rundir = os.path.join(fo.WORK, name)
+    os.makedirs(rundir, exist_ok=True)
+    fo.log(f"run {name}: lab up")
+    fo.lab("up", "--hosts", 3, timeout=300)
+    env = fo.read_lab_env()
+    fo.lab("sql", 1, "CREATE TABLE labdb.t (id INT PRIMARY KEY, v VARCHAR(32)); "
+                     "CREATE TABLE labdb.lat (id INT PRIMARY KEY)")
+    setup = fo.MhaadmSetup(env, rundir)
+    setup.keys["isolation_guard"] = guard
+    res = {"guard": guard, "run": idx}
+    writer = None
+    try:
+        setup.setup()
+        res.update(latency(env, commits))
+        writer = fo.Writer(env)
+        writer.start()
+        fo.wait_for("300 acknowledged writes", lambda: len(writer.acks) >= 300, timeout=30)
+        t0 = fo.now()
+        fo.lab("kill-mysqld", 1, timeout=30)
+        fo.wait_for("a write acknowledged by the new master",
+                    lambda: any(a[1] > t0 and a[2] != 1 for a in writer.acks), timeout=120,
+                    interval=0.05)
+        first = min(a[1] for a in writer.acks if a[1] > t0 and a[2] != 1)
+        res["first_write"] = round(first - t0, 3)
+        new_sid = next(a[2] for a in writer.acks if a[1] == first)
+        time.sleep(2)
+        writer.stop_evt.set()
+        writer.join(timeout=30)
+        acked = {a[0] for a in writer.acks}
+        res["lost"] = len(acked - fo.ids_on(env, fo.NODES[new_sid - 1]))
+        res["acked"] = len(acked)
+    except Exception as e:  # counted and shown, never dropped
+        res["error"] = str(e)[:300]
+    finally:
+        if writer is not None:
+            writer.stop_evt.set()
+        setup.teardown()
+        fo.lab("down", check=False, timeout=120)
+    fo.log(f"run {name}: {res}")
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--commits", type=int, default=2000)
+    a = ap.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("bench/guard.py: must run as root (lab)")
+    if not os.access(fo.BIN, os.X_OK):
+        sys.exit(f"bench/guard.py: {fo.BIN} not built (set MHAADM_BIN)")
+    lock = open("/var/tmp/mhaadm-lab.lock", "w")
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    tag = time.strftime("%Y%m%dT%H%M%S")
+    outdir = os.path.join(RESULTS, f"guard-{tag}")
+    os.makedirs(outdir, exist_ok=True)
+    results = []
+    try:
+        for idx in range(1, a.runs + 1):
+            order = ("semisync", "off") if idx % 2 else ("off", "semisync")
+            for guard in order:
+                results.append(one_run(guard, idx, a.commits))
+                with open(os.path.join(outdir, "results.json"), "w") as f:
+                    json.dump({"results": results}, f, indent=1)
+    finally:
+        fo.lab("down", check=False, timeout=120)
+    lines = ["| guard | runs ok | failed | commit median ms | commit mean ms | commit p99 ms | "
+             "first write after kill -9, s | lost |", "|---|---|---|---|---|---|---|---|"]
+    summary = {}
+    for guard in ("semisync", "off"):
+        rs = [r for r in results if r["guard"] == guard and "error" not in r]
+        failed = sum(1 for r in results if r["guard"] == guard and "error" in r)
+        s = {"runs_ok": len(rs), "failed": failed}
+        for m in ("median_ms", "mean_ms", "p99_ms", "first_write", "lost"):
+            vals = [r[m] for r in rs if r.get(m) is not None]
+            if vals:
+                s[m] = {"median": round(statistics.median(vals), 3), "min": min(vals),
+                        "max": max(vals)}
+        summary[guard] = s
+
+        def cell(m):
+            v = s.get(m)
+            return "-" if v is None else f"{v['median']:g} ({v['min']:g}–{v['max']:g})"
+        lines.append(f"| {guard} | {len(rs)} | {failed} | {cell('median_ms')} | {cell('mean_ms')} "
+                     f"| {cell('p99_ms')} | {cell('first_write')} | {cell('lost')} |")
+    meta = {"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "argv": sys.argv, "bin": fo.BIN,
+            "nproc": os.cpu_count()}
+    with open(os.path.join(outdir, "results.json"), "w") as f:
+        json.dump({"meta": meta, "summary": summary, "results": results}, f, indent=1)
+    md = "\n".join(lines)
+    with open(os.path.join(outdir, "results.md"), "w") as f:
+        f.write(md + "\n")
+    print(md)
+    print(f"results: {outdir}")
+    lock.close()
+    return 0 if all("error" not in r for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
