@@ -3,11 +3,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd.h"
 #include "config.h"
 #include "engine.h"
 #include "event.h"
+#include "fleet-doc.h"
 #include "guard.h"
 #include "registry.h"
 #include "status.h"
@@ -34,108 +36,8 @@ cmd_list_master(const struct registry_cluster *c)
 	return strcmp(buf, "none") == 0 ? "-" : buf;
 }
 
-/* What list shows beyond the registry row: the engine and the last failover. */
-struct cmd_list_live {
-	const struct engine_ops *ops; /* the cluster's engine */
-	struct engine_status engine;
-	char *last_failover; /* time of the newest failover.completed event, or NULL */
-	char *notify_failed_at;  /* newest notify.failed event of the cluster, or NULL */
-	char *notify_failed_msg;
-	char *problem;       /* "TYPE: MESSAGE" of the newest unresolved problem event, or NULL */
-	int ready;           /* status_failover_ready: 1 yes, 0 no (ready_why), -1 cannot tell now */
-	char *ready_why;
-	struct json_object *problem_fields; /* that event's fields, or NULL */
-};
-
-/* The fields of ev as a new JSON object ({} when it has none). */
-static struct json_object *
-cmd_list_json_fields(const struct registry_event *ev)
-{
-	struct json_object *o = json_object_new_object();
-	size_t i;
-
-	for (i = 0; i < ev->n_fields; i++)
-		json_object_object_add(o, ev->fields[i].key,
-		    json_object_new_string(ev->fields[i].value));
-	return o;
-}
-
-/*
- * Whether an event says why a cluster is not protected (EVENT_PROBLEM) or
- * ends such a problem (EVENT_CLEARS) comes from the table of event types;
- * the newest of either kind decides whether list shows a reason.
- */
-static void
-cmd_list_live_fill(struct cmd_ctx *ctx, struct registry *reg, const struct registry_cluster *c,
-    struct cmd_list_live *lv)
-{
-	static const char *const types[] = { "failover.completed", "failover.master_changed", NULL };
-	struct engine_env env = { ctx->cfg, ctx->config_path, NULL };
-	struct registry_event *evs = NULL;
-	char *cause = NULL;
-	size_t n = 0, i, j;
-
-	memset(lv, 0, sizeof(*lv));
-	lv->ops = engine_for(ctx->cfg, c->engine);
-	lv->ops->status(&env, c->name, &lv->engine);
-	if (registry_event_list(reg, c->name, 200, &evs, &n, &cause) == 0) {
-		for (i = 0; i < n; i++) {
-			if (event_type_is(evs[i].type, EVENT_CLEARS))
-				break;
-			if (!event_type_is(evs[i].type, EVENT_PROBLEM))
-				continue;
-			/* The daemon's line says when; the engine's line before it says why. */
-			if (strcmp(evs[i].type, "engine.checks_failed") == 0 && i + 1 < n &&
-			    strcmp(evs[i + 1].type, "checks.failed") == 0)
-				lv->problem = xasprintf("%s: %s; %s", evs[i].type, evs[i + 1].message,
-				    evs[i].message);
-			else
-				lv->problem = xasprintf("%s: %s", evs[i].type, evs[i].message);
-			lv->problem_fields = cmd_list_json_fields(&evs[i]);
-			break;
-		}
-		for (i = 0; i < n && lv->last_failover == NULL; i++) {
-			for (j = 0; types[j] != NULL; j++) {
-				if (strcmp(evs[i].type, types[j]) == 0) {
-					lv->last_failover = xstrdup(evs[i].at);
-					break;
-				}
-			}
-		}
-		/* A notification that did not reach people is worth a line of its own. */
-		for (i = 0; i < n && lv->notify_failed_at == NULL; i++) {
-			if (strcmp(evs[i].type, "notify.failed") == 0) {
-				lv->notify_failed_at = xstrdup(evs[i].at);
-				lv->notify_failed_msg = xstrdup(evs[i].message);
-			}
-		}
-	}
-	free(cause);
-	registry_event_list_free(evs, n);
-}
-
-/* The engine's view in the terms status_judge understands, with the newest problem. */
-static void
-cmd_list_monitor(const struct cmd_list_live *lv, struct status_monitor *mon)
-{
-	engine_monitor(&lv->engine, mon);
-	mon->problem = lv->problem;
-}
-
-static void
-cmd_list_live_clear(struct cmd_list_live *lv)
-{
-	engine_status_clear(&lv->engine);
-	free(lv->last_failover);
-	free(lv->notify_failed_at);
-	free(lv->notify_failed_msg);
-	free(lv->problem);
-	free(lv->ready_why);
-	json_object_put(lv->problem_fields);
-}
-
 static char *
-cmd_list_engine_text(const struct cmd_list_live *lv)
+cmd_list_engine_text(const struct fleet_doc_live *lv)
 {
 	if (!lv->engine.running)
 		return xstrdup("-");
@@ -144,213 +46,10 @@ cmd_list_engine_text(const struct cmd_list_live *lv)
 	    (long)lv->engine.pid);
 }
 
-static json_object *
-cmd_list_json_int_or_null(long long v)
-{
-	return v < 0 ? NULL : json_object_new_int64(v);
-}
-
-static json_object *
-cmd_list_json_str_or_null(const char *s)
-{
-	return s != NULL ? json_object_new_string(s) : NULL;
-}
-
-/* What the live probe found on one node (the "live" object of the JSON schema). */
-static json_object *
-cmd_list_json_node_live(const struct status_node *sn)
-{
-	const struct probe_result *pr = &sn->probe;
-	json_object *o = json_object_new_object();
-	char *src;
-
-	json_object_object_add(o, "reachable", json_object_new_boolean(pr->ok));
-	json_object_object_add(o, "error", cmd_list_json_str_or_null(pr->ok ? NULL : pr->error));
-	json_object_object_add(o, "server_id", pr->ok ? json_object_new_int64(pr->server_id) : NULL);
-	json_object_object_add(o, "read_only", pr->ok ? json_object_new_boolean(pr->read_only) : NULL);
-	json_object_object_add(o, "replicating", pr->ok ? json_object_new_boolean(pr->is_replica) :
-							  NULL);
-	src = pr->ok && pr->is_replica ? xasprintf("%s:%d", pr->master_host ? pr->master_host : "",
-					      pr->master_port) :
-					 NULL;
-	json_object_object_add(o, "source", cmd_list_json_str_or_null(src));
-	free(src);
-	json_object_object_add(o, "io_running",
-	    pr->ok && pr->is_replica ? json_object_new_boolean(pr->io_running) : NULL);
-	json_object_object_add(o, "sql_running",
-	    pr->ok && pr->is_replica ? json_object_new_boolean(pr->sql_running) : NULL);
-	json_object_object_add(o, "seconds_behind_master",
-	    pr->ok && pr->is_replica ? cmd_list_json_int_or_null(pr->lag) : NULL);
-	json_object_object_add(o, "relay_log_behind_bytes",
-	    pr->ok && pr->is_replica ? cmd_list_json_int_or_null(pr->relay_behind) : NULL);
-	json_object_object_add(o, "sql_delay",
-	    pr->ok && pr->is_replica ? json_object_new_int(pr->sql_delay) : NULL);
-	json_object_object_add(o, "replication_error",
-	    cmd_list_json_str_or_null(pr->ok ? pr->last_error : NULL));
-	json_object_object_add(o, "holds_vip",
-	    sn->holds_vip < 0 ? NULL : json_object_new_boolean(sn->holds_vip));
-	json_object_object_add(o, "ssh_error", cmd_list_json_str_or_null(sn->ssh_error));
-	json_object_object_add(o, "promotable", json_object_new_boolean(sn->promotable));
-	json_object_object_add(o, "not_promotable_reason", cmd_list_json_str_or_null(sn->unfit));
-	json_object_object_add(o, "left_out", json_object_new_boolean(sn->left_out));
-	return o;
-}
-
+/* Prints a JSON document and drops it. */
 static void
-cmd_list_json_status(json_object *o, const struct status_cluster *sc)
+cmd_list_print_json(json_object *root)
 {
-	json_object *arr = json_object_new_array(), *holders = json_object_new_array(), *f;
-	const struct probe_result *mpr = NULL;
-	size_t i;
-
-	json_object_object_add(o, "verdict",
-	    json_object_new_string(status_verdict_name(sc->verdict)));
-	json_object_object_add(o, "reason", json_object_new_string(sc->reason));
-	for (i = 0; i < sc->n_findings; i++) {
-		f = json_object_new_object();
-		json_object_object_add(f, "severity",
-		    json_object_new_string(status_verdict_name(sc->findings[i].severity)));
-		json_object_object_add(f, "kind", json_object_new_string(sc->findings[i].kind));
-		json_object_object_add(f, "node", cmd_list_json_str_or_null(sc->findings[i].node));
-		json_object_object_add(f, "message", json_object_new_string(sc->findings[i].what));
-		json_object_object_add(f, "fix", cmd_list_json_str_or_null(sc->findings[i].fix));
-		json_object_array_add(arr, f);
-	}
-	json_object_object_add(o, "findings", arr);
-	for (i = 0; i < sc->c->n_nodes; i++) {
-		if (sc->nodes[i].holds_vip == 1)
-			json_object_array_add(holders, json_object_new_string(sc->c->nodes[i].host));
-		if (sc->c->nodes[i].role == REGISTRY_ROLE_MASTER)
-			mpr = &sc->nodes[i].probe;
-	}
-	json_object_object_add(o, "vip_holders", holders);
-	json_object_object_add(o, "vip_holders_age",
-	    sc->vip_age < 0 ? NULL : json_object_new_int64(sc->vip_age));
-	json_object_object_add(o, "master_writable",
-	    mpr != NULL && mpr->ok ? json_object_new_boolean(!mpr->read_only) : NULL);
-	json_object_object_add(o, "replicas_promotable", json_object_new_int64((int64_t)sc->fit));
-	json_object_object_add(o, "replicas_running", json_object_new_int64((int64_t)sc->running));
-	json_object_object_add(o, "max_lag", cmd_list_json_int_or_null(sc->max_lag));
-}
-
-static json_object *
-cmd_list_json_cluster(const struct registry_cluster *c, const struct cmd_list_live *lv,
-    const struct status_cluster *sc)
-{
-	json_object *eng;
-	char since[32];
-	struct tm tm;
-	json_object *o = json_object_new_object(), *nodes = json_object_new_array();
-	const struct registry_node *nd;
-	json_object *n;
-	size_t i;
-
-	json_object_object_add(o, "name", json_object_new_string(c->name));
-	json_object_object_add(o, "state", json_object_new_string(registry_state_name(c->state)));
-	json_object_object_add(o, "desired",
-	    json_object_new_string(registry_desired_name(c->desired)));
-	json_object_object_add(o, "vip", json_object_new_string(c->vip));
-	json_object_object_add(o, "vip_prefix", json_object_new_int(c->vip_prefix));
-	json_object_object_add(o, "iface", json_object_new_string(c->iface));
-	json_object_object_add(o, "master",
-	    strcmp(cmd_list_master(c), "-") == 0 ? NULL :
-						 json_object_new_string(cmd_list_master(c)));
-	json_object_object_add(o, "created_at", cmd_list_json_str_or_null(c->created_at));
-	json_object_object_add(o, "updated_at", cmd_list_json_str_or_null(c->updated_at));
-	for (i = 0; i < c->n_nodes; i++) {
-		nd = &c->nodes[i];
-		n = json_object_new_object();
-		json_object_object_add(n, "host", json_object_new_string(nd->host));
-		json_object_object_add(n, "port", json_object_new_int(nd->port));
-		json_object_object_add(n, "role",
-		    json_object_new_string(registry_role_name(nd->role)));
-		json_object_object_add(n, "candidate_master",
-		    json_object_new_boolean(nd->candidate_master));
-		json_object_object_add(n, "no_master", json_object_new_boolean(nd->no_master));
-		json_object_object_add(n, "version", cmd_list_json_str_or_null(nd->version));
-		json_object_object_add(n, "server_id", cmd_list_json_int_or_null(nd->server_id));
-		json_object_object_add(n, "read_only",
-		    nd->read_only < 0 ? NULL : json_object_new_boolean(nd->read_only));
-		json_object_object_add(n, "log_bin",
-		    nd->log_bin < 0 ? NULL : json_object_new_boolean(nd->log_bin));
-		json_object_object_add(n, "lag", cmd_list_json_int_or_null(nd->lag));
-		if (sc != NULL)
-			json_object_object_add(n, "live", cmd_list_json_node_live(&sc->nodes[i]));
-		json_object_array_add(nodes, n);
-	}
-	json_object_object_add(o, "nodes", nodes);
-	eng = json_object_new_object();
-	json_object_object_add(eng, "name", json_object_new_string(lv->ops->name));
-	json_object_object_add(eng, "running", json_object_new_boolean(lv->engine.running));
-	json_object_object_add(eng, "pid",
-	    lv->engine.running ? json_object_new_int64(lv->engine.pid) : NULL);
-	if (lv->engine.running && lv->engine.since != 0) {
-		gmtime_r(&lv->engine.since, &tm);
-		strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S", &tm);
-		json_object_object_add(eng, "since", json_object_new_string(since));
-	} else {
-		json_object_object_add(eng, "since", NULL);
-	}
-	json_object_object_add(eng, "health",
-	    lv->engine.running && lv->engine.health_name != NULL ?
-		json_object_new_string(lv->engine.health_name) :
-		NULL);
-	json_object_object_add(eng, "health_code",
-	    lv->engine.running && lv->engine.health_code >= 0 ?
-		json_object_new_int(lv->engine.health_code) :
-		NULL);
-	json_object_object_add(eng, "failover_error_marker",
-	    cmd_list_json_str_or_null(lv->engine.error_marker));
-	json_object_object_add(o, "engine", eng);
-	json_object_object_add(o, "last_failover", cmd_list_json_str_or_null(lv->last_failover));
-	if (sc != NULL) {
-		json_object *g = json_object_new_object();
-
-		cmd_list_json_status(o, sc);
-		json_object_object_add(g, "wanted",
-		    json_object_new_string(sc->guard_wanted ? "semisync" : "off"));
-		json_object_object_add(g, "why",
-		    json_object_new_string(sc->guard_why != NULL ? sc->guard_why : "not monitored"));
-		json_object_object_add(g, "state",
-		    json_object_new_string(sc->guard != NULL ? sc->guard : "unknown"));
-		json_object_object_add(g, "acks",
-		    sc->guard_acks >= 0 ? json_object_new_int64(sc->guard_acks) : NULL);
-		json_object_object_add(o, "guard", g);
-		json_object_object_add(o, "failover_ready",
-		    lv->ready < 0 ? NULL : json_object_new_boolean(lv->ready));
-		json_object_object_add(o, "failover_blocked_reason",
-		    cmd_list_json_str_or_null(lv->ready_why));
-	}
-	if (lv->notify_failed_at != NULL) {
-		struct json_object *nf = json_object_new_object();
-
-		json_object_object_add(nf, "at", json_object_new_string(lv->notify_failed_at));
-		json_object_object_add(nf, "message", json_object_new_string(lv->notify_failed_msg));
-		json_object_object_add(o, "last_notify_failure", nf);
-	} else
-		json_object_object_add(o, "last_notify_failure", NULL);
-	json_object_object_add(o, "problem",
-	    lv->problem != NULL ? json_object_new_string(lv->problem) : NULL);
-	json_object_object_add(o, "problem_fields",
-	    lv->problem_fields != NULL ? json_object_get(lv->problem_fields) : NULL);
-	return o;
-}
-
-static void
-cmd_list_print_json(struct registry_cluster **list, struct cmd_list_live *lv,
-    const struct status_cluster *sc, size_t n)
-{
-	json_object *root = json_object_new_object(), *arr = json_object_new_array();
-	size_t i, bad = 0;
-
-	for (i = 0; i < n; i++) {
-		json_object_array_add(arr,
-		    cmd_list_json_cluster(list[i], &lv[i], sc != NULL ? &sc[i] : NULL));
-		bad += sc != NULL && sc[i].verdict != STATUS_OK;
-	}
-	json_object_object_add(root, "probed", json_object_new_boolean(sc != NULL));
-	json_object_object_add(root, "healthy", sc != NULL ? json_object_new_boolean(bad == 0) : NULL);
-	json_object_object_add(root, "clusters", arr);
 	printf("%s\n", json_object_to_json_string_ext(root,
 			   JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
@@ -379,7 +78,7 @@ cmd_list_vip_word(const struct status_cluster *sc, char *buf, size_t len)
 }
 
 static void
-cmd_list_print_table(struct registry_cluster **list, struct cmd_list_live *lv,
+cmd_list_print_table(struct registry_cluster **list, struct fleet_doc_live *lv,
     const struct status_cluster *sc, size_t n)
 {
 	char vip[64], where[48], repl[24], lag[24], *eng;
@@ -464,7 +163,7 @@ cmd_list_print_guard(const struct registry_cluster *c, const struct status_clust
 }
 
 static void
-cmd_list_print_detail(const struct registry_cluster *c, const struct cmd_list_live *lv,
+cmd_list_print_detail(const struct registry_cluster *c, const struct fleet_doc_live *lv,
     const struct status_cluster *sc)
 {
 	const struct registry_node *nd;
@@ -560,7 +259,7 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	struct registry_cluster **list = NULL, *one = NULL;
 	struct status_cluster *sc = NULL;
 	struct status_monitor mon;
-	struct cmd_list_live *lv = NULL;
+	struct fleet_doc_live *lv = NULL;
 	struct registry *reg;
 	const char *name = NULL;
 	char *cause = NULL;
@@ -615,7 +314,7 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	lv = xcalloc(n == 0 ? 1 : n, sizeof(*lv));
 	for (i = 0; i < n; i++)
-		cmd_list_live_fill(ctx, reg, list[i], &lv[i]);
+		fleet_doc_live_fill(ctx->cfg, ctx->config_path, reg, list[i], &lv[i]);
 	/* Every node of every cluster at once: one dead host costs its own timeout, once. */
 	if (probe && n > 0) {
 		/*
@@ -632,7 +331,8 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		for (i = 0; i < n; i++) {
 			const char *why;
 
-			cmd_list_monitor(&lv[i], &mon);
+			engine_monitor(&lv[i].engine, &mon);
+			mon.problem = lv[i].problem;
 			/* Wanted once monitored: start sets the guard up. */
 			sc[i].guard_wanted = guard_mode_of(ctx->cfg, list[i], &why) == GUARD_SEMISYNC &&
 			    list[i]->desired == REGISTRY_DESIRED_MONITORED;
@@ -643,7 +343,7 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		}
 	}
 	if (json)
-		cmd_list_print_json(list, lv, sc, n);
+		cmd_list_print_json(fleet_doc_fleet(list, lv, sc, n, time(NULL)));
 	else if (name != NULL && sc != NULL)
 		cmd_list_print_detail(list[0], &lv[0], &sc[0]);
 	else
@@ -654,7 +354,7 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			rc = CMD_LIST_EXIT_UNHEALTHY;
 	}
 	for (i = 0; i < n; i++)
-		cmd_list_live_clear(&lv[i]);
+		fleet_doc_live_clear(&lv[i]);
 out:
 	status_free(sc, n);
 	free(cache);
@@ -722,23 +422,11 @@ cmd_history_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		root = json_object_new_object();
 		arr = json_object_new_array();
 		for (i = 0; i < n; i++) {
-			o = json_object_new_object();
-			json_object_object_add(o, "id", json_object_new_int64(evs[i].id));
-			json_object_object_add(o, "at", json_object_new_string(evs[i].at));
-			json_object_object_add(o, "cluster",
-			    evs[i].cluster ? json_object_new_string(evs[i].cluster) : NULL);
-			json_object_object_add(o, "node",
-			    evs[i].node ? json_object_new_string(evs[i].node) : NULL);
-			json_object_object_add(o, "type", json_object_new_string(evs[i].type));
-			json_object_object_add(o, "message",
-			    evs[i].message ? json_object_new_string(evs[i].message) : NULL);
-			json_object_object_add(o, "fields", cmd_list_json_fields(&evs[i]));
+			o = fleet_doc_event(&evs[i]);
 			json_object_array_add(arr, o);
 		}
 		json_object_object_add(root, "events", arr);
-		printf("%s\n", json_object_to_json_string_ext(root,
-				   JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(root);
+		cmd_list_print_json(root);
 	} else {
 		for (i = 0; i < n; i++)
 			printf("%s  %-16s %-20s %s\n", evs[i].at,

@@ -20,6 +20,7 @@
 #include "config.h"
 #include "engine.h"
 #include "event.h"
+#include "fleet-doc.h"
 #include "fsutil.h"
 #include "guard.h"
 #include "log.h"
@@ -187,7 +188,6 @@ cmd_watch_guard(struct cmd_ctx *ctx, struct registry *reg, const struct status_c
 	const struct registry_cluster *c = sc->c;
 	const struct registry_node *m = NULL;
 	const struct status_node *msn = cmd_watch_master(sc, &m);
-	const struct probe_semisync *ss;
 	const char *why;
 	char *done = NULL, *cause = NULL, hp[300];
 	long long since = 0;
@@ -198,7 +198,6 @@ cmd_watch_guard(struct cmd_ctx *ctx, struct registry *reg, const struct status_c
 	if (msn == NULL || !msn->probe.ok || !msn->probe.semisync.known ||
 	    guard_mode_of(ctx->cfg, c, &why) != GUARD_SEMISYNC)
 		return 0;
-	ss = &msn->probe.semisync;
 	snprintf(hp, sizeof(hp), "%s:%d", m->host, m->port);
 	fell_back = cmd_watch_int(prev, "fallback");
 	if (json_object_object_get_ex(prev, "stalled_since", &v))
@@ -230,7 +229,7 @@ cmd_watch_guard(struct cmd_ctx *ctx, struct registry *reg, const struct status_c
 		free(cause);
 	}
 	free(done);
-	if (ss->master_enabled && ss->clients == 0) {
+	if (sc->guard_stalled) {
 		if (since == 0)
 			since = (long long)now;
 		if (fallback > 0 && (long long)now - since >= fallback) {
@@ -428,8 +427,9 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	struct registry_cluster **all = NULL, **list = NULL;
 	struct status_opts opts = { NULL, 0, NULL, 0 };
 	char *cache = NULL;
-	struct engine_env env = { NULL, NULL, NULL };
-	struct engine_status *st = NULL;
+	struct fleet_doc_live *lv = NULL;
+	json_object *doc = NULL;
+	char *doc_path = NULL;
 	struct status_monitor *mon = NULL;
 	struct status_cluster *sc = NULL;
 	struct registry *reg;
@@ -450,9 +450,6 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		cmd_error(ctx, "%s", cause);
 		goto out;
 	}
-	/* The config is loaded with the registry. */
-	env.cfg = ctx->cfg;
-	env.config_path = ctx->config_path;
 	/*
 	 * Every cluster is probed (list reads the VIP holders found here), but
 	 * only monitored ones get events: stopped clusters are the DBA's own
@@ -460,11 +457,13 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	 */
 	list = all;
 	n = n_all;
-	st = xcalloc(n == 0 ? 1 : n, sizeof(*st));
+	lv = xcalloc(n == 0 ? 1 : n, sizeof(*lv));
 	mon = xcalloc(n == 0 ? 1 : n, sizeof(*mon));
 	for (i = 0; i < n; i++) {
-		engine_for(ctx->cfg, list[i]->engine)->status(&env, list[i]->name, &st[i]);
-		engine_monitor(&st[i], &mon[i]);
+		/* The config is loaded with the registry. */
+		fleet_doc_live_fill(ctx->cfg, ctx->config_path, reg, list[i], &lv[i]);
+		engine_monitor(&lv[i].engine, &mon[i]);
+		mon[i].problem = lv[i].problem;
 	}
 	opts.cache_write = cache = status_cache_path(ctx->cfg);
 	sc = status_probe(ctx->cfg, list, n, &opts);
@@ -476,11 +475,19 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	next = json_object_new_object();
 	for (i = 0; i < n; i++) {
+		/*
+		 * Every cluster is judged as list judges it, for the snapshot
+		 * (status.json); only monitored ones get events. The guard is
+		 * wanted once monitored: start sets it up.
+		 */
+		sc[i].guard_wanted = guard_mode_of(ctx->cfg, list[i], &why) == GUARD_SEMISYNC &&
+		    list[i]->desired == REGISTRY_DESIRED_MONITORED;
+		sc[i].guard_why = list[i]->desired == REGISTRY_DESIRED_MONITORED ? why :
+										       "not monitored";
+		status_judge(&sc[i], &mon[i], ctx->cfg->max_lag);
+		lv[i].ready = status_failover_ready(&sc[i], &mon[i], &lv[i].ready_why);
 		if (list[i]->desired != REGISTRY_DESIRED_MONITORED)
 			continue;
-		sc[i].guard_wanted = guard_mode_of(ctx->cfg, list[i], &why) == GUARD_SEMISYNC;
-		/* (only monitored clusters get here: start has set the guard up) */
-		status_judge(&sc[i], &mon[i], ctx->cfg->max_lag);
 		/* Mid-failover everything looks wrong for a moment: keep the old view. */
 		if ((mon[i].failing_over && !(mon[i].suspecting && sc[i].partitioned)) ||
 		    list[i]->state == REGISTRY_STATE_FAILING_OVER) {
@@ -507,11 +514,25 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		cmd_error(ctx, "%s", cause);
 		goto out;
 	}
+	/*
+	 * What this pass saw, as list --json shows it: the daemon's HTTP API and
+	 * metrics serve it, so that a scrape never probes the fleet itself.
+	 */
+	doc = fleet_doc_fleet(list, lv, sc, n, time(NULL));
+	doc_path = xasprintf("%s/status.json", ctx->cfg->workdir);
+	text = json_object_to_json_string_ext(doc,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (fs_write_atomic(doc_path, text, strlen(text), &cause) != 0) {
+		cmd_error(ctx, "%s", cause);
+		goto out;
+	}
 	rc = CMD_EXIT_OK;
 out:
-	for (i = 0; st != NULL && i < n; i++)
-		engine_status_clear(&st[i]);
-	free(st);
+	for (i = 0; lv != NULL && i < n; i++)
+		fleet_doc_live_clear(&lv[i]);
+	free(lv);
+	json_object_put(doc);
+	free(doc_path);
 	free(mon);
 	status_free(sc, n);
 	json_object_put(prev);

@@ -71,6 +71,7 @@ enum config_type {
 	CONFIG_TYPE_IFACE,    /* validate_iface */
 	CONFIG_TYPE_DATABASE, /* MySQL database name, A-Z a-z 0-9 _ */
 	CONFIG_TYPE_REGISTRY, /* sqlite | mysql */
+	CONFIG_TYPE_LISTEN,   /* validate_listen: ADDR:PORT */
 	CONFIG_TYPE_GUARD,    /* auto | semisync | off */
 };
 
@@ -122,6 +123,13 @@ static const struct config_key config_keys[] = {
 	{ "probe_timeout", CONFIG_TYPE_INT, CONFIG_FIELD(probe_timeout), 1, 30, 0 },
 	{ "storm_max_failovers", CONFIG_TYPE_INT, CONFIG_FIELD(storm_max_failovers), 0, 100000, 0 },
 	{ "storm_window", CONFIG_TYPE_INT, CONFIG_FIELD(storm_window), 1, 86400, 0 },
+	{ "http_listen", CONFIG_TYPE_LISTEN, CONFIG_FIELD(http_listen), 0, 0, 1 },
+	{ "http_token_file", CONFIG_TYPE_PATH, CONFIG_FIELD(http_token_file), 0, 0, 1 },
+	{ "http_tls_cert", CONFIG_TYPE_PATH, CONFIG_FIELD(http_tls_cert), 0, 0, 1 },
+	{ "http_tls_key", CONFIG_TYPE_PATH, CONFIG_FIELD(http_tls_key), 0, 0, 1 },
+	{ "http_max_connections", CONFIG_TYPE_INT, CONFIG_FIELD(http_max_connections), 1, 10000, 0 },
+	{ "http_per_ip", CONFIG_TYPE_INT, CONFIG_FIELD(http_per_ip), 1, 10000, 0 },
+	{ "http_timeout", CONFIG_TYPE_INT, CONFIG_FIELD(http_timeout), 1, 3600, 0 },
 	{ "isolation_guard", CONFIG_TYPE_GUARD, CONFIG_FIELD(isolation_guard), 0, 0, 0 },
 	{ "semisync_fallback_seconds", CONFIG_TYPE_INT, CONFIG_FIELD(semisync_fallback_seconds), 0,
 	    86400, 0 },
@@ -592,6 +600,15 @@ config_set(struct config_parse *parse, const struct config_key *key, char *value
 		}
 		retval = 0;
 		goto out;
+	case CONFIG_TYPE_LISTEN: {
+		int lo;
+
+		if (validate_listen(value, NULL, NULL, &lo, &vcause) != 0) {
+			config_error(parse, "%s: %s", key->name, vcause);
+			goto out;
+		}
+		break;
+	}
 	case CONFIG_TYPE_REGISTRY:
 		if (strcmp(value, "sqlite") == 0)
 			parse->cfg->registry = CONFIG_REGISTRY_SQLITE;
@@ -725,6 +742,9 @@ config_new(const char *path)
 	cfg->probe_timeout = 1;
 	cfg->storm_max_failovers = 5;
 	cfg->storm_window = 300;
+	cfg->http_max_connections = 64;
+	cfg->http_per_ip = 16;
+	cfg->http_timeout = 10;
 	cfg->isolation_guard = CONFIG_GUARD_AUTO;
 	cfg->semisync_fallback_seconds = 0;
 	cfg->engine = xstrdup("mha");
@@ -743,6 +763,39 @@ config_key_line(const struct config_parse *parse, const char *name)
 	if (config_find_key(name, &idx) == NULL)
 		return 0;
 	return parse->set_line[idx];
+}
+
+/*
+ * The HTTP listener's keys that go together: anything but loopback needs a
+ * token (the API shows the fleet's topology), and TLS needs both files.
+ */
+static int
+config_check_http(struct config_parse *parse, char **cause)
+{
+	struct config *cfg = parse->cfg;
+	char *vcause = NULL;
+	int lo = 1;
+
+	if (cfg->http_listen != NULL && validate_listen(cfg->http_listen, NULL, NULL, &lo,
+					    &vcause) != 0) {
+		*cause = xasprintf("%s: %s", parse->name, vcause);
+		free(vcause);
+		return -1;
+	}
+	if (cfg->http_listen != NULL && !lo && cfg->http_token_file == NULL) {
+		*cause = xasprintf("%s:%d: http_listen = %s is not a loopback address: set "
+				   "http_token_file (a root-owned 0600 file holding the bearer token) "
+				   "or listen on 127.0.0.1",
+		    parse->name, config_key_line(parse, "http_listen"), cfg->http_listen);
+		return -1;
+	}
+	if ((cfg->http_tls_cert == NULL) != (cfg->http_tls_key == NULL)) {
+		*cause = xasprintf("%s:%d: TLS needs both http_tls_cert and http_tls_key",
+		    parse->name, config_key_line(parse, cfg->http_tls_cert != NULL ? "http_tls_cert" :
+										    "http_tls_key"));
+		return -1;
+	}
+	return 0;
 }
 
 /* Checks what no single line can: required keys and keys that go together. */
@@ -771,7 +824,7 @@ config_check(struct config_parse *parse, char **cause)
 		    cfg->mysql_user == NULL ? "mysql_user" : "");
 		return -1;
 	}
-	return 0;
+	return config_check_http(parse, cause);
 }
 
 struct config *
@@ -821,22 +874,31 @@ config_has_secret(const struct config *cfg)
  * mhaadm: a file owned by anyone else could be edited to run commands as us.
  */
 static int
-config_check_file(const struct config *cfg, const struct stat *st, char **cause)
+config_check_owner(const char *what, const char *path, const struct stat *st, char **cause)
 {
-	unsigned int mode = (unsigned int)(st->st_mode & 07777);
 	uid_t euid = geteuid();
 
 	if (st->st_uid != 0 && st->st_uid != euid) {
 		if (euid == 0)
-			*cause = xasprintf("config %s is owned by uid %u, not by root; fix: "
-					   "chown root %s", cfg->path, (unsigned int)st->st_uid,
-			    cfg->path);
+			*cause = xasprintf("%s %s is owned by uid %u, not by root; fix: "
+					   "chown root %s", what, path, (unsigned int)st->st_uid,
+			    path);
 		else
-			*cause = xasprintf("config %s is owned by uid %u, not by root or by you "
-					   "(uid %u); fix: chown root %s", cfg->path,
-			    (unsigned int)st->st_uid, (unsigned int)euid, cfg->path);
+			*cause = xasprintf("%s %s is owned by uid %u, not by root or by you "
+					   "(uid %u); fix: chown root %s", what, path,
+			    (unsigned int)st->st_uid, (unsigned int)euid, path);
 		return -1;
 	}
+	return 0;
+}
+
+static int
+config_check_file(const struct config *cfg, const struct stat *st, char **cause)
+{
+	unsigned int mode = (unsigned int)(st->st_mode & 07777);
+
+	if (config_check_owner("config", cfg->path, st, cause) != 0)
+		return -1;
 	if ((mode & 002) != 0) {
 		*cause = xasprintf("config %s is writable by anyone (mode %04o); fix: chmod 600 %s",
 		    cfg->path, mode, cfg->path);
@@ -925,6 +987,85 @@ out:
 	return cfg;
 }
 
+/* Opens a secret file and checks it as config_check_secret_file says; the fd, or -1. */
+static int
+config_open_secret(const char *path, const char *what, struct stat *st, char **cause)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+
+	if (fd < 0) {
+		*cause = xasprintf("cannot read %s %s: %s", what, path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
+		*cause = xasprintf("cannot read %s %s: not a regular file", what, path);
+		close(fd);
+		return -1;
+	}
+	if (config_check_owner(what, path, st, cause) != 0) {
+		close(fd);
+		return -1;
+	}
+	if ((st->st_mode & 077) != 0) {
+		*cause = xasprintf("%s %s is readable or writable by group or others (mode %04o); "
+				   "fix: chmod 600 %s", what, path, (unsigned int)(st->st_mode & 07777),
+		    path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+config_check_secret_file(const char *path, const char *what, char **cause)
+{
+	struct stat st;
+	int fd = config_open_secret(path, what, &st, cause);
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+int
+config_read_secret_file(const char *path, const char *what, size_t min_len, char **out,
+    char **cause)
+{
+	char buf[4097];
+	struct stat st;
+	ssize_t n;
+	size_t len = 0;
+	int fd = config_open_secret(path, what, &st, cause), rc = -1;
+
+	if (fd < 0)
+		return -1;
+	while (len < sizeof(buf) - 1) {
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		buf[--len] = '\0';
+	if (len == sizeof(buf) - 1)
+		*cause = xasprintf("%s %s is too large (at most %zu bytes)", what, path,
+		    sizeof(buf) - 2);
+	else if (len < min_len || strlen(buf) != len || config_has_control(buf))
+		*cause = xasprintf("%s %s must hold one line of at least %zu printable characters",
+		    what, path, min_len);
+	else {
+		*out = xstrdup(buf);
+		rc = 0;
+	}
+	explicit_bzero(buf, sizeof(buf));
+	return rc;
+}
+
 const char *
 config_path_choose(const char *explicit_path)
 {
@@ -960,6 +1101,10 @@ config_free(struct config *cfg)
 	free(cfg->ssh_key);
 	free(cfg->ssh_known_hosts);
 	free(cfg->mha_remote_workdir);
+	free(cfg->http_listen);
+	free(cfg->http_token_file);
+	free(cfg->http_tls_cert);
+	free(cfg->http_tls_key);
 	free(cfg->engine);
 	notify_channels_free(cfg->notify_channels, cfg->n_notify_channels);
 	for (size_t ci = 0; ci < cfg->n_clusters; ci++)

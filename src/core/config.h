@@ -76,6 +76,14 @@ struct config {
 	int storm_max_failovers;  /* storm breaker: failovers this manager host lets start, 0 off; 5 */
 	int storm_window;         /* ... within this many seconds, default 300 */
 
+	/* The daemon's HTTP listener (metrics, JSON API, fleet page); see docs/http.md. */
+	char *http_listen;     /* "ADDR:PORT", NULL: off (default) */
+	char *http_token_file; /* bearer token, root-owned 0600; required off loopback */
+	char *http_tls_cert;   /* PEM certificate (chain); with http_tls_key: HTTPS */
+	char *http_tls_key;    /* PEM private key, root-owned 0600 */
+	int http_max_connections; /* open connections at most, default 64 */
+	int http_per_ip;          /* open connections per client address at most, default 16 */
+	int http_timeout;         /* seconds an idle or slow connection is kept, default 10 */
 	/* The isolation guard (guard.h): defaults for every cluster, then per cluster. */
 	enum config_guard isolation_guard; /* default auto */
 	int semisync_fallback_seconds;     /* 0: never fall back to async (default) */
@@ -105,6 +113,23 @@ struct config *config_parse_string(const char *text, const char *name, char **ca
 /* Picks the path: explicit (-c) over $MHAADM_CONFIG over the default. */
 const char *config_path_choose(const char *explicit_path);
 
+/*
+ * Reads a secret file (a token): it must be a regular file owned by root or
+ * by us and not readable or writable by group or others, as the config
+ * itself when it holds passwords. what names it in messages ("http_token_file").
+ * The content without a trailing newline, newly allocated (wipe it), must
+ * have at least min_len characters and no control character. Returns 0, or
+ * -1 with *cause.
+ */
+int config_read_secret_file(const char *path, const char *what, size_t min_len, char **out,
+    char **cause);
+
+/*
+ * Checks that path is a regular file owned by root or by us and not
+ * readable or writable by group or others (for private keys). Returns 0,
+ * or -1 with *cause.
+ */
+int config_check_secret_file(const char *path, const char *what, char **cause);
 /* The isolation guard configured for a cluster: its section's value, else the top-level one. */
 enum config_guard config_cluster_guard(const struct config *cfg, const char *cluster);
 

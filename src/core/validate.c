@@ -2,11 +2,13 @@
 #include "validate.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "xmalloc.h"
 
@@ -408,4 +410,69 @@ validate_parse_vip(const char *s, int default_prefix, char **addr, int *prefix, 
 out:
 	free(a);
 	return retval;
+}
+
+int
+validate_listen(const char *s, struct sockaddr_storage *ss, unsigned int *len, int *loopback,
+    char **cause)
+{
+	struct sockaddr_storage tmp;
+	struct sockaddr_in *in4 = (struct sockaddr_in *)&tmp;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&tmp;
+	char addr[64];
+	const char *colon, *port_s;
+	char *end;
+	size_t alen;
+	long port;
+
+	memset(&tmp, 0, sizeof(tmp));
+	if (s[0] == '[') {
+		colon = strstr(s, "]:");
+		if (colon == NULL)
+			goto bad;
+		alen = (size_t)(colon - s - 1);
+		port_s = colon + 2;
+		if (alen == 0 || alen >= sizeof(addr))
+			goto bad;
+		memcpy(addr, s + 1, alen);
+		addr[alen] = '\0';
+		if (inet_pton(AF_INET6, addr, &in6->sin6_addr) != 1)
+			goto bad;
+		in6->sin6_family = AF_INET6;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL)
+			goto bad;
+		alen = (size_t)(colon - s);
+		port_s = colon + 1;
+		if (alen == 0 || alen >= sizeof(addr))
+			goto bad;
+		memcpy(addr, s, alen);
+		addr[alen] = '\0';
+		if (inet_pton(AF_INET, addr, &in4->sin_addr) != 1)
+			goto bad;
+		in4->sin_family = AF_INET;
+	}
+	if (*port_s < '0' || *port_s > '9')
+		goto bad;
+	errno = 0;
+	port = strtol(port_s, &end, 10);
+	if (errno != 0 || *end != '\0' || port < 0 || port > 65535)
+		goto bad;
+	if (tmp.ss_family == AF_INET) {
+		in4->sin_port = htons((uint16_t)port);
+		*loopback = (ntohl(in4->sin_addr.s_addr) >> 24) == 127;
+	} else {
+		in6->sin6_port = htons((uint16_t)port);
+		*loopback = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+	}
+	if (ss != NULL) {
+		*ss = tmp;
+		*len = tmp.ss_family == AF_INET ? sizeof(*in4) : sizeof(*in6);
+	}
+	return 0;
+bad:
+	*cause = xasprintf("invalid listening address '%.80s': use A.B.C.D:PORT or [IPv6]:PORT "
+			   "(an address literal, port 0-65535), e.g. 127.0.0.1:9860", s);
+	return -1;
 }

@@ -41,4 +41,15 @@ int validate_parse_hostport(const char *s, int default_port, char **host, int *p
  */
 int validate_parse_vip(const char *s, int default_prefix, char **addr, int *prefix, char **cause);
 
+struct sockaddr_storage;
+
+/*
+ * Parses a listening address "A.B.C.D:PORT" or "[IPv6]:PORT" (literals
+ * only: a bind never waits for DNS; port 0 picks a free one). When ss is
+ * not NULL it is filled (*len its length); *loopback says whether the
+ * address is 127.0.0.0/8 or ::1. Returns 0, or -1 with *cause.
+ */
+int validate_listen(const char *s, struct sockaddr_storage *ss, unsigned int *len, int *loopback,
+    char **cause);
+
 #endif

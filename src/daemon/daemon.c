@@ -34,7 +34,9 @@
 #include "event.h"
 #include "failover.h"
 #include "fsutil.h"
+#include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "reader.h"
 #include "registry.h"
 #include "reload.h"
@@ -96,7 +98,25 @@ struct daemon {
 	time_t next_watch; /* earliest time for the next status pass */
 	struct engine_env own_env; /* what env points to: its cfg is swapped by a reload */
 	struct config *reloaded;   /* the config read by the last reload (ours to free), or NULL */
+	struct http_server *http; /* the HTTP listener (http_listen), NULL when off */
+	time_t started;
+	/*
+	 * The native engine: one process ("mhaadm engine-native") for every
+	 * cluster whose engine is native; it reads the registry itself.
+	 */
+	int native_wanted;  /* some cluster uses it */
+	pid_t native_pid;   /* 0 when none */
+	time_t native_next; /* earliest time to (re)start it */
+	time_t native_started;
+	int native_backoff;
 };
+
+/* Whether the native engine, not a per-cluster engine process, protects c. */
+static int
+daemon_is_native(const struct registry_cluster *c)
+{
+	return c->engine != NULL && strcmp(c->engine, "native") == 0;
+}
 
 static char *
 daemon_lock_path(const struct config *cfg)
@@ -572,6 +592,11 @@ daemon_reconcile(struct daemon *d, time_t now)
 		if (act.mark_stopped)
 			daemon_transition(d, ch, REGISTRY_STATE_STOPPED, REGISTRY_DESIRED_KEEP,
 			    "monitoring.stopped", "not monitored");
+		if (daemon_is_native(c)) {
+			/* Watched by the one native engine process (daemon_native). */
+			d->native_wanted = 1;
+			continue;
+		}
 		if (act.start) {
 			if (act.checks)
 				ch->checks = 1;
@@ -794,6 +819,18 @@ daemon_notifier_ended(struct daemon *d, int status, time_t now)
 	d->notify_pid = 0;
 }
 
+/* Keeps the native engine process running once some cluster uses it; backoff as for engines. */
+static void
+daemon_native(struct daemon *d, time_t now)
+{
+	if (!d->native_wanted || d->native_pid != 0 || now < d->native_next)
+		return;
+	d->native_pid = daemon_spawn_self(d, "engine-native", NULL, "the native engine");
+	d->native_started = now;
+	if (d->native_pid == 0)
+		d->native_next = decide_backoff(now, now, &d->native_backoff);
+}
+
 static void
 daemon_reap(struct daemon *d, time_t now)
 {
@@ -810,6 +847,15 @@ daemon_reap(struct daemon *d, time_t now)
 		d->reaped = 1;
 		if (pid == d->notify_pid) {
 			daemon_notifier_ended(d, status, now);
+			continue;
+		}
+		if (pid == d->native_pid) {
+			d->native_next = decide_backoff(now, d->native_started, &d->native_backoff);
+			log_warn("native engine (pid %ld) ended (%s %d); restarting in %ld s",
+			    (long)pid, WIFEXITED(status) ? "exit" : "signal",
+			    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+			    (long)(d->native_next - now));
+			d->native_pid = 0;
 			continue;
 		}
 		for (i = 0; i < d->n_children; i++) {
@@ -880,6 +926,33 @@ daemon_reload(struct daemon *d, time_t now)
 	d->reaped = 1; /* reconcile on the new configuration now */
 }
 
+/* Hands the HTTP listener what this loop knows (engines, registry, notifier): no I/O. */
+static void
+daemon_publish(struct daemon *d, time_t now)
+{
+	struct metrics_daemon md = { 0 };
+	size_t i;
+
+	if (d->http == NULL)
+		return;
+	md.pid = getpid();
+	md.started = d->started;
+	md.published = now;
+	/* The registry thread reads once a second: a snapshot 10 s old means it cannot. */
+	md.registry_up = d->list != NULL && reader_now_ms() - d->list_ms <= 10000;
+	md.notifier_wanted = d->env->cfg->n_notify_channels > 0;
+	md.notifier_up = d->notify_pid > 0;
+	md.n_engines = d->n_children;
+	md.engines = xcalloc(d->n_children == 0 ? 1 : d->n_children, sizeof(*md.engines));
+	for (i = 0; i < d->n_children; i++) {
+		md.engines[i].cluster = d->children[i].name;
+		md.engines[i].engine = (char *)d->children[i].engine->name;
+		md.engines[i].up = d->children[i].pid > 0 && d->children[i].stop_sent == 0;
+	}
+	http_publish(d->http, &md); /* copies */
+	free(md.engines);
+}
+
 int
 daemon_run(const struct engine_env *env, char **cause)
 {
@@ -908,12 +981,23 @@ daemon_run(const struct engine_env *env, char **cause)
 	}
 	d.own_env = *env;
 	d.env = &d.own_env;
+	d.started = time(NULL);
 	/* The registry thread keeps the caller's config, which lives as long as we run. */
 	d.reader = reader_start(env->cfg, cause);
 	if (d.reader == NULL) {
 		close(sfd);
 		close(lockfd);
 		return -1;
+	}
+	/* After the signals are blocked: its threads inherit the mask. */
+	if (env->cfg->http_listen != NULL) {
+		d.http = http_start(env->cfg, cause);
+		if (d.http == NULL) {
+			reader_stop(d.reader);
+			close(sfd);
+			close(lockfd);
+			return -1;
+		}
 	}
 	/* The daemon logs every event; -v (set by the caller) may have asked for more. */
 	if (!log_enabled(LOG_LEVEL_INFO))
@@ -933,6 +1017,8 @@ daemon_run(const struct engine_env *env, char **cause)
 			daemon_reconcile(&d, now);
 			daemon_status_pass(&d, now);
 			daemon_notifier(&d, now);
+			daemon_publish(&d, now);
+			daemon_native(&d, now);
 			last = now;
 		}
 		fflush(stderr);
@@ -951,6 +1037,13 @@ daemon_run(const struct engine_env *env, char **cause)
 	/* The notifier stops with us: its cursor makes the next one go on where it stopped. */
 	if (d.notify_pid > 0)
 		spawn_stop_group(d.notify_pid, DAEMON_STOP_GRACE);
+	/*
+	 * The native engine stops with us too (it is our child with a death
+	 * signal): the next daemon starts one that re-reads every cluster.
+	 */
+	if (d.native_pid > 0)
+		spawn_stop_group(d.native_pid, DAEMON_STOP_GRACE);
+	http_stop(d.http);
 	fprintf(stderr, "%smhaadm daemon: exiting; engines keep running and will be adopted\n",
 	    log_prefix(LOG_PRIO_NOTICE));
 	for (i = 0; i < d.n_children; i++)

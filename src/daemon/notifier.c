@@ -58,6 +58,9 @@ struct notifier_channel {
 	pthread_t thread;
 	int started;
 	int running;                /* under mu: the worker has not returned */
+	/* Under mu: what came of its notifications, kept across runs in notify.stats (metrics). */
+	unsigned long long n_sent, n_failed, n_dropped;
+	unsigned long long saved_total; /* main thread: n_sent+n_failed+n_dropped last written */
 };
 
 struct notifier {
@@ -133,11 +136,12 @@ notifier_done_id(const struct notifier_channel *ch)
 }
 
 static void
-notifier_failed(struct notifier *nt, const struct notifier_channel *ch,
+notifier_failed(struct notifier *nt, struct notifier_channel *ch,
     const struct notify_message *m, int attempts, const char *cause)
 {
 	struct notifier_failure *f;
 
+	ch->n_failed++; /* under mu, as the caller holds it */
 	log_warn("cluster=%s notify channel=%s: %s event #%lld not delivered after %d attempt%s: %s",
 	    m->cluster != NULL ? m->cluster : "-", ch->cfg->name, m->type, m->id, attempts,
 	    attempts == 1 ? "" : "s", cause);
@@ -208,8 +212,10 @@ notifier_worker(void *arg)
 			    ch->cfg->name, m.type, m.id, attempt + 1, ch->cfg->retries + 1, cause);
 		}
 		pthread_mutex_lock(&nt->mu);
-		if (ok)
+		if (ok) {
 			ch->last_ok = time(NULL);
+			ch->n_sent++;
+		}
 		if (!ok && notifier_quit(nt))
 			ch->running = 0; /* abandoned: inflight_id stays, so it is sent next run */
 		if (ok || !notifier_quit(nt)) {
@@ -311,6 +317,82 @@ out:
 		free(dv);
 }
 
+static char *
+notifier_stats_path(const struct config *cfg)
+{
+	return xasprintf("%s/notify.stats", cfg->workdir);
+}
+
+/* Reads "NAME SENT FAILED DROPPED" lines, so the counters go on across restarts. */
+static void
+notifier_stats_load(struct notifier *nt)
+{
+	char *path = notifier_stats_path(nt->cfg), line[256], name[128];
+	unsigned long long s, f, d;
+	size_t i;
+	FILE *fp = fopen(path, "re");
+
+	free(path);
+	if (fp == NULL)
+		return;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (sscanf(line, "%127s %llu %llu %llu", name, &s, &f, &d) != 4)
+			continue;
+		for (i = 0; i < nt->n; i++) {
+			if (strcmp(nt->ch[i].cfg->name, name) == 0) {
+				nt->ch[i].n_sent = s;
+				nt->ch[i].n_failed = f;
+				nt->ch[i].n_dropped = d;
+				nt->ch[i].saved_total = s + f + d;
+			}
+		}
+	}
+	fclose(fp);
+}
+
+/*
+ * Writes the counters when they moved (a new file renamed over the old
+ * one): the daemon's /metrics reads them as mhaadm_notifications_total.
+ */
+static void
+notifier_stats_save(struct notifier *nt, int force)
+{
+	char *path, *tmp;
+	size_t i;
+	int changed = force, fd;
+	FILE *f;
+
+	pthread_mutex_lock(&nt->mu);
+	for (i = 0; i < nt->n; i++)
+		changed |= nt->ch[i].n_sent + nt->ch[i].n_failed + nt->ch[i].n_dropped !=
+		    nt->ch[i].saved_total;
+	pthread_mutex_unlock(&nt->mu);
+	if (!changed)
+		return;
+	path = notifier_stats_path(nt->cfg);
+	tmp = xasprintf("%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (f == NULL) {
+		if (fd >= 0)
+			close(fd);
+		log_warn("notify: cannot write %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	pthread_mutex_lock(&nt->mu);
+	for (i = 0; i < nt->n; i++) {
+		fprintf(f, "%s %llu %llu %llu\n", nt->ch[i].cfg->name, nt->ch[i].n_sent,
+		    nt->ch[i].n_failed, nt->ch[i].n_dropped);
+		nt->ch[i].saved_total = nt->ch[i].n_sent + nt->ch[i].n_failed + nt->ch[i].n_dropped;
+	}
+	pthread_mutex_unlock(&nt->mu);
+	if (fclose(f) != 0 || rename(tmp, path) != 0)
+		log_warn("notify: cannot write %s: %s", path, strerror(errno));
+out:
+	free(tmp);
+	free(path);
+}
+
 /* Records failures and drops as events (main thread: the registry is ours). */
 static void
 notifier_report(struct notifier *nt)
@@ -375,6 +457,7 @@ notifier_dispatch(struct notifier *nt, const struct registry_event *ev,
 			if (ch->q.len == ch->q.cap) {
 				/* Full and stuck (the channel hangs): drop, and say so. */
 				ch->dropped++;
+				ch->n_dropped++;
 			} else if (notify_dedup_seen(&ch->dedup, &m, ch->cfg->dedup, now)) {
 				log_info("notify channel=%s: %s event #%lld repeats one sent less than "
 					 "%d s ago; not sent again", ch->cfg->name, ev->type, ev->id,
@@ -474,6 +557,7 @@ notifier_tick(struct notifier *nt, time_t now)
 	registry_cluster_list_free(cache, n_cache);
 	notifier_report(nt);
 	notifier_cursor_save(nt, 0);
+	notifier_stats_save(nt, 0);
 }
 
 /* The highest event id now, the start for channels without a cursor (no flood of history). */
@@ -580,6 +664,7 @@ notifier_run(const struct config *cfg, char **cause)
 		notify_queue_init(&nt.ch[i].q, (size_t)nt.ch[i].cfg->queue);
 	}
 	notifier_cursor_load(&nt, last);
+	notifier_stats_load(&nt);
 	for (i = 0; i < nt.n; i++) {
 		wa = xmalloc(sizeof(*wa));
 		wa->nt = &nt;
@@ -633,6 +718,7 @@ stop:
 	if (nt.reg != NULL)
 		notifier_report(&nt);
 	notifier_cursor_save(&nt, 0);
+	notifier_stats_save(&nt, 0);
 	/* Threads still inside a command channel end with the process. */
 	if (!busy) {
 		for (i = 0; i < nt.n; i++) {

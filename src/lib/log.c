@@ -79,9 +79,12 @@ log_msg(enum log_level level, const char *fmt, ...)
 
 	if (level > log_level)
 		return;
+	/* One line at a time: the daemon's HTTP threads log too. */
+	flockfile(stderr);
 	fprintf(stderr, "%smhaadm: %s: ", log_prefix(log_level_priority(level)), names[level]);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }

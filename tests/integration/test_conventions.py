@@ -185,6 +185,69 @@ def test_read_commands_have_json(tmp_path):
         recv.close()
 
 
+def test_sighup_without_lab(tmp_path):
+    """No host needed: a daemon over seeded rows; SIGHUP with the channel's URL changed sends
+    the next event to the new URL only; a broken file and a changed registry are refused;
+    the daemon's lines carry journald priorities (its stderr is a file)."""
+    old_recv, new_recv = Receiver(), Receiver()
+    base = "probe_interval = 0\n"
+    cfg = plain_config(tmp_path, base + channel(old_recv, "/old"))
+    assert run(cfg, "init").returncode == 0
+    # Never to be monitored: the daemon starts no engine and contacts no host.
+    seed_clusters(tmp_path, [("orders", "10.77.0.200", "registered", "stopped")])
+    log_path = tmp_path / "daemon.log"
+    log = open(log_path, "ab")
+    env = dict(os.environ)
+    env.pop("MHAADM_CONFIG", None)
+    env.pop("JOURNAL_STREAM", None)
+    proc = subprocess.Popen([BIN, "-c", cfg, "-v", "daemon"], stdout=log, stderr=log,
+                            start_new_session=True, env=env)
+    try:
+        def text():
+            return log_path.read_text()
+        wait_for("the notifier", lambda: "mhaadm notify: started" in text(), timeout=30)
+        assert run(cfg, "stop", "orders", "--no-wait").returncode == 0
+        wait_for("cluster.stop at the old URL", lambda: any(
+            x["type"] == "cluster.stop" for x in old_recv.messages("/old")), timeout=30)
+        n_old = len(old_recv.messages("/old"))
+        last_id = max(x["id"] for x in old_recv.messages("/old"))
+
+        plain_config(tmp_path, base + channel(new_recv, "/new"))
+        proc.send_signal(signal.SIGHUP)
+        wait_for("the reload", lambda: "notifier restarted" in text(), timeout=30)
+        assert run(cfg, "stop", "orders", "--no-wait").returncode == 0
+        wait_for("the next cluster.stop at the new URL", lambda: any(
+            x["type"] == "cluster.stop" and x["id"] > last_id
+            for x in new_recv.messages("/new")), timeout=30)
+        assert len(old_recv.messages("/old")) == n_old
+
+        # Refused: a broken file, another registry. The daemon runs on, the channel stays.
+        plain_config(tmp_path, base + channel(new_recv, "/new") + "frobnicate = 1\n")
+        proc.send_signal(signal.SIGHUP)
+        wait_for("the refusal", lambda: "unknown key 'frobnicate'" in text(), timeout=30)
+        (tmp_path / "mhaadm.cnf").write_text((tmp_path / "mhaadm.cnf").read_text().replace(
+            "registry.db", "other.db").replace("frobnicate = 1\n", ""))
+        proc.send_signal(signal.SIGHUP)
+        wait_for("the second refusal", lambda: "registry settings changed" in text(),
+                 timeout=30)
+        assert proc.poll() is None
+
+        t = text()
+        assert re.search(r"^<5>mhaadm daemon: started \(pid ", t, re.M), t
+        assert re.search(r"^<5>mhaadm daemon: configuration reloaded .*notifier restarted", t,
+                         re.M), t
+        assert re.search(r"^<3>mhaadm: error: reload refused, the running configuration "
+                         r"stays: .*frobnicate", t, re.M), t
+        assert re.search(r"^<5>mhaadm notify: started", t, re.M), t
+        assert re.search(r"^<7>mhaadm: debug: ", t, re.M), t  # -v: the debug lines
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+        old_recv.close()
+        new_recv.close()
+
+
 def daemon_log(m):
     return open(os.path.join(m.dir, "daemon.log")).read()
 
