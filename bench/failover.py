@@ -18,7 +18,12 @@ link cut on the bridge side), and these measurements, all in seconds after T0:
 "Seen" times come from tailing the log every 50 ms (sub-second); MHA stamps its lines with
 local time at 1 s resolution, and those stamps are kept too (the *_mha metrics).
 
-Usage: /usr/bin/python3 bench/failover.py [--runs N] [--fault kill|linkcut] [--modes mhaadm,plain]
+Mode native: the cluster (lab up --gtid) under mhaadm's own engine (add --engine native, daemon +
+start); its markers come from the daemon's log (the native engine writes there), "complete" is
+its failover.completed event and "reprotected" its cluster.reprotected event.
+
+Usage: /usr/bin/python3 bench/failover.py [--runs N] [--fault kill|linkcut]
+       [--modes native,mhaadm,plain]
 Root only; owns the lab while it runs and leaves it down.
 """
 import argparse
@@ -89,6 +94,18 @@ DAEMON_MARKERS = [
     ("d_engine_started", r"event cluster=\S+ engine\.started"),
     ("d_reprotected", r"event cluster=\S+ cluster\.reprotected"),
 ]
+# The native engine's lines (daemon log): (name, regex)
+NATIVE_MARKERS = [
+    ("ping_error", r"cluster=\S+ node=\S+ master (?!dead)"),
+    ("detect", r"cluster=\S+ node=\S+ master dead: "),
+    ("hook_failover_started", r"event cluster=\S+ failover\.started"),
+    ("hook_vip_removed", r"event cluster=\S+ vip\.(removed|remove_failed)"),
+    ("hook_vip_moved", r"event cluster=\S+ vip\.(moved|failed)"),
+    ("hook_registry", r"event cluster=\S+ failover\.master_changed"),
+    ("complete", r"event cluster=\S+ failover\.completed"),
+    ("d_reprotected", r"event cluster=\S+ cluster\.reprotected"),
+]
+MODES = ("native", "mhaadm", "plain")
 MHA_STAMP = re.compile(r"^(\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4}) - ")
 
 
@@ -385,6 +402,43 @@ class MhaadmSetup:
             pass
 
 
+class NativeSetup(MhaadmSetup):
+    """mhaadm's own engine: one engine-native process beside the daemon, no MHA."""
+    mode = "native"
+
+    def __init__(self, env, rundir):
+        super().__init__(env, rundir)
+        self.manager_log = self.daemon_log  # the native engine logs into the daemon's log
+        self.health = None
+
+    def setup(self):
+        self.write_config()
+        self.run("init")
+        self.run("add", "c1", "--master", NODES[0], "--vip", f"{VIP}/24", "--engine", "native")
+        logf = open(self.daemon_log, "ab")
+        self.daemon = subprocess.Popen([BIN, "-c", self.config, "daemon"], stdout=logf,
+                                       stderr=logf, start_new_session=True)
+        logf.close()
+        wait_for("the daemon", lambda: self.daemon.poll() is not None or
+                 f"mhaadm daemon: started (pid {self.daemon.pid}" in open(self.daemon_log).read(),
+                 timeout=30)
+        if self.daemon.poll() is not None:
+            raise RuntimeError("daemon exited:\n" + open(self.daemon_log).read())
+        t = now()
+        self.run("start", "c1", timeout=60)  # returns when the engine reports "monitoring"
+        return now() - t
+
+    def teardown(self):
+        # The native engine is the daemon's child with a death signal: it ends with it.
+        if self.daemon and self.daemon.poll() is None:
+            self.daemon.terminate()
+            try:
+                self.daemon.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.daemon.pid, signal.SIGKILL)
+                self.daemon.wait(timeout=10)
+
+
 class PlainSetup:
     mode = "plain"
 
@@ -490,18 +544,18 @@ def one_run(mode, fault, idx, outdir):
     os.makedirs(rundir)
     log(f"run {name}: lab up")
     t = now()
-    lab("up", "--hosts", 3, timeout=300)
+    lab("up", "--hosts", 3, *(["--gtid"] if mode == "native" else []), timeout=300)
     lab_up_s = now() - t
     env = read_lab_env()
     lab("sql", 1, "CREATE TABLE labdb.t (id INT PRIMARY KEY, v VARCHAR(32))")
-    setup = (MhaadmSetup if mode == "mhaadm" else PlainSetup)(env, rundir)
+    setup = {"mhaadm": MhaadmSetup, "native": NativeSetup, "plain": PlainSetup}[mode](env, rundir)
     res = {"mode": mode, "fault": fault, "run": idx, "lab_up_s": round(lab_up_s, 2)}
     writer = vipw = logw = healthw = None
     link_cut = False
     try:
         log(f"run {name}: setup")
         res["setup_to_ping_ok_s"] = round(setup.setup(), 2)
-        old_pid = (read_health(setup.health) or (None,))[0]
+        old_pid = (read_health(setup.health) or (None,))[0] if setup.health else None
         # one ssh round trip manager -> replica (a new connection, as MHA and the hooks make)
         rtts = []
         for _ in range(5):
@@ -512,20 +566,21 @@ def one_run(mode, fault, idx, outdir):
                timeout=15, check=True)
             rtts.append(now() - t)
         res["ssh_rtt_s"] = round(statistics.median(rtts), 3)
-        files = [(setup.manager_log, MARKERS)]
+        files = [(setup.manager_log, NATIVE_MARKERS if mode == "native" else MARKERS)]
         if mode == "mhaadm":
             files.append((setup.daemon_log, DAEMON_MARKERS))
         logw = LogWatcher(files, 0)
         logw.arm()
         vipw = VipWatcher()
-        healthw = HealthWatcher(setup.health, old_pid)
+        healthw = HealthWatcher(setup.health, old_pid) if setup.health else None
         writer = Writer(env)
         writer.start()
         wait_for("300 acknowledged writes", lambda: len(writer.acks) >= 300, timeout=30)
         time.sleep(1)
         logw.start()
         vipw.start()
-        healthw.start()
+        if healthw:
+            healthw.start()
         time.sleep(0.3)
         log(f"run {name}: fault {fault}")
         t0 = now()
@@ -535,14 +590,20 @@ def one_run(mode, fault, idx, outdir):
             sh(["ip", "link", "set", VETH1, "down"], check=True)
             link_cut = True
         res["fault_cmd_s"] = round(now() - t0, 3)
-        wait_for("failover complete in MHA's log", lambda: "complete" in logw.seen,
+        wait_for("failover complete in the engine's log", lambda: "complete" in logw.seen,
                  timeout=120, interval=0.1)
         new = sorted((t, i) for i, t in vipw.first.items() if i != 1)
         new_host = NODES[new[0][1] - 1] if new else None
         new_sid = new[0][1] if new else None
         wait_for("20 writes acknowledged by the new master",
                  lambda: sum(1 for a in writer.acks if a[1] > t0 and a[2] != 1) >= 20, timeout=60)
-        if mode == "mhaadm":
+        if mode == "native":
+            try:
+                wait_for("cluster.reprotected in the daemon log",
+                         lambda: "d_reprotected" in logw.seen, timeout=30, interval=0.1)
+            except TimeoutError as e:
+                res["error_reprotect"] = str(e)
+        elif mode == "mhaadm":
             try:
                 wait_for("re-protection (PING_OK of a new MHA)", lambda: healthw.ping_ok,
                          timeout=90, interval=0.1)
@@ -563,7 +624,8 @@ def one_run(mode, fault, idx, outdir):
         logw.join(timeout=5)
         vipw.stop_evt.set()
         vipw.join(timeout=5)
-        healthw.stop_evt.set()
+        if healthw:
+            healthw.stop_evt.set()
 
         # ---- metrics
         def rel(t):
@@ -588,7 +650,14 @@ def one_run(mode, fault, idx, outdir):
         res["acks_old_after_t0"] = sum(1 for a in after if a[2] == 1)
         res["complete"] = seen.get("complete")
         res["complete_mha"] = stamps.get("complete")
-        if mode == "mhaadm":
+        if mode == "native":
+            res["reprotected"] = seen.get("d_reprotected")
+            res["reprotected_after_complete"] = (
+                round(logw.seen["d_reprotected"] - logw.seen["complete"], 3)
+                if "d_reprotected" in logw.seen and "complete" in logw.seen else None)
+            evs = setup.events()
+            res["events"] = [(e["at"], e["type"], e["message"]) for e in reversed(evs)]
+        elif mode == "mhaadm":
             res["reprotected"] = rel(healthw.ping_ok)
             res["reprotected_after_complete"] = (
                 round(healthw.ping_ok - logw.seen["complete"], 3)
@@ -648,7 +717,7 @@ METRICS = ["detect", "detect_mha", "down", "vip_up", "first_write", "complete", 
 def summarize(results):
     out = {}
     for fault in sorted({r["fault"] for r in results}):
-        for mode in ("mhaadm", "plain"):
+        for mode in MODES:
             rs = [r for r in results if r["fault"] == fault and r["mode"] == mode]
             if not rs:
                 continue
@@ -663,10 +732,12 @@ def summarize(results):
                     s[m] = {"median": round(statistics.median(vals), 3), "min": min(vals),
                             "max": max(vals), "n": len(vals)}
             out[f"{fault}/{mode}"] = s
-        a, b = out.get(f"{fault}/mhaadm", {}), out.get(f"{fault}/plain", {})
-        if "first_write" in a and "first_write" in b and b["first_write"]["median"]:
-            out[f"{fault}/ratio_first_write_mhaadm_over_plain"] = round(
-                a["first_write"]["median"] / b["first_write"]["median"], 3)
+        b = out.get(f"{fault}/plain", {})
+        for mode in ("mhaadm", "native"):
+            a = out.get(f"{fault}/{mode}", {})
+            if "first_write" in a and "first_write" in b and b["first_write"]["median"]:
+                out[f"{fault}/ratio_first_write_{mode}_over_plain"] = round(
+                    a["first_write"]["median"] / b["first_write"]["median"], 3)
     return out
 
 
@@ -687,7 +758,7 @@ def markdown(results, summary):
             if r["fault"] != fault:
                 continue
             row = [fmt(r.get(c)) if c not in ("reprotected", "reprotected_after_complete") or
-                   r["mode"] == "mhaadm" else "never" for c in cols]
+                   r["mode"] != "plain" else "never" for c in cols]
             if "error" in r:
                 row[-1] += f" (FAILED: {r['error'][:80]})"
             elif "error_reprotect" in r:
@@ -695,17 +766,17 @@ def markdown(results, summary):
             lines.append("| " + " | ".join(row) + " |")
         lines.append("")
         counts = []
-        for mode in ("mhaadm", "plain"):
+        for mode in MODES:
             s = summary.get(f"{fault}/{mode}")
             if s:
                 counts.append(f"{mode}: {s['runs']} runs, {s['failed_runs']} failed or timed out")
         lines.append("Runs: " + "; ".join(counts) + " (failed runs are left out of the medians)\n")
         lines.append("Summary, median (min–max) over the runs that completed:\n")
-        lines.append("| metric | mhaadm | plain MHA |")
-        lines.append("|---|---|---|")
+        lines.append("| metric | native | mhaadm | plain MHA |")
+        lines.append("|---|---|---|---|")
         for m in METRICS:
             cells = []
-            for mode in ("mhaadm", "plain"):
+            for mode in MODES:
                 s = summary.get(f"{fault}/{mode}", {}).get(m)
                 if s:
                     cells.append(f"{s['median']:.2f} ({s['min']:.2f}–{s['max']:.2f})"
@@ -714,22 +785,24 @@ def markdown(results, summary):
                     cells.append("never (MHA exits)")
                 else:
                     cells.append("-")
-            lines.append(f"| {m} | {cells[0]} | {cells[1]} |")
+            lines.append(f"| {m} | {cells[0]} | {cells[1]} | {cells[2]} |")
         ratio = summary.get(f"{fault}/ratio_first_write_mhaadm_over_plain")
         lines.append(f"\nfirst_write median ratio mhaadm/plain: **{fmt(ratio)}**\n")
+        ratio = summary.get(f"{fault}/ratio_first_write_native_over_plain")
+        lines.append(f"first_write median ratio native/plain: **{fmt(ratio)}**\n")
         # where the time goes: median of each timeline marker
         lines.append("Where the time goes (median time the line appeared in the log, s after T0):\n")
-        names = [n for n, _ in MARKERS + DAEMON_MARKERS]
-        lines.append("| marker | mhaadm | plain MHA |")
-        lines.append("|---|---|---|")
+        names = list(dict.fromkeys(n for n, _ in MARKERS + DAEMON_MARKERS + NATIVE_MARKERS))
+        lines.append("| marker | native | mhaadm | plain MHA |")
+        lines.append("|---|---|---|---|")
         for n in names:
             cells = []
-            for mode in ("mhaadm", "plain"):
+            for mode in MODES:
                 vals = [r["timeline_seen"][n] for r in results if r["fault"] == fault and
                         r["mode"] == mode and n in r.get("timeline_seen", {})]
                 cells.append(f"{statistics.median(vals):.2f}" if vals else "-")
-            if cells != ["-", "-"]:
-                lines.append(f"| {n} | {cells[0]} | {cells[1]} |")
+            if cells != ["-", "-", "-"]:
+                lines.append(f"| {n} | {cells[0]} | {cells[1]} | {cells[2]} |")
         lines.append("")
     return "\n".join(lines)
 

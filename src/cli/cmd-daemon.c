@@ -10,6 +10,7 @@
 #include "daemon.h"
 #include "engine.h"
 #include "log.h"
+#include "notify.h"
 #include "registry.h"
 #include "validate.h"
 #include "xmalloc.h"
@@ -68,6 +69,7 @@ cmd_daemon_check_config(struct cmd_ctx *ctx)
 	struct registry *reg;
 	char *cause = NULL, master[300];
 	size_t i, n = 0, monitored = 0;
+	pid_t running;
 
 	if (cmd_ctx_config(ctx, &cause) == NULL)
 		goto fail;
@@ -80,11 +82,25 @@ cmd_daemon_check_config(struct cmd_ctx *ctx)
 	for (i = 0; i < n; i++) {
 		if (list[i]->desired != REGISTRY_DESIRED_MONITORED)
 			continue;
+		/* The daemon's rule (decide.c): an unprotected cluster waits for 'mhaadm start'. */
+		if (list[i]->state == REGISTRY_STATE_UNPROTECTED) {
+			printf("not supervised: %s (unprotected; after repairing it run "
+			       "'mhaadm start %s')\n", list[i]->name, list[i]->name);
+			continue;
+		}
 		monitored++;
 		printf("would supervise: %s (engine %s, master %s, VIP %s)\n", list[i]->name,
 		    list[i]->engine != NULL ? list[i]->engine : ENGINE_DEFAULT,
 		    registry_cluster_master(list[i], master, sizeof(master)), list[i]->vip);
 	}
+	for (i = 0; i < ctx->cfg->n_notify_channels; i++)
+		printf("notification channel: %s (%s)\n", ctx->cfg->notify_channels[i].name,
+		    notify_type_name(ctx->cfg->notify_channels[i].type));
+	running = daemon_running(ctx->cfg);
+	if (running > 0)
+		printf("a daemon runs for this workdir (pid %ld): 'kill -HUP %ld' (systemctl reload "
+		       "mhaadm) makes it read the configuration again\n",
+		    (long)running, (long)running);
 	printf("%zu cluster%s to supervise; the configuration is fine\n", monitored,
 	    monitored == 1 ? "" : "s");
 	registry_cluster_list_free(list, n);
@@ -119,8 +135,12 @@ cmd_daemon_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
 	if (check)
 		return cmd_daemon_check_config(ctx);
+	/* The daemon logs at info; -v adds the debug lines. */
+	log_set_level(ctx->verbose > 0 ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
+	log_journal_auto();
 	if (cmd_daemon_env(ctx, &env, self, cfgpath, &cause) != 0 ||
 	    cmd_daemon_registry_usable(ctx, &cause) != 0 || daemon_run(&env, &cause) != 0) {
+		fputs(log_prefix(LOG_PRIO_ERR), stderr); /* why it did not start is an error line */
 		cmd_error(ctx, "%s", cause);
 		free(cause);
 		return CMD_EXIT_ERROR;

@@ -1,5 +1,6 @@
 /* mhaadm notify test [CHANNEL] (a test message now) and notify run (internal: the notifier). */
 #include <curl/curl.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +16,9 @@
 
 /* Sends one test message to each chosen channel, once, and says how each went. */
 static int
-cmd_notify_test(struct cmd_ctx *ctx, const struct config *cfg, const char *only)
+cmd_notify_test(struct cmd_ctx *ctx, const struct config *cfg, const char *only, int json)
 {
+	struct json_object *root = NULL, *arr = NULL, *o;
 	struct notify_message m;
 	const struct notify_channel *ch;
 	char host[256], stamp[32], *cause = NULL;
@@ -39,6 +41,10 @@ cmd_notify_test(struct cmd_ctx *ctx, const struct config *cfg, const char *only)
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (json) {
+		root = json_object_new_object();
+		arr = json_object_new_array();
+	}
 	for (i = 0; i < cfg->n_notify_channels; i++) {
 		ch = &cfg->notify_channels[i];
 		if (only != NULL && strcmp(ch->name, only) != 0)
@@ -52,16 +58,36 @@ cmd_notify_test(struct cmd_ctx *ctx, const struct config *cfg, const char *only)
 		    ch->name);
 		notify_message_finish(&m);
 		if (notify_send(ch, &m, NULL, &cause) == 0) {
-			printf("channel '%s' (%s): ok\n", ch->name, notify_type_name(ch->type));
+			if (!json)
+				printf("channel '%s' (%s): ok\n", ch->name, notify_type_name(ch->type));
 		} else {
-			printf("channel '%s' (%s): FAILED: %s\n", ch->name, notify_type_name(ch->type),
-			    cause);
+			if (!json)
+				printf("channel '%s' (%s): FAILED: %s\n", ch->name,
+				    notify_type_name(ch->type), cause);
+		}
+		if (json) {
+			o = json_object_new_object();
+			json_object_object_add(o, "name", json_object_new_string(ch->name));
+			json_object_object_add(o, "type",
+			    json_object_new_string(notify_type_name(ch->type)));
+			json_object_object_add(o, "ok", json_object_new_boolean(cause == NULL));
+			json_object_object_add(o, "error",
+			    cause != NULL ? json_object_new_string(cause) : NULL);
+			json_object_array_add(arr, o);
+		}
+		if (cause != NULL) {
 			free(cause);
 			cause = NULL;
 			failed++;
 		}
 		sent++;
 		notify_message_clear(&m);
+	}
+	if (json) {
+		json_object_object_add(root, "channels", arr);
+		printf("%s\n", json_object_to_json_string_ext(root,
+				   JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(root);
 	}
 	fflush(stdout);
 	curl_global_cleanup();
@@ -71,11 +97,27 @@ cmd_notify_test(struct cmd_ctx *ctx, const struct config *cfg, const char *only)
 	return CMD_EXIT_OK;
 }
 
+static const struct option cmd_notify_longopts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ NULL, 0, NULL, 0 },
+};
+
 static int
 cmd_notify_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	const struct config *cfg;
 	char *cause = NULL;
+	int opt, json = 0;
+
+	while ((opt = cmd_getopt(ctx, argc, argv)) != -1) {
+		if (opt == 'j')
+			json = 1;
+		else
+			return cmd_bad_option(ctx, argc, argv);
+	}
+	/* The words after the options; getopt moved them to the end. */
+	argc -= optind - 1;
+	argv += optind - 1;
 
 	if (argc < 2)
 		return cmd_usage_error(ctx, "say 'test [CHANNEL]'");
@@ -92,9 +134,10 @@ cmd_notify_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_error(ctx, "no notification channel in %s; add a [notify \"NAME\"] "
 				      "section (see docs/notifications.md)", cfg->path);
 	if (strcmp(argv[1], "test") == 0)
-		return cmd_notify_test(ctx, cfg, argc == 3 ? argv[2] : NULL);
+		return cmd_notify_test(ctx, cfg, argc == 3 ? argv[2] : NULL, json);
 	/* run: the notifier process the daemon starts; its output is the daemon's log. */
 	log_set_level(LOG_LEVEL_INFO);
+	log_journal_auto(); /* its lines are the daemon's log */
 	if (notifier_run(cfg, &cause) != 0) {
 		cmd_error(ctx, "%s", cause);
 		free(cause);
@@ -105,7 +148,9 @@ cmd_notify_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_notify_entry = {
 	.name = "notify",
-	.args = "test [CHANNEL]",
+	.args = "test [CHANNEL] [--json]",
 	.summary = "send a test notification to every channel (or one) and say how each went",
+	.shortopts = "",
+	.longopts = cmd_notify_longopts,
 	.exec = cmd_notify_exec,
 };

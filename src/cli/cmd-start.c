@@ -17,7 +17,10 @@
 #include "log.h"
 #include "engine.h"
 #include "guard.h"
+#include "native.h"
 #include "probe.h"
+#include "ssh.h"
+#include "vip.h"
 #include "registry.h"
 #include "status.h"
 #include "validate.h"
@@ -259,6 +262,33 @@ cmd_start_wait(struct cmd_ctx *ctx, struct registry *reg, const char *name,
 	return rc;
 }
 
+/*
+ * The native engine moves the VIP only in a failover: start puts it on the
+ * master (already there is fine). 0, or -1 with *cause.
+ */
+static int
+cmd_start_native_vip(struct cmd_ctx *ctx, const struct registry_cluster *c, char **cause)
+{
+	struct ssh_target t;
+	char *err = NULL;
+	size_t i;
+
+	for (i = 0; i < c->n_nodes; i++) {
+		if (c->nodes[i].role != REGISTRY_ROLE_MASTER)
+			continue;
+		ssh_target_from_config(&t, ctx->cfg, c->nodes[i].host, ctx->cfg->ssh_timeout);
+		if (vip_add(&t, c->vip, c->vip_prefix, c->iface, &err) != 0) {
+			*cause = xasprintf("cannot bind VIP %s on the master %s: %s", c->vip,
+			    c->nodes[i].host, err);
+			free(err);
+			return -1;
+		}
+		return 0;
+	}
+	*cause = xstrdup("no master in the registry");
+	return -1;
+}
+
 /* Master of c as registered, or NULL. */
 static const struct registry_node *
 cmd_start_guard_master(const struct registry_cluster *c)
@@ -409,6 +439,23 @@ cmd_start_common(struct cmd_ctx *ctx, int argc, char **argv, int start)
 	/* Before any write: a refused start leaves the registry as it was. */
 	if (start && cmd_start_promotable(ctx, list, n, force) != 0)
 		goto out;
+	/*
+	 * The native engine's requirements (MariaDB, GTID, binlogs, read-only
+	 * replicas), then its fast-detection settings on the replicas.
+	 */
+	for (i = 0; start && i < n; i++) {
+		if (list[i]->engine == NULL || strcmp(list[i]->engine, "native") != 0)
+			continue;
+		if (native_check(ctx->cfg, list[i], 1, &cause) != 0) {
+			cmd_error(ctx, "cluster '%s' cannot be protected by the native engine: %s",
+			    list[i]->name, cause);
+			goto out;
+		}
+		if (cmd_start_native_vip(ctx, list[i], &cause) != 0) {
+			cmd_error(ctx, "cluster '%s': %s", list[i]->name, cause);
+			goto out;
+		}
+	}
 	if (start)
 		cmd_start_guard(ctx, reg, list, n);
 	markers = xcalloc(n == 0 ? 1 : n, sizeof(*markers));

@@ -53,18 +53,37 @@ const struct cmd_entry cmd_help_entry = {
 	.exec = cmd_help_exec,
 };
 
+static const struct option cmd_version_longopts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ NULL, 0, NULL, 0 },
+};
+
 static int
 cmd_version_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	if (argc > 1)
+	int opt, json = 0;
+
+	while ((opt = cmd_getopt(ctx, argc, argv)) != -1) {
+		if (opt == 'j')
+			json = 1;
+		else
+			return cmd_bad_option(ctx, argc, argv);
+	}
+	if (optind != argc)
 		return cmd_usage_error(ctx, "too many arguments");
-	printf("mhaadm %s\n", MHAADM_VERSION);
+	/* The version is a plain token: no escaping is needed in the JSON form. */
+	if (json)
+		printf("{\n  \"name\": \"mhaadm\",\n  \"version\": \"%s\"\n}\n", MHAADM_VERSION);
+	else
+		printf("mhaadm %s\n", MHAADM_VERSION);
 	return CMD_EXIT_OK;
 }
 
 const struct cmd_entry cmd_version_entry = {
 	.name = "version",
-	.args = "",
+	.args = "[--json]",
 	.summary = "print the version",
+	.shortopts = "",
+	.longopts = cmd_version_longopts,
 	.exec = cmd_version_exec,
 };

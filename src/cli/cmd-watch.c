@@ -188,7 +188,6 @@ cmd_watch_guard(struct cmd_ctx *ctx, struct registry *reg, const struct status_c
 	const struct registry_cluster *c = sc->c;
 	const struct registry_node *m = NULL;
 	const struct status_node *msn = cmd_watch_master(sc, &m);
-	const struct probe_semisync *ss;
 	const char *why;
 	char *done = NULL, *cause = NULL, hp[300];
 	long long since = 0;
@@ -199,7 +198,6 @@ cmd_watch_guard(struct cmd_ctx *ctx, struct registry *reg, const struct status_c
 	if (msn == NULL || !msn->probe.ok || !msn->probe.semisync.known ||
 	    guard_mode_of(ctx->cfg, c, &why) != GUARD_SEMISYNC)
 		return 0;
-	ss = &msn->probe.semisync;
 	snprintf(hp, sizeof(hp), "%s:%d", m->host, m->port);
 	fell_back = cmd_watch_int(prev, "fallback");
 	if (json_object_object_get_ex(prev, "stalled_since", &v))
@@ -231,7 +229,7 @@ cmd_watch_guard(struct cmd_ctx *ctx, struct registry *reg, const struct status_c
 		free(cause);
 	}
 	free(done);
-	if (ss->master_enabled && ss->clients == 0) {
+	if (sc->guard_stalled) {
 		if (since == 0)
 			since = (long long)now;
 		if (fallback > 0 && (long long)now - since >= fallback) {
@@ -444,6 +442,7 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 	(void)argv;
 	log_set_level(LOG_LEVEL_INFO);
+	log_journal_auto(); /* its lines are the daemon's log */
 	if (argc != 1)
 		return cmd_usage_error(ctx, "no arguments are taken");
 	if ((reg = cmd_ctx_registry(ctx, 1, &cause)) == NULL ||

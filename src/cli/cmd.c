@@ -26,6 +26,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_daemon_entry,
 	&cmd_hook_entry,
 	&cmd_engine_entry,
+	&cmd_engine_native_entry,
 	&cmd_fence_entry,
 	&cmd_watch_entry,
 	&cmd_notify_entry,

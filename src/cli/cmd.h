@@ -127,5 +127,6 @@ extern const struct cmd_entry cmd_switch_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_version_entry;
 extern const struct cmd_entry cmd_complete_entry;
+extern const struct cmd_entry cmd_engine_native_entry;
 
 #endif

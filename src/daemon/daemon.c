@@ -39,6 +39,7 @@
 #include "metrics.h"
 #include "reader.h"
 #include "registry.h"
+#include "reload.h"
 #include "spawn.h"
 #include "xmalloc.h"
 
@@ -95,9 +96,27 @@ struct daemon {
 	int quit;
 	pid_t watch_pid;  /* a running "mhaadm watch" status pass, 0 when none */
 	time_t next_watch; /* earliest time for the next status pass */
+	struct engine_env own_env; /* what env points to: its cfg is swapped by a reload */
+	struct config *reloaded;   /* the config read by the last reload (ours to free), or NULL */
 	struct http_server *http; /* the HTTP listener (http_listen), NULL when off */
 	time_t started;
+	/*
+	 * The native engine: one process ("mhaadm engine-native") for every
+	 * cluster whose engine is native; it reads the registry itself.
+	 */
+	int native_wanted;  /* some cluster uses it */
+	pid_t native_pid;   /* 0 when none */
+	time_t native_next; /* earliest time to (re)start it */
+	time_t native_started;
+	int native_backoff;
 };
+
+/* Whether the native engine, not a per-cluster engine process, protects c. */
+static int
+daemon_is_native(const struct registry_cluster *c)
+{
+	return c->engine != NULL && strcmp(c->engine, "native") == 0;
+}
 
 static char *
 daemon_lock_path(const struct config *cfg)
@@ -573,6 +592,11 @@ daemon_reconcile(struct daemon *d, time_t now)
 		if (act.mark_stopped)
 			daemon_transition(d, ch, REGISTRY_STATE_STOPPED, REGISTRY_DESIRED_KEEP,
 			    "monitoring.stopped", "not monitored");
+		if (daemon_is_native(c)) {
+			/* Watched by the one native engine process (daemon_native). */
+			d->native_wanted = 1;
+			continue;
+		}
 		if (act.start) {
 			if (act.checks)
 				ch->checks = 1;
@@ -713,6 +737,7 @@ daemon_spawn_self(struct daemon *d, const char *word, const char *arg, const cha
 		free(cause);
 		return 0;
 	}
+	log_debug("started %s (pid %ld)", what, (long)pid);
 	return pid;
 }
 
@@ -794,6 +819,18 @@ daemon_notifier_ended(struct daemon *d, int status, time_t now)
 	d->notify_pid = 0;
 }
 
+/* Keeps the native engine process running once some cluster uses it; backoff as for engines. */
+static void
+daemon_native(struct daemon *d, time_t now)
+{
+	if (!d->native_wanted || d->native_pid != 0 || now < d->native_next)
+		return;
+	d->native_pid = daemon_spawn_self(d, "engine-native", NULL, "the native engine");
+	d->native_started = now;
+	if (d->native_pid == 0)
+		d->native_next = decide_backoff(now, now, &d->native_backoff);
+}
+
 static void
 daemon_reap(struct daemon *d, time_t now)
 {
@@ -812,6 +849,15 @@ daemon_reap(struct daemon *d, time_t now)
 			daemon_notifier_ended(d, status, now);
 			continue;
 		}
+		if (pid == d->native_pid) {
+			d->native_next = decide_backoff(now, d->native_started, &d->native_backoff);
+			log_warn("native engine (pid %ld) ended (%s %d); restarting in %ld s",
+			    (long)pid, WIFEXITED(status) ? "exit" : "signal",
+			    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+			    (long)(d->native_next - now));
+			d->native_pid = 0;
+			continue;
+		}
 		for (i = 0; i < d->n_children; i++) {
 			ch = &d->children[i];
 			if (ch->fence_pid == pid) {
@@ -824,6 +870,60 @@ daemon_reap(struct daemon *d, time_t now)
 			}
 		}
 	}
+}
+
+/*
+ * SIGHUP: reads the configuration again and takes it without dropping
+ * monitoring. Engines keep running with their pids (they read the file
+ * themselves at their next start); the notifier is restarted only when its
+ * channels changed, and its cursor makes it go on where the old one
+ * stopped. A file that does not load, or a change a running daemon cannot
+ * take (reload_plan), leaves the running configuration in place and says
+ * why.
+ */
+static void
+daemon_reload(struct daemon *d, time_t now)
+{
+	struct reload_plan plan;
+	struct config *cfg;
+	char *cause = NULL;
+
+	cfg = config_load(d->own_env.config_path, &cause);
+	if (cfg != NULL && engine_find(cfg->engine) == NULL) {
+		/* As cmd_ctx_config checks it for every command. */
+		cause = xasprintf("%s: engine = %s: no such engine (engines: %s)", cfg->path,
+		    cfg->engine, engine_names());
+		config_free(cfg);
+		cfg = NULL;
+	}
+	if (cfg == NULL || reload_plan(d->own_env.cfg, cfg, &plan, &cause) != 0) {
+		log_error("reload refused, the running configuration stays: %s", cause);
+		free(cause);
+		config_free(cfg);
+		return;
+	}
+	/*
+	 * Nothing else keeps a pointer into the running config: the registry
+	 * thread and the event spool use the first one (the caller's), whose
+	 * registry settings and workdir a reload cannot change.
+	 */
+	d->own_env.cfg = cfg;
+	config_free(d->reloaded);
+	d->reloaded = cfg;
+	if (plan.restart_notifier && d->notify_pid > 0) {
+		spawn_stop_group(d->notify_pid, DAEMON_STOP_GRACE);
+		d->notify_pid = 0;
+	}
+	if (plan.restart_notifier) {
+		d->notify_next = now;
+		d->notify_backoff = 0;
+	}
+	fprintf(stderr, "%smhaadm daemon: configuration reloaded from %s (%zu notification "
+			"channel%s%s); engines keep running\n",
+	    log_prefix(LOG_PRIO_NOTICE), cfg->path, cfg->n_notify_channels,
+	    cfg->n_notify_channels == 1 ? "" : "s",
+	    plan.restart_notifier ? ", notifier restarted" : "");
+	d->reaped = 1; /* reconcile on the new configuration now */
 }
 
 /* Hands the HTTP listener what this loop knows (engines, registry, notifier): no I/O. */
@@ -879,8 +979,10 @@ daemon_run(const struct engine_env *env, char **cause)
 		close(lockfd);
 		return -1;
 	}
-	d.env = env;
+	d.own_env = *env;
+	d.env = &d.own_env;
 	d.started = time(NULL);
+	/* The registry thread keeps the caller's config, which lives as long as we run. */
 	d.reader = reader_start(env->cfg, cause);
 	if (d.reader == NULL) {
 		close(sfd);
@@ -897,9 +999,12 @@ daemon_run(const struct engine_env *env, char **cause)
 			return -1;
 		}
 	}
-	log_set_level(LOG_LEVEL_INFO);
-	fprintf(stderr, "mhaadm daemon: started (pid %ld, default engine %s, registry %s)\n",
-	    (long)getpid(), engine_for(env->cfg, NULL)->name,
+	/* The daemon logs every event; -v (set by the caller) may have asked for more. */
+	if (!log_enabled(LOG_LEVEL_INFO))
+		log_set_level(LOG_LEVEL_INFO);
+	log_journal_auto();
+	fprintf(stderr, "%smhaadm daemon: started (pid %ld, default engine %s, registry %s)\n",
+	    log_prefix(LOG_PRIO_NOTICE), (long)getpid(), engine_for(env->cfg, NULL)->name,
 	    env->cfg->registry == CONFIG_REGISTRY_SQLITE ? env->cfg->registry_path :
 							   env->cfg->mysql_host);
 
@@ -913,6 +1018,7 @@ daemon_run(const struct engine_env *env, char **cause)
 			daemon_status_pass(&d, now);
 			daemon_notifier(&d, now);
 			daemon_publish(&d, now);
+			daemon_native(&d, now);
 			last = now;
 		}
 		fflush(stderr);
@@ -923,19 +1029,29 @@ daemon_run(const struct engine_env *env, char **cause)
 		while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 			if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
 				d.quit = 1;
+			else if (si.ssi_signo == SIGHUP)
+				daemon_reload(&d, time(NULL));
 		}
 	}
 	/* Engines keep running: monitoring must not stop because the supervisor restarts. */
 	/* The notifier stops with us: its cursor makes the next one go on where it stopped. */
 	if (d.notify_pid > 0)
 		spawn_stop_group(d.notify_pid, DAEMON_STOP_GRACE);
+	/*
+	 * The native engine stops with us too (it is our child with a death
+	 * signal): the next daemon starts one that re-reads every cluster.
+	 */
+	if (d.native_pid > 0)
+		spawn_stop_group(d.native_pid, DAEMON_STOP_GRACE);
 	http_stop(d.http);
-	fprintf(stderr, "mhaadm daemon: exiting; engines keep running and will be adopted\n");
+	fprintf(stderr, "%smhaadm daemon: exiting; engines keep running and will be adopted\n",
+	    log_prefix(LOG_PRIO_NOTICE));
 	for (i = 0; i < d.n_children; i++)
 		free(d.children[i].name);
 	free(d.children);
 	reader_stop(d.reader);
 	registry_cluster_list_free(d.list, d.n_list);
+	config_free(d.reloaded);
 	close(sfd);
 	close(lockfd);
 	return 0;

@@ -682,8 +682,8 @@ notifier_run(const struct config *cfg, char **cause)
 	notifier_cursor_save(&nt, 1);
 	for (i = 1, last = nt.ch[0].read_id; i < nt.n; i++)
 		last = nt.ch[i].read_id < last ? nt.ch[i].read_id : last;
-	fprintf(stderr, "mhaadm notify: started (pid %ld, %zu channel%s, after event #%lld)\n",
-	    (long)getpid(), nt.n, nt.n == 1 ? "" : "s", last);
+	fprintf(stderr, "%smhaadm notify: started (pid %ld, %zu channel%s, after event #%lld)\n",
+	    log_prefix(LOG_PRIO_NOTICE), (long)getpid(), nt.n, nt.n == 1 ? "" : "s", last);
 	fflush(stderr);
 	rc = 0;
 	for (;;) {
@@ -728,7 +728,7 @@ stop:
 		}
 		free(nt.ch);
 	}
-	fprintf(stderr, "mhaadm notify: exiting\n");
+	fprintf(stderr, "%smhaadm notify: exiting\n", log_prefix(LOG_PRIO_NOTICE));
 out:
 	registry_close(nt.reg);
 	if (sfd >= 0)

@@ -65,7 +65,12 @@ reader_write_free(struct reader_write *w)
 	memset(w, 0, sizeof(*w));
 }
 
-/* Performs the queued writes in order (reg NULL: events are spooled, state changes lost). */
+/*
+ * Performs the queued writes in order. Without the registry (reg NULL)
+ * events go to the spool, and the first state change stops the pass: it
+ * and what follows wait in the queue until the registry is back (a state
+ * change cannot be spooled, and must not be lost or overtaken).
+ */
 static unsigned long long
 reader_apply(struct reader *r, struct registry *reg)
 {
@@ -74,7 +79,7 @@ reader_apply(struct reader *r, struct registry *reg)
 
 	for (;;) {
 		pthread_mutex_lock(&r->mu);
-		if (r->len == 0) {
+		if (r->len == 0 || (reg == NULL && r->q[r->head].transition)) {
 			pthread_mutex_unlock(&r->mu);
 			break;
 		}
@@ -93,8 +98,9 @@ reader_apply(struct reader *r, struct registry *reg)
 	return last;
 }
 
+/* Sleeps up to ms, woken by a poke, quit, or (queue set) a queued write. */
 static void
-reader_wait(struct reader *r, int ms)
+reader_wait(struct reader *r, int ms, int queue)
 {
 	struct timespec ts;
 
@@ -106,7 +112,7 @@ reader_wait(struct reader *r, int ms)
 		ts.tv_nsec -= 1000000000L;
 	}
 	pthread_mutex_lock(&r->mu);
-	while (!r->quit && !r->poked && r->len == 0) {
+	while (!r->quit && !r->poked && (!queue || r->len == 0)) {
 		if (pthread_cond_timedwait(&r->cond, &r->mu, &ts) == ETIMEDOUT)
 			break;
 	}
@@ -143,6 +149,9 @@ reader_main(void *arg)
 				retry = now + READER_RETRY;
 			}
 		}
+		/* What hooks spooled is older than what we queued since: applied first. */
+		if (reg != NULL)
+			spool_apply(reg, r->cfg);
 		/* Without the registry, events still go to the spool in order. */
 		last = reader_apply(r, reg);
 		if (last > applied)
@@ -150,7 +159,6 @@ reader_main(void *arg)
 		if (quit)
 			break;
 		if (reg != NULL) {
-			spool_apply(reg, r->cfg);
 			list = NULL;
 			n = 0;
 			if (registry_cluster_list(reg, &list, &n, &cause) != 0) {
@@ -172,7 +180,8 @@ reader_main(void *arg)
 				pthread_mutex_unlock(&r->mu);
 			}
 		}
-		reader_wait(r, READER_TICK_MS);
+		/* Without the registry a queued state change waits: no spinning on it. */
+		reader_wait(r, READER_TICK_MS, reg != NULL);
 	}
 	registry_close(reg);
 	return NULL;

@@ -15,9 +15,11 @@
 
 /* Each engine's ops, defined in src/engine/NAME/ (the only place names cross). */
 extern const struct engine_ops engine_mha_ops;
+extern const struct engine_ops engine_native_ops;
 
 const struct engine_ops *const engine_table[] = {
 	&engine_mha_ops,
+	&engine_native_ops,
 	NULL,
 };
 

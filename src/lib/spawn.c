@@ -206,8 +206,22 @@ spawn_child(const char *path, const char *const *argv, const struct spawn_opts *
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
-	for (sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &sa, NULL); /* SIGKILL, SIGSTOP and glibc's own fail: fine */
+	for (sig = 1; sig < NSIG; sig++) {
+		if (sigaction(sig, &sa, NULL) == 0 || sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		/*
+		 * glibc refuses the signals it reserves (32, 33), but one the
+		 * caller left ignored stays ignored across exec (seen under
+		 * dpkg-buildpackage). The kernel call resets it: an all-zero
+		 * kernel sigaction is SIG_DFL, no flags, an empty mask, on every
+		 * architecture's layout.
+		 */
+		{
+			static const unsigned long zero[8];
+
+			syscall(SYS_rt_sigaction, sig, zero, NULL, (size_t)(NSIG - 1) / 8);
+		}
+	}
 
 	/* Sources below 3 would be overwritten by the dup2 calls below: move them up first. */
 	if (out_fd >= 0 && out_fd <= 2 && (out_fd = fcntl(out_fd, F_DUPFD, 3)) == -1)

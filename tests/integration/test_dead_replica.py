@@ -355,7 +355,7 @@ def test_start_with_a_replica_down(fresh_lab, tmp_path):
         assert r.returncode == 0, r.stdout + r.stderr
         assert f"replica {hp(4)} of 'c1' is unreachable: monitoring with the other replicas" \
             in r.stdout, r.stdout
-        assert "cluster 'c1': monitored by MHA" in r.stdout
+        assert "cluster 'c1': monitored by the mha engine" in r.stdout
         assert ping_ok_without(m, 4)
         assert vip_holders() == [NODES[0]]
         left = next(e for e in m.events("c1") if e["type"] == "replica.left_out")

@@ -70,7 +70,8 @@ test_cmd_table_complete(void **state)
 static void
 test_cmd_internal_exact_and_hidden(void **state)
 {
-	static const char *const internal[] = { "engine", "fence", "watch", "hook", NULL };
+	static const char *const internal[] = { "engine", "engine-native", "fence", "watch", "hook",
+		NULL };
 	static const char *const prefixes[] = { "e", "en", "eng", "engin", "f", "fen", "w", "wat",
 		"ho", NULL };
 	char *cause = NULL, *text = NULL, line[64];

@@ -535,6 +535,28 @@ test_guard(void **state)
 	assert_string_equal(f.sc->guard, "stalled");
 	test_fixture_done(&f);
 
+	/* The master still counts dead replicas: commits wait, nobody follows it: a stall. */
+	test_fixture_init(&f);
+	ss = &f.sc->nodes[0].probe.semisync;
+	ss->known = ss->master_enabled = ss->master_on = ss->after_sync = 1;
+	ss->clients = 2;
+	ss->wait_sessions = 1;
+	f.sc->nodes[1].probe.ok = f.sc->nodes[2].probe.ok = 0;
+	status_judge(f.sc, &f.mon, 60);
+	assert_int_equal(f.sc->guard_stalled, 1);
+	test_fixture_done(&f);
+
+	/* A commit waiting a moment while the replicas follow: normal. */
+	test_fixture_init(&f);
+	ss = &f.sc->nodes[0].probe.semisync;
+	ss->known = ss->master_enabled = ss->master_on = ss->after_sync = 1;
+	ss->clients = 2;
+	ss->wait_sessions = 1;
+	status_judge(f.sc, &f.mon, 60);
+	assert_int_equal(f.sc->guard_stalled, 0);
+	assert_null(test_find(f.sc, "guard.stalled"));
+	test_fixture_done(&f);
+
 	/* Wanted but off on the master; a replica that does not acknowledge. */
 	test_fixture_init(&f);
 	f.sc->nodes[0].probe.semisync.known = 1;

@@ -53,6 +53,21 @@ event_fields_set(struct registry_event *ev, const char *const *fields)
 	}
 }
 
+/* The journal priority of an event's log line: its severity in the table of types. */
+static int
+event_priority(const char *type)
+{
+	switch (event_type_severity(type)) {
+	case EVENT_CRITICAL:
+		return LOG_PRIO_ERR;
+	case EVENT_WARNING:
+		return LOG_PRIO_WARNING;
+	case EVENT_INFO:
+		break;
+	}
+	return LOG_PRIO_INFO;
+}
+
 static int
 event_vemit(struct registry *reg, const char *cluster, const char *node, const char *type,
     const char *const *fields, const char *fmt, va_list ap)
@@ -66,9 +81,9 @@ event_vemit(struct registry *reg, const char *cluster, const char *node, const c
 	event_stamp(stamp, sizeof(stamp));
 	/* The daemon and hooks log every event; interactive commands only with -v. */
 	if (log_enabled(LOG_LEVEL_INFO)) {
-		fprintf(stderr, "%s mhaadm: event cluster=%s%s%s %s: %s\n", stamp,
-		    cluster != NULL ? cluster : "-", node != NULL ? " node=" : "",
-		    node != NULL ? node : "", type, message);
+		fprintf(stderr, "%s%s mhaadm: event cluster=%s%s%s %s: %s\n",
+		    log_prefix(event_priority(type)), stamp, cluster != NULL ? cluster : "-",
+		    node != NULL ? " node=" : "", node != NULL ? node : "", type, message);
 		fflush(stderr);
 	}
 	ev.cluster = (char *)cluster;
@@ -87,7 +102,8 @@ event_vemit(struct registry *reg, const char *cluster, const char *node, const c
 			reg = NULL;
 	}
 	if (reg != NULL && registry_event_add(reg, &ev, &cause) != 0) {
-		fprintf(stderr, "%s mhaadm: cluster=%s event %s not recorded: %s\n", stamp,
+		fprintf(stderr, "%s%s mhaadm: cluster=%s event %s not recorded: %s\n",
+		    log_prefix(LOG_PRIO_ERR), stamp,
 		    cluster != NULL ? cluster : "-", type, cause);
 		free(cause);
 		cause = NULL;
@@ -98,11 +114,12 @@ event_vemit(struct registry *reg, const char *cluster, const char *node, const c
 		/* Kept with its own time, for the history and the notifications later. */
 		ev.at = stamp;
 		if (spool_write_event(event_spool_cfg, &ev, &cause) == 0) {
-			fprintf(stderr, "%s mhaadm: cluster=%s event %s spooled for the registry\n",
-			    stamp, cluster != NULL ? cluster : "-", type);
+			fprintf(stderr, "%s%s mhaadm: cluster=%s event %s spooled for the registry\n",
+			    log_prefix(LOG_PRIO_WARNING), stamp, cluster != NULL ? cluster : "-", type);
 			rc = 0;
 		} else {
-			fprintf(stderr, "%s mhaadm: cluster=%s event %s LOST: %s\n", stamp,
+			fprintf(stderr, "%s%s mhaadm: cluster=%s event %s LOST: %s\n",
+			    log_prefix(LOG_PRIO_ERR), stamp,
 			    cluster != NULL ? cluster : "-", type, cause);
 			free(cause);
 			rc = -1;
@@ -157,8 +174,9 @@ event_transition(struct registry *reg, const char *cluster, enum registry_state 
 		char stamp[32];
 
 		event_stamp(stamp, sizeof(stamp));
-		fprintf(stderr, "%s mhaadm: event cluster=%s %s: %s (state %s, desired %s)\n", stamp,
-		    cluster, type, message, registry_state_name(state),
+		fprintf(stderr, "%s%s mhaadm: event cluster=%s %s: %s (state %s, desired %s)\n",
+		    log_prefix(event_priority(type)), stamp, cluster, type, message,
+		    registry_state_name(state),
 		    desired == REGISTRY_DESIRED_KEEP ? "unchanged" : registry_desired_name(desired));
 		fflush(stderr);
 	}
@@ -167,7 +185,8 @@ event_transition(struct registry *reg, const char *cluster, enum registry_state 
 	ev.message = message;
 	rc = registry_cluster_set_state(reg, cluster, state, desired, &ev, &cause);
 	if (rc < 0) {
-		fprintf(stderr, "mhaadm: cluster=%s state change to %s not recorded: %s\n", cluster,
+		fprintf(stderr, "%smhaadm: cluster=%s state change to %s not recorded: %s\n",
+		    log_prefix(LOG_PRIO_ERR), cluster,
 		    registry_state_name(state), cause);
 		free(cause);
 	}

@@ -611,7 +611,7 @@ status_judge_guard(struct status_cluster *sc, const struct registry_node *master
 {
 	const struct probe_semisync *ss;
 	char hp[300];
-	size_t i;
+	size_t i, following = 0;
 
 	sc->guard = "unknown";
 	sc->guard_acks = -1;
@@ -631,8 +631,23 @@ status_judge_guard(struct status_cluster *sc, const struct registry_node *master
 		}
 		return;
 	}
-	if (ss->clients == 0) {
+	/*
+	 * The master's count of acknowledging replicas drops only when its dump
+	 * thread next writes to a dead replica (a heartbeat, up to
+	 * slave_net_timeout/2 = 30 s later, measured ~60 s after kill -9 of
+	 * every replica); commits that wait while no replica the manager sees
+	 * follows the master are a stall now.
+	 */
+	for (i = 0; i < sc->c->n_nodes; i++) {
+		const struct probe_result *pr = &sc->nodes[i].probe;
+
+		if (sc->c->nodes[i].role == REGISTRY_ROLE_REPLICA && pr->ok && pr->io_running &&
+		    status_same_source(pr, master, &msn->probe))
+			following++;
+	}
+	if (ss->clients == 0 || (ss->wait_sessions > 0 && following == 0)) {
 		sc->guard = "stalled";
+		sc->guard_stalled = 1;
 		if (ss->wait_sessions > 0)
 			status_add(sc, STATUS_DOWN, "guard.stalled", hp,
 			    "no replica acknowledges semi-sync commits on the master %s: %ld "

@@ -77,6 +77,7 @@ struct status_cluster {
 	/* Filled by status_judge from the master's probe. */
 	const char *guard; /* "semisync", "stalled", "async" (fell back), "off", "unknown" */
 	long guard_acks;   /* replicas acknowledging (Rpl_semi_sync_master_clients), -1 unknown */
+	int guard_stalled; /* 1: semi-sync is on and no replica can acknowledge (guard.stalled) */
 };
 
 /*

@@ -1,0 +1,113 @@
+/*
+ * The shared failover core (src/core/failover/failover.c) as the native
+ * engine calls it: storm breaker, VIP release and take, the registry
+ * record with the spool behind it, the report. One file, so the engine's
+ * promotion logic never names the core's details.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "config.h"
+#include "failover.h"
+#include "native.h"
+#include "registry.h"
+
+static void
+native_core_target(struct failover_target *t, const struct config *cfg, struct registry *reg,
+    const struct native_cluster *c)
+{
+	t->cfg = cfg;
+	t->reg = reg;
+	t->cluster = c->name;
+	t->vip = c->vip;
+	t->vip_prefix = c->vip_prefix;
+	t->iface = c->iface;
+}
+
+static void
+native_core_node(struct failover_node *n, const struct native_node *nn)
+{
+	n->host = nn->host;
+	n->addr = NULL;
+	n->port = nn->port;
+}
+
+struct registry *
+native_core_registry(const struct config *cfg, const char *cluster)
+{
+	return failover_registry_open(cfg, cluster);
+}
+
+int
+native_core_storm(const struct config *cfg, struct registry *reg, const struct native_cluster *c)
+{
+	struct failover_target t;
+	struct failover_node old;
+
+	native_core_target(&t, cfg, reg, c);
+	native_core_node(&old, &c->nodes[c->master]);
+	return failover_storm_check(&t, &old);
+}
+
+int
+native_core_vip_release(const struct config *cfg, struct registry *reg,
+    const struct native_cluster *c, int reachable)
+{
+	struct failover_target t;
+	struct failover_node old;
+
+	native_core_target(&t, cfg, reg, c);
+	native_core_node(&old, &c->nodes[c->master]);
+	return failover_vip_release(&t, &old, reachable, 0);
+}
+
+int
+native_core_vip_take(const struct config *cfg, struct registry *reg,
+    const struct native_cluster *c, size_t new_master)
+{
+	struct failover_target t;
+	struct failover_node old, nm;
+
+	native_core_target(&t, cfg, reg, c);
+	native_core_node(&old, &c->nodes[c->master]);
+	native_core_node(&nm, &c->nodes[new_master]);
+	return failover_vip_take(&t, &old, &nm);
+}
+
+void
+native_core_guard(const struct config *cfg, struct registry *reg, const struct native_cluster *c,
+    size_t new_master)
+{
+	struct failover_target t;
+	struct failover_node nm;
+
+	native_core_target(&t, cfg, reg, c);
+	native_core_node(&nm, &c->nodes[new_master]);
+	/* No registry copy here: only an explicit isolation_guard = semisync applies now. */
+	failover_guard_apply(&t, NULL, &nm);
+}
+
+void
+native_core_record(const struct config *cfg, struct registry *reg, const struct native_cluster *c,
+    size_t new_master)
+{
+	struct failover_target t;
+	struct failover_node old, nm;
+
+	native_core_target(&t, cfg, reg, c);
+	native_core_node(&old, &c->nodes[c->master]);
+	native_core_node(&nm, &c->nodes[new_master]);
+	failover_record_master(&t, &old, &nm);
+}
+
+void
+native_core_report(const struct config *cfg, struct registry *reg, const struct native_cluster *c,
+    const char *new_master, const char *replicas, const char *detail)
+{
+	struct failover_target t;
+	char old[300];
+
+	native_core_target(&t, cfg, reg, c);
+	snprintf(old, sizeof(old), "%s:%d", c->nodes[c->master].host, c->nodes[c->master].port);
+	failover_report(&t, old, new_master, replicas, detail);
+}

@@ -1,0 +1,374 @@
+/*
+ * The native promotion, run in a thread of its own so that the monitoring
+ * loop keeps watching every other cluster meanwhile: pick the most
+ * advanced eligible replica, let it apply what it received, make it a
+ * master, move the VIP, open writes, repoint the other replicas in
+ * parallel, record it. Every step before writes open leaves the cluster
+ * read-only when it fails: never two writable servers.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "event.h"
+#include "native-sql.h"
+#include "native-sync.h"
+#include "native.h"
+#include "registry.h"
+#include "xmalloc.h"
+
+/* Seconds each failover statement may take (connect, and each read/write). */
+#define NATIVE_PROMOTE_TIMEOUT 2
+/* Seconds the candidate may take to apply its relay log before we give up (safe: nothing moved). */
+#define NATIVE_PROMOTE_DRAIN 10
+
+unsigned long long
+native_gtid_score(const char *pos)
+{
+	unsigned long long sum = 0, d, s, n;
+	const char *p = pos;
+	int used;
+
+	while (p != NULL && *p != '\0') {
+		if (sscanf(p, "%llu-%llu-%llu%n", &d, &s, &n, &used) != 3)
+			break;
+		sum += n;
+		p += used;
+		while (*p == ',' || *p == ' ' || *p == '\n')
+			p++;
+	}
+	return sum;
+}
+
+/* The sequence number of domain in pos, or -1 when pos has no such domain. */
+static long long
+native_gtid_seq(const char *pos, unsigned long long domain)
+{
+	unsigned long long d, s, n;
+	const char *p = pos;
+	int used;
+
+	while (p != NULL && *p != '\0') {
+		if (sscanf(p, "%llu-%llu-%llu%n", &d, &s, &n, &used) != 3)
+			break;
+		if (d == domain)
+			return (long long)n;
+		p += used;
+		while (*p == ',' || *p == ' ' || *p == '\n')
+			p++;
+	}
+	return -1;
+}
+
+int
+native_gtid_covers(const char *a, const char *b)
+{
+	unsigned long long d, s, n;
+	const char *p = b;
+	int used;
+
+	while (p != NULL && *p != '\0') {
+		if (sscanf(p, "%llu-%llu-%llu%n", &d, &s, &n, &used) != 3)
+			break;
+		if (native_gtid_seq(a, d) < (long long)n)
+			return 0;
+		p += used;
+		while (*p == ',' || *p == ' ' || *p == '\n')
+			p++;
+	}
+	return 1;
+}
+
+/* One replica's live view at the start of the failover. */
+struct native_promote_node {
+	MYSQL *m;
+	char *why_not; /* why it may not be promoted, NULL when it may */
+	char gtid_io_pos[512];
+	long long sql_delay;
+};
+
+struct native_repoint {
+	struct native_failover *fo;
+	size_t node;
+	MYSQL *m;
+	pthread_t thread;
+	char *error;
+};
+
+/* Reads SHOW SLAVE STATUS again on a connected replica; 0 or -1 with *cause. */
+static int
+native_promote_read(MYSQL *m, struct native_promote_node *pn, char **cause)
+{
+	MYSQL_RES *res = NULL;
+	MYSQL_ROW row = NULL;
+	const char *v;
+	int r;
+
+	r = native_sync_row(m, native_sql(NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_REPLICA_STATUS), &res,
+	    &row, cause);
+	if (r != 0) {
+		if (r == 1)
+			*cause = xstrdup("not a replica");
+		if (res != NULL)
+			mysql_free_result(res);
+		return -1;
+	}
+	v = native_conn_field(res, row, "Gtid_IO_Pos");
+	snprintf(pn->gtid_io_pos, sizeof(pn->gtid_io_pos), "%s", v != NULL ? v : "");
+	v = native_conn_field(res, row, "SQL_Delay");
+	pn->sql_delay = v != NULL ? atoll(v) : 0;
+	v = native_conn_field(res, row, "Using_Gtid");
+	r = v != NULL && strcmp(v, "No") != 0;
+	mysql_free_result(res);
+	if (!r) {
+		*cause = xstrdup("does not replicate with GTID");
+		return -1;
+	}
+	return 0;
+}
+
+static void *
+native_repoint_thread(void *arg)
+{
+	struct native_repoint *rp = arg;
+	struct native_failover *fo = rp->fo;
+	const struct native_node *nm = &fo->snap.nodes[fo->new_master];
+	char *cause = NULL, user[256], pass[512], sql[2048];
+	const char *repl_pass = fo->cfg->repl_password != NULL ? fo->cfg->repl_password : "";
+	const char *repl_user = fo->cfg->repl_user != NULL ? fo->cfg->repl_user : "";
+
+	if (strlen(repl_user) * 2 + 1 > sizeof(user) || strlen(repl_pass) * 2 + 1 > sizeof(pass)) {
+		rp->error = xstrdup("replication credentials too long");
+		return NULL;
+	}
+	mysql_real_escape_string(rp->m, user, repl_user, (unsigned long)strlen(repl_user));
+	mysql_real_escape_string(rp->m, pass, repl_pass, (unsigned long)strlen(repl_pass));
+	native_sql_format(sql, sizeof(sql), NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_CHANGE_SOURCE,
+	    nm->host, nm->port, user, pass);
+	if (native_sync_exec(rp->m, native_sql(NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_STOP_REPLICA),
+		&cause) != 0 ||
+	    native_sync_exec(rp->m, sql, &cause) != 0 ||
+	    native_sync_exec(rp->m, native_sql(NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_START_REPLICA),
+		&cause) != 0)
+		rp->error = cause;
+	explicit_bzero(pass, sizeof(pass));
+	explicit_bzero(sql, sizeof(sql));
+	return NULL;
+}
+
+static void
+native_promote_mark(struct native_failover *fo, int phase)
+{
+	if (phase >= 0 && phase < 8)
+		fo->phase_ms[phase] = native_now_ms() - fo->started_ms;
+}
+
+static void *
+native_promote_thread(void *arg)
+{
+	struct native_failover *fo = arg;
+	struct native_cluster *c = &fo->snap;
+	const struct config *cfg = fo->cfg;
+	struct native_promote_node *pn;
+	struct native_repoint *rp = NULL;
+	struct registry *reg;
+	MYSQL_RES *res = NULL;
+	MYSQL_ROW row = NULL;
+	char *cause = NULL, sql[1024], *msg = NULL, best_pos[512] = "", *done_list = NULL;
+	unsigned long long score, best_score = 0;
+	size_t i, best = (size_t)-1, n_rp = 0;
+	int r;
+
+	reg = native_core_registry(cfg, c->name);
+	pn = xcalloc(c->n_nodes, sizeof(*pn));
+	/*
+	 * Fence first (failover.started): the old holder loses the VIP before
+	 * anything is promoted. A host that refused our connection is up and is
+	 * asked over SSH (bounded); one that did not answer at all is skipped
+	 * (the fence pass takes the VIP off it when it returns).
+	 */
+	native_core_vip_release(cfg, reg, c, fo->old_host_up);
+	native_promote_mark(fo, 0);
+
+	/* The live view of every replica; the most advanced eligible one is promoted. */
+	for (i = 0; i < c->n_nodes; i++) {
+		struct native_node *n = &c->nodes[i];
+
+		if (i == c->master)
+			continue;
+		pn[i].m = native_sync_connect(n->host, n->port, cfg->ha_user, cfg->ha_password,
+		    NATIVE_PROMOTE_TIMEOUT, &cause);
+		if (pn[i].m == NULL || native_promote_read(pn[i].m, &pn[i], &cause) != 0) {
+			pn[i].why_not = cause;
+			cause = NULL;
+			continue;
+		}
+		if (n->no_master)
+			pn[i].why_not = xstrdup("no_master is set");
+		else if (pn[i].sql_delay > 0)
+			pn[i].why_not = xasprintf("delayed replica (MASTER_DELAY %lld s)", pn[i].sql_delay);
+		else if (cfg->max_lag > 0 && n->s.lag > cfg->max_lag)
+			pn[i].why_not = xasprintf("%lld s behind before the master died (max_lag %d)",
+			    n->s.lag, cfg->max_lag);
+		if (pn[i].why_not != NULL)
+			continue;
+		score = native_gtid_score(pn[i].gtid_io_pos);
+		if (best == (size_t)-1 || score > best_score ||
+		    (score == best_score && n->candidate && !c->nodes[best].candidate)) {
+			best = i;
+			best_score = score;
+		}
+	}
+	native_promote_mark(fo, 1);
+	if (best == (size_t)-1) {
+		fo->reason = xstrdup("no replica may be promoted:");
+		for (i = 0; i < c->n_nodes; i++) {
+			if (i == c->master)
+				continue;
+			msg = xasprintf("%s %s:%d %s;", fo->reason, c->nodes[i].host, c->nodes[i].port,
+			    pn[i].why_not != NULL ? pn[i].why_not : "?");
+			free(fo->reason);
+			fo->reason = msg;
+			msg = NULL;
+		}
+		goto out;
+	}
+	snprintf(best_pos, sizeof(best_pos), "%s", pn[best].gtid_io_pos);
+	/* It goes into SQL text: a GTID list is digits, '-' and ',' only. */
+	if (strspn(best_pos, "0123456789-,") != strlen(best_pos)) {
+		fo->reason = xasprintf("new master %s:%d reports an unexpected Gtid_IO_Pos; nothing "
+				       "was changed, the cluster is read-only",
+		    c->nodes[best].host, c->nodes[best].port);
+		goto out;
+	}
+	for (i = 0; i < c->n_nodes; i++) {
+		if (i != c->master && i != best && pn[i].m != NULL && pn[i].gtid_io_pos[0] != '\0' &&
+		    !native_gtid_covers(best_pos, pn[i].gtid_io_pos))
+			event_emit(reg, c->name, NULL, "failover.candidate_behind",
+			    "replica %s:%d received more (%s) than the new master %s:%d (%s) but may "
+			    "not be promoted (%s); it may stop replicating after being repointed",
+			    c->nodes[i].host, c->nodes[i].port, pn[i].gtid_io_pos, c->nodes[best].host,
+			    c->nodes[best].port, best_pos,
+			    pn[i].why_not != NULL ? pn[i].why_not : "not chosen");
+	}
+
+	/* Apply everything received before the relay log is reset (RESET SLAVE deletes it). */
+	native_sql_format(sql, sizeof(sql), NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_GTID_WAIT,
+	    best_pos, NATIVE_PROMOTE_DRAIN);
+	if (best_pos[0] != '\0') {
+		r = native_sync_row(pn[best].m, sql, &res, &row, &cause);
+		if (r != 0 || row == NULL || row[0] == NULL || strcmp(row[0], "0") != 0) {
+			fo->reason = xasprintf("new master %s:%d did not apply its relay log up to %s "
+					       "within %d s (%s); nothing was changed, the cluster is "
+					       "read-only",
+			    c->nodes[best].host, c->nodes[best].port, best_pos, NATIVE_PROMOTE_DRAIN,
+			    cause != NULL ? cause : (row != NULL && row[0] != NULL ? row[0] : "?"));
+			goto out;
+		}
+		mysql_free_result(res);
+		res = NULL;
+	}
+	native_promote_mark(fo, 2);
+	if (native_sync_exec(pn[best].m, native_sql(NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_STOP_REPLICA),
+		&cause) != 0 ||
+	    native_sync_exec(pn[best].m,
+		native_sql(NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_RESET_REPLICA_ALL), &cause) != 0) {
+		fo->reason = xasprintf("could not stop replication on the new master %s:%d: %s; the "
+				       "cluster is read-only",
+		    c->nodes[best].host, c->nodes[best].port, cause);
+		goto out;
+	}
+	native_promote_mark(fo, 3);
+
+	native_promote_mark(fo, 4);
+	if (native_core_vip_take(cfg, reg, c, best) != 0) {
+		fo->reason = xasprintf("VIP %s not bound on the new master %s; the new master is NOT "
+				       "opened for writes (read-only), replicas not repointed",
+		    c->vip, c->nodes[best].host);
+		goto out;
+	}
+	native_promote_mark(fo, 5);
+	if (native_sync_exec(pn[best].m,
+		native_sql(NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_READ_ONLY_OFF), &cause) != 0) {
+		fo->reason = xasprintf("could not open the new master %s:%d for writes: %s; it holds "
+				       "the VIP and is read-only",
+		    c->nodes[best].host, c->nodes[best].port, cause);
+		goto out;
+	}
+	native_promote_mark(fo, 6);
+	fo->new_master = best;
+	fo->ok = 1;
+
+	native_core_guard(cfg, reg, c, best);
+	/* The others follow the new master, all at once. */
+	rp = xcalloc(c->n_nodes, sizeof(*rp));
+	for (i = 0; i < c->n_nodes; i++) {
+		if (i == c->master || i == best || pn[i].m == NULL)
+			continue;
+		rp[n_rp].fo = fo;
+		rp[n_rp].node = i;
+		rp[n_rp].m = pn[i].m;
+		if (pthread_create(&rp[n_rp].thread, NULL, native_repoint_thread, &rp[n_rp]) != 0) {
+			native_repoint_thread(&rp[n_rp]);
+			rp[n_rp].thread = 0;
+		}
+		n_rp++;
+	}
+	done_list = xstrdup("");
+	for (i = 0; i < n_rp; i++) {
+		const struct native_node *n = &c->nodes[rp[i].node];
+
+		if (rp[i].thread != 0)
+			pthread_join(rp[i].thread, NULL);
+		msg = xasprintf("%s%s%s:%d%s", done_list, done_list[0] != '\0' ? "," : "", n->host,
+		    n->port, rp[i].error != NULL ? " (NOT repointed)" : "");
+		free(done_list);
+		done_list = msg;
+		msg = NULL;
+		if (rp[i].error != NULL) {
+			event_emit(reg, c->name, NULL, "failover.repoint_failed",
+			    "replica %s:%d could not be repointed to %s:%d: %s", n->host, n->port,
+			    c->nodes[best].host, c->nodes[best].port, rp[i].error);
+			free(rp[i].error);
+		}
+	}
+	native_promote_mark(fo, 7);
+	native_core_record(cfg, reg, c, best);
+	snprintf(sql, sizeof(sql), "%s:%d", c->nodes[best].host, c->nodes[best].port);
+	msg = xasprintf("native; drained %lld ms, promoted %lld ms, VIP %lld ms, writable %lld ms, "
+			"repointed %lld ms after the start",
+	    fo->phase_ms[2], fo->phase_ms[3], fo->phase_ms[5], fo->phase_ms[6], fo->phase_ms[7]);
+	native_core_report(cfg, reg, c, sql, done_list, msg);
+out:
+	if (!fo->ok)
+		native_core_report(cfg, reg, c, NULL, NULL, fo->reason != NULL ? fo->reason : "?");
+	if (res != NULL)
+		mysql_free_result(res);
+	for (i = 0; i < c->n_nodes; i++) {
+		if (pn[i].m != NULL)
+			mysql_close(pn[i].m);
+		free(pn[i].why_not);
+	}
+	free(pn);
+	free(rp);
+	free(msg);
+	free(done_list);
+	free(cause);
+	registry_close(reg);
+	mysql_thread_end();
+	__atomic_store_n(&fo->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+int
+native_promote_start(struct native_failover *fo, char **cause)
+{
+	fo->started_ms = native_now_ms();
+	if (pthread_create(&fo->thread, NULL, native_promote_thread, fo) != 0) {
+		*cause = xstrdup("cannot start the failover thread");
+		return -1;
+	}
+	return 0;
+}

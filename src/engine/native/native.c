@@ -1,0 +1,863 @@
+/*
+ * The native engine's loop: one process, one poll() over every connection
+ * of every native cluster, on libmariadb's non-blocking API. Per master: a
+ * persistent connection that is the canary (a readable idle socket means
+ * the server went away: kill -9 shows at once) and a probe on it every
+ * 200 ms. Per replica: SHOW SLAVE STATUS every 500 ms (every 50 ms while
+ * the master is suspect). The master is dead only when the manager cannot
+ * reach it AND no reachable replica still receives from it; a master that
+ * replicas still see is an alert, never a failover. The promotion runs in
+ * a thread (native-promote.c) so the loop keeps watching the others.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "event.h"
+#include "log.h"
+#include "native-sql.h"
+#include "native.h"
+#include "registry.h"
+#include "xmalloc.h"
+
+#define NATIVE_MASTER_INTERVAL 200  /* ms between master probes */
+#define NATIVE_MASTER_TIMEOUT 300   /* ms a master connect or probe may take */
+#define NATIVE_MASTER_RETRY 50      /* ms between attempts once one failed */
+#define NATIVE_MASTER_FAILS 3       /* failed attempts in a row: unreachable from the manager */
+#define NATIVE_REPLICA_INTERVAL 500 /* ms between SHOW SLAVE STATUS */
+#define NATIVE_REPLICA_SUSPECT 50   /* ... while the master is suspect */
+#define NATIVE_REPLICA_TIMEOUT 500
+/*
+ * A replica whose IO thread says Yes but whose heartbeats and positions
+ * have not moved for this long no longer receives (heartbeat 0.5 s, set
+ * by start's checks).
+ */
+#define NATIVE_STALE_MS 1500
+/* A suspect master the replicas still see for this long is reported. */
+#define NATIVE_ALERT_MS 2000
+#define NATIVE_RELOAD_MS 1000
+
+struct native_loop {
+	const struct config *cfg;
+	struct registry *reg;
+	long long reg_retry_ms;
+	struct native_cluster **clusters;
+	size_t n;
+	char *status_dir;
+};
+
+static void
+native_node_free(struct native_node *n)
+{
+	native_conn_close(&n->conn);
+	free(n->host);
+	n->host = NULL;
+}
+
+static void
+native_cluster_free(struct native_cluster *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->n_nodes; i++)
+		native_node_free(&c->nodes[i]);
+	free(c->nodes);
+	free(c->name);
+	free(c->vip);
+	free(c->iface);
+	free(c->status_text);
+	free(c);
+}
+
+/* A copy of the registry's cluster: master first in our own terms; failed nodes left out. */
+static struct native_cluster *
+native_cluster_from(const struct registry_cluster *rc)
+{
+	struct native_cluster *c = xcalloc(1, sizeof(*c));
+	size_t i;
+	int have_master = 0;
+
+	c->name = xstrdup(rc->name);
+	c->vip = xstrdup(rc->vip);
+	c->vip_prefix = rc->vip_prefix;
+	c->iface = xstrdup(rc->iface);
+	c->reg_state = rc->state;
+	c->nodes = xcalloc(rc->n_nodes == 0 ? 1 : rc->n_nodes, sizeof(*c->nodes));
+	for (i = 0; i < rc->n_nodes; i++) {
+		const struct registry_node *rn = &rc->nodes[i];
+		struct native_node *n;
+
+		if (rn->role != REGISTRY_ROLE_MASTER && rn->role != REGISTRY_ROLE_REPLICA)
+			continue;
+		n = &c->nodes[c->n_nodes];
+		n->host = xstrdup(rn->host);
+		n->port = rn->port;
+		n->no_master = rn->no_master;
+		n->candidate = rn->candidate_master;
+		n->s.lag = -1;
+		if (rn->role == REGISTRY_ROLE_MASTER) {
+			c->master = c->n_nodes;
+			have_master = 1;
+		}
+		c->n_nodes++;
+	}
+	if (!have_master) {
+		native_cluster_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* The topology as a string, to notice a change in the registry. */
+static char *
+native_signature_registry(const struct registry_cluster *rc)
+{
+	char *s = xstrdup(""), *t;
+	size_t i;
+
+	for (i = 0; i < rc->n_nodes; i++) {
+		const struct registry_node *n = &rc->nodes[i];
+
+		if (n->role != REGISTRY_ROLE_MASTER && n->role != REGISTRY_ROLE_REPLICA)
+			continue;
+		t = xasprintf("%s%s%s:%d:%d:%d;", s, n->role == REGISTRY_ROLE_MASTER ? "M" : "R",
+		    n->host, n->port, n->no_master, n->candidate_master);
+		free(s);
+		s = t;
+	}
+	t = xasprintf("%s%s/%d@%s", s, rc->vip, rc->vip_prefix, rc->iface);
+	free(s);
+	return t;
+}
+
+static char *
+native_signature(const struct native_cluster *c)
+{
+	char *s = xstrdup(""), *t;
+	size_t i;
+
+	for (i = 0; i < c->n_nodes; i++) {
+		const struct native_node *n = &c->nodes[i];
+
+		t = xasprintf("%s%s%s:%d:%d:%d;", s, i == c->master ? "M" : "R", n->host, n->port,
+		    n->no_master, n->candidate);
+		free(s);
+		s = t;
+	}
+	t = xasprintf("%s%s/%d@%s", s, c->vip, c->vip_prefix, c->iface);
+	free(s);
+	return t;
+}
+
+/* Writes <workdir>/native/NAME.status atomically when its content changed. */
+static void
+native_write_status(struct native_loop *l, struct native_cluster *c)
+{
+	const char *state[] = { "watching", "suspect", "failing_over", "stopped" };
+	const struct native_node *m = &c->nodes[c->master];
+	char *text, *path, *tmp;
+	size_t i, receiving = 0;
+	long long now = native_now_ms();
+	FILE *f;
+
+	for (i = 0; i < c->n_nodes; i++) {
+		const struct native_node *n = &c->nodes[i];
+
+		receiving += i != c->master && n->reachable && n->s.io_yes &&
+		    now - n->s.moved_ms < NATIVE_STALE_MS;
+	}
+	text = xasprintf("pid=%ld\nstate=%s\nmaster=%s:%d\nmaster_reachable=%d\nreplicas=%zu\n"
+			 "replicas_receiving=%zu\n",
+	    (long)getpid(), state[c->state], m->host, m->port, m->reachable && m->fails == 0,
+	    c->n_nodes - 1, receiving);
+	if (c->status_text != NULL && strcmp(c->status_text, text) == 0) {
+		free(text);
+		return;
+	}
+	path = xasprintf("%s/%s.status", l->status_dir, c->name);
+	tmp = xasprintf("%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (f != NULL) {
+		fputs(text, f);
+		if (fclose(f) == 0 && rename(tmp, path) == 0) {
+			free(c->status_text);
+			c->status_text = text;
+			text = NULL;
+		}
+	}
+	free(text);
+	free(path);
+	free(tmp);
+}
+
+static void
+native_status_remove(struct native_loop *l, const char *name)
+{
+	char *path = xasprintf("%s/%s.status", l->status_dir, name);
+
+	unlink(path);
+	free(path);
+}
+
+/* The one place a cluster's engine state changes. */
+static void
+native_set_state(struct native_cluster *c, enum native_cstate s, long long now)
+{
+	if (s == NATIVE_SUSPECT && c->state != NATIVE_SUSPECT) {
+		size_t i;
+
+		c->suspect_ms = now;
+		c->alerted = 0;
+		/* Ask every replica now: their view decides. */
+		for (i = 0; i < c->n_nodes; i++) {
+			if (i != c->master && c->nodes[i].next_ms > now)
+				c->nodes[i].next_ms = now;
+		}
+	}
+	c->state = s;
+}
+
+/* Reads a SHOW SLAVE STATUS result into the node's sample. */
+static void
+native_sample_parse(struct native_node *n, MYSQL_RES *res, long long now)
+{
+	struct native_sample s = { 0 };
+	MYSQL_ROW row = res != NULL ? mysql_fetch_row(res) : NULL;
+	const char *v;
+
+	s.at_ms = now;
+	s.lag = -1;
+	s.moved_ms = n->s.moved_ms;
+	if (row != NULL) {
+		v = native_conn_field(res, row, "Slave_IO_Running");
+		s.io_yes = v != NULL && strcmp(v, "Yes") == 0;
+		v = native_conn_field(res, row, "Slave_SQL_Running");
+		s.sql_yes = v != NULL && strcmp(v, "Yes") == 0;
+		v = native_conn_field(res, row, "Using_Gtid");
+		s.using_gtid = v != NULL && strcmp(v, "No") != 0;
+		v = native_conn_field(res, row, "Last_IO_Errno");
+		s.io_errno = v != NULL ? atoi(v) : 0;
+		v = native_conn_field(res, row, "Seconds_Behind_Master");
+		s.lag = v != NULL ? atoll(v) : -1;
+		v = native_conn_field(res, row, "SQL_Delay");
+		s.sql_delay = v != NULL ? atoll(v) : 0;
+		v = native_conn_field(res, row, "Read_Master_Log_Pos");
+		s.read_pos = v != NULL ? atoll(v) : 0;
+		v = native_conn_field(res, row, "Slave_received_heartbeats");
+		s.heartbeats = v != NULL ? atoll(v) : -1;
+		v = native_conn_field(res, row, "Slave_heartbeat_period");
+		if (v == NULL || atof(v) <= 0)
+			s.heartbeats = -1; /* no heartbeats: an idle master would look stale */
+		v = native_conn_field(res, row, "Gtid_IO_Pos");
+		snprintf(s.gtid_io_pos, sizeof(s.gtid_io_pos), "%s", v != NULL ? v : "");
+		v = native_conn_field(res, row, "Master_Host");
+		snprintf(s.master_host, sizeof(s.master_host), "%s", v != NULL ? v : "");
+		v = native_conn_field(res, row, "Master_Port");
+		s.master_port = v != NULL ? atoi(v) : 0;
+	}
+	if (n->s.at_ms == 0 || s.heartbeats != n->s.heartbeats || s.read_pos != n->s.read_pos ||
+	    strcmp(s.gtid_io_pos, n->s.gtid_io_pos) != 0)
+		s.moved_ms = now;
+	/* The lag before a death is what the lag policy judges (it reads NULL after). */
+	if (s.lag < 0 && s.io_yes == 0)
+		s.lag = n->s.lag;
+	n->prev = n->s;
+	n->s = s;
+}
+
+/* Starts what is due on one node. */
+static void
+native_node_due(struct native_loop *l, struct native_cluster *c, size_t i, long long now)
+{
+	struct native_node *n = &c->nodes[i];
+	int master = i == c->master;
+
+	if (now < n->next_ms)
+		return;
+	if (n->conn.state == NATIVE_CONN_CLOSED && n->conn.wait != -1) {
+		native_conn_connect(&n->conn, n->host, n->port, l->cfg->ha_user, l->cfg->ha_password,
+		    master ? NATIVE_MASTER_TIMEOUT : NATIVE_REPLICA_TIMEOUT);
+		n->next_ms = now + 1000000; /* set again when it finishes */
+	} else if (n->conn.state == NATIVE_CONN_IDLE && n->conn.wait != -1) {
+		native_conn_query(&n->conn,
+		    native_sql(NATIVE_FLAVOUR_MARIADB,
+			master ? NATIVE_SQL_PING : NATIVE_SQL_REPLICA_STATUS),
+		    master ? NATIVE_MASTER_TIMEOUT : NATIVE_REPLICA_TIMEOUT);
+		n->next_ms = now + 1000000;
+	}
+}
+
+/* Handles what a node's connection reported. */
+static void
+native_node_event(struct native_cluster *c, size_t i, enum native_conn_event ev, int was,
+    long long now)
+{
+	struct native_node *n = &c->nodes[i];
+	int master = i == c->master;
+
+	switch (ev) {
+	case NATIVE_CONN_PENDING:
+		return;
+	case NATIVE_CONN_DONE:
+		n->reachable = 1;
+		n->fails = 0;
+		if (was == NATIVE_CONN_CONNECTING) {
+			n->next_ms = now; /* ask at once */
+			return;
+		}
+		if (!master)
+			native_sample_parse(n, n->conn.res, now);
+		if (n->conn.res != NULL) {
+			mysql_free_result(n->conn.res);
+			n->conn.res = NULL;
+		}
+		n->next_ms = now + (master ? NATIVE_MASTER_INTERVAL :
+				      c->state == NATIVE_SUSPECT ? NATIVE_REPLICA_SUSPECT :
+								   NATIVE_REPLICA_INTERVAL);
+		return;
+	case NATIVE_CONN_EOF:
+	case NATIVE_CONN_FAILED:
+		n->reachable = 0;
+		n->fails++;
+		n->fail_ms = now;
+		if (master) {
+			if (n->fails == 1 || n->fails == NATIVE_MASTER_FAILS)
+				log_info("cluster=%s node=%s:%d master %s (%d)", c->name, n->host,
+				    n->port, n->conn.error, n->fails);
+			/* The canary's EOF is the first of the failures; try again at once. */
+			n->next_ms = now + (ev == NATIVE_CONN_EOF ? 0 :
+					    n->fails < NATIVE_MASTER_FAILS ? NATIVE_MASTER_RETRY :
+									     NATIVE_MASTER_INTERVAL);
+		} else {
+			n->next_ms = now + (c->state == NATIVE_SUSPECT ? 100 : NATIVE_REPLICA_INTERVAL);
+		}
+		return;
+	}
+}
+
+/* Copies the cluster for the promotion thread (no connections, samples kept). */
+static struct native_failover *
+native_failover_new(const struct config *cfg, const struct native_cluster *c)
+{
+	struct native_failover *fo = xcalloc(1, sizeof(*fo));
+	size_t i;
+
+	fo->cfg = cfg;
+	fo->snap.name = xstrdup(c->name);
+	fo->snap.vip = xstrdup(c->vip);
+	fo->snap.vip_prefix = c->vip_prefix;
+	fo->snap.iface = xstrdup(c->iface);
+	fo->snap.master = c->master;
+	fo->snap.n_nodes = c->n_nodes;
+	fo->snap.nodes = xcalloc(c->n_nodes, sizeof(*fo->snap.nodes));
+	for (i = 0; i < c->n_nodes; i++) {
+		fo->snap.nodes[i] = c->nodes[i];
+		memset(&fo->snap.nodes[i].conn, 0, sizeof(fo->snap.nodes[i].conn));
+		fo->snap.nodes[i].host = xstrdup(c->nodes[i].host);
+	}
+	return fo;
+}
+
+static void
+native_failover_free(struct native_failover *fo)
+{
+	size_t i;
+
+	for (i = 0; i < fo->snap.n_nodes; i++)
+		free(fo->snap.nodes[i].host);
+	free(fo->snap.nodes);
+	free(fo->snap.name);
+	free(fo->snap.vip);
+	free(fo->snap.iface);
+	free(fo->reason);
+	free(fo);
+}
+
+/* The registry row of the cluster is told, when it can be: failures are logged by event_*. */
+static void
+native_transition(struct native_loop *l, struct native_cluster *c, enum registry_state s,
+    const char *type, const char *msg)
+{
+	if (l->reg == NULL ||
+	    event_transition(l->reg, c->name, s, REGISTRY_DESIRED_KEEP, type, "%s", msg) == 0)
+		c->reg_state = s;
+}
+
+/* Decides on a suspect master from every replica's view. */
+static void
+native_judge(struct native_loop *l, struct native_cluster *c, long long now)
+{
+	struct native_node *m = &c->nodes[c->master];
+	size_t i, receiving = 0, dead_view = 0, unknown = 0;
+	char *cause = NULL, master[300];
+
+	snprintf(master, sizeof(master), "%s:%d", m->host, m->port);
+	if (m->fails == 0 && m->reachable) {
+		if (c->alerted)
+			event_emit(l->reg, c->name, master, "master.reachable_from_manager",
+			    "master %s answers the manager again", master);
+		native_set_state(c, NATIVE_WATCHING, now);
+		return;
+	}
+	for (i = 0; i < c->n_nodes; i++) {
+		struct native_node *n = &c->nodes[i];
+
+		if (i == c->master)
+			continue;
+		if (n->reachable && n->s.at_ms > c->suspect_ms) {
+			/*
+			 * Without heartbeats to watch, an IO thread that says Yes is
+			 * believed: staleness alone must never make a live master dead.
+			 */
+			if (n->s.io_yes && n->s.io_errno == 0 &&
+			    (n->s.heartbeats < 0 || now - n->s.moved_ms < NATIVE_STALE_MS))
+				receiving++;
+			else
+				dead_view++;
+		} else if (!n->reachable && n->fail_ms > c->suspect_ms) {
+			/* Unreachable too: its view is unknown, and it cannot be promoted. */
+		} else {
+			unknown++;
+		}
+	}
+	if (receiving > 0 || (unknown == 0 && dead_view == 0)) {
+		if (!c->alerted && now - c->suspect_ms >= NATIVE_ALERT_MS) {
+			c->alerted = 1;
+			if (receiving > 0)
+				event_emit(l->reg, c->name, master, "master.unreachable_from_manager",
+				    "master %s does not answer the manager (%s), but %zu replica%s "
+				    "still receive%s from it: no failover (check the network between "
+				    "the manager and the master)",
+				    master, m->conn.error, receiving, receiving == 1 ? "" : "s",
+				    receiving == 1 ? "s" : "");
+			else
+				event_emit(l->reg, c->name, master, "cluster.unreachable_from_manager",
+				    "neither the master %s nor any replica answers the manager: no "
+				    "failover (the manager is likely cut off)",
+				    master);
+		}
+		return;
+	}
+	if (unknown > 0)
+		return;
+	/* Dead: the manager cannot reach it and no reachable replica receives from it. */
+	log_info("cluster=%s node=%s master dead: unreachable from the manager (%s) and from %zu "
+		 "replica%s, %lld ms after the first failure",
+	    c->name, master, m->conn.error, dead_view, dead_view == 1 ? "" : "s",
+	    now - c->suspect_ms);
+	if (native_core_storm(l->cfg, l->reg, c) != 0) {
+		native_set_state(c, NATIVE_STOPPED, now);
+		native_transition(l, c, REGISTRY_STATE_UNPROTECTED, "failover.paused",
+		    "native failover not started by the storm breaker; the cluster is NOT protected "
+		    "until it is repaired and started again");
+		return;
+	}
+	for (i = 0; i < c->n_nodes; i++)
+		native_conn_close(&c->nodes[i].conn);
+	c->fo = native_failover_new(l->cfg, c);
+	/* Refused: the host answered, only mysqld is gone; the VIP can be taken off it. */
+	c->fo->old_host_up = m->conn.refused;
+	if (native_promote_start(c->fo, &cause) != 0) {
+		event_emit(l->reg, c->name, master, "failover.failed", "%s", cause);
+		free(cause);
+		native_failover_free(c->fo);
+		c->fo = NULL;
+		native_set_state(c, NATIVE_STOPPED, now);
+		return;
+	}
+	native_set_state(c, NATIVE_FAILING_OVER, now);
+}
+
+/* A finished promotion: protected again at once on the new topology, or stopped safely. */
+static void
+native_failover_done(struct native_loop *l, struct native_cluster *c, long long now)
+{
+	struct native_failover *fo = c->fo;
+	struct native_node *nodes;
+	size_t i, k = 0;
+	char *msg;
+
+	pthread_join(fo->thread, NULL);
+	c->fo = NULL;
+	if (!fo->ok) {
+		native_set_state(c, NATIVE_STOPPED, now);
+		msg = xasprintf("native failover did not complete: %s; the cluster is NOT protected; "
+				"after repairing it run 'mhaadm start %s'",
+		    fo->reason != NULL ? fo->reason : "?", c->name);
+		native_transition(l, c, REGISTRY_STATE_UNPROTECTED, "cluster.unprotected", msg);
+		free(msg);
+		native_failover_free(fo);
+		return;
+	}
+	nodes = xcalloc(c->n_nodes, sizeof(*nodes));
+	for (i = 0; i < c->n_nodes; i++) {
+		if (i == c->master) {
+			native_node_free(&c->nodes[i]);
+			continue;
+		}
+		nodes[k] = c->nodes[i];
+		memset(&nodes[k].conn, 0, sizeof(nodes[k].conn));
+		memset(&nodes[k].s, 0, sizeof(nodes[k].s));
+		nodes[k].s.lag = -1;
+		nodes[k].fails = 0;
+		nodes[k].reachable = 0;
+		nodes[k].next_ms = now;
+		if (i == fo->new_master)
+			c->master = k;
+		k++;
+	}
+	free(c->nodes);
+	c->nodes = nodes;
+	c->n_nodes = k;
+	c->announced = 0;
+	c->reg_state = REGISTRY_STATE_FAILING_OVER;
+	native_set_state(c, NATIVE_WATCHING, now);
+	log_info("cluster=%s native failover done in %lld ms; watching master %s:%d", c->name,
+	    now - fo->started_ms, c->nodes[c->master].host, c->nodes[c->master].port);
+	native_failover_free(fo);
+}
+
+/* Tells the registry the cluster is protected once every node has answered once. */
+static void
+native_announce(struct native_loop *l, struct native_cluster *c)
+{
+	const struct native_node *m = &c->nodes[c->master];
+	char *msg;
+	size_t i;
+
+	if (c->announced || c->state != NATIVE_WATCHING || !m->reachable || m->fails != 0)
+		return;
+	for (i = 0; i < c->n_nodes; i++) {
+		if (i != c->master && c->nodes[i].s.at_ms == 0 && c->nodes[i].fails == 0)
+			return;
+	}
+	if (c->reg_state == REGISTRY_STATE_MONITORING) {
+		c->announced = 1;
+		return;
+	}
+	msg = xasprintf("%s by the native engine: master %s:%d, %zu replica%s (pid %ld)",
+	    c->reg_state == REGISTRY_STATE_FAILING_OVER ? "monitored again on the new topology" :
+							  "monitored",
+	    m->host, m->port, c->n_nodes - 1, c->n_nodes == 2 ? "" : "s", (long)getpid());
+	native_transition(l, c,
+	    REGISTRY_STATE_MONITORING,
+	    c->reg_state == REGISTRY_STATE_FAILING_OVER ? "cluster.reprotected" : "monitoring.started",
+	    msg);
+	free(msg);
+	c->announced = c->reg_state == REGISTRY_STATE_MONITORING;
+}
+
+static struct native_cluster *
+native_find(struct native_loop *l, const char *name, size_t *at)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		if (strcmp(l->clusters[i]->name, name) == 0) {
+			if (at != NULL)
+				*at = i;
+			return l->clusters[i];
+		}
+	}
+	return NULL;
+}
+
+static void
+native_drop(struct native_loop *l, size_t i)
+{
+	native_status_remove(l, l->clusters[i]->name);
+	native_cluster_free(l->clusters[i]);
+	l->clusters[i] = l->clusters[--l->n];
+}
+
+/* Re-reads which clusters this engine watches: engine native, desired monitored. */
+static void
+native_reload(struct native_loop *l, long long now)
+{
+	struct registry_cluster **list = NULL;
+	struct native_cluster *c;
+	char *cause = NULL, *a, *b;
+	size_t n = 0, i, at;
+	int want;
+
+	if (l->reg == NULL) {
+		if (now < l->reg_retry_ms)
+			return;
+		l->reg = registry_open(l->cfg, 1, &cause);
+		if (l->reg == NULL) {
+			log_warn("engine-native: registry unavailable (retry in 3 s): %s", cause);
+			free(cause);
+			l->reg_retry_ms = now + 3000;
+			return;
+		}
+	}
+	if (registry_cluster_list(l->reg, &list, &n, &cause) != 0) {
+		log_warn("engine-native: cannot read the registry, clusters stay watched: %s", cause);
+		free(cause);
+		registry_close(l->reg);
+		l->reg = NULL;
+		l->reg_retry_ms = now + 3000;
+		return;
+	}
+	for (i = 0; i < l->n; i++)
+		l->clusters[i]->seen = 0;
+	for (i = 0; i < n; i++) {
+		const struct registry_cluster *rc = list[i];
+
+		if (rc->engine == NULL || strcmp(rc->engine, "native") != 0)
+			continue;
+		want = rc->desired == REGISTRY_DESIRED_MONITORED &&
+		    (rc->state == REGISTRY_STATE_READY || rc->state == REGISTRY_STATE_MONITORING ||
+			rc->state == REGISTRY_STATE_FAILING_OVER);
+		c = native_find(l, rc->name, &at);
+		if (c != NULL && c->state == NATIVE_FAILING_OVER) {
+			c->seen = 1;
+			continue;
+		}
+		if (!want)
+			continue;
+		if (c != NULL) {
+			/* Stopped after a failed failover: only a new start (state ready) resumes. */
+			if (c->state == NATIVE_STOPPED && rc->state != REGISTRY_STATE_READY) {
+				c->seen = 1;
+				continue;
+			}
+			a = native_signature_registry(rc);
+			b = native_signature(c);
+			if (strcmp(a, b) == 0 && c->state != NATIVE_STOPPED) {
+				c->seen = 1;
+				if (c->reg_state != (int)rc->state && c->state == NATIVE_WATCHING) {
+					c->reg_state = rc->state;
+					c->announced = rc->state == REGISTRY_STATE_MONITORING;
+				}
+				free(a);
+				free(b);
+				continue;
+			}
+			free(a);
+			free(b);
+			/*
+			 * Right after our own failover the registry may still hold the old
+			 * master (its update spooled): keep our view until it agrees.
+			 */
+			if (c->reg_state == REGISTRY_STATE_FAILING_OVER &&
+			    rc->state != REGISTRY_STATE_READY) {
+				c->seen = 1;
+				continue;
+			}
+			native_drop(l, at);
+		}
+		c = native_cluster_from(rc);
+		if (c == NULL)
+			continue;
+		c->seen = 1;
+		l->clusters = xreallocarray(l->clusters, l->n + 1, sizeof(*l->clusters));
+		l->clusters[l->n++] = c;
+		log_info("cluster=%s native engine watching master %s:%d (%zu replicas)", c->name,
+		    c->nodes[c->master].host, c->nodes[c->master].port, c->n_nodes - 1);
+	}
+	for (i = 0; i < l->n;) {
+		if (!l->clusters[i]->seen && l->clusters[i]->state != NATIVE_FAILING_OVER) {
+			log_info("cluster=%s native engine no longer watching it",
+			    l->clusters[i]->name);
+			native_drop(l, i);
+			continue;
+		}
+		i++;
+	}
+	registry_cluster_list_free(list, n);
+}
+
+static int
+native_lock(const struct config *cfg, const char *dir, char **cause)
+{
+	char *path = xasprintf("%s/engine.lock", dir), buf[32];
+	int fd, n;
+
+	(void)cfg;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		*cause = xasprintf("another native engine runs (it holds %s)", path);
+		if (fd >= 0)
+			close(fd);
+		free(path);
+		return -1;
+	}
+	free(path);
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || write(fd, buf, (size_t)n) != n)
+		log_warn("engine-native: cannot write its pid into the lock file");
+	return fd;
+}
+
+int
+native_run(const struct config *cfg, char **cause)
+{
+	struct native_loop l = { 0 };
+	struct pollfd *pfds = NULL;
+	size_t *map_c = NULL, *map_n = NULL, cap = 0, np, i, j;
+	long long now, next_reload = 0, wake;
+	struct signalfd_siginfo si;
+	sigset_t mask;
+	int sfd, lockfd, quit = 0, timeout, was;
+
+	l.cfg = cfg;
+	l.status_dir = xasprintf("%s/native", cfg->workdir);
+	mkdir(cfg->workdir, 0700);
+	if (mkdir(l.status_dir, 0700) != 0 && errno != EEXIST) {
+		*cause = xasprintf("cannot create %s: %s", l.status_dir, strerror(errno));
+		free(l.status_dir);
+		return -1;
+	}
+	lockfd = native_lock(cfg, l.status_dir, cause);
+	if (lockfd < 0) {
+		free(l.status_dir);
+		return -1;
+	}
+	if (mysql_library_init(0, NULL, NULL) != 0) {
+		*cause = xstrdup("the MySQL client library failed to initialise");
+		close(lockfd);
+		free(l.status_dir);
+		return -1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	log_set_level(LOG_LEVEL_INFO);
+	fprintf(stderr, "mhaadm engine-native: started (pid %ld)\n", (long)getpid());
+
+	while (!quit) {
+		now = native_now_ms();
+		if (now >= next_reload) {
+			native_reload(&l, now);
+			next_reload = now + NATIVE_RELOAD_MS;
+		}
+		wake = next_reload;
+		np = 0;
+		for (i = 0; i < l.n; i++) {
+			struct native_cluster *c = l.clusters[i];
+
+			if (c->state == NATIVE_FAILING_OVER) {
+				if (__atomic_load_n(&c->fo->done, __ATOMIC_ACQUIRE))
+					native_failover_done(&l, c, now);
+				else if (wake > now + 10)
+					wake = now + 10;
+				if (c->state == NATIVE_FAILING_OVER)
+					continue;
+			}
+			if (c->state == NATIVE_STOPPED) {
+				native_write_status(&l, c);
+				continue;
+			}
+			for (j = 0; j < c->n_nodes; j++) {
+				struct native_node *n = &c->nodes[j];
+
+				native_node_due(&l, c, j, now);
+				if (n->conn.wait == -1)
+					wake = now;
+				else if (n->conn.state == NATIVE_CONN_CLOSED ||
+				    n->conn.state == NATIVE_CONN_IDLE) {
+					if (n->next_ms < wake)
+						wake = n->next_ms;
+				} else if (n->conn.deadline_ms < wake) {
+					wake = n->conn.deadline_ms;
+				}
+				if (np + 2 > cap) {
+					cap = cap == 0 ? 64 : cap * 2;
+					pfds = xreallocarray(pfds, cap, sizeof(*pfds));
+					map_c = xreallocarray(map_c, cap, sizeof(*map_c));
+					map_n = xreallocarray(map_n, cap, sizeof(*map_n));
+				}
+				if (native_conn_pollfd(&n->conn, &pfds[np])) {
+					map_c[np] = i;
+					map_n[np] = j;
+					np++;
+				}
+			}
+		}
+		if (np + 1 > cap) {
+			cap = cap == 0 ? 64 : cap * 2;
+			pfds = xreallocarray(pfds, cap, sizeof(*pfds));
+			map_c = xreallocarray(map_c, cap, sizeof(*map_c));
+			map_n = xreallocarray(map_n, cap, sizeof(*map_n));
+		}
+		pfds[np].fd = sfd;
+		pfds[np].events = POLLIN;
+		pfds[np].revents = 0;
+		timeout = wake <= now ? 0 : (int)(wake - now);
+		if (timeout > NATIVE_RELOAD_MS)
+			timeout = NATIVE_RELOAD_MS;
+		if (poll(pfds, np + 1, timeout) < 0 && errno != EINTR)
+			break;
+		now = native_now_ms();
+		if (pfds[np].revents & POLLIN) {
+			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+				quit = 1;
+		}
+		/* Every connection steps: deadlines pass without any revents. */
+		for (i = 0; i < np; i++) {
+			struct native_cluster *c = l.clusters[map_c[i]];
+			struct native_node *n = &c->nodes[map_n[i]];
+
+			was = n->conn.state;
+			native_node_event(c, map_n[i], native_conn_step(&n->conn, pfds[i].revents, now),
+			    was, now);
+		}
+		for (i = 0; i < l.n; i++) {
+			struct native_cluster *c = l.clusters[i];
+
+			if (c->state == NATIVE_FAILING_OVER || c->state == NATIVE_STOPPED)
+				continue;
+			for (j = 0; j < c->n_nodes; j++) {
+				struct native_node *n = &c->nodes[j];
+
+				/* Connections without an fd to watch: finished inside start, or closed. */
+				if (n->conn.wait == -1) {
+					was = n->conn.state == NATIVE_CONN_IDLE ? NATIVE_CONN_CONNECTING :
+										  n->conn.state;
+					native_node_event(c, j, native_conn_step(&n->conn, 0, now), was,
+					    now);
+				}
+			}
+			if (c->nodes[c->master].fails >= NATIVE_MASTER_FAILS &&
+			    c->state == NATIVE_WATCHING)
+				native_set_state(c, NATIVE_SUSPECT, now);
+			if (c->state == NATIVE_SUSPECT)
+				native_judge(&l, c, now);
+			if (c->state == NATIVE_WATCHING)
+				native_announce(&l, c);
+			native_write_status(&l, c);
+		}
+		fflush(stderr);
+	}
+	fprintf(stderr, "mhaadm engine-native: exiting\n");
+	for (i = 0; i < l.n; i++) {
+		if (l.clusters[i]->fo != NULL)
+			pthread_join(l.clusters[i]->fo->thread, NULL);
+		native_status_remove(&l, l.clusters[i]->name);
+		native_cluster_free(l.clusters[i]);
+	}
+	free(l.clusters);
+	free(pfds);
+	free(map_c);
+	free(map_n);
+	registry_close(l.reg);
+	free(l.status_dir);
+	close(sfd);
+	close(lockfd);
+	return 0;
+}

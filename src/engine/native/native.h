@@ -1,0 +1,133 @@
+/*
+ * The native failover engine: one process (mhaadm engine-native) watches
+ * every cluster whose engine is "native", detects a dead master from the
+ * manager's and the replicas' views together, and promotes the most
+ * advanced replica itself. Nothing outside src/engine/native/ names these
+ * functions except the command that runs the loop and start's checks.
+ */
+#ifndef MHAADM_NATIVE_H
+#define MHAADM_NATIVE_H
+
+#include <pthread.h>
+#include <stddef.h>
+
+#include "native-conn.h"
+
+struct config;
+struct registry;
+struct registry_cluster;
+
+/* What one SHOW SLAVE STATUS said, and when positions last moved. */
+struct native_sample {
+	long long at_ms;     /* when it was taken, 0 never */
+	long long moved_ms;  /* when heartbeats or positions last changed */
+	int io_yes;          /* Slave_IO_Running = Yes */
+	int sql_yes;
+	int using_gtid;
+	int io_errno;        /* Last_IO_Errno */
+	long long lag;       /* Seconds_Behind_Master, -1 NULL */
+	long long sql_delay; /* SQL_Delay */
+	long long read_pos;  /* Read_Master_Log_Pos */
+	long long heartbeats; /* Slave_received_heartbeats, -1 when the server does not say */
+	char gtid_io_pos[512];
+	char master_host[256];
+	int master_port;
+};
+
+struct native_node {
+	char *host;
+	int port;
+	int no_master;
+	int candidate;
+	struct native_conn conn;
+	long long next_ms;      /* next connect/probe */
+	int fails;              /* consecutive failures */
+	long long fail_ms;      /* when the last failure happened */
+	int reachable;          /* last connect/probe answered */
+	struct native_sample s; /* replicas only */
+	struct native_sample prev;
+};
+
+/* A cluster's place in the engine; one transition function sets it (native.c). */
+enum native_cstate {
+	NATIVE_WATCHING,     /* master reachable, or unreachable while replicas still see it */
+	NATIVE_SUSPECT,      /* master unreachable from the manager: asking the replicas now */
+	NATIVE_FAILING_OVER, /* the promotion thread runs */
+	NATIVE_STOPPED,      /* failed over badly or paused: not watched until started again */
+};
+
+struct native_failover;
+
+struct native_cluster {
+	char *name;
+	char *vip;
+	int vip_prefix;
+	char *iface;
+	struct native_node *nodes;
+	size_t n_nodes;
+	size_t master;
+	enum native_cstate state;
+	long long suspect_ms;
+	int alerted;       /* master.unreachable_from_manager emitted for this episode */
+	int announced;     /* the registry was told it is monitored */
+	int reg_state;     /* enum registry_state as last read */
+	int seen;
+	char *status_text; /* last status file content */
+	struct native_failover *fo;
+};
+
+/* A failover in its own thread: what it starts from and what it found. */
+struct native_failover {
+	const struct config *cfg;
+	struct native_cluster snap; /* copy of the cluster with its samples; no connections */
+	long long started_ms;
+	pthread_t thread;
+	int done;                   /* set by the thread last (atomic) */
+	int ok;                     /* promoted: new_master is the master */
+	size_t new_master;
+	char *reason;               /* why it stopped, when !ok */
+	long long phase_ms[8];      /* ms after started_ms at each step, for the log */
+	int old_host_up;            /* the old master's host refused the connection: it is up */
+};
+
+/* Runs the engine until SIGTERM/SIGINT. Returns 0, or -1 with *cause. */
+int native_run(const struct config *cfg, char **cause);
+
+/*
+ * Checks that the cluster meets what the native engine needs (MariaDB,
+ * GTID replication on every replica, log_bin, log_slave_updates, read_only
+ * replicas) and, when it does and apply is set, sets the fast-detection
+ * settings on each replica (slave_net_timeout, heartbeat, connect retry).
+ * Returns 0, or -1 with *cause naming the node, the problem and the fix.
+ */
+int native_check(const struct config *cfg, const struct registry_cluster *c, int apply,
+    char **cause);
+
+/* Starts the promotion thread; 0, or -1 with *cause. */
+int native_promote_start(struct native_failover *fo, char **cause);
+
+/*
+ * MariaDB GTID positions ("0-1-42,1-2-7"): 1 when a has every domain of b
+ * at an equal or higher sequence number, else 0.
+ */
+int native_gtid_covers(const char *a, const char *b);
+/* The sum of the sequence numbers of a GTID position: the order of candidates. */
+unsigned long long native_gtid_score(const char *pos);
+
+/* The failover core as the native engine uses it (native-core.c). */
+struct registry *native_core_registry(const struct config *cfg, const char *cluster);
+int native_core_storm(const struct config *cfg, struct registry *reg,
+    const struct native_cluster *c);
+int native_core_vip_release(const struct config *cfg, struct registry *reg,
+    const struct native_cluster *c, int reachable);
+int native_core_vip_take(const struct config *cfg, struct registry *reg,
+    const struct native_cluster *c, size_t new_master);
+void native_core_guard(const struct config *cfg, struct registry *reg,
+    const struct native_cluster *c, size_t new_master);
+void native_core_record(const struct config *cfg, struct registry *reg,
+    const struct native_cluster *c, size_t new_master);
+void native_core_report(const struct config *cfg, struct registry *reg,
+    const struct native_cluster *c, const char *new_master, const char *replicas,
+    const char *detail);
+
+#endif
