@@ -939,7 +939,7 @@ daemon_publish(struct daemon *d, time_t now)
 	md.started = d->started;
 	md.published = now;
 	/* The registry thread reads once a second: a snapshot 10 s old means it cannot. */
-	md.registry_up = d->list != NULL && reader_now_ms() - d->list_ms <= 10000;
+	md.registry_up = d->list_ms != 0 && reader_now_ms() - d->list_ms <= 10000;
 	md.notifier_wanted = d->env->cfg->n_notify_channels > 0;
 	md.notifier_up = d->notify_pid > 0;
 	md.n_engines = d->n_children;

@@ -271,7 +271,8 @@ def test_metrics_api_page_prometheus_and_failover(http_cluster, tmp_path):
     assert get(m.base + "/api/v1/events?since=1&limit=100000")[0] == 400
     assert get(m.base + "/api/v1/events?cluster=../etc")[0] == 400
     assert get(m.base + "/nothing")[0] == 404
-    assert raw("127.0.0.1", m.port, b"GARBAGE\r\n\r\n").split(" ")[1] == "400"
+    # Not HTTP at all: closed without an answer (libmicrohttpd) or 400.
+    assert raw("127.0.0.1", m.port, b"GARBAGE\r\n\r\n") in ("", "HTTP/1.1 400 Bad Request")
     assert raw("127.0.0.1", m.port, b"GET /metrics HTTP/1.1\r\n\r\n").split(" ")[1] == "400"
     assert raw("127.0.0.1", m.port, b"GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 3"
                b"\r\n\r\nabc").split(" ")[1] == "400"
