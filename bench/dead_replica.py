@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """bench/dead_replica.py - failover time with dead replicas, beside the plain kill -9 of the master.
 
 Runs the four failover scenarios of tests/integration/test_dead_replica.py (four hosts, h1 master,

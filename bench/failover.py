@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """bench/failover.py - failover RTO/RPO in the lab, mhaadm vs plain masterha_manager.
 
 For each run: a fresh lab (lab/lab.sh up --hosts 3), the cluster put under MHA either by mhaadm

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """bench/fleet.py - mhaadm at fleet scale: `list all` time and daemon RSS/CPU with 100, 300 and
 1000 registered clusters.
 

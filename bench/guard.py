@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """bench/guard.py - the price of the isolation guard: write latency and failover time, guard on
 (isolation_guard = semisync) vs off, in the lab.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Cost of requests to a running daemon's HTTP listener: a new connection per request, one
 after the other. Usage: bench/http.py http://127.0.0.1:9860 [N] [PATH...]"""
 import http.client

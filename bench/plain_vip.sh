@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bench/plain_vip.sh - the minimal hand-written master_ip_failover_script of the plain-MHA
 # baseline in bench/failover.py: what a DBA writes for one cluster. Configured in the MHA app
 # config as

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bench/run-all.sh - regenerate every benchmark result of docs/benchmarks.md.
 #
 #   bench/run-all.sh [--runs N]      (root, Debian 12 lab machine; default N=3)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Turns a fuzz input into an argv: words separated by NUL bytes. */
 #include "fuzz-argv.h"
 
@@ -7,8 +8,8 @@
 #include "xmalloc.h"
 
 int
-fuzz_argv_split(const uint8_t *data, size_t size, const char *const *prefix, int nprefix,
-    char ***argv)
+fuzz_argv_split(
+    const uint8_t *data, size_t size, const char *const *prefix, int nprefix, char ***argv)
 {
 	char **v = xcalloc(FUZZ_ARGV_MAX + nprefix + 1, sizeof(*v));
 	size_t start = 0, i;

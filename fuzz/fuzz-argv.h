@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Shared by the argv fuzzers: turns a fuzz input into an argv (NUL-separated words). */
 #ifndef MHAADM_FUZZ_ARGV_H
 #define MHAADM_FUZZ_ARGV_H
@@ -13,8 +14,8 @@
  * after the fixed words in prefix[0..nprefix). *argv is NULL-terminated and
  * freed with fuzz_argv_free(). Returns argc.
  */
-int fuzz_argv_split(const uint8_t *data, size_t size, const char *const *prefix, int nprefix,
-    char ***argv);
+int fuzz_argv_split(
+    const uint8_t *data, size_t size, const char *const *prefix, int nprefix, char ***argv);
 void fuzz_argv_free(int argc, char **argv);
 
 #endif

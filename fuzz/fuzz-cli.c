@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * libFuzzer harness: the command line as main() and cmd.c see it — the seed
  * flags' translation, the command lookup (name, alias, prefix) and each
@@ -16,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void
 fuzz_cli_getopt(const struct cmd_entry *entry, int argc, char **argv)
 {
-	struct cmd_ctx ctx = { 0 };
+	struct cmd_ctx ctx = {0};
 	long n;
 	int c;
 
@@ -24,7 +25,8 @@ fuzz_cli_getopt(const struct cmd_entry *entry, int argc, char **argv)
 	cmd_getopt_reset();
 	while ((c = cmd_getopt(&ctx, argc, argv)) != -1) {
 		if (c == '?' || c == ':')
-			continue; /* cmd_bad_option() only prints; its reading of optopt is covered */
+			continue; /* cmd_bad_option() only prints; its reading of optopt is covered
+			           */
 		if (optarg != NULL)
 			(void)cmd_number(optarg, 0, 1000000, &n);
 	}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer harness: the config parser (config_parse_string) on arbitrary text. */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * libFuzzer harness: the arguments MHA passes to 'mhaadm hook' — the
  * failover/online-change parser (mha_hook_parse), the report parser
@@ -19,10 +20,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const types[] = { "failover", "online-change", "report" };
+	static const char *const types[] = {"failover", "online-change", "report"};
 	const char *prefix[2], *v;
-	struct mha_hook_args a = { 0 };
-	struct mha_report_args r = { 0 };
+	struct mha_hook_args a = {0};
+	struct mha_report_args r = {0};
 	char **argv = NULL, *cause = NULL, *vip = NULL;
 	int argc, prefix_len, i;
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # lab/lab.sh - the mhaadm lab: MariaDB hosts in network namespaces on one bridge.
 #
 #   lab.sh up [--hosts N] [--standalone M] [--gtid] [--ssh-bare]

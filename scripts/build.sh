@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Builds mhaadm into build/ (release, -Werror) and, with --asan, build-asan/ (ASan+UBSan).
 set -eu
 cd "$(dirname "$0")/.."

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The demo: installs dependencies, builds, brings up a 3-host lab, puts a cluster under
 # mhaadm, kills the master's mysqld and shows the VIP moving and the cluster re-protected.
 # Pass --keep to leave the lab and the daemon running afterwards.

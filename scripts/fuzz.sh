@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Builds the libFuzzer harnesses (clang, ASan+UBSan) into build-fuzz/ and runs one:
 #   scripts/fuzz.sh [config|cli|hook] [seconds]     (default: config, 600 s)
 # Findings (crash-*, leak-*, timeout-*) land in fuzz/findings/TARGET/; the seeds in

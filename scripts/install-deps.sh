@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Installs every build, test and lab dependency of mhaadm on Debian 12 (idempotent).
 set -eu
 export DEBIAN_FRONTEND=noninteractive

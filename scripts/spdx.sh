@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Adds the SPDX licence line to every tracked source file that lacks one (idempotent), and with
 # --check only lists the files without it (exit 1 if any). C: first line; scripts: after #!.
 set -eu

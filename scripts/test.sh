@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Runs every test of mhaadm as root on Debian 12: installs dependencies, builds with -Werror,
 # runs the cmocka unit tests under ASan/UBSan, then the integration tests in the lab.
 set -euo pipefail
@@ -10,6 +11,10 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 ./scripts/install-deps.sh
+echo "== style: clang-format (.clang-format) and an SPDX line in every source file =="
+git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c' 'fuzz/*.c' 'fuzz/*.h' |
+	xargs clang-format --dry-run --Werror
+./scripts/spdx.sh --check
 ./scripts/build.sh --asan
 
 echo "== unit tests (ASan/UBSan) =="

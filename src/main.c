@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* mhaadm entry point: global options, the seed tool's flags, then the command table. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,7 @@
 int
 main(int argc, char **argv)
 {
-	struct cmd_ctx ctx = { 0 };
+	struct cmd_ctx ctx = {0};
 	const char *config_arg = NULL;
 	char **seed_argv = NULL, *cause = NULL;
 	int seed_argc = 0, i, rc;
@@ -43,8 +44,9 @@ main(int argc, char **argv)
 		cmd_print_help(stderr);
 		return CMD_EXIT_USAGE;
 	}
-	log_set_level(ctx.verbose > 1 ? LOG_LEVEL_DEBUG :
-		ctx.verbose == 1 ? LOG_LEVEL_INFO : LOG_LEVEL_WARN);
+	log_set_level(ctx.verbose > 1    ? LOG_LEVEL_DEBUG
+	              : ctx.verbose == 1 ? LOG_LEVEL_INFO
+	                                 : LOG_LEVEL_WARN);
 	ctx.config_path = config_path_choose(config_arg);
 
 	switch (cmd_seed_translate(argc - i, argv + i, &seed_argc, &seed_argv, &cause)) {

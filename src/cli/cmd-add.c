@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * mhaadm add: register a cluster after probing every node and proving its
  * topology (exactly one writable master, every other node replicating from
@@ -42,7 +43,8 @@ struct cmd_add_state {
 	struct probe_result *probes; /* n_probes of them: nodes probed so far */
 	size_t n_probes;
 	int pending; /* verifying rows already in the registry */
-	const char *engine; /* --engine, or NULL: the config's engine (a pending row keeps its own) */
+	const char
+	    *engine; /* --engine, or NULL: the config's engine (a pending row keeps its own) */
 };
 
 enum {
@@ -57,15 +59,15 @@ enum {
 };
 
 static const struct option cmd_add_longopts[] = {
-	{ "node", required_argument, NULL, CMD_ADD_OPT_NODE },
-	{ "vip", required_argument, NULL, CMD_ADD_OPT_VIP },
-	{ "iface", required_argument, NULL, CMD_ADD_OPT_IFACE },
-	{ "master", required_argument, NULL, CMD_ADD_OPT_MASTER },
-	{ "candidate", required_argument, NULL, CMD_ADD_OPT_CANDIDATE },
-	{ "no-master", required_argument, NULL, CMD_ADD_OPT_NO_MASTER },
-	{ "keys", no_argument, NULL, CMD_ADD_OPT_KEYS },
-	{ "engine", required_argument, NULL, CMD_ADD_OPT_ENGINE },
-	{ NULL, 0, NULL, 0 },
+    {"node", required_argument, NULL, CMD_ADD_OPT_NODE},
+    {"vip", required_argument, NULL, CMD_ADD_OPT_VIP},
+    {"iface", required_argument, NULL, CMD_ADD_OPT_IFACE},
+    {"master", required_argument, NULL, CMD_ADD_OPT_MASTER},
+    {"candidate", required_argument, NULL, CMD_ADD_OPT_CANDIDATE},
+    {"no-master", required_argument, NULL, CMD_ADD_OPT_NO_MASTER},
+    {"keys", no_argument, NULL, CMD_ADD_OPT_KEYS},
+    {"engine", required_argument, NULL, CMD_ADD_OPT_ENGINE},
+    {NULL, 0, NULL, 0},
 };
 
 static void
@@ -198,8 +200,9 @@ cmd_add_discover(struct cmd_add_state *st, char **cause)
 		cmd_add_push(st, xstrdup(m->peers[i].host), m->peers[i].port, 1, cause);
 	}
 	if (st->n_nodes == before) {
-		*cause = xasprintf("no replicas found replicating from %s:%d; name them with --node",
-		    m->host, m->port);
+		*cause =
+		    xasprintf("no replicas found replicating from %s:%d; name them with --node",
+		        m->host, m->port);
 		return -1;
 	}
 	printf("discovered %zu replica%s of %s:%d:", st->n_nodes - before,
@@ -244,7 +247,8 @@ cmd_add_warn_errant(struct cmd_add_state *st, size_t master)
 			continue;
 		fprintf(stderr,
 		    "mhaadm: add: warning: replica %s:%d holds transactions the master never had "
-		    "(%s); it is never promoted while they are there: undo them there (sql_log_bin=0, "
+		    "(%s); it is never promoted while they are there: undo them there "
+		    "(sql_log_bin=0, "
 		    "then RESET MASTER on the replica) or replay them on the master\n",
 		    st->nodes[i].host, st->nodes[i].port, gtids);
 		free(gtids);
@@ -267,10 +271,11 @@ cmd_add_build(struct cmd_add_state *st, size_t master, struct registry_cluster *
 	c->iface = st->iface;
 	c->state = REGISTRY_STATE_REGISTERED;
 	c->desired = REGISTRY_DESIRED_STOPPED;
-	/* Stored, never NULL for a new cluster: a later change of the config's default moves none. */
-	c->engine = (char *)(st->engine != NULL ? st->engine :
-	    st->pending				 ? NULL :
-						   st->ctx->cfg->engine);
+	/* Stored, never NULL for a new cluster: a later change of the config's default moves none.
+	 */
+	c->engine = (char *)(st->engine != NULL ? st->engine
+	                     : st->pending      ? NULL
+	                                        : st->ctx->cfg->engine);
 	c->nodes = xcalloc(st->n_nodes, sizeof(*c->nodes));
 	c->n_nodes = st->n_nodes;
 	for (i = 0; i < st->n_nodes; i++) {
@@ -320,10 +325,11 @@ cmd_add_load_pending(struct cmd_add_state *st, struct registry *reg, char **caus
 	case 0:
 		break;
 	case 1:
-		*cause = xasprintf("no cluster named '%s' in the registry; give its nodes with "
-				   "--node HOST[:PORT] (or --master HOST) and --vip ADDR, or insert "
-				   "its rows into the registry first",
-		    st->name);
+		*cause =
+		    xasprintf("no cluster named '%s' in the registry; give its nodes with "
+		              "--node HOST[:PORT] (or --master HOST) and --vip ADDR, or insert "
+		              "its rows into the registry first",
+		        st->name);
 		return -1;
 	default:
 		return -1;
@@ -335,7 +341,7 @@ cmd_add_load_pending(struct cmd_add_state *st, struct registry *reg, char **caus
 	}
 	if (c->n_nodes == 0) {
 		*cause = xasprintf("cluster '%s' has no node rows in the registry; insert them "
-				   "first",
+		                   "first",
 		    st->name);
 		goto out;
 	}
@@ -377,8 +383,8 @@ cmd_add_precheck(struct cmd_add_state *st, struct registry *reg, char **cause)
 			continue;
 		}
 		if (strcmp(list[i]->vip, st->vip) == 0) {
-			*cause = xasprintf("VIP %s is already used by cluster '%s'", st->vip,
-			    list[i]->name);
+			*cause = xasprintf(
+			    "VIP %s is already used by cluster '%s'", st->vip, list[i]->name);
 			rc = -1;
 			break;
 		}
@@ -387,7 +393,7 @@ cmd_add_precheck(struct cmd_add_state *st, struct registry *reg, char **cause)
 				if (list[i]->nodes[j].port == st->nodes[k].port &&
 				    strcmp(list[i]->nodes[j].host, st->nodes[k].host) == 0) {
 					*cause = xasprintf("node %s:%d already belongs to cluster "
-							   "'%s'",
+					                   "'%s'",
 					    st->nodes[k].host, st->nodes[k].port, list[i]->name);
 					rc = -1;
 					break;
@@ -413,18 +419,19 @@ cmd_add_vip_free(struct cmd_ctx *ctx, struct cmd_add_state *st, size_t master, c
 	char *who = NULL, *why = NULL;
 	const char *host = st->probes[master].host;
 
-	ssh_target_from_config(&t, ctx->cfg, host,
-	    ctx->cfg->ssh_timeout < 5 ? ctx->cfg->ssh_timeout : 5);
+	ssh_target_from_config(
+	    &t, ctx->cfg, host, ctx->cfg->ssh_timeout < 5 ? ctx->cfg->ssh_timeout : 5);
 	switch (vip_answering(&t, st->vip, st->iface, &who, &why)) {
 	case 1:
 		*cause = xasprintf("VIP %s already answers ARP on the network of %s %s (%s): "
-				   "another machine uses that address; choose a free one",
+		                   "another machine uses that address; choose a free one",
 		    st->vip, host, st->iface, who);
 		free(who);
 		return -1;
 	case -1:
-		fprintf(stderr, "mhaadm: add: warning: cannot check that VIP %s is free: %s; "
-				"'mhaadm start' checks again before binding it\n",
+		fprintf(stderr,
+		    "mhaadm: add: warning: cannot check that VIP %s is free: %s; "
+		    "'mhaadm start' checks again before binding it\n",
 		    st->vip, why);
 		free(why);
 		break;
@@ -437,9 +444,9 @@ cmd_add_vip_free(struct cmd_ctx *ctx, struct cmd_add_state *st, size_t master, c
 static int
 cmd_add_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	struct cmd_add_state st = { 0 };
-	struct registry_cluster rc_cluster = { 0 };
-	struct registry_event ev = { 0 };
+	struct cmd_add_state st = {0};
+	struct registry_cluster rc_cluster = {0};
+	struct registry_event ev = {0};
 	struct registry *reg;
 	struct config *cfg;
 	char **node_args = NULL, **cand_args = NULL, **nomaster_args = NULL;
@@ -461,8 +468,8 @@ cmd_add_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			cand_args[n_cand++] = optarg;
 			break;
 		case CMD_ADD_OPT_NO_MASTER:
-			nomaster_args = xreallocarray(nomaster_args, n_nomaster + 1,
-			    sizeof(*nomaster_args));
+			nomaster_args =
+			    xreallocarray(nomaster_args, n_nomaster + 1, sizeof(*nomaster_args));
 			nomaster_args[n_nomaster++] = optarg;
 			break;
 		case CMD_ADD_OPT_VIP:
@@ -479,8 +486,8 @@ cmd_add_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			break;
 		case CMD_ADD_OPT_ENGINE:
 			if (engine_find(optarg) == NULL) {
-				rc = cmd_usage_error(ctx, "no engine '%s' (engines: %s)", optarg,
-				    engine_names());
+				rc = cmd_usage_error(
+				    ctx, "no engine '%s' (engines: %s)", optarg, engine_names());
 				goto out_args;
 			}
 			st.engine = optarg;
@@ -501,14 +508,14 @@ cmd_add_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	st.ctx = ctx;
 	st.name = argv[optind];
 	st.pending = n_node_args == 0 && master_arg == NULL && vip_arg == NULL &&
-	    iface_arg == NULL && n_cand == 0 && n_nomaster == 0;
+	             iface_arg == NULL && n_cand == 0 && n_nomaster == 0;
 	if (!st.pending && vip_arg == NULL) {
 		rc = cmd_usage_error(ctx, "--vip ADDR[/PREFIX] is needed");
 		goto out_args;
 	}
 	if (!st.pending && n_node_args == 0 && master_arg == NULL) {
 		rc = cmd_usage_error(ctx, "give the nodes with --node HOST[:PORT], or the master "
-					  "alone with --master HOST[:PORT]");
+		                          "alone with --master HOST[:PORT]");
 		goto out_args;
 	}
 	if (validate_cluster_name(st.name, &cause) != 0)
@@ -518,23 +525,23 @@ cmd_add_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		goto fail;
 
 	if (!st.pending) {
-		if (validate_parse_vip(vip_arg, cfg->vip_prefix, &st.vip, &st.vip_prefix,
-			&cause) != 0)
+		if (validate_parse_vip(vip_arg, cfg->vip_prefix, &st.vip, &st.vip_prefix, &cause) !=
+		    0)
 			goto fail;
 		st.iface = xstrdup(iface_arg != NULL ? iface_arg : cfg->vip_iface);
 		if (validate_iface(st.iface, &cause) != 0)
 			goto fail;
 		if (master_arg != NULL) {
-			if (validate_parse_hostport(master_arg, cfg->node_port, &host, &port,
-				&cause) != 0)
+			if (validate_parse_hostport(
+			        master_arg, cfg->node_port, &host, &port, &cause) != 0)
 				goto fail;
 			st.master = xasprintf("%s:%d", host, port);
 			if (cmd_add_push(&st, host, port, 0, &cause) != 0)
 				goto fail;
 		}
 		for (i = 0; i < n_node_args; i++) {
-			if (validate_parse_hostport(node_args[i], cfg->node_port, &host, &port,
-				&cause) != 0)
+			if (validate_parse_hostport(
+			        node_args[i], cfg->node_port, &host, &port, &cause) != 0)
 				goto fail;
 			if (master_arg != NULL && cmd_add_find(&st, host, port) == 0) {
 				free(host); /* --master also named with --node */
@@ -567,8 +574,8 @@ cmd_add_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		if ((idx = cmd_add_lookup(&st, "--no-master", nomaster_args[i], &cause)) < 0)
 			goto fail;
 		if (st.nodes[idx].candidate) {
-			cause = xasprintf("%s is given both --candidate and --no-master",
-			    nomaster_args[i]);
+			cause = xasprintf(
+			    "%s is given both --candidate and --no-master", nomaster_args[i]);
 			goto fail;
 		}
 		st.nodes[idx].no_master = 1;
@@ -587,7 +594,7 @@ cmd_add_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		r += i != master && !st.nodes[i].no_master;
 	if (r == 0)
 		fprintf(stderr, "mhaadm: add: warning: every replica is --no-master; MHA will have "
-				"no node to promote\n");
+		                "no node to promote\n");
 
 	if (cmd_add_vip_free(ctx, &st, master, &cause) != 0)
 		goto fail;
@@ -596,8 +603,8 @@ cmd_add_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	ev.node = NULL;
 	ev.type = (char *)"cluster.added";
 	ev.message = cmd_add_summary(&st, master);
-	r = st.pending ? registry_cluster_update(reg, &rc_cluster, &ev, &cause) :
-			 registry_cluster_add(reg, &rc_cluster, &ev, &cause);
+	r = st.pending ? registry_cluster_update(reg, &rc_cluster, &ev, &cause)
+	               : registry_cluster_add(reg, &rc_cluster, &ev, &cause);
 	if (r == 1 && st.pending && cause == NULL)
 		cause = xasprintf("cluster '%s' disappeared from the registry meanwhile", st.name);
 	if (r != 0)
@@ -610,8 +617,9 @@ cmd_add_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		 * says to run 'mhaadm keys NAME' again.
 		 */
 		if ((rc = cmd_keys_setup(ctx, st.name, NULL, NULL)) != CMD_EXIT_OK) {
-			fprintf(stderr, "mhaadm: add: cluster '%s' is registered, but its SSH trust "
-					"is not set up; fix the cause and run 'mhaadm keys %s'\n",
+			fprintf(stderr,
+			    "mhaadm: add: cluster '%s' is registered, but its SSH trust "
+			    "is not set up; fix the cause and run 'mhaadm keys %s'\n",
 			    st.name, st.name);
 			goto out;
 		}
@@ -636,11 +644,11 @@ out_args:
 }
 
 const struct cmd_entry cmd_add_entry = {
-	.name = "add",
-	.args = "NAME [--node HOST[:PORT]]... [--master HOST[:PORT]] --vip ADDR[/PREFIX] "
-		"[--iface IF] [--candidate HOST[:PORT]]... [--no-master HOST[:PORT]]... [--keys] "
-		"[--engine NAME]",
-	.summary = "register a cluster after probing its topology",
-	.longopts = cmd_add_longopts,
-	.exec = cmd_add_exec,
+    .name = "add",
+    .args = "NAME [--node HOST[:PORT]]... [--master HOST[:PORT]] --vip ADDR[/PREFIX] "
+            "[--iface IF] [--candidate HOST[:PORT]]... [--no-master HOST[:PORT]]... [--keys] "
+            "[--engine NAME]",
+    .summary = "register a cluster after probing its topology",
+    .longopts = cmd_add_longopts,
+    .exec = cmd_add_exec,
 };

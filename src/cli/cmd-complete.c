@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* mhaadm complete (internal): the words bash completion offers, read from the command table. */
 #include <getopt.h>
 #include <stdio.h>
@@ -86,9 +87,9 @@ cmd_complete_exec(struct cmd_ctx *ctx, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_complete_entry = {
-	.name = "complete",
-	.args = "commands | options COMMAND | clusters",
-	.summary = "internal: words for shell completion (from the command table and the registry)",
-	.exec = cmd_complete_exec,
-	.flags = CMD_INTERNAL,
+    .name = "complete",
+    .args = "commands | options COMMAND | clusters",
+    .summary = "internal: words for shell completion (from the command table and the registry)",
+    .exec = cmd_complete_exec,
+    .flags = CMD_INTERNAL,
 };

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* mhaadm daemon (the supervisor, foreground) and mhaadm engine (internal: one cluster's engine). */
 #include <limits.h>
 #include <stdio.h>
@@ -17,8 +18,7 @@
 
 /* Fills env with absolute paths: engines and hooks run from other directories. */
 static int
-cmd_daemon_env(struct cmd_ctx *ctx, struct engine_env *env, char *self, char *cfgpath,
-    char **cause)
+cmd_daemon_env(struct cmd_ctx *ctx, struct engine_env *env, char *self, char *cfgpath, char **cause)
 {
 	ssize_t n;
 
@@ -77,15 +77,16 @@ cmd_daemon_check_config(struct cmd_ctx *ctx)
 	if ((reg = cmd_ctx_registry(ctx, 1, &cause)) == NULL ||
 	    registry_cluster_list(reg, &list, &n, &cause) != 0)
 		goto fail;
-	printf("registry (%s): ok, %zu cluster%s\n", registry_backend_name(reg), n,
-	    n == 1 ? "" : "s");
+	printf(
+	    "registry (%s): ok, %zu cluster%s\n", registry_backend_name(reg), n, n == 1 ? "" : "s");
 	for (i = 0; i < n; i++) {
 		if (list[i]->desired != REGISTRY_DESIRED_MONITORED)
 			continue;
 		/* The daemon's rule (decide.c): an unprotected cluster waits for 'mhaadm start'. */
 		if (list[i]->state == REGISTRY_STATE_UNPROTECTED) {
 			printf("not supervised: %s (unprotected; after repairing it run "
-			       "'mhaadm start %s')\n", list[i]->name, list[i]->name);
+			       "'mhaadm start %s')\n",
+			    list[i]->name, list[i]->name);
 			continue;
 		}
 		monitored++;
@@ -98,8 +99,9 @@ cmd_daemon_check_config(struct cmd_ctx *ctx)
 		    notify_type_name(ctx->cfg->notify_channels[i].type));
 	running = daemon_running(ctx->cfg);
 	if (running > 0)
-		printf("a daemon runs for this workdir (pid %ld): 'kill -HUP %ld' (systemctl reload "
-		       "mhaadm) makes it read the configuration again\n",
+		printf(
+		    "a daemon runs for this workdir (pid %ld): 'kill -HUP %ld' (systemctl reload "
+		    "mhaadm) makes it read the configuration again\n",
 		    (long)running, (long)running);
 	printf("%zu cluster%s to supervise; the configuration is fine\n", monitored,
 	    monitored == 1 ? "" : "s");
@@ -113,8 +115,8 @@ fail:
 }
 
 static const struct option cmd_daemon_longopts[] = {
-	{ "check-config", no_argument, NULL, 't' },
-	{ NULL, 0, NULL, 0 },
+    {"check-config", no_argument, NULL, 't'},
+    {NULL, 0, NULL, 0},
 };
 
 static int
@@ -149,18 +151,18 @@ cmd_daemon_exec(struct cmd_ctx *ctx, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_daemon_entry = {
-	.name = "daemon",
-	.args = "[--check-config]",
-	.shortopts = "",
-	.longopts = cmd_daemon_longopts,
-	.summary = "run the supervisor in the foreground (systemd: mhaadm.service)",
-	.exec = cmd_daemon_exec,
+    .name = "daemon",
+    .args = "[--check-config]",
+    .shortopts = "",
+    .longopts = cmd_daemon_longopts,
+    .summary = "run the supervisor in the foreground (systemd: mhaadm.service)",
+    .exec = cmd_daemon_exec,
 };
 
 static const struct option cmd_engine_longopts[] = {
-	{ "checks", no_argument, NULL, 'k' },
-	{ "engine", required_argument, NULL, 'e' },
-	{ NULL, 0, NULL, 0 },
+    {"checks", no_argument, NULL, 'k'},
+    {"engine", required_argument, NULL, 'e'},
+    {NULL, 0, NULL, 0},
 };
 
 static int
@@ -185,8 +187,8 @@ cmd_engine_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (optind + 1 != argc)
 		return cmd_usage_error(ctx, "a cluster name is needed");
 	if ((engine = engine_find(name)) == NULL || engine->run == NULL)
-		return cmd_usage_error(ctx, "no engine '%s' runs as a process (engines: %s)", name,
-		    engine_names());
+		return cmd_usage_error(
+		    ctx, "no engine '%s' runs as a process (engines: %s)", name, engine_names());
 	if (validate_cluster_name(argv[optind], &cause) != 0 ||
 	    cmd_daemon_env(ctx, &env, self, cfgpath, &cause) != 0 ||
 	    engine->run(&env, argv[optind], checks, &cause) != 0) {
@@ -199,11 +201,11 @@ cmd_engine_exec(struct cmd_ctx *ctx, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_engine_entry = {
-	.name = "engine",
-	.args = "NAME [--engine NAME] [--checks]",
-	.summary = "internal: run one cluster's engine (started by the daemon)",
-	.shortopts = "",
-	.longopts = cmd_engine_longopts,
-	.exec = cmd_engine_exec,
-	.flags = CMD_INTERNAL,
+    .name = "engine",
+    .args = "NAME [--engine NAME] [--checks]",
+    .summary = "internal: run one cluster's engine (started by the daemon)",
+    .shortopts = "",
+    .longopts = cmd_engine_longopts,
+    .exec = cmd_engine_exec,
+    .flags = CMD_INTERNAL,
 };

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* mhaadm del: remove a cluster from the registry; its history stays. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,15 +10,15 @@
 #include "xmalloc.h"
 
 static const struct option cmd_del_longopts[] = {
-	{ "force", no_argument, NULL, 'f' },
-	{ NULL, 0, NULL, 0 },
+    {"force", no_argument, NULL, 'f'},
+    {NULL, 0, NULL, 0},
 };
 
 static int
 cmd_del_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct registry_cluster *c = NULL;
-	struct registry_event ev = { 0 };
+	struct registry_event ev = {0};
 	struct registry *reg;
 	const char *name;
 	char *cause = NULL;
@@ -31,8 +32,8 @@ cmd_del_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			return cmd_bad_option(ctx, argc, argv);
 	}
 	if (optind + 1 != argc)
-		return cmd_usage_error(ctx, optind >= argc ? "a cluster name is needed" :
-							    "too many arguments");
+		return cmd_usage_error(
+		    ctx, optind >= argc ? "a cluster name is needed" : "too many arguments");
 	name = argv[optind];
 	if (validate_cluster_name(name, &cause) != 0) {
 		cmd_error(ctx, "%s", cause);
@@ -54,16 +55,20 @@ cmd_del_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	if (c->desired == REGISTRY_DESIRED_MONITORED && !force) {
-		cmd_error(ctx, "cluster '%s' is monitored; run 'mhaadm stop %s' first, or use --force",
-		    name, name);
+		cmd_error(ctx,
+		    "cluster '%s' is monitored; run 'mhaadm stop %s' first, or use --force", name,
+		    name);
 		goto out;
 	}
 
-	/* The authorized_keys entries 'mhaadm keys' installed go first, while the nodes are known. */
+	/* The authorized_keys entries 'mhaadm keys' installed go first, while the nodes are known.
+	 */
 	if (cmd_keys_remove(ctx, c, &cause) != 0) {
 		if (!force) {
-			cmd_error(ctx, "%s; cluster '%s' not deleted (fix it and retry, or use --force "
-				       "to delete it and leave those entries)", cause, name);
+			cmd_error(ctx,
+			    "%s; cluster '%s' not deleted (fix it and retry, or use --force "
+			    "to delete it and leave those entries)",
+			    cause, name);
 			goto out;
 		}
 		fprintf(stderr, "mhaadm: del: warning: %s; deleting anyway (--force)\n", cause);
@@ -74,8 +79,8 @@ cmd_del_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	ev.cluster = c->name;
 	ev.type = (char *)"cluster.deleted";
 	ev.message = xasprintf("cluster '%s' deleted (VIP %s, %zu nodes)%s", c->name, c->vip,
-	    c->n_nodes, force && c->desired == REGISTRY_DESIRED_MONITORED ?
-				    " while monitored (--force)" : "");
+	    c->n_nodes,
+	    force && c->desired == REGISTRY_DESIRED_MONITORED ? " while monitored (--force)" : "");
 	switch (registry_cluster_del(reg, name, &ev, &cause)) {
 	case 0:
 		printf("deleted cluster '%s'; its history is kept ('mhaadm history %s')\n", name,
@@ -97,11 +102,11 @@ out:
 }
 
 const struct cmd_entry cmd_del_entry = {
-	.name = "del",
-	.alias = "delete",
-	.args = "NAME [--force]",
-	.summary = "delete a cluster from the registry (history is kept)",
-	.shortopts = "f",
-	.longopts = cmd_del_longopts,
-	.exec = cmd_del_exec,
+    .name = "del",
+    .alias = "delete",
+    .args = "NAME [--force]",
+    .summary = "delete a cluster from the registry (history is kept)",
+    .shortopts = "f",
+    .longopts = cmd_del_longopts,
+    .exec = cmd_del_exec,
 };

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * mhaadm doctor: reports, per host, what breaks MHA 0.58 on the manager host
  * and on the nodes of one cluster or of all, and with --fix patches the MHA
@@ -21,9 +22,9 @@ enum {
 };
 
 static const struct option cmd_doctor_longopts[] = {
-	{ "fix", no_argument, NULL, CMD_DOCTOR_OPT_FIX },
-	{ "json", no_argument, NULL, CMD_DOCTOR_OPT_JSON },
-	{ NULL, 0, NULL, 0 },
+    {"fix", no_argument, NULL, CMD_DOCTOR_OPT_FIX},
+    {"json", no_argument, NULL, CMD_DOCTOR_OPT_JSON},
+    {NULL, 0, NULL, 0},
 };
 
 static void
@@ -41,7 +42,7 @@ cmd_doctor_print_text(const struct doctor_report *rep, size_t from)
 {
 	const struct doctor_host *h;
 	const struct doctor_finding *f;
-	static const char *const label[] = { "ok  ", "WARN", "FAIL" };
+	static const char *const label[] = {"ok  ", "WARN", "FAIL"};
 	size_t i, j;
 
 	for (i = from; i < rep->n_hosts; i++) {
@@ -100,22 +101,22 @@ cmd_doctor_print_json(const struct doctor_report *rep)
 		json_object_array_add(hosts, ho);
 	}
 	json_object_object_add(root, "hosts", hosts);
-	json_object_object_add(root, "ok",
-	    json_object_new_int64((int64_t)doctor_report_count(rep, DOCTOR_OK)));
-	json_object_object_add(root, "warn",
-	    json_object_new_int64((int64_t)doctor_report_count(rep, DOCTOR_WARN)));
-	json_object_object_add(root, "fail",
-	    json_object_new_int64((int64_t)doctor_report_count(rep, DOCTOR_FAIL)));
-	printf("%s\n", json_object_to_json_string_ext(root,
-			   JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_object_add(
+	    root, "ok", json_object_new_int64((int64_t)doctor_report_count(rep, DOCTOR_OK)));
+	json_object_object_add(
+	    root, "warn", json_object_new_int64((int64_t)doctor_report_count(rep, DOCTOR_WARN)));
+	json_object_object_add(
+	    root, "fail", json_object_new_int64((int64_t)doctor_report_count(rep, DOCTOR_FAIL)));
+	printf("%s\n", json_object_to_json_string_ext(
+	                   root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
 }
 
 static int
 cmd_doctor_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	struct doctor_report rep = { NULL, 0 };
-	struct doctor_opts opts = { 0, cmd_doctor_progress, ctx };
+	struct doctor_report rep = {NULL, 0};
+	struct doctor_opts opts = {0, cmd_doctor_progress, ctx};
 	struct registry_cluster **list = NULL, *one = NULL;
 	struct registry *reg;
 	struct config *cfg;
@@ -204,9 +205,9 @@ out:
 }
 
 const struct cmd_entry cmd_doctor_entry = {
-	.name = "doctor",
-	.args = "[NAME|all] [--fix] [--json]",
-	.summary = "check the manager and nodes for what breaks MHA 0.58",
-	.longopts = cmd_doctor_longopts,
-	.exec = cmd_doctor_exec,
+    .name = "doctor",
+    .args = "[NAME|all] [--fix] [--json]",
+    .summary = "check the manager and nodes for what breaks MHA 0.58",
+    .longopts = cmd_doctor_longopts,
+    .exec = cmd_doctor_exec,
 };

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * mhaadm engine-native: the one process that runs the native failover
  * engine for every cluster whose engine is "native" (started and
@@ -27,9 +28,9 @@ cmd_engine_native_exec(struct cmd_ctx *ctx, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_engine_native_entry = {
-	.name = "engine-native",
-	.args = "",
-	.summary = "internal: run the native engine for every native cluster (started by the daemon)",
-	.flags = CMD_INTERNAL,
-	.exec = cmd_engine_native_exec,
+    .name = "engine-native",
+    .args = "",
+    .summary = "internal: run the native engine for every native cluster (started by the daemon)",
+    .flags = CMD_INTERNAL,
+    .exec = cmd_engine_native_exec,
 };

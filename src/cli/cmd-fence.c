@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * mhaadm fence NAME (internal, run by the daemon every few seconds for a
  * cluster that has failed nodes): one fence pass (src/core/failover/fence.c)
@@ -35,9 +36,9 @@ cmd_fence_exec(struct cmd_ctx *ctx, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_fence_entry = {
-	.name = "fence",
-	.args = "NAME",
-	.summary = "internal: take the VIP and writes away from failed former masters (daemon)",
-	.exec = cmd_fence_exec,
-	.flags = CMD_INTERNAL,
+    .name = "fence",
+    .args = "NAME",
+    .summary = "internal: take the VIP and writes away from failed former masters (daemon)",
+    .exec = cmd_fence_exec,
+    .flags = CMD_INTERNAL,
 };

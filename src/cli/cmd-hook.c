@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * mhaadm hook: the callback a failover engine's outside program runs
  * (MHA runs it during a failover). The command only loads the config and
@@ -27,11 +28,12 @@ static int
 cmd_hook_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	const struct engine_ops *engine = cmd_hook_engine();
-	struct engine_env env = { NULL, NULL, NULL };
+	struct engine_env env = {NULL, NULL, NULL};
 	char *cause = NULL;
 
 	if (argc < 2)
-		return cmd_usage_error(ctx, "a hook type is needed: failover, online-change, report or secondary-check");
+		return cmd_usage_error(ctx,
+		    "a hook type is needed: failover, online-change, report or secondary-check");
 	if (engine == NULL)
 		return cmd_error(ctx, "no engine takes hook calls");
 	if (cmd_ctx_config(ctx, &cause) == NULL) {
@@ -46,10 +48,10 @@ cmd_hook_exec(struct cmd_ctx *ctx, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_hook_entry = {
-	.name = "hook",
-	.args = "failover|online-change|report|secondary-check --cluster=NAME [ENGINE ARGS]",
-	.summary = "internal: called by the engine's own program during a failover (MHA): moves "
-		   "the VIP, records the new master",
-	.exec = cmd_hook_exec,
-	.flags = CMD_INTERNAL,
+    .name = "hook",
+    .args = "failover|online-change|report|secondary-check --cluster=NAME [ENGINE ARGS]",
+    .summary = "internal: called by the engine's own program during a failover (MHA): moves "
+               "the VIP, records the new master",
+    .exec = cmd_hook_exec,
+    .flags = CMD_INTERNAL,
 };

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* mhaadm init: create or upgrade the registry schema; safe to run again. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,10 +31,11 @@ cmd_init_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (registry_schema_version(reg, &after, &cause) != 0)
 		goto fail;
 
-	where = ctx->cfg->registry == CONFIG_REGISTRY_SQLITE ? ctx->cfg->registry_path :
-							       ctx->cfg->mysql_host;
+	where = ctx->cfg->registry == CONFIG_REGISTRY_SQLITE ? ctx->cfg->registry_path
+	                                                     : ctx->cfg->mysql_host;
 	if (before == 0)
-		printf("registry %s (%s): created, schema version %d\n", where, registry_backend_name(reg), after);
+		printf("registry %s (%s): created, schema version %d\n", where,
+		    registry_backend_name(reg), after);
 	else if (before < after)
 		printf("registry %s (%s): upgraded from schema version %d to %d\n", where,
 		    registry_backend_name(reg), before, after);
@@ -49,8 +51,8 @@ fail:
 }
 
 const struct cmd_entry cmd_init_entry = {
-	.name = "init",
-	.args = "",
-	.summary = "create or upgrade the registry schema (idempotent)",
-	.exec = cmd_init_exec,
+    .name = "init",
+    .args = "",
+    .summary = "create or upgrade the registry schema (idempotent)",
+    .exec = cmd_init_exec,
 };

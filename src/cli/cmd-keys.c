@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * mhaadm keys NAME [--check [--json] | --remove]: pinned SSH trust for a
  * cluster (mhaadm's own key, pinned host keys, limited and tagged
@@ -25,12 +26,12 @@ enum {
 };
 
 static const struct option cmd_keys_longopts[] = {
-	{ "check", no_argument, NULL, CMD_KEYS_OPT_CHECK },
-	{ "remove", no_argument, NULL, CMD_KEYS_OPT_REMOVE },
-	{ "json", no_argument, NULL, CMD_KEYS_OPT_JSON },
-	{ "password-file", required_argument, NULL, CMD_KEYS_OPT_PASSWORD_FILE },
-	{ "identity", required_argument, NULL, CMD_KEYS_OPT_IDENTITY },
-	{ NULL, 0, NULL, 0 },
+    {"check", no_argument, NULL, CMD_KEYS_OPT_CHECK},
+    {"remove", no_argument, NULL, CMD_KEYS_OPT_REMOVE},
+    {"json", no_argument, NULL, CMD_KEYS_OPT_JSON},
+    {"password-file", required_argument, NULL, CMD_KEYS_OPT_PASSWORD_FILE},
+    {"identity", required_argument, NULL, CMD_KEYS_OPT_IDENTITY},
+    {NULL, 0, NULL, 0},
 };
 
 /*
@@ -38,11 +39,11 @@ static const struct option cmd_keys_longopts[] = {
  * add --keys. Returns a CMD_EXIT_* code (messages printed).
  */
 int
-cmd_keys_setup(struct cmd_ctx *ctx, const char *name, const char *password_file,
-    const char *identity)
+cmd_keys_setup(
+    struct cmd_ctx *ctx, const char *name, const char *password_file, const char *identity)
 {
 	struct registry_cluster *c = NULL;
-	struct keys_opts opts = { 0 };
+	struct keys_opts opts = {0};
 	struct registry *reg;
 	struct config *cfg;
 	char *cause = NULL, *password = NULL;
@@ -61,7 +62,8 @@ cmd_keys_setup(struct cmd_ctx *ctx, const char *name, const char *password_file,
 	case 0:
 		break;
 	case 1:
-		cause = xasprintf("no cluster named '%s' in the registry (see 'mhaadm list')", name);
+		cause =
+		    xasprintf("no cluster named '%s' in the registry (see 'mhaadm list')", name);
 		goto fail;
 	default:
 		goto fail;
@@ -136,8 +138,9 @@ cmd_keys_check(struct cmd_ctx *ctx, const struct registry_cluster *c, int json)
 		free(text);
 	} else {
 		keys_matrix_print(stdout, (const char *const *)hosts, n, links);
-		printf(r == 0 ? "all %zu ssh links MHA needs work\n" :
-				"some ssh links MHA needs do not work (of %zu)\n", (n + 1) * n - n);
+		printf(r == 0 ? "all %zu ssh links MHA needs work\n"
+		              : "some ssh links MHA needs do not work (of %zu)\n",
+		    (n + 1) * n - n);
 	}
 	keys_links_free(links, hosts, n);
 	return r == 0 ? CMD_EXIT_OK : CMD_EXIT_ERROR;
@@ -176,15 +179,15 @@ cmd_keys_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		}
 	}
 	if (optind + 1 != argc)
-		return cmd_usage_error(ctx, optind >= argc ? "a cluster name is needed" :
-							    "too many arguments");
+		return cmd_usage_error(
+		    ctx, optind >= argc ? "a cluster name is needed" : "too many arguments");
 	if (check && remove)
 		return cmd_usage_error(ctx, "--check and --remove exclude each other");
 	if (json && !check)
 		return cmd_usage_error(ctx, "--json goes with --check");
 	if ((check || remove) && (password_file != NULL || identity != NULL))
 		return cmd_usage_error(ctx, "--password-file and --identity are for setting up "
-					    "trust, not for --check or --remove");
+		                            "trust, not for --check or --remove");
 	name = argv[optind];
 	if (validate_cluster_name(name, &cause) != 0) {
 		cmd_error(ctx, "%s", cause);
@@ -201,7 +204,8 @@ cmd_keys_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	case 0:
 		break;
 	case 1:
-		cause = xasprintf("no cluster named '%s' in the registry (see 'mhaadm list')", name);
+		cause =
+		    xasprintf("no cluster named '%s' in the registry (see 'mhaadm list')", name);
 		goto fail;
 	default:
 		goto fail;
@@ -225,10 +229,10 @@ out:
 }
 
 const struct cmd_entry cmd_keys_entry = {
-	.name = "keys",
-	.args = "NAME [--password-file FILE] [--identity FILE] | NAME --check [--json] | "
-		"NAME --remove",
-	.summary = "set up, check or remove pinned SSH trust for a cluster",
-	.longopts = cmd_keys_longopts,
-	.exec = cmd_keys_exec,
+    .name = "keys",
+    .args = "NAME [--password-file FILE] [--identity FILE] | NAME --check [--json] | "
+            "NAME --remove",
+    .summary = "set up, check or remove pinned SSH trust for a cluster",
+    .longopts = cmd_keys_longopts,
+    .exec = cmd_keys_exec,
 };

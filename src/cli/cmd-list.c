@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* mhaadm list and history: the live state of the fleet and its audit history, as text or JSON. */
 #include <json-c/json.h>
 #include <stdio.h>
@@ -17,10 +18,10 @@
 #include "xmalloc.h"
 
 static const struct option cmd_list_longopts[] = {
-	{ "json", no_argument, NULL, 'j' },
-	{ "no-probe", no_argument, NULL, 'P' },
-	{ "fresh", no_argument, NULL, 'F' },
-	{ NULL, 0, NULL, 0 },
+    {"json", no_argument, NULL, 'j'},
+    {"no-probe", no_argument, NULL, 'P'},
+    {"fresh", no_argument, NULL, 'F'},
+    {NULL, 0, NULL, 0},
 };
 
 /* Exit code of list when some cluster is not ok (1: the command failed, 2: usage). */
@@ -41,8 +42,8 @@ cmd_list_engine_text(const struct fleet_doc_live *lv)
 {
 	if (!lv->engine.running)
 		return xstrdup("-");
-	return xasprintf("%s pid %ld", lv->engine.health_name != NULL ? lv->engine.health_name :
-									"STARTING",
+	return xasprintf("%s pid %ld",
+	    lv->engine.health_name != NULL ? lv->engine.health_name : "STARTING",
 	    (long)lv->engine.pid);
 }
 
@@ -50,8 +51,8 @@ cmd_list_engine_text(const struct fleet_doc_live *lv)
 static void
 cmd_list_print_json(json_object *root)
 {
-	printf("%s\n", json_object_to_json_string_ext(root,
-			   JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	printf("%s\n", json_object_to_json_string_ext(
+	                   root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
 }
 
@@ -179,13 +180,14 @@ cmd_list_print_detail(const struct registry_cluster *c, const struct fleet_doc_l
 			continue;
 		len = strlen(holders);
 		snprintf(holders + len, sizeof(holders) - len, "%s%s%s", len ? ", " : "",
-		    c->nodes[i].host, c->nodes[i].role == REGISTRY_ROLE_MASTER ? " (the master)" : "");
+		    c->nodes[i].host,
+		    c->nodes[i].role == REGISTRY_ROLE_MASTER ? " (the master)" : "");
 	}
 	printf("cluster:  %s\n", c->name);
 	printf("verdict:  %s: %s\n", status_verdict_name(sc->verdict), sc->reason);
 	if (lv->ready > 0)
-		printf("ready:    a failover would succeed now: %zu replica%s may be promoted\n", sc->fit,
-		    sc->fit == 1 ? "" : "s");
+		printf("ready:    a failover would succeed now: %zu replica%s may be promoted\n",
+		    sc->fit, sc->fit == 1 ? "" : "s");
 	else if (lv->ready == 0)
 		printf("ready:    NO, a failover now would not succeed: %s\n", lv->ready_why);
 	else
@@ -201,7 +203,8 @@ cmd_list_print_detail(const struct registry_cluster *c, const struct fleet_doc_l
 		strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S", &tm);
 		printf("engine:   %s %s since %s UTC\n", lv->ops->name, eng, since);
 	} else {
-		printf("engine:   %s %s\n", lv->ops->name, lv->engine.running ? eng : "not running");
+		printf(
+		    "engine:   %s %s\n", lv->ops->name, lv->engine.running ? eng : "not running");
 	}
 	free(eng);
 	printf("failover: %s\n", lv->last_failover != NULL ? lv->last_failover : "never");
@@ -212,9 +215,10 @@ cmd_list_print_detail(const struct registry_cluster *c, const struct fleet_doc_l
 	if (lv->problem != NULL)
 		printf("why:      %s\n", lv->problem);
 	if (lv->engine.error_marker != NULL)
-		printf("WARNING:  the %s engine's failover-error marker %s exists: the last failover "
-		       "failed and the engine refuses another until a DBA inspects the cluster and "
-		       "removes it\n",
+		printf(
+		    "WARNING:  the %s engine's failover-error marker %s exists: the last failover "
+		    "failed and the engine refuses another until a DBA inspects the cluster and "
+		    "removes it\n",
 		    lv->ops->name, lv->engine.error_marker);
 	printf("created:  %s UTC\n", c->created_at != NULL ? c->created_at : "-");
 	printf("updated:  %s UTC\n\n", c->updated_at != NULL ? c->updated_at : "-");
@@ -236,11 +240,18 @@ cmd_list_print_detail(const struct registry_cluster *c, const struct fleet_doc_l
 		snprintf(relay, sizeof(relay), "%lld", pr->relay_behind);
 		printf("%-22s %-8s %-32s %-9s %-9s %-3s %-3s %-6s %-12s %-3s %s\n", hp,
 		    registry_role_name(nd->role), pr->version != NULL ? pr->version : "-", sid,
-		    pr->read_only ? "ON" : "OFF", !pr->is_replica ? "-" : pr->io_running ? "yes" : "NO",
-		    !pr->is_replica ? "-" : pr->sql_running ? "yes" : "NO",
+		    pr->read_only ? "ON" : "OFF",
+		    !pr->is_replica  ? "-"
+		    : pr->io_running ? "yes"
+		                     : "NO",
+		    !pr->is_replica   ? "-"
+		    : pr->sql_running ? "yes"
+		                      : "NO",
 		    pr->is_replica && pr->lag >= 0 ? lag : "-",
 		    pr->is_replica && pr->relay_behind >= 0 ? relay : "-",
-		    sn->holds_vip < 0 ? "?" : sn->holds_vip ? "YES" : "no",
+		    sn->holds_vip < 0 ? "?"
+		    : sn->holds_vip   ? "YES"
+		                      : "no",
 		    cmd_list_promotion(nd, sn));
 	}
 	if (sc->n_findings > 0)
@@ -264,7 +275,7 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	const char *name = NULL;
 	char *cause = NULL;
 	size_t n = 0, i;
-	struct status_opts opts = { NULL, 0, NULL, 0 };
+	struct status_opts opts = {NULL, 0, NULL, 0};
 	char *cache = NULL;
 	int json = 0, probe = 1, fresh = 0, opt, rc = CMD_EXIT_ERROR;
 
@@ -324,8 +335,8 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		 */
 		if (name == NULL && !fresh && ctx->cfg->probe_interval > 0) {
 			opts.cache_read = cache = status_cache_path(ctx->cfg);
-			opts.max_age = 3L * ctx->cfg->probe_interval < 30 ? 30 :
-									    3L * ctx->cfg->probe_interval;
+			opts.max_age =
+			    3L * ctx->cfg->probe_interval < 30 ? 30 : 3L * ctx->cfg->probe_interval;
 		}
 		sc = status_probe(ctx->cfg, list, n, &opts);
 		for (i = 0; i < n; i++) {
@@ -334,10 +345,11 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			engine_monitor(&lv[i].engine, &mon);
 			mon.problem = lv[i].problem;
 			/* Wanted once monitored: start sets the guard up. */
-			sc[i].guard_wanted = guard_mode_of(ctx->cfg, list[i], &why) == GUARD_SEMISYNC &&
+			sc[i].guard_wanted =
+			    guard_mode_of(ctx->cfg, list[i], &why) == GUARD_SEMISYNC &&
 			    list[i]->desired == REGISTRY_DESIRED_MONITORED;
-			sc[i].guard_why = list[i]->desired == REGISTRY_DESIRED_MONITORED ? why :
-											       "not monitored";
+			sc[i].guard_why =
+			    list[i]->desired == REGISTRY_DESIRED_MONITORED ? why : "not monitored";
 			status_judge(&sc[i], &mon, ctx->cfg->max_lag);
 			lv[i].ready = status_failover_ready(&sc[i], &mon, &lv[i].ready_why);
 		}
@@ -366,19 +378,19 @@ out:
 }
 
 const struct cmd_entry cmd_list_entry = {
-	.name = "list",
-	.alias = "ls",
-	.args = "[NAME|all] [--json] [--fresh] [--no-probe]",
-	.summary = "show the live state of clusters (exit 3 when any is not ok)",
-	.shortopts = "jPF",
-	.longopts = cmd_list_longopts,
-	.exec = cmd_list_exec,
+    .name = "list",
+    .alias = "ls",
+    .args = "[NAME|all] [--json] [--fresh] [--no-probe]",
+    .summary = "show the live state of clusters (exit 3 when any is not ok)",
+    .shortopts = "jPF",
+    .longopts = cmd_list_longopts,
+    .exec = cmd_list_exec,
 };
 
 static const struct option cmd_history_longopts[] = {
-	{ "json", no_argument, NULL, 'j' },
-	{ "limit", required_argument, NULL, 'n' },
-	{ NULL, 0, NULL, 0 },
+    {"json", no_argument, NULL, 'j'},
+    {"limit", required_argument, NULL, 'n'},
+    {NULL, 0, NULL, 0},
 };
 
 static int
@@ -399,7 +411,8 @@ cmd_history_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			json = 1;
 		} else if (opt == 'n') {
 			if (cmd_number(optarg, 1, 100000, &limit) != 0)
-				return cmd_usage_error(ctx, "--limit needs a number from 1 to 100000");
+				return cmd_usage_error(
+				    ctx, "--limit needs a number from 1 to 100000");
 		} else {
 			return cmd_bad_option(ctx, argc, argv);
 		}
@@ -443,10 +456,10 @@ out:
 }
 
 const struct cmd_entry cmd_history_entry = {
-	.name = "history",
-	.args = "[NAME|all] [--limit N] [--json]",
-	.summary = "show the audit history (kept after a cluster is deleted)",
-	.shortopts = "jn:",
-	.longopts = cmd_history_longopts,
-	.exec = cmd_history_exec,
+    .name = "history",
+    .args = "[NAME|all] [--limit N] [--json]",
+    .summary = "show the audit history (kept after a cluster is deleted)",
+    .shortopts = "jn:",
+    .longopts = cmd_history_longopts,
+    .exec = cmd_history_exec,
 };

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* mhaadm notify test [CHANNEL] (a test message now) and notify run (internal: the notifier). */
 #include <curl/curl.h>
 #include <json-c/json.h>
@@ -32,8 +33,10 @@ cmd_notify_test(struct cmd_ctx *ctx, const struct config *cfg, const char *only,
 				break;
 		}
 		if (i == cfg->n_notify_channels)
-			return cmd_error(ctx, "no channel '%s' in %s; channels are [notify \"NAME\"] "
-					      "sections", only, cfg->path);
+			return cmd_error(ctx,
+			    "no channel '%s' in %s; channels are [notify \"NAME\"] "
+			    "sections",
+			    only, cfg->path);
 	}
 	if (gethostname(host, sizeof(host) - 1) != 0)
 		snprintf(host, sizeof(host), "localhost");
@@ -54,12 +57,13 @@ cmd_notify_test(struct cmd_ctx *ctx, const struct config *cfg, const char *only,
 		m.time = xstrdup(stamp);
 		m.type = xstrdup("notify.test");
 		m.manager = xstrdup(host);
-		m.message = xasprintf("test message from mhaadm on %s to channel '%s'", host,
-		    ch->name);
+		m.message =
+		    xasprintf("test message from mhaadm on %s to channel '%s'", host, ch->name);
 		notify_message_finish(&m);
 		if (notify_send(ch, &m, NULL, &cause) == 0) {
 			if (!json)
-				printf("channel '%s' (%s): ok\n", ch->name, notify_type_name(ch->type));
+				printf("channel '%s' (%s): ok\n", ch->name,
+				    notify_type_name(ch->type));
 		} else {
 			if (!json)
 				printf("channel '%s' (%s): FAILED: %s\n", ch->name,
@@ -68,11 +72,11 @@ cmd_notify_test(struct cmd_ctx *ctx, const struct config *cfg, const char *only,
 		if (json) {
 			o = json_object_new_object();
 			json_object_object_add(o, "name", json_object_new_string(ch->name));
-			json_object_object_add(o, "type",
-			    json_object_new_string(notify_type_name(ch->type)));
+			json_object_object_add(
+			    o, "type", json_object_new_string(notify_type_name(ch->type)));
 			json_object_object_add(o, "ok", json_object_new_boolean(cause == NULL));
-			json_object_object_add(o, "error",
-			    cause != NULL ? json_object_new_string(cause) : NULL);
+			json_object_object_add(
+			    o, "error", cause != NULL ? json_object_new_string(cause) : NULL);
 			json_object_array_add(arr, o);
 		}
 		if (cause != NULL) {
@@ -85,21 +89,21 @@ cmd_notify_test(struct cmd_ctx *ctx, const struct config *cfg, const char *only,
 	}
 	if (json) {
 		json_object_object_add(root, "channels", arr);
-		printf("%s\n", json_object_to_json_string_ext(root,
-				   JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n", json_object_to_json_string_ext(
+		                   root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(root);
 	}
 	fflush(stdout);
 	curl_global_cleanup();
 	if (failed > 0)
-		return cmd_error(ctx, "%zu of %zu channel%s failed", failed, sent,
-		    sent == 1 ? "" : "s");
+		return cmd_error(
+		    ctx, "%zu of %zu channel%s failed", failed, sent, sent == 1 ? "" : "s");
 	return CMD_EXIT_OK;
 }
 
 static const struct option cmd_notify_longopts[] = {
-	{ "json", no_argument, NULL, 'j' },
-	{ NULL, 0, NULL, 0 },
+    {"json", no_argument, NULL, 'j'},
+    {NULL, 0, NULL, 0},
 };
 
 static int
@@ -131,8 +135,10 @@ cmd_notify_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return CMD_EXIT_ERROR;
 	}
 	if (cfg->n_notify_channels == 0)
-		return cmd_error(ctx, "no notification channel in %s; add a [notify \"NAME\"] "
-				      "section (see docs/notifications.md)", cfg->path);
+		return cmd_error(ctx,
+		    "no notification channel in %s; add a [notify \"NAME\"] "
+		    "section (see docs/notifications.md)",
+		    cfg->path);
 	if (strcmp(argv[1], "test") == 0)
 		return cmd_notify_test(ctx, cfg, argc == 3 ? argv[2] : NULL, json);
 	/* run: the notifier process the daemon starts; its output is the daemon's log. */
@@ -147,10 +153,10 @@ cmd_notify_exec(struct cmd_ctx *ctx, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_notify_entry = {
-	.name = "notify",
-	.args = "test [CHANNEL] [--json]",
-	.summary = "send a test notification to every channel (or one) and say how each went",
-	.shortopts = "",
-	.longopts = cmd_notify_longopts,
-	.exec = cmd_notify_exec,
+    .name = "notify",
+    .args = "test [CHANNEL] [--json]",
+    .summary = "send a test notification to every channel (or one) and say how each went",
+    .shortopts = "",
+    .longopts = cmd_notify_longopts,
+    .exec = cmd_notify_exec,
 };

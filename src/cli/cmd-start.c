@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * mhaadm start / stop: change a cluster's desired state in the registry,
  * then report what the daemon did about it (or that no daemon runs). The
@@ -27,10 +28,10 @@
 #include "xmalloc.h"
 
 static const struct option cmd_start_longopts[] = {
-	{ "no-wait", no_argument, NULL, 'n' },
-	{ "timeout", required_argument, NULL, 'T' },
-	{ "force", no_argument, NULL, 'f' },
-	{ NULL, 0, NULL, 0 },
+    {"no-wait", no_argument, NULL, 'n'},
+    {"timeout", required_argument, NULL, 'T'},
+    {"force", no_argument, NULL, 'f'},
+    {NULL, 0, NULL, 0},
 };
 
 /*
@@ -44,9 +45,9 @@ static int
 cmd_start_promotable(struct cmd_ctx *ctx, struct registry_cluster **list, size_t n, int force)
 {
 	/* Promotability needs MySQL only: no SSH round trip to any host. */
-	struct status_opts opts = { NULL, 0, NULL, 1 };
-	struct status_monitor mon = { 0 };
-	struct engine_env env = { ctx->cfg, ctx->config_path, NULL };
+	struct status_opts opts = {NULL, 0, NULL, 1};
+	struct status_monitor mon = {0};
+	struct engine_env env = {ctx->cfg, ctx->config_path, NULL};
 	const struct engine_ops *engine;
 	struct status_cluster *sc;
 	char *cause = NULL;
@@ -60,12 +61,14 @@ cmd_start_promotable(struct cmd_ctx *ctx, struct registry_cluster **list, size_t
 		engine = engine_for(ctx->cfg, list[i]->engine);
 		for (j = 0; j < sc[i].n_findings; j++) {
 			if (strcmp(sc[i].findings[j].kind, "replica.errant") == 0)
-				fprintf(stderr, "mhaadm: start: cluster '%s': %s; it is never promoted "
-						"(to do: %s)\n",
+				fprintf(stderr,
+				    "mhaadm: start: cluster '%s': %s; it is never promoted "
+				    "(to do: %s)\n",
 				    list[i]->name, sc[i].findings[j].what, sc[i].findings[j].fix);
 		}
 		if (refuse) {
-			fprintf(stderr, "mhaadm: %s: no replica of cluster '%s' may be promoted now:\n",
+			fprintf(stderr,
+			    "mhaadm: %s: no replica of cluster '%s' may be promoted now:\n",
 			    force ? "warning" : "start", list[i]->name);
 			for (j = 0; j < list[i]->n_nodes; j++) {
 				if (sc[i].nodes[j].unfit != NULL)
@@ -74,16 +77,18 @@ cmd_start_promotable(struct cmd_ctx *ctx, struct registry_cluster **list, size_t
 			}
 		}
 		if (refuse && !force) {
-			fprintf(stderr, "mhaadm: start: refused: a failover now would fail or promote "
-					"stale data; fix the replicas, or 'mhaadm start %s --force' to "
-					"monitor anyway\n",
+			fprintf(stderr,
+			    "mhaadm: start: refused: a failover now would fail or promote "
+			    "stale data; fix the replicas, or 'mhaadm start %s --force' to "
+			    "monitor anyway\n",
 			    list[i]->name);
 			rc = -1;
 		} else if (refuse) {
-			fprintf(stderr, "mhaadm: warning: --force: the lag policy is off for '%s' until "
-					"the next start without --force; the engine may promote a lagging or "
-					"delayed replica, and the failover waits while it applies its "
-					"relay log\n",
+			fprintf(stderr,
+			    "mhaadm: warning: --force: the lag policy is off for '%s' until "
+			    "the next start without --force; the engine may promote a lagging or "
+			    "delayed replica, and the failover waits while it applies its "
+			    "relay log\n",
 			    list[i]->name);
 			if (engine->set_lag_policy(&env, list[i]->name, 0, &cause) != 0) {
 				fprintf(stderr, "mhaadm: start: %s\n", cause);
@@ -103,10 +108,13 @@ cmd_start_promotable(struct cmd_ctx *ctx, struct registry_cluster **list, size_t
 		}
 		/* A dead replica does not stop the others from being protected: say so. */
 		for (j = 0; !refuse && j < list[i]->n_nodes; j++) {
-			if (list[i]->nodes[j].role == REGISTRY_ROLE_REPLICA && !sc[i].nodes[j].probe.ok)
-				printf("replica %s:%d of '%s' is unreachable: monitoring with the other "
-				       "replicas; it is taken back in once it answers and has caught "
-				       "up\n",
+			if (list[i]->nodes[j].role == REGISTRY_ROLE_REPLICA &&
+			    !sc[i].nodes[j].probe.ok)
+				printf(
+				    "replica %s:%d of '%s' is unreachable: monitoring with the "
+				    "other "
+				    "replicas; it is taken back in once it answers and has caught "
+				    "up\n",
 				    list[i]->nodes[j].host, list[i]->nodes[j].port, list[i]->name);
 		}
 	}
@@ -120,9 +128,9 @@ cmd_start_state(enum registry_state now, int start)
 {
 	if (!start)
 		return now;
-	return now == REGISTRY_STATE_MONITORING || now == REGISTRY_STATE_FAILING_OVER ?
-	    now :
-	    REGISTRY_STATE_READY;
+	return now == REGISTRY_STATE_MONITORING || now == REGISTRY_STATE_FAILING_OVER
+	           ? now
+	           : REGISTRY_STATE_READY;
 }
 
 /*
@@ -133,10 +141,10 @@ cmd_start_state(enum registry_state now, int start)
  * state. Returns 0, 1 when it kept changing (or is gone), -1 with *cause.
  */
 static int
-cmd_start_set_desired(struct registry *reg, const struct registry_cluster *c, int start,
-    char **cause)
+cmd_start_set_desired(
+    struct registry *reg, const struct registry_cluster *c, int start, char **cause)
 {
-	struct registry_event ev = { 0 };
+	struct registry_event ev = {0};
 	struct registry_cluster *now = NULL;
 	enum registry_state seen = c->state;
 	int tries, r = 1;
@@ -145,7 +153,8 @@ cmd_start_set_desired(struct registry *reg, const struct registry_cluster *c, in
 	ev.type = (char *)(start ? "cluster.start" : "cluster.stop");
 	ev.message = (char *)(start ? "monitoring requested" : "stop of monitoring requested");
 	for (tries = 0; tries < 5; tries++) {
-		r = registry_cluster_set_desired_if(reg, c->name, seen, cmd_start_state(seen, start),
+		r = registry_cluster_set_desired_if(reg, c->name, seen,
+		    cmd_start_state(seen, start),
 		    start ? REGISTRY_DESIRED_MONITORED : REGISTRY_DESIRED_STOPPED, &ev, cause);
 		if (r != 1)
 			break;
@@ -228,31 +237,36 @@ cmd_start_wait(struct cmd_ctx *ctx, struct registry *reg, const char *name,
 			break;
 		}
 		/* A cluster never started is as stopped as it gets. */
-		if (c->state == want || (want == REGISTRY_STATE_STOPPED &&
-					    c->state == REGISTRY_STATE_REGISTERED)) {
+		if (c->state == want ||
+		    (want == REGISTRY_STATE_STOPPED && c->state == REGISTRY_STATE_REGISTERED)) {
 			if (want == REGISTRY_STATE_MONITORING)
-				printf("cluster '%s': monitored by the %s engine; master %s, VIP %s/%d\n",
-				    name, engine_for(ctx->cfg, c->engine)->name, cmd_start_master(c),
-				    c->vip, c->vip_prefix);
+				printf("cluster '%s': monitored by the %s engine; master %s, VIP "
+				       "%s/%d\n",
+				    name, engine_for(ctx->cfg, c->engine)->name,
+				    cmd_start_master(c), c->vip, c->vip_prefix);
 			else
-				printf("cluster '%s': monitoring by the %s engine stopped; the VIP stays "
+				printf("cluster '%s': monitoring by the %s engine stopped; the VIP "
+				       "stays "
 				       "on %s\n",
-				    name, engine_for(ctx->cfg, c->engine)->name, cmd_start_master(c));
+				    name, engine_for(ctx->cfg, c->engine)->name,
+				    cmd_start_master(c));
 			rc = 0;
 			break;
 		}
 		if (want == REGISTRY_STATE_MONITORING &&
 		    (failure = cmd_start_failure(reg, name, marker)) != NULL) {
-			cmd_error(ctx, "cluster '%s' is not monitored: %s\n"
-				       "  the daemon retries with backoff; 'mhaadm stop %s' gives up, "
-				       "'mhaadm history %s' shows every attempt",
+			cmd_error(ctx,
+			    "cluster '%s' is not monitored: %s\n"
+			    "  the daemon retries with backoff; 'mhaadm stop %s' gives up, "
+			    "'mhaadm history %s' shows every attempt",
 			    name, failure, name, name);
 			free(failure);
 			break;
 		}
 		if (time(NULL) >= deadline) {
-			cmd_error(ctx, "cluster '%s': still %s after %d s (see 'mhaadm history %s')",
-			    name, registry_state_name(c->state), timeout, name);
+			cmd_error(ctx,
+			    "cluster '%s': still %s after %d s (see 'mhaadm history %s')", name,
+			    registry_state_name(c->state), timeout, name);
 			break;
 		}
 		usleep(250 * 1000);
@@ -309,12 +323,11 @@ cmd_start_guard_master(const struct registry_cluster *c)
  * A server that refuses is a warning and an event; monitoring still starts.
  */
 static void
-cmd_start_guard(struct cmd_ctx *ctx, struct registry *reg, struct registry_cluster **list,
-    size_t n)
+cmd_start_guard(struct cmd_ctx *ctx, struct registry *reg, struct registry_cluster **list, size_t n)
 {
-	struct status_opts opts = { NULL, 0, NULL, 1 };
-	struct probe_credentials cred = { ctx->cfg->ha_user, ctx->cfg->ha_password,
-		ctx->cfg->connect_timeout, ctx->cfg->read_timeout };
+	struct status_opts opts = {NULL, 0, NULL, 1};
+	struct probe_credentials cred = {ctx->cfg->ha_user, ctx->cfg->ha_password,
+	    ctx->cfg->connect_timeout, ctx->cfg->read_timeout};
 	const struct registry_node *m;
 	struct status_cluster *sc;
 	struct probe_result pr;
@@ -332,41 +345,51 @@ cmd_start_guard(struct cmd_ctx *ctx, struct registry *reg, struct registry_clust
 		mode = guard_mode_of(ctx->cfg, list[i], &why);
 		r = guard_apply_status(&cred, &sc[i], mode, &done, &cause);
 		if (r < 0) {
-			fprintf(stderr, "mhaadm: warning: cluster '%s': isolation guard %s not set up: "
-					"%s\n", list[i]->name, guard_mode_name(mode), cause);
+			fprintf(stderr,
+			    "mhaadm: warning: cluster '%s': isolation guard %s not set up: "
+			    "%s\n",
+			    list[i]->name, guard_mode_name(mode), cause);
 			event_emit(reg, list[i]->name, hp, "guard.failed",
-			    "isolation guard %s could not be set up: %s", guard_mode_name(mode), cause);
+			    "isolation guard %s could not be set up: %s", guard_mode_name(mode),
+			    cause);
 			free(cause);
 			cause = NULL;
 			continue;
 		}
 		if (r > 0)
-			event_emit(reg, list[i]->name, hp, "guard.set", "isolation guard %s (%s): %s",
-			    guard_mode_name(mode), why, done);
+			event_emit(reg, list[i]->name, hp, "guard.set",
+			    "isolation guard %s (%s): %s", guard_mode_name(mode), why, done);
 		free(done);
 		done = NULL;
 		if (mode == GUARD_OFF) {
-			printf("cluster '%s': isolation guard off (%s): if its master is cut off, it "
-			       "acknowledges writes a failover loses\n", list[i]->name, why);
+			printf(
+			    "cluster '%s': isolation guard off (%s): if its master is cut off, it "
+			    "acknowledges writes a failover loses\n",
+			    list[i]->name, why);
 			continue;
 		}
 		/* Restarted IO threads take a moment to connect and ask for semi-sync. */
 		for (tries = 0; tries < 20; tries++) {
 			memset(&pr, 0, sizeof(pr));
-			if (probe_node(m->host, m->port, &cred, &pr) == 0 && pr.semisync.clients > 0)
+			if (probe_node(m->host, m->port, &cred, &pr) == 0 &&
+			    pr.semisync.clients > 0)
 				break;
 			probe_result_clear(&pr);
 			usleep(250000);
 		}
 		if (tries < 20) {
 			printf("cluster '%s': isolation guard semisync (%s): %ld replica%s "
-			       "acknowledge%s\n", list[i]->name, why, pr.semisync.clients,
-			    pr.semisync.clients == 1 ? "" : "s", pr.semisync.clients == 1 ? "s" : "");
+			       "acknowledge%s\n",
+			    list[i]->name, why, pr.semisync.clients,
+			    pr.semisync.clients == 1 ? "" : "s",
+			    pr.semisync.clients == 1 ? "s" : "");
 			probe_result_clear(&pr);
 		} else {
-			fprintf(stderr, "mhaadm: warning: cluster '%s': isolation guard semisync, but "
-					"no replica acknowledges yet: writes on the master %s stall until "
-					"one does\n", list[i]->name, hp);
+			fprintf(stderr,
+			    "mhaadm: warning: cluster '%s': isolation guard semisync, but "
+			    "no replica acknowledges yet: writes on the master %s stall until "
+			    "one does\n",
+			    list[i]->name, hp);
 		}
 	}
 	status_free(sc, n);
@@ -392,14 +415,15 @@ cmd_start_common(struct cmd_ctx *ctx, int argc, char **argv, int start)
 			force = 1;
 		} else if (opt == 'T') {
 			if (cmd_number(optarg, 1, 3600, &timeout) != 0)
-				return cmd_usage_error(ctx, "--timeout needs seconds from 1 to 3600");
+				return cmd_usage_error(
+				    ctx, "--timeout needs seconds from 1 to 3600");
 		} else {
 			return cmd_bad_option(ctx, argc, argv);
 		}
 	}
 	if (optind + 1 != argc)
-		return cmd_usage_error(ctx, optind >= argc ? "a cluster name or 'all' is needed" :
-							    "too many arguments");
+		return cmd_usage_error(ctx,
+		    optind >= argc ? "a cluster name or 'all' is needed" : "too many arguments");
 	all = strcmp(argv[optind], "all") == 0;
 	if (!all && validate_cluster_name(argv[optind], &cause) != 0) {
 		cmd_error(ctx, "%s", cause);
@@ -419,7 +443,8 @@ cmd_start_common(struct cmd_ctx *ctx, int argc, char **argv, int start)
 		r = registry_cluster_get(reg, argv[optind], &one, &cause);
 		if (r != 0) {
 			if (r == 1)
-				cmd_error(ctx, "no cluster named '%s' in the registry", argv[optind]);
+				cmd_error(
+				    ctx, "no cluster named '%s' in the registry", argv[optind]);
 			else
 				cmd_error(ctx, "%s", cause);
 			goto out;
@@ -431,7 +456,8 @@ cmd_start_common(struct cmd_ctx *ctx, int argc, char **argv, int start)
 	}
 	for (i = 0; i < n; i++) {
 		if (list[i]->state == REGISTRY_STATE_PENDING) {
-			cmd_error(ctx, "cluster '%s' is pending: verify it first with 'mhaadm add %s'",
+			cmd_error(ctx,
+			    "cluster '%s' is pending: verify it first with 'mhaadm add %s'",
 			    list[i]->name, list[i]->name);
 			goto out;
 		}
@@ -468,14 +494,16 @@ cmd_start_common(struct cmd_ctx *ctx, int argc, char **argv, int start)
 			goto out;
 		}
 		if (r != 0) {
-			cmd_error(ctx, "cluster '%s': the registry did not take the change", c->name);
+			cmd_error(
+			    ctx, "cluster '%s': the registry did not take the change", c->name);
 			goto out;
 		}
 	}
 	daemon = daemon_running(ctx->cfg);
 	if (daemon == 0) {
-		cmd_error(ctx, "desired state recorded (%s), but no mhaadm daemon is running to act "
-			       "on it; start it with 'mhaadm daemon' (or 'systemctl start mhaadm')",
+		cmd_error(ctx,
+		    "desired state recorded (%s), but no mhaadm daemon is running to act "
+		    "on it; start it with 'mhaadm daemon' (or 'systemctl start mhaadm')",
 		    start ? "monitored" : "stopped");
 		goto out;
 	}
@@ -488,8 +516,8 @@ cmd_start_common(struct cmd_ctx *ctx, int argc, char **argv, int start)
 	rc = CMD_EXIT_OK;
 	for (i = 0; i < n; i++) {
 		if (cmd_start_wait(ctx, reg, list[i]->name,
-			start ? REGISTRY_STATE_MONITORING : REGISTRY_STATE_STOPPED, markers[i],
-			(int)timeout) != 0)
+		        start ? REGISTRY_STATE_MONITORING : REGISTRY_STATE_STOPPED, markers[i],
+		        (int)timeout) != 0)
 			rc = CMD_EXIT_ERROR;
 	}
 out:
@@ -513,19 +541,19 @@ cmd_stop_exec(struct cmd_ctx *ctx, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_start_entry = {
-	.name = "start",
-	.args = "NAME|all [--no-wait] [--timeout SECONDS] [--force]",
-	.summary = "put a cluster under monitoring by its engine (checks, VIP on the master)",
-	.shortopts = "",
-	.longopts = cmd_start_longopts,
-	.exec = cmd_start_exec,
+    .name = "start",
+    .args = "NAME|all [--no-wait] [--timeout SECONDS] [--force]",
+    .summary = "put a cluster under monitoring by its engine (checks, VIP on the master)",
+    .shortopts = "",
+    .longopts = cmd_start_longopts,
+    .exec = cmd_start_exec,
 };
 
 const struct cmd_entry cmd_stop_entry = {
-	.name = "stop",
-	.args = "NAME|all [--no-wait] [--timeout SECONDS]",
-	.summary = "stop monitoring a cluster (the VIP stays)",
-	.shortopts = "",
-	.longopts = cmd_start_longopts,
-	.exec = cmd_stop_exec,
+    .name = "stop",
+    .args = "NAME|all [--no-wait] [--timeout SECONDS]",
+    .summary = "stop monitoring a cluster (the VIP stays)",
+    .shortopts = "",
+    .longopts = cmd_start_longopts,
+    .exec = cmd_stop_exec,
 };

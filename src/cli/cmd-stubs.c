@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Commands that later work fills in. They are in the table so that usage,
  * help and the man page are complete, and they fail honestly: exit 1 with
@@ -17,10 +18,10 @@ cmd_stub_exec(struct cmd_ctx *ctx, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_switch_entry = {
-	.name = "switch",
-	.args = "NAME [--to HOST[:PORT]]",
-	.summary = "planned master switchover (not implemented yet)",
-	.exec = cmd_stub_exec,
+    .name = "switch",
+    .args = "NAME [--to HOST[:PORT]]",
+    .summary = "planned master switchover (not implemented yet)",
+    .exec = cmd_stub_exec,
 };
 
 static int
@@ -47,15 +48,15 @@ cmd_help_exec(struct cmd_ctx *ctx, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_help_entry = {
-	.name = "help",
-	.args = "[COMMAND]",
-	.summary = "show the commands, or one command's usage",
-	.exec = cmd_help_exec,
+    .name = "help",
+    .args = "[COMMAND]",
+    .summary = "show the commands, or one command's usage",
+    .exec = cmd_help_exec,
 };
 
 static const struct option cmd_version_longopts[] = {
-	{ "json", no_argument, NULL, 'j' },
-	{ NULL, 0, NULL, 0 },
+    {"json", no_argument, NULL, 'j'},
+    {NULL, 0, NULL, 0},
 };
 
 static int
@@ -80,10 +81,10 @@ cmd_version_exec(struct cmd_ctx *ctx, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_version_entry = {
-	.name = "version",
-	.args = "[--json]",
-	.summary = "print the version",
-	.shortopts = "",
-	.longopts = cmd_version_longopts,
-	.exec = cmd_version_exec,
+    .name = "version",
+    .args = "[--json]",
+    .summary = "print the version",
+    .shortopts = "",
+    .longopts = cmd_version_longopts,
+    .exec = cmd_version_exec,
 };

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * mhaadm watch (internal, run by the daemon every probe_interval seconds):
  * one live-status pass over the monitored clusters. What it finds wrong
@@ -50,7 +51,8 @@ cmd_watch_get(json_object *parent, const char *key)
 {
 	json_object *o = NULL;
 
-	if (!json_object_object_get_ex(parent, key, &o) || !json_object_is_type(o, json_type_object)) {
+	if (!json_object_object_get_ex(parent, key, &o) ||
+	    !json_object_is_type(o, json_type_object)) {
 		o = json_object_new_object();
 		json_object_object_add(parent, key, o);
 	}
@@ -82,7 +84,7 @@ cmd_watch_findings(struct cmd_ctx *ctx, struct registry *reg, const struct statu
 			continue;
 		/* Repaired or fallen back in this pass: cmd_watch_guard has said so already. */
 		if (guard_handled && (strcmp(f->kind, "guard.off") == 0 ||
-					 strcmp(f->kind, "guard.replica_off") == 0))
+		                         strcmp(f->kind, "guard.replica_off") == 0))
 			continue;
 		key = xasprintf("%s|%s", f->kind, f->node != NULL ? f->node : "");
 		seen = reported = 0;
@@ -95,7 +97,8 @@ cmd_watch_findings(struct cmd_ctx *ctx, struct registry *reg, const struct statu
 		 * The guard's findings are reported at once: a stalled master is an
 		 * outage now, and a missing guard is a risk now.
 		 */
-		if (!reported && (seen >= ctx->cfg->lag_hold || strncmp(f->kind, "guard.", 6) == 0)) {
+		if (!reported &&
+		    (seen >= ctx->cfg->lag_hold || strncmp(f->kind, "guard.", 6) == 0)) {
 			event_emit(reg, sc->c->name, f->node, f->kind, "%s%s%s", f->what,
 			    f->fix != NULL ? "; to do: " : "", f->fix != NULL ? f->fix : "");
 			reported = 1;
@@ -124,7 +127,8 @@ cmd_watch_findings(struct cmd_ctx *ctx, struct registry *reg, const struct statu
 		json_object_object_get_ex(pval, "what", &what);
 		json_object_object_get_ex(pval, "node", &node);
 		if (absent >= ctx->cfg->lag_hold) {
-			event_emit(reg, sc->c->name, node != NULL ? json_object_get_string(node) : NULL,
+			event_emit(reg, sc->c->name,
+			    node != NULL ? json_object_get_string(node) : NULL,
 			    cmd_watch_resolved_kind(json_object_get_string(kind)), "over: %s",
 			    json_object_get_string(what));
 			continue;
@@ -183,8 +187,8 @@ static int
 cmd_watch_guard(struct cmd_ctx *ctx, struct registry *reg, const struct status_cluster *sc,
     json_object *prev, json_object *next)
 {
-	struct probe_credentials cred = { ctx->cfg->ha_user, ctx->cfg->ha_password,
-		ctx->cfg->probe_timeout, ctx->cfg->read_timeout };
+	struct probe_credentials cred = {ctx->cfg->ha_user, ctx->cfg->ha_password,
+	    ctx->cfg->probe_timeout, ctx->cfg->read_timeout};
 	const struct registry_cluster *c = sc->c;
 	const struct registry_node *m = NULL;
 	const struct status_node *msn = cmd_watch_master(sc, &m);
@@ -215,14 +219,17 @@ cmd_watch_guard(struct cmd_ctx *ctx, struct registry *reg, const struct status_c
 		}
 		event_emit(reg, c->name, hp, "guard.restored",
 		    "a replica follows the master %s again: semi-sync is back on there; the "
-		    "isolation guard is on again", hp);
+		    "isolation guard is on again",
+		    hp);
 		return 1;
 	}
 	/* A replica whose mysqld restarted no longer acknowledges: that too is repaired here. */
 	r = guard_apply_status(&cred, sc, GUARD_SEMISYNC, &done, &cause);
 	if (r > 0) {
-		event_emit(reg, c->name, hp, "guard.repaired", "isolation guard semisync (%s) set "
-							       "again: %s", why, done);
+		event_emit(reg, c->name, hp, "guard.repaired",
+		    "isolation guard semisync (%s) set "
+		    "again: %s",
+		    why, done);
 		handled = 1;
 	} else if (r < 0) {
 		log_warn("cluster=%s isolation guard not repaired: %s", c->name, cause);
@@ -238,11 +245,15 @@ cmd_watch_guard(struct cmd_ctx *ctx, struct registry *reg, const struct status_c
 				free(cause);
 			} else {
 				event_emit(reg, c->name, hp, "guard.fallback",
-				    "no replica acknowledged for %lld s (semisync_fallback_seconds = "
+				    "no replica acknowledged for %lld s (semisync_fallback_seconds "
+				    "= "
 				    "%d): semi-sync turned off on the master %s so that its writes "
-				    "resume; the isolation guard is OFF: until a replica acknowledges "
-				    "again, a master cut off from its replicas acknowledges writes a "
-				    "failover loses (split brain)", (long long)now - since, fallback, hp);
+				    "resume; the isolation guard is OFF: until a replica "
+				    "acknowledges "
+				    "again, a master cut off from its replicas acknowledges writes "
+				    "a "
+				    "failover loses (split brain)",
+				    (long long)now - since, fallback, hp);
 				json_object_object_add(next, "fallback", json_object_new_int(1));
 				return 1;
 			}
@@ -281,7 +292,7 @@ cmd_watch_policy(struct cmd_ctx *ctx, const struct status_cluster *sc,
     const struct status_monitor *mon, json_object *prev, json_object *next)
 {
 	const struct registry_cluster *c = sc->c;
-	struct engine_env env = { ctx->cfg, ctx->config_path, NULL };
+	struct engine_env env = {ctx->cfg, ctx->config_path, NULL};
 	const struct engine_ops *engine = engine_for(ctx->cfg, c->engine);
 	json_object *e, *old;
 	char hp[300], *why = NULL, *reason = xstrdup(""), *tmp, *cause = NULL, *unfit = NULL;
@@ -296,7 +307,8 @@ cmd_watch_policy(struct cmd_ctx *ctx, const struct status_cluster *sc,
 		unfit_now = status_lag_unfit(&sc->nodes[i].probe, ctx->cfg->max_lag, &why);
 		if (!unfit_now && sc->nodes[i].unfit != NULL &&
 		    strncmp(sc->nodes[i].unfit, "errant", 6) == 0) {
-			/* Errant transactions: never promoted, whatever the lag (see status_judge). */
+			/* Errant transactions: never promoted, whatever the lag (see status_judge).
+			 */
 			unfit_now = 1;
 			why = xstrdup(sc->nodes[i].unfit);
 		}
@@ -341,7 +353,7 @@ cmd_watch_members(struct cmd_ctx *ctx, const struct status_cluster *sc,
     const struct status_monitor *mon, json_object *prev, json_object *next)
 {
 	const struct registry_cluster *c = sc->c;
-	struct engine_env env = { ctx->cfg, ctx->config_path, NULL };
+	struct engine_env env = {ctx->cfg, ctx->config_path, NULL};
 	const struct engine_ops *engine = engine_for(ctx->cfg, c->engine);
 	const struct status_node *sn;
 	json_object *e, *old;
@@ -365,8 +377,8 @@ cmd_watch_members(struct cmd_ctx *ctx, const struct status_cluster *sc,
 		json_object_object_add(next, hp, e);
 		if (streak >= ctx->cfg->lag_hold) {
 			tmp = xasprintf("%s%s%s %s", reason, *reason ? "; " : "", hp,
-			    sn->left_out ? "answers again and has caught up" :
-					   "is unreachable: leaving it out");
+			    sn->left_out ? "answers again and has caught up"
+			                 : "is unreachable: leaving it out");
 			free(reason);
 			reason = tmp;
 		}
@@ -425,7 +437,7 @@ static int
 cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct registry_cluster **all = NULL, **list = NULL;
-	struct status_opts opts = { NULL, 0, NULL, 0 };
+	struct status_opts opts = {NULL, 0, NULL, 0};
 	char *cache = NULL;
 	struct fleet_doc_live *lv = NULL;
 	json_object *doc = NULL;
@@ -481,9 +493,9 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		 * wanted once monitored: start sets it up.
 		 */
 		sc[i].guard_wanted = guard_mode_of(ctx->cfg, list[i], &why) == GUARD_SEMISYNC &&
-		    list[i]->desired == REGISTRY_DESIRED_MONITORED;
-		sc[i].guard_why = list[i]->desired == REGISTRY_DESIRED_MONITORED ? why :
-										       "not monitored";
+		                     list[i]->desired == REGISTRY_DESIRED_MONITORED;
+		sc[i].guard_why =
+		    list[i]->desired == REGISTRY_DESIRED_MONITORED ? why : "not monitored";
 		status_judge(&sc[i], &mon[i], ctx->cfg->max_lag);
 		lv[i].ready = status_failover_ready(&sc[i], &mon[i], &lv[i].ready_why);
 		if (list[i]->desired != REGISTRY_DESIRED_MONITORED)
@@ -497,12 +509,12 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		}
 		pc = cmd_watch_get(prev, list[i]->name);
 		nc = cmd_watch_get(next, list[i]->name);
-		guard_handled = cmd_watch_guard(ctx, reg, &sc[i], cmd_watch_get(pc, "guard"),
-		    cmd_watch_get(nc, "guard"));
+		guard_handled = cmd_watch_guard(
+		    ctx, reg, &sc[i], cmd_watch_get(pc, "guard"), cmd_watch_get(nc, "guard"));
 		cmd_watch_findings(ctx, reg, &sc[i], cmd_watch_get(pc, "findings"),
 		    cmd_watch_get(nc, "findings"), guard_handled);
-		cmd_watch_policy(ctx, &sc[i], &mon[i], cmd_watch_get(pc, "lag"),
-		    cmd_watch_get(nc, "lag"));
+		cmd_watch_policy(
+		    ctx, &sc[i], &mon[i], cmd_watch_get(pc, "lag"), cmd_watch_get(nc, "lag"));
 		cmd_watch_members(ctx, &sc[i], &mon[i], cmd_watch_get(pc, "members"),
 		    cmd_watch_get(nc, "members"));
 		cmd_watch_readiness(ctx, reg, &sc[i], &mon[i], cmd_watch_get(pc, "ready"),
@@ -520,8 +532,8 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	 */
 	doc = fleet_doc_fleet(list, lv, sc, n, time(NULL));
 	doc_path = xasprintf("%s/status.json", ctx->cfg->workdir);
-	text = json_object_to_json_string_ext(doc,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	text = json_object_to_json_string_ext(
+	    doc, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (fs_write_atomic(doc_path, text, strlen(text), &cause) != 0) {
 		cmd_error(ctx, "%s", cause);
 		goto out;
@@ -545,10 +557,10 @@ out:
 }
 
 const struct cmd_entry cmd_watch_entry = {
-	.name = "watch",
-	.args = "",
-	.summary = "internal: one live-status pass: drift and lag events, lag-policy re-renders "
-		   "(daemon)",
-	.exec = cmd_watch_exec,
-	.flags = CMD_INTERNAL,
+    .name = "watch",
+    .args = "",
+    .summary = "internal: one live-status pass: drift and lag events, lag-policy re-renders "
+               "(daemon)",
+    .exec = cmd_watch_exec,
+    .flags = CMD_INTERNAL,
 };

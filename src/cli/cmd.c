@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The command table, lookup by name/alias/prefix, usage, the seed's flags, and shared helpers. */
 #include "cmd.h"
 
@@ -13,27 +14,27 @@
 #include "xmalloc.h"
 
 const struct cmd_entry *const cmd_table[] = {
-	&cmd_init_entry,
-	&cmd_add_entry,
-	&cmd_del_entry,
-	&cmd_list_entry,
-	&cmd_history_entry,
-	&cmd_start_entry,
-	&cmd_stop_entry,
-	&cmd_keys_entry,
-	&cmd_doctor_entry,
-	&cmd_switch_entry,
-	&cmd_daemon_entry,
-	&cmd_hook_entry,
-	&cmd_engine_entry,
-	&cmd_engine_native_entry,
-	&cmd_fence_entry,
-	&cmd_watch_entry,
-	&cmd_notify_entry,
-	&cmd_help_entry,
-	&cmd_version_entry,
-	&cmd_complete_entry,
-	NULL,
+    &cmd_init_entry,
+    &cmd_add_entry,
+    &cmd_del_entry,
+    &cmd_list_entry,
+    &cmd_history_entry,
+    &cmd_start_entry,
+    &cmd_stop_entry,
+    &cmd_keys_entry,
+    &cmd_doctor_entry,
+    &cmd_switch_entry,
+    &cmd_daemon_entry,
+    &cmd_hook_entry,
+    &cmd_engine_entry,
+    &cmd_engine_native_entry,
+    &cmd_fence_entry,
+    &cmd_watch_entry,
+    &cmd_notify_entry,
+    &cmd_help_entry,
+    &cmd_version_entry,
+    &cmd_complete_entry,
+    NULL,
 };
 
 const struct cmd_entry *
@@ -100,7 +101,11 @@ cmd_seed_translate(int argc, char **argv, int *out_argc, char ***out_argv, char 
 		const char *flag;
 		const char *cmd;
 	} map[] = {
-		{ "-a", "add" }, { "-d", "del" }, { "-r", "start" }, { "-t", "stop" }, { "-l", "list" },
+	    {"-a", "add"},
+	    {"-d", "del"},
+	    {"-r", "start"},
+	    {"-t", "stop"},
+	    {"-l", "list"},
 	};
 	const char *cmd = NULL, *flag = NULL, *value = NULL, *keys = NULL;
 	char **nv;
@@ -142,7 +147,8 @@ parse:
 		}
 		if (j == sizeof(map) / sizeof(map[0])) {
 			*cause = xasprintf("unexpected argument '%s' with the seed flags "
-			    "(-a|-d|-r|-t|-l NAME, -k yes|no)", argv[i]);
+			                   "(-a|-d|-r|-t|-l NAME, -k yes|no)",
+			    argv[i]);
 			return -1;
 		}
 		if (cmd != NULL) {
@@ -179,8 +185,8 @@ parse:
 void
 cmd_print_usage(FILE *f, const struct cmd_entry *entry)
 {
-	fprintf(f, "usage: mhaadm [-c CONFIG] %s%s%s\n", entry->name, entry->args[0] != '\0' ? " " : "",
-	    entry->args);
+	fprintf(f, "usage: mhaadm [-c CONFIG] %s%s%s\n", entry->name,
+	    entry->args[0] != '\0' ? " " : "", entry->args);
 }
 
 void
@@ -188,16 +194,18 @@ cmd_print_help(FILE *f)
 {
 	const struct cmd_entry *const *e;
 
-	fprintf(f, "usage: mhaadm [-c CONFIG] [-v] COMMAND [ARGS]\n"
-		   "       mhaadm -a NAME [-k yes|no] | -d NAME | -r NAME | -t NAME | -l NAME|all\n\n"
-		   "MHA high availability for fleets of MySQL/MariaDB clusters.\n\n"
-		   "Commands:\n");
+	fprintf(f,
+	    "usage: mhaadm [-c CONFIG] [-v] COMMAND [ARGS]\n"
+	    "       mhaadm -a NAME [-k yes|no] | -d NAME | -r NAME | -t NAME | -l NAME|all\n\n"
+	    "MHA high availability for fleets of MySQL/MariaDB clusters.\n\n"
+	    "Commands:\n");
 	for (e = cmd_table; *e != NULL; e++) {
 		if (!((*e)->flags & CMD_INTERNAL))
 			fprintf(f, "  %-8s %s\n", (*e)->name, (*e)->summary);
 	}
-	fprintf(f, "\nA unique prefix of a command is accepted. 'mhaadm COMMAND --help' shows a\n"
-		   "command's usage. The config is -c FILE, else $MHAADM_CONFIG, else %s.\n",
+	fprintf(f,
+	    "\nA unique prefix of a command is accepted. 'mhaadm COMMAND --help' shows a\n"
+	    "command's usage. The config is -c FILE, else $MHAADM_CONFIG, else %s.\n",
 	    CONFIG_DEFAULT_PATH);
 }
 
@@ -273,7 +281,7 @@ int
 cmd_getopt(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	const char *shortopts = ctx->entry->shortopts != NULL ? ctx->entry->shortopts : "";
-	static const struct option none[] = { { NULL, 0, NULL, 0 } };
+	static const struct option none[] = {{NULL, 0, NULL, 0}};
 
 	/* A leading '+' stops at the first operand only if asked; we permute (GNU default). */
 	return getopt_long(argc, argv, shortopts,
@@ -285,8 +293,8 @@ cmd_bad_option(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	const char *arg = optind - 1 < argc && optind >= 1 ? argv[optind - 1] : "?";
 
-	if (optopt != 0 && strchr(ctx->entry->shortopts != NULL ? ctx->entry->shortopts : "",
-			       optopt) != NULL)
+	if (optopt != 0 &&
+	    strchr(ctx->entry->shortopts != NULL ? ctx->entry->shortopts : "", optopt) != NULL)
 		return cmd_usage_error(ctx, "option -%c needs a value", optopt);
 	if (optopt != 0 && arg[0] == '-' && arg[1] != '-')
 		return cmd_usage_error(ctx, "unknown option -%c", optopt);

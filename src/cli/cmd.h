@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The command table: one struct cmd_entry per subcommand, dispatch, usage and the seed's flags. */
 #ifndef MHAADM_CMD_H
 #define MHAADM_CMD_H
@@ -104,8 +105,8 @@ void cmd_progress(struct cmd_ctx *ctx, const char *fmt, ...) __attribute__((form
  * entries keys installed, when it did (0, or -1 with *cause).
  */
 struct registry_cluster;
-int cmd_keys_setup(struct cmd_ctx *ctx, const char *name, const char *password_file,
-    const char *identity);
+int cmd_keys_setup(
+    struct cmd_ctx *ctx, const char *name, const char *password_file, const char *identity);
 int cmd_keys_remove(struct cmd_ctx *ctx, const struct registry_cluster *c, char **cause);
 
 extern const struct cmd_entry cmd_init_entry;

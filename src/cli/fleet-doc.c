@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The fleet document: what list --json prints, what the daemon's status pass
  * keeps in <workdir>/status.json and what the HTTP API serves, built in one
@@ -36,8 +37,8 @@ fleet_doc_event_fields(const struct registry_event *ev)
 	size_t i;
 
 	for (i = 0; i < ev->n_fields; i++)
-		json_object_object_add(o, ev->fields[i].key,
-		    json_object_new_string(ev->fields[i].value));
+		json_object_object_add(
+		    o, ev->fields[i].key, json_object_new_string(ev->fields[i].value));
 	return o;
 }
 
@@ -50,8 +51,8 @@ void
 fleet_doc_live_fill(const struct config *cfg, const char *config_path, struct registry *reg,
     const struct registry_cluster *c, struct fleet_doc_live *lv)
 {
-	static const char *const types[] = { "failover.completed", "failover.master_changed", NULL };
-	struct engine_env env = { cfg, config_path, NULL };
+	static const char *const types[] = {"failover.completed", "failover.master_changed", NULL};
+	struct engine_env env = {cfg, config_path, NULL};
 	struct registry_event *evs = NULL;
 	char *cause = NULL;
 	size_t n = 0, i, j;
@@ -68,8 +69,8 @@ fleet_doc_live_fill(const struct config *cfg, const char *config_path, struct re
 			/* The daemon's line says when; the engine's line before it says why. */
 			if (strcmp(evs[i].type, "engine.checks_failed") == 0 && i + 1 < n &&
 			    strcmp(evs[i + 1].type, "checks.failed") == 0)
-				lv->problem = xasprintf("%s: %s; %s", evs[i].type, evs[i + 1].message,
-				    evs[i].message);
+				lv->problem = xasprintf(
+				    "%s: %s; %s", evs[i].type, evs[i + 1].message, evs[i].message);
 			else
 				lv->problem = xasprintf("%s: %s", evs[i].type, evs[i].message);
 			lv->problem_fields = fleet_doc_event_fields(&evs[i]);
@@ -129,13 +130,15 @@ fleet_doc_json_node_live(const struct status_node *sn)
 
 	json_object_object_add(o, "reachable", json_object_new_boolean(pr->ok));
 	json_object_object_add(o, "error", fleet_doc_json_str_or_null(pr->ok ? NULL : pr->error));
-	json_object_object_add(o, "server_id", pr->ok ? json_object_new_int64(pr->server_id) : NULL);
-	json_object_object_add(o, "read_only", pr->ok ? json_object_new_boolean(pr->read_only) : NULL);
-	json_object_object_add(o, "replicating", pr->ok ? json_object_new_boolean(pr->is_replica) :
-							  NULL);
-	src = pr->ok && pr->is_replica ? xasprintf("%s:%d", pr->master_host ? pr->master_host : "",
-					      pr->master_port) :
-					 NULL;
+	json_object_object_add(
+	    o, "server_id", pr->ok ? json_object_new_int64(pr->server_id) : NULL);
+	json_object_object_add(
+	    o, "read_only", pr->ok ? json_object_new_boolean(pr->read_only) : NULL);
+	json_object_object_add(
+	    o, "replicating", pr->ok ? json_object_new_boolean(pr->is_replica) : NULL);
+	src = pr->ok && pr->is_replica
+	          ? xasprintf("%s:%d", pr->master_host ? pr->master_host : "", pr->master_port)
+	          : NULL;
 	json_object_object_add(o, "source", fleet_doc_json_str_or_null(src));
 	free(src);
 	json_object_object_add(o, "io_running",
@@ -146,12 +149,12 @@ fleet_doc_json_node_live(const struct status_node *sn)
 	    pr->ok && pr->is_replica ? fleet_doc_json_int_or_null(pr->lag) : NULL);
 	json_object_object_add(o, "relay_log_behind_bytes",
 	    pr->ok && pr->is_replica ? fleet_doc_json_int_or_null(pr->relay_behind) : NULL);
-	json_object_object_add(o, "sql_delay",
-	    pr->ok && pr->is_replica ? json_object_new_int(pr->sql_delay) : NULL);
-	json_object_object_add(o, "replication_error",
-	    fleet_doc_json_str_or_null(pr->ok ? pr->last_error : NULL));
-	json_object_object_add(o, "holds_vip",
-	    sn->holds_vip < 0 ? NULL : json_object_new_boolean(sn->holds_vip));
+	json_object_object_add(
+	    o, "sql_delay", pr->ok && pr->is_replica ? json_object_new_int(pr->sql_delay) : NULL);
+	json_object_object_add(
+	    o, "replication_error", fleet_doc_json_str_or_null(pr->ok ? pr->last_error : NULL));
+	json_object_object_add(
+	    o, "holds_vip", sn->holds_vip < 0 ? NULL : json_object_new_boolean(sn->holds_vip));
 	json_object_object_add(o, "ssh_error", fleet_doc_json_str_or_null(sn->ssh_error));
 	json_object_object_add(o, "promotable", json_object_new_boolean(sn->promotable));
 	json_object_object_add(o, "not_promotable_reason", fleet_doc_json_str_or_null(sn->unfit));
@@ -166,8 +169,8 @@ fleet_doc_json_status(json_object *o, const struct status_cluster *sc)
 	const struct probe_result *mpr = NULL;
 	size_t i;
 
-	json_object_object_add(o, "verdict",
-	    json_object_new_string(status_verdict_name(sc->verdict)));
+	json_object_object_add(
+	    o, "verdict", json_object_new_string(status_verdict_name(sc->verdict)));
 	json_object_object_add(o, "reason", json_object_new_string(sc->reason));
 	for (i = 0; i < sc->n_findings; i++) {
 		f = json_object_new_object();
@@ -182,13 +185,14 @@ fleet_doc_json_status(json_object *o, const struct status_cluster *sc)
 	json_object_object_add(o, "findings", arr);
 	for (i = 0; i < sc->c->n_nodes; i++) {
 		if (sc->nodes[i].holds_vip == 1)
-			json_object_array_add(holders, json_object_new_string(sc->c->nodes[i].host));
+			json_object_array_add(
+			    holders, json_object_new_string(sc->c->nodes[i].host));
 		if (sc->c->nodes[i].role == REGISTRY_ROLE_MASTER)
 			mpr = &sc->nodes[i].probe;
 	}
 	json_object_object_add(o, "vip_holders", holders);
-	json_object_object_add(o, "vip_holders_age",
-	    sc->vip_age < 0 ? NULL : json_object_new_int64(sc->vip_age));
+	json_object_object_add(
+	    o, "vip_holders_age", sc->vip_age < 0 ? NULL : json_object_new_int64(sc->vip_age));
 	json_object_object_add(o, "master_writable",
 	    mpr != NULL && mpr->ok ? json_object_new_boolean(!mpr->read_only) : NULL);
 	json_object_object_add(o, "replicas_promotable", json_object_new_int64((int64_t)sc->fit));
@@ -210,14 +214,14 @@ fleet_doc_cluster(const struct registry_cluster *c, const struct fleet_doc_live 
 
 	json_object_object_add(o, "name", json_object_new_string(c->name));
 	json_object_object_add(o, "state", json_object_new_string(registry_state_name(c->state)));
-	json_object_object_add(o, "desired",
-	    json_object_new_string(registry_desired_name(c->desired)));
+	json_object_object_add(
+	    o, "desired", json_object_new_string(registry_desired_name(c->desired)));
 	json_object_object_add(o, "vip", json_object_new_string(c->vip));
 	json_object_object_add(o, "vip_prefix", json_object_new_int(c->vip_prefix));
 	json_object_object_add(o, "iface", json_object_new_string(c->iface));
 	json_object_object_add(o, "master",
-	    strcmp(fleet_doc_master(c), "-") == 0 ? NULL :
-						 json_object_new_string(fleet_doc_master(c)));
+	    strcmp(fleet_doc_master(c), "-") == 0 ? NULL
+	                                          : json_object_new_string(fleet_doc_master(c)));
 	json_object_object_add(o, "created_at", fleet_doc_json_str_or_null(c->created_at));
 	json_object_object_add(o, "updated_at", fleet_doc_json_str_or_null(c->updated_at));
 	for (i = 0; i < c->n_nodes; i++) {
@@ -225,17 +229,17 @@ fleet_doc_cluster(const struct registry_cluster *c, const struct fleet_doc_live 
 		n = json_object_new_object();
 		json_object_object_add(n, "host", json_object_new_string(nd->host));
 		json_object_object_add(n, "port", json_object_new_int(nd->port));
-		json_object_object_add(n, "role",
-		    json_object_new_string(registry_role_name(nd->role)));
-		json_object_object_add(n, "candidate_master",
-		    json_object_new_boolean(nd->candidate_master));
+		json_object_object_add(
+		    n, "role", json_object_new_string(registry_role_name(nd->role)));
+		json_object_object_add(
+		    n, "candidate_master", json_object_new_boolean(nd->candidate_master));
 		json_object_object_add(n, "no_master", json_object_new_boolean(nd->no_master));
 		json_object_object_add(n, "version", fleet_doc_json_str_or_null(nd->version));
 		json_object_object_add(n, "server_id", fleet_doc_json_int_or_null(nd->server_id));
 		json_object_object_add(n, "read_only",
 		    nd->read_only < 0 ? NULL : json_object_new_boolean(nd->read_only));
-		json_object_object_add(n, "log_bin",
-		    nd->log_bin < 0 ? NULL : json_object_new_boolean(nd->log_bin));
+		json_object_object_add(
+		    n, "log_bin", nd->log_bin < 0 ? NULL : json_object_new_boolean(nd->log_bin));
 		json_object_object_add(n, "lag", fleet_doc_json_int_or_null(nd->lag));
 		if (sc != NULL)
 			json_object_object_add(n, "live", fleet_doc_json_node_live(&sc->nodes[i]));
@@ -245,8 +249,8 @@ fleet_doc_cluster(const struct registry_cluster *c, const struct fleet_doc_live 
 	eng = json_object_new_object();
 	json_object_object_add(eng, "name", json_object_new_string(lv->ops->name));
 	json_object_object_add(eng, "running", json_object_new_boolean(lv->engine.running));
-	json_object_object_add(eng, "pid",
-	    lv->engine.running ? json_object_new_int64(lv->engine.pid) : NULL);
+	json_object_object_add(
+	    eng, "pid", lv->engine.running ? json_object_new_int64(lv->engine.pid) : NULL);
 	if (lv->engine.running && lv->engine.since != 0) {
 		gmtime_r(&lv->engine.since, &tm);
 		strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S", &tm);
@@ -255,45 +259,47 @@ fleet_doc_cluster(const struct registry_cluster *c, const struct fleet_doc_live 
 		json_object_object_add(eng, "since", NULL);
 	}
 	json_object_object_add(eng, "health",
-	    lv->engine.running && lv->engine.health_name != NULL ?
-		json_object_new_string(lv->engine.health_name) :
-		NULL);
+	    lv->engine.running && lv->engine.health_name != NULL
+	        ? json_object_new_string(lv->engine.health_name)
+	        : NULL);
 	json_object_object_add(eng, "health_code",
-	    lv->engine.running && lv->engine.health_code >= 0 ?
-		json_object_new_int(lv->engine.health_code) :
-		NULL);
-	json_object_object_add(eng, "failover_error_marker",
-	    fleet_doc_json_str_or_null(lv->engine.error_marker));
+	    lv->engine.running && lv->engine.health_code >= 0
+	        ? json_object_new_int(lv->engine.health_code)
+	        : NULL);
+	json_object_object_add(
+	    eng, "failover_error_marker", fleet_doc_json_str_or_null(lv->engine.error_marker));
 	json_object_object_add(o, "engine", eng);
 	json_object_object_add(o, "last_failover", fleet_doc_json_str_or_null(lv->last_failover));
 	if (sc != NULL) {
 		json_object *g = json_object_new_object();
 
 		fleet_doc_json_status(o, sc);
-		json_object_object_add(g, "wanted",
-		    json_object_new_string(sc->guard_wanted ? "semisync" : "off"));
+		json_object_object_add(
+		    g, "wanted", json_object_new_string(sc->guard_wanted ? "semisync" : "off"));
 		json_object_object_add(g, "why",
-		    json_object_new_string(sc->guard_why != NULL ? sc->guard_why : "not monitored"));
-		json_object_object_add(g, "state",
-		    json_object_new_string(sc->guard != NULL ? sc->guard : "unknown"));
-		json_object_object_add(g, "acks",
-		    sc->guard_acks >= 0 ? json_object_new_int64(sc->guard_acks) : NULL);
+		    json_object_new_string(
+		        sc->guard_why != NULL ? sc->guard_why : "not monitored"));
+		json_object_object_add(
+		    g, "state", json_object_new_string(sc->guard != NULL ? sc->guard : "unknown"));
+		json_object_object_add(
+		    g, "acks", sc->guard_acks >= 0 ? json_object_new_int64(sc->guard_acks) : NULL);
 		json_object_object_add(o, "guard", g);
-		json_object_object_add(o, "failover_ready",
-		    lv->ready < 0 ? NULL : json_object_new_boolean(lv->ready));
-		json_object_object_add(o, "failover_blocked_reason",
-		    fleet_doc_json_str_or_null(lv->ready_why));
+		json_object_object_add(
+		    o, "failover_ready", lv->ready < 0 ? NULL : json_object_new_boolean(lv->ready));
+		json_object_object_add(
+		    o, "failover_blocked_reason", fleet_doc_json_str_or_null(lv->ready_why));
 	}
 	if (lv->notify_failed_at != NULL) {
 		struct json_object *nf = json_object_new_object();
 
 		json_object_object_add(nf, "at", json_object_new_string(lv->notify_failed_at));
-		json_object_object_add(nf, "message", json_object_new_string(lv->notify_failed_msg));
+		json_object_object_add(
+		    nf, "message", json_object_new_string(lv->notify_failed_msg));
 		json_object_object_add(o, "last_notify_failure", nf);
 	} else
 		json_object_object_add(o, "last_notify_failure", NULL);
-	json_object_object_add(o, "problem",
-	    lv->problem != NULL ? json_object_new_string(lv->problem) : NULL);
+	json_object_object_add(
+	    o, "problem", lv->problem != NULL ? json_object_new_string(lv->problem) : NULL);
 	json_object_object_add(o, "problem_fields",
 	    lv->problem_fields != NULL ? json_object_get(lv->problem_fields) : NULL);
 	return o;
@@ -309,15 +315,16 @@ fleet_doc_fleet(struct registry_cluster **list, const struct fleet_doc_live *lv,
 	size_t i, bad = 0;
 
 	for (i = 0; i < n; i++) {
-		json_object_array_add(arr,
-		    fleet_doc_cluster(list[i], &lv[i], sc != NULL ? &sc[i] : NULL));
+		json_object_array_add(
+		    arr, fleet_doc_cluster(list[i], &lv[i], sc != NULL ? &sc[i] : NULL));
 		bad += sc != NULL && sc[i].verdict != STATUS_OK;
 	}
 	gmtime_r(&now, &tm);
 	strftime(at, sizeof(at), "%Y-%m-%d %H:%M:%S", &tm);
 	json_object_object_add(root, "generated_at", json_object_new_string(at));
 	json_object_object_add(root, "probed", json_object_new_boolean(sc != NULL));
-	json_object_object_add(root, "healthy", sc != NULL ? json_object_new_boolean(bad == 0) : NULL);
+	json_object_object_add(
+	    root, "healthy", sc != NULL ? json_object_new_boolean(bad == 0) : NULL);
 	json_object_object_add(root, "clusters", arr);
 	return root;
 }
@@ -329,10 +336,12 @@ fleet_doc_event(const struct registry_event *ev)
 
 	json_object_object_add(o, "id", json_object_new_int64(ev->id));
 	json_object_object_add(o, "at", json_object_new_string(ev->at));
-	json_object_object_add(o, "cluster", ev->cluster ? json_object_new_string(ev->cluster) : NULL);
+	json_object_object_add(
+	    o, "cluster", ev->cluster ? json_object_new_string(ev->cluster) : NULL);
 	json_object_object_add(o, "node", ev->node ? json_object_new_string(ev->node) : NULL);
 	json_object_object_add(o, "type", json_object_new_string(ev->type));
-	json_object_object_add(o, "message", ev->message ? json_object_new_string(ev->message) : NULL);
+	json_object_object_add(
+	    o, "message", ev->message ? json_object_new_string(ev->message) : NULL);
 	json_object_object_add(o, "fields", fleet_doc_event_fields(ev));
 	return o;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The fleet document (list --json, the status pass snapshot, the HTTP API), built once. */
 #ifndef MHAADM_FLEET_DOC_H
 #define MHAADM_FLEET_DOC_H
@@ -18,11 +19,12 @@ struct status_cluster;
 struct fleet_doc_live {
 	const struct engine_ops *ops; /* the cluster's engine */
 	struct engine_status engine;
-	char *last_failover; /* time of the newest failover.completed event, or NULL */
-	char *notify_failed_at;  /* newest notify.failed event of the cluster, or NULL */
+	char *last_failover;    /* time of the newest failover.completed event, or NULL */
+	char *notify_failed_at; /* newest notify.failed event of the cluster, or NULL */
 	char *notify_failed_msg;
-	char *problem;       /* "TYPE: MESSAGE" of the newest unresolved problem event, or NULL */
-	/* status_failover_ready, set by the caller after status_judge: 1 yes, 0 no, -1 cannot tell */
+	char *problem; /* "TYPE: MESSAGE" of the newest unresolved problem event, or NULL */
+	/* status_failover_ready, set by the caller after status_judge: 1 yes, 0 no, -1 cannot tell
+	 */
 	int ready;
 	char *ready_why;
 	struct json_object *problem_fields; /* that event's fields, or NULL */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* mhaadm.cnf: the INI configuration file, compatible with the seed tool's keys. */
 #include "config.h"
 
@@ -91,52 +92,52 @@ struct config_key {
 #define CONFIG_FIELD(f) offsetof(struct config, f)
 
 static const struct config_key config_keys[] = {
-	{ "ha_user", CONFIG_TYPE_USER, CONFIG_FIELD(ha_user), 0, 0, 1 },
-	{ "ha_password", CONFIG_TYPE_SECRET, CONFIG_FIELD(ha_password), 0, 0, 0 },
-	{ "repl_user", CONFIG_TYPE_USER, CONFIG_FIELD(repl_user), 0, 0, 1 },
-	{ "repl_password", CONFIG_TYPE_SECRET, CONFIG_FIELD(repl_password), 0, 0, 0 },
-	{ "ssh_user", CONFIG_TYPE_USER, CONFIG_FIELD(ssh_user), 0, 0, 0 },
-	{ "mysql_user", CONFIG_TYPE_USER, CONFIG_FIELD(mysql_user), 0, 0, 1 },
-	{ "mysql_password", CONFIG_TYPE_SECRET, CONFIG_FIELD(mysql_password), 0, 0, 0 },
-	{ "mysql_host", CONFIG_TYPE_HOST, CONFIG_FIELD(mysql_host), 0, 0, 1 },
-	{ "mysql_port", CONFIG_TYPE_PORT, CONFIG_FIELD(mysql_port), 0, 0, 0 },
-	{ "registry", CONFIG_TYPE_REGISTRY, CONFIG_FIELD(registry), 0, 0, 0 },
-	{ "registry_path", CONFIG_TYPE_PATH, CONFIG_FIELD(registry_path), 0, 0, 0 },
-	{ "mysql_database", CONFIG_TYPE_DATABASE, CONFIG_FIELD(mysql_database), 0, 0, 0 },
-	{ "workdir", CONFIG_TYPE_PATH, CONFIG_FIELD(workdir), 0, 0, 0 },
-	{ "log_dir", CONFIG_TYPE_PATH, CONFIG_FIELD(log_dir), 0, 0, 0 },
-	{ "vip_iface", CONFIG_TYPE_IFACE, CONFIG_FIELD(vip_iface), 0, 0, 0 },
-	{ "vip_prefix", CONFIG_TYPE_INT, CONFIG_FIELD(vip_prefix), 1, 32, 0 },
-	{ "node_port", CONFIG_TYPE_PORT, CONFIG_FIELD(node_port), 0, 0, 0 },
-	{ "connect_timeout", CONFIG_TYPE_INT, CONFIG_FIELD(connect_timeout), 1, 60, 0 },
-	{ "read_timeout", CONFIG_TYPE_INT, CONFIG_FIELD(read_timeout), 1, 600, 0 },
-	{ "ssh_key", CONFIG_TYPE_PATH, CONFIG_FIELD(ssh_key), 0, 0, 0 },
-	{ "ssh_known_hosts", CONFIG_TYPE_PATH, CONFIG_FIELD(ssh_known_hosts), 0, 0, 0 },
-	{ "ssh_port", CONFIG_TYPE_PORT, CONFIG_FIELD(ssh_port), 0, 0, 0 },
-	{ "ssh_timeout", CONFIG_TYPE_INT, CONFIG_FIELD(ssh_timeout), 1, 120, 0 },
-	{ "mha_ping_interval", CONFIG_TYPE_INT, CONFIG_FIELD(mha_ping_interval), 1, 60, 0 },
-	{ "mha_remote_workdir", CONFIG_TYPE_PATH, CONFIG_FIELD(mha_remote_workdir), 0, 0, 0 },
-	{ "failover_window", CONFIG_TYPE_INT, CONFIG_FIELD(failover_window), 0, 604800, 0 },
-	{ "max_lag", CONFIG_TYPE_INT, CONFIG_FIELD(max_lag), 0, 86400, 0 },
-	{ "lag_hold", CONFIG_TYPE_INT, CONFIG_FIELD(lag_hold), 1, 100, 0 },
-	{ "probe_interval", CONFIG_TYPE_INT, CONFIG_FIELD(probe_interval), 0, 3600, 0 },
-	{ "probe_timeout", CONFIG_TYPE_INT, CONFIG_FIELD(probe_timeout), 1, 30, 0 },
-	{ "storm_max_failovers", CONFIG_TYPE_INT, CONFIG_FIELD(storm_max_failovers), 0, 100000, 0 },
-	{ "storm_window", CONFIG_TYPE_INT, CONFIG_FIELD(storm_window), 1, 86400, 0 },
-	{ "http_listen", CONFIG_TYPE_LISTEN, CONFIG_FIELD(http_listen), 0, 0, 1 },
-	{ "http_token_file", CONFIG_TYPE_PATH, CONFIG_FIELD(http_token_file), 0, 0, 1 },
-	{ "http_tls_cert", CONFIG_TYPE_PATH, CONFIG_FIELD(http_tls_cert), 0, 0, 1 },
-	{ "http_tls_key", CONFIG_TYPE_PATH, CONFIG_FIELD(http_tls_key), 0, 0, 1 },
-	{ "http_max_connections", CONFIG_TYPE_INT, CONFIG_FIELD(http_max_connections), 1, 10000, 0 },
-	{ "http_per_ip", CONFIG_TYPE_INT, CONFIG_FIELD(http_per_ip), 1, 10000, 0 },
-	{ "http_timeout", CONFIG_TYPE_INT, CONFIG_FIELD(http_timeout), 1, 3600, 0 },
-	{ "isolation_guard", CONFIG_TYPE_GUARD, CONFIG_FIELD(isolation_guard), 0, 0, 0 },
-	{ "semisync_fallback_seconds", CONFIG_TYPE_INT, CONFIG_FIELD(semisync_fallback_seconds), 0,
-	    86400, 0 },
-	/* Checked against the engines compiled in by cmd_ctx_config (core knows no engine). */
-	{ "engine", CONFIG_TYPE_USER, CONFIG_FIELD(engine), 0, 0, 0 },
-	{ "garp_count", CONFIG_TYPE_INT, CONFIG_FIELD(garp_count), 0, 100, 0 },
-	{ "garp_interval_ms", CONFIG_TYPE_INT, CONFIG_FIELD(garp_interval_ms), 0, 10000, 0 },
+    {"ha_user", CONFIG_TYPE_USER, CONFIG_FIELD(ha_user), 0, 0, 1},
+    {"ha_password", CONFIG_TYPE_SECRET, CONFIG_FIELD(ha_password), 0, 0, 0},
+    {"repl_user", CONFIG_TYPE_USER, CONFIG_FIELD(repl_user), 0, 0, 1},
+    {"repl_password", CONFIG_TYPE_SECRET, CONFIG_FIELD(repl_password), 0, 0, 0},
+    {"ssh_user", CONFIG_TYPE_USER, CONFIG_FIELD(ssh_user), 0, 0, 0},
+    {"mysql_user", CONFIG_TYPE_USER, CONFIG_FIELD(mysql_user), 0, 0, 1},
+    {"mysql_password", CONFIG_TYPE_SECRET, CONFIG_FIELD(mysql_password), 0, 0, 0},
+    {"mysql_host", CONFIG_TYPE_HOST, CONFIG_FIELD(mysql_host), 0, 0, 1},
+    {"mysql_port", CONFIG_TYPE_PORT, CONFIG_FIELD(mysql_port), 0, 0, 0},
+    {"registry", CONFIG_TYPE_REGISTRY, CONFIG_FIELD(registry), 0, 0, 0},
+    {"registry_path", CONFIG_TYPE_PATH, CONFIG_FIELD(registry_path), 0, 0, 0},
+    {"mysql_database", CONFIG_TYPE_DATABASE, CONFIG_FIELD(mysql_database), 0, 0, 0},
+    {"workdir", CONFIG_TYPE_PATH, CONFIG_FIELD(workdir), 0, 0, 0},
+    {"log_dir", CONFIG_TYPE_PATH, CONFIG_FIELD(log_dir), 0, 0, 0},
+    {"vip_iface", CONFIG_TYPE_IFACE, CONFIG_FIELD(vip_iface), 0, 0, 0},
+    {"vip_prefix", CONFIG_TYPE_INT, CONFIG_FIELD(vip_prefix), 1, 32, 0},
+    {"node_port", CONFIG_TYPE_PORT, CONFIG_FIELD(node_port), 0, 0, 0},
+    {"connect_timeout", CONFIG_TYPE_INT, CONFIG_FIELD(connect_timeout), 1, 60, 0},
+    {"read_timeout", CONFIG_TYPE_INT, CONFIG_FIELD(read_timeout), 1, 600, 0},
+    {"ssh_key", CONFIG_TYPE_PATH, CONFIG_FIELD(ssh_key), 0, 0, 0},
+    {"ssh_known_hosts", CONFIG_TYPE_PATH, CONFIG_FIELD(ssh_known_hosts), 0, 0, 0},
+    {"ssh_port", CONFIG_TYPE_PORT, CONFIG_FIELD(ssh_port), 0, 0, 0},
+    {"ssh_timeout", CONFIG_TYPE_INT, CONFIG_FIELD(ssh_timeout), 1, 120, 0},
+    {"mha_ping_interval", CONFIG_TYPE_INT, CONFIG_FIELD(mha_ping_interval), 1, 60, 0},
+    {"mha_remote_workdir", CONFIG_TYPE_PATH, CONFIG_FIELD(mha_remote_workdir), 0, 0, 0},
+    {"failover_window", CONFIG_TYPE_INT, CONFIG_FIELD(failover_window), 0, 604800, 0},
+    {"max_lag", CONFIG_TYPE_INT, CONFIG_FIELD(max_lag), 0, 86400, 0},
+    {"lag_hold", CONFIG_TYPE_INT, CONFIG_FIELD(lag_hold), 1, 100, 0},
+    {"probe_interval", CONFIG_TYPE_INT, CONFIG_FIELD(probe_interval), 0, 3600, 0},
+    {"probe_timeout", CONFIG_TYPE_INT, CONFIG_FIELD(probe_timeout), 1, 30, 0},
+    {"storm_max_failovers", CONFIG_TYPE_INT, CONFIG_FIELD(storm_max_failovers), 0, 100000, 0},
+    {"storm_window", CONFIG_TYPE_INT, CONFIG_FIELD(storm_window), 1, 86400, 0},
+    {"http_listen", CONFIG_TYPE_LISTEN, CONFIG_FIELD(http_listen), 0, 0, 1},
+    {"http_token_file", CONFIG_TYPE_PATH, CONFIG_FIELD(http_token_file), 0, 0, 1},
+    {"http_tls_cert", CONFIG_TYPE_PATH, CONFIG_FIELD(http_tls_cert), 0, 0, 1},
+    {"http_tls_key", CONFIG_TYPE_PATH, CONFIG_FIELD(http_tls_key), 0, 0, 1},
+    {"http_max_connections", CONFIG_TYPE_INT, CONFIG_FIELD(http_max_connections), 1, 10000, 0},
+    {"http_per_ip", CONFIG_TYPE_INT, CONFIG_FIELD(http_per_ip), 1, 10000, 0},
+    {"http_timeout", CONFIG_TYPE_INT, CONFIG_FIELD(http_timeout), 1, 3600, 0},
+    {"isolation_guard", CONFIG_TYPE_GUARD, CONFIG_FIELD(isolation_guard), 0, 0, 0},
+    {"semisync_fallback_seconds", CONFIG_TYPE_INT, CONFIG_FIELD(semisync_fallback_seconds), 0,
+        86400, 0},
+    /* Checked against the engines compiled in by cmd_ctx_config (core knows no engine). */
+    {"engine", CONFIG_TYPE_USER, CONFIG_FIELD(engine), 0, 0, 0},
+    {"garp_count", CONFIG_TYPE_INT, CONFIG_FIELD(garp_count), 0, 100, 0},
+    {"garp_interval_ms", CONFIG_TYPE_INT, CONFIG_FIELD(garp_interval_ms), 0, 10000, 0},
 };
 
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -177,8 +178,7 @@ config_echo(const char *s)
 }
 
 /* Records the first error, at the current line. */
-static void
-config_error(struct config_parse *parse, const char *fmt, ...)
+static void config_error(struct config_parse *parse, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
@@ -208,7 +208,7 @@ static int
 config_section_ok(const char *section)
 {
 	return *section == '\0' || strcmp(section, "mhaadm") == 0 || strcmp(section, "mha") == 0 ||
-	    notify_config_is_section(section) || config_is_cluster_section(section);
+	       notify_config_is_section(section) || config_is_cluster_section(section);
 }
 
 /* Parses an isolation_guard value. Returns 0, or -1 for anything else. */
@@ -281,25 +281,33 @@ config_cluster_set(struct config_parse *parse, const char *name, const char *val
 	echo = config_echo(value);
 	if (strcasecmp(name, "isolation_guard") == 0) {
 		if (cc->isolation_guard != CONFIG_GUARD_INHERIT)
-			config_error(parse, "duplicate key 'isolation_guard' in [cluster \"%s\"]",
-			    cc->name);
+			config_error(
+			    parse, "duplicate key 'isolation_guard' in [cluster \"%s\"]", cc->name);
 		else if (config_parse_guard(value, &cc->isolation_guard) != 0)
-			config_error(parse, "isolation_guard: invalid value '%s': use auto, semisync "
-					    "or off", echo);
+			config_error(parse,
+			    "isolation_guard: invalid value '%s': use auto, semisync "
+			    "or off",
+			    echo);
 	} else if (strcasecmp(name, "semisync_fallback_seconds") == 0) {
 		if (cc->semisync_fallback_seconds != -1)
-			config_error(parse, "duplicate key 'semisync_fallback_seconds' in [cluster "
-					    "\"%s\"]", cc->name);
+			config_error(parse,
+			    "duplicate key 'semisync_fallback_seconds' in [cluster "
+			    "\"%s\"]",
+			    cc->name);
 		else if (config_parse_int(value, 0, 86400, &v) != 0)
-			config_error(parse, "semisync_fallback_seconds: invalid value '%s': use a "
-					    "whole number from 0 to 86400", echo);
+			config_error(parse,
+			    "semisync_fallback_seconds: invalid value '%s': use a "
+			    "whole number from 0 to 86400",
+			    echo);
 		else
 			cc->semisync_fallback_seconds = v;
 	} else {
 		free(echo);
 		echo = config_echo(name);
-		config_error(parse, "unknown key '%s' in [cluster \"%s\"]: only isolation_guard and "
-				    "semisync_fallback_seconds belong there", echo, cc->name);
+		config_error(parse,
+		    "unknown key '%s' in [cluster \"%s\"]: only isolation_guard and "
+		    "semisync_fallback_seconds belong there",
+		    echo, cc->name);
 	}
 	free(echo);
 	return parse->cause == NULL;
@@ -353,7 +361,7 @@ config_check_section(struct config_parse *parse)
 		char *ncause = NULL;
 
 		if (notify_config_section(&parse->cfg->notify_channels,
-			&parse->cfg->n_notify_channels, section, parse->line, &ncause) != 0) {
+		        &parse->cfg->n_notify_channels, section, parse->line, &ncause) != 0) {
 			config_error(parse, "%s", ncause);
 			free(ncause);
 		}
@@ -361,8 +369,10 @@ config_check_section(struct config_parse *parse)
 		config_cluster_start(parse, section);
 	} else if (!config_section_ok(section)) {
 		echo = config_echo(section);
-		config_error(parse, "unknown section '[%s]'; put the keys before any section or "
-				    "in [mhaadm]", echo);
+		config_error(parse,
+		    "unknown section '[%s]'; put the keys before any section or "
+		    "in [mhaadm]",
+		    echo);
 		free(echo);
 	}
 	free(section);
@@ -455,8 +465,10 @@ config_raw_value(struct config_parse *parse, const char *name)
 
 	if (start < end && *start == '"') {
 		if (end - start < 2 || end[-1] != '"') {
-			config_error(parse, "%s: the value starts with '\"' but does not end with "
-					    "one; quote the whole value", name);
+			config_error(parse,
+			    "%s: the value starts with '\"' but does not end with "
+			    "one; quote the whole value",
+			    name);
 			return NULL;
 		}
 		start++;
@@ -531,8 +543,8 @@ config_set(struct config_parse *parse, const struct config_key *key, char *value
 		goto out;
 	}
 	if (*value == '\0' && key->type != CONFIG_TYPE_SECRET) {
-		config_error(parse, "%s: the value is empty; remove the line to use the default",
-		    key->name);
+		config_error(
+		    parse, "%s: the value is empty; remove the line to use the default", key->name);
 		goto out;
 	}
 	/* Messages may quote any value but a password. */
@@ -542,15 +554,19 @@ config_set(struct config_parse *parse, const struct config_key *key, char *value
 	switch (key->type) {
 	case CONFIG_TYPE_USER:
 		if (strlen(value) > CONFIG_USER_MAX || !config_only(value, "_.-")) {
-			config_error(parse, "%s: invalid account name '%s': use 1-%d characters from "
-					    "A-Z a-z 0-9 _ . -", key->name, echo, CONFIG_USER_MAX);
+			config_error(parse,
+			    "%s: invalid account name '%s': use 1-%d characters from "
+			    "A-Z a-z 0-9 _ . -",
+			    key->name, echo, CONFIG_USER_MAX);
 			goto out;
 		}
 		break;
 	case CONFIG_TYPE_SECRET:
 		if (strlen(value) > CONFIG_SECRET_MAX || config_has_control(value)) {
-			config_error(parse, "%s: use at most %d printable characters (no tabs or "
-					    "other control characters)", key->name, CONFIG_SECRET_MAX);
+			config_error(parse,
+			    "%s: use at most %d printable characters (no tabs or "
+			    "other control characters)",
+			    key->name, CONFIG_SECRET_MAX);
 			goto out;
 		}
 		break;
@@ -573,15 +589,19 @@ config_set(struct config_parse *parse, const struct config_key *key, char *value
 		 */
 		if (*value != '/' || strlen(value) > CONFIG_PATH_MAX ||
 		    !config_only(value, "/_.-+@,:")) {
-			config_error(parse, "%s: invalid path '%s': use an absolute path of characters "
-					    "A-Z a-z 0-9 / _ . - + @ , :", key->name, echo);
+			config_error(parse,
+			    "%s: invalid path '%s': use an absolute path of characters "
+			    "A-Z a-z 0-9 / _ . - + @ , :",
+			    key->name, echo);
 			goto out;
 		}
 		break;
 	case CONFIG_TYPE_DATABASE:
 		if (strlen(value) > CONFIG_DATABASE_MAX || !config_only(value, "_")) {
-			config_error(parse, "%s: invalid database name '%s': use 1-%d characters from "
-					    "A-Z a-z 0-9 _", key->name, echo, CONFIG_DATABASE_MAX);
+			config_error(parse,
+			    "%s: invalid database name '%s': use 1-%d characters from "
+			    "A-Z a-z 0-9 _",
+			    key->name, echo, CONFIG_DATABASE_MAX);
 			goto out;
 		}
 		break;
@@ -594,8 +614,9 @@ config_set(struct config_parse *parse, const struct config_key *key, char *value
 		goto out;
 	case CONFIG_TYPE_INT:
 		if (config_parse_int(value, key->min, key->max, ifield) != 0) {
-			config_error(parse, "%s: invalid value '%s': use a whole number from %d to %d",
-			    key->name, echo, key->min, key->max);
+			config_error(parse,
+			    "%s: invalid value '%s': use a whole number from %d to %d", key->name,
+			    echo, key->min, key->max);
 			goto out;
 		}
 		retval = 0;
@@ -615,8 +636,8 @@ config_set(struct config_parse *parse, const struct config_key *key, char *value
 		else if (strcmp(value, "mysql") == 0)
 			parse->cfg->registry = CONFIG_REGISTRY_MYSQL;
 		else {
-			config_error(parse, "%s: invalid value '%s': use sqlite or mysql", key->name,
-			    echo);
+			config_error(
+			    parse, "%s: invalid value '%s': use sqlite or mysql", key->name, echo);
 			goto out;
 		}
 		retval = 0;
@@ -669,7 +690,7 @@ config_handler(void *user, const char *section, const char *name, const char *va
 		if (raw == NULL)
 			return 0;
 		if (notify_config_set(parse->cfg->notify_channels, parse->cfg->n_notify_channels,
-			section, name, raw, parse->line, &ncause) != 0) {
+		        section, name, raw, parse->line, &ncause) != 0) {
 			config_error(parse, "%s", ncause);
 			free(ncause);
 			return 0;
@@ -776,23 +797,25 @@ config_check_http(struct config_parse *parse, char **cause)
 	char *vcause = NULL;
 	int lo = 1;
 
-	if (cfg->http_listen != NULL && validate_listen(cfg->http_listen, NULL, NULL, &lo,
-					    &vcause) != 0) {
+	if (cfg->http_listen != NULL &&
+	    validate_listen(cfg->http_listen, NULL, NULL, &lo, &vcause) != 0) {
 		*cause = xasprintf("%s: %s", parse->name, vcause);
 		free(vcause);
 		return -1;
 	}
 	if (cfg->http_listen != NULL && !lo && cfg->http_token_file == NULL) {
-		*cause = xasprintf("%s:%d: http_listen = %s is not a loopback address: set "
-				   "http_token_file (a root-owned 0600 file holding the bearer token) "
-				   "or listen on 127.0.0.1",
-		    parse->name, config_key_line(parse, "http_listen"), cfg->http_listen);
+		*cause =
+		    xasprintf("%s:%d: http_listen = %s is not a loopback address: set "
+		              "http_token_file (a root-owned 0600 file holding the bearer token) "
+		              "or listen on 127.0.0.1",
+		        parse->name, config_key_line(parse, "http_listen"), cfg->http_listen);
 		return -1;
 	}
 	if ((cfg->http_tls_cert == NULL) != (cfg->http_tls_key == NULL)) {
-		*cause = xasprintf("%s:%d: TLS needs both http_tls_cert and http_tls_key",
-		    parse->name, config_key_line(parse, cfg->http_tls_cert != NULL ? "http_tls_cert" :
-										    "http_tls_key"));
+		*cause =
+		    xasprintf("%s:%d: TLS needs both http_tls_cert and http_tls_key", parse->name,
+		        config_key_line(
+		            parse, cfg->http_tls_cert != NULL ? "http_tls_cert" : "http_tls_key"));
 		return -1;
 	}
 	return 0;
@@ -811,8 +834,8 @@ config_check(struct config_parse *parse, char **cause)
 		return -1;
 	}
 	if (cfg->ha_user == NULL) {
-		*cause = xasprintf("%s: ha_user is not set; MHA's admin account is needed",
-		    parse->name);
+		*cause =
+		    xasprintf("%s: ha_user is not set; MHA's admin account is needed", parse->name);
 		return -1;
 	}
 	if (cfg->registry == CONFIG_REGISTRY_MYSQL &&
@@ -847,7 +870,8 @@ config_parse_string(const char *text, const char *name, char **cause)
 	if (ret > 0 && (parse.cause == NULL || ret < parse.error_line)) {
 		free(parse.cause);
 		parse.cause = xasprintf("%s:%d: syntax error: expected 'key = value', '[section]' "
-					"or a comment", name, ret);
+		                        "or a comment",
+		    name, ret);
 	} else if (ret < 0 && parse.cause == NULL)
 		parse.cause = xasprintf("%s: cannot parse (inih error %d)", name, ret);
 
@@ -864,8 +888,8 @@ static int
 config_has_secret(const struct config *cfg)
 {
 	return *cfg->ha_password != '\0' || *cfg->repl_password != '\0' ||
-	    *cfg->mysql_password != '\0' ||
-	    notify_config_has_secret(cfg->notify_channels, cfg->n_notify_channels);
+	       *cfg->mysql_password != '\0' ||
+	       notify_config_has_secret(cfg->notify_channels, cfg->n_notify_channels);
 }
 
 /*
@@ -881,12 +905,12 @@ config_check_owner(const char *what, const char *path, const struct stat *st, ch
 	if (st->st_uid != 0 && st->st_uid != euid) {
 		if (euid == 0)
 			*cause = xasprintf("%s %s is owned by uid %u, not by root; fix: "
-					   "chown root %s", what, path, (unsigned int)st->st_uid,
-			    path);
+			                   "chown root %s",
+			    what, path, (unsigned int)st->st_uid, path);
 		else
 			*cause = xasprintf("%s %s is owned by uid %u, not by root or by you "
-					   "(uid %u); fix: chown root %s", what, path,
-			    (unsigned int)st->st_uid, (unsigned int)euid, path);
+			                   "(uid %u); fix: chown root %s",
+			    what, path, (unsigned int)st->st_uid, (unsigned int)euid, path);
 		return -1;
 	}
 	return 0;
@@ -906,8 +930,8 @@ config_check_file(const struct config *cfg, const struct stat *st, char **cause)
 	}
 	if ((mode & 077) != 0 && config_has_secret(cfg)) {
 		*cause = xasprintf("config %s is %s by group or others (mode %04o) and holds "
-				   "passwords; fix: chmod 600 %s", cfg->path,
-		    (mode & 044) != 0 ? "readable" : "writable", mode, cfg->path);
+		                   "passwords; fix: chmod 600 %s",
+		    cfg->path, (mode & 044) != 0 ? "readable" : "writable", mode, cfg->path);
 		return -1;
 	}
 	return 0;
@@ -928,7 +952,7 @@ config_load(const char *path, char **cause)
 	if (fd == -1) {
 		*cause = xasprintf("cannot read config %s: %s%s", path, strerror(errno),
 		    errno == ENOENT ? " (create it from etc/mhaadm.cnf.example or pass -c FILE)"
-				    : "");
+		                    : "");
 		goto out;
 	}
 	if (fstat(fd, &st) != 0) {
@@ -940,8 +964,8 @@ config_load(const char *path, char **cause)
 		goto out;
 	}
 	if (st.st_size > CONFIG_FILE_MAX) {
-		*cause = xasprintf("cannot read config %s: too large (%lld bytes, at most %d)", path,
-		    (long long)st.st_size, CONFIG_FILE_MAX);
+		*cause = xasprintf("cannot read config %s: too large (%lld bytes, at most %d)",
+		    path, (long long)st.st_size, CONFIG_FILE_MAX);
 		goto out;
 	}
 
@@ -961,13 +985,13 @@ config_load(const char *path, char **cause)
 	}
 	text[size] = '\0';
 	if (size > CONFIG_FILE_MAX) {
-		*cause = xasprintf("cannot read config %s: too large (at most %d bytes)", path,
-		    CONFIG_FILE_MAX);
+		*cause = xasprintf(
+		    "cannot read config %s: too large (at most %d bytes)", path, CONFIG_FILE_MAX);
 		goto out;
 	}
 	if (memchr(text, '\0', size) != NULL) {
-		*cause = xasprintf("cannot read config %s: it holds a NUL byte; is it a text file?",
-		    path);
+		*cause = xasprintf(
+		    "cannot read config %s: it holds a NUL byte; is it a text file?", path);
 		goto out;
 	}
 
@@ -1008,8 +1032,8 @@ config_open_secret(const char *path, const char *what, struct stat *st, char **c
 	}
 	if ((st->st_mode & 077) != 0) {
 		*cause = xasprintf("%s %s is readable or writable by group or others (mode %04o); "
-				   "fix: chmod 600 %s", what, path, (unsigned int)(st->st_mode & 07777),
-		    path);
+		                   "fix: chmod 600 %s",
+		    what, path, (unsigned int)(st->st_mode & 07777), path);
 		close(fd);
 		return -1;
 	}
@@ -1029,8 +1053,8 @@ config_check_secret_file(const char *path, const char *what, char **cause)
 }
 
 int
-config_read_secret_file(const char *path, const char *what, size_t min_len, char **out,
-    char **cause)
+config_read_secret_file(
+    const char *path, const char *what, size_t min_len, char **out, char **cause)
 {
 	char buf[4097];
 	struct stat st;
@@ -1053,8 +1077,8 @@ config_read_secret_file(const char *path, const char *what, size_t min_len, char
 	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
 		buf[--len] = '\0';
 	if (len == sizeof(buf) - 1)
-		*cause = xasprintf("%s %s is too large (at most %zu bytes)", what, path,
-		    sizeof(buf) - 2);
+		*cause = xasprintf(
+		    "%s %s is too large (at most %zu bytes)", what, path, sizeof(buf) - 2);
 	else if (len < min_len || strlen(buf) != len || config_has_control(buf))
 		*cause = xasprintf("%s %s must hold one line of at least %zu printable characters",
 		    what, path, min_len);

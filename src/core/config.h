@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* mhaadm.cnf: the INI configuration file, compatible with the seed tool's keys. */
 #ifndef MHAADM_CONFIG_H
 #define MHAADM_CONFIG_H
@@ -35,9 +36,9 @@ struct config {
 	char *ha_user;     /* MHA's monitoring/admin account on every node */
 	char *ha_password; /* secret */
 	char *repl_user;
-	char *repl_password; /* secret */
-	char *ssh_user;      /* default "root" */
-	char *mysql_user;    /* management node (MySQL registry backend) */
+	char *repl_password;  /* secret */
+	char *ssh_user;       /* default "root" */
+	char *mysql_user;     /* management node (MySQL registry backend) */
 	char *mysql_password; /* secret */
 	char *mysql_host;
 	int mysql_port; /* default 3306 */
@@ -63,24 +64,26 @@ struct config {
 	/* MHA and the supervisor. */
 	int mha_ping_interval;    /* MHA ping_interval, seconds, default 1 */
 	char *mha_remote_workdir; /* MHA remote_workdir on nodes, default /var/tmp/mhaadm */
-	int failover_window;      /* seconds: at most one automatic failover per cluster, default 3600 */
+	int failover_window; /* seconds: at most one automatic failover per cluster, default 3600 */
 
 	/* Live status and the lag policy. */
-	int max_lag;        /* seconds: a replica further behind is never promoted, default 60; 0 off */
-	int lag_hold;       /* daemon probes a changed lag state must last before it counts, default 3 */
+	int max_lag;  /* seconds: a replica further behind is never promoted, default 60; 0 off */
+	int lag_hold; /* daemon probes a changed lag state must last before it counts, default 3 */
 	int probe_interval; /* seconds between the daemon's status probes, default 10; 0 off */
-	int probe_timeout;  /* seconds: connect/read bound of status probes (list, daemon), default 1 */
+	int probe_timeout; /* seconds: connect/read bound of status probes (list, daemon), default 1
+	                    */
 	/* Notification channels, one per [notify "NAME"] section (notify.h). */
 	struct notify_channel *notify_channels;
 	size_t n_notify_channels;
-	int storm_max_failovers;  /* storm breaker: failovers this manager host lets start, 0 off; 5 */
-	int storm_window;         /* ... within this many seconds, default 300 */
+	int storm_max_failovers; /* storm breaker: failovers this manager host lets start, 0 off; 5
+	                          */
+	int storm_window;        /* ... within this many seconds, default 300 */
 
 	/* The daemon's HTTP listener (metrics, JSON API, fleet page); see docs/http.md. */
-	char *http_listen;     /* "ADDR:PORT", NULL: off (default) */
-	char *http_token_file; /* bearer token, root-owned 0600; required off loopback */
-	char *http_tls_cert;   /* PEM certificate (chain); with http_tls_key: HTTPS */
-	char *http_tls_key;    /* PEM private key, root-owned 0600 */
+	char *http_listen;        /* "ADDR:PORT", NULL: off (default) */
+	char *http_token_file;    /* bearer token, root-owned 0600; required off loopback */
+	char *http_tls_cert;      /* PEM certificate (chain); with http_tls_key: HTTPS */
+	char *http_tls_key;       /* PEM private key, root-owned 0600 */
 	int http_max_connections; /* open connections at most, default 64 */
 	int http_per_ip;          /* open connections per client address at most, default 16 */
 	int http_timeout;         /* seconds an idle or slow connection is kept, default 10 */
@@ -121,8 +124,8 @@ const char *config_path_choose(const char *explicit_path);
  * have at least min_len characters and no control character. Returns 0, or
  * -1 with *cause.
  */
-int config_read_secret_file(const char *path, const char *what, size_t min_len, char **out,
-    char **cause);
+int config_read_secret_file(
+    const char *path, const char *what, size_t min_len, char **out, char **cause);
 
 /*
  * Checks that path is a regular file owned by root or by us and not

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Validation and parsing of user-supplied names, hosts, ports, VIPs and interfaces. */
 #include "validate.h"
 
@@ -22,10 +23,10 @@
 #define VALIDATE_IFACE_MAX 15 /* IFNAMSIZ - 1 */
 #define VALIDATE_LABEL_MAX 63
 
-#define VALIDATE_CLUSTER_RULE \
+#define VALIDATE_CLUSTER_RULE                                                                      \
 	"use 1-64 characters from A-Z a-z 0-9 _ . - starting with a letter or digit"
-#define VALIDATE_HOST_RULE \
-	"use a host name (letters, digits and '-' in labels separated by '.', RFC 1123) " \
+#define VALIDATE_HOST_RULE                                                                         \
+	"use a host name (letters, digits and '-' in labels separated by '.', RFC 1123) "          \
 	"or an IPv4 address"
 #define VALIDATE_IFACE_RULE "use 1-15 characters from A-Z a-z 0-9 _ . -"
 #define VALIDATE_PORT_RULE "use a number from 1 to 65535"
@@ -181,7 +182,7 @@ validate_host(const char *host, char **cause)
 		if (inet_pton(AF_INET, host, &in) == 1)
 			return 0;
 		*cause = xasprintf("invalid host '%s': not a valid IPv4 address (four numbers "
-				   "0-255 separated by '.', without leading zeros)",
+		                   "0-255 separated by '.', without leading zeros)",
 		    validate_echo(host, echo, sizeof(echo)));
 		return -1;
 	}
@@ -197,13 +198,13 @@ validate_host(const char *host, char **cause)
 			goto bad;
 		if (label[0] == '-' || label[label_len - 1] == '-') {
 			*cause = xasprintf("invalid host '%s': a label may not start or end "
-					   "with '-'; " VALIDATE_HOST_RULE,
+			                   "with '-'; " VALIDATE_HOST_RULE,
 			    validate_echo(host, echo, sizeof(echo)));
 			return -1;
 		}
 		if (label_len > VALIDATE_LABEL_MAX) {
 			*cause = xasprintf("invalid host '%s': a label is %zu characters long, "
-					   "at most %d are allowed",
+			                   "at most %d are allowed",
 			    validate_echo(host, echo, sizeof(echo)), label_len, VALIDATE_LABEL_MAX);
 			return -1;
 		}
@@ -255,8 +256,8 @@ validate_port(const char *s, int *port, char **cause)
 	if (s == NULL)
 		s = "";
 	if (validate_digits(s, VALIDATE_PORT_DIGITS, &v) != 0 || v < 1 || v > 65535) {
-		*cause = xasprintf("invalid port '%s': " VALIDATE_PORT_RULE,
-		    validate_echo(s, echo, sizeof(echo)));
+		*cause = xasprintf(
+		    "invalid port '%s': " VALIDATE_PORT_RULE, validate_echo(s, echo, sizeof(echo)));
 		return -1;
 	}
 	*port = v;
@@ -280,18 +281,21 @@ validate_parse_hostport(const char *s, int default_port, char **host, int *port,
 	}
 	colon = strchr(s, ':');
 	if ((colon != NULL && strchr(colon + 1, ':') != NULL) || strchr(s, '[') != NULL) {
-		*cause = xasprintf("invalid address '%s': " VALIDATE_HOSTPORT_RULE " (" VALIDATE_NO_IPV6 ")",
+		*cause = xasprintf("invalid address '%s': " VALIDATE_HOSTPORT_RULE
+		                   " (" VALIDATE_NO_IPV6 ")",
 		    validate_echo(s, echo, sizeof(echo)));
 		goto out;
 	}
 	if (colon == s) {
-		*cause = xasprintf("invalid address '%s': the host before ':' is missing; "
-				   VALIDATE_HOSTPORT_RULE, validate_echo(s, echo, sizeof(echo)));
+		*cause = xasprintf(
+		    "invalid address '%s': the host before ':' is missing; " VALIDATE_HOSTPORT_RULE,
+		    validate_echo(s, echo, sizeof(echo)));
 		goto out;
 	}
 	if (colon != NULL && colon[1] == '\0') {
-		*cause = xasprintf("invalid address '%s': the port after ':' is missing; "
-				   VALIDATE_HOSTPORT_RULE, validate_echo(s, echo, sizeof(echo)));
+		*cause = xasprintf(
+		    "invalid address '%s': the port after ':' is missing; " VALIDATE_HOSTPORT_RULE,
+		    validate_echo(s, echo, sizeof(echo)));
 		goto out;
 	}
 
@@ -343,23 +347,26 @@ validate_parse_vip(const char *s, int default_prefix, char **addr, int *prefix, 
 		s = "";
 	validate_echo(s, echo, sizeof(echo));
 	if (strchr(s, ':') != NULL) {
-		*cause = xasprintf("invalid VIP '%s': " VALIDATE_NO_IPV6 "; " VALIDATE_VIP_RULE, echo);
+		*cause =
+		    xasprintf("invalid VIP '%s': " VALIDATE_NO_IPV6 "; " VALIDATE_VIP_RULE, echo);
 		goto out;
 	}
 
 	slash = strchr(s, '/');
 	if (slash != NULL) {
 		a = xstrndup(s, (size_t)(slash - s));
-		if (validate_digits(slash + 1, VALIDATE_PREFIX_DIGITS, &p) != 0 || p < 1 || p > 32) {
+		if (validate_digits(slash + 1, VALIDATE_PREFIX_DIGITS, &p) != 0 || p < 1 ||
+		    p > 32) {
 			*cause = xasprintf("invalid VIP '%s': the prefix after '/' must be a "
-					   "number from 1 to 32", echo);
+			                   "number from 1 to 32",
+			    echo);
 			goto out;
 		}
 	} else {
 		a = xstrdup(s);
 		if (p < 1 || p > 32) {
-			*cause = xasprintf("invalid VIP '%s': the default prefix %d is not in 1-32",
-			    echo, p);
+			*cause = xasprintf(
+			    "invalid VIP '%s': the default prefix %d is not in 1-32", echo, p);
 			goto out;
 		}
 	}
@@ -372,17 +379,19 @@ validate_parse_vip(const char *s, int default_prefix, char **addr, int *prefix, 
 
 	if ((ip >> 24) == 0) {
 		*cause = xasprintf("invalid VIP '%s': %s is in 0.0.0.0/8, which is not a host "
-				   "address", echo, text);
+		                   "address",
+		    echo, text);
 		goto out;
 	}
 	if ((ip >> 24) == 127) {
-		*cause = xasprintf("invalid VIP '%s': %s is a loopback address (127.0.0.0/8)", echo,
-		    text);
+		*cause = xasprintf(
+		    "invalid VIP '%s': %s is a loopback address (127.0.0.0/8)", echo, text);
 		goto out;
 	}
 	if (ip >= 0xe0000000U) {
 		*cause = xasprintf("invalid VIP '%s': %s is a multicast, reserved or broadcast "
-				   "address (224.0.0.0 and above)", echo, text);
+		                   "address (224.0.0.0 and above)",
+		    echo, text);
 		goto out;
 	}
 
@@ -393,12 +402,15 @@ validate_parse_vip(const char *s, int default_prefix, char **addr, int *prefix, 
 		inet_ntop(AF_INET, &net, net_text, sizeof(net_text));
 		if ((ip & ~mask) == 0) {
 			*cause = xasprintf("invalid VIP '%s': %s is the network address of %s/%d; "
-					   "use a host address", echo, text, net_text, p);
+			                   "use a host address",
+			    echo, text, net_text, p);
 			goto out;
 		}
 		if ((ip & ~mask) == ~mask) {
-			*cause = xasprintf("invalid VIP '%s': %s is the broadcast address of %s/%d; "
-					   "use a host address", echo, text, net_text, p);
+			*cause =
+			    xasprintf("invalid VIP '%s': %s is the broadcast address of %s/%d; "
+			              "use a host address",
+			        echo, text, net_text, p);
 			goto out;
 		}
 	}
@@ -413,8 +425,8 @@ out:
 }
 
 int
-validate_listen(const char *s, struct sockaddr_storage *ss, unsigned int *len, int *loopback,
-    char **cause)
+validate_listen(
+    const char *s, struct sockaddr_storage *ss, unsigned int *len, int *loopback, char **cause)
 {
 	struct sockaddr_storage tmp;
 	struct sockaddr_in *in4 = (struct sockaddr_in *)&tmp;
@@ -473,6 +485,7 @@ validate_listen(const char *s, struct sockaddr_storage *ss, unsigned int *len, i
 	return 0;
 bad:
 	*cause = xasprintf("invalid listening address '%.80s': use A.B.C.D:PORT or [IPv6]:PORT "
-			   "(an address literal, port 0-65535), e.g. 127.0.0.1:9860", s);
+	                   "(an address literal, port 0-65535), e.g. 127.0.0.1:9860",
+	    s);
 	return -1;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Validation and parsing of user-supplied names, hosts, ports, VIPs and interfaces. */
 #ifndef MHAADM_VALIDATE_H
 #define MHAADM_VALIDATE_H
@@ -49,7 +50,7 @@ struct sockaddr_storage;
  * not NULL it is filled (*len its length); *loopback says whether the
  * address is 127.0.0.0/8 or ::1. Returns 0, or -1 with *cause.
  */
-int validate_listen(const char *s, struct sockaddr_storage *ss, unsigned int *len, int *loopback,
-    char **cause);
+int validate_listen(
+    const char *s, struct sockaddr_storage *ss, unsigned int *len, int *loopback, char **cause);
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The supervisor loop. Once a second (and at once on a signal) it takes the
  * newest registry snapshot (reader.c reads it, applies what hooks spooled,
@@ -44,7 +45,7 @@
 #include "xmalloc.h"
 
 #define DAEMON_TICK_MS 1000
-#define DAEMON_STOP_GRACE 5    /* seconds between TERM and KILL */
+#define DAEMON_STOP_GRACE 5 /* seconds between TERM and KILL */
 /*
  * Most seconds between fence passes over a cluster's failed former masters:
  * how long a cut-off master that comes back may keep answering for the VIP
@@ -55,26 +56,26 @@
 /* One cluster the daemon knows about, with its engine process if any. */
 struct daemon_child {
 	char *name;
-	pid_t pid;           /* engine process, 0 when none */
-	int adopted;         /* started by an earlier daemon: not our child, polled */
-	time_t started;      /* when pid was started (or adopted) */
-	time_t stop_sent;    /* when TERM was sent, 0 when not stopping */
-	time_t next_start;   /* earliest time to (re)start */
-	int backoff;         /* seconds to wait after the next failure */
-	int checks;          /* run the full checks at the next start */
-	int after_failover;  /* next PING_OK means re-protected */
-	int restarting;      /* ended unexpectedly: next PING_OK is recorded even in state monitoring */
-	int seen;            /* present in the registry this tick */
-	pid_t fence_pid;     /* a running "mhaadm fence NAME", 0 when none */
-	time_t next_fence;   /* earliest time for the next fence pass */
-	int pending;         /* an engine ended while the registry could not be read */
+	pid_t pid;          /* engine process, 0 when none */
+	int adopted;        /* started by an earlier daemon: not our child, polled */
+	time_t started;     /* when pid was started (or adopted) */
+	time_t stop_sent;   /* when TERM was sent, 0 when not stopping */
+	time_t next_start;  /* earliest time to (re)start */
+	int backoff;        /* seconds to wait after the next failure */
+	int checks;         /* run the full checks at the next start */
+	int after_failover; /* next PING_OK means re-protected */
+	int restarting;  /* ended unexpectedly: next PING_OK is recorded even in state monitoring */
+	int seen;        /* present in the registry this tick */
+	pid_t fence_pid; /* a running "mhaadm fence NAME", 0 when none */
+	time_t next_fence; /* earliest time for the next fence pass */
+	int pending;       /* an engine ended while the registry could not be read */
 	enum engine_outcome pending_outcome;
 	char *pending_detail;
 	int pending_stopping;
 	long long pending_ms; /* when it ended: decided on a snapshot read after that */
-	int reported_health; /* last health turned into a state, -1 none */
-	int restart;         /* stopped to take a changed view (lag policy): start again at once */
-	const struct engine_ops *engine; /* the cluster's engine (registry clusters.engine) */
+	int reported_health;  /* last health turned into a state, -1 none */
+	int restart;          /* stopped to take a changed view (lag policy): start again at once */
+	const struct engine_ops *engine;  /* the cluster's engine (registry clusters.engine) */
 	enum registry_state queued_state; /* the last state change queued for the registry */
 	unsigned long long queued_seq;    /* its sequence number, 0 none */
 };
@@ -88,17 +89,17 @@ struct daemon {
 	long long list_ms;          /* when its read began (reader_now_ms) */
 	struct daemon_child *children;
 	size_t n_children;
-	int reaped;       /* an engine ended: reconcile now, not at the next tick */
-	pid_t notify_pid;     /* the notifier (mhaadm notify run), 0 when none */
-	time_t notify_next;   /* earliest time to (re)start it */
+	int reaped;         /* an engine ended: reconcile now, not at the next tick */
+	pid_t notify_pid;   /* the notifier (mhaadm notify run), 0 when none */
+	time_t notify_next; /* earliest time to (re)start it */
 	time_t notify_started;
 	int notify_backoff;
 	int quit;
-	pid_t watch_pid;  /* a running "mhaadm watch" status pass, 0 when none */
-	time_t next_watch; /* earliest time for the next status pass */
+	pid_t watch_pid;           /* a running "mhaadm watch" status pass, 0 when none */
+	time_t next_watch;         /* earliest time for the next status pass */
 	struct engine_env own_env; /* what env points to: its cfg is swapped by a reload */
 	struct config *reloaded;   /* the config read by the last reload (ours to free), or NULL */
-	struct http_server *http; /* the HTTP listener (http_listen), NULL when off */
+	struct http_server *http;  /* the HTTP listener (http_listen), NULL when off */
 	time_t started;
 	/*
 	 * The native engine: one process ("mhaadm engine-native") for every
@@ -242,8 +243,8 @@ static void daemon_emit(struct daemon *d, const char *cluster, const char *node,
  * while) the event goes to the spool at once, in the order it happened.
  */
 static void
-daemon_emit(struct daemon *d, const char *cluster, const char *node, const char *type,
-    const char *fmt, ...)
+daemon_emit(
+    struct daemon *d, const char *cluster, const char *node, const char *type, const char *fmt, ...)
 {
 	char *message = NULL;
 	va_list ap;
@@ -316,10 +317,10 @@ daemon_engine_log(struct daemon *d, const char *name)
 }
 
 static void daemon_backoff(struct daemon_child *ch, time_t now);
-static void daemon_fence(struct daemon *d, struct daemon_child *ch,
-    const struct registry_cluster *c, time_t now);
-static void daemon_restart_if_wanted(struct daemon *d, struct daemon_child *ch,
-    const struct registry_cluster *c, time_t now);
+static void daemon_fence(
+    struct daemon *d, struct daemon_child *ch, const struct registry_cluster *c, time_t now);
+static void daemon_restart_if_wanted(
+    struct daemon *d, struct daemon_child *ch, const struct registry_cluster *c, time_t now);
 static void daemon_decide(struct daemon *d, struct daemon_child *ch,
     const struct registry_cluster *c, enum engine_outcome o, const char *detail, int stopping,
     time_t now);
@@ -389,7 +390,7 @@ daemon_engine_ended(struct daemon *d, struct daemon_child *ch, int wstatus, time
 	 * engines are restarted even while the registry does not answer.
 	 */
 	if (c == NULL || (o != ENGINE_OUTCOME_CRASHED && o != ENGINE_OUTCOME_CHECKS_FAILED &&
-			     o != ENGINE_OUTCOME_STOPPED)) {
+	                     o != ENGINE_OUTCOME_STOPPED)) {
 		if (c == NULL)
 			log_warn("cluster=%s engine ended (%s); cluster not readable now", ch->name,
 			    engine_outcome_name(o));
@@ -411,7 +412,7 @@ static void
 daemon_decide(struct daemon *d, struct daemon_child *ch, const struct registry_cluster *c,
     enum engine_outcome o, const char *detail, int stopping, time_t now)
 {
-	struct decide_end_in in = { 0 };
+	struct decide_end_in in = {0};
 	struct decide_end out;
 
 	in.outcome = o;
@@ -448,21 +449,24 @@ daemon_decide(struct daemon *d, struct daemon_child *ch, const struct registry_c
 		break;
 	case DECIDE_END_UNPROTECTED:
 		if (o == ENGINE_OUTCOME_FAILOVER)
-			daemon_transition(d, ch, REGISTRY_STATE_UNPROTECTED,
-			    REGISTRY_DESIRED_KEEP, out.event_type,
-			    "failed over to %s but NO REPLICA IS LEFT: the cluster is NOT protected "
+			daemon_transition(d, ch, REGISTRY_STATE_UNPROTECTED, REGISTRY_DESIRED_KEEP,
+			    out.event_type,
+			    "failed over to %s but NO REPLICA IS LEFT: the cluster is NOT "
+			    "protected "
 			    "until a replica is added",
 			    daemon_master(c));
 		else if (o == ENGINE_OUTCOME_PAUSED)
-			daemon_transition(d, ch, REGISTRY_STATE_UNPROTECTED,
-			    REGISTRY_DESIRED_KEEP, out.event_type,
-			    "%s; the cluster is NOT protected; when the network is sound, repair it "
+			daemon_transition(d, ch, REGISTRY_STATE_UNPROTECTED, REGISTRY_DESIRED_KEEP,
+			    out.event_type,
+			    "%s; the cluster is NOT protected; when the network is sound, repair "
+			    "it "
 			    "and run 'mhaadm start %s'",
 			    detail, ch->name);
 		else
-			daemon_transition(d, ch, REGISTRY_STATE_UNPROTECTED,
-			    REGISTRY_DESIRED_KEEP, out.event_type,
-			    "%s; the cluster is NOT protected; after repairing it run 'mhaadm start %s'",
+			daemon_transition(d, ch, REGISTRY_STATE_UNPROTECTED, REGISTRY_DESIRED_KEEP,
+			    out.event_type,
+			    "%s; the cluster is NOT protected; after repairing it run 'mhaadm "
+			    "start %s'",
 			    detail, ch->name);
 		break;
 	case DECIDE_END_BACKOFF:
@@ -498,33 +502,32 @@ daemon_follow_health(struct daemon *d, struct daemon_child *ch, const struct reg
 		break;
 	case DECIDE_HEALTH_MONITORING_AGAIN:
 		/* The state never changed, but the DBA was told it stopped: say it is back. */
-		r = daemon_transition(d, ch, REGISTRY_STATE_MONITORING,
-		    REGISTRY_DESIRED_KEEP, "monitoring.started",
+		r = daemon_transition(d, ch, REGISTRY_STATE_MONITORING, REGISTRY_DESIRED_KEEP,
+		    "monitoring.started",
 		    "%s engine monitoring master %s again after restarts (pid %ld, %s)",
 		    ch->engine->name, daemon_master(c), (long)ch->pid, daemon_health(&st));
 		if (r == 0)
 			ch->restarting = 0;
 		break;
 	case DECIDE_HEALTH_REPROTECTED:
-		r = daemon_transition(d, ch, REGISTRY_STATE_MONITORING,
-		    REGISTRY_DESIRED_KEEP, "cluster.reprotected",
+		r = daemon_transition(d, ch, REGISTRY_STATE_MONITORING, REGISTRY_DESIRED_KEEP,
+		    "cluster.reprotected",
 		    "monitored again on the new topology: master %s, %s engine pid %ld",
 		    daemon_master(c), ch->engine->name, (long)ch->pid);
 		if (r == 0)
 			ch->after_failover = ch->restarting = 0;
 		break;
 	case DECIDE_HEALTH_MONITORING:
-		r = daemon_transition(d, ch, REGISTRY_STATE_MONITORING,
-		    REGISTRY_DESIRED_KEEP, "monitoring.started",
-		    "%s engine monitoring master %s (pid %ld, %s)", ch->engine->name,
-		    daemon_master(c), (long)ch->pid, daemon_health(&st));
+		r = daemon_transition(d, ch, REGISTRY_STATE_MONITORING, REGISTRY_DESIRED_KEEP,
+		    "monitoring.started", "%s engine monitoring master %s (pid %ld, %s)",
+		    ch->engine->name, daemon_master(c), (long)ch->pid, daemon_health(&st));
 		if (r == 0)
 			ch->after_failover = ch->restarting = 0;
 		break;
 	case DECIDE_HEALTH_FAILING_OVER:
-		r = daemon_transition(d, ch, REGISTRY_STATE_FAILING_OVER,
-		    REGISTRY_DESIRED_KEEP, "failover.running", "%s engine is failing the master %s over",
-		    ch->engine->name, daemon_master(c));
+		r = daemon_transition(d, ch, REGISTRY_STATE_FAILING_OVER, REGISTRY_DESIRED_KEEP,
+		    "failover.running", "%s engine is failing the master %s over", ch->engine->name,
+		    daemon_master(c));
 		break;
 	}
 	/* A change the registry did not take is tried again next tick. */
@@ -642,11 +645,11 @@ daemon_reconcile(struct daemon *d, time_t now)
  * each host never hold up this loop.
  */
 static void
-daemon_fence(struct daemon *d, struct daemon_child *ch, const struct registry_cluster *c,
-    time_t now)
+daemon_fence(
+    struct daemon *d, struct daemon_child *ch, const struct registry_cluster *c, time_t now)
 {
 	const char *argv[6];
-	struct spawn_opts opts = { 0 };
+	struct spawn_opts opts = {0};
 	char *cause = NULL;
 	size_t i;
 	int failed = 0, fd;
@@ -678,9 +681,9 @@ daemon_fence(struct daemon *d, struct daemon_child *ch, const struct registry_cl
 	 * new one for at most one probe interval (MHA's ping_interval), so a
 	 * pass starts that often, never overlapping the previous one.
 	 */
-	ch->next_fence = now + (d->env->cfg->mha_ping_interval < DAEMON_FENCE_INTERVAL ?
-					   d->env->cfg->mha_ping_interval :
-					   DAEMON_FENCE_INTERVAL);
+	ch->next_fence = now + (d->env->cfg->mha_ping_interval < DAEMON_FENCE_INTERVAL
+	                               ? d->env->cfg->mha_ping_interval
+	                               : DAEMON_FENCE_INTERVAL);
 }
 
 /*
@@ -689,8 +692,8 @@ daemon_fence(struct daemon *d, struct daemon_child *ch, const struct registry_cl
  * once when it has ended, on the config rendered then.
  */
 static void
-daemon_restart_if_wanted(struct daemon *d, struct daemon_child *ch,
-    const struct registry_cluster *c, time_t now)
+daemon_restart_if_wanted(
+    struct daemon *d, struct daemon_child *ch, const struct registry_cluster *c, time_t now)
 {
 	char *reason;
 
@@ -722,8 +725,8 @@ daemon_restart_if_wanted(struct daemon *d, struct daemon_child *ch,
 static pid_t
 daemon_spawn_self(struct daemon *d, const char *word, const char *arg, const char *what)
 {
-	const char *argv[] = { d->env->self, "-c", d->env->config_path, word, arg, NULL };
-	struct spawn_opts opts = { 0 };
+	const char *argv[] = {d->env->self, "-c", d->env->config_path, word, arg, NULL};
+	struct spawn_opts opts = {0};
 	char *cause = NULL;
 	pid_t pid;
 
@@ -918,8 +921,9 @@ daemon_reload(struct daemon *d, time_t now)
 		d->notify_next = now;
 		d->notify_backoff = 0;
 	}
-	fprintf(stderr, "%smhaadm daemon: configuration reloaded from %s (%zu notification "
-			"channel%s%s); engines keep running\n",
+	fprintf(stderr,
+	    "%smhaadm daemon: configuration reloaded from %s (%zu notification "
+	    "channel%s%s); engines keep running\n",
 	    log_prefix(LOG_PRIO_NOTICE), cfg->path, cfg->n_notify_channels,
 	    cfg->n_notify_channels == 1 ? "" : "s",
 	    plan.restart_notifier ? ", notifier restarted" : "");
@@ -930,7 +934,7 @@ daemon_reload(struct daemon *d, time_t now)
 static void
 daemon_publish(struct daemon *d, time_t now)
 {
-	struct metrics_daemon md = { 0 };
+	struct metrics_daemon md = {0};
 	size_t i;
 
 	if (d->http == NULL)
@@ -956,7 +960,7 @@ daemon_publish(struct daemon *d, time_t now)
 int
 daemon_run(const struct engine_env *env, char **cause)
 {
-	struct daemon d = { 0 };
+	struct daemon d = {0};
 	struct signalfd_siginfo si;
 	struct pollfd pfd;
 	sigset_t mask;
@@ -1005,8 +1009,8 @@ daemon_run(const struct engine_env *env, char **cause)
 	log_journal_auto();
 	fprintf(stderr, "%smhaadm daemon: started (pid %ld, default engine %s, registry %s)\n",
 	    log_prefix(LOG_PRIO_NOTICE), (long)getpid(), engine_for(env->cfg, NULL)->name,
-	    env->cfg->registry == CONFIG_REGISTRY_SQLITE ? env->cfg->registry_path :
-							   env->cfg->mysql_host);
+	    env->cfg->registry == CONFIG_REGISTRY_SQLITE ? env->cfg->registry_path
+	                                                 : env->cfg->mysql_host);
 
 	while (!d.quit) {
 		now = time(NULL);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The supervisor: reconciles the registry's desired state with running engines. */
 #ifndef MHAADM_DAEMON_H
 #define MHAADM_DAEMON_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The daemon's decisions (decide.h): pure functions of the state read. */
 #include "decide.h"
 
@@ -6,8 +7,8 @@
 void
 decide_reconcile(const struct decide_cluster *in, struct decide_reconcile *out)
 {
-	int want = in->desired == REGISTRY_DESIRED_MONITORED &&
-	    in->state != REGISTRY_STATE_UNPROTECTED;
+	int want =
+	    in->desired == REGISTRY_DESIRED_MONITORED && in->state != REGISTRY_STATE_UNPROTECTED;
 
 	memset(out, 0, sizeof(*out));
 	/* Nothing runs and the DBA asked to stop: say so once (states that are not "stopped"). */
@@ -17,12 +18,15 @@ decide_reconcile(const struct decide_cluster *in, struct decide_reconcile *out)
 		out->mark_stopped = 1;
 	if (want && !in->running && in->now >= in->next_start) {
 		out->start = 1;
-		/* A start from rest runs the full checks; a restart after a crash does not need them. */
+		/* A start from rest runs the full checks; a restart after a crash does not need
+		 * them. */
 		out->checks = in->state == REGISTRY_STATE_STOPPED ||
-		    in->state == REGISTRY_STATE_REGISTERED || in->state == REGISTRY_STATE_READY;
+		              in->state == REGISTRY_STATE_REGISTERED ||
+		              in->state == REGISTRY_STATE_READY;
 	} else if (!want && in->running && !in->stopping &&
-	    in->state != REGISTRY_STATE_UNPROTECTED) {
-		/* Unprotected keeps what runs: it is the engine that decided it (a refused failover). */
+	           in->state != REGISTRY_STATE_UNPROTECTED) {
+		/* Unprotected keeps what runs: it is the engine that decided it (a refused
+		 * failover). */
 		out->stop = 1;
 	} else if (in->running && !in->stopping) {
 		out->follow = 1;
@@ -77,7 +81,8 @@ decide_ended(const struct decide_end_in *in, struct decide_end *out)
 		out->event_type = "failover.refused";
 		break;
 	case ENGINE_OUTCOME_PAUSED:
-		/* Not restarted: the engine would find the same dead master and ask again at once. */
+		/* Not restarted: the engine would find the same dead master and ask again at once.
+		 */
 		out->action = DECIDE_END_UNPROTECTED;
 		out->event_type = "failover.paused";
 		break;
@@ -89,17 +94,17 @@ decide_ended(const struct decide_end_in *in, struct decide_end *out)
 	case ENGINE_OUTCOME_CRASHED:
 	case ENGINE_OUTCOME_STOPPED:
 		out->action = DECIDE_END_BACKOFF;
-		out->event_type = in->outcome == ENGINE_OUTCOME_CHECKS_FAILED ?
-		    "engine.checks_failed" :
-		    "engine.died";
+		out->event_type = in->outcome == ENGINE_OUTCOME_CHECKS_FAILED
+		                      ? "engine.checks_failed"
+		                      : "engine.died";
 		out->next_start = decide_backoff(in->now, in->started, &out->backoff);
 		break;
 	}
 }
 
 enum decide_health_change
-decide_health(enum engine_health health, enum registry_state state, int restarting,
-    int after_failover)
+decide_health(
+    enum engine_health health, enum registry_state state, int restarting, int after_failover)
 {
 	if (health == ENGINE_HEALTH_OK && state == REGISTRY_STATE_MONITORING && restarting)
 		return DECIDE_HEALTH_MONITORING_AGAIN;

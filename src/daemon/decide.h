@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The daemon's decisions as pure functions: the state it read in, the
  * actions to take out. No I/O, no clock, no globals: the supervisor loop
@@ -21,8 +22,8 @@
 struct decide_cluster {
 	enum registry_state state;
 	enum registry_desired desired;
-	int running;       /* an engine process runs for it */
-	int stopping;      /* TERM was sent to it */
+	int running;  /* an engine process runs for it */
+	int stopping; /* TERM was sent to it */
 	time_t now;
 	time_t next_start; /* earliest (re)start, from the backoff */
 };
@@ -46,10 +47,10 @@ struct decide_end_in {
 	int stopping;          /* we had asked it to stop */
 	int restart_requested; /* we stopped it to take a changed view (request_restart) */
 	enum registry_desired desired;
-	size_t replicas;       /* replicas left (failover_replicas) */
+	size_t replicas; /* replicas left (failover_replicas) */
 	time_t now;
-	time_t started;        /* when that engine was started */
-	int backoff;           /* the current backoff, seconds */
+	time_t started; /* when that engine was started */
+	int backoff;    /* the current backoff, seconds */
 };
 
 enum decide_end_action {
@@ -91,7 +92,7 @@ enum decide_health_change {
  * health: the engine's (engine.h); restarting: it ended unexpectedly
  * before; after_failover: it was started after a completed failover.
  */
-enum decide_health_change decide_health(enum engine_health health, enum registry_state state,
-    int restarting, int after_failover);
+enum decide_health_change decide_health(
+    enum engine_health health, enum registry_state state, int restarting, int after_failover);
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The daemon's HTTP listener. libmicrohttpd's threads answer requests from
  * a snapshot in memory; one collector thread of ours rebuilds that
@@ -46,15 +47,16 @@
 #include "xmalloc.h"
 
 #define HTTP_REFRESH_MS 1000
-#define HTTP_EVENT_BATCH 1000   /* events folded per read */
-#define HTTP_EVENT_READS 20     /* reads per refresh at most (a long history is caught up over ticks) */
-#define HTTP_GAP_WAIT 3         /* seconds an id gap may be a MySQL transaction not yet committed */
-#define HTTP_REGISTRY_WAIT 3    /* seconds a request waits for the registry connection */
+#define HTTP_EVENT_BATCH 1000 /* events folded per read */
+/* Reads per refresh at most (a long history is caught up over ticks). */
+#define HTTP_EVENT_READS 20
+#define HTTP_GAP_WAIT 3      /* seconds an id gap may be a MySQL transaction not yet committed */
+#define HTTP_REGISTRY_WAIT 3 /* seconds a request waits for the registry connection */
 #define HTTP_EVENTS_DEFAULT 100
 #define HTTP_EVENTS_MAX 1000
 #define HTTP_MEMORY_LIMIT (64 * 1024) /* per connection: request line and headers */
 #define HTTP_TOKEN_MIN 16
-#define HTTP_POOL 4             /* request threads */
+#define HTTP_POOL 4 /* request threads */
 /* A status pass older than this many probe intervals is stale (health says so). */
 #define HTTP_STALE_PASSES 3
 
@@ -90,7 +92,7 @@ struct http_snap {
 struct http_server {
 	const struct config *cfg;
 	struct MHD_Daemon *mhd;
-	char *token;        /* secret, NULL: none needed */
+	char *token;              /* secret, NULL: none needed */
 	char *tls_cert, *tls_key; /* PEM; the key is wiped */
 	int tls;
 
@@ -213,8 +215,8 @@ http_fold_events(struct http_server *srv, time_t now)
 		return;
 	}
 	for (reads = 0; reads < HTTP_EVENT_READS && !stop; reads++) {
-		if (registry_event_since(srv->reg, srv->failovers.cursor, HTTP_EVENT_BATCH, &evs, &n,
-			&cause) != 0) {
+		if (registry_event_since(
+		        srv->reg, srv->failovers.cursor, HTTP_EVENT_BATCH, &evs, &n, &cause) != 0) {
 			http_registry_lost(srv, "the events", cause, now);
 			srv->registry_up = 0;
 			pthread_mutex_unlock(&srv->reg_mu);
@@ -271,8 +273,8 @@ http_load_status(struct http_server *srv)
 static char *
 http_json_text(json_object *o)
 {
-	return xstrdup(json_object_to_json_string_ext(o,
-	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	return xstrdup(json_object_to_json_string_ext(
+	    o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
 /* The fleet document and one document per cluster, each as list [NAME] --json prints it. */
@@ -305,10 +307,10 @@ http_build_docs(struct http_server *srv)
 		one = json_object_new_object();
 		json_object_object_add(one, "generated_at",
 		    json_object_get(json_object_object_get(srv->status, "generated_at")));
-		json_object_object_add(one, "probed",
-		    json_object_get(json_object_object_get(srv->status, "probed")));
-		verdict = json_object_object_get_ex(c, "verdict", &v) ? json_object_get_string(v) :
-									  NULL;
+		json_object_object_add(
+		    one, "probed", json_object_get(json_object_object_get(srv->status, "probed")));
+		verdict =
+		    json_object_object_get_ex(c, "verdict", &v) ? json_object_get_string(v) : NULL;
 		json_object_object_add(one, "healthy",
 		    verdict != NULL ? json_object_new_boolean(strcmp(verdict, "ok") == 0) : NULL);
 		arr = json_object_new_array();
@@ -325,7 +327,7 @@ http_build_docs(struct http_server *srv)
 static void
 http_refresh(struct http_server *srv, time_t now)
 {
-	struct metrics_input in = { 0 };
+	struct metrics_input in = {0};
 	struct metrics_notify *nt = NULL;
 	struct http_snap *s, *old;
 	struct http_docs *docs = NULL;
@@ -382,7 +384,8 @@ http_collector(void *arg)
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += HTTP_REFRESH_MS / 1000;
 		pthread_mutex_lock(&srv->mu);
-		while (!srv->quit && pthread_cond_timedwait(&srv->cond, &srv->mu, &until) != ETIMEDOUT)
+		while (
+		    !srv->quit && pthread_cond_timedwait(&srv->cond, &srv->mu, &until) != ETIMEDOUT)
 			;
 		if (srv->quit) {
 			pthread_mutex_unlock(&srv->mu);
@@ -402,8 +405,8 @@ http_send(struct MHD_Connection *conn, unsigned int status, const char *type, co
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
-	r = MHD_create_response_from_buffer(len, (void *)body,
-	    copy ? MHD_RESPMEM_MUST_COPY : MHD_RESPMEM_PERSISTENT);
+	r = MHD_create_response_from_buffer(
+	    len, (void *)body, copy ? MHD_RESPMEM_MUST_COPY : MHD_RESPMEM_PERSISTENT);
 	if (r == NULL)
 		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type", type);
@@ -413,8 +416,10 @@ http_send(struct MHD_Connection *conn, unsigned int status, const char *type, co
 	MHD_add_response_header(r, "X-Frame-Options", "DENY");
 	if (strncmp(type, "text/html", 9) == 0)
 		MHD_add_response_header(r, "Content-Security-Policy",
-		    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-		    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+		    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' "
+		    "data:; "
+		    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action "
+		    "'none'");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(r, "Allow", "GET, HEAD");
 	if (status == MHD_HTTP_UNAUTHORIZED)
@@ -427,8 +432,8 @@ http_send(struct MHD_Connection *conn, unsigned int status, const char *type, co
 static enum MHD_Result
 http_send_json(struct MHD_Connection *conn, unsigned int status, json_object *o)
 {
-	const char *text = json_object_to_json_string_ext(o,
-	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *text = json_object_to_json_string_ext(
+	    o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
 	enum MHD_Result r = http_send(conn, status, "application/json", text, strlen(text), 1);
 
 	json_object_put(o);
@@ -485,21 +490,24 @@ http_health(struct MHD_Connection *conn, struct http_server *srv, struct http_sn
 	/* The supervisor ticks every second; 10 s without one means it is stuck. */
 	loop_ok = s->daemon.published != 0 && now - s->daemon.published <= 10;
 	pass_ok = srv->cfg->probe_interval == 0 ||
-	    (s->docs->status_at != 0 && now - s->docs->status_at <= stale);
+	          (s->docs->status_at != 0 && now - s->docs->status_at <= stale);
 	ok = loop_ok && s->registry_up && s->daemon.registry_up;
 	for (i = 0; i < s->daemon.n_engines; i++)
 		up += s->daemon.engines[i].up != 0;
-	json_object_object_add(o, "status", json_object_new_string(!ok ? "fail" : pass_ok ? "ok" :
-												"degraded"));
+	json_object_object_add(o, "status",
+	    json_object_new_string(!ok       ? "fail"
+	                           : pass_ok ? "ok"
+	                                     : "degraded"));
 	json_object_object_add(o, "version", json_object_new_string(MHAADM_VERSION));
 	json_object_object_add(o, "pid", json_object_new_int64(s->daemon.pid));
 	json_object_object_add(o, "started_at", json_object_new_int64(s->daemon.started));
 	json_object_object_add(o, "supervisor_ok", json_object_new_boolean(loop_ok));
-	json_object_object_add(o, "registry_ok",
-	    json_object_new_boolean(s->registry_up && s->daemon.registry_up));
+	json_object_object_add(
+	    o, "registry_ok", json_object_new_boolean(s->registry_up && s->daemon.registry_up));
 	json_object_object_add(o, "engines_running", json_object_new_int64((int64_t)up));
 	json_object_object_add(o, "clusters", json_object_new_int64((int64_t)s->daemon.n_engines));
-	json_object_object_add(pass, "enabled", json_object_new_boolean(srv->cfg->probe_interval > 0));
+	json_object_object_add(
+	    pass, "enabled", json_object_new_boolean(srv->cfg->probe_interval > 0));
 	json_object_object_add(pass, "generated_at",
 	    s->docs->status_at != 0 ? json_object_new_int64(s->docs->status_at) : NULL);
 	json_object_object_add(pass, "age_seconds",
@@ -542,20 +550,25 @@ http_events(struct MHD_Connection *conn, struct http_server *srv)
 	int r;
 
 	if (since_s != NULL && http_number(since_s, 0, 9223372036854775806LL, &since) != 0)
-		return http_error(conn, MHD_HTTP_BAD_REQUEST, "since must be an event id (0 or more)");
+		return http_error(
+		    conn, MHD_HTTP_BAD_REQUEST, "since must be an event id (0 or more)");
 	if (limit_s != NULL && http_number(limit_s, 1, HTTP_EVENTS_MAX, &limit) != 0)
-		return http_error(conn, MHD_HTTP_BAD_REQUEST, "limit must be a number from 1 to 1000");
+		return http_error(
+		    conn, MHD_HTTP_BAD_REQUEST, "limit must be a number from 1 to 1000");
 	if (cluster != NULL && validate_cluster_name(cluster, &cause) != 0) {
 		free(cause);
-		return http_error(conn, MHD_HTTP_BAD_REQUEST, "cluster is not a valid cluster name");
+		return http_error(
+		    conn, MHD_HTTP_BAD_REQUEST, "cluster is not a valid cluster name");
 	}
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += HTTP_REGISTRY_WAIT;
 	if (pthread_mutex_timedlock(&srv->reg_mu, &until) != 0)
-		return http_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "the registry is busy; retry");
+		return http_error(
+		    conn, MHD_HTTP_SERVICE_UNAVAILABLE, "the registry is busy; retry");
 	if (http_registry(srv, time(NULL)) != 0) {
 		pthread_mutex_unlock(&srv->reg_mu);
-		return http_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "the registry is unavailable");
+		return http_error(
+		    conn, MHD_HTTP_SERVICE_UNAVAILABLE, "the registry is unavailable");
 	}
 	/*
 	 * since: the events after it, oldest first (a follower's cursor; with
@@ -569,7 +582,8 @@ http_events(struct MHD_Connection *conn, struct http_server *srv)
 	if (r != 0) {
 		http_registry_lost(srv, "the events for a request", cause, time(NULL));
 		pthread_mutex_unlock(&srv->reg_mu);
-		return http_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "the registry is unavailable");
+		return http_error(
+		    conn, MHD_HTTP_SERVICE_UNAVAILABLE, "the registry is unavailable");
 	}
 	pthread_mutex_unlock(&srv->reg_mu);
 	o = json_object_new_object();
@@ -601,8 +615,8 @@ http_route(struct MHD_Connection *conn, struct http_server *srv, const char *url
 	for (i = 0; i < http_n_assets; i++) {
 		if (strcmp(url, http_assets[i].path) == 0 ||
 		    (strcmp(url, "/index.html") == 0 && strcmp(http_assets[i].path, "/") == 0))
-			return http_send(conn, MHD_HTTP_OK, http_assets[i].type, http_assets[i].data,
-			    http_assets[i].len, 0);
+			return http_send(conn, MHD_HTTP_OK, http_assets[i].type,
+			    http_assets[i].data, http_assets[i].len, 0);
 	}
 	if (strcmp(url, "/api/v1/events") == 0)
 		return http_events(conn, srv);
@@ -617,11 +631,11 @@ http_route(struct MHD_Connection *conn, struct http_server *srv, const char *url
 		r = http_health(conn, srv, s);
 	} else if (strcmp(url, "/api/v1/clusters") == 0) {
 		r = d->fleet != NULL ? http_send(conn, MHD_HTTP_OK, "application/json", d->fleet,
-					   strlen(d->fleet), 1) :
-				       http_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-					   srv->cfg->probe_interval > 0 ?
-					       "no status pass has finished yet" :
-					       "the status pass is off (probe_interval = 0)");
+		                           strlen(d->fleet), 1)
+		                     : http_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+		                           srv->cfg->probe_interval > 0
+		                               ? "no status pass has finished yet"
+		                               : "the status pass is off (probe_interval = 0)");
 	} else if (strncmp(url, "/api/v1/clusters/", 17) == 0) {
 		r = MHD_NO;
 		for (i = 0; i < d->n_clusters; i++) {
@@ -633,7 +647,8 @@ http_route(struct MHD_Connection *conn, struct http_server *srv, const char *url
 		}
 		if (i == d->n_clusters)
 			r = http_error(conn, MHD_HTTP_NOT_FOUND,
-			    d->fleet != NULL ? "no such cluster" : "no status pass has finished yet");
+			    d->fleet != NULL ? "no such cluster"
+			                     : "no status pass has finished yet");
 	} else {
 		r = http_error(conn, MHD_HTTP_NOT_FOUND, "not found");
 	}
@@ -658,9 +673,9 @@ http_handler(void *cls, struct MHD_Connection *conn, const char *url, const char
 		    "this listener needs 'Authorization: Bearer TOKEN' (http_token_file)");
 	if (*upload_data_size != 0 ||
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH) !=
-		NULL ||
+	        NULL ||
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING) !=
-		NULL)
+	        NULL)
 		return http_error(conn, MHD_HTTP_BAD_REQUEST, "a GET request has no body");
 	return http_route(conn, srv, url);
 }
@@ -721,13 +736,14 @@ http_start(const struct config *cfg, char **cause)
 	srv->status_path = xasprintf("%s/status.json", cfg->workdir);
 	srv->notify_path = xasprintf("%s/notify.stats", cfg->workdir);
 	if (cfg->http_token_file != NULL &&
-	    config_read_secret_file(cfg->http_token_file, "http_token_file", HTTP_TOKEN_MIN,
-		&srv->token, cause) != 0)
+	    config_read_secret_file(
+	        cfg->http_token_file, "http_token_file", HTTP_TOKEN_MIN, &srv->token, cause) != 0)
 		goto fail;
 	if (cfg->http_tls_cert != NULL) {
 		if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) {
-			*cause = xstrdup("this libmicrohttpd has no TLS: remove http_tls_cert and "
-					 "http_tls_key and put a TLS proxy in front (docs/http.md)");
+			*cause =
+			    xstrdup("this libmicrohttpd has no TLS: remove http_tls_cert and "
+			            "http_tls_key and put a TLS proxy in front (docs/http.md)");
 			goto fail;
 		}
 		if (config_check_secret_file(cfg->http_tls_key, "http_tls_key", cause) != 0)
@@ -751,18 +767,16 @@ http_start(const struct config *cfg, char **cause)
 	/* A first snapshot before the first request. */
 	http_refresh(srv, time(NULL));
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG |
-	    (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) | (srv->tls ? MHD_USE_TLS : 0);
-	srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, http_handler, srv,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)HTTP_POOL,
+	        (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) | (srv->tls ? MHD_USE_TLS : 0);
+	srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, http_handler, srv, MHD_OPTION_SOCK_ADDR,
+	    (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)HTTP_POOL,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->http_max_connections,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->http_per_ip,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->http_timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEMORY_LIMIT,
 	    MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL,
 	    srv->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, srv->tls_cert,
-	    MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key,
-	    MHD_OPTION_END);
+	    MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key, MHD_OPTION_END);
 	(void)len;
 	if (srv->mhd == NULL) {
 		*cause = xasprintf("cannot listen on %s%s (address in use, or bad TLS files?)",

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The daemon's HTTP listener: /metrics, the read-only JSON API and the fleet page. */
 #ifndef MHAADM_HTTP_H
 #define MHAADM_HTTP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The Prometheus exposition of the daemon: every value comes from the
  * daemon's own state, its status pass's snapshot and the events table
@@ -16,7 +17,7 @@
 #include "registry.h"
 #include "xmalloc.h"
 
-const double metrics_buckets[METRICS_NBUCKETS] = { 1, 2, 5, 10, 15, 20, 30, 60, 120, 300 };
+const double metrics_buckets[METRICS_NBUCKETS] = {1, 2, 5, 10, 15, 20, 30, 60, 120, 300};
 
 static void
 metrics_put(struct metrics_out *m, const char *s, size_t n)
@@ -189,7 +190,8 @@ metrics_failovers_fold(struct metrics_failovers *f, const struct registry_event 
 		c->last_duration = -1;
 		if (c->open_at > 0 && at >= c->open_at) {
 			c->last_duration = at - c->open_at;
-			for (b = 0; b < METRICS_NBUCKETS && c->last_duration > metrics_buckets[b]; b++)
+			for (b = 0; b < METRICS_NBUCKETS && c->last_duration > metrics_buckets[b];
+			     b++)
 				;
 			f->bucket[b]++;
 			f->sum += c->last_duration;
@@ -359,7 +361,7 @@ metrics_known(const struct metrics_input *in, const char *cluster)
 static void
 metrics_render_status(struct metrics_out *m, const struct metrics_input *in)
 {
-	static const char *const verdicts[] = { "ok", "degraded", "at-risk", "unprotected", "down" };
+	static const char *const verdicts[] = {"ok", "degraded", "at-risk", "unprotected", "down"};
 	json_object *a = metrics_clusters(in), *c, *nodes, *nd, *live, *lag, *holders, *v;
 	const struct metrics_engine *e;
 	const char *name, *verdict, *state, *desired, *node_role, *host;
@@ -401,14 +403,17 @@ metrics_render_status(struct metrics_out *m, const struct metrics_input *in)
 		if (name == NULL || state == NULL || desired == NULL)
 			continue;
 		e = metrics_engine_of(in, name);
-		running = e != NULL ? e->up : metrics_json_bool(metrics_json_get(c, "engine"), "running") == 1;
+		running = e != NULL
+		              ? e->up
+		              : metrics_json_bool(metrics_json_get(c, "engine"), "running") == 1;
 		metrics_sample(m, "mhaadm_cluster_protected", METRICS_LABELS("cluster", name),
 		    strcmp(desired, "monitored") == 0 &&
-			(strcmp(state, "monitoring") == 0 || strcmp(state, "failing_over") == 0) &&
-			running);
+		        (strcmp(state, "monitoring") == 0 || strcmp(state, "failing_over") == 0) &&
+		        running);
 	}
 	metrics_family(m, "mhaadm_vip_holders", "gauge",
-	    "Hosts of the cluster holding its VIP at the last status pass (1 is right; 2 or more is "
+	    "Hosts of the cluster holding its VIP at the last status pass (1 is right; 2 or more "
+	    "is "
 	    "a split brain); absent when no host could be asked");
 	for (i = 0; probed && i < n; i++) {
 		c = json_object_array_get_idx(a, i);
@@ -434,11 +439,11 @@ metrics_render_status(struct metrics_out *m, const struct metrics_input *in)
 		name = metrics_json_str(c, "name");
 		v = metrics_json_get(c, "replicas_promotable");
 		if (name != NULL && v != NULL)
-			metrics_sample(m, "mhaadm_replicas_promotable", METRICS_LABELS("cluster", name),
-			    (double)json_object_get_int64(v));
+			metrics_sample(m, "mhaadm_replicas_promotable",
+			    METRICS_LABELS("cluster", name), (double)json_object_get_int64(v));
 	}
-	metrics_family(m, "mhaadm_node_up", "gauge",
-	    "1 when the node answered MySQL at the last status pass");
+	metrics_family(
+	    m, "mhaadm_node_up", "gauge", "1 when the node answered MySQL at the last status pass");
 	for (i = 0; probed && i < n; i++) {
 		c = json_object_array_get_idx(a, i);
 		name = metrics_json_str(c, "name");
@@ -453,8 +458,8 @@ metrics_render_status(struct metrics_out *m, const struct metrics_input *in)
 				continue;
 			up = metrics_json_bool(live, "reachable");
 			snprintf(hp, sizeof(hp), "%s:%d", host, json_object_get_int(v));
-			metrics_sample(m, "mhaadm_node_up", METRICS_LABELS("cluster", name, "node", hp),
-			    up == 1);
+			metrics_sample(m, "mhaadm_node_up",
+			    METRICS_LABELS("cluster", name, "node", hp), up == 1);
 		}
 	}
 	metrics_family(m, "mhaadm_replica_lag_seconds", "gauge",
@@ -472,12 +477,13 @@ metrics_render_status(struct metrics_out *m, const struct metrics_input *in)
 			live = metrics_json_get(nd, "live");
 			v = metrics_json_get(nd, "port");
 			lag = live != NULL ? metrics_json_get(live, "seconds_behind_master") : NULL;
-			if (host == NULL || node_role == NULL || strcmp(node_role, "replica") != 0 ||
-			    lag == NULL || v == NULL)
+			if (host == NULL || node_role == NULL ||
+			    strcmp(node_role, "replica") != 0 || lag == NULL || v == NULL)
 				continue;
 			snprintf(hp, sizeof(hp), "%s:%d", host, json_object_get_int(v));
 			metrics_sample(m, "mhaadm_replica_lag_seconds",
-			    METRICS_LABELS("cluster", name, "node", hp), (double)json_object_get_int64(lag));
+			    METRICS_LABELS("cluster", name, "node", hp),
+			    (double)json_object_get_int64(lag));
 		}
 	}
 }
@@ -551,8 +557,8 @@ metrics_render_failovers(struct metrics_out *m, const struct metrics_input *in)
 	for (k = 0; k < METRICS_NBUCKETS; k++) {
 		cum += f->bucket[k];
 		snprintf(le, sizeof(le), "%g", metrics_buckets[k]);
-		metrics_sample(m, "mhaadm_failover_duration_seconds_bucket", METRICS_LABELS("le", le),
-		    (double)cum);
+		metrics_sample(m, "mhaadm_failover_duration_seconds_bucket",
+		    METRICS_LABELS("le", le), (double)cum);
 	}
 	cum += f->bucket[METRICS_NBUCKETS];
 	metrics_sample(m, "mhaadm_failover_duration_seconds_bucket", METRICS_LABELS("le", "+Inf"),
@@ -564,7 +570,7 @@ metrics_render_failovers(struct metrics_out *m, const struct metrics_input *in)
 static void
 metrics_render_notify(struct metrics_out *m, const struct metrics_input *in)
 {
-	static const char *const results[] = { "sent", "failed", "dropped" };
+	static const char *const results[] = {"sent", "failed", "dropped"};
 	const struct metrics_notify *nt;
 	size_t i, k;
 	double v;
@@ -579,8 +585,10 @@ metrics_render_notify(struct metrics_out *m, const struct metrics_input *in)
 				nt = &in->notify[k];
 		}
 		for (k = 0; k < 3; k++) {
-			v = nt == NULL ? 0 : k == 0 ? (double)nt->sent : k == 1 ? (double)nt->failed :
-									 (double)nt->dropped;
+			v = nt == NULL ? 0
+			    : k == 0   ? (double)nt->sent
+			    : k == 1   ? (double)nt->failed
+			               : (double)nt->dropped;
 			metrics_sample(m, "mhaadm_notifications_total",
 			    METRICS_LABELS("channel", in->channels[i], "result", results[k]), v);
 		}
@@ -590,7 +598,7 @@ metrics_render_notify(struct metrics_out *m, const struct metrics_input *in)
 char *
 metrics_render(const struct metrics_input *in)
 {
-	struct metrics_out m = { 0 };
+	struct metrics_out m = {0};
 	const struct metrics_daemon *d = in->daemon;
 	const char *at;
 	size_t i;
@@ -603,24 +611,27 @@ metrics_render(const struct metrics_input *in)
 		metrics_sample(&m, "mhaadm_daemon_start_time_seconds", NULL, (double)d->started);
 		metrics_family(&m, "mhaadm_daemon_last_tick_timestamp_seconds", "gauge",
 		    "Unix time of the supervisor loop's last tick (it ticks every second)");
-		metrics_sample(&m, "mhaadm_daemon_last_tick_timestamp_seconds", NULL,
-		    (double)d->published);
+		metrics_sample(
+		    &m, "mhaadm_daemon_last_tick_timestamp_seconds", NULL, (double)d->published);
 	}
 	metrics_family(&m, "mhaadm_registry_up", "gauge",
 	    "1 when the registry could be read (the supervisor loop's last tick and the HTTP "
 	    "side's last read of the events)");
-	metrics_sample(&m, "mhaadm_registry_up", NULL, in->registry_up && (d == NULL || d->registry_up));
+	metrics_sample(
+	    &m, "mhaadm_registry_up", NULL, in->registry_up && (d == NULL || d->registry_up));
 	metrics_family(&m, "mhaadm_status_pass_timestamp_seconds", "gauge",
 	    "Unix time of the status pass whose findings these metrics show; absent before the "
 	    "first one (probe_interval 0 turns it off)");
 	at = in->status != NULL ? metrics_json_str(in->status, "generated_at") : NULL;
 	if (at != NULL && metrics_parse_time(at) > 0)
-		metrics_sample(&m, "mhaadm_status_pass_timestamp_seconds", NULL, metrics_parse_time(at));
+		metrics_sample(
+		    &m, "mhaadm_status_pass_timestamp_seconds", NULL, metrics_parse_time(at));
 	metrics_family(&m, "mhaadm_engine_up", "gauge",
 	    "1 when the cluster's engine process runs under this daemon");
 	for (i = 0; d != NULL && i < d->n_engines; i++)
 		metrics_sample(&m, "mhaadm_engine_up",
-		    METRICS_LABELS("cluster", d->engines[i].cluster, "engine", d->engines[i].engine),
+		    METRICS_LABELS(
+		        "cluster", d->engines[i].cluster, "engine", d->engines[i].engine),
 		    d->engines[i].up);
 	if (d != NULL && d->notifier_wanted) {
 		metrics_family(&m, "mhaadm_notifier_up", "gauge",

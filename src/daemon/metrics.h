@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The Prometheus exposition of the daemon (text format 0.0.4): a writer
  * that escapes label values and prints HELP/TYPE once per family, the
@@ -32,13 +33,14 @@ void metrics_sample(struct metrics_out *m, const char *name, const char *const *
 /* The text written so far, newly allocated ("" when nothing); the writer is emptied. */
 char *metrics_take(struct metrics_out *m);
 
-#define METRICS_LABELS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define METRICS_LABELS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 /* --- failovers, from the events table --- */
 
 enum metrics_result {
 	METRICS_SUCCESS, /* failover.completed */
-	METRICS_FAILED,  /* failover.failed (once per failover: the hook and the daemon both say it) */
+	METRICS_FAILED,  /* failover.failed (once per failover: the hook and the daemon both say it)
+	                  */
 	METRICS_REFUSED, /* failover.refused: MHA refused (last_failover_minute) */
 	METRICS_PAUSED,  /* failover.paused: the storm breaker kept it from starting */
 	METRICS_NRESULTS,
@@ -97,9 +99,9 @@ struct metrics_engine {
 struct metrics_daemon {
 	pid_t pid;
 	time_t started;
-	time_t published;     /* when the loop last published this; 0: never */
-	int registry_up;      /* the loop could read the registry at its last tick */
-	int notifier_wanted;  /* channels are configured */
+	time_t published;    /* when the loop last published this; 0: never */
+	int registry_up;     /* the loop could read the registry at its last tick */
+	int notifier_wanted; /* channels are configured */
 	int notifier_up;
 	struct metrics_engine *engines;
 	size_t n_engines;
@@ -111,7 +113,7 @@ void metrics_daemon_clear(struct metrics_daemon *d);
 struct metrics_input {
 	const char *version;
 	const struct metrics_daemon *daemon;
-	json_object *status;  /* the status pass's document (status.json), or NULL */
+	json_object *status; /* the status pass's document (status.json), or NULL */
 	const struct metrics_failovers *failovers; /* NULL when the history is unread */
 	const struct metrics_notify *notify;
 	size_t n_notify;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The notifier process (mhaadm notify run). It is a child of the daemon,
  * not a thread in it, for three reasons: the daemon reaps every child with
@@ -35,10 +36,10 @@
 #include "xmalloc.h"
 
 #define NOTIFIER_TICK_MS 1000
-#define NOTIFIER_BATCH 500        /* events read per tick at most */
-#define NOTIFIER_BACKOFF_MAX 30   /* seconds between retries at most */
-#define NOTIFIER_DRAIN 3          /* seconds given to deliveries in flight at exit */
-#define NOTIFIER_GAP_WAIT 3       /* seconds an id gap may be a transaction not yet committed */
+#define NOTIFIER_BATCH 500      /* events read per tick at most */
+#define NOTIFIER_BACKOFF_MAX 30 /* seconds between retries at most */
+#define NOTIFIER_DRAIN 3        /* seconds given to deliveries in flight at exit */
+#define NOTIFIER_GAP_WAIT 3     /* seconds an id gap may be a transaction not yet committed */
 
 struct notifier_failure {
 	char *cluster, *node, *message;
@@ -46,18 +47,18 @@ struct notifier_failure {
 
 struct notifier_channel {
 	const struct notify_channel *cfg;
-	struct notify_queue q;      /* under notifier.mu */
-	struct notify_dedup dedup;  /* main thread */
-	long long read_id;          /* main thread: every event up to here was considered */
-	long long inflight_id;      /* under mu: the message being delivered, 0 when idle */
-	long long saved_id;         /* main thread: what the cursor file says */
-	size_t dropped;             /* main thread: dropped since last reported */
-	time_t last_ok;             /* under mu: last successful delivery (or the start) */
-	int progress;               /* main thread: a success within one timeout: not stuck */
-	int held;                   /* main thread: full and draining; wait, this tick */
+	struct notify_queue q;     /* under notifier.mu */
+	struct notify_dedup dedup; /* main thread */
+	long long read_id;         /* main thread: every event up to here was considered */
+	long long inflight_id;     /* under mu: the message being delivered, 0 when idle */
+	long long saved_id;        /* main thread: what the cursor file says */
+	size_t dropped;            /* main thread: dropped since last reported */
+	time_t last_ok;            /* under mu: last successful delivery (or the start) */
+	int progress;              /* main thread: a success within one timeout: not stuck */
+	int held;                  /* main thread: full and draining; wait, this tick */
 	pthread_t thread;
 	int started;
-	int running;                /* under mu: the worker has not returned */
+	int running; /* under mu: the worker has not returned */
 	/* Under mu: what came of its notifications, kept across runs in notify.stats (metrics). */
 	unsigned long long n_sent, n_failed, n_dropped;
 	unsigned long long saved_total; /* main thread: n_sent+n_failed+n_dropped last written */
@@ -136,13 +137,14 @@ notifier_done_id(const struct notifier_channel *ch)
 }
 
 static void
-notifier_failed(struct notifier *nt, struct notifier_channel *ch,
-    const struct notify_message *m, int attempts, const char *cause)
+notifier_failed(struct notifier *nt, struct notifier_channel *ch, const struct notify_message *m,
+    int attempts, const char *cause)
 {
 	struct notifier_failure *f;
 
 	ch->n_failed++; /* under mu, as the caller holds it */
-	log_warn("cluster=%s notify channel=%s: %s event #%lld not delivered after %d attempt%s: %s",
+	log_warn(
+	    "cluster=%s notify channel=%s: %s event #%lld not delivered after %d attempt%s: %s",
 	    m->cluster != NULL ? m->cluster : "-", ch->cfg->name, m->type, m->id, attempts,
 	    attempts == 1 ? "" : "s", cause);
 	/* A failure to deliver a failure is only logged: no event, so no loop between channels. */
@@ -153,8 +155,9 @@ notifier_failed(struct notifier *nt, struct notifier_channel *ch,
 	f->cluster = m->cluster != NULL ? xstrdup(m->cluster) : NULL;
 	f->node = m->node != NULL ? xstrdup(m->node) : NULL;
 	f->message = xasprintf("channel '%s' (%s): %s event #%lld not delivered after %d "
-			       "attempt%s: %s", ch->cfg->name, notify_type_name(ch->cfg->type), m->type,
-	    m->id, attempts, attempts == 1 ? "" : "s", cause);
+	                       "attempt%s: %s",
+	    ch->cfg->name, notify_type_name(ch->cfg->type), m->type, m->id, attempts,
+	    attempts == 1 ? "" : "s", cause);
 }
 
 struct notifier_worker_arg {
@@ -195,8 +198,8 @@ notifier_worker(void *arg)
 				clock_gettime(CLOCK_REALTIME, &until);
 				until.tv_sec += backoff;
 				pthread_mutex_lock(&nt->mu);
-				while (!notifier_quit(nt) &&
-				    pthread_cond_timedwait(&nt->cond, &nt->mu, &until) != ETIMEDOUT)
+				while (!notifier_quit(nt) && pthread_cond_timedwait(&nt->cond,
+				                                 &nt->mu, &until) != ETIMEDOUT)
 					;
 				pthread_mutex_unlock(&nt->mu);
 				if (notifier_quit(nt))
@@ -219,7 +222,8 @@ notifier_worker(void *arg)
 		if (!ok && notifier_quit(nt))
 			ch->running = 0; /* abandoned: inflight_id stays, so it is sent next run */
 		if (ok || !notifier_quit(nt)) {
-			/* Done either way; a stop before the last attempt leaves it for the next run. */
+			/* Done either way; a stop before the last attempt leaves it for the next
+			 * run. */
 			if (!ok)
 				notifier_failed(nt, ch, &m, attempt, cause);
 			ch->inflight_id = 0;
@@ -365,7 +369,7 @@ notifier_stats_save(struct notifier *nt, int force)
 	pthread_mutex_lock(&nt->mu);
 	for (i = 0; i < nt->n; i++)
 		changed |= nt->ch[i].n_sent + nt->ch[i].n_failed + nt->ch[i].n_dropped !=
-		    nt->ch[i].saved_total;
+		           nt->ch[i].saved_total;
 	pthread_mutex_unlock(&nt->mu);
 	if (!changed)
 		return;
@@ -407,8 +411,8 @@ notifier_report(struct notifier *nt)
 	nt->n_failures = 0;
 	pthread_mutex_unlock(&nt->mu);
 	for (i = 0; i < n; i++) {
-		event_emit(nt->reg, list[i].cluster, list[i].node, "notify.failed", "%s",
-		    list[i].message);
+		event_emit(
+		    nt->reg, list[i].cluster, list[i].node, "notify.failed", "%s", list[i].message);
 		free(list[i].cluster);
 		free(list[i].node);
 		free(list[i].message);
@@ -419,8 +423,8 @@ notifier_report(struct notifier *nt)
 			continue;
 		event_emit(nt->reg, NULL, NULL, "notify.dropped",
 		    "channel '%s' (%s): queue full (%d pending); %zu notification%s dropped",
-		    nt->ch[i].cfg->name, notify_type_name(nt->ch[i].cfg->type), nt->ch[i].cfg->queue,
-		    nt->ch[i].dropped, nt->ch[i].dropped == 1 ? "" : "s");
+		    nt->ch[i].cfg->name, notify_type_name(nt->ch[i].cfg->type),
+		    nt->ch[i].cfg->queue, nt->ch[i].dropped, nt->ch[i].dropped == 1 ? "" : "s");
 		nt->ch[i].dropped = 0;
 	}
 }
@@ -459,9 +463,10 @@ notifier_dispatch(struct notifier *nt, const struct registry_event *ev,
 				ch->dropped++;
 				ch->n_dropped++;
 			} else if (notify_dedup_seen(&ch->dedup, &m, ch->cfg->dedup, now)) {
-				log_info("notify channel=%s: %s event #%lld repeats one sent less than "
-					 "%d s ago; not sent again", ch->cfg->name, ev->type, ev->id,
-				    ch->cfg->dedup);
+				log_info(
+				    "notify channel=%s: %s event #%lld repeats one sent less than "
+				    "%d s ago; not sent again",
+				    ch->cfg->name, ev->type, ev->id, ch->cfg->dedup);
 			} else {
 				notify_queue_push(&ch->q, &m);
 				pthread_cond_broadcast(&nt->cond);
@@ -478,8 +483,7 @@ notifier_dispatch(struct notifier *nt, const struct registry_event *ev,
 
 /* The cluster of an event, cached over one batch. */
 static const struct registry_cluster *
-notifier_cluster(struct notifier *nt, const char *name, struct registry_cluster ***cache,
-    size_t *n)
+notifier_cluster(struct notifier *nt, const char *name, struct registry_cluster ***cache, size_t *n)
 {
 	struct registry_cluster *c = NULL;
 	char *cause = NULL;
@@ -530,7 +534,8 @@ notifier_tick(struct notifier *nt, time_t now)
 	/* Which channels are draining: a full one of those is waited for, not dropped. */
 	pthread_mutex_lock(&nt->mu);
 	for (i = 0; i < nt->n; i++) {
-		/* One attempt takes at most timeout: no success for longer means it hangs or fails. */
+		/* One attempt takes at most timeout: no success for longer means it hangs or fails.
+		 */
 		nt->ch[i].progress = now - nt->ch[i].last_ok <= nt->ch[i].cfg->timeout + 1;
 		nt->ch[i].held = 0;
 	}
@@ -549,8 +554,8 @@ notifier_tick(struct notifier *nt, time_t now)
 				break;
 		}
 		nt->gap_since = 0;
-		notifier_dispatch(nt, &evs[i], notifier_cluster(nt, evs[i].cluster, &cache, &n_cache),
-		    now);
+		notifier_dispatch(
+		    nt, &evs[i], notifier_cluster(nt, evs[i].cluster, &cache, &n_cache), now);
 		prev = evs[i].id;
 	}
 	registry_event_list_free(evs, n);
@@ -673,8 +678,8 @@ notifier_run(const struct config *cfg, char **cause)
 		if (pthread_create(&nt.ch[i].thread, NULL, notifier_worker, wa) != 0) {
 			free(wa);
 			nt.ch[i].running = 0;
-			*cause = xasprintf("cannot start the thread of channel %s",
-			    nt.ch[i].cfg->name);
+			*cause =
+			    xasprintf("cannot start the thread of channel %s", nt.ch[i].cfg->name);
 			goto stop;
 		}
 		nt.ch[i].started = 1;
@@ -700,7 +705,8 @@ notifier_run(const struct config *cfg, char **cause)
 			break;
 	}
 stop:
-	/* Stop: transfers in flight are abandoned (libcurl polls quit); queued ones wait for the next run. */
+	/* Stop: transfers in flight are abandoned (libcurl polls quit); queued ones wait for the
+	 * next run. */
 	pthread_mutex_lock(&nt.mu);
 	__atomic_store_n(&nt.quit, 1, __ATOMIC_RELEASE);
 	pthread_cond_broadcast(&nt.cond);

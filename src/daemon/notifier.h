@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The notifier: follows the registry's events and delivers them to the configured channels. */
 #ifndef MHAADM_NOTIFIER_H
 #define MHAADM_NOTIFIER_H

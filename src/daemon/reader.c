@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The daemon's registry thread (reader.h). */
 #include "reader.h"
 
@@ -89,7 +90,8 @@ reader_apply(struct reader *r, struct registry *reg)
 		r->len--;
 		pthread_mutex_unlock(&r->mu);
 		if (w.transition)
-			event_transition(reg, w.cluster, w.state, w.desired, w.type, "%s", w.message);
+			event_transition(
+			    reg, w.cluster, w.state, w.desired, w.type, "%s", w.message);
 		else
 			event_emit(reg, w.cluster, w.node, w.type, "%s", w.message);
 		last = w.seq;
@@ -142,7 +144,8 @@ reader_main(void *arg)
 		if (reg == NULL && now >= retry) {
 			reg = registry_open(r->cfg, 1, &cause);
 			if (reg == NULL) {
-				log_warn("registry unavailable, engines keep running (retry in %d s): %s",
+				log_warn("registry unavailable, engines keep running (retry in %d "
+				         "s): %s",
 				    READER_RETRY, cause);
 				free(cause);
 				cause = NULL;
@@ -162,7 +165,8 @@ reader_main(void *arg)
 			list = NULL;
 			n = 0;
 			if (registry_cluster_list(reg, &list, &n, &cause) != 0) {
-				log_warn("cannot read the registry, engines keep running: %s", cause);
+				log_warn(
+				    "cannot read the registry, engines keep running: %s", cause);
 				free(cause);
 				cause = NULL;
 				/* Reopen soon: the MySQL backend may have lost its connection. */
@@ -259,8 +263,7 @@ reader_take(struct reader *r, struct registry_cluster ***list, size_t *n,
 
 static unsigned long long
 reader_queue(struct reader *r, int transition, const char *cluster, const char *node,
-    const char *type, const char *message, enum registry_state state,
-    enum registry_desired desired)
+    const char *type, const char *message, enum registry_state state, enum registry_desired desired)
 {
 	struct reader_write *w;
 	unsigned long long seq = 0;
@@ -284,11 +287,11 @@ reader_queue(struct reader *r, int transition, const char *cluster, const char *
 }
 
 unsigned long long
-reader_emit(struct reader *r, const char *cluster, const char *node, const char *type,
-    const char *message)
+reader_emit(
+    struct reader *r, const char *cluster, const char *node, const char *type, const char *message)
 {
-	return reader_queue(r, 0, cluster, node, type, message, REGISTRY_STATE_STOPPED,
-	    REGISTRY_DESIRED_KEEP);
+	return reader_queue(
+	    r, 0, cluster, node, type, message, REGISTRY_STATE_STOPPED, REGISTRY_DESIRED_KEEP);
 }
 
 unsigned long long

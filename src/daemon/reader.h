@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The daemon's registry I/O, in a thread of its own: it reads the clusters
  * into a snapshot, applies spooled records, and performs the events and
@@ -46,8 +47,8 @@ long long reader_now_ms(void);
  * Queues an event (event_emit) / a state change (event_transition).
  * Returns its sequence number (> 0), or 0 when the queue is full.
  */
-unsigned long long reader_emit(struct reader *r, const char *cluster, const char *node,
-    const char *type, const char *message);
+unsigned long long reader_emit(
+    struct reader *r, const char *cluster, const char *node, const char *type, const char *message);
 unsigned long long reader_transition(struct reader *r, const char *cluster,
     enum registry_state state, enum registry_desired desired, const char *type,
     const char *message);

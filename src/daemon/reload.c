@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What a configuration reload (SIGHUP) changes for a running daemon: a pure comparison. */
 #include "reload.h"
 
@@ -34,14 +35,14 @@ reload_same_list(char **a, size_t na, char **b, size_t nb)
 static int
 reload_same_channel(const struct notify_channel *a, const struct notify_channel *b)
 {
-	return reload_same(a->name, b->name) && a->type == b->type &&
-	    reload_same(a->url, b->url) && reload_same(a->secret, b->secret) &&
-	    reload_same_list(a->events, a->n_events, b->events, b->n_events) &&
-	    a->timeout == b->timeout && a->retries == b->retries && a->dedup == b->dedup &&
-	    a->queue == b->queue && a->tls == b->tls && reload_same(a->user, b->user) &&
-	    reload_same(a->password, b->password) && reload_same(a->from, b->from) &&
-	    reload_same_list(a->to, a->n_to, b->to, b->n_to) &&
-	    reload_same(a->command, b->command);
+	return reload_same(a->name, b->name) && a->type == b->type && reload_same(a->url, b->url) &&
+	       reload_same(a->secret, b->secret) &&
+	       reload_same_list(a->events, a->n_events, b->events, b->n_events) &&
+	       a->timeout == b->timeout && a->retries == b->retries && a->dedup == b->dedup &&
+	       a->queue == b->queue && a->tls == b->tls && reload_same(a->user, b->user) &&
+	       reload_same(a->password, b->password) && reload_same(a->from, b->from) &&
+	       reload_same_list(a->to, a->n_to, b->to, b->n_to) &&
+	       reload_same(a->command, b->command);
 }
 
 static int
@@ -59,13 +60,14 @@ reload_same_channels(const struct config *a, const struct config *b)
 }
 
 int
-reload_plan(const struct config *old_cfg, const struct config *new_cfg,
-    struct reload_plan *plan, char **cause)
+reload_plan(const struct config *old_cfg, const struct config *new_cfg, struct reload_plan *plan,
+    char **cause)
 {
 	memset(plan, 0, sizeof(*plan));
 	if (!reload_same(old_cfg->workdir, new_cfg->workdir)) {
-		*cause = xasprintf("workdir changed (%s to %s): a running daemon keeps its lock, the "
-				   "engines' pid files and the spool there; restart the daemon to move it",
+		*cause = xasprintf(
+		    "workdir changed (%s to %s): a running daemon keeps its lock, the "
+		    "engines' pid files and the spool there; restart the daemon to move it",
 		    old_cfg->workdir, new_cfg->workdir);
 		return -1;
 	}
@@ -77,7 +79,7 @@ reload_plan(const struct config *old_cfg, const struct config *new_cfg,
 	    !reload_same(old_cfg->mysql_password, new_cfg->mysql_password) ||
 	    !reload_same(old_cfg->mysql_database, new_cfg->mysql_database)) {
 		*cause = xstrdup("the registry settings changed: the daemon keeps its registry "
-				 "connection; restart the daemon to use another registry");
+		                 "connection; restart the daemon to use another registry");
 		return -1;
 	}
 	plan->restart_notifier = !reload_same_channels(old_cfg, new_cfg);

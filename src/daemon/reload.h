@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What a configuration reload (SIGHUP) changes for a running daemon: a pure comparison. */
 #ifndef MHAADM_RELOAD_H
 #define MHAADM_RELOAD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The table of engines and what every engine shares: selection by name,
  * the neutral words for health and outcomes, and what a status means to
@@ -18,9 +19,9 @@ extern const struct engine_ops engine_mha_ops;
 extern const struct engine_ops engine_native_ops;
 
 const struct engine_ops *const engine_table[] = {
-	&engine_mha_ops,
-	&engine_native_ops,
-	NULL,
+    &engine_mha_ops,
+    &engine_native_ops,
+    NULL,
 };
 
 const struct engine_ops *
@@ -60,8 +61,8 @@ engine_names(void)
 	if (buf[0] != '\0')
 		return buf;
 	for (i = 0; engine_table[i] != NULL && len < sizeof(buf); i++)
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", i > 0 ? ", " : "",
-		    engine_table[i]->name);
+		len += (size_t)snprintf(
+		    buf + len, sizeof(buf) - len, "%s%s", i > 0 ? ", " : "", engine_table[i]->name);
 	return buf;
 }
 
@@ -72,8 +73,8 @@ engine_monitor(const struct engine_status *st, struct status_monitor *mon)
 	mon->running = st->running;
 	mon->health = st->running ? st->health_name : NULL;
 	mon->health_ok = st->running && st->health == ENGINE_HEALTH_OK;
-	mon->failing_over = st->running &&
-	    (st->health == ENGINE_HEALTH_FAILING_OVER || st->health == ENGINE_HEALTH_MASTER_FAILING);
+	mon->failing_over = st->running && (st->health == ENGINE_HEALTH_FAILING_OVER ||
+	                                       st->health == ENGINE_HEALTH_MASTER_FAILING);
 	mon->suspecting = st->running && st->health == ENGINE_HEALTH_MASTER_FAILING;
 	mon->error_marker = st->error_marker;
 	mon->left_out = st->running ? st->left_out : NULL;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The boundary between the supervisor and what protects one cluster: an
  * engine fills struct engine_ops (start, stop, status, what happened when
@@ -25,13 +26,13 @@ struct engine_env {
 
 /* Why an engine process ended. */
 enum engine_outcome {
-	ENGINE_OUTCOME_FAILOVER,      /* it failed the master over and finished */
-	ENGINE_OUTCOME_REFUSED,       /* the master died but the failover was refused (flapping guard) */
+	ENGINE_OUTCOME_FAILOVER, /* it failed the master over and finished */
+	ENGINE_OUTCOME_REFUSED,  /* the master died but the failover was refused (flapping guard) */
 	ENGINE_OUTCOME_FAILOVER_FAILED, /* a failover started and did not complete */
-	ENGINE_OUTCOME_CHECKS_FAILED, /* pre-monitoring checks failed; nothing was started */
-	ENGINE_OUTCOME_CRASHED,       /* it died otherwise */
-	ENGINE_OUTCOME_STOPPED,       /* it ended because it was asked to */
-	ENGINE_OUTCOME_PAUSED,        /* the storm breaker refused the failover before it began */
+	ENGINE_OUTCOME_CHECKS_FAILED,   /* pre-monitoring checks failed; nothing was started */
+	ENGINE_OUTCOME_CRASHED,         /* it died otherwise */
+	ENGINE_OUTCOME_STOPPED,         /* it ended because it was asked to */
+	ENGINE_OUTCOME_PAUSED,          /* the storm breaker refused the failover before it began */
 };
 
 /* How the engine sees the cluster it protects, in words every engine can say. */
@@ -39,9 +40,10 @@ enum engine_health {
 	ENGINE_HEALTH_UNKNOWN,        /* no report (yet), or one that could not be read */
 	ENGINE_HEALTH_STARTING,       /* checking, connecting: not protecting yet */
 	ENGINE_HEALTH_OK,             /* monitoring a master that answers */
-	ENGINE_HEALTH_MASTER_FAILING, /* the master stopped answering; deciding whether it is dead */
+	ENGINE_HEALTH_MASTER_FAILING, /* the master stopped answering; deciding whether it is dead
+	                               */
 	ENGINE_HEALTH_FAILING_OVER,   /* a failover is running */
-	ENGINE_HEALTH_STOPPED,        /* it reported that it is not monitoring (ended, or about to) */
+	ENGINE_HEALTH_STOPPED, /* it reported that it is not monitoring (ended, or about to) */
 };
 
 /* The engine's live view of a cluster. */
@@ -49,13 +51,14 @@ struct engine_status {
 	int running;
 	pid_t pid;
 	enum engine_health health;
-	pid_t health_pid;  /* the process that reported health (a stale report has an old pid) */
-	char *health_name; /* the engine's own word for its health, for people (MHA: PING_OK) */
-	int health_code;   /* the engine's own code for it, for --json; -1 none */
-	char *master;      /* as the engine sees it, or NULL */
-	time_t since;      /* when the running engine started, 0 unknown */
+	pid_t health_pid;   /* the process that reported health (a stale report has an old pid) */
+	char *health_name;  /* the engine's own word for its health, for people (MHA: PING_OK) */
+	int health_code;    /* the engine's own code for it, for --json; -1 none */
+	char *master;       /* as the engine sees it, or NULL */
+	time_t since;       /* when the running engine started, 0 unknown */
 	char *error_marker; /* path of a failed-failover marker the engine left, or NULL */
-	char *left_out; /* "HOST:PORT" lines of replicas it monitors without (unreachable), or NULL */
+	char *
+	    left_out; /* "HOST:PORT" lines of replicas it monitors without (unreachable), or NULL */
 };
 
 struct engine_ops {
@@ -78,8 +81,8 @@ struct engine_ops {
 	 * when unknown (an engine adopted from an earlier daemon). *detail: one
 	 * line, newly allocated.
 	 */
-	enum engine_outcome (*exited)(const struct engine_env *env, const char *cluster, int wstatus,
-	    time_t started, char **detail);
+	enum engine_outcome (*exited)(const struct engine_env *env, const char *cluster,
+	    int wstatus, time_t started, char **detail);
 	/* An engine process of this cluster left running by an earlier daemon, or 0. */
 	pid_t (*find_running)(const struct engine_env *env, const char *cluster);
 	/*
@@ -93,15 +96,15 @@ struct engine_ops {
 	 * engine (reason: one line). Returns 0, 1 when a request is already
 	 * pending, -1 with *cause.
 	 */
-	int (*request_restart)(const struct engine_env *env, const char *cluster,
-	    const char *reason, char **cause);
+	int (*request_restart)(
+	    const struct engine_env *env, const char *cluster, const char *reason, char **cause);
 	/*
 	 * Turns the lag policy (lagging or delayed replicas are never
 	 * promoted) on or off for the next engine start ('start --force' turns
 	 * it off once). Returns 0 or -1 with *cause.
 	 */
-	int (*set_lag_policy)(const struct engine_env *env, const char *cluster, int on,
-	    char **cause);
+	int (*set_lag_policy)(
+	    const struct engine_env *env, const char *cluster, int on, char **cause);
 	/*
 	 * The lag policy the running engine applies: returns 1 when on, 0 when
 	 * off; *unfit (may be NULL) gets the "HOST:PORT reason\n" lines of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Small filesystem helpers. */
 #ifndef MHAADM_FSUTIL_H
 #define MHAADM_FSUTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Logging to stderr with a verbosity level, with journald priority prefixes when asked. */
 #include "log.h"
 
@@ -48,7 +49,7 @@ log_journal_on(void)
 const char *
 log_prefix(int priority)
 {
-	static const char *prefixes[] = { "<0>", "<1>", "<2>", "<3>", "<4>", "<5>", "<6>", "<7>" };
+	static const char *prefixes[] = {"<0>", "<1>", "<2>", "<3>", "<4>", "<5>", "<6>", "<7>"};
 
 	if (!log_journal || priority < 0 || priority > 7)
 		return "";
@@ -74,7 +75,7 @@ log_level_priority(enum log_level level)
 void
 log_msg(enum log_level level, const char *fmt, ...)
 {
-	static const char *names[] = { "error", "warning", "info", "debug" };
+	static const char *names[] = {"error", "warning", "info", "debug"};
 	va_list ap;
 
 	if (level > log_level)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Logging to stderr with a verbosity level; every line about a cluster carries cluster=NAME. */
 #ifndef MHAADM_LOG_H
 #define MHAADM_LOG_H

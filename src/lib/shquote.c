@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The one audited quoting function: argv → a POSIX shell command line. */
 #include "shquote.h"
 

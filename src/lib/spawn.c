@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Hardened fork/exec: every child mhaadm starts goes through here. */
 #include "spawn.h"
 
@@ -29,9 +30,9 @@
 #define SPAWN_RUN_GRACE 2
 
 static const char *const spawn_clean_env[] = {
-	"PATH=" SPAWN_PATH,
-	"LANG=C",
-	NULL,
+    "PATH=" SPAWN_PATH,
+    "LANG=C",
+    NULL,
 };
 
 /* What the child writes to the error pipe when it cannot get as far as execve. */
@@ -136,8 +137,7 @@ spawn_close_from(int lowfd, int keep)
 }
 
 /* Tells the parent why the child gives up, then exits. Never returns. */
-static void __attribute__((noreturn))
-spawn_child_fail(int errfd, int stage)
+static void __attribute__((noreturn)) spawn_child_fail(int errfd, int stage)
 {
 	struct spawn_failure f;
 	ssize_t n;
@@ -176,9 +176,8 @@ spawn_child_fd(int fd, int target)
  * The child between fork and execve: only async-signal-safe calls, since
  * the parent may have threads. Never returns.
  */
-static void __attribute__((noreturn))
-spawn_child(const char *path, const char *const *argv, const struct spawn_opts *opts,
-    pid_t parent, int errfd)
+static void __attribute__((noreturn)) spawn_child(const char *path, const char *const *argv,
+    const struct spawn_opts *opts, pid_t parent, int errfd)
 {
 	struct sigaction sa;
 	sigset_t none;
@@ -247,12 +246,12 @@ spawn_child(const char *path, const char *const *argv, const struct spawn_opts *
 pid_t
 spawn_start(const char *const *argv, const struct spawn_opts *opts, char **cause)
 {
-	struct spawn_opts defaults = { NULL, -1, -1, 0, 0, NULL };
+	struct spawn_opts defaults = {NULL, -1, -1, 0, 0, NULL};
 	struct spawn_failure f;
 	sigset_t all, old;
 	char *path = NULL;
 	pid_t pid = -1, parent = getpid();
-	int errpipe[2] = { -1, -1 }, status;
+	int errpipe[2] = {-1, -1}, status;
 	ssize_t n;
 
 	if (opts == NULL)
@@ -354,7 +353,7 @@ spawn_wait_exit(pid_t pid, int pidfd, int64_t ms)
 {
 	int64_t deadline = ms < 0 ? -1 : spawn_now_ms() + ms, left;
 	struct pollfd pfd;
-	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	struct timespec ts = {0, 20 * 1000 * 1000};
 
 	for (;;) {
 		if (spawn_exited(pid))
@@ -445,15 +444,15 @@ spawn_read(int fd, char **buf, size_t *len, size_t *cap)
  * the pipe does not hold us). A timeout of 0 or less waits for ever.
  */
 int
-spawn_run(const char *const *argv, const char *const *envp, int timeout, char **output,
-    int *status, char **cause)
+spawn_run(const char *const *argv, const char *const *envp, int timeout, char **output, int *status,
+    char **cause)
 {
-	struct spawn_opts opts = { envp, -1, -1, 1, SIGKILL, NULL };
+	struct spawn_opts opts = {envp, -1, -1, 1, SIGKILL, NULL};
 	struct pollfd pfd[2];
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
 	int64_t deadline, left;
-	int pipefd[2] = { -1, -1 }, pidfd = -1, rc = -1, open_pipe = 0, exited = 0, npfd;
+	int pipefd[2] = {-1, -1}, pidfd = -1, rc = -1, open_pipe = 0, exited = 0, npfd;
 	int st = 0, flags;
 	pid_t pid = -1;
 
@@ -518,7 +517,8 @@ spawn_run(const char *const *argv, const char *const *envp, int timeout, char **
 	}
 	while (waitpid(pid, &st, 0) == -1) {
 		if (errno != EINTR) {
-			*cause = xasprintf("%s: lost its exit status: %s", argv[0], strerror(errno));
+			*cause =
+			    xasprintf("%s: lost its exit status: %s", argv[0], strerror(errno));
 			pid = -1;
 			goto out;
 		}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Hardened fork/exec: every child mhaadm starts goes through here. */
 #ifndef MHAADM_SPAWN_H
 #define MHAADM_SPAWN_H

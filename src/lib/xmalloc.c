@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Allocation wrappers that abort on out-of-memory, plus secret wiping. */
 #include "xmalloc.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Allocation wrappers that abort on out-of-memory, plus secret wiping. */
 #ifndef MHAADM_XMALLOC_H
 #define MHAADM_XMALLOC_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Fixtures for the integration tests: the lab (real MariaDB + sshd in network namespaces)
 and an mhaadm environment (config file, fresh registry) per test."""
 import fcntl

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A writer run inside a lab host's namespace (splitbrain.NetnsWriter): one INSERT per id into
 labdb.t on HOST, one line "ID SERVER_ID TIME" per acknowledged write, until STOPFILE exists.
 Usage: guard_writer.py HOST BASE OUTFILE STOPFILE (account from GUARD_APP_USER/_PASSWORD)."""

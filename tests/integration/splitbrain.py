@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Writers that look for split brain: each records which server acknowledged every write and
 when, so a test can count the writes an old master acknowledged after the new master took
 writes. One kind runs here (the manager's side of a cut), one inside a host's namespace (the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """add, list, del and history against a real 3-node MariaDB cluster in the lab."""
 import sqlite3
 import time

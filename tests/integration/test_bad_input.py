@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Bad input, each refused with a clear error and a non-zero exit, leaving the registry as
 it was: shell/SQL metacharacters and over-long values, a VIP another machine answers for,
 a world-readable config, hook calls MHA would never make, a registry that is not one.

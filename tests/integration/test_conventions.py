@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The conventions of a system tool: bash completion from the command table and the registry,
 `daemon --check-config` (like nginx -t), SIGHUP reloading the configuration while a cluster
 stays monitored, journald priorities on the daemon's lines, and --json on the read commands."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Dead replicas under the MHA engine, four hosts (h1 master, h2-h4 replicas), a writer through
 the VIP: a replica dead with the master is skipped by the failover, a replica down for longer than
 lag_hold status passes is left out of MHA's config (and marked failed once a failover left it

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The engine boundary and the daemon's loop, as a DBA sees them: a second engine for a
 cluster is refused, internal commands never run from a prefix, a hung management node does
 not stop the daemon from supervising engines, and a VIP move announces itself with repeated

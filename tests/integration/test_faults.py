@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The fault matrix: mhaadm keeps its promises when things go wrong. Each test breaks the lab
 the way production breaks and asserts what a DBA would see: which server answers on the VIP,
 which one is writable, what the registry, 'list' and 'history' say. (test_lifecycle.py holds

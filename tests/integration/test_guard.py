@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The isolation guard (semi-sync without silent async fallback) in the lab: a master cut off
 from the manager and its replicas acknowledges no write once the new master took writes; with
 the guard off, the number that get through is printed (the documented cost, docs/mha.md); all

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The daemon's HTTP listener in the lab: a real Prometheus (Debian's) scraping /metrics and
 answering a query for mhaadm_cluster_ok, promtool on a scrape, a failover raising
 mhaadm_failovers_total, the API documents matching list --json, the fleet page rendered by

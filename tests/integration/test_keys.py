@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """mhaadm keys: SSH trust from nothing, pinned host keys, the check matrix, removal, and MHA's
 own ssh with strict host key checking. Runs in a lab built with --ssh-bare: nothing is
 pre-trusted, root and a non-root lab user log in with a password, and every host has its own

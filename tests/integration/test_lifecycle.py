@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The MHA lifecycle in the lab: start, failover under write load, re-protection, a second
 failover, stop/start, daemon restart, a killed masterha_manager. Real MariaDB, sshd, MHA."""
 import glob

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The native engine in the lab (engine = native): kill -9 of the master under write load
 through the VIP, a second failover of the new master, and the manager-only partition (no
 failover). Real MariaDB with GTID replication, sshd, no MHA."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Notifications: `notify test` against a local HTTP receiver, SMTP sink and command, and a
 real lab failover delivered to a signed webhook and to e-mail while another webhook hangs."""
 import hashlib

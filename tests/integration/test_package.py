@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The Debian package: built from a copy of the tree (dpkg-buildpackage -us -uc -b, nocheck),
 checked by lintian, installed with dpkg -i, used with its own config (version, init, list),
 reinstalled over a DBA's edit, then purged: nothing it created is left, a DBA's file is."""

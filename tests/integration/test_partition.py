@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """No false failover, no errant promotion (MHA engine). A route on the manager host alone
 stops reaching the master while the master and its replicas keep talking: mhaadm's secondary
 check (MHA's secondary_check_script) asks the replicas, they still receive from the master, so

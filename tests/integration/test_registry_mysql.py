@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The MySQL/MariaDB registry backend, on lab host 4 as the management node."""
 import os
 import secrets

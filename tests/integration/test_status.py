@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Live status in the lab: `list` probes every node and host, shows drift (VIP on the wrong host,
 on two hosts, on none; an unregistered replica), replica thread state, lag and delay, an
 unreachable host; `start` refuses a cluster with nothing to promote; and under the daemon a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for the command table: lookup by name, alias and prefix, and the seed's flags. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -70,10 +71,10 @@ test_cmd_table_complete(void **state)
 static void
 test_cmd_internal_exact_and_hidden(void **state)
 {
-	static const char *const internal[] = { "engine", "engine-native", "fence", "watch", "hook",
-		NULL };
-	static const char *const prefixes[] = { "e", "en", "eng", "engin", "f", "fen", "w", "wat",
-		"ho", NULL };
+	static const char *const internal[] = {
+	    "engine", "engine-native", "fence", "watch", "hook", NULL};
+	static const char *const prefixes[] = {
+	    "e", "en", "eng", "engin", "f", "fen", "w", "wat", "ho", NULL};
 	char *cause = NULL, *text = NULL, line[64];
 	size_t len = 0, i;
 	FILE *f;
@@ -138,40 +139,39 @@ check_seed(const char **in, int want_rc, const char **want)
 static void
 test_cmd_seed_aliases(void **state)
 {
-	check_seed((const char *[]){ "-a", "orders", NULL }, 1,
-	    (const char *[]){ "add", "orders", NULL });
-	check_seed((const char *[]){ "-a", "orders", "-k", "yes", NULL }, 1,
-	    (const char *[]){ "add", "orders", "--keys", NULL });
-	check_seed((const char *[]){ "-k", "no", "-a", "orders", NULL }, 1,
-	    (const char *[]){ "add", "orders", NULL });
-	check_seed((const char *[]){ "-d", "orders", NULL }, 1,
-	    (const char *[]){ "del", "orders", NULL });
-	check_seed((const char *[]){ "-r", "orders", NULL }, 1,
-	    (const char *[]){ "start", "orders", NULL });
-	check_seed((const char *[]){ "-t", "orders", NULL }, 1,
-	    (const char *[]){ "stop", "orders", NULL });
-	check_seed((const char *[]){ "-l", "all", NULL }, 1,
-	    (const char *[]){ "list", "all", NULL });
+	check_seed(
+	    (const char *[]){"-a", "orders", NULL}, 1, (const char *[]){"add", "orders", NULL});
+	check_seed((const char *[]){"-a", "orders", "-k", "yes", NULL}, 1,
+	    (const char *[]){"add", "orders", "--keys", NULL});
+	check_seed((const char *[]){"-k", "no", "-a", "orders", NULL}, 1,
+	    (const char *[]){"add", "orders", NULL});
+	check_seed(
+	    (const char *[]){"-d", "orders", NULL}, 1, (const char *[]){"del", "orders", NULL});
+	check_seed(
+	    (const char *[]){"-r", "orders", NULL}, 1, (const char *[]){"start", "orders", NULL});
+	check_seed(
+	    (const char *[]){"-t", "orders", NULL}, 1, (const char *[]){"stop", "orders", NULL});
+	check_seed((const char *[]){"-l", "all", NULL}, 1, (const char *[]){"list", "all", NULL});
 }
 
 static void
 test_cmd_seed_not_seed(void **state)
 {
-	check_seed((const char *[]){ "list", "all", NULL }, 0, NULL);
-	check_seed((const char *[]){ "--json", NULL }, 0, NULL);
-	check_seed((const char *[]){ "-x", NULL }, 0, NULL);
+	check_seed((const char *[]){"list", "all", NULL}, 0, NULL);
+	check_seed((const char *[]){"--json", NULL}, 0, NULL);
+	check_seed((const char *[]){"-x", NULL}, 0, NULL);
 }
 
 static void
 test_cmd_seed_malformed(void **state)
 {
-	check_seed((const char *[]){ "-a", NULL }, -1, NULL);
-	check_seed((const char *[]){ "-a", "x", "-d", "y", NULL }, -1, NULL);
-	check_seed((const char *[]){ "-a", "x", "-k", "maybe", NULL }, -1, NULL);
-	check_seed((const char *[]){ "-d", "x", "-k", "yes", NULL }, -1, NULL);
-	check_seed((const char *[]){ "-k", "yes", NULL }, -1, NULL);
-	check_seed((const char *[]){ "-a", "x", "extra", NULL }, -1, NULL);
-	check_seed((const char *[]){ "-l", "-k", NULL }, -1, NULL);
+	check_seed((const char *[]){"-a", NULL}, -1, NULL);
+	check_seed((const char *[]){"-a", "x", "-d", "y", NULL}, -1, NULL);
+	check_seed((const char *[]){"-a", "x", "-k", "maybe", NULL}, -1, NULL);
+	check_seed((const char *[]){"-d", "x", "-k", "yes", NULL}, -1, NULL);
+	check_seed((const char *[]){"-k", "yes", NULL}, -1, NULL);
+	check_seed((const char *[]){"-a", "x", "extra", NULL}, -1, NULL);
+	check_seed((const char *[]){"-l", "-k", NULL}, -1, NULL);
 }
 
 static void
@@ -193,14 +193,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cmd_find_exact_alias_prefix),
-		cmocka_unit_test(test_cmd_find_ambiguous_and_unknown),
-		cmocka_unit_test(test_cmd_table_complete),
-		cmocka_unit_test(test_cmd_internal_exact_and_hidden),
-		cmocka_unit_test(test_cmd_seed_aliases),
-		cmocka_unit_test(test_cmd_seed_not_seed),
-		cmocka_unit_test(test_cmd_seed_malformed),
-		cmocka_unit_test(test_cmd_number),
+	    cmocka_unit_test(test_cmd_find_exact_alias_prefix),
+	    cmocka_unit_test(test_cmd_find_ambiguous_and_unknown),
+	    cmocka_unit_test(test_cmd_table_complete),
+	    cmocka_unit_test(test_cmd_internal_exact_and_hidden),
+	    cmocka_unit_test(test_cmd_seed_aliases),
+	    cmocka_unit_test(test_cmd_seed_not_seed),
+	    cmocka_unit_test(test_cmd_seed_malformed),
+	    cmocka_unit_test(test_cmd_number),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

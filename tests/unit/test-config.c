@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for config.c: keys, defaults, FILE:LINE messages, quoting, comments, file modes. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -82,24 +83,24 @@ test_every_key(void **state)
 
 	(void)state;
 	cfg = parse_ok("ha_user = mha\n"
-		       "ha_password = mhapass\n"
-		       "repl_user = repl\n"
-		       "repl_password = replpass\n"
-		       "ssh_user = dba\n"
-		       "mysql_user = mgmt\n"
-		       "mysql_password = mgmtpass\n"
-		       "mysql_host = mgmt.example.com\n"
-		       "mysql_port = 3307\n"
-		       "registry = mysql\n"
-		       "registry_path = /srv/mhaadm/reg.db\n"
-		       "mysql_database = mhaadm_prod\n"
-		       "workdir = /srv/mhaadm\n"
-		       "log_dir = /srv/log/mhaadm\n"
-		       "vip_iface = br-lab\n"
-		       "vip_prefix = 16\n"
-		       "node_port = 3310\n"
-		       "connect_timeout = 10\n"
-		       "read_timeout = 600\n");
+	               "ha_password = mhapass\n"
+	               "repl_user = repl\n"
+	               "repl_password = replpass\n"
+	               "ssh_user = dba\n"
+	               "mysql_user = mgmt\n"
+	               "mysql_password = mgmtpass\n"
+	               "mysql_host = mgmt.example.com\n"
+	               "mysql_port = 3307\n"
+	               "registry = mysql\n"
+	               "registry_path = /srv/mhaadm/reg.db\n"
+	               "mysql_database = mhaadm_prod\n"
+	               "workdir = /srv/mhaadm\n"
+	               "log_dir = /srv/log/mhaadm\n"
+	               "vip_iface = br-lab\n"
+	               "vip_prefix = 16\n"
+	               "node_port = 3310\n"
+	               "connect_timeout = 10\n"
+	               "read_timeout = 600\n");
 	assert_string_equal(cfg->path, "test.cnf");
 	assert_string_equal(cfg->ha_user, "mha");
 	assert_string_equal(cfg->ha_password, "mhapass");
@@ -201,8 +202,8 @@ test_unknown_key(void **state)
 {
 	(void)state;
 	parse_bad("ha_user = mha\n# a comment\nfoo = 1\n", "test.cnf:3: unknown key 'foo'");
-	parse_bad("[mhaadm]\nha_user = mha\nmysql_pass = x\n",
-	    "test.cnf:3: unknown key 'mysql_pass'");
+	parse_bad(
+	    "[mhaadm]\nha_user = mha\nmysql_pass = x\n", "test.cnf:3: unknown key 'mysql_pass'");
 	/* Only the first error is reported. */
 	parse_bad("ha_user = mha\nfoo = 1\nbar = 2\n", "test.cnf:2: unknown key 'foo'");
 }
@@ -279,8 +280,8 @@ test_paths(void **state)
 	    "test.cnf:2: workdir: invalid path 'var/lib/mhaadm': use an absolute path of "
 	    "characters A-Z a-z 0-9 / _ . - + @ , :");
 	parse_bad_prefix("ha_user = mha\nlog_dir = /var/log/m haadm\n", "test.cnf:2: log_dir:");
-	parse_bad_prefix("ha_user = mha\nregistry_path = /tmp/$(id)\n",
-	    "test.cnf:2: registry_path:");
+	parse_bad_prefix(
+	    "ha_user = mha\nregistry_path = /tmp/$(id)\n", "test.cnf:2: registry_path:");
 	parse_bad_prefix("ha_user = mha\nworkdir = ~/mhaadm\n", "test.cnf:2: workdir:");
 
 	cfg = parse_ok("ha_user = mha\nworkdir = /srv/mha-adm_1.0/x+y@z,w:v\n");
@@ -295,7 +296,8 @@ test_required(void **state)
 
 	(void)state;
 	parse_bad("", "test.cnf: ha_user is not set; MHA's admin account is needed");
-	parse_bad("ssh_user = root\n", "test.cnf: ha_user is not set; MHA's admin account is needed");
+	parse_bad(
+	    "ssh_user = root\n", "test.cnf: ha_user is not set; MHA's admin account is needed");
 	parse_bad("ha_user =\n", "test.cnf: ha_user is not set; MHA's admin account is needed");
 
 	parse_bad("ha_user = mha\nregistry = mysql\n",
@@ -326,10 +328,10 @@ test_quotes(void **state)
 
 	(void)state;
 	cfg = parse_ok("ha_user = \"mha\"\n"
-		       "ha_password = \"  sp ace \"\n"
-		       "repl_password = \"\"\n"
-		       "mysql_password = \"\"quoted\"\"\n"
-		       "ssh_user=\"dba\"\n");
+	               "ha_password = \"  sp ace \"\n"
+	               "repl_password = \"\"\n"
+	               "mysql_password = \"\"quoted\"\"\n"
+	               "ssh_user=\"dba\"\n");
 	assert_string_equal(cfg->ha_user, "mha");
 	assert_string_equal(cfg->ha_password, "  sp ace ");
 	assert_string_equal(cfg->repl_password, "");
@@ -362,16 +364,16 @@ test_comments(void **state)
 
 	(void)state;
 	cfg = parse_ok("; comment\n"
-		       "# comment\n"
-		       "   ; indented comment\n"
-		       "\t# indented comment\n"
-		       "\n"
-		       "ha_user = mha\n"
-		       "ha_password = se;cr #et ; x\n"
-		       "repl_password = a # b\n"
-		       "  ssh_user = dba\n"
-		       "mysql_password = p:w=d ;\n"
-		       "\tvip_iface = eth1\n");
+	               "# comment\n"
+	               "   ; indented comment\n"
+	               "\t# indented comment\n"
+	               "\n"
+	               "ha_user = mha\n"
+	               "ha_password = se;cr #et ; x\n"
+	               "repl_password = a # b\n"
+	               "  ssh_user = dba\n"
+	               "mysql_password = p:w=d ;\n"
+	               "\tvip_iface = eth1\n");
 	assert_string_equal(cfg->ha_password, "se;cr #et ; x");
 	assert_string_equal(cfg->repl_password, "a # b");
 	assert_string_equal(cfg->ssh_user, "dba");
@@ -404,7 +406,8 @@ test_line_endings(void **state)
 	struct config *cfg;
 
 	(void)state;
-	cfg = parse_ok("\xef\xbb\xbfha_user = mha\r\nha_password = pw \r\n[mhaadm]\r\nssh_user = x");
+	cfg =
+	    parse_ok("\xef\xbb\xbfha_user = mha\r\nha_password = pw \r\n[mhaadm]\r\nssh_user = x");
 	assert_string_equal(cfg->ha_user, "mha");
 	assert_string_equal(cfg->ha_password, "pw");
 	assert_string_equal(cfg->ssh_user, "x");
@@ -426,8 +429,10 @@ test_long_lines(void **state)
 	path[sizeof(path) - 1] = '\0';
 	memset(pw, 'w', sizeof(pw) - 1);
 	pw[sizeof(pw) - 1] = '\0';
-	assert_true(asprintf(&text, "ha_user = mha\nregistry_path = %s\nha_password = %s\n"
-				    "foo = 1\n", path, pw) > 0);
+	assert_true(asprintf(&text,
+	                "ha_user = mha\nregistry_path = %s\nha_password = %s\n"
+	                "foo = 1\n",
+	                path, pw) > 0);
 	parse_bad(text, "test.cnf:4: unknown key 'foo'");
 	text[strlen(text) - strlen("foo = 1\n")] = '\0';
 	cfg = parse_ok(text);
@@ -596,8 +601,10 @@ test_missing_file(void **state)
 	assert_true(asprintf(&path, "%s/nonexistent.cnf", test_dir) > 0);
 	cfg = config_load(path, &cause);
 	assert_null(cfg);
-	assert_true(asprintf(&want, "cannot read config %s: No such file or directory (create it "
-				    "from etc/mhaadm.cnf.example or pass -c FILE)", path) > 0);
+	assert_true(asprintf(&want,
+	                "cannot read config %s: No such file or directory (create it "
+	                "from etc/mhaadm.cnf.example or pass -c FILE)",
+	                path) > 0);
 	assert_string_equal(cause, want);
 	free(cause);
 	free(want);
@@ -732,8 +739,8 @@ test_guard_keys(void **state)
 	assert_int_equal(config_cluster_fallback(cfg, "orders"), 0);
 	config_free(cfg);
 	cfg = parse_ok("ha_user = mha\nisolation_guard = off\nsemisync_fallback_seconds = 5\n"
-		       "[cluster \"orders\"]\nisolation_guard = semisync\n"
-		       "[cluster \"billing\"]\nsemisync_fallback_seconds = 30\n");
+	               "[cluster \"orders\"]\nisolation_guard = semisync\n"
+	               "[cluster \"billing\"]\nsemisync_fallback_seconds = 30\n");
 	assert_int_equal(config_cluster_guard(cfg, "orders"), CONFIG_GUARD_SEMISYNC);
 	assert_int_equal(config_cluster_fallback(cfg, "orders"), 5);
 	assert_int_equal(config_cluster_guard(cfg, "billing"), CONFIG_GUARD_OFF);
@@ -756,28 +763,28 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_key),
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_sections),
-		cmocka_unit_test(test_unknown_key),
-		cmocka_unit_test(test_key_case),
-		cmocka_unit_test(test_syntax_error),
-		cmocka_unit_test(test_bad_values),
-		cmocka_unit_test(test_paths),
-		cmocka_unit_test(test_required),
-		cmocka_unit_test(test_duplicate),
-		cmocka_unit_test(test_quotes),
-		cmocka_unit_test(test_comments),
-		cmocka_unit_test(test_separators),
-		cmocka_unit_test(test_line_endings),
-		cmocka_unit_test(test_long_lines),
-		cmocka_unit_test(test_secret_not_echoed),
-		cmocka_unit_test(test_file_mode),
-		cmocka_unit_test(test_file_owner),
-		cmocka_unit_test(test_missing_file),
-		cmocka_unit_test(test_path_choose),
-		cmocka_unit_test(test_example),
-		cmocka_unit_test(test_guard_keys),
+	    cmocka_unit_test(test_every_key),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_sections),
+	    cmocka_unit_test(test_unknown_key),
+	    cmocka_unit_test(test_key_case),
+	    cmocka_unit_test(test_syntax_error),
+	    cmocka_unit_test(test_bad_values),
+	    cmocka_unit_test(test_paths),
+	    cmocka_unit_test(test_required),
+	    cmocka_unit_test(test_duplicate),
+	    cmocka_unit_test(test_quotes),
+	    cmocka_unit_test(test_comments),
+	    cmocka_unit_test(test_separators),
+	    cmocka_unit_test(test_line_endings),
+	    cmocka_unit_test(test_long_lines),
+	    cmocka_unit_test(test_secret_not_echoed),
+	    cmocka_unit_test(test_file_mode),
+	    cmocka_unit_test(test_file_owner),
+	    cmocka_unit_test(test_missing_file),
+	    cmocka_unit_test(test_path_choose),
+	    cmocka_unit_test(test_example),
+	    cmocka_unit_test(test_guard_keys),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Unit tests for registry_cluster_set_desired_if, the compare-and-set
  * start and stop use: a state written meanwhile (a failover began) is
@@ -18,9 +19,9 @@
 static struct registry *
 test_desired_registry(void)
 {
-	struct registry_cluster c = { 0 };
-	struct registry_node nodes[2] = { { 0 } };
-	struct registry_event ev = { 0 };
+	struct registry_cluster c = {0};
+	struct registry_node nodes[2] = {{0}};
+	struct registry_event ev = {0};
 	struct registry *reg;
 	char *cause = NULL;
 
@@ -63,7 +64,7 @@ static void
 test_desired_set_when_unchanged(void **state)
 {
 	struct registry *reg = test_desired_registry();
-	struct registry_event ev = { 0 };
+	struct registry_event ev = {0};
 	enum registry_state st;
 	enum registry_desired de;
 	char *cause = NULL;
@@ -72,7 +73,7 @@ test_desired_set_when_unchanged(void **state)
 	ev.type = (char *)"cluster.start";
 	ev.message = (char *)"monitoring requested";
 	assert_int_equal(registry_cluster_set_desired_if(reg, "c1", REGISTRY_STATE_STOPPED,
-			     REGISTRY_STATE_READY, REGISTRY_DESIRED_MONITORED, &ev, &cause),
+	                     REGISTRY_STATE_READY, REGISTRY_DESIRED_MONITORED, &ev, &cause),
 	    0);
 	test_desired_get(reg, &st, &de);
 	assert_int_equal(st, REGISTRY_STATE_READY);
@@ -85,7 +86,7 @@ static void
 test_desired_refused_when_changed(void **state)
 {
 	struct registry *reg = test_desired_registry();
-	struct registry_event ev = { 0 };
+	struct registry_event ev = {0};
 	struct registry_event *evs = NULL;
 	enum registry_state st;
 	enum registry_desired de;
@@ -94,12 +95,12 @@ test_desired_refused_when_changed(void **state)
 
 	(void)state;
 	assert_int_equal(registry_cluster_set_state(reg, "c1", REGISTRY_STATE_FAILING_OVER,
-			     REGISTRY_DESIRED_KEEP, NULL, &cause),
+	                     REGISTRY_DESIRED_KEEP, NULL, &cause),
 	    0);
 	ev.type = (char *)"cluster.stop";
 	ev.message = (char *)"stop of monitoring requested";
 	assert_int_equal(registry_cluster_set_desired_if(reg, "c1", REGISTRY_STATE_STOPPED,
-			     REGISTRY_STATE_STOPPED, REGISTRY_DESIRED_STOPPED, &ev, &cause),
+	                     REGISTRY_STATE_STOPPED, REGISTRY_DESIRED_STOPPED, &ev, &cause),
 	    1);
 	test_desired_get(reg, &st, &de);
 	assert_int_equal(st, REGISTRY_STATE_FAILING_OVER);
@@ -110,13 +111,13 @@ test_desired_refused_when_changed(void **state)
 	registry_event_list_free(evs, n);
 	/* Re-read, decided on the new state: it keeps failing_over, desired changes. */
 	assert_int_equal(registry_cluster_set_desired_if(reg, "c1", REGISTRY_STATE_FAILING_OVER,
-			     REGISTRY_STATE_FAILING_OVER, REGISTRY_DESIRED_STOPPED, &ev, &cause),
+	                     REGISTRY_STATE_FAILING_OVER, REGISTRY_DESIRED_STOPPED, &ev, &cause),
 	    0);
 	test_desired_get(reg, &st, &de);
 	assert_int_equal(st, REGISTRY_STATE_FAILING_OVER);
 	assert_int_equal(de, REGISTRY_DESIRED_STOPPED);
 	assert_int_equal(registry_cluster_set_desired_if(reg, "nope", REGISTRY_STATE_STOPPED,
-			     REGISTRY_STATE_READY, REGISTRY_DESIRED_MONITORED, &ev, &cause),
+	                     REGISTRY_STATE_READY, REGISTRY_DESIRED_MONITORED, &ev, &cause),
 	    1);
 	registry_close(reg);
 }
@@ -125,8 +126,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_desired_set_when_unchanged),
-		cmocka_unit_test(test_desired_refused_when_changed),
+	    cmocka_unit_test(test_desired_set_when_unchanged),
+	    cmocka_unit_test(test_desired_refused_when_changed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

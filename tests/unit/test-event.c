@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for the table of event types and for event_emit with fields. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -59,10 +60,12 @@ test_event_emit_fields(void **state)
 	assert_non_null(reg);
 	assert_int_equal(registry_init(reg, &cause), 0);
 	assert_int_equal(event_emit_fields(reg, "c1", NULL, "failover.started",
-	    EVENT_FIELDS("old_master", EVENT_ADDR("10.77.0.11", 3306), "reason", NULL,
-	    "new_master", "10.77.0.12"), "master %s is down", "somewhere"), 0);
-	assert_int_equal(event_emit(reg, "c1", "10.77.0.13:3306", "lag.exceeded", "lag %d s", 9),
+	                     EVENT_FIELDS("old_master", EVENT_ADDR("10.77.0.11", 3306), "reason",
+	                         NULL, "new_master", "10.77.0.12"),
+	                     "master %s is down", "somewhere"),
 	    0);
+	assert_int_equal(
+	    event_emit(reg, "c1", "10.77.0.13:3306", "lag.exceeded", "lag %d s", 9), 0);
 	assert_int_equal(registry_event_since(reg, 0, 0, &evs, &n, &cause), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(evs[0].message, "master somewhere is down");
@@ -80,8 +83,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_event_table),
-		cmocka_unit_test(test_event_emit_fields),
+	    cmocka_unit_test(test_event_table),
+	    cmocka_unit_test(test_event_emit_fields),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for the replicas' verdict on an unreachable master and for errant GTIDs. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,8 +16,8 @@ static void
 test_verdict_alive_when_one_replica_receives(void **state)
 {
 	struct master_observation o[2] = {
-		{ "a:3306", 1, 1, 0, 0 }, /* lost the master */
-		{ "b:3306", 1, 1, 1, 1 }, /* still receives */
+	    {"a:3306", 1, 1, 0, 0}, /* lost the master */
+	    {"b:3306", 1, 1, 1, 1}, /* still receives */
 	};
 	char *why = NULL;
 
@@ -33,9 +34,9 @@ static void
 test_verdict_dead(void **state)
 {
 	struct master_observation o[3] = {
-		{ "a:3306", 1, 1, 0, 0 },  /* IO thread Connecting (kill -9) */
-		{ "b:3306", 1, 1, 1, 0 },  /* IO Yes but nothing arrived for a heartbeat period */
-		{ "c:3306", 0, 0, 0, 0 },  /* unreachable: no vote */
+	    {"a:3306", 1, 1, 0, 0}, /* IO thread Connecting (kill -9) */
+	    {"b:3306", 1, 1, 1, 0}, /* IO Yes but nothing arrived for a heartbeat period */
+	    {"c:3306", 0, 0, 0, 0}, /* unreachable: no vote */
 	};
 	char *why = NULL;
 
@@ -53,8 +54,8 @@ static void
 test_verdict_unknown(void **state)
 {
 	struct master_observation o[2] = {
-		{ "a:3306", 0, 0, 0, 0 },
-		{ "b:3306", 0, 1, 1, 1 },
+	    {"a:3306", 0, 0, 0, 0},
+	    {"b:3306", 0, 1, 1, 1},
 	};
 	char *why = NULL;
 
@@ -73,8 +74,8 @@ test_gtid_parse(void **state)
 	char *cause = NULL;
 
 	(void)state;
-	assert_int_equal(gtid_parse("0-1-100, 1-2-5,4294967295-3-18446744073709551615", &g, &n,
-			     &cause), 0);
+	assert_int_equal(
+	    gtid_parse("0-1-100, 1-2-5,4294967295-3-18446744073709551615", &g, &n, &cause), 0);
 	assert_int_equal(n, 3);
 	assert_int_equal(g[0].domain, 0);
 	assert_int_equal(g[0].server_id, 1);
@@ -127,11 +128,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_verdict_alive_when_one_replica_receives),
-		cmocka_unit_test(test_verdict_dead),
-		cmocka_unit_test(test_verdict_unknown),
-		cmocka_unit_test(test_gtid_parse),
-		cmocka_unit_test(test_gtid_errant),
+	    cmocka_unit_test(test_verdict_alive_when_one_replica_receives),
+	    cmocka_unit_test(test_verdict_dead),
+	    cmocka_unit_test(test_verdict_unknown),
+	    cmocka_unit_test(test_gtid_parse),
+	    cmocka_unit_test(test_gtid_errant),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Unit tests for the failover core's registry record (src/core/failover/failover.c):
  * with the SQLite registry locked by another connection (a CLI mid-write), the
@@ -35,12 +36,12 @@ static void
 test_failover_record_spooled_when_locked(void **state)
 {
 	char dir[] = "/tmp/mhaadm-test-failover-XXXXXX", *text, *db, *cause = NULL;
-	struct registry_cluster c = { 0 };
-	struct registry_node nodes[2] = { { 0 } };
-	struct registry_event ev = { 0 };
-	struct failover_node old = { "10.77.0.11", NULL, 3306 };
-	struct failover_node nm = { "10.77.0.12", NULL, 3306 };
-	struct failover_target t = { 0 };
+	struct registry_cluster c = {0};
+	struct registry_node nodes[2] = {{0}};
+	struct registry_event ev = {0};
+	struct failover_node old = {"10.77.0.11", NULL, 3306};
+	struct failover_node nm = {"10.77.0.12", NULL, 3306};
+	struct failover_target t = {0};
 	struct registry *setup, *holder;
 	struct config *cfg;
 	double t0, took;
@@ -48,8 +49,8 @@ test_failover_record_spooled_when_locked(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	db = xasprintf("%s/registry.db", dir);
-	text = xasprintf("ha_user = mha\nregistry_path = %s\nworkdir = %s\nlog_dir = %s\n", db,
-	    dir, dir);
+	text = xasprintf(
+	    "ha_user = mha\nregistry_path = %s\nworkdir = %s\nlog_dir = %s\n", db, dir, dir);
 	cfg = config_parse_string(text, "test.cnf", &cause);
 	assert_non_null(cfg);
 	setup = registry_open(cfg, 0, &cause);
@@ -77,7 +78,7 @@ test_failover_record_spooled_when_locked(void **state)
 	assert_non_null(holder);
 	assert_int_equal(db_begin(holder->db, DB_TXN_WRITE, &cause), 0);
 	assert_int_equal(db_exec(holder->db, "lock", &cause,
-			     "UPDATE clusters SET updated_at = CURRENT_TIMESTAMP", ""),
+	                     "UPDATE clusters SET updated_at = CURRENT_TIMESTAMP", ""),
 	    0);
 
 	t.cfg = cfg;
@@ -102,7 +103,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_failover_record_spooled_when_locked),
+	    cmocka_unit_test(test_failover_record_spooled_when_locked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

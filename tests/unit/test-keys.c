@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Unit tests for keys: the authorized_keys lines mhaadm installs and finds
  * again, the rewrite that keeps every foreign line byte for byte, host key
@@ -28,7 +29,7 @@
 static void
 t_line(void **state)
 {
-	const char *from[] = { "10.77.0.1", "10.77.0.11", "10.77.0.12" };
+	const char *from[] = {"10.77.0.1", "10.77.0.11", "10.77.0.12"};
 	char *line;
 
 	(void)state;
@@ -47,12 +48,12 @@ static void
 t_is_ours(void **state)
 {
 	static const char *const no[] = {
-		PUB " mhaadm-keys:c1",                       /* no from=: not installed by us */
-		"# from=\"x\" " PUB " mhaadm-keys:c1",        /* a comment */
-		"from=\"10.0.0.1\" " PUB " dba@laptop",       /* someone else's */
-		"from=\"10.0.0.1\" " PUB " xmhaadm-keys:c1",  /* tag must be the whole field */
-		"from=\"10.0.0.1\" " PUB " mhaadm-keys:c1x",
-		"",
+	    PUB " mhaadm-keys:c1",                       /* no from=: not installed by us */
+	    "# from=\"x\" " PUB " mhaadm-keys:c1",       /* a comment */
+	    "from=\"10.0.0.1\" " PUB " dba@laptop",      /* someone else's */
+	    "from=\"10.0.0.1\" " PUB " xmhaadm-keys:c1", /* tag must be the whole field */
+	    "from=\"10.0.0.1\" " PUB " mhaadm-keys:c1x",
+	    "",
 	};
 	const char *yes = "from=\"10.0.0.1\" " PUB " mhaadm-keys:c1 \r";
 	size_t i;
@@ -66,37 +67,35 @@ t_is_ours(void **state)
 static void
 t_update_keeps_foreign_lines(void **state)
 {
-	const char *old =
-	    "# operator keys\n"
-	    "ssh-rsa AAAAB3Nza dba@laptop\n"
-	    "from=\"10.0.0.1\",no-pty " PUB " mhaadm-keys:c1\n"
-	    "\n"
-	    "from=\"10.0.0.9\" " PUB " mhaadm-keys:other\n"
-	    "ssh-ed25519 AAAAC3 last-line-without-newline";
+	const char *old = "# operator keys\n"
+	                  "ssh-rsa AAAAB3Nza dba@laptop\n"
+	                  "from=\"10.0.0.1\",no-pty " PUB " mhaadm-keys:c1\n"
+	                  "\n"
+	                  "from=\"10.0.0.9\" " PUB " mhaadm-keys:other\n"
+	                  "ssh-ed25519 AAAAC3 last-line-without-newline";
 	char *out;
 	size_t removed = 9;
 
 	(void)state;
 	out = keys_authorized_update(old, "c1", NULL, &removed);
 	assert_int_equal(removed, 1);
-	assert_string_equal(out,
-	    "# operator keys\n"
-	    "ssh-rsa AAAAB3Nza dba@laptop\n"
-	    "\n"
-	    "from=\"10.0.0.9\" " PUB " mhaadm-keys:other\n"
-	    "ssh-ed25519 AAAAC3 last-line-without-newline");
+	assert_string_equal(out, "# operator keys\n"
+	                         "ssh-rsa AAAAB3Nza dba@laptop\n"
+	                         "\n"
+	                         "from=\"10.0.0.9\" " PUB " mhaadm-keys:other\n"
+	                         "ssh-ed25519 AAAAC3 last-line-without-newline");
 	free(out);
 
 	/* Adding replaces ours and never merges with a last line lacking its newline. */
-	out = keys_authorized_update(old, "c1", "from=\"1.2.3.4\" " PUB " mhaadm-keys:c1", &removed);
+	out =
+	    keys_authorized_update(old, "c1", "from=\"1.2.3.4\" " PUB " mhaadm-keys:c1", &removed);
 	assert_int_equal(removed, 1);
-	assert_string_equal(out,
-	    "# operator keys\n"
-	    "ssh-rsa AAAAB3Nza dba@laptop\n"
-	    "\n"
-	    "from=\"10.0.0.9\" " PUB " mhaadm-keys:other\n"
-	    "ssh-ed25519 AAAAC3 last-line-without-newline\n"
-	    "from=\"1.2.3.4\" " PUB " mhaadm-keys:c1\n");
+	assert_string_equal(out, "# operator keys\n"
+	                         "ssh-rsa AAAAB3Nza dba@laptop\n"
+	                         "\n"
+	                         "from=\"10.0.0.9\" " PUB " mhaadm-keys:other\n"
+	                         "ssh-ed25519 AAAAC3 last-line-without-newline\n"
+	                         "from=\"1.2.3.4\" " PUB " mhaadm-keys:c1\n");
 	free(out);
 
 	out = keys_authorized_update("", "c1", "L mhaadm-keys:c1", NULL);
@@ -129,12 +128,12 @@ matrix_fixture(const char **hosts, struct keys_link *l)
 	hosts[0] = "db1";
 	hosts[1] = "db-number-2";
 	memset(l, 0, 6 * sizeof(*l));
-	l[0] = (struct keys_link){ NULL, "db1", 1, NULL };
-	l[1] = (struct keys_link){ NULL, "db-number-2", 1, NULL };
-	l[2] = (struct keys_link){ "db1", "db1", 1, NULL };
-	l[3] = (struct keys_link){ "db1", "db-number-2", 1, NULL };
-	l[4] = (struct keys_link){ "db-number-2", "db1", 0, (char *)"Host key verification failed." };
-	l[5] = (struct keys_link){ "db-number-2", "db-number-2", 1, NULL };
+	l[0] = (struct keys_link){NULL, "db1", 1, NULL};
+	l[1] = (struct keys_link){NULL, "db-number-2", 1, NULL};
+	l[2] = (struct keys_link){"db1", "db1", 1, NULL};
+	l[3] = (struct keys_link){"db1", "db-number-2", 1, NULL};
+	l[4] = (struct keys_link){"db-number-2", "db1", 0, (char *)"Host key verification failed."};
+	l[5] = (struct keys_link){"db-number-2", "db-number-2", 1, NULL};
 }
 
 static void
@@ -151,12 +150,11 @@ t_matrix_text(void **state)
 	f = open_memstream(&buf, &len);
 	keys_matrix_print(f, hosts, 2, l);
 	fclose(f);
-	assert_string_equal(buf,
-	    "from \\ to    db1   db-number-2\n"
-	    "manager      ok    ok\n"
-	    "db1          -     ok\n"
-	    "db-number-2  FAIL  -\n"
-	    "db-number-2 -> db1: Host key verification failed.\n");
+	assert_string_equal(buf, "from \\ to    db1   db-number-2\n"
+	                         "manager      ok    ok\n"
+	                         "db1          -     ok\n"
+	                         "db-number-2  FAIL  -\n"
+	                         "db-number-2 -> db1: Host key verification failed.\n");
 	free(buf);
 }
 
@@ -226,13 +224,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(t_line),
-		cmocka_unit_test(t_is_ours),
-		cmocka_unit_test(t_update_keeps_foreign_lines),
-		cmocka_unit_test(t_fingerprint),
-		cmocka_unit_test(t_matrix_text),
-		cmocka_unit_test(t_matrix_json),
-		cmocka_unit_test(t_password_file),
+	    cmocka_unit_test(t_line),
+	    cmocka_unit_test(t_is_ours),
+	    cmocka_unit_test(t_update_keeps_foreign_lines),
+	    cmocka_unit_test(t_fingerprint),
+	    cmocka_unit_test(t_matrix_text),
+	    cmocka_unit_test(t_matrix_json),
+	    cmocka_unit_test(t_password_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

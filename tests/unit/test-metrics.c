@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Unit tests for the Prometheus exposition: escaping of label values and
  * HELP text, HELP/TYPE before every family's samples, the types, number
@@ -27,7 +28,7 @@
 static void
 test_metrics_label_escaping(void **state)
 {
-	struct metrics_out m = { 0 };
+	struct metrics_out m = {0};
 	char *text;
 
 	metrics_sample(&m, "mhaadm_x", METRICS_LABELS("cluster", "a\"b\\c\nd", "node", "h:1"), 1);
@@ -39,7 +40,7 @@ test_metrics_label_escaping(void **state)
 static void
 test_metrics_help_and_type(void **state)
 {
-	struct metrics_out m = { 0 };
+	struct metrics_out m = {0};
 	char *text;
 
 	/* HELP escapes \ and newline but leaves quotes alone. */
@@ -47,15 +48,15 @@ test_metrics_help_and_type(void **state)
 	metrics_sample(&m, "mhaadm_y_total", NULL, 3);
 	text = metrics_take(&m);
 	assert_string_equal(text, "# HELP mhaadm_y_total a \"b\" c\\\\d\\ne\n"
-				  "# TYPE mhaadm_y_total counter\n"
-				  "mhaadm_y_total 3\n");
+	                          "# TYPE mhaadm_y_total counter\n"
+	                          "mhaadm_y_total 3\n");
 	free(text);
 }
 
 static void
 test_metrics_numbers(void **state)
 {
-	struct metrics_out m = { 0 };
+	struct metrics_out m = {0};
 	char *text;
 
 	metrics_sample(&m, "a", NULL, 0.5);
@@ -86,7 +87,7 @@ static void
 test_fold(struct metrics_failovers *f, long long id, const char *cluster, const char *type,
     const char *at)
 {
-	struct registry_event ev = { 0 };
+	struct registry_event ev = {0};
 
 	ev.id = id;
 	ev.cluster = (char *)cluster;
@@ -98,7 +99,7 @@ test_fold(struct metrics_failovers *f, long long id, const char *cluster, const 
 static void
 test_metrics_failover_fold(void **state)
 {
-	struct metrics_failovers f = { 0 };
+	struct metrics_failovers f = {0};
 	const struct metrics_failover *a, *b;
 
 	test_fold(&f, 1, "a", "cluster.added", "2026-12-02 10:00:00");
@@ -163,7 +164,7 @@ test_metrics_check_families(const char *text)
 			assert_string_equal(name, family);
 			assert_true(helped);
 			assert_true(strcmp(type, "gauge") == 0 || strcmp(type, "counter") == 0 ||
-			    strcmp(type, "histogram") == 0);
+			            strcmp(type, "histogram") == 0);
 			if (strcmp(type, "counter") == 0)
 				assert_non_null(strstr(family, "_total"));
 			continue;
@@ -176,8 +177,8 @@ test_metrics_check_families(const char *text)
 		if (strcmp(type, "histogram") == 0) {
 			assert_int_equal(strncmp(name, family, strlen(family)), 0);
 			assert_true(strcmp(name + strlen(family), "_bucket") == 0 ||
-			    strcmp(name + strlen(family), "_sum") == 0 ||
-			    strcmp(name + strlen(family), "_count") == 0);
+			            strcmp(name + strlen(family), "_sum") == 0 ||
+			            strcmp(name + strlen(family), "_count") == 0);
 		} else {
 			assert_string_equal(name, family);
 		}
@@ -186,29 +187,30 @@ test_metrics_check_families(const char *text)
 }
 
 static const char test_status_doc[] =
-	"{\"generated_at\":\"2026-12-02 13:51:22\",\"probed\":true,\"healthy\":false,"
-	"\"clusters\":[{\"name\":\"orders\",\"state\":\"monitoring\",\"desired\":\"monitored\","
-	"\"verdict\":\"ok\",\"engine\":{\"name\":\"mha\",\"running\":true},"
-	"\"vip_holders\":[\"10.77.0.11\"],\"replicas_promotable\":1,"
-	"\"nodes\":["
-	"{\"host\":\"10.77.0.11\",\"port\":3306,\"role\":\"master\",\"live\":{\"reachable\":true,"
-	"\"holds_vip\":true,\"seconds_behind_master\":null}},"
-	"{\"host\":\"10.77.0.12\",\"port\":3306,\"role\":\"replica\",\"live\":{\"reachable\":true,"
-	"\"holds_vip\":false,\"seconds_behind_master\":4}},"
-	"{\"host\":\"10.77.0.13\",\"port\":3306,\"role\":\"replica\",\"live\":{\"reachable\":false,"
-	"\"holds_vip\":null,\"seconds_behind_master\":null}}]},"
-	"{\"name\":\"we\\\"ird\",\"state\":\"stopped\",\"desired\":\"stopped\",\"verdict\":\"unprotected\","
-	"\"engine\":{\"name\":\"mha\",\"running\":false},\"vip_holders\":[],\"nodes\":[]}]}";
+    "{\"generated_at\":\"2026-12-02 13:51:22\",\"probed\":true,\"healthy\":false,"
+    "\"clusters\":[{\"name\":\"orders\",\"state\":\"monitoring\",\"desired\":\"monitored\","
+    "\"verdict\":\"ok\",\"engine\":{\"name\":\"mha\",\"running\":true},"
+    "\"vip_holders\":[\"10.77.0.11\"],\"replicas_promotable\":1,"
+    "\"nodes\":["
+    "{\"host\":\"10.77.0.11\",\"port\":3306,\"role\":\"master\",\"live\":{\"reachable\":true,"
+    "\"holds_vip\":true,\"seconds_behind_master\":null}},"
+    "{\"host\":\"10.77.0.12\",\"port\":3306,\"role\":\"replica\",\"live\":{\"reachable\":true,"
+    "\"holds_vip\":false,\"seconds_behind_master\":4}},"
+    "{\"host\":\"10.77.0.13\",\"port\":3306,\"role\":\"replica\",\"live\":{\"reachable\":false,"
+    "\"holds_vip\":null,\"seconds_behind_master\":null}}]},"
+    "{\"name\":\"we\\\"ird\",\"state\":\"stopped\",\"desired\":\"stopped\",\"verdict\":"
+    "\"unprotected\","
+    "\"engine\":{\"name\":\"mha\",\"running\":false},\"vip_holders\":[],\"nodes\":[]}]}";
 
 static void
 test_metrics_render(void **state)
 {
-	struct metrics_failovers f = { 0 };
-	struct metrics_engine eng[] = { { (char *)"orders", (char *)"mha", 1 } };
-	struct metrics_daemon d = { 0 };
-	struct metrics_notify nt[] = { { (char *)"ops", 5, 1, 0 } };
-	const char *channels[] = { "ops", "pager" };
-	struct metrics_input in = { 0 };
+	struct metrics_failovers f = {0};
+	struct metrics_engine eng[] = {{(char *)"orders", (char *)"mha", 1}};
+	struct metrics_daemon d = {0};
+	struct metrics_notify nt[] = {{(char *)"ops", 5, 1, 0}};
+	const char *channels[] = {"ops", "pager"};
+	struct metrics_input in = {0};
 	json_object *doc = json_tokener_parse(test_status_doc);
 	char *text;
 
@@ -237,31 +239,39 @@ test_metrics_render(void **state)
 	assert_non_null(strstr(text, "# TYPE mhaadm_cluster_ok gauge\n"));
 	assert_non_null(strstr(text, "mhaadm_cluster_ok{cluster=\"orders\"} 1\n"));
 	assert_non_null(strstr(text, "mhaadm_cluster_ok{cluster=\"we\\\"ird\"} 0\n"));
-	assert_non_null(strstr(text, "mhaadm_cluster_verdict{cluster=\"orders\",verdict=\"ok\"} 1\n"));
+	assert_non_null(
+	    strstr(text, "mhaadm_cluster_verdict{cluster=\"orders\",verdict=\"ok\"} 1\n"));
 	assert_non_null(strstr(text, "mhaadm_cluster_protected{cluster=\"orders\"} 1\n"));
 	assert_non_null(strstr(text, "mhaadm_cluster_protected{cluster=\"we\\\"ird\"} 0\n"));
 	assert_non_null(strstr(text, "mhaadm_vip_holders{cluster=\"orders\"} 1\n"));
 	/* No host of that cluster could be asked: no sample rather than a false 0. */
 	assert_null(strstr(text, "mhaadm_vip_holders{cluster=\"we"));
-	assert_non_null(strstr(text, "mhaadm_node_up{cluster=\"orders\",node=\"10.77.0.13:3306\"} 0\n"));
-	assert_non_null(strstr(text,
-	    "mhaadm_replica_lag_seconds{cluster=\"orders\",node=\"10.77.0.12:3306\"} 4\n"));
-	assert_null(strstr(text, "mhaadm_replica_lag_seconds{cluster=\"orders\",node=\"10.77.0.13"));
+	assert_non_null(
+	    strstr(text, "mhaadm_node_up{cluster=\"orders\",node=\"10.77.0.13:3306\"} 0\n"));
+	assert_non_null(strstr(
+	    text, "mhaadm_replica_lag_seconds{cluster=\"orders\",node=\"10.77.0.12:3306\"} 4\n"));
+	assert_null(
+	    strstr(text, "mhaadm_replica_lag_seconds{cluster=\"orders\",node=\"10.77.0.13"));
 	assert_non_null(strstr(text, "mhaadm_engine_up{cluster=\"orders\",engine=\"mha\"} 1\n"));
 	assert_non_null(strstr(text, "# TYPE mhaadm_failovers_total counter\n"));
-	assert_non_null(strstr(text, "mhaadm_failovers_total{cluster=\"orders\",result=\"success\"} 1\n"));
+	assert_non_null(
+	    strstr(text, "mhaadm_failovers_total{cluster=\"orders\",result=\"success\"} 1\n"));
 	/* Every result of every cluster is there from the start, at 0. */
-	assert_non_null(strstr(text, "mhaadm_failovers_total{cluster=\"we\\\"ird\",result=\"failed\"} 0\n"));
+	assert_non_null(
+	    strstr(text, "mhaadm_failovers_total{cluster=\"we\\\"ird\",result=\"failed\"} 0\n"));
 	/* A deleted cluster's history gives no series. */
 	assert_null(strstr(text, "cluster=\"gone\""));
-	assert_non_null(strstr(text, "mhaadm_last_failover_duration_seconds{cluster=\"orders\"} 7\n"));
+	assert_non_null(
+	    strstr(text, "mhaadm_last_failover_duration_seconds{cluster=\"orders\"} 7\n"));
 	assert_non_null(strstr(text, "# TYPE mhaadm_failover_duration_seconds histogram\n"));
 	assert_non_null(strstr(text, "mhaadm_failover_duration_seconds_bucket{le=\"5\"} 0\n"));
 	assert_non_null(strstr(text, "mhaadm_failover_duration_seconds_bucket{le=\"10\"} 1\n"));
 	assert_non_null(strstr(text, "mhaadm_failover_duration_seconds_bucket{le=\"+Inf\"} 1\n"));
 	assert_non_null(strstr(text, "mhaadm_failover_duration_seconds_count 1\n"));
-	assert_non_null(strstr(text, "mhaadm_notifications_total{channel=\"ops\",result=\"sent\"} 5\n"));
-	assert_non_null(strstr(text, "mhaadm_notifications_total{channel=\"pager\",result=\"sent\"} 0\n"));
+	assert_non_null(
+	    strstr(text, "mhaadm_notifications_total{channel=\"ops\",result=\"sent\"} 5\n"));
+	assert_non_null(
+	    strstr(text, "mhaadm_notifications_total{channel=\"pager\",result=\"sent\"} 0\n"));
 	assert_non_null(strstr(text, "mhaadm_status_pass_timestamp_seconds 1796219482\n"));
 	free(text);
 	/* Before the first status pass and without a daemon: still well-formed. */
@@ -344,11 +354,13 @@ test_http_listen_keys(void **state)
 	free(cause);
 	cause = NULL;
 	cfg = config_parse_string("ha_user = mha\nhttp_listen = 0.0.0.0:9860\n"
-				  "http_token_file = /etc/mhaadm/http.token\n", "t.cnf", &cause);
+	                          "http_token_file = /etc/mhaadm/http.token\n",
+	    "t.cnf", &cause);
 	assert_non_null(cfg);
 	config_free(cfg);
 	cfg = config_parse_string("ha_user = mha\nhttp_listen = 127.0.0.1:9860\n"
-				  "http_tls_cert = /etc/mhaadm/http.crt\n", "t.cnf", &cause);
+	                          "http_tls_cert = /etc/mhaadm/http.crt\n",
+	    "t.cnf", &cause);
 	assert_null(cfg);
 	assert_non_null(strstr(cause, "TLS needs both http_tls_cert and http_tls_key"));
 	free(cause);
@@ -393,15 +405,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_metrics_label_escaping),
-		cmocka_unit_test(test_metrics_help_and_type),
-		cmocka_unit_test(test_metrics_numbers),
-		cmocka_unit_test(test_metrics_parse_time),
-		cmocka_unit_test(test_metrics_failover_fold),
-		cmocka_unit_test(test_metrics_render),
-		cmocka_unit_test(test_metrics_notify_load),
-		cmocka_unit_test(test_http_listen_keys),
-		cmocka_unit_test(test_secret_file_mode),
+	    cmocka_unit_test(test_metrics_label_escaping),
+	    cmocka_unit_test(test_metrics_help_and_type),
+	    cmocka_unit_test(test_metrics_numbers),
+	    cmocka_unit_test(test_metrics_parse_time),
+	    cmocka_unit_test(test_metrics_failover_fold),
+	    cmocka_unit_test(test_metrics_render),
+	    cmocka_unit_test(test_metrics_notify_load),
+	    cmocka_unit_test(test_http_listen_keys),
+	    cmocka_unit_test(test_secret_file_mode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for mha.c: config rendering, hook and report arguments, health file, checks. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -57,17 +58,17 @@ test_config(void)
 	char *cause = NULL;
 
 	cfg = config_parse_string("ha_user = mha\n"
-				  "ha_password = s3cret=x;y\n"
-				  "repl_user = repl\n"
-				  "repl_password = r3pl\n"
-				  "workdir = /var/lib/mhaadm\n"
-				  "log_dir = /var/log/mhaadm\n"
-				  "ssh_key = /etc/mhaadm/ssh/id_ed25519\n"
-				  "ssh_known_hosts = /etc/mhaadm/ssh/known_hosts\n"
-				  "ssh_timeout = 4\n"
-				  "ssh_port = 2222\n"
-				  "mha_ping_interval = 2\n"
-				  "mha_remote_workdir = /var/tmp/mhaadm\n",
+	                          "ha_password = s3cret=x;y\n"
+	                          "repl_user = repl\n"
+	                          "repl_password = r3pl\n"
+	                          "workdir = /var/lib/mhaadm\n"
+	                          "log_dir = /var/log/mhaadm\n"
+	                          "ssh_key = /etc/mhaadm/ssh/id_ed25519\n"
+	                          "ssh_known_hosts = /etc/mhaadm/ssh/known_hosts\n"
+	                          "ssh_timeout = 4\n"
+	                          "ssh_port = 2222\n"
+	                          "mha_ping_interval = 2\n"
+	                          "mha_remote_workdir = /var/tmp/mhaadm\n",
 	    "test.cnf", &cause);
 	if (cfg == NULL)
 		fail_msg("config refused: %s", cause);
@@ -193,8 +194,8 @@ test_render_no_vip(void **state)
 	c->vip = NULL;
 	text = mha_conf_render(cfg, CNF, SELF, c, &cause);
 	assert_non_null(text);
-	assert_non_null(strstr(text, "master_ip_failover_script=" SELF " -c " CNF
-					 " hook failover --cluster=orders\n"));
+	assert_non_null(strstr(text,
+	    "master_ip_failover_script=" SELF " -c " CNF " hook failover --cluster=orders\n"));
 	assert_null(strstr(text, "--vip"));
 	xfree_secret(text);
 	registry_cluster_free(c);
@@ -226,14 +227,14 @@ test_render_bad_values(void **state)
 		const char *password;
 		const char *want;
 	} bad[] = {
-		{ "two\nlines", "ha_password cannot go into MHA's configuration: it holds a control" },
-		{ "cr\rhere", "control character" },
-		{ "tab\there", "control character" },
-		{ "a ; b", "comment" },
-		{ " lead", "blank" },
-		{ "trail ", "blank" },
-		{ "quoted'", "quote" },
-		{ "quoted\"", "quote" },
+	    {"two\nlines", "ha_password cannot go into MHA's configuration: it holds a control"},
+	    {"cr\rhere", "control character"},
+	    {"tab\there", "control character"},
+	    {"a ; b", "comment"},
+	    {" lead", "blank"},
+	    {"trail ", "blank"},
+	    {"quoted'", "quote"},
+	    {"quoted\"", "quote"},
 	};
 	struct config *cfg = test_config();
 	struct registry_cluster *c = test_cluster();
@@ -246,8 +247,9 @@ test_render_bad_values(void **state)
 	}
 	set_field(&cfg->ha_password, "ok;fine 'inside' too");
 	set_field(&cfg->repl_password, "it's");
-	render_bad(cfg, c, SELF, CNF, "repl_password cannot go into MHA's configuration: MHA "
-				      "writes it unescaped into CHANGE MASTER TO",
+	render_bad(cfg, c, SELF, CNF,
+	    "repl_password cannot go into MHA's configuration: MHA "
+	    "writes it unescaped into CHANGE MASTER TO",
 	    "it's");
 	set_field(&cfg->repl_password, "back\\slash");
 	render_bad(cfg, c, SELF, CNF, "CHANGE MASTER TO", "back\\slash");
@@ -265,8 +267,8 @@ test_render_bad_values(void **state)
 
 	/* Paths go unquoted into shell commands. */
 	render_bad(cfg, c, "mhaadm", CNF, "the mhaadm program 'mhaadm' cannot go into", NULL);
-	render_bad(cfg, c, SELF, "/etc/my dir/m.cnf", "the configuration file '/etc/my dir/m.cnf'",
-	    NULL);
+	render_bad(
+	    cfg, c, SELF, "/etc/my dir/m.cnf", "the configuration file '/etc/my dir/m.cnf'", NULL);
 	render_bad(cfg, c, "/usr/sbin/mhaadm;reboot", CNF, "absolute path", NULL);
 	set_field(&cfg->ssh_key, "/etc/mhaadm/ssh/key$(id)");
 	render_bad(cfg, c, SELF, CNF, "ssh_key '/etc/mhaadm/ssh/key$(id)'", NULL);
@@ -292,8 +294,9 @@ test_render_bad_topology(void **state)
 	c->nodes[1].role = REGISTRY_ROLE_MASTER;
 	render_bad(cfg, c, SELF, CNF, "cluster 'orders' has 2 masters in the registry", NULL);
 	c->nodes[1].role = REGISTRY_ROLE_UNKNOWN;
-	render_bad(cfg, c, SELF, CNF, "node 10.77.0.12:3306 of cluster 'orders' has not been "
-				      "verified (role unknown)",
+	render_bad(cfg, c, SELF, CNF,
+	    "node 10.77.0.12:3306 of cluster 'orders' has not been "
+	    "verified (role unknown)",
 	    NULL);
 	c->nodes[1].role = REGISTRY_ROLE_FAILED;
 	c->nodes[3].role = REGISTRY_ROLE_FAILED;
@@ -341,7 +344,8 @@ test_paths(void **state)
 	assert_string_equal(p.conf, "/var/lib/mhaadm/mha/orders/orders.cnf");
 	assert_string_equal(p.log, "/var/log/mhaadm/orders/manager.log");
 	assert_string_equal(p.health, "/var/lib/mhaadm/mha/orders/orders.master_status.health");
-	assert_string_equal(p.failover_complete, "/var/lib/mhaadm/mha/orders/orders.failover.complete");
+	assert_string_equal(
+	    p.failover_complete, "/var/lib/mhaadm/mha/orders/orders.failover.complete");
 	assert_string_equal(p.failover_error, "/var/lib/mhaadm/mha/orders/orders.failover.error");
 	assert_string_equal(p.check_log, "/var/log/mhaadm/orders/checks.log");
 	mha_paths_free(&p);
@@ -429,7 +433,7 @@ test_hook_stopssh(void **state)
 	     a3[] = "--orig_master_host=db1.example.com", a4[] = "--orig_master_ip=10.77.0.11",
 	     a5[] = "--orig_master_port=3306", a6[] = "--command=stopssh", a7[] = "--ssh_user=root",
 	     a8[] = "--ssh_options=-o ServerAliveInterval=60 -o StrictHostKeyChecking=no";
-	char *argv[] = { a0, a1, a2, a3, a4, a5, a6, a7, a8, NULL };
+	char *argv[] = {a0, a1, a2, a3, a4, a5, a6, a7, a8, NULL};
 	struct mha_hook_args a;
 	char *cause = NULL;
 
@@ -452,10 +456,10 @@ test_hook_status_and_stop(void **state)
 {
 	char s0[] = "--command=status", s1[] = "--ssh_user=root", s2[] = "--orig_master_host=h1",
 	     s3[] = "--orig_master_ip=10.77.0.11", s4[] = "--orig_master_port=3306";
-	char *status[] = { s0, s1, s2, s3, s4 };
+	char *status[] = {s0, s1, s2, s3, s4};
 	char t0[] = "--orig_master_host=h1", t1[] = "--orig_master_ip=10.77.0.11",
 	     t2[] = "--orig_master_port=3306", t3[] = "--command=stop";
-	char *stop[] = { t0, t1, t2, t3 };
+	char *stop[] = {t0, t1, t2, t3};
 	struct mha_hook_args a;
 	char *cause = NULL;
 
@@ -479,7 +483,7 @@ test_hook_start_wipes_password(void **state)
 	     a6[] = "--orig_master_port=3306", a7[] = "--new_master_host=10.77.0.12",
 	     a8[] = "--new_master_ip=10.77.0.12", a9[] = "--new_master_port=3306",
 	     a10[] = "--new_master_user=mha", a11[] = "--new_master_password=Oy7p8pXA67mu2shK";
-	char *argv[] = { a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, NULL };
+	char *argv[] = {a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, NULL};
 	static const char zero[sizeof("Oy7p8pXA67mu2shK")];
 	struct mha_hook_args a;
 	char *cause = NULL;
@@ -508,7 +512,7 @@ test_hook_online_change(void **state)
 	     a8[] = "--new_master_user=mha", a9[] = "--orig_master_ssh_user=admin",
 	     a10[] = "--new_master_ssh_user=dba", a11[] = "--orig_master_is_new_slave",
 	     a12[] = "--orig_master_password=pw1", a13[] = "--new_master_password=pw2";
-	char *argv[] = { a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13 };
+	char *argv[] = {a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13};
 	struct mha_hook_args a;
 	char *cause = NULL;
 
@@ -548,23 +552,23 @@ hook_bad(const char *const *args, const char *want)
 static void
 test_hook_bad(void **state)
 {
-	static const char *const no_command[] = { "--orig_master_host=h1",
-		"--orig_master_ip=10.0.0.1", "--orig_master_port=3306", NULL };
-	static const char *const bad_command[] = { "--command=restart", "--orig_master_host=h1",
-		"--orig_master_ip=10.0.0.1", "--orig_master_port=3306", NULL };
-	static const char *const no_orig[] = { "--command=stopssh", "--ssh_user=root", NULL };
-	static const char *const start_no_new[] = { "--command=start", "--orig_master_host=h1",
-		"--orig_master_ip=10.0.0.1", "--orig_master_port=3306", "--new_master_host=h2",
-		"--new_master_password=hunter2", NULL };
-	static const char *const bad_port[] = { "--command=stop", "--orig_master_host=h1",
-		"--orig_master_ip=10.0.0.1", "--orig_master_port=3306x", NULL };
-	static const char *const bad_ip[] = { "--command=stop", "--orig_master_host=h1",
-		"--orig_master_ip=h1", "--orig_master_port=3306", NULL };
-	static const char *const bad_host[] = { "--command=stop", "--orig_master_host=h1;id",
-		"--orig_master_ip=10.0.0.1", "--orig_master_port=3306", NULL };
-	static const char *const bad_user[] = { "--command=stopssh", "--ssh_user=-oProxy",
-		"--orig_master_host=h1", "--orig_master_ip=10.0.0.1", "--orig_master_port=3306",
-		"--new_master_password=hunter2", NULL };
+	static const char *const no_command[] = {
+	    "--orig_master_host=h1", "--orig_master_ip=10.0.0.1", "--orig_master_port=3306", NULL};
+	static const char *const bad_command[] = {"--command=restart", "--orig_master_host=h1",
+	    "--orig_master_ip=10.0.0.1", "--orig_master_port=3306", NULL};
+	static const char *const no_orig[] = {"--command=stopssh", "--ssh_user=root", NULL};
+	static const char *const start_no_new[] = {"--command=start", "--orig_master_host=h1",
+	    "--orig_master_ip=10.0.0.1", "--orig_master_port=3306", "--new_master_host=h2",
+	    "--new_master_password=hunter2", NULL};
+	static const char *const bad_port[] = {"--command=stop", "--orig_master_host=h1",
+	    "--orig_master_ip=10.0.0.1", "--orig_master_port=3306x", NULL};
+	static const char *const bad_ip[] = {"--command=stop", "--orig_master_host=h1",
+	    "--orig_master_ip=h1", "--orig_master_port=3306", NULL};
+	static const char *const bad_host[] = {"--command=stop", "--orig_master_host=h1;id",
+	    "--orig_master_ip=10.0.0.1", "--orig_master_port=3306", NULL};
+	static const char *const bad_user[] = {"--command=stopssh", "--ssh_user=-oProxy",
+	    "--orig_master_host=h1", "--orig_master_ip=10.0.0.1", "--orig_master_port=3306",
+	    "--new_master_password=hunter2", NULL};
 
 	(void)state;
 	hook_bad(no_command, "no --command=");
@@ -586,10 +590,10 @@ test_report(void **state)
 	     a5[] = "--new_slave_hosts=10.77.0.13,db4.example.com",
 	     a6[] = "--conf=/var/lib/mhaadm/mha/orders/orders.cnf",
 	     a7[] = "--subject=orders: MySQL Master failover 10.77.0.11(10.77.0.11:3306) to "
-		    "10.77.0.12(10.77.0.12:3306) succeeded",
+	            "10.77.0.12(10.77.0.12:3306) succeeded",
 	     a8[] = "--body=Master 10.77.0.11(10.77.0.11:3306) is down!\n\nCheck MHA Manager "
-		    "logs at x for details.\n";
-	char *argv[] = { a0, a1, a2, a3, a4, a5, a6, a7, a8 };
+	            "logs at x for details.\n";
+	char *argv[] = {a0, a1, a2, a3, a4, a5, a6, a7, a8};
 	struct mha_report_args r;
 	char *cause = NULL;
 
@@ -610,11 +614,11 @@ test_report_no_new_master(void **state)
 	char a0[] = "--orig_master_host=10.77.0.11", a1[] = "--new_master_host=",
 	     a2[] = "--subject=orders: MySQL Master failover 10.77.0.11 Error",
 	     a3[] = "--body=Got Error so couldn't continue failover from here.";
-	char *argv[] = { a0, a1, a2, a3 };
+	char *argv[] = {a0, a1, a2, a3};
 	char b0[] = "--new_master_host=10.77.0.12", b1[] = "--subject=x";
-	char *none[] = { b0, b1 };
+	char *none[] = {b0, b1};
 	char c0[] = "--orig_master_host=10.77.0.11", c1[] = "--new_slave_hosts=h2,h3 h4";
-	char *bad[] = { c0, c1 };
+	char *bad[] = {c0, c1};
 	struct mha_report_args r;
 	char *cause = NULL;
 
@@ -662,7 +666,7 @@ dead_pid(void)
 static void
 test_health(void **state)
 {
-	struct mha_paths p = { 0 };
+	struct mha_paths p = {0};
 	enum mha_health h;
 	char *master = NULL, *text;
 	pid_t pid;
@@ -877,23 +881,23 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_render),
-		cmocka_unit_test(test_render_no_vip),
-		cmocka_unit_test(test_render_bad_values),
-		cmocka_unit_test(test_render_bad_topology),
-		cmocka_unit_test(test_paths),
-		cmocka_unit_test(test_manager_argv),
-		cmocka_unit_test(test_conf_write),
-		cmocka_unit_test(test_hook_stopssh),
-		cmocka_unit_test(test_hook_status_and_stop),
-		cmocka_unit_test(test_hook_start_wipes_password),
-		cmocka_unit_test(test_hook_online_change),
-		cmocka_unit_test(test_hook_bad),
-		cmocka_unit_test(test_report),
-		cmocka_unit_test(test_report_no_new_master),
-		cmocka_unit_test(test_health),
-		cmocka_unit_test(test_health_names),
-		cmocka_unit_test(test_judge),
+	    cmocka_unit_test(test_render),
+	    cmocka_unit_test(test_render_no_vip),
+	    cmocka_unit_test(test_render_bad_values),
+	    cmocka_unit_test(test_render_bad_topology),
+	    cmocka_unit_test(test_paths),
+	    cmocka_unit_test(test_manager_argv),
+	    cmocka_unit_test(test_conf_write),
+	    cmocka_unit_test(test_hook_stopssh),
+	    cmocka_unit_test(test_hook_status_and_stop),
+	    cmocka_unit_test(test_hook_start_wipes_password),
+	    cmocka_unit_test(test_hook_online_change),
+	    cmocka_unit_test(test_hook_bad),
+	    cmocka_unit_test(test_report),
+	    cmocka_unit_test(test_report_no_new_master),
+	    cmocka_unit_test(test_health),
+	    cmocka_unit_test(test_health_names),
+	    cmocka_unit_test(test_judge),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);

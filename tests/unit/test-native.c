@@ -1,4 +1,6 @@
-/* Unit tests of the native engine's pure parts: GTID order, the SQL table, the non-blocking conn. */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests of the native engine's pure parts: GTID order, the SQL table, the non-blocking conn.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -49,17 +51,16 @@ test_sql_table(void **state)
 		assert_null(native_sql(NATIVE_FLAVOUR_MYSQL, (enum native_stmt)i));
 	}
 	assert_int_equal(native_sql_format(buf, sizeof(buf), NATIVE_FLAVOUR_MARIADB,
-			     NATIVE_SQL_GTID_WAIT, "0-1-42", 5),
+	                     NATIVE_SQL_GTID_WAIT, "0-1-42", 5),
 	    0);
 	assert_string_equal(buf, "SELECT MASTER_GTID_WAIT('0-1-42', 5)");
-	assert_int_equal(native_sql_format(buf, 8, NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_GTID_WAIT,
-			     "0-1-42", 5),
+	assert_int_equal(
+	    native_sql_format(buf, 8, NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_GTID_WAIT, "0-1-42", 5),
 	    -1);
-	assert_int_equal(native_sql_format(buf, sizeof(buf), NATIVE_FLAVOUR_MYSQL,
-			     NATIVE_SQL_PING),
-	    -1);
-	assert_int_equal(native_sql_flavour("10.11.19-MariaDB-0+deb12u1-log"),
-	    NATIVE_FLAVOUR_MARIADB);
+	assert_int_equal(
+	    native_sql_format(buf, sizeof(buf), NATIVE_FLAVOUR_MYSQL, NATIVE_SQL_PING), -1);
+	assert_int_equal(
+	    native_sql_flavour("10.11.19-MariaDB-0+deb12u1-log"), NATIVE_FLAVOUR_MARIADB);
 	assert_int_equal(native_sql_flavour("8.4.3"), NATIVE_FLAVOUR_MYSQL);
 }
 
@@ -67,7 +68,7 @@ test_sql_table(void **state)
 static void
 test_conn_refused(void **state)
 {
-	struct native_conn c = { 0 };
+	struct native_conn c = {0};
 	struct pollfd p;
 	enum native_conn_event ev = NATIVE_CONN_PENDING;
 	long long deadline = native_now_ms() + 2000;
@@ -91,10 +92,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_gtid_covers),
-		cmocka_unit_test(test_gtid_score),
-		cmocka_unit_test(test_sql_table),
-		cmocka_unit_test(test_conn_refused),
+	    cmocka_unit_test(test_gtid_covers),
+	    cmocka_unit_test(test_gtid_score),
+	    cmocka_unit_test(test_sql_table),
+	    cmocka_unit_test(test_conn_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

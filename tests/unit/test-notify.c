@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for notifications: channel config, filters, formats, signatures, queue, de-dup. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -53,14 +54,15 @@ test_config_channels(void **state)
 	const struct notify_channel *ch;
 
 	(void)state;
-	cfg = parse_ok(BASE "[notify \"ops-hook\"]\ntype = webhook\nurl = https://h.example/x?a=1\n"
-			    "secret = k;ey #1\nevents = failover.*, vip.* !vip.bound\ntimeout = 5\n"
-			    "retries = 0\ndedup = 0\nqueue = 10\n"
-			    "[notify.mail]\ntype = smtp\nurl = smtp://127.0.0.1:2525\ntls = none\n"
-			    "from = mhaadm@example.org\nto = a@example.org, b@example.org\n"
-			    "[notify.ding]\ntype = dingtalk\nurl = https://oapi.dingtalk.com/robot/"
-			    "send?access_token=T\n[notify.cmd]\ntype = command\ncommand = /bin/true\n"
-			    "[mhaadm]\nssh_port = 2222\n");
+	cfg =
+	    parse_ok(BASE "[notify \"ops-hook\"]\ntype = webhook\nurl = https://h.example/x?a=1\n"
+	                  "secret = k;ey #1\nevents = failover.*, vip.* !vip.bound\ntimeout = 5\n"
+	                  "retries = 0\ndedup = 0\nqueue = 10\n"
+	                  "[notify.mail]\ntype = smtp\nurl = smtp://127.0.0.1:2525\ntls = none\n"
+	                  "from = mhaadm@example.org\nto = a@example.org, b@example.org\n"
+	                  "[notify.ding]\ntype = dingtalk\nurl = https://oapi.dingtalk.com/robot/"
+	                  "send?access_token=T\n[notify.cmd]\ntype = command\ncommand = /bin/true\n"
+	                  "[mhaadm]\nssh_port = 2222\n");
 	assert_int_equal(cfg->n_notify_channels, 4);
 	assert_int_equal(cfg->ssh_port, 2222);
 	ch = &cfg->notify_channels[0];
@@ -112,9 +114,11 @@ test_config_refusals(void **state)
 	parse_bad(BASE "[notify.x]\ntype = smtp\nurl = smtp://a\nfrom = a@b\nto = c@d\nuser = u\n",
 	    "set user and password together");
 	parse_bad(BASE "[notify.x]\ntype = smtp\nurl = smtp://a\nfrom = a@b\nto = c@d\n"
-		       "tls = tls\n", "t.cnf:7: channel 'x': tls = tls (implicit TLS) needs an smtps://");
+	               "tls = tls\n",
+	    "t.cnf:7: channel 'x': tls = tls (implicit TLS) needs an smtps://");
 	parse_bad(BASE "[notify.x]\ntype = smtp\nurl = smtp://a\nfrom = a@b\nto = c@d\nuser = u\n"
-		       "password = p\ntls = none\n", "would send the SMTP password in clear");
+	               "password = p\ntls = none\n",
+	    "would send the SMTP password in clear");
 	parse_bad(BASE "[notify.x]\ntype = smtp\nurl = smtp://a\nfrom = nobody\nto = c@d\n",
 	    "t.cnf:5: from: 'nobody' is not an e-mail address");
 	parse_bad(BASE "[notify.x]\ntype = command\ncommand = notify.sh\n",
@@ -124,9 +128,10 @@ test_config_refusals(void **state)
 	    "t.cnf:5: timeout: invalid value '0': use a whole number from 1 to 300");
 	parse_bad(BASE "[notify.x]\ntype = slack\nurl = https://a\ntype = slack\n",
 	    "t.cnf:5: duplicate key 'type' in channel 'x' (already set on line 3)");
-	parse_bad(BASE "[notify.x]\ntype = slack\nurl = https://a\nevents = ,\n",
-	    "events: no pattern");
-	parse_bad(BASE "[notify.x]\ntype = slack\nurl = https://a\nevents = !\n", "bad pattern '!'");
+	parse_bad(
+	    BASE "[notify.x]\ntype = slack\nurl = https://a\nevents = ,\n", "events: no pattern");
+	parse_bad(
+	    BASE "[notify.x]\ntype = slack\nurl = https://a\nevents = !\n", "bad pattern '!'");
 	parse_bad(BASE "[notifyx]\n", "unknown section '[notifyx]'");
 }
 
@@ -165,8 +170,8 @@ test_filters(void **state)
 
 	(void)state;
 	cfg = parse_ok(BASE "[notify.all]\ntype = slack\nurl = https://a\n"
-			    "[notify.some]\ntype = slack\nurl = https://a\n"
-			    "events = failover.* vip.* lag.* !vip.bound\n");
+	                    "[notify.some]\ntype = slack\nurl = https://a\n"
+	                    "events = failover.* vip.* lag.* !vip.bound\n");
 	all = &cfg->notify_channels[0];
 	some = &cfg->notify_channels[1];
 	assert_true(notify_channel_wants(all, "engine.started", "x"));
@@ -186,7 +191,7 @@ test_filters(void **state)
 static void
 test_masters_and_severity(void **state)
 {
-	struct registry_event ev = { 0 };
+	struct registry_event ev = {0};
 	char *o, *n;
 
 	(void)state;
@@ -232,9 +237,9 @@ test_masters_and_severity(void **state)
 static void
 sample_message(struct notify_message *m)
 {
-	struct registry_event ev = { 0 };
-	struct registry_cluster c = { 0 };
-	struct registry_node nodes[2] = { { 0 } };
+	struct registry_event ev = {0};
+	struct registry_cluster c = {0};
+	struct registry_node nodes[2] = {{0}};
 
 	ev.id = 42;
 	ev.at = (char *)"2026-11-27 13:05:09";
@@ -279,7 +284,7 @@ test_render_json(void **state)
 	sample_message(&m);
 	assert_string_equal(m.time, "2026-11-27T13:05:09Z");
 	assert_string_equal(m.summary, "[mhaadm] orders vip.moved: VIP 10.77.0.100/24 moved from "
-				       "10.77.0.11 to 10.77.0.12 (eth0)");
+	                               "10.77.0.11 to 10.77.0.12 (eth0)");
 	body = notify_render_json(&m, 1700000000);
 	o = json_tokener_parse(body);
 	assert_non_null(o);
@@ -308,7 +313,7 @@ test_render_json(void **state)
 static void
 test_render_robots(void **state)
 {
-	struct notify_channel ch = { 0 };
+	struct notify_channel ch = {0};
 	struct notify_message m;
 	struct json_object *o, *inner;
 	char *body;
@@ -356,7 +361,8 @@ test_render_robots(void **state)
 	body = notify_render_robot(&ch, &m, 1700000000);
 	o = json_tokener_parse(body);
 	assert_string_equal(jstr(o, "timestamp"), "1700000000");
-	/* printf '' | openssl dgst -sha256 -mac HMAC -macopt hexkey:<"1700000000\nfeishu-secret"> */
+	/* printf '' | openssl dgst -sha256 -mac HMAC -macopt hexkey:<"1700000000\nfeishu-secret">
+	 */
 	assert_string_equal(jstr(o, "sign"), "OrBzY1Y01Gq+HgJsl+7OfWcMVwc7YocohQm5iiZwjhU=");
 	json_object_put(o);
 	free(body);
@@ -366,8 +372,8 @@ test_render_robots(void **state)
 static void
 test_render_mail(void **state)
 {
-	struct notify_channel ch = { 0 };
-	char *to[] = { (char *)"a@example.org", (char *)"b@example.org" };
+	struct notify_channel ch = {0};
+	char *to[] = {(char *)"a@example.org", (char *)"b@example.org"};
 	struct notify_message m;
 	char *mail;
 
@@ -383,7 +389,7 @@ test_render_mail(void **state)
 	assert_non_null(strstr(mail, "From: mhaadm <mhaadm@example.org>\r\n"));
 	assert_non_null(strstr(mail, "To: a@example.org, b@example.org\r\n"));
 	assert_non_null(strstr(mail, "Subject: [mhaadm] orders vip.moved: VIP 10.77.0.100/24 "
-				     "moved from 10.77.0.11 to 10.77.0.12 (eth0)\r\n"));
+	                             "moved from 10.77.0.11 to 10.77.0.12 (eth0)\r\n"));
 	assert_non_null(strstr(mail, "X-Mhaadm-Event: vip.moved\r\n"));
 	assert_non_null(strstr(mail, "\r\n\r\n[mhaadm] orders"));
 	assert_non_null(strstr(mail, "\r\nnew master  10.77.0.12\r\n"));
@@ -426,7 +432,7 @@ static void
 test_queue_bound(void **state)
 {
 	struct notify_queue q;
-	struct notify_message m = { 0 }, out;
+	struct notify_message m = {0}, out;
 	int i;
 
 	(void)state;
@@ -464,7 +470,7 @@ static void
 test_dedup(void **state)
 {
 	struct notify_dedup d;
-	struct notify_message a = { 0 }, b = { 0 };
+	struct notify_message a = {0}, b = {0};
 	int i;
 
 	(void)state;
@@ -495,7 +501,7 @@ test_dedup(void **state)
 static void
 test_command_channel(void **state)
 {
-	struct notify_channel ch = { 0 };
+	struct notify_channel ch = {0};
 	struct notify_message m;
 	char dir[] = "/tmp/mhaadm-test-notify-cmd.XXXXXX", path[128], *cause = NULL;
 	FILE *f;
@@ -522,7 +528,7 @@ test_command_channel(void **state)
 	ch.command = path;
 	assert_int_equal(notify_send(&ch, &m, NULL, &cause), -1);
 	assert_non_null(strstr(cause, "must be an executable file owned by root and writable by "
-				      "nobody else"));
+	                              "nobody else"));
 	free(cause);
 	cause = NULL;
 	unlink(path);
@@ -537,7 +543,7 @@ static void
 test_event_since(void **state)
 {
 	struct registry *reg;
-	struct registry_event ev = { 0 }, *list = NULL;
+	struct registry_event ev = {0}, *list = NULL;
 	char *cause = NULL, msg[16];
 	size_t n = 0;
 	int i;
@@ -603,20 +609,20 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_config_channels),
-		cmocka_unit_test(test_config_refusals),
-		cmocka_unit_test(test_config_file_mode),
-		cmocka_unit_test(test_filters),
-		cmocka_unit_test(test_masters_and_severity),
-		cmocka_unit_test(test_render_json),
-		cmocka_unit_test(test_render_robots),
-		cmocka_unit_test(test_render_mail),
-		cmocka_unit_test(test_signatures),
-		cmocka_unit_test(test_queue_bound),
-		cmocka_unit_test(test_dedup),
-		cmocka_unit_test(test_command_channel),
-		cmocka_unit_test(test_event_since),
-		cmocka_unit_test(test_example_channels),
+	    cmocka_unit_test(test_config_channels),
+	    cmocka_unit_test(test_config_refusals),
+	    cmocka_unit_test(test_config_file_mode),
+	    cmocka_unit_test(test_filters),
+	    cmocka_unit_test(test_masters_and_severity),
+	    cmocka_unit_test(test_render_json),
+	    cmocka_unit_test(test_render_robots),
+	    cmocka_unit_test(test_render_mail),
+	    cmocka_unit_test(test_signatures),
+	    cmocka_unit_test(test_queue_bound),
+	    cmocka_unit_test(test_dedup),
+	    cmocka_unit_test(test_command_channel),
+	    cmocka_unit_test(test_event_since),
+	    cmocka_unit_test(test_example_channels),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Unit tests for the daemon's registry thread (src/daemon/reader.c): with the
  * registry unavailable, queued state changes wait (never lost, never a crash)
@@ -24,9 +25,9 @@ static void
 test_reader_state_change_waits_for_the_registry(void **state)
 {
 	char dir[] = "/tmp/mhaadm-test-reader-XXXXXX", *text, *db, *cause = NULL;
-	struct registry_cluster c = { 0 }, **list = NULL;
-	struct registry_node nodes[2] = { { 0 } };
-	struct registry_event ev = { 0 };
+	struct registry_cluster c = {0}, **list = NULL;
+	struct registry_node nodes[2] = {{0}};
+	struct registry_event ev = {0};
 	unsigned long long seq, applied = 0;
 	struct registry *setup;
 	struct reader *r;
@@ -38,8 +39,8 @@ test_reader_state_change_waits_for_the_registry(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	db = xasprintf("%s/registry.db", dir);
-	text = xasprintf("ha_user = mha\nregistry_path = %s\nworkdir = %s\nlog_dir = %s\n", db,
-	    dir, dir);
+	text = xasprintf(
+	    "ha_user = mha\nregistry_path = %s\nworkdir = %s\nlog_dir = %s\n", db, dir, dir);
 	cfg = config_parse_string(text, "test.cnf", &cause);
 	assert_non_null(cfg);
 	r = reader_start(cfg, &cause);
@@ -101,7 +102,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_reader_state_change_waits_for_the_registry),
+	    cmocka_unit_test(test_reader_state_change_waits_for_the_registry),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The registry's tests. The contract tests (every domain operation) run on
  * an in-memory SQLite registry, or, when MHAADM_TEST_MYSQL_HOST is set (the
@@ -104,7 +105,8 @@ test_close(struct registry *reg)
 		char *name = NULL, *sql;
 
 		assert_int_equal(db_scalar(reg->db, &name, "cannot name the database", &cause,
-		    "SELECT DATABASE()", ""), 1);
+		                     "SELECT DATABASE()", ""),
+		    1);
 		if (name != NULL) {
 			sql = xasprintf("DROP DATABASE IF EXISTS `%s`", name);
 			assert_int_equal(db_exec(reg->db, "cannot drop", &cause, sql, ""), 0);
@@ -220,8 +222,8 @@ test_registry_init(void **state)
 
 	(void)state;
 	reg = test_open_empty();
-	assert_string_equal(registry_backend_name(reg),
-	    test_mysql_host() != NULL ? "mysql" : "sqlite");
+	assert_string_equal(
+	    registry_backend_name(reg), test_mysql_host() != NULL ? "mysql" : "sqlite");
 	assert_int_equal(registry_schema_version(reg, &version, &cause), 0);
 	assert_int_equal(version, 0);
 	assert_int_equal(registry_init(reg, &cause), 0);
@@ -245,8 +247,8 @@ test_registry_round_trip(void **state)
 	size_t n;
 
 	(void)state;
-	c = test_cluster("orders", "10.77.0.100", 3, "10.77.0.11", 3306, "10.77.0.12", 3306,
-	    "10.77.0.13", 3307);
+	c = test_cluster(
+	    "orders", "10.77.0.100", 3, "10.77.0.11", 3306, "10.77.0.12", 3306, "10.77.0.13", 3307);
 	c->nodes[1].candidate_master = 1;
 	c->nodes[2].no_master = 1;
 	free(c->nodes[2].version);
@@ -393,8 +395,8 @@ test_registry_update(void **state)
 
 	/* add verifies them: roles found, one more node, registered. */
 	registry_cluster_free(c);
-	c = test_cluster("orders", "10.77.0.100", 3, "10.77.0.12", 3306, "10.77.0.11", 3306,
-	    "10.77.0.13", 3306);
+	c = test_cluster(
+	    "orders", "10.77.0.100", 3, "10.77.0.12", 3306, "10.77.0.11", 3306, "10.77.0.13", 3306);
 	c->vip_prefix = 25;
 	test_event(&ev, "cluster.registered", "verified");
 	assert_int_equal(registry_cluster_update(reg, c, &ev, &cause), 0);
@@ -510,7 +512,8 @@ test_registry_set_state(void **state)
 	test_event(&ev, "cluster.state", "monitoring");
 	ev.node = (char *)"10.77.0.11:3306";
 	assert_int_equal(registry_cluster_set_state(reg, "orders", REGISTRY_STATE_MONITORING,
-	    REGISTRY_DESIRED_MONITORED, &ev, &cause), 0);
+	                     REGISTRY_DESIRED_MONITORED, &ev, &cause),
+	    0);
 	assert_int_equal(registry_cluster_get(reg, "orders", &got, &cause), 0);
 	assert_int_equal(got->state, REGISTRY_STATE_MONITORING);
 	assert_int_equal(got->desired, REGISTRY_DESIRED_MONITORED);
@@ -519,9 +522,11 @@ test_registry_set_state(void **state)
 
 	/* Setting the same state again is fine. */
 	assert_int_equal(registry_cluster_set_state(reg, "orders", REGISTRY_STATE_MONITORING,
-	    REGISTRY_DESIRED_MONITORED, &ev, &cause), 0);
+	                     REGISTRY_DESIRED_MONITORED, &ev, &cause),
+	    0);
 	assert_int_equal(registry_cluster_set_state(reg, "nosuch", REGISTRY_STATE_STOPPED,
-	    REGISTRY_DESIRED_STOPPED, &ev, &cause), 1);
+	                     REGISTRY_DESIRED_STOPPED, &ev, &cause),
+	    1);
 	assert_null(cause);
 
 	assert_int_equal(registry_event_list(reg, NULL, 0, &evs, &n, &cause), 0);
@@ -558,12 +563,13 @@ test_registry_set_master(void **state)
 	size_t n;
 
 	(void)state;
-	c = test_cluster("orders", "10.77.0.100", 3, "10.77.0.11", 3306, "10.77.0.12", 3306,
-	    "10.77.0.13", 3306);
+	c = test_cluster(
+	    "orders", "10.77.0.100", 3, "10.77.0.11", 3306, "10.77.0.12", 3306, "10.77.0.13", 3306);
 	test_add(reg, c);
 	test_event(&ev, "failover.master_changed", "master changed");
 	assert_int_equal(registry_cluster_set_master(reg, "orders", "10.77.0.12", 3306,
-	    REGISTRY_STATE_FAILING_OVER, &ev, &cause), 0);
+	                     REGISTRY_STATE_FAILING_OVER, &ev, &cause),
+	    0);
 	assert_int_equal(registry_cluster_get(reg, "orders", &got, &cause), 0);
 	assert_string_equal(test_role_of(got, "10.77.0.11"), "failed");
 	assert_string_equal(test_role_of(got, "10.77.0.12"), "master");
@@ -580,9 +586,11 @@ test_registry_set_master(void **state)
 	/* Not a node of the cluster, or no such cluster: 1, nothing written. */
 	test_count(reg, &before);
 	assert_int_equal(registry_cluster_set_master(reg, "orders", "10.77.0.99", 3306,
-	    REGISTRY_STATE_MONITORING, &ev, &cause), 1);
+	                     REGISTRY_STATE_MONITORING, &ev, &cause),
+	    1);
 	assert_int_equal(registry_cluster_set_master(reg, "nosuch", "10.77.0.12", 3306,
-	    REGISTRY_STATE_MONITORING, &ev, &cause), 1);
+	                     REGISTRY_STATE_MONITORING, &ev, &cause),
+	    1);
 	assert_null(cause);
 	test_count(reg, &after);
 	assert_int_equal(before.events, after.events);
@@ -725,9 +733,9 @@ test_tmpdir(void)
 static void
 test_rmdir(const char *dir)
 {
-	static const char *const names[] = { "registry.db", "registry.db-wal", "registry.db-shm",
-		"garbage.db", "foreign.db", "sub/registry.db", "sub/registry.db-wal",
-		"sub/registry.db-shm" };
+	static const char *const names[] = {"registry.db", "registry.db-wal", "registry.db-shm",
+	    "garbage.db", "foreign.db", "sub/registry.db", "sub/registry.db-wal",
+	    "sub/registry.db-shm"};
 	char *path;
 	size_t i;
 
@@ -857,7 +865,8 @@ test_registry_files(void **state)
 	test_config(&cfg, path);
 	assert_null(registry_open(&cfg, 0, &cause));
 	expect = xasprintf("%s is not an mhaadm registry (it has tables of its own but no "
-	    "schema_info: accounts, users)", path);
+	                   "schema_info: accounts, users)",
+	    path);
 	assert_string_equal(cause, expect);
 	free(expect);
 	free(cause);
@@ -924,17 +933,23 @@ test_registry_seed(void **state)
 	assert_int_equal(registry_init(reg, &cause), 0);
 
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db,
-	    "INSERT INTO clusters (name, vip) VALUES ('orders', '10.77.0.100');"
-	    "INSERT INTO nodes (cluster_id, host) SELECT id, '10.77.0.11' FROM clusters"
-	    "  WHERE name = 'orders';"
-	    "INSERT INTO nodes (cluster_id, host, port) SELECT id, '10.77.0.12', 3306"
-	    "  FROM clusters WHERE name = 'orders';", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db,
+	        "INSERT INTO clusters (name, vip) VALUES ('orders', '10.77.0.100');"
+	        "INSERT INTO nodes (cluster_id, host) SELECT id, '10.77.0.11' FROM clusters"
+	        "  WHERE name = 'orders';"
+	        "INSERT INTO nodes (cluster_id, host, port) SELECT id, '10.77.0.12', 3306"
+	        "  FROM clusters WHERE name = 'orders';",
+	        NULL, NULL, NULL),
+	    SQLITE_OK);
 	/* The schema refuses a bad state and a node twice, even by hand. */
-	assert_int_not_equal(sqlite3_exec(db, "UPDATE clusters SET state = 'bogus'", NULL, NULL,
-	    NULL), SQLITE_OK);
-	assert_int_not_equal(sqlite3_exec(db, "INSERT INTO nodes (cluster_id, host) SELECT id,"
-	    " '10.77.0.11' FROM clusters", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(
+	    sqlite3_exec(db, "UPDATE clusters SET state = 'bogus'", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(db,
+	                         "INSERT INTO nodes (cluster_id, host) SELECT id,"
+	                         " '10.77.0.11' FROM clusters",
+	                         NULL, NULL, NULL),
+	    SQLITE_OK);
 	sqlite3_close(db);
 
 	assert_int_equal(registry_cluster_get(reg, "orders", &got, &cause), 0);
@@ -977,37 +992,37 @@ test_registry_seed(void **state)
 
 /* The version-1 schema as mhaadm 0d026e8 created it, with one cluster in it. */
 static const char test_v1_sql[] =
-	"CREATE TABLE schema_info (id INTEGER PRIMARY KEY CHECK (id = 1),"
-	"  version INTEGER NOT NULL);"
-	"CREATE TABLE clusters (id INTEGER PRIMARY KEY AUTOINCREMENT,"
-	"  name TEXT NOT NULL UNIQUE CHECK (name <> ''), vip TEXT NOT NULL UNIQUE CHECK (vip <> ''),"
-	"  vip_prefix INTEGER NOT NULL DEFAULT 24 CHECK (vip_prefix BETWEEN 1 AND 32),"
-	"  iface TEXT NOT NULL DEFAULT 'eth0' CHECK (iface <> ''),"
-	"  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'registered',"
-	"    'ready', 'monitoring', 'failing-over', 'stopped', 'unprotected')),"
-	"  desired TEXT NOT NULL DEFAULT 'stopped' CHECK (desired IN ('stopped', 'monitored')),"
-	"  created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,"
-	"  updated_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP);"
-	"CREATE TABLE nodes (id INTEGER PRIMARY KEY AUTOINCREMENT,"
-	"  cluster_id INTEGER NOT NULL REFERENCES clusters (id) ON DELETE CASCADE,"
-	"  host TEXT NOT NULL COLLATE NOCASE CHECK (host <> ''),"
-	"  port INTEGER NOT NULL DEFAULT 3306 CHECK (port BETWEEN 1 AND 65535),"
-	"  role TEXT NOT NULL DEFAULT 'unknown' CHECK (role IN ('master', 'replica', 'failed',"
-	"    'unknown')),"
-	"  candidate_master INTEGER NOT NULL DEFAULT 0 CHECK (candidate_master IN (0, 1)),"
-	"  no_master INTEGER NOT NULL DEFAULT 0 CHECK (no_master IN (0, 1)),"
-	"  version TEXT, server_id INTEGER, read_only INTEGER, log_bin INTEGER, lag INTEGER,"
-	"  UNIQUE (host, port));"
-	"CREATE INDEX nodes_cluster_id ON nodes (cluster_id);"
-	"CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT,"
-	"  at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP, cluster TEXT, node TEXT,"
-	"  type TEXT NOT NULL, message TEXT NOT NULL DEFAULT '');"
-	"CREATE INDEX events_cluster_id ON events (cluster, id);"
-	"INSERT INTO schema_info (id, version) VALUES (1, 1);"
-	"INSERT INTO clusters (name, vip, state) VALUES ('orders', '10.77.0.100', 'monitoring');"
-	"INSERT INTO nodes (cluster_id, host, role) SELECT id, '10.77.0.11', 'master'"
-	"  FROM clusters;"
-	"INSERT INTO events (cluster, type, message) VALUES ('orders', 'cluster.added', 'old');";
+    "CREATE TABLE schema_info (id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  version INTEGER NOT NULL);"
+    "CREATE TABLE clusters (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  name TEXT NOT NULL UNIQUE CHECK (name <> ''), vip TEXT NOT NULL UNIQUE CHECK (vip <> ''),"
+    "  vip_prefix INTEGER NOT NULL DEFAULT 24 CHECK (vip_prefix BETWEEN 1 AND 32),"
+    "  iface TEXT NOT NULL DEFAULT 'eth0' CHECK (iface <> ''),"
+    "  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'registered',"
+    "    'ready', 'monitoring', 'failing-over', 'stopped', 'unprotected')),"
+    "  desired TEXT NOT NULL DEFAULT 'stopped' CHECK (desired IN ('stopped', 'monitored')),"
+    "  created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,"
+    "  updated_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP);"
+    "CREATE TABLE nodes (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  cluster_id INTEGER NOT NULL REFERENCES clusters (id) ON DELETE CASCADE,"
+    "  host TEXT NOT NULL COLLATE NOCASE CHECK (host <> ''),"
+    "  port INTEGER NOT NULL DEFAULT 3306 CHECK (port BETWEEN 1 AND 65535),"
+    "  role TEXT NOT NULL DEFAULT 'unknown' CHECK (role IN ('master', 'replica', 'failed',"
+    "    'unknown')),"
+    "  candidate_master INTEGER NOT NULL DEFAULT 0 CHECK (candidate_master IN (0, 1)),"
+    "  no_master INTEGER NOT NULL DEFAULT 0 CHECK (no_master IN (0, 1)),"
+    "  version TEXT, server_id INTEGER, read_only INTEGER, log_bin INTEGER, lag INTEGER,"
+    "  UNIQUE (host, port));"
+    "CREATE INDEX nodes_cluster_id ON nodes (cluster_id);"
+    "CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP, cluster TEXT, node TEXT,"
+    "  type TEXT NOT NULL, message TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX events_cluster_id ON events (cluster, id);"
+    "INSERT INTO schema_info (id, version) VALUES (1, 1);"
+    "INSERT INTO clusters (name, vip, state) VALUES ('orders', '10.77.0.100', 'monitoring');"
+    "INSERT INTO nodes (cluster_id, host, role) SELECT id, '10.77.0.11', 'master'"
+    "  FROM clusters;"
+    "INSERT INTO events (cluster, type, message) VALUES ('orders', 'cluster.added', 'old');";
 
 /* init upgrades a version-1 registry in place, keeps its rows, and is idempotent. */
 static void
@@ -1065,20 +1080,20 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_registry_init),
-		cmocka_unit_test(test_registry_round_trip),
-		cmocka_unit_test(test_registry_duplicates),
-		cmocka_unit_test(test_registry_update),
-		cmocka_unit_test(test_registry_del),
-		cmocka_unit_test(test_registry_set_state),
-		cmocka_unit_test(test_registry_set_master),
-		cmocka_unit_test(test_registry_events),
-		cmocka_unit_test(test_registry_event_fields),
-		cmocka_unit_test(test_registry_names),
-		cmocka_unit_test(test_registry_files),
-		cmocka_unit_test(test_registry_newer),
-		cmocka_unit_test(test_registry_seed),
-		cmocka_unit_test(test_registry_upgrade_v1),
+	    cmocka_unit_test(test_registry_init),
+	    cmocka_unit_test(test_registry_round_trip),
+	    cmocka_unit_test(test_registry_duplicates),
+	    cmocka_unit_test(test_registry_update),
+	    cmocka_unit_test(test_registry_del),
+	    cmocka_unit_test(test_registry_set_state),
+	    cmocka_unit_test(test_registry_set_master),
+	    cmocka_unit_test(test_registry_events),
+	    cmocka_unit_test(test_registry_event_fields),
+	    cmocka_unit_test(test_registry_names),
+	    cmocka_unit_test(test_registry_files),
+	    cmocka_unit_test(test_registry_newer),
+	    cmocka_unit_test(test_registry_seed),
+	    cmocka_unit_test(test_registry_upgrade_v1),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,4 +1,6 @@
-/* Unit tests for what a reload (SIGHUP) changes, and for when log lines carry journal priorities. */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests for what a reload (SIGHUP) changes, and for when log lines carry journal priorities.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -56,8 +58,8 @@ test_reload_plain_keys(void **state)
 	struct reload_plan p;
 	char *cause = NULL;
 
-	assert_int_equal(test_plan(BASE HOOK, BASE "probe_interval = 5\nmax_lag = 9\n" HOOK, &p,
-			     &cause), 0);
+	assert_int_equal(
+	    test_plan(BASE HOOK, BASE "probe_interval = 5\nmax_lag = 9\n" HOOK, &p, &cause), 0);
 	assert_int_equal(p.restart_notifier, 0);
 }
 
@@ -67,10 +69,12 @@ test_reload_channels(void **state)
 	struct reload_plan p;
 	char *cause = NULL;
 
-	/* A new URL, a channel added, one removed, a changed event filter: the notifier restarts. */
-	assert_int_equal(test_plan(BASE HOOK,
-			     BASE "[notify \"ops\"]\ntype = webhook\nurl = http://127.0.0.1:2/b\n", &p,
-			     &cause), 0);
+	/* A new URL, a channel added, one removed, a changed event filter: the notifier restarts.
+	 */
+	assert_int_equal(
+	    test_plan(BASE HOOK,
+	        BASE "[notify \"ops\"]\ntype = webhook\nurl = http://127.0.0.1:2/b\n", &p, &cause),
+	    0);
 	assert_int_equal(p.restart_notifier, 1);
 	assert_int_equal(test_plan(BASE, BASE HOOK, &p, &cause), 0);
 	assert_int_equal(p.restart_notifier, 1);
@@ -87,13 +91,14 @@ test_reload_registry_refused(void **state)
 	struct reload_plan p;
 	char *cause = NULL;
 
-	assert_int_equal(test_plan(BASE, BASE "registry_path = /var/lib/t/other.db\n", &p, &cause),
-	    -1);
+	assert_int_equal(
+	    test_plan(BASE, BASE "registry_path = /var/lib/t/other.db\n", &p, &cause), -1);
 	assert_non_null(strstr(cause, "registry settings changed"));
 	free(cause);
 	cause = NULL;
-	assert_int_equal(test_plan(BASE, BASE "registry = mysql\nmysql_host = db\nmysql_user = u\n",
-			     &p, &cause), -1);
+	assert_int_equal(
+	    test_plan(BASE, BASE "registry = mysql\nmysql_host = db\nmysql_user = u\n", &p, &cause),
+	    -1);
 	free(cause);
 }
 
@@ -104,8 +109,8 @@ test_reload_workdir_refused(void **state)
 	struct reload_plan p;
 	char *cause = NULL;
 
-	assert_int_equal(test_plan(BASE, "[mhaadm]\nha_user = mha\nworkdir = /var/lib/u\n", &p,
-			     &cause), -1);
+	assert_int_equal(
+	    test_plan(BASE, "[mhaadm]\nha_user = mha\nworkdir = /var/lib/u\n", &p, &cause), -1);
 	assert_non_null(strstr(cause, "workdir changed"));
 	assert_non_null(strstr(cause, "restart the daemon"));
 	free(cause);
@@ -114,9 +119,9 @@ test_reload_workdir_refused(void **state)
 static void
 test_log_journal_rule(void **state)
 {
-	assert_int_equal(log_journal_wanted(1, NULL), 0);        /* a terminal: for people */
-	assert_int_equal(log_journal_wanted(0, NULL), 1);        /* a pipe or file */
-	assert_int_equal(log_journal_wanted(1, "8:1234"), 1);    /* systemd's journal stream */
+	assert_int_equal(log_journal_wanted(1, NULL), 0);     /* a terminal: for people */
+	assert_int_equal(log_journal_wanted(0, NULL), 1);     /* a pipe or file */
+	assert_int_equal(log_journal_wanted(1, "8:1234"), 1); /* systemd's journal stream */
 	log_journal_set(1);
 	assert_string_equal(log_prefix(LOG_PRIO_ERR), "<3>");
 	assert_string_equal(log_prefix(log_level_priority(LOG_LEVEL_WARN)), "<4>");
@@ -130,12 +135,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_reload_same_file),
-		cmocka_unit_test(test_reload_plain_keys),
-		cmocka_unit_test(test_reload_channels),
-		cmocka_unit_test(test_reload_registry_refused),
-		cmocka_unit_test(test_reload_workdir_refused),
-		cmocka_unit_test(test_log_journal_rule),
+	    cmocka_unit_test(test_reload_same_file),
+	    cmocka_unit_test(test_reload_plain_keys),
+	    cmocka_unit_test(test_reload_channels),
+	    cmocka_unit_test(test_reload_registry_refused),
+	    cmocka_unit_test(test_reload_workdir_refused),
+	    cmocka_unit_test(test_log_journal_rule),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for shquote.c: exact quoting, and real shells reading back exactly the input. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,46 +17,46 @@
 
 /* Inputs that would do harm, or at least change meaning, if quoting were wrong. */
 static const char *const test_shquote_nasty[] = {
-	"",
-	"plain",
-	"two words",
-	"  leading and trailing  ",
-	"'",
-	"''",
-	"it's",
-	"'\\''",
-	"a'b'c'",
-	"$(echo PWNED)",
-	"`echo PWNED`",
-	"${HOME}",
-	"$HOME",
-	"$1 $@ $* $# $? $$ $!",
-	"; echo PWNED",
-	"a && echo PWNED || echo PWNED",
-	"a | cat",
-	"> /tmp/mhaadm-shquote-PWNED",
-	"line one\nline two\n",
-	"\n",
-	"tab\there",
-	"\"double\" \"quotes\"",
-	"back\\slash\\",
-	"\\",
-	"*",
-	"/*",
-	"~",
-	"~root",
-	"!",
-	"!!",
-	"-n",
-	"--help",
-	"#comment",
-	"a#b",
-	"{a,b}",
-	"[ab]",
-	"x=1",
-	"\xc3\xa9t\xc3\xa9 \xe2\x82\xac",
-	"\x01\x02\x1b[31m\x7f",
-	NULL,
+    "",
+    "plain",
+    "two words",
+    "  leading and trailing  ",
+    "'",
+    "''",
+    "it's",
+    "'\\''",
+    "a'b'c'",
+    "$(echo PWNED)",
+    "`echo PWNED`",
+    "${HOME}",
+    "$HOME",
+    "$1 $@ $* $# $? $$ $!",
+    "; echo PWNED",
+    "a && echo PWNED || echo PWNED",
+    "a | cat",
+    "> /tmp/mhaadm-shquote-PWNED",
+    "line one\nline two\n",
+    "\n",
+    "tab\there",
+    "\"double\" \"quotes\"",
+    "back\\slash\\",
+    "\\",
+    "*",
+    "/*",
+    "~",
+    "~root",
+    "!",
+    "!!",
+    "-n",
+    "--help",
+    "#comment",
+    "a#b",
+    "{a,b}",
+    "[ab]",
+    "x=1",
+    "\xc3\xa9t\xc3\xa9 \xe2\x82\xac",
+    "\x01\x02\x1b[31m\x7f",
+    NULL,
 };
 
 static void
@@ -127,9 +128,9 @@ test_shquote_semicolons(void **state)
 static void
 test_shquote_argv(void **state)
 {
-	const char *const argv[] = { "ip", "addr", "add", "10.77.0.201/24", "it's", NULL };
-	const char *const one[] = { "", NULL };
-	const char *const none[] = { NULL };
+	const char *const argv[] = {"ip", "addr", "add", "10.77.0.201/24", "it's", NULL};
+	const char *const one[] = {"", NULL};
+	const char *const none[] = {NULL};
 	char *s;
 
 	(void)state;
@@ -257,17 +258,17 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_shquote_plain),
-		cmocka_unit_test(test_shquote_empty),
-		cmocka_unit_test(test_shquote_spaces),
-		cmocka_unit_test(test_shquote_single_quotes),
-		cmocka_unit_test(test_shquote_substitution),
-		cmocka_unit_test(test_shquote_newlines),
-		cmocka_unit_test(test_shquote_semicolons),
-		cmocka_unit_test(test_shquote_argv),
-		cmocka_unit_test(test_shquote_roundtrip_sh),
-		cmocka_unit_test(test_shquote_roundtrip_bash),
-		cmocka_unit_test(test_shquote_roundtrip_argv),
+	    cmocka_unit_test(test_shquote_plain),
+	    cmocka_unit_test(test_shquote_empty),
+	    cmocka_unit_test(test_shquote_spaces),
+	    cmocka_unit_test(test_shquote_single_quotes),
+	    cmocka_unit_test(test_shquote_substitution),
+	    cmocka_unit_test(test_shquote_newlines),
+	    cmocka_unit_test(test_shquote_semicolons),
+	    cmocka_unit_test(test_shquote_argv),
+	    cmocka_unit_test(test_shquote_roundtrip_sh),
+	    cmocka_unit_test(test_shquote_roundtrip_bash),
+	    cmocka_unit_test(test_shquote_roundtrip_argv),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

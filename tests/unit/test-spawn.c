@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for spawn.c: status, capture, timeouts, and what the child does not inherit. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -66,9 +67,9 @@ test_spawn_gone(pid_t pid)
 static void
 test_spawn_status(void **state)
 {
-	const char *const t[] = { "/bin/true", NULL };
-	const char *const f[] = { "/bin/false", NULL };
-	const char *const e[] = { "sh", "-c", "exit 42", NULL };
+	const char *const t[] = {"/bin/true", NULL};
+	const char *const f[] = {"/bin/false", NULL};
+	const char *const e[] = {"sh", "-c", "exit 42", NULL};
 	char *cause = NULL;
 	int st = -1;
 
@@ -85,9 +86,9 @@ test_spawn_status(void **state)
 static void
 test_spawn_capture(void **state)
 {
-	const char *const echo[] = { "echo", "hello", "world $(id)", NULL };
-	const char *const both[] = { "sh", "-c", "echo out; echo err >&2; echo out2", NULL };
-	const char *const quiet[] = { "true", NULL };
+	const char *const echo[] = {"echo", "hello", "world $(id)", NULL};
+	const char *const both[] = {"sh", "-c", "echo out; echo err >&2; echo out2", NULL};
+	const char *const quiet[] = {"true", NULL};
 	char *out;
 
 	(void)state;
@@ -106,7 +107,7 @@ test_spawn_capture(void **state)
 static void
 test_spawn_capture_cap(void **state)
 {
-	const char *const big[] = { "sh", "-c", "yes | head -c 3000000", NULL };
+	const char *const big[] = {"sh", "-c", "yes | head -c 3000000", NULL};
 	char *out;
 	int st;
 
@@ -120,7 +121,7 @@ test_spawn_capture_cap(void **state)
 static void
 test_spawn_timeout(void **state)
 {
-	const char *const sleep30[] = { "sleep", "30", NULL };
+	const char *const sleep30[] = {"sleep", "30", NULL};
 	char *out = NULL, *cause = NULL;
 	double t0;
 	int st = -1;
@@ -140,8 +141,8 @@ static void
 test_spawn_timeout_group(void **state)
 {
 	char path[] = "/tmp/mhaadm-test-spawn-XXXXXX";
-	const char *const argv[] = { "sh", "-c", "echo $$ > \"$1\"; sleep 30 & echo $! >> \"$1\"; wait",
-		"sh", path, NULL };
+	const char *const argv[] = {
+	    "sh", "-c", "echo $$ > \"$1\"; sleep 30 & echo $! >> \"$1\"; wait", "sh", path, NULL};
 	char *cause = NULL;
 	long shpid = 0, sleeppid = 0;
 	FILE *f;
@@ -174,7 +175,7 @@ test_spawn_timeout_group(void **state)
 static void
 test_spawn_background(void **state)
 {
-	const char *const argv[] = { "sh", "-c", "sleep 3 & echo done", NULL };
+	const char *const argv[] = {"sh", "-c", "sleep 3 & echo done", NULL};
 	char *out;
 	double t0;
 
@@ -189,8 +190,8 @@ test_spawn_background(void **state)
 static void
 test_spawn_fds(void **state)
 {
-	const char *const ls[] = { "ls", "/proc/self/fd", NULL };
-	const char *const in[] = { "readlink", "/proc/self/fd/0", NULL };
+	const char *const ls[] = {"ls", "/proc/self/fd", NULL};
+	const char *const in[] = {"readlink", "/proc/self/fd/0", NULL};
 	char *out, *line, *save = NULL;
 	int fd, high, n = 0;
 
@@ -223,8 +224,8 @@ test_spawn_fds(void **state)
 static void
 test_spawn_env(void **state)
 {
-	const char *const env[] = { "env", NULL };
-	const char *const given[] = { "FOO=bar", NULL };
+	const char *const env[] = {"env", NULL};
+	const char *const given[] = {"FOO=bar", NULL};
 	char *out;
 
 	(void)state;
@@ -242,8 +243,8 @@ test_spawn_env(void **state)
 static void
 test_spawn_signals_cwd(void **state)
 {
-	const char *const sig[] = { "grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status", NULL };
-	const char *const pwd[] = { "/bin/pwd", NULL };
+	const char *const sig[] = {"grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status", NULL};
+	const char *const pwd[] = {"/bin/pwd", NULL};
 	sigset_t block, old;
 	struct sigaction ign, oldint;
 	char *out;
@@ -272,11 +273,11 @@ test_spawn_signals_cwd(void **state)
 static void
 test_spawn_errors(void **state)
 {
-	const char *const missing[] = { "mhaadm-no-such-program", NULL };
-	const char *const relative[] = { "./x", NULL };
+	const char *const missing[] = {"mhaadm-no-such-program", NULL};
+	const char *const relative[] = {"./x", NULL};
 	char path[] = "/tmp/mhaadm-test-spawn-XXXXXX";
-	const char *const noexec[] = { path, NULL };
-	const char *const empty[] = { NULL };
+	const char *const noexec[] = {path, NULL};
+	const char *const empty[] = {NULL};
 	char *cause = NULL;
 	int st, fd;
 
@@ -306,8 +307,8 @@ test_spawn_errors(void **state)
 static void
 test_spawn_start_group(void **state)
 {
-	const char *const argv[] = { "sleep", "30", NULL };
-	struct spawn_opts opts = { NULL, -1, -1, 1, SIGTERM, NULL };
+	const char *const argv[] = {"sleep", "30", NULL};
+	struct spawn_opts opts = {NULL, -1, -1, 1, SIGTERM, NULL};
 	char *cause = NULL;
 	pid_t pid;
 	int st;
@@ -325,17 +326,17 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_spawn_status),
-		cmocka_unit_test(test_spawn_capture),
-		cmocka_unit_test(test_spawn_capture_cap),
-		cmocka_unit_test(test_spawn_timeout),
-		cmocka_unit_test(test_spawn_timeout_group),
-		cmocka_unit_test(test_spawn_background),
-		cmocka_unit_test(test_spawn_fds),
-		cmocka_unit_test(test_spawn_env),
-		cmocka_unit_test(test_spawn_signals_cwd),
-		cmocka_unit_test(test_spawn_errors),
-		cmocka_unit_test(test_spawn_start_group),
+	    cmocka_unit_test(test_spawn_status),
+	    cmocka_unit_test(test_spawn_capture),
+	    cmocka_unit_test(test_spawn_capture_cap),
+	    cmocka_unit_test(test_spawn_timeout),
+	    cmocka_unit_test(test_spawn_timeout_group),
+	    cmocka_unit_test(test_spawn_background),
+	    cmocka_unit_test(test_spawn_fds),
+	    cmocka_unit_test(test_spawn_env),
+	    cmocka_unit_test(test_spawn_signals_cwd),
+	    cmocka_unit_test(test_spawn_errors),
+	    cmocka_unit_test(test_spawn_start_group),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for spooled registry updates: written when the registry is away, applied later. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,8 +29,8 @@ static int
 test_setup(void **state)
 {
 	struct test_spool *t = xcalloc(1, sizeof(*t));
-	struct registry_cluster c = { 0 };
-	struct registry_node nodes[2] = { { 0 } };
+	struct registry_cluster c = {0};
+	struct registry_node nodes[2] = {{0}};
 	char *cause = NULL;
 
 	snprintf(t->dir, sizeof(t->dir), "/tmp/mhaadm-test-spool-XXXXXX");
@@ -138,7 +139,7 @@ test_spool_write_then_apply(void **state)
 	size_t n = 0;
 
 	assert_int_equal(spool_write_master(t->cfg, "orders", "10.77.0.12", 3306,
-			     "master changed from 10.77.0.11:3306 to 10.77.0.12:3306", &cause),
+	                     "master changed from 10.77.0.11:3306 to 10.77.0.12:3306", &cause),
 	    0);
 	assert_int_equal(test_count(t, &mode), 1);
 	assert_int_equal(mode, 0600);
@@ -181,7 +182,7 @@ test_spool_unknown_and_malformed_are_dropped(void **state)
 static void
 test_spool_event(struct test_spool *t, const char *type, const char *message, const char *at)
 {
-	struct registry_event ev = { 0 };
+	struct registry_event ev = {0};
 	char *cause = NULL;
 
 	ev.cluster = (char *)"orders";
@@ -224,19 +225,19 @@ test_spool_events_in_order(void **state)
 	char *cause = NULL, *h;
 	size_t n = 0;
 
-	test_spool_event(t, "failover.started", "master 10.77.0.11:3306 is down",
-	    "2026-12-01 10:00:01");
+	test_spool_event(
+	    t, "failover.started", "master 10.77.0.11:3306 is down", "2026-12-01 10:00:01");
 	test_spool_event(t, "vip.moved", "VIP moved", "2026-12-01 10:00:02");
-	assert_int_equal(spool_write_master(t->cfg, "orders", "10.77.0.12", 3306,
-	    "master changed", &cause), 0);
+	assert_int_equal(
+	    spool_write_master(t->cfg, "orders", "10.77.0.12", 3306, "master changed", &cause), 0);
 	test_spool_event(t, "failover.completed", "failover completed", "2026-12-01 10:00:04");
 	assert_true(spool_pending(t->cfg));
 	assert_int_equal(test_count(t, NULL), 4);
 
 	assert_int_equal(spool_apply(t->reg, t->cfg), 4);
 	h = test_history(t);
-	assert_string_equal(h,
-	    "failover.started vip.moved failover.master_changed failover.completed");
+	assert_string_equal(
+	    h, "failover.started vip.moved failover.master_changed failover.completed");
 	free(h);
 	assert_false(spool_pending(t->cfg));
 	assert_string_equal(test_master(t), "10.77.0.12:3306");
@@ -250,8 +251,8 @@ test_spool_events_in_order(void **state)
 	/* Once: nothing is applied twice. */
 	assert_int_equal(spool_apply(t->reg, t->cfg), 0);
 	h = test_history(t);
-	assert_string_equal(h,
-	    "failover.started vip.moved failover.master_changed failover.completed");
+	assert_string_equal(
+	    h, "failover.started vip.moved failover.master_changed failover.completed");
 	free(h);
 }
 
@@ -289,7 +290,8 @@ test_spool_event_emit(void **state)
 
 	event_spool_to(t->cfg);
 	assert_int_equal(event_emit_fields(NULL, "orders", NULL, "failover.started",
-	    EVENT_FIELDS("old_master", "10.77.0.11:3306"), "master down"), 0);
+	                     EVENT_FIELDS("old_master", "10.77.0.11:3306"), "master down"),
+	    0);
 	noschema = registry_open_sqlite(":memory:", &cause);
 	assert_int_equal(event_emit(noschema, "orders", NULL, "vip.removed", "refused"), 0);
 	registry_close(noschema);
@@ -309,15 +311,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_spool_write_then_apply, test_setup,
-		    test_teardown),
-		cmocka_unit_test_setup_teardown(test_spool_unknown_and_malformed_are_dropped,
-		    test_setup, test_teardown),
-		cmocka_unit_test_setup_teardown(test_spool_events_in_order, test_setup,
-		    test_teardown),
-		cmocka_unit_test_setup_teardown(test_spool_refused_keeps_order, test_setup,
-		    test_teardown),
-		cmocka_unit_test_setup_teardown(test_spool_event_emit, test_setup, test_teardown),
+	    cmocka_unit_test_setup_teardown(test_spool_write_then_apply, test_setup, test_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_spool_unknown_and_malformed_are_dropped, test_setup, test_teardown),
+	    cmocka_unit_test_setup_teardown(test_spool_events_in_order, test_setup, test_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_spool_refused_keeps_order, test_setup, test_teardown),
+	    cmocka_unit_test_setup_teardown(test_spool_event_emit, test_setup, test_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for status: verdicts and findings on hand-built probe results, the lag policy. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,7 +27,7 @@ struct test_fixture {
 static void
 test_fixture_init(struct test_fixture *f)
 {
-	static const char *const hosts[TEST_NODES] = { "10.0.0.1", "10.0.0.2", "10.0.0.3" };
+	static const char *const hosts[TEST_NODES] = {"10.0.0.1", "10.0.0.2", "10.0.0.3"};
 	struct probe_result *pr;
 	size_t i;
 
@@ -489,8 +490,8 @@ static void
 test_vip_addrs_have(void **state)
 {
 	const char *out = "1: lo    inet 127.0.0.1/8 scope host lo\n"
-			  "2: eth0    inet 10.77.0.100/24 scope global eth0\n"
-			  "2: eth0    inet 10.77.0.11/24 scope global eth0\n";
+	                  "2: eth0    inet 10.77.0.100/24 scope global eth0\n"
+	                  "2: eth0    inet 10.77.0.11/24 scope global eth0\n";
 
 	(void)state;
 	assert_int_equal(vip_addrs_have(out, "10.77.0.100"), 1);
@@ -579,17 +580,17 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_healthy),
-		cmocka_unit_test(test_guard),
-		cmocka_unit_test(test_vip_split_and_elsewhere),
-		cmocka_unit_test(test_lag_delay_and_no_candidate),
-		cmocka_unit_test(test_master_and_source_drift),
-		cmocka_unit_test(test_monitoring),
-		cmocka_unit_test(test_errant),
-		cmocka_unit_test(test_vip_addrs_have),
-		cmocka_unit_test(test_dead_replica),
-		cmocka_unit_test(test_left_out_replica),
-		cmocka_unit_test(test_failover_readiness),
+	    cmocka_unit_test(test_healthy),
+	    cmocka_unit_test(test_guard),
+	    cmocka_unit_test(test_vip_split_and_elsewhere),
+	    cmocka_unit_test(test_lag_delay_and_no_candidate),
+	    cmocka_unit_test(test_master_and_source_drift),
+	    cmocka_unit_test(test_monitoring),
+	    cmocka_unit_test(test_errant),
+	    cmocka_unit_test(test_vip_addrs_have),
+	    cmocka_unit_test(test_dead_replica),
+	    cmocka_unit_test(test_left_out_replica),
+	    cmocka_unit_test(test_failover_readiness),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for the storm breaker: the decision on its record, and the locked file. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -63,8 +64,8 @@ test_storm_ignores_garbage(void **state)
 	char *kept = NULL, *why = NULL;
 
 	assert_int_equal(storm_decide("x\n1000\n1000 a;rm -rf /\n-5 b\n99999999999999999999 c\n"
-				      "1000 ok\n\n",
-			     "d", 1001, 1, 300, &kept, &why),
+	                              "1000 ok\n\n",
+	                     "d", 1001, 1, 300, &kept, &why),
 	    1);
 	assert_non_null(strstr(why, "(ok;"));
 	assert_string_equal(kept, "1000 ok\n");
@@ -82,7 +83,8 @@ test_storm_admit_file(void **state)
 
 	assert_non_null(mkdtemp(dir));
 	path = xasprintf("ha_user = mha\nworkdir = %s/work\nstorm_max_failovers = 1\n"
-			 "storm_window = 60\n", dir);
+	                 "storm_window = 60\n",
+	    dir);
 	cfg = config_parse_string(path, "t.cnf", &cause);
 	free(path);
 	assert_non_null(cfg);
@@ -111,10 +113,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_storm_admits_up_to_max),
-		cmocka_unit_test(test_storm_window_and_same_cluster),
-		cmocka_unit_test(test_storm_ignores_garbage),
-		cmocka_unit_test(test_storm_admit_file),
+	    cmocka_unit_test(test_storm_admits_up_to_max),
+	    cmocka_unit_test(test_storm_window_and_same_cluster),
+	    cmocka_unit_test(test_storm_ignores_garbage),
+	    cmocka_unit_test(test_storm_admit_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for topology: master and replica checks on hand-built probe results, no network. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -205,7 +206,8 @@ test_topology_replica_not_running(void **state)
 	test_healthy(c);
 	r = &c->nodes[2];
 	r->io_running = 0;
-	r->last_error = xstrdup("error connecting to master 'repl@10.77.0.11:3306' - retry-time: "
+	r->last_error = xstrdup(
+	    "error connecting to master 'repl@10.77.0.11:3306' - retry-time: "
 	    "60  maximum-retries: 100000  message: Access denied for user 'repl'@'10.77.0.13'");
 	test_refused(c, NULL,
 	    "10.77.0.13:3306 is not replicating (Slave_IO_Running=No, Slave_SQL_Running=Yes: "
@@ -263,7 +265,7 @@ test_topology_unreachable(void **state)
 	r = &c->nodes[2];
 	r->ok = 0;
 	r->error = xstrdup("cannot connect to 10.77.0.13:3306: Can't connect to server on "
-	    "'10.77.0.13' (115)");
+	                   "'10.77.0.13' (115)");
 	/* probe's message already names the node: used as it is. */
 	test_refused(c, NULL,
 	    "cannot connect to 10.77.0.13:3306: Can't connect to server on '10.77.0.13' (115)");
@@ -351,8 +353,8 @@ test_topology_log_bin_off(void **state)
 
 	test_healthy(c);
 	c->nodes[0].log_bin = 0;
-	test_refused(c, NULL,
-	    "master 10.77.0.11:3306 has log_bin off; MHA needs binary logs on the master");
+	test_refused(
+	    c, NULL, "master 10.77.0.11:3306 has log_bin off; MHA needs binary logs on the master");
 }
 
 static void
@@ -456,37 +458,38 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_topology_healthy, test_setup, test_teardown),
-		cmocka_unit_test_setup_teardown(test_topology_master_last, test_setup, test_teardown),
-		cmocka_unit_test_setup_teardown(test_topology_want_master_right, test_setup,
-		    test_teardown),
-		cmocka_unit_test_setup_teardown(test_topology_want_master_wrong, test_setup,
-		    test_teardown),
-		cmocka_unit_test_setup_teardown(test_topology_two_writable, test_setup, test_teardown),
-		cmocka_unit_test_setup_teardown(test_topology_three_standalone_writable, test_setup,
-		    test_teardown),
-		cmocka_unit_test_setup_teardown(test_topology_second_writable_with_want, test_setup,
-		    test_teardown),
-		cmocka_unit_test_setup_teardown(test_topology_replica_not_running, test_setup,
-		    test_teardown),
-		cmocka_unit_test_setup_teardown(test_topology_replica_of_other, test_setup,
-		    test_teardown),
-		cmocka_unit_test_setup_teardown(test_topology_not_a_replica, test_setup, test_teardown),
-		cmocka_unit_test_setup_teardown(test_topology_unreachable, test_setup, test_teardown),
-		cmocka_unit_test_setup_teardown(test_topology_no_master, test_setup, test_teardown),
-		cmocka_unit_test_setup_teardown(test_topology_circular, test_setup, test_teardown),
-		cmocka_unit_test_setup_teardown(test_topology_stale_slave_status_on_master, test_setup,
-		    test_teardown),
-		cmocka_unit_test_setup_teardown(test_topology_single_node, test_setup, test_teardown),
-		cmocka_unit_test_setup_teardown(test_topology_no_nodes, test_setup, test_teardown),
-		cmocka_unit_test_setup_teardown(test_topology_log_bin_off, test_setup, test_teardown),
-		cmocka_unit_test_setup_teardown(test_topology_same_server_id, test_setup, test_teardown),
-		cmocka_unit_test_setup_teardown(test_topology_several_problems, test_setup,
-		    test_teardown),
-		cmocka_unit_test_setup_teardown(test_topology_points_at_server_id, test_setup,
-		    test_teardown),
-		cmocka_unit_test_setup_teardown(test_topology_points_at_host_port, test_setup,
-		    test_teardown),
+	    cmocka_unit_test_setup_teardown(test_topology_healthy, test_setup, test_teardown),
+	    cmocka_unit_test_setup_teardown(test_topology_master_last, test_setup, test_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_topology_want_master_right, test_setup, test_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_topology_want_master_wrong, test_setup, test_teardown),
+	    cmocka_unit_test_setup_teardown(test_topology_two_writable, test_setup, test_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_topology_three_standalone_writable, test_setup, test_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_topology_second_writable_with_want, test_setup, test_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_topology_replica_not_running, test_setup, test_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_topology_replica_of_other, test_setup, test_teardown),
+	    cmocka_unit_test_setup_teardown(test_topology_not_a_replica, test_setup, test_teardown),
+	    cmocka_unit_test_setup_teardown(test_topology_unreachable, test_setup, test_teardown),
+	    cmocka_unit_test_setup_teardown(test_topology_no_master, test_setup, test_teardown),
+	    cmocka_unit_test_setup_teardown(test_topology_circular, test_setup, test_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_topology_stale_slave_status_on_master, test_setup, test_teardown),
+	    cmocka_unit_test_setup_teardown(test_topology_single_node, test_setup, test_teardown),
+	    cmocka_unit_test_setup_teardown(test_topology_no_nodes, test_setup, test_teardown),
+	    cmocka_unit_test_setup_teardown(test_topology_log_bin_off, test_setup, test_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_topology_same_server_id, test_setup, test_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_topology_several_problems, test_setup, test_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_topology_points_at_server_id, test_setup, test_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_topology_points_at_host_port, test_setup, test_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for validate.c: what is accepted, what is refused and what the message says. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -86,7 +87,7 @@ test_cluster_name_message(void **state)
 	(void)state;
 	assert_int_equal(validate_cluster_name("a;b", &cause), -1);
 	assert_string_equal(cause, "invalid cluster name 'a;b': use 1-64 characters from "
-				   "A-Z a-z 0-9 _ . - starting with a letter or digit");
+	                           "A-Z a-z 0-9 _ . - starting with a letter or digit");
 	free(cause);
 }
 
@@ -122,7 +123,7 @@ test_long_value_not_echoed(void **state)
 	free(cause);
 
 	cause = NULL;
-	assert_int_equal(validate_port(big, &(int){ 0 }, &cause), -1);
+	assert_int_equal(validate_port(big, &(int){0}, &cause), -1);
 	assert_true(strlen(cause) < 300);
 	free(cause);
 	free(big);
@@ -241,8 +242,8 @@ test_iface(void **state)
 static void
 test_port(void **state)
 {
-	const char *bad[] = { "", "0", "65536", "3306x", "x3306", " 3306", "3306 ", "+3306", "-1",
-		"99999999999999999999", "0x10", "33.06", NULL };
+	const char *bad[] = {"", "0", "65536", "3306x", "x3306", " 3306", "3306 ", "+3306", "-1",
+	    "99999999999999999999", "0x10", "33.06", NULL};
 	char *cause = NULL;
 	int port = -1, i;
 
@@ -385,8 +386,8 @@ test_vip(void **state)
 	assert_int_equal(prefix, 16);
 	free(addr);
 	addr = NULL;
-	refused(validate_parse_vip("10.77.0.100", 0, &addr, &prefix, &cause), &cause, "prefix",
-	    NULL);
+	refused(
+	    validate_parse_vip("10.77.0.100", 0, &addr, &prefix, &cause), &cause, "prefix", NULL);
 	assert_null(addr);
 }
 
@@ -394,15 +395,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cluster_name),
-		cmocka_unit_test(test_cluster_name_message),
-		cmocka_unit_test(test_long_value_not_echoed),
-		cmocka_unit_test(test_message_escapes),
-		cmocka_unit_test(test_host),
-		cmocka_unit_test(test_iface),
-		cmocka_unit_test(test_port),
-		cmocka_unit_test(test_hostport),
-		cmocka_unit_test(test_vip),
+	    cmocka_unit_test(test_cluster_name),
+	    cmocka_unit_test(test_cluster_name_message),
+	    cmocka_unit_test(test_long_value_not_echoed),
+	    cmocka_unit_test(test_message_escapes),
+	    cmocka_unit_test(test_host),
+	    cmocka_unit_test(test_iface),
+	    cmocka_unit_test(test_port),
+	    cmocka_unit_test(test_hostport),
+	    cmocka_unit_test(test_vip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

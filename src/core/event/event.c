@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The one event function: log line plus history row, with the event's named fields. */
 #include "event.h"
 
@@ -72,7 +73,7 @@ static int
 event_vemit(struct registry *reg, const char *cluster, const char *node, const char *type,
     const char *const *fields, const char *fmt, va_list ap)
 {
-	struct registry_event ev = { 0 };
+	struct registry_event ev = {0};
 	char *message = NULL, *cause = NULL, stamp[32];
 	int rc = 0;
 
@@ -103,8 +104,7 @@ event_vemit(struct registry *reg, const char *cluster, const char *node, const c
 	}
 	if (reg != NULL && registry_event_add(reg, &ev, &cause) != 0) {
 		fprintf(stderr, "%s%s mhaadm: cluster=%s event %s not recorded: %s\n",
-		    log_prefix(LOG_PRIO_ERR), stamp,
-		    cluster != NULL ? cluster : "-", type, cause);
+		    log_prefix(LOG_PRIO_ERR), stamp, cluster != NULL ? cluster : "-", type, cause);
 		free(cause);
 		cause = NULL;
 		reg = NULL;
@@ -114,13 +114,15 @@ event_vemit(struct registry *reg, const char *cluster, const char *node, const c
 		/* Kept with its own time, for the history and the notifications later. */
 		ev.at = stamp;
 		if (spool_write_event(event_spool_cfg, &ev, &cause) == 0) {
-			fprintf(stderr, "%s%s mhaadm: cluster=%s event %s spooled for the registry\n",
-			    log_prefix(LOG_PRIO_WARNING), stamp, cluster != NULL ? cluster : "-", type);
+			fprintf(stderr,
+			    "%s%s mhaadm: cluster=%s event %s spooled for the registry\n",
+			    log_prefix(LOG_PRIO_WARNING), stamp, cluster != NULL ? cluster : "-",
+			    type);
 			rc = 0;
 		} else {
 			fprintf(stderr, "%s%s mhaadm: cluster=%s event %s LOST: %s\n",
-			    log_prefix(LOG_PRIO_ERR), stamp,
-			    cluster != NULL ? cluster : "-", type, cause);
+			    log_prefix(LOG_PRIO_ERR), stamp, cluster != NULL ? cluster : "-", type,
+			    cause);
 			free(cause);
 			rc = -1;
 		}
@@ -160,7 +162,7 @@ int
 event_transition(struct registry *reg, const char *cluster, enum registry_state state,
     enum registry_desired desired, const char *type, const char *fmt, ...)
 {
-	struct registry_event ev = { 0 };
+	struct registry_event ev = {0};
 	char *message = NULL, *cause = NULL;
 	va_list ap;
 	int rc, n;
@@ -177,7 +179,8 @@ event_transition(struct registry *reg, const char *cluster, enum registry_state 
 		fprintf(stderr, "%s%s mhaadm: event cluster=%s %s: %s (state %s, desired %s)\n",
 		    log_prefix(event_priority(type)), stamp, cluster, type, message,
 		    registry_state_name(state),
-		    desired == REGISTRY_DESIRED_KEEP ? "unchanged" : registry_desired_name(desired));
+		    desired == REGISTRY_DESIRED_KEEP ? "unchanged"
+		                                     : registry_desired_name(desired));
 		fflush(stderr);
 	}
 	ev.cluster = (char *)cluster;
@@ -186,8 +189,7 @@ event_transition(struct registry *reg, const char *cluster, enum registry_state 
 	rc = registry_cluster_set_state(reg, cluster, state, desired, &ev, &cause);
 	if (rc < 0) {
 		fprintf(stderr, "%smhaadm: cluster=%s state change to %s not recorded: %s\n",
-		    log_prefix(LOG_PRIO_ERR), cluster,
-		    registry_state_name(state), cause);
+		    log_prefix(LOG_PRIO_ERR), cluster, registry_state_name(state), cause);
 		free(cause);
 	}
 	free(message);

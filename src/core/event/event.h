@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The one event function: every outward effect about a cluster goes through event_emit. */
 #ifndef MHAADM_EVENT_H
 #define MHAADM_EVENT_H
@@ -21,10 +22,10 @@ enum event_severity {
 #define EVENT_DAEMON 0x4u
 
 struct event_type {
-	const char *name;              /* "failover.completed" */
-	enum event_severity severity;  /* for notifications */
-	unsigned int flags;            /* EVENT_PROBLEM, EVENT_CLEARS, EVENT_DAEMON */
-	const char *resolved_by;       /* the type that says this finding is over, or NULL */
+	const char *name;             /* "failover.completed" */
+	enum event_severity severity; /* for notifications */
+	unsigned int flags;           /* EVENT_PROBLEM, EVENT_CLEARS, EVENT_DAEMON */
+	const char *resolved_by;      /* the type that says this finding is over, or NULL */
 };
 
 /* The row of type name, or NULL for a type the table does not know. */
@@ -47,11 +48,11 @@ int event_types_sorted(void);
  * EVENT_FIELDS("old_master", old, "new_master", new). A NULL value leaves that
  * field out.
  */
-#define EVENT_FIELDS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define EVENT_FIELDS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 /* "HOST:PORT" in a buffer that lives until the end of the enclosing block. */
 #define EVENT_ADDR_MAX 300
-#define EVENT_ADDR(host, port) event_addr((char[EVENT_ADDR_MAX]){ 0 }, (host), (port))
+#define EVENT_ADDR(host, port) event_addr((char[EVENT_ADDR_MAX]){0}, (host), (port))
 const char *event_addr(char *buf, const char *host, int port);
 
 /*
@@ -76,9 +77,8 @@ int event_emit(struct registry *reg, const char *cluster, const char *node, cons
     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* event_emit with named fields (EVENT_FIELDS), stored with the history row. */
-int event_emit_fields(struct registry *reg, const char *cluster, const char *node,
-    const char *type, const char *const *fields, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
+int event_emit_fields(struct registry *reg, const char *cluster, const char *node, const char *type,
+    const char *const *fields, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 #include "registry.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The failover core: the side effects every engine's failover shares
  * (failover.h). The VIP itself is moved by vip.c; what is recorded and
@@ -47,7 +48,7 @@ failover_registry_open(const struct config *cfg, const char *cluster)
 	 */
 	if (db_dialect(reg->db) == DB_DIALECT_SQLITE &&
 	    db_scalar(reg->db, &v, "cannot bound the registry's lock wait", &cause,
-		"PRAGMA busy_timeout = 1000", "") < 0) {
+	        "PRAGMA busy_timeout = 1000", "") < 0) {
 		log_warn("cluster=%s %s", cluster, cause);
 		free(cause);
 	}
@@ -80,8 +81,8 @@ failover_storm_check(const struct failover_target *t, const struct failover_node
 }
 
 int
-failover_vip_release(const struct failover_target *t, const struct failover_node *old,
-    int reachable, int planned)
+failover_vip_release(
+    const struct failover_target *t, const struct failover_node *old, int reachable, int planned)
 {
 	struct ssh_target st;
 	const char *host = old->addr != NULL ? old->addr : old->host;
@@ -131,7 +132,7 @@ failover_vip_take(const struct failover_target *t, const struct failover_node *o
 
 	ssh_target_from_config(&st, t->cfg, host, t->cfg->ssh_timeout);
 	if (vip_add_announce(&st, t->vip, t->vip_prefix, t->iface, t->cfg->garp_count,
-		t->cfg->garp_interval_ms, &cause) == 0) {
+	        t->cfg->garp_interval_ms, &cause) == 0) {
 		event_emit_fields(t->reg, t->cluster, NULL, "vip.moved",
 		    EVENT_FIELDS("old_master", old->host, "new_master", new_master->host),
 		    "VIP %s/%d moved from %s to %s (%s)", t->vip, t->vip_prefix, old->host,
@@ -155,7 +156,7 @@ failover_record_master(const struct failover_target *t, const struct failover_no
 	    new_master->host, new_master->port);
 	/* Behind a pending spool the direct write would overtake older records. */
 	if (t->reg != NULL && !spool_pending(t->cfg)) {
-		struct registry_event ev = { 0 };
+		struct registry_event ev = {0};
 
 		ev.cluster = (char *)t->cluster;
 		ev.type = (char *)"failover.master_changed";
@@ -176,8 +177,8 @@ failover_record_master(const struct failover_target *t, const struct failover_no
 			goto out;
 		}
 	}
-	if (spool_write_master(t->cfg, t->cluster, new_master->host, new_master->port, msg,
-		&cause) == 0) {
+	if (spool_write_master(
+	        t->cfg, t->cluster, new_master->host, new_master->port, msg, &cause) == 0) {
 		log_info("cluster=%s registry update spooled for the daemon", t->cluster);
 		rc = 1;
 	} else {
@@ -190,8 +191,8 @@ out:
 }
 
 void
-failover_report(const struct failover_target *t, const char *old_host,
-    const char *new_master, const char *replicas, const char *detail)
+failover_report(const struct failover_target *t, const char *old_host, const char *new_master,
+    const char *replicas, const char *detail)
 {
 	if (new_master != NULL && *new_master != '\0')
 		event_emit_fields(t->reg, t->cluster, NULL, "failover.completed",
@@ -201,17 +202,16 @@ failover_report(const struct failover_target *t, const char *old_host,
 		    detail != NULL ? detail : "");
 	else
 		event_emit_fields(t->reg, t->cluster, NULL, "failover.failed",
-		    EVENT_FIELDS("old_master", old_host),
-		    "failover of %s did not complete: %s", old_host != NULL ? old_host : "?",
-		    detail != NULL ? detail : "no report");
+		    EVENT_FIELDS("old_master", old_host), "failover of %s did not complete: %s",
+		    old_host != NULL ? old_host : "?", detail != NULL ? detail : "no report");
 }
 
 void
 failover_guard_apply(const struct failover_target *t, const struct registry_cluster *rc,
     const struct failover_node *nm)
 {
-	struct probe_credentials cred = { t->cfg->ha_user, t->cfg->ha_password,
-		FAILOVER_REGISTRY_TIMEOUT, FAILOVER_OLD_MASTER_TIMEOUT };
+	struct probe_credentials cred = {t->cfg->ha_user, t->cfg->ha_password,
+	    FAILOVER_REGISTRY_TIMEOUT, FAILOVER_OLD_MASTER_TIMEOUT};
 	const char *host = nm->addr != NULL ? nm->addr : nm->host;
 	const char *why = "isolation_guard = semisync";
 	char *cause = NULL, hp[300];
@@ -222,10 +222,11 @@ failover_guard_apply(const struct failover_target *t, const struct registry_clus
 			return;
 		for (i = 0; i < rc->n_nodes; i++) {
 			if (rc->nodes[i].role != REGISTRY_ROLE_REPLICA ||
-			    (strcmp(rc->nodes[i].host, nm->host) == 0 && rc->nodes[i].port == nm->port))
+			    (strcmp(rc->nodes[i].host, nm->host) == 0 &&
+			        rc->nodes[i].port == nm->port))
 				continue;
-			if (guard_replica_on(&cred, rc->nodes[i].host, rc->nodes[i].port, 0,
-				&cause) != 0) {
+			if (guard_replica_on(
+			        &cred, rc->nodes[i].host, rc->nodes[i].port, 0, &cause) != 0) {
 				log_warn("cluster=%s guard: %s", t->cluster, cause);
 				free(cause);
 				cause = NULL;

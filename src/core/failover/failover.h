@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What every failover does, whatever the engine that decided it: consult
  * the storm breaker, take the VIP off the old master (fencing its holder),
@@ -64,8 +65,8 @@ int failover_storm_check(const struct failover_target *t, const struct failover_
  * 1 when a reachable host could not be cleaned: a planned switch must
  * stop then (two VIPs), a failover may go on.
  */
-int failover_vip_release(const struct failover_target *t, const struct failover_node *old,
-    int reachable, int planned);
+int failover_vip_release(
+    const struct failover_target *t, const struct failover_node *old, int reachable, int planned);
 
 /*
  * Binds the VIP on the new master (gratuitous ARP sent in the background).
@@ -90,8 +91,8 @@ int failover_record_master(const struct failover_target *t, const struct failove
  * re-pointed replicas, comma-separated, NULL none) or failed. detail: the
  * engine's one-line summary, or NULL.
  */
-void failover_report(const struct failover_target *t, const char *old_host,
-    const char *new_master, const char *replicas, const char *detail);
+void failover_report(const struct failover_target *t, const char *old_host, const char *new_master,
+    const char *replicas, const char *detail);
 
 /* What to do with a cluster after its engine completed a failover. */
 enum failover_next {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The fence pass: a former master that comes back after being cut off
  * still holds the VIP and is still writable, so two hosts would answer
@@ -36,10 +37,10 @@ static void
 fence_node(const struct config *cfg, struct registry *reg, const struct registry_cluster *c,
     const struct registry_node *nd)
 {
-	static const char *const read_only[] = { "SET GLOBAL read_only=1", NULL };
-	struct probe_credentials cred = { cfg->ha_user, cfg->ha_password, FENCE_TIMEOUT,
-		FENCE_TIMEOUT };
-	struct probe_result pr = { 0 };
+	static const char *const read_only[] = {"SET GLOBAL read_only=1", NULL};
+	struct probe_credentials cred = {
+	    cfg->ha_user, cfg->ha_password, FENCE_TIMEOUT, FENCE_TIMEOUT};
+	struct probe_result pr = {0};
 	struct ssh_target t;
 	char node[300], *cause = NULL;
 	long killed;
@@ -69,11 +70,14 @@ fence_node(const struct config *cfg, struct registry *reg, const struct registry
 		if (probe_exec(nd->host, nd->port, &cred, read_only, &cause) == 0) {
 			killed += fence_kill(&cred, nd);
 			event_emit(reg, c->name, node, "fence.read_only",
-			    "failed former master %s came back writable; set read_only=1 and killed "
-			    "%ld client session%s", node, killed, killed == 1 ? "" : "s");
+			    "failed former master %s came back writable; set read_only=1 and "
+			    "killed "
+			    "%ld client session%s",
+			    node, killed, killed == 1 ? "" : "s");
 		} else
 			event_emit(reg, c->name, node, "fence.read_only_failed",
-			    "failed former master %s is writable and read_only could not be set: %s",
+			    "failed former master %s is writable and read_only could not be set: "
+			    "%s",
 			    node, cause);
 		free(cause);
 	}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Fencing failed former masters that come back: the VIP and writes taken away from them. */
 #ifndef MHAADM_FENCE_H
 #define MHAADM_FENCE_H
@@ -16,7 +17,6 @@ struct registry_cluster;
  * fence.read_only_failed). An unreachable node is normal and stays quiet.
  * Returns the number of failed nodes visited.
  */
-int fence_cluster(const struct config *cfg, struct registry *reg,
-    const struct registry_cluster *c);
+int fence_cluster(const struct config *cfg, struct registry *reg, const struct registry_cluster *c);
 
 #endif

@@ -1,4 +1,6 @@
-/* The isolation guard: semi-sync replication that keeps a cut-off master from acknowledging writes. */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The isolation guard: semi-sync replication that keeps a cut-off master from acknowledging writes.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +19,8 @@ guard_mode_name(enum guard_mode m)
 }
 
 enum guard_mode
-guard_mode_for(const struct config *cfg, const struct registry_cluster *c,
-    const char *master_host, int master_port, const char **why)
+guard_mode_for(const struct config *cfg, const struct registry_cluster *c, const char *master_host,
+    int master_port, const char **why)
 {
 	size_t i, replicas = 0;
 
@@ -35,7 +37,7 @@ guard_mode_for(const struct config *cfg, const struct registry_cluster *c,
 	for (i = 0; i < c->n_nodes; i++) {
 		if (c->nodes[i].role == REGISTRY_ROLE_REPLICA &&
 		    !(strcasecmp(c->nodes[i].host, master_host) == 0 &&
-			c->nodes[i].port == master_port))
+		        c->nodes[i].port == master_port))
 			replicas++;
 	}
 	if (replicas >= 2) {
@@ -64,19 +66,20 @@ int
 guard_master_is_set(const struct probe_semisync *ss)
 {
 	return ss->known && ss->master_enabled && ss->after_sync &&
-	    ss->timeout_ms >= GUARD_TIMEOUT_MS;
+	       ss->timeout_ms >= GUARD_TIMEOUT_MS;
 }
 
 int
 guard_master_on(const struct probe_credentials *cred, const char *host, int port, char **cause)
 {
-	/* The timeout and wait point first: enabled with the defaults it would fall back at 10 s. */
+	/* The timeout and wait point first: enabled with the defaults it would fall back at 10 s.
+	 */
 	static const char *const on[] = {
-		"SET GLOBAL rpl_semi_sync_master_wait_point = AFTER_SYNC",
-		"SET GLOBAL rpl_semi_sync_master_timeout = 4294967295",
-		"SET GLOBAL rpl_semi_sync_slave_enabled = 1",
-		"SET GLOBAL rpl_semi_sync_master_enabled = 1",
-		NULL,
+	    "SET GLOBAL rpl_semi_sync_master_wait_point = AFTER_SYNC",
+	    "SET GLOBAL rpl_semi_sync_master_timeout = 4294967295",
+	    "SET GLOBAL rpl_semi_sync_slave_enabled = 1",
+	    "SET GLOBAL rpl_semi_sync_master_enabled = 1",
+	    NULL,
 	};
 
 	return probe_exec(host, port, cred, on, cause);
@@ -85,21 +88,21 @@ guard_master_on(const struct probe_credentials *cred, const char *host, int port
 int
 guard_master_off(const struct probe_credentials *cred, const char *host, int port, char **cause)
 {
-	static const char *const off[] = { "SET GLOBAL rpl_semi_sync_master_enabled = 0", NULL };
+	static const char *const off[] = {"SET GLOBAL rpl_semi_sync_master_enabled = 0", NULL};
 
 	return probe_exec(host, port, cred, off, cause);
 }
 
 int
-guard_replica_on(const struct probe_credentials *cred, const char *host, int port,
-    int restart_io, char **cause)
+guard_replica_on(
+    const struct probe_credentials *cred, const char *host, int port, int restart_io, char **cause)
 {
-	static const char *const on[] = { "SET GLOBAL rpl_semi_sync_slave_enabled = 1", NULL };
+	static const char *const on[] = {"SET GLOBAL rpl_semi_sync_slave_enabled = 1", NULL};
 	static const char *const restart[] = {
-		"SET GLOBAL rpl_semi_sync_slave_enabled = 1",
-		"STOP SLAVE IO_THREAD",
-		"START SLAVE IO_THREAD",
-		NULL,
+	    "SET GLOBAL rpl_semi_sync_slave_enabled = 1",
+	    "STOP SLAVE IO_THREAD",
+	    "START SLAVE IO_THREAD",
+	    NULL,
 	};
 
 	return probe_exec(host, port, cred, restart_io ? restart : on, cause);
@@ -135,7 +138,8 @@ guard_apply(const struct probe_credentials *cred, const struct registry_cluster 
 	if (mode == GUARD_OFF) {
 		if (!probes[master].semisync.master_enabled)
 			return 0;
-		if (guard_master_off(cred, c->nodes[master].host, c->nodes[master].port, cause) != 0)
+		if (guard_master_off(cred, c->nodes[master].host, c->nodes[master].port, cause) !=
+		    0)
 			return -1;
 		guard_note(done, "semi-sync master side off on", c->nodes[master].host,
 		    c->nodes[master].port);
@@ -152,8 +156,9 @@ guard_apply(const struct probe_credentials *cred, const struct registry_cluster 
 		/* Enabled but not acknowledging: the IO thread connected before; restart it. */
 		if (guard_replica_on(cred, nd->host, nd->port, pr->io_running, cause) != 0)
 			goto fail;
-		guard_note(done, pr->io_running ? "semi-sync replica side on (IO thread restarted)" :
-						  "semi-sync replica side on",
+		guard_note(done,
+		    pr->io_running ? "semi-sync replica side on (IO thread restarted)"
+		                   : "semi-sync replica side on",
 		    nd->host, nd->port);
 		changed++;
 	}

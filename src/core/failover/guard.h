@@ -1,4 +1,6 @@
-/* The isolation guard: semi-sync replication that keeps a cut-off master from acknowledging writes. */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The isolation guard: semi-sync replication that keeps a cut-off master from acknowledging writes.
+ */
 #ifndef MHAADM_GUARD_H
 #define MHAADM_GUARD_H
 
@@ -34,10 +36,11 @@ enum guard_mode guard_mode_for(const struct config *cfg, const struct registry_c
     const char *master_host, int master_port, const char **why);
 
 /* guard_mode_for with the registry's master of c (off when it names none). */
-enum guard_mode guard_mode_of(const struct config *cfg, const struct registry_cluster *c,
-    const char **why);
+enum guard_mode guard_mode_of(
+    const struct config *cfg, const struct registry_cluster *c, const char **why);
 
-/* Whether a probed master's semi-sync settings are the guard's (enabled, AFTER_SYNC, long timeout). */
+/* Whether a probed master's semi-sync settings are the guard's (enabled, AFTER_SYNC, long timeout).
+ */
 int guard_master_is_set(const struct probe_semisync *ss);
 
 /*
@@ -45,24 +48,23 @@ int guard_master_is_set(const struct probe_semisync *ss);
  * the replica side too (harmless on a master, ready when it is demoted).
  * Returns 0, or -1 with *cause.
  */
-int guard_master_on(const struct probe_credentials *cred, const char *host, int port,
-    char **cause);
+int guard_master_on(const struct probe_credentials *cred, const char *host, int port, char **cause);
 
 /*
  * Turns the master side off at host:port. Commits waiting for an
  * acknowledgement are then acknowledged to their clients: used for the
  * fallback and for isolation_guard = off, never on a demoted master.
  */
-int guard_master_off(const struct probe_credentials *cred, const char *host, int port,
-    char **cause);
+int guard_master_off(
+    const struct probe_credentials *cred, const char *host, int port, char **cause);
 
 /*
  * Turns the replica side on at host:port. With restart_io the IO thread is
  * restarted, which is when a replica starts acknowledging (it asks for
  * semi-sync when it connects). Returns 0, or -1 with *cause.
  */
-int guard_replica_on(const struct probe_credentials *cred, const char *host, int port,
-    int restart_io, char **cause);
+int guard_replica_on(
+    const struct probe_credentials *cred, const char *host, int port, int restart_io, char **cause);
 
 /*
  * Brings the nodes of c to mode: probes[i] is a fresh probe of c->nodes[i]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Asking a master's replicas, over MySQL, whether they still receive from it (both engines). */
 #include <pthread.h>
 #include <stdio.h>
@@ -20,9 +21,9 @@ struct master_check_read {
 	char *master_host;
 	int master_port;
 	int io_running;
-	char *position;   /* "Master_Log_File:Read_Master_Log_Pos/Gtid_IO_Pos" */
-	long long beats;  /* Slave_received_heartbeats, -1 unknown */
-	double period;    /* Slave_heartbeat_period in seconds, -1 unknown */
+	char *position;  /* "Master_Log_File:Read_Master_Log_Pos/Gtid_IO_Pos" */
+	long long beats; /* Slave_received_heartbeats, -1 unknown */
+	double period;   /* Slave_heartbeat_period in seconds, -1 unknown */
 };
 
 struct master_check_job {
@@ -82,12 +83,13 @@ master_check_read(struct master_check_job *j, struct master_check_read *r)
 		goto fail;
 	if ((row = mysql_fetch_row(res)) != NULL) {
 		r->is_replica = 1;
-		r->master_host = xstrdup(master_check_value(row, master_check_column(res,
-		    "Master_Host")));
-		r->master_port = atoi(master_check_value(row, master_check_column(res,
-		    "Master_Port")));
-		r->io_running = strcasecmp(master_check_value(row, master_check_column(res,
-		    "Slave_IO_Running")), "Yes") == 0;
+		r->master_host =
+		    xstrdup(master_check_value(row, master_check_column(res, "Master_Host")));
+		r->master_port =
+		    atoi(master_check_value(row, master_check_column(res, "Master_Port")));
+		r->io_running = strcasecmp(master_check_value(
+		                               row, master_check_column(res, "Slave_IO_Running")),
+		                    "Yes") == 0;
 		r->position = xasprintf("%s:%s/%s",
 		    master_check_value(row, master_check_column(res, "Master_Log_File")),
 		    master_check_value(row, master_check_column(res, "Read_Master_Log_Pos")),
@@ -97,7 +99,7 @@ master_check_read(struct master_check_job *j, struct master_check_read *r)
 	res = NULL;
 	/* MariaDB only; MySQL answers no rows and the counters stay unknown. */
 	if (mysql_query(j->mysql, "SHOW GLOBAL STATUS WHERE Variable_name IN "
-				  "('Slave_received_heartbeats', 'Slave_heartbeat_period')") != 0 ||
+	                          "('Slave_received_heartbeats', 'Slave_heartbeat_period')") != 0 ||
 	    (res = mysql_store_result(j->mysql)) == NULL)
 		goto fail;
 	while ((row = mysql_fetch_row(res)) != NULL) {
@@ -125,7 +127,7 @@ master_check_from_master(const struct master_check_job *j, const struct master_c
 	if (!r->is_replica || r->master_host == NULL || r->master_port != j->master_port)
 		return 0;
 	return (j->master_host != NULL && strcasecmp(r->master_host, j->master_host) == 0) ||
-	    (j->master_ip != NULL && strcasecmp(r->master_host, j->master_ip) == 0);
+	       (j->master_ip != NULL && strcasecmp(r->master_host, j->master_ip) == 0);
 }
 
 static void *
@@ -203,7 +205,7 @@ master_check_replicas(const struct master_check_node *nodes, size_t n, const cha
 	master_check_parallel(jobs, n, master_check_first);
 	for (i = 0; i < n; i++)
 		live += jobs[i].r[0].ok && jobs[i].r[0].io_running &&
-		    master_check_from_master(&jobs[i], &jobs[i].r[0]);
+		        master_check_from_master(&jobs[i], &jobs[i].r[0]);
 	/* Only a running IO thread needs a second look: is anything still arriving? */
 	if (live > 0) {
 		ts.tv_sec = sample_ms / 1000;
@@ -222,8 +224,9 @@ master_check_replicas(const struct master_check_node *nodes, size_t n, const cha
 		if (live == 0 || !last->ok) {
 			obs[i].moved = 0;
 		} else if (strcmp(j->r[0].position != NULL ? j->r[0].position : "",
-			       last->position != NULL ? last->position : "") != 0 ||
-		    (last->beats >= 0 && j->r[0].beats >= 0 && last->beats > j->r[0].beats)) {
+		               last->position != NULL ? last->position : "") != 0 ||
+		           (last->beats >= 0 && j->r[0].beats >= 0 &&
+		               last->beats > j->r[0].beats)) {
 			obs[i].moved = 1;
 		} else if (last->period > 0 && last->period * 1000.0 < (double)sample_ms) {
 			/* A heartbeat was due within the sample: silence means the link is gone. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Asking a master's replicas, over MySQL, whether they still receive from it (both engines). */
 #ifndef MHAADM_MASTER_CHECK_H
 #define MHAADM_MASTER_CHECK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Whether a master the manager cannot reach is dead: the replicas' view decides (both engines). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,9 +37,10 @@ master_verdict_decide(const struct master_observation *obs, size_t n, char **rea
 		node = obs[i].node != NULL ? obs[i].node : "?";
 		if (obs[i].moved != 0) {
 			if (reason != NULL)
-				*reason = xasprintf("replica %s still receives from the master (%s)",
-				    node, obs[i].moved > 0 ? "data or heartbeats arrived" :
-							     "IO thread connected");
+				*reason = xasprintf(
+				    "replica %s still receives from the master (%s)", node,
+				    obs[i].moved > 0 ? "data or heartbeats arrived"
+				                     : "IO thread connected");
 			return MASTER_ALIVE;
 		}
 		stale++;
@@ -50,7 +52,7 @@ master_verdict_decide(const struct master_observation *obs, size_t n, char **rea
 	}
 	if (reason != NULL)
 		*reason = xasprintf("no replica receives from the master (%zu answered, %zu with a "
-				    "silent IO thread)",
+		                    "silent IO thread)",
 		    reachable, stale);
 	return MASTER_DEAD;
 }

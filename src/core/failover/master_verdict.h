@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Whether a master the manager cannot reach is dead: the replicas' view decides (both engines). */
 #ifndef MHAADM_MASTER_VERDICT_H
 #define MHAADM_MASTER_VERDICT_H
@@ -6,10 +7,10 @@
 
 /* What one replica says about the master, from one or two reads of its replication state. */
 struct master_observation {
-	const char *node;  /* "HOST:PORT", borrowed; for the reason */
-	int reachable;     /* the replica answered (both reads, when sampled) */
-	int from_master;   /* it replicates from this master (source host/port or server id) */
-	int io_running;    /* Slave_IO_Running = Yes (on the last read) */
+	const char *node; /* "HOST:PORT", borrowed; for the reason */
+	int reachable;    /* the replica answered (both reads, when sampled) */
+	int from_master;  /* it replicates from this master (source host/port or server id) */
+	int io_running;   /* Slave_IO_Running = Yes (on the last read) */
 	/*
 	 * Whether data arrived from the master between the two reads (read
 	 * position, Gtid_IO_Pos or the heartbeat counter moved): 1 yes, 0 no,
@@ -37,7 +38,7 @@ const char *master_verdict_name(enum master_verdict v);
  * is UNKNOWN. Pure. *reason (newly allocated, may be NULL) names the
  * deciding replica or what was seen.
  */
-enum master_verdict master_verdict_decide(const struct master_observation *obs, size_t n,
-    char **reason);
+enum master_verdict master_verdict_decide(
+    const struct master_observation *obs, size_t n, char **reason);
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The spool: events and master changes kept while the registry is away, then applied in order. */
 #include "spool.h"
 
@@ -37,8 +38,8 @@ spool_dir(const struct config *cfg)
  * same second), which is the order records are applied in. 0 or -1.
  */
 static int
-spool_write(const struct config *cfg, const char *kind, const char *cluster,
-    const char *content, char **cause)
+spool_write(const struct config *cfg, const char *kind, const char *cluster, const char *content,
+    char **cause)
 {
 	char *dir = spool_dir(cfg), *tmp = NULL, *path = NULL;
 	struct timespec ts;
@@ -203,7 +204,7 @@ enum spool_result {
 static enum spool_result
 spool_apply_master(struct registry *reg, FILE *f, const char *path)
 {
-	struct registry_event ev = { 0 };
+	struct registry_event ev = {0};
 	char *cluster, *host, *port, *message, *cause = NULL;
 	enum spool_result res;
 	int r, p;
@@ -222,16 +223,17 @@ spool_apply_master(struct registry *reg, FILE *f, const char *path)
 	ev.type = (char *)"failover.master_changed";
 	ev.message = xasprintf("%s (recorded late: the registry was unavailable)",
 	    message != NULL ? message : "master changed");
-	r = registry_cluster_set_master(reg, cluster, host, p, REGISTRY_STATE_FAILING_OVER, &ev,
-	    &cause);
+	r = registry_cluster_set_master(
+	    reg, cluster, host, p, REGISTRY_STATE_FAILING_OVER, &ev, &cause);
 	free(ev.message);
 	if (r == 1)
-		fprintf(stderr, "mhaadm: spool: cluster %s or node %s:%d no longer in the registry; "
-				"dropped %s\n",
+		fprintf(stderr,
+		    "mhaadm: spool: cluster %s or node %s:%d no longer in the registry; "
+		    "dropped %s\n",
 		    cluster, host, p, path);
 	else if (r == 0)
-		log_info("spool: cluster=%s applied spooled update: master is %s:%d", cluster, host,
-		    p);
+		log_info(
+		    "spool: cluster=%s applied spooled update: master is %s:%d", cluster, host, p);
 	else
 		fprintf(stderr, "mhaadm: spool: %s stays: %s\n", path, cause);
 	res = r == -1 ? SPOOL_KEEP : SPOOL_APPLIED;
@@ -258,7 +260,7 @@ spool_json_get(struct json_object *o, const char *key)
 static enum spool_result
 spool_apply_event(struct registry *reg, const char *path)
 {
-	struct registry_event ev = { 0 };
+	struct registry_event ev = {0};
 	struct json_object *o, *fields = NULL;
 	char *cause = NULL;
 	enum spool_result res = SPOOL_APPLIED;
@@ -275,7 +277,8 @@ spool_apply_event(struct registry *reg, const char *path)
 	ev.message = (char *)spool_json_get(o, "message");
 	if (json_object_object_get_ex(o, "fields", &fields) &&
 	    json_object_is_type(fields, json_type_object)) {
-		json_object_object_foreach(fields, key, val) {
+		json_object_object_foreach(fields, key, val)
+		{
 			if (val != NULL && json_object_is_type(val, json_type_string))
 				registry_event_field_set(&ev, key, json_object_get_string(val));
 		}
@@ -336,8 +339,10 @@ spool_apply(struct registry *reg, const struct config *cfg)
 		} else if (errno == ENOENT)
 			res = SPOOL_BAD; /* applied by the holder of the lock before us */
 		else {
-			/* Unreadable now (EMFILE, EACCES): keep it, and the order, for the next pass. */
-			fprintf(stderr, "mhaadm: spool: cannot read %s: %s\n", path, strerror(errno));
+			/* Unreadable now (EMFILE, EACCES): keep it, and the order, for the next
+			 * pass. */
+			fprintf(
+			    stderr, "mhaadm: spool: cannot read %s: %s\n", path, strerror(errno));
 			res = SPOOL_KEEP;
 		}
 		if (res != SPOOL_KEEP) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Registry writes that could not be made when they happened (the management
  * node was down during a failover): master changes and events, kept in files

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Live status of clusters: every node probed, the VIP holders found, a verdict with its reason. */
 #include <json-c/json.h>
 #include <pthread.h>
@@ -63,8 +64,7 @@ status_lag_unfit(const struct probe_result *pr, int max_lag, char **why)
 }
 
 int
-status_errant(const struct probe_result *replica, const struct probe_result *master,
-    char **gtids)
+status_errant(const struct probe_result *replica, const struct probe_result *master, char **gtids)
 {
 	char *cause = NULL;
 	int r;
@@ -87,8 +87,8 @@ struct status_host {
 	const char *host; /* borrowed */
 	char *addrs;      /* "ip -o -4 addr show" output, NULL on failure */
 	char *error;
-	long age;         /* -1: asked now; else seconds since the daemon asked */
-	int skip;         /* taken from the cache: no SSH */
+	long age; /* -1: asked now; else seconds since the daemon asked */
+	int skip; /* taken from the cache: no SSH */
 };
 
 struct status_ssh_queue {
@@ -187,15 +187,15 @@ status_cache_load(const struct status_opts *opts, struct status_host *hosts, siz
 		age = (long)(time(NULL) - (time_t)json_object_get_int64(at));
 		for (i = 0; age >= 0 && age <= opts->max_age && i < n; i++) {
 			if (!json_object_object_get_ex(map, hosts[i].host, &v) ||
-			    status_changed_since(list, n_list, hosts[i].host,
-				(time_t)json_object_get_int64(at)))
+			    status_changed_since(
+			        list, n_list, hosts[i].host, (time_t)json_object_get_int64(at)))
 				continue;
 			/* A string: the host's addresses; an object: why it did not answer. */
 			if (json_object_is_type(v, json_type_string)) {
 				hosts[i].addrs = xstrdup(json_object_get_string(v));
 			} else if (json_object_object_get_ex(v, "error", &err)) {
-				hosts[i].error = xasprintf("%s (status pass %ld s ago)",
-				    json_object_get_string(err), age);
+				hosts[i].error = xasprintf(
+				    "%s (status pass %ld s ago)", json_object_get_string(err), age);
 			} else {
 				continue;
 			}
@@ -224,12 +224,13 @@ status_cache_save(const struct status_opts *opts, const struct status_host *host
 		if (hosts[i].skip)
 			continue;
 		if (hosts[i].addrs != NULL) {
-			json_object_object_add(map, hosts[i].host,
-			    json_object_new_string(hosts[i].addrs));
+			json_object_object_add(
+			    map, hosts[i].host, json_object_new_string(hosts[i].addrs));
 		} else {
 			e = json_object_new_object();
-			json_object_object_add(e, "error", json_object_new_string(
-			    hosts[i].error != NULL ? hosts[i].error : "no answer"));
+			json_object_object_add(e, "error",
+			    json_object_new_string(
+			        hosts[i].error != NULL ? hosts[i].error : "no answer"));
 			json_object_object_add(map, hosts[i].host, e);
 		}
 	}
@@ -244,9 +245,9 @@ struct status_cluster *
 status_probe(const struct config *cfg, struct registry_cluster **list, size_t n,
     const struct status_opts *opts)
 {
-	struct probe_credentials cred = { cfg->ha_user, cfg->ha_password, cfg->probe_timeout,
-		cfg->probe_timeout };
-	struct status_ssh_queue q = { 0 };
+	struct probe_credentials cred = {
+	    cfg->ha_user, cfg->ha_password, cfg->probe_timeout, cfg->probe_timeout};
+	struct status_ssh_queue q = {0};
 	struct status_cluster *sc = xcalloc(n == 0 ? 1 : n, sizeof(*sc));
 	struct probe_result *pr;
 	struct status_host *h;
@@ -290,8 +291,8 @@ status_probe(const struct config *cfg, struct registry_cluster **list, size_t n,
 	for (i = 0, at = 0; i < n; i++) {
 		sc[i].c = list[i];
 		sc[i].vip_age = -1;
-		sc[i].nodes = xcalloc(list[i]->n_nodes == 0 ? 1 : list[i]->n_nodes,
-		    sizeof(*sc[i].nodes));
+		sc[i].nodes =
+		    xcalloc(list[i]->n_nodes == 0 ? 1 : list[i]->n_nodes, sizeof(*sc[i].nodes));
 		for (j = 0; j < list[i]->n_nodes; j++, at++) {
 			sc[i].nodes[j].probe = pr[at]; /* ownership moves */
 			sc[i].nodes[j].holds_vip = -1;
@@ -302,9 +303,11 @@ status_probe(const struct config *cfg, struct registry_cluster **list, size_t n,
 				if (h->age > sc[i].vip_age)
 					sc[i].vip_age = h->age;
 				if (h->addrs != NULL)
-					sc[i].nodes[j].holds_vip = vip_addrs_have(h->addrs, list[i]->vip);
+					sc[i].nodes[j].holds_vip =
+					    vip_addrs_have(h->addrs, list[i]->vip);
 				else
-					sc[i].nodes[j].ssh_error = h->error != NULL ? xstrdup(h->error) : NULL;
+					sc[i].nodes[j].ssh_error =
+					    h->error != NULL ? xstrdup(h->error) : NULL;
 				break;
 			}
 		}
@@ -319,9 +322,8 @@ status_probe(const struct config *cfg, struct registry_cluster **list, size_t n,
 }
 
 /* Adds a finding; fix may be NULL. The formats must never carry a password. */
-static void __attribute__((format(printf, 5, 6)))
-status_add(struct status_cluster *sc, enum status_verdict severity, const char *kind,
-    const char *node, const char *fmt, ...)
+static void __attribute__((format(printf, 5, 6))) status_add(struct status_cluster *sc,
+    enum status_verdict severity, const char *kind, const char *node, const char *fmt, ...)
 {
 	struct status_finding *f;
 	va_list ap;
@@ -355,8 +357,9 @@ status_same_source(const struct probe_result *replica, const struct registry_nod
 {
 	if (replica->master_server_id != 0 && mpr->ok && mpr->server_id != 0)
 		return replica->master_server_id == mpr->server_id;
-	return replica->master_host != NULL && strcasecmp(replica->master_host, master->host) == 0 &&
-	    replica->master_port == master->port;
+	return replica->master_host != NULL &&
+	       strcasecmp(replica->master_host, master->host) == 0 &&
+	       replica->master_port == master->port;
 }
 
 /* Whether a peer connected to the master is one of the cluster's registered nodes. */
@@ -379,8 +382,7 @@ status_registered(const struct registry_cluster *c, const struct probe_peer *p)
  * see master_verdict_decide). *why is newly allocated.
  */
 static enum master_verdict
-status_master_seen(const struct status_cluster *sc, const struct registry_node *master,
-    char **why)
+status_master_seen(const struct status_cluster *sc, const struct registry_node *master, char **why)
 {
 	struct master_observation *obs;
 	char **names;
@@ -398,8 +400,8 @@ status_master_seen(const struct status_cluster *sc, const struct registry_node *
 		obs[n].node = names[n];
 		obs[n].reachable = pr->ok;
 		obs[n].from_master = pr->is_replica && pr->master_host != NULL &&
-		    strcasecmp(pr->master_host, master->host) == 0 &&
-		    pr->master_port == master->port;
+		                     strcasecmp(pr->master_host, master->host) == 0 &&
+		                     pr->master_port == master->port;
 		obs[n].io_running = pr->io_running;
 		obs[n].moved = -1;
 		n++;
@@ -426,8 +428,8 @@ status_judge_replica(struct status_cluster *sc, size_t i, const struct registry_
 	sn->left_out = status_has_line(left_out, hp);
 	if (!pr->ok) {
 		sn->unfit = xasprintf("unreachable: %s", pr->error != NULL ? pr->error : "?");
-		status_add(sc, STATUS_DEGRADED, "replica.unreachable", hp, "replica %s unreachable: %s",
-		    hp, pr->error != NULL ? pr->error : "?");
+		status_add(sc, STATUS_DEGRADED, "replica.unreachable", hp,
+		    "replica %s unreachable: %s", hp, pr->error != NULL ? pr->error : "?");
 		status_fix(sc, "check mysqld and the network on %s", nd->host);
 		return;
 	}
@@ -446,18 +448,20 @@ status_judge_replica(struct status_cluster *sc, size_t i, const struct registry_
 		    "replica %s replicates from %s:%d, not from the registry's master %s:%d", hp,
 		    pr->master_host != NULL ? pr->master_host : "?", pr->master_port, master->host,
 		    master->port);
-		status_fix(sc, "re-point it at %s:%d, or fix the registry if that is the real master",
+		status_fix(sc,
+		    "re-point it at %s:%d, or fix the registry if that is the real master",
 		    master->host, master->port);
 		return;
 	}
 	if (msn != NULL && status_errant(pr, &msn->probe, &why)) {
 		sn->unfit = xasprintf("errant transactions: %s", why);
 		status_add(sc, STATUS_DEGRADED, "replica.errant", hp,
-		    "replica %s holds transactions its master %s:%d never had: %s", hp, master->host,
-		    master->port, why);
-		status_fix(sc, "it is never promoted meanwhile; on %s, see them with mariadb-binlog; "
-			       "if the master needs them, replay them there; if not, undo them with "
-			       "sql_log_bin=0 and RESET MASTER on the replica (its own binlog only)",
+		    "replica %s holds transactions its master %s:%d never had: %s", hp,
+		    master->host, master->port, why);
+		status_fix(sc,
+		    "it is never promoted meanwhile; on %s, see them with mariadb-binlog; "
+		    "if the master needs them, replay them there; if not, undo them with "
+		    "sql_log_bin=0 and RESET MASTER on the replica (its own binlog only)",
 		    nd->host);
 		free(why);
 		if (pr->io_running && pr->sql_running)
@@ -468,9 +472,9 @@ status_judge_replica(struct status_cluster *sc, size_t i, const struct registry_
 		sc->running++;
 	if (!pr->io_running || !pr->sql_running) {
 		sn->unfit = xasprintf("%s thread%s stopped",
-		    !pr->io_running && !pr->sql_running ? "IO and SQL" :
-		    !pr->io_running			   ? "IO" :
-							     "SQL",
+		    !pr->io_running && !pr->sql_running ? "IO and SQL"
+		    : !pr->io_running                   ? "IO"
+		                                        : "SQL",
 		    !pr->io_running && !pr->sql_running ? "s" : "");
 		status_add(sc, STATUS_DEGRADED,
 		    !pr->sql_running ? "replica.sql_stopped" : "replica.io_stopped", hp,
@@ -484,15 +488,18 @@ status_judge_replica(struct status_cluster *sc, size_t i, const struct registry_
 	sn->caught_up = pr->lag >= 0 && (max_lag > 0 ? pr->lag <= max_lag : pr->lag == 0);
 	if (sn->left_out) {
 		/* The engine does not watch it: promoting it is not what the engine would do. */
-		sn->unfit = xstrdup("left out by the engine while it was unreachable; taken back in "
-				    "once it has caught up");
+		sn->unfit =
+		    xstrdup("left out by the engine while it was unreachable; taken back in "
+		            "once it has caught up");
 		return;
 	}
 	if (status_lag_unfit(pr, max_lag, &why)) {
 		sn->unfit = why;
 		if (pr->sql_delay == 0) {
-			status_add(sc, STATUS_DEGRADED, "lag.exceeded", hp, "replica %s %s", hp, why);
-			status_fix(sc, "find what holds its SQL thread back; it is not promoted meanwhile");
+			status_add(
+			    sc, STATUS_DEGRADED, "lag.exceeded", hp, "replica %s %s", hp, why);
+			status_fix(sc,
+			    "find what holds its SQL thread back; it is not promoted meanwhile");
 		}
 		return;
 	}
@@ -532,21 +539,25 @@ status_judge_vip(struct status_cluster *sc, const struct registry_node *master)
 	if (n > 1) {
 		status_add(sc, STATUS_AT_RISK, "drift.vip_split", NULL,
 		    "VIP %s is held by %zu hosts at once: %s", sc->c->vip, n, holders);
-		status_fix(sc, "remove it everywhere but on the master %s ('ip addr del %s/%d dev %s')",
-		    master != NULL ? master->host : "?", sc->c->vip, sc->c->vip_prefix, sc->c->iface);
+		status_fix(sc,
+		    "remove it everywhere but on the master %s ('ip addr del %s/%d dev %s')",
+		    master != NULL ? master->host : "?", sc->c->vip, sc->c->vip_prefix,
+		    sc->c->iface);
 	} else if (n == 1 && !on_master) {
 		status_add(sc, STATUS_AT_RISK, "drift.vip_elsewhere", NULL,
 		    "VIP %s is held by %s, not by the master %s", sc->c->vip, holders,
 		    master != NULL ? master->host : "?");
-		status_fix(sc, "remove it there ('ip addr del %s/%d dev %s'); mhaadm binds it on the "
-			       "master when monitoring (re)starts",
+		status_fix(sc,
+		    "remove it there ('ip addr del %s/%d dev %s'); mhaadm binds it on the "
+		    "master when monitoring (re)starts",
 		    sc->c->vip, sc->c->vip_prefix, sc->c->iface);
 	} else if (n == 0 && unknown == 0) {
 		status_add(sc, STATUS_AT_RISK, "drift.vip_missing", NULL,
 		    "VIP %s is held by no host: clients cannot reach the master through it",
 		    sc->c->vip);
-		status_fix(sc, "'mhaadm start %s' binds it on the master, or 'ip addr add %s/%d dev "
-			       "%s' there",
+		status_fix(sc,
+		    "'mhaadm start %s' binds it on the master, or 'ip addr add %s/%d dev "
+		    "%s' there",
 		    sc->c->name, sc->c->vip, sc->c->vip_prefix, sc->c->iface);
 	} else if (n == 0) {
 		status_add(sc, STATUS_DEGRADED, "vip.unknown", NULL,
@@ -562,7 +573,8 @@ status_judge_monitor(struct status_cluster *sc, const struct status_monitor *mon
 
 	if (c->desired != REGISTRY_DESIRED_MONITORED) {
 		status_add(sc, STATUS_UNPROTECTED, "monitoring.off", NULL,
-		    "not monitored (state %s): no automatic failover", registry_state_name(c->state));
+		    "not monitored (state %s): no automatic failover",
+		    registry_state_name(c->state));
 		status_fix(sc, "mhaadm start %s", c->name);
 	} else if (c->state == REGISTRY_STATE_UNPROTECTED) {
 		if (mon->problem != NULL)
@@ -574,8 +586,8 @@ status_judge_monitor(struct status_cluster *sc, const struct status_monitor *mon
 			    c->name);
 		status_fix(sc, "repair it, then 'mhaadm start %s'", c->name);
 	} else if (!mon->running && mon->problem != NULL) {
-		status_add(sc, STATUS_UNPROTECTED, "monitoring.down", NULL, "no engine is running: %s",
-		    mon->problem);
+		status_add(sc, STATUS_UNPROTECTED, "monitoring.down", NULL,
+		    "no engine is running: %s", mon->problem);
 	} else if (!mon->running) {
 		status_add(sc, STATUS_UNPROTECTED, "monitoring.down", NULL,
 		    "no engine is running for it (is 'mhaadm daemon' running on this host?)");
@@ -583,7 +595,8 @@ status_judge_monitor(struct status_cluster *sc, const struct status_monitor *mon
 		/* The engine's pings fail, the replicas' view vetoes the failover. */
 		status_add(sc, STATUS_DEGRADED, "monitoring.starting", NULL,
 		    "its engine cannot reach the master (%s); its replicas still receive from it: "
-		    "no failover", mon->health != NULL ? mon->health : "failing");
+		    "no failover",
+		    mon->health != NULL ? mon->health : "failing");
 	} else if (mon->failing_over) {
 		status_add(sc, STATUS_AT_RISK, "failover.running", NULL, "a failover is running");
 	} else if (!mon->health_ok) {
@@ -594,8 +607,8 @@ status_judge_monitor(struct status_cluster *sc, const struct status_monitor *mon
 		status_add(sc, STATUS_AT_RISK, "failover.error_marker", NULL,
 		    "the engine's failed-failover marker %s exists: it refuses to fail over again",
 		    mon->error_marker);
-		status_fix(sc, "inspect the cluster, remove the marker, then 'mhaadm start %s'",
-		    c->name);
+		status_fix(
+		    sc, "inspect the cluster, remove the marker, then 'mhaadm start %s'", c->name);
 	}
 }
 
@@ -606,8 +619,8 @@ status_judge_monitor(struct status_cluster *sc, const struct status_monitor *mon
  * merely down; either way the DBA must know at once.
  */
 static void
-status_judge_guard(struct status_cluster *sc, const struct registry_node *master,
-    const struct status_node *msn)
+status_judge_guard(
+    struct status_cluster *sc, const struct registry_node *master, const struct status_node *msn)
 {
 	const struct probe_semisync *ss;
 	char hp[300];
@@ -624,10 +637,14 @@ status_judge_guard(struct status_cluster *sc, const struct registry_node *master
 		sc->guard = "off";
 		if (sc->guard_wanted) {
 			status_add(sc, STATUS_DEGRADED, "guard.off", hp,
-			    "isolation guard wanted (semisync) but semi-sync is off on the master %s: "
-			    "if it is cut off, it acknowledges writes a failover loses", hp);
-			status_fix(sc, "'mhaadm start %s' sets it up; the daemon's status pass "
-				       "repairs it", sc->c->name);
+			    "isolation guard wanted (semisync) but semi-sync is off on the master "
+			    "%s: "
+			    "if it is cut off, it acknowledges writes a failover loses",
+			    hp);
+			status_fix(sc,
+			    "'mhaadm start %s' sets it up; the daemon's status pass "
+			    "repairs it",
+			    sc->c->name);
 		}
 		return;
 	}
@@ -651,22 +668,28 @@ status_judge_guard(struct status_cluster *sc, const struct registry_node *master
 		if (ss->wait_sessions > 0)
 			status_add(sc, STATUS_DOWN, "guard.stalled", hp,
 			    "no replica acknowledges semi-sync commits on the master %s: %ld "
-			    "session%s wait%s, writes stall (isolation guard)", hp, ss->wait_sessions,
-			    ss->wait_sessions == 1 ? "" : "s", ss->wait_sessions == 1 ? "s" : "");
+			    "session%s wait%s, writes stall (isolation guard)",
+			    hp, ss->wait_sessions, ss->wait_sessions == 1 ? "" : "s",
+			    ss->wait_sessions == 1 ? "s" : "");
 		else
 			status_add(sc, STATUS_AT_RISK, "guard.stalled", hp,
 			    "no replica acknowledges semi-sync commits on the master %s: the next "
-			    "write stalls (isolation guard)", hp);
-		status_fix(sc, "bring a replica back (START SLAVE); or wait; or set "
-			       "semisync_fallback_seconds for '%s' to let mhaadm fall back to async "
-			       "(re-opens the split-brain window)", sc->c->name);
+			    "write stalls (isolation guard)",
+			    hp);
+		status_fix(sc,
+		    "bring a replica back (START SLAVE); or wait; or set "
+		    "semisync_fallback_seconds for '%s' to let mhaadm fall back to async "
+		    "(re-opens the split-brain window)",
+		    sc->c->name);
 		return;
 	}
 	if (!ss->master_on) {
 		sc->guard = "async";
 		status_add(sc, STATUS_AT_RISK, "guard.async", hp,
-		    "semi-sync on the master %s fell back to async (timeout %llu ms): the isolation "
-		    "guard is off", hp, ss->timeout_ms);
+		    "semi-sync on the master %s fell back to async (timeout %llu ms): the "
+		    "isolation "
+		    "guard is off",
+		    hp, ss->timeout_ms);
 		status_fix(sc, "'mhaadm start %s' sets the guard's timeout", sc->c->name);
 		return;
 	}
@@ -679,10 +702,12 @@ status_judge_guard(struct status_cluster *sc, const struct registry_node *master
 			continue;
 		snprintf(hp, sizeof(hp), "%s:%d", sc->c->nodes[i].host, sc->c->nodes[i].port);
 		status_add(sc, STATUS_DEGRADED, "guard.replica_off", hp,
-		    "replica %s does not acknowledge semi-sync commits (rpl_semi_sync_slave_enabled "
-		    "is off)", hp);
-		status_fix(sc, "the daemon's status pass turns it on; or 'mhaadm start %s'",
-		    sc->c->name);
+		    "replica %s does not acknowledge semi-sync commits "
+		    "(rpl_semi_sync_slave_enabled "
+		    "is off)",
+		    hp);
+		status_fix(
+		    sc, "the daemon's status pass turns it on; or 'mhaadm start %s'", sc->c->name);
 	}
 }
 
@@ -711,24 +736,27 @@ status_judge(struct status_cluster *sc, const struct status_monitor *mon, int ma
 		snprintf(hp, sizeof(hp), "%s:%d", master->host, master->port);
 		if (!mpr->ok && status_master_seen(sc, master, &why) == MASTER_ALIVE) {
 			status_add(sc, STATUS_DEGRADED, "master.unreachable_from_manager", hp,
-			    "master %s unreachable from this manager host (%s), but %s: writes still "
+			    "master %s unreachable from this manager host (%s), but %s: writes "
+			    "still "
 			    "work, no failover",
 			    hp, mpr->error != NULL ? mpr->error : "?", why);
-			status_fix(sc, "check the network between this host and %s (routes, firewall)",
+			status_fix(sc,
+			    "check the network between this host and %s (routes, firewall)",
 			    master->host);
 			free(why);
 			sc->partitioned = 1;
 		} else if (!mpr->ok) {
 			free(why);
-			status_add(sc, STATUS_DOWN, "master.unreachable", hp, "master %s unreachable: %s",
-			    hp, mpr->error != NULL ? mpr->error : "?");
+			status_add(sc, STATUS_DOWN, "master.unreachable", hp,
+			    "master %s unreachable: %s", hp, mpr->error != NULL ? mpr->error : "?");
 			status_fix(sc, "if monitored, its engine fails it over; otherwise check %s",
 			    master->host);
 		} else if (mpr->read_only) {
 			status_add(sc, STATUS_DOWN, "drift.master_read_only", hp,
 			    "the registry's master %s is read_only: writes fail", hp);
-			status_fix(sc, "SET GLOBAL read_only=0 on %s if it is the real master, or fix "
-				       "the registry",
+			status_fix(sc,
+			    "SET GLOBAL read_only=0 on %s if it is the real master, or fix "
+			    "the registry",
 			    master->host);
 		} else if (mpr->is_replica) {
 			status_add(sc, STATUS_AT_RISK, "drift.master_replicates", hp,
@@ -743,8 +771,9 @@ status_judge(struct status_cluster *sc, const struct status_monitor *mon, int ma
 			status_add(sc, STATUS_DEGRADED, "drift.unregistered_replica", NULL,
 			    "%s replicates from the master but is not a node of the cluster",
 			    mpr->peers[i].host);
-			status_fix(sc, "register it (mhaadm del, then add with every --node), or stop "
-				       "its replication");
+			status_fix(sc,
+			    "register it (mhaadm del, then add with every --node), or stop "
+			    "its replication");
 		}
 	}
 	for (i = 0; i < c->n_nodes; i++) {
@@ -776,8 +805,8 @@ status_judge(struct status_cluster *sc, const struct status_monitor *mon, int ma
 	else if (sc->n_findings == 1)
 		sc->reason = xstrdup(sc->findings[worst].what);
 	else
-		sc->reason = xasprintf("%s (and %zu more)", sc->findings[worst].what,
-		    sc->n_findings - 1);
+		sc->reason =
+		    xasprintf("%s (and %zu more)", sc->findings[worst].what, sc->n_findings - 1);
 }
 
 int
@@ -805,8 +834,7 @@ status_has_line(const char *text, const char *line)
  * do not count as candidates.
  */
 int
-status_failover_ready(const struct status_cluster *sc, const struct status_monitor *mon,
-    char **why)
+status_failover_ready(const struct status_cluster *sc, const struct status_monitor *mon, char **why)
 {
 	const struct registry_cluster *c = sc->c;
 	size_t i;
@@ -833,8 +861,9 @@ status_failover_ready(const struct status_cluster *sc, const struct status_monit
 	if (!mon->health_ok)
 		return -1;
 	if (mon->error_marker != NULL) {
-		*why = xasprintf("the failed-failover marker %s makes the engine refuse to fail over",
-		    mon->error_marker);
+		*why =
+		    xasprintf("the failed-failover marker %s makes the engine refuse to fail over",
+		        mon->error_marker);
 		return 0;
 	}
 	if (!has_master) {
@@ -843,7 +872,7 @@ status_failover_ready(const struct status_cluster *sc, const struct status_monit
 	}
 	if (sc->fit == 0) {
 		*why = xasprintf("no replica may be promoted (%zu replica%s, none fit: see the "
-				 "PROMOTION column of 'mhaadm list %s')",
+		                 "PROMOTION column of 'mhaadm list %s')",
 		    sc->replicas, sc->replicas == 1 ? "" : "s", c->name);
 		return 0;
 	}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Live status of clusters: every node probed, the VIP holders found, a verdict with its reason. */
 #ifndef MHAADM_STATUS_H
 #define MHAADM_STATUS_H
@@ -12,9 +13,10 @@ struct registry_node;
 
 /* One word for a cluster, in rising order of severity (the verdict is the worst finding). */
 enum status_verdict {
-	STATUS_OK,          /* monitored, master writable, every replica fine, VIP on the master */
-	STATUS_DEGRADED,    /* protected, but something needs a look (a replica lags, a thread stopped) */
-	STATUS_AT_RISK,     /* a failover now would fail or hurt: no fit replica, VIP misplaced */
+	STATUS_OK,       /* monitored, master writable, every replica fine, VIP on the master */
+	STATUS_DEGRADED, /* protected, but something needs a look (a replica lags, a thread stopped)
+	                  */
+	STATUS_AT_RISK,  /* a failover now would fail or hurt: no fit replica, VIP misplaced */
 	STATUS_UNPROTECTED, /* nothing fails it over: monitoring stopped, no engine running */
 	STATUS_DOWN,        /* no writable master: writes fail now */
 };
@@ -22,7 +24,8 @@ enum status_verdict {
 /* Something wrong with a cluster, with what to do about it. */
 struct status_finding {
 	enum status_verdict severity;
-	char *kind; /* event type recorded by the daemon, e.g. "drift.vip_elsewhere", "lag.exceeded" */
+	char *kind; /* event type recorded by the daemon, e.g. "drift.vip_elsewhere", "lag.exceeded"
+	             */
 	char *node; /* "HOST:PORT" or NULL */
 	char *what; /* one line: what is wrong */
 	char *fix;  /* one line: what to do, or NULL */
@@ -34,18 +37,19 @@ struct status_node {
 	char *ssh_error;
 	int promotable; /* replicas: 1 when the engine may promote it now */
 	char *unfit;    /* why it may not be promoted, NULL when promotable or not a replica */
-	int caught_up;  /* replicas: follows the master, both threads running, no lag beyond max_lag */
+	int caught_up;  /* replicas: follows the master, both threads running, no lag beyond max_lag
+	                 */
 	int left_out;   /* replicas: in status_monitor.left_out */
 };
 
 /* What the engine says about the cluster (filled by the caller: core knows no engine). */
 struct status_monitor {
-	int running;        /* an engine process runs for the cluster */
-	const char *health; /* its health word (MHA: PING_OK, ...), NULL when unknown */
-	int health_ok;      /* monitoring the master normally */
-	int failing_over;   /* a failover is running */
-	int suspecting;     /* failing_over only because the engine cannot reach the master:
-			       nothing has moved yet (MHA: PING_FAILING/PING_FAILED) */
+	int running;              /* an engine process runs for the cluster */
+	const char *health;       /* its health word (MHA: PING_OK, ...), NULL when unknown */
+	int health_ok;            /* monitoring the master normally */
+	int failing_over;         /* a failover is running */
+	int suspecting;           /* failing_over only because the engine cannot reach the master:
+	                             nothing has moved yet (MHA: PING_FAILING/PING_FAILED) */
 	const char *error_marker; /* a failed-failover marker the engine left, or NULL */
 	const char *problem;      /* why it is not protected, from the newest event, or NULL */
 	/*
@@ -63,16 +67,16 @@ struct status_cluster {
 	struct status_finding *findings;
 	size_t n_findings;
 	enum status_verdict verdict;
-	char *reason;     /* the worst finding's line (+ "(and N more)"), or "healthy" */
-	size_t replicas;  /* registered replicas */
-	size_t fit;       /* replicas that may be promoted now */
-	size_t running;   /* replicas with both threads running */
+	char *reason;      /* the worst finding's line (+ "(and N more)"), or "healthy" */
+	size_t replicas;   /* registered replicas */
+	size_t fit;        /* replicas that may be promoted now */
+	size_t running;    /* replicas with both threads running */
 	long long max_lag; /* largest Seconds_Behind_Master among replicas, -1 unknown */
 	long vip_age;      /* seconds since the VIP holders were asked (daemon's pass), -1 now */
 	int partitioned;   /* the master is unreachable from here, its replicas still receive from
-			      it (finding master.unreachable_from_manager): no failover */
+	                      it (finding master.unreachable_from_manager): no failover */
 	/* The isolation guard (guard.h): set by the caller before status_judge, which checks it. */
-	int guard_wanted;  /* 1: semisync is wanted on this cluster's master */
+	int guard_wanted;      /* 1: semisync is wanted on this cluster's master */
 	const char *guard_why; /* static text: why (guard_mode_for), or NULL */
 	/* Filled by status_judge from the master's probe. */
 	const char *guard; /* "semisync", "stalled", "async" (fell back), "off", "unknown" */
@@ -88,7 +92,7 @@ struct status_cluster {
  * probes together. Hosts the cache does not cover are asked now.
  */
 struct status_opts {
-	const char *cache_read;  /* NULL: ask every host now */
+	const char *cache_read; /* NULL: ask every host now */
 	long max_age;
 	const char *cache_write; /* NULL: keep nothing */
 	int mysql_only;          /* no SSH at all: VIP holders stay unknown (start's check) */
@@ -113,8 +117,8 @@ int status_lag_unfit(const struct probe_result *pr, int max_lag, char **why);
  * gtid_errant); 0 when not, or when either state is unknown (MySQL, a
  * failed probe). Used by status_judge and the MHA engine's no_master.
  */
-int status_errant(const struct probe_result *replica, const struct probe_result *master,
-    char **gtids);
+int status_errant(
+    const struct probe_result *replica, const struct probe_result *master, char **gtids);
 
 /*
  * Probes every node of the n clusters at once: MySQL with the config's
@@ -139,8 +143,8 @@ void status_judge(struct status_cluster *sc, const struct status_monitor *mon, i
  * 1 ready; 0 blocked, with *why (newly allocated) saying why; -1 cannot
  * tell now (the engine is starting or failing over: wait). Pure.
  */
-int status_failover_ready(const struct status_cluster *sc, const struct status_monitor *mon,
-    char **why);
+int status_failover_ready(
+    const struct status_cluster *sc, const struct status_monitor *mon, char **why);
 
 /* Whether line "HOST:PORT" is one of the lines of text (NULL: none). */
 int status_has_line(const char *text, const char *line);

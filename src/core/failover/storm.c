@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The storm breaker's record of failovers started on this manager host, and its decision. */
 #include "storm.h"
 
@@ -29,8 +30,8 @@ storm_append(char **buf, long long t, const char *cluster)
 }
 
 int
-storm_decide(const char *text, const char *cluster, time_t now, int max, int window,
-    char **kept, char **why)
+storm_decide(
+    const char *text, const char *cluster, time_t now, int max, int window, char **kept, char **why)
 {
 	char *copy = xstrdup(text != NULL ? text : ""), *line, *save = NULL, *end, *name;
 	char *out = xstrdup(""), *names = xstrdup(""), *seen = xstrdup("\n"), *tmp, *key;
@@ -78,10 +79,11 @@ storm_decide(const char *text, const char *cluster, time_t now, int max, int win
 	free(copy);
 	free(seen);
 	if (!mine && max > 0 && n >= max) {
-		*why = xasprintf("%d cluster%s started failing over within %d s on this manager host "
-				 "(%s; storm_max_failovers = %d): further automatic failovers "
-				 "pause for up to %lld s",
-		    n, n == 1 ? "" : "s", window, names, max, first + window - (long long)now);
+		*why =
+		    xasprintf("%d cluster%s started failing over within %d s on this manager host "
+		              "(%s; storm_max_failovers = %d): further automatic failovers "
+		              "pause for up to %lld s",
+		        n, n == 1 ? "" : "s", window, names, max, first + window - (long long)now);
 		free(names);
 		*kept = out;
 		return 1;
@@ -118,11 +120,11 @@ storm_admit(const struct config *cfg, const char *cluster, time_t now, char **wh
 	}
 	text = xmalloc(STORM_RECORD_MAX + 1);
 	while (got < STORM_RECORD_MAX &&
-	    (n = pread(fd, text + got, STORM_RECORD_MAX - got, (off_t)got)) > 0)
+	       (n = pread(fd, text + got, STORM_RECORD_MAX - got, (off_t)got)) > 0)
 		got += (size_t)n;
 	text[got] = '\0';
-	rc = storm_decide(text, cluster, now, cfg->storm_max_failovers, cfg->storm_window, &kept,
-	    why);
+	rc = storm_decide(
+	    text, cluster, now, cfg->storm_max_failovers, cfg->storm_window, &kept, why);
 	len = (ssize_t)strlen(kept);
 	if ((ftruncate(fd, 0) != 0 || pwrite(fd, kept, (size_t)len, 0) != len) && rc == 0) {
 		/* Admitted but not counted: the caller goes on, and says so. */

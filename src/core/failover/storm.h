@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The storm breaker: a fleet-wide limit on automatic failovers started from
  * this manager host within a window. When many masters "die" at once the
@@ -30,7 +31,7 @@ int storm_decide(const char *text, const char *cluster, time_t now, int max, int
  * refused with *why, -1 with *cause when the record cannot be used: the
  * caller admits then, a bookkeeping problem must not block a failover.
  */
-int storm_admit(const struct config *cfg, const char *cluster, time_t now, char **why,
-    char **cause);
+int storm_admit(
+    const struct config *cfg, const char *cluster, time_t now, char **why, char **cause);
 
 #endif

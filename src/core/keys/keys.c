@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* SSH trust for a cluster: mhaadm's key pair, pinned host keys, tagged authorized_keys entries. */
 #include "keys.h"
 
@@ -26,10 +27,9 @@
  * a path is a positional parameter ($1, quoted by shquote through
  * ssh_conn_run), file contents come on stdin. $HOME is the ssh_user's.
  */
-static const char keys_sh_install[] =
-    "umask 077; d=$(dirname -- \"$1\") && mkdir -p -- \"$d\" && "
-    "cat >\"$1.mhaadm-tmp\" && chmod 600 -- \"$1.mhaadm-tmp\" && "
-    "mv -f -- \"$1.mhaadm-tmp\" \"$1\"";
+static const char keys_sh_install[] = "umask 077; d=$(dirname -- \"$1\") && mkdir -p -- \"$d\" && "
+                                      "cat >\"$1.mhaadm-tmp\" && chmod 600 -- \"$1.mhaadm-tmp\" && "
+                                      "mv -f -- \"$1.mhaadm-tmp\" \"$1\"";
 static const char keys_sh_ak_read[] =
     "f=\"$HOME/.ssh/authorized_keys\"; if [ -f \"$f\" ]; then cat -- \"$f\"; fi";
 static const char keys_sh_ak_write[] =
@@ -40,8 +40,8 @@ static const char keys_sh_ak_write[] =
 /* ---- authorized_keys lines ------------------------------------------- */
 
 char *
-keys_authorized_line(const char *pubkey, const char *const *from, size_t n_from,
-    const char *cluster)
+keys_authorized_line(
+    const char *pubkey, const char *const *from, size_t n_from, const char *cluster)
 {
 	char *list = xstrdup(""), *tmp, *line;
 	size_t i;
@@ -51,8 +51,8 @@ keys_authorized_line(const char *pubkey, const char *const *from, size_t n_from,
 		free(list);
 		list = tmp;
 	}
-	line = xasprintf("from=\"%s\"," KEYS_AUTH_OPTIONS " %s " KEYS_TAG_PREFIX "%s", list,
-	    pubkey, cluster);
+	line = xasprintf(
+	    "from=\"%s\"," KEYS_AUTH_OPTIONS " %s " KEYS_TAG_PREFIX "%s", list, pubkey, cluster);
 	free(list);
 	return line;
 }
@@ -62,8 +62,7 @@ keys_authorized_is_ours(const char *line, size_t len, const char *cluster)
 {
 	size_t tlen, plen = strlen(KEYS_TAG_PREFIX), clen = strlen(cluster), start;
 
-	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' ||
-	    line[len - 1] == '\t'))
+	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
 		len--;
 	if (len < 6 || strncmp(line, "from=\"", 6) != 0)
 		return 0;
@@ -74,12 +73,11 @@ keys_authorized_is_ours(const char *line, size_t len, const char *cluster)
 	if (line[start - 1] != ' ' && line[start - 1] != '\t')
 		return 0;
 	return strncmp(line + start, KEYS_TAG_PREFIX, plen) == 0 &&
-	    strncmp(line + start + plen, cluster, clen) == 0;
+	       strncmp(line + start + plen, cluster, clen) == 0;
 }
 
 char *
-keys_authorized_update(const char *old, const char *cluster, const char *add_line,
-    size_t *removed)
+keys_authorized_update(const char *old, const char *cluster, const char *add_line, size_t *removed)
 {
 	size_t cap = strlen(old) + (add_line != NULL ? strlen(add_line) : 0) + 3, off = 0;
 	size_t len, dropped = 0;
@@ -143,7 +141,10 @@ keys_matrix_print(FILE *f, const char *const *hosts, size_t n, const struct keys
 			l = &links[i * n + j];
 			/* The last column is not padded: no trailing blanks. */
 			cw = j + 1 < n ? keys_matrix_width(hosts[j]) : 0;
-			fprintf(f, "  %-*s", (int)cw, i > 0 && i - 1 == j ? "-" : l->ok ? "ok" : "FAIL");
+			fprintf(f, "  %-*s", (int)cw,
+			    i > 0 && i - 1 == j ? "-"
+			    : l->ok             ? "ok"
+			                        : "FAIL");
 		}
 		fputc('\n', f);
 	}
@@ -156,8 +157,8 @@ keys_matrix_print(FILE *f, const char *const *hosts, size_t n, const struct keys
 }
 
 char *
-keys_matrix_json(const char *cluster, const char *const *hosts, size_t n,
-    const struct keys_link *links)
+keys_matrix_json(
+    const char *cluster, const char *const *hosts, size_t n, const struct keys_link *links)
 {
 	json_object *o = json_object_new_object(), *jh = json_object_new_array();
 	json_object *jl = json_object_new_array(), *e;
@@ -175,8 +176,8 @@ keys_matrix_json(const char *cluster, const char *const *hosts, size_t n,
 		    json_object_new_string(links[i].from != NULL ? links[i].from : "manager"));
 		json_object_object_add(e, "to", json_object_new_string(links[i].to));
 		json_object_object_add(e, "ok", json_object_new_boolean(links[i].ok));
-		json_object_object_add(e, "error", links[i].error != NULL ?
-			json_object_new_string(links[i].error) : NULL);
+		json_object_object_add(e, "error",
+		    links[i].error != NULL ? json_object_new_string(links[i].error) : NULL);
 		json_object_array_add(jl, e);
 		all &= links[i].ok != 0;
 	}
@@ -184,8 +185,8 @@ keys_matrix_json(const char *cluster, const char *const *hosts, size_t n,
 	json_object_object_add(o, "ok", json_object_new_boolean(all));
 	json_object_object_add(o, "hosts", jh);
 	json_object_object_add(o, "links", jl);
-	out = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-	    JSON_C_TO_STRING_NOSLASHESCAPE));
+	out = xstrdup(json_object_to_json_string_ext(
+	    o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return out;
 }
@@ -220,7 +221,8 @@ keys_password_read(const char *file, char **out, char **cause)
 	}
 	if ((sb.st_mode & 077) != 0) {
 		*cause = xasprintf("password file %s is accessible by group or others (mode %04o); "
-		    "fix: chmod 600 %s", file, (unsigned int)(sb.st_mode & 07777), file);
+		                   "fix: chmod 600 %s",
+		    file, (unsigned int)(sb.st_mode & 07777), file);
 		close(fd);
 		return -1;
 	}
@@ -361,8 +363,8 @@ keys_dirname(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 
-	return slash == NULL || slash == path ? xstrdup("/") :
-	    xstrndup(path, (size_t)(slash - path));
+	return slash == NULL || slash == path ? xstrdup("/")
+	                                      : xstrndup(path, (size_t)(slash - path));
 }
 
 /*
@@ -409,17 +411,18 @@ keys_keypair(const char *path, char **pub, int *created, char **cause)
 		ssh_key_free(key);
 		key = NULL;
 	} else if ((sb.st_mode & 077) != 0) {
-		*cause = xasprintf("private key %s is accessible by others (mode %04o); chmod 600 "
-		    "it, or remove it and its known copies and run 'mhaadm keys' again", path,
-		    (unsigned int)(sb.st_mode & 07777));
+		*cause =
+		    xasprintf("private key %s is accessible by others (mode %04o); chmod 600 "
+		              "it, or remove it and its known copies and run 'mhaadm keys' again",
+		        path, (unsigned int)(sb.st_mode & 07777));
 		goto out;
 	}
 
 	if (ssh_pki_import_privkey_file(path, NULL, NULL, NULL, &key) != SSH_OK ||
 	    ssh_pki_export_privkey_to_pubkey(key, &pubkey) != SSH_OK ||
 	    ssh_pki_export_pubkey_base64(pubkey, &b64) != SSH_OK) {
-		*cause = xasprintf("cannot read the private key %s (a passphrase is not supported)",
-		    path);
+		*cause = xasprintf(
+		    "cannot read the private key %s (a passphrase is not supported)", path);
 		goto out;
 	}
 	*pub = xasprintf("%s %s", ssh_key_type_to_char(ssh_key_type(pubkey)), b64);
@@ -450,7 +453,7 @@ static int
 keys_remote(struct ssh_conn *conn, const char *host, const char *script, const char *arg,
     const char *data, size_t len, char **out, char **cause)
 {
-	const char *argv[] = { "sh", "-c", script, "mhaadm-keys", arg, NULL };
+	const char *argv[] = {"sh", "-c", script, "mhaadm-keys", arg, NULL};
 	char *err = NULL;
 	int status = 0;
 
@@ -507,8 +510,8 @@ keys_authorized_apply(struct ssh_conn *conn, const char *host, const char *clust
 }
 
 int
-keys_setup(const struct config *cfg, const struct registry_cluster *c,
-    struct keys_opts *opts, char **cause)
+keys_setup(const struct config *cfg, const struct registry_cluster *c, struct keys_opts *opts,
+    char **cause)
 {
 	struct ssh_target t;
 	struct keys_host *h;
@@ -555,10 +558,12 @@ keys_setup(const struct config *cfg, const struct registry_cluster *c,
 				fprintf(stderr, "mhaadm: keys: %s\n", h[i].error);
 		}
 		*cause = xasprintf("%d of %zu hosts could not be reached; nothing was changed%s",
-		    failed, n, opts->password == NULL && opts->identity == NULL ?
-		    " (for a first contact give a password: --password-file FILE, "
-		    "MHAADM_SSH_PASSWORD, a terminal, or an existing key with --identity FILE)" :
-		    "");
+		    failed, n,
+		    opts->password == NULL && opts->identity == NULL
+		        ? " (for a first contact give a password: --password-file FILE, "
+		          "MHAADM_SSH_PASSWORD, a terminal, or an existing key with --identity "
+		          "FILE)"
+		        : "");
 		goto out;
 	}
 
@@ -585,8 +590,8 @@ keys_setup(const struct config *cfg, const struct registry_cluster *c,
 		char *ktype = xstrndup(pub, (size_t)(sp - pub));
 		char *fp = ssh_fingerprint_base64(ktype, sp + 1);
 
-		fprintf(out, "%s key pair %s (%s %s)\n", created ? "created" : "using", cfg->ssh_key,
-		    ktype, fp != NULL ? fp : "?");
+		fprintf(out, "%s key pair %s (%s %s)\n", created ? "created" : "using",
+		    cfg->ssh_key, ktype, fp != NULL ? fp : "?");
 		free(ktype);
 		free(fp);
 	}
@@ -594,8 +599,8 @@ keys_setup(const struct config *cfg, const struct registry_cluster *c,
 	/* 4. The entry: from the manager's address(es) and every node's. */
 	from = xcalloc(2 * n, sizeof(*from));
 	for (i = 0; i < n; i++) {
-		ssh_conn_addrs(h[i].conn, h[i].local, sizeof(h[i].local), h[i].peer,
-		    sizeof(h[i].peer));
+		ssh_conn_addrs(
+		    h[i].conn, h[i].local, sizeof(h[i].local), h[i].peer, sizeof(h[i].peer));
 		keys_list_add(from, &n_from, h[i].local);
 	}
 	for (i = 0; i < n; i++)
@@ -608,14 +613,16 @@ keys_setup(const struct config *cfg, const struct registry_cluster *c,
 		goto out;
 	for (i = 0; i < n; i++) {
 		if (keys_remote(h[i].conn, h[i].name, keys_sh_install, cfg->ssh_key, priv, privlen,
-			NULL, cause) != 0 ||
+		        NULL, cause) != 0 ||
 		    keys_remote(h[i].conn, h[i].name, keys_sh_install, cfg->ssh_known_hosts, kh,
-			khlen, NULL, cause) != 0 ||
-		    keys_authorized_apply(h[i].conn, h[i].name, c->name, line, &removed,
-			cause) != 0)
+		        khlen, NULL, cause) != 0 ||
+		    keys_authorized_apply(h[i].conn, h[i].name, c->name, line, &removed, cause) !=
+		        0)
 			goto out;
-		fprintf(out, "%s: key and known_hosts installed; authorized_keys entry %s "
-		    "(from=\"", h[i].name, removed > 0 ? "replaced" : "added");
+		fprintf(out,
+		    "%s: key and known_hosts installed; authorized_keys entry %s "
+		    "(from=\"",
+		    h[i].name, removed > 0 ? "replaced" : "added");
 		for (size_t k = 0; k < n_from; k++)
 			fprintf(out, "%s%s", k == 0 ? "" : ",", from[k]);
 		fprintf(out, "\")\n");
@@ -627,14 +634,16 @@ keys_setup(const struct config *cfg, const struct registry_cluster *c,
 
 		ssh_target_from_config(&t, cfg, h[i].name, cfg->ssh_timeout);
 		if ((v = ssh_conn_open(&t, &why)) == NULL) {
-			*cause = xasprintf("%s: login with mhaadm's key failed after setup: %s",
-			    h[i].name, why);
+			*cause = xasprintf(
+			    "%s: login with mhaadm's key failed after setup: %s", h[i].name, why);
 			goto out;
 		}
 		ssh_conn_close(v);
 	}
-	fprintf(out, "trust for cluster '%s' set up on %zu hosts; check it with 'mhaadm keys %s "
-	    "--check'\n", c->name, n, c->name);
+	fprintf(out,
+	    "trust for cluster '%s' set up on %zu hosts; check it with 'mhaadm keys %s "
+	    "--check'\n",
+	    c->name, n, c->name);
 	rc = 0;
 out:
 	if (priv != NULL) {
@@ -683,8 +692,8 @@ keys_last_line(const char *s)
 }
 
 int
-keys_check(const struct config *cfg, const struct registry_cluster *c,
-    struct keys_link **links_out, char ***hosts_out, size_t *n_out, char **cause)
+keys_check(const struct config *cfg, const struct registry_cluster *c, struct keys_link **links_out,
+    char ***hosts_out, size_t *n_out, char **cause)
 {
 	struct ssh_target t;
 	struct keys_host *h;
@@ -719,10 +728,10 @@ keys_check(const struct config *cfg, const struct registry_cluster *c,
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < n; j++) {
 			struct keys_link *l = &links[(i + 1) * n + j];
-			const char *argv[] = { "ssh", "-i", cfg->ssh_key, "-o", "IdentitiesOnly=yes",
-				"-o", khopt, "-o", "GlobalKnownHostsFile=/dev/null", "-o",
-				"StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", timeout,
-				"-p", port, "-l", cfg->ssh_user, "--", h[j].name, "true", NULL };
+			const char *argv[] = {"ssh", "-i", cfg->ssh_key, "-o", "IdentitiesOnly=yes",
+			    "-o", khopt, "-o", "GlobalKnownHostsFile=/dev/null", "-o",
+			    "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", timeout, "-p",
+			    port, "-l", cfg->ssh_user, "--", h[j].name, "true", NULL};
 
 			l->from = hosts[i];
 			l->to = hosts[j];
@@ -731,11 +740,12 @@ keys_check(const struct config *cfg, const struct registry_cluster *c,
 				continue;
 			}
 			if (h[i].conn == NULL) {
-				l->error = xstrdup("not checked: the manager cannot reach this node");
+				l->error =
+				    xstrdup("not checked: the manager cannot reach this node");
 				continue;
 			}
-			if (ssh_conn_run(h[i].conn, argv, NULL, 0, NULL, &err, &status,
-				&l->error) != 0)
+			if (ssh_conn_run(
+			        h[i].conn, argv, NULL, 0, NULL, &err, &status, &l->error) != 0)
 				continue;
 			if (status == 0)
 				l->ok = 1;
@@ -772,8 +782,7 @@ keys_links_free(struct keys_link *links, char **hosts, size_t n)
 }
 
 int
-keys_remove(const struct config *cfg, const struct registry_cluster *c, FILE *out,
-    char **cause)
+keys_remove(const struct config *cfg, const struct registry_cluster *c, FILE *out, char **cause)
 {
 	struct ssh_target t;
 	struct keys_host *h;
@@ -784,12 +793,13 @@ keys_remove(const struct config *cfg, const struct registry_cluster *c, FILE *ou
 	for (i = 0; i < n; i++) {
 		ssh_target_from_config(&t, cfg, h[i].name, cfg->ssh_timeout);
 		if ((h[i].conn = ssh_conn_open(&t, &why)) == NULL ||
-		    keys_authorized_apply(h[i].conn, h[i].name, c->name, NULL, &removed,
-			&why) != 0) {
+		    keys_authorized_apply(h[i].conn, h[i].name, c->name, NULL, &removed, &why) !=
+		        0) {
 			fprintf(stderr, "mhaadm: keys: %s\n", why);
 			free(why);
 			why = NULL;
-			tmp = list == NULL ? xstrdup(h[i].name) : xasprintf("%s, %s", list, h[i].name);
+			tmp = list == NULL ? xstrdup(h[i].name)
+			                   : xasprintf("%s, %s", list, h[i].name);
 			free(list);
 			list = tmp;
 			continue;

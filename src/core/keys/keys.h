@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* SSH trust for a cluster: mhaadm's key pair, pinned host keys, tagged authorized_keys entries. */
 #ifndef MHAADM_KEYS_H
 #define MHAADM_KEYS_H
@@ -20,8 +21,8 @@ struct registry_cluster;
  * TYPE BASE64 mhaadm-keys:CLUSTER (no newline). pubkey is "TYPE BASE64".
  * Returns a newly allocated string.
  */
-char *keys_authorized_line(const char *pubkey, const char *const *from, size_t n_from,
-    const char *cluster);
+char *keys_authorized_line(
+    const char *pubkey, const char *const *from, size_t n_from, const char *cluster);
 
 /*
  * True when the line (len bytes, newline excluded) is an entry mhaadm
@@ -36,8 +37,8 @@ int keys_authorized_is_ours(const char *line, size_t len, const char *cluster);
  * NULL. *removed (may be NULL) gets the number of lines dropped. Returns a
  * newly allocated string.
  */
-char *keys_authorized_update(const char *old, const char *cluster, const char *add_line,
-    size_t *removed);
+char *keys_authorized_update(
+    const char *old, const char *cluster, const char *add_line, size_t *removed);
 
 /* One ssh link of the mesh MHA needs; from is NULL for the manager. */
 struct keys_link {
@@ -53,12 +54,11 @@ struct keys_link {
  * per failed link. links has (n + 1) * n entries, row-major, row 0 the
  * manager.
  */
-void keys_matrix_print(FILE *f, const char *const *hosts, size_t n,
-    const struct keys_link *links);
+void keys_matrix_print(FILE *f, const char *const *hosts, size_t n, const struct keys_link *links);
 
 /* The same as JSON: {"cluster", "ok", "hosts", "links": [{from, to, ok, error}]}. */
-char *keys_matrix_json(const char *cluster, const char *const *hosts, size_t n,
-    const struct keys_link *links);
+char *keys_matrix_json(
+    const char *cluster, const char *const *hosts, size_t n, const struct keys_link *links);
 
 /*
  * Reads the first-contact password: from file (must be a regular file not
@@ -72,10 +72,10 @@ int keys_password_read(const char *file, char **out, char **cause);
 char *keys_password_prompt(const char *user);
 
 struct keys_opts {
-	const char *identity;   /* operator's key for the first contact, or NULL */
-	char *password;         /* first-contact password or NULL (not owned) */
-	int may_prompt;         /* ask on the terminal when a host refuses everything else */
-	FILE *out;              /* progress and results */
+	const char *identity; /* operator's key for the first contact, or NULL */
+	char *password;       /* first-contact password or NULL (not owned) */
+	int may_prompt;       /* ask on the terminal when a host refuses everything else */
+	FILE *out;            /* progress and results */
 };
 
 /*
@@ -87,8 +87,8 @@ struct keys_opts {
  * entry on every node, then a login with mhaadm's key alone. Returns 0,
  * or -1 with *cause.
  */
-int keys_setup(const struct config *cfg, const struct registry_cluster *c,
-    struct keys_opts *opts, char **cause);
+int keys_setup(const struct config *cfg, const struct registry_cluster *c, struct keys_opts *opts,
+    char **cause);
 
 /*
  * Checks manager→node (libssh, strict) and node→node (the node's ssh with
@@ -96,8 +96,8 @@ int keys_setup(const struct config *cfg, const struct registry_cluster *c,
  * keys_links_free) and *hosts (n). Returns 0 when all work, 1 when some
  * do not, -1 with *cause.
  */
-int keys_check(const struct config *cfg, const struct registry_cluster *c,
-    struct keys_link **links, char ***hosts, size_t *n, char **cause);
+int keys_check(const struct config *cfg, const struct registry_cluster *c, struct keys_link **links,
+    char ***hosts, size_t *n, char **cause);
 void keys_links_free(struct keys_link *links, char **hosts, size_t n);
 
 /*
@@ -105,8 +105,8 @@ void keys_links_free(struct keys_link *links, char **hosts, size_t n);
  * from every node (nothing else is touched). Returns 0, or -1 with *cause
  * naming the hosts it could not clean.
  */
-int keys_remove(const struct config *cfg, const struct registry_cluster *c, FILE *out,
-    char **cause);
+int keys_remove(
+    const struct config *cfg, const struct registry_cluster *c, FILE *out, char **cause);
 
 /* 1 when the cluster's newest keys event is keys.installed, 0 when not, -1 with *cause. */
 int keys_installed(struct registry *reg, const char *cluster, char **cause);

@@ -1,4 +1,6 @@
-/* MariaDB GTID lists (gtid_binlog_state) and errant transactions: a replica's GTIDs its master never had. */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* MariaDB GTID lists (gtid_binlog_state) and errant transactions: a replica's GTIDs its master
+ * never had. */
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>

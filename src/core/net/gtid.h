@@ -1,4 +1,6 @@
-/* MariaDB GTID lists (gtid_binlog_state) and errant transactions: a replica's GTIDs its master never had. */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* MariaDB GTID lists (gtid_binlog_state) and errant transactions: a replica's GTIDs its master
+ * never had. */
 #ifndef MHAADM_GTID_H
 #define MHAADM_GTID_H
 
@@ -27,7 +29,6 @@ int gtid_parse(const char *s, struct gtid **out, size_t *n, char **cause);
  * holds nothing the master lacks, -1 with *cause when a list is malformed.
  * Pure.
  */
-int gtid_errant(const char *replica_state, const char *master_state, char **errant,
-    char **cause);
+int gtid_errant(const char *replica_state, const char *master_state, char **errant, char **cause);
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Probing MySQL/MariaDB servers with libmariadb: identity, role and replication state. */
 #include "probe.h"
 
@@ -53,8 +54,8 @@ probe_library_init(void)
 static void
 probe_query_error(struct probe_result *r, MYSQL *mysql, const char *query)
 {
-	r->error = xasprintf("query failed on %s:%d: %s: %s", r->host, r->port, query,
-	    mysql_error(mysql));
+	r->error =
+	    xasprintf("query failed on %s:%d: %s: %s", r->host, r->port, query, mysql_error(mysql));
 }
 
 /*
@@ -74,8 +75,8 @@ probe_query(struct probe_result *r, MYSQL *mysql, const char *query)
 	res = mysql_store_result(mysql);
 	if (res == NULL) {
 		if (mysql_field_count(mysql) == 0)
-			r->error = xasprintf("query failed on %s:%d: %s: no result set", r->host,
-			    r->port, query);
+			r->error = xasprintf(
+			    "query failed on %s:%d: %s: no result set", r->host, r->port, query);
 		else
 			probe_query_error(r, mysql, query);
 		return NULL;
@@ -161,7 +162,7 @@ probe_variables(struct probe_result *r, MYSQL *mysql)
 	static const char q_mysql[] =
 	    "SELECT @@version, @@server_id, @@read_only, @@log_bin, @@log_bin_basename";
 	static const char q_mariadb[] = "SELECT @@version, @@server_id, @@read_only, @@log_bin, "
-					"@@log_bin_basename, @@gtid_binlog_state";
+	                                "@@log_bin_basename, @@gtid_binlog_state";
 	const char *info = mysql_get_server_info(mysql);
 	int mariadb = info != NULL && strstr(info, "MariaDB") != NULL;
 	const char *query = mariadb ? q_mariadb : q_mysql;
@@ -173,14 +174,14 @@ probe_variables(struct probe_result *r, MYSQL *mysql)
 	if ((res = probe_query(r, mysql, query)) == NULL)
 		return -1;
 	if (mysql_num_fields(res) != (mariadb ? 6u : 5u) || (row = mysql_fetch_row(res)) == NULL) {
-		r->error = xasprintf("query failed on %s:%d: %s: unexpected result", r->host,
-		    r->port, query);
+		r->error = xasprintf(
+		    "query failed on %s:%d: %s: unexpected result", r->host, r->port, query);
 		goto out;
 	}
 	if (row[0] == NULL || probe_number(row[1], &id) != 0 || id > ULONG_MAX ||
 	    probe_bool(row[2], &r->read_only) != 0 || probe_bool(row[3], &r->log_bin) != 0) {
-		r->error = xasprintf("query failed on %s:%d: %s: unexpected values", r->host,
-		    r->port, query);
+		r->error = xasprintf(
+		    "query failed on %s:%d: %s: unexpected values", r->host, r->port, query);
 		goto out;
 	}
 	r->version = xstrdup(row[0]);
@@ -258,8 +259,8 @@ probe_slave_status(struct probe_result *r, MYSQL *mysql)
 		goto out;
 	}
 	if (c_host < 0 || c_port < 0 || c_io < 0 || c_sql < 0) {
-		r->error = xasprintf("query failed on %s:%d: %s: unexpected columns", r->host,
-		    r->port, query);
+		r->error = xasprintf(
+		    "query failed on %s:%d: %s: unexpected columns", r->host, r->port, query);
 		goto out;
 	}
 
@@ -345,9 +346,9 @@ probe_client_host(const char *s)
  * Neither source is complete on its own. SHOW SLAVE HOSTS lists every
  * registered replica with its Port, but its Host is empty unless the replica
  * sets report_host (MariaDB 10.11 was seen to fill in the client address
- * instead; older servers and MySQL do not). SHOW PROCESSLIST shows each replica's Binlog Dump thread
- * (also "Binlog Dump GTID" on MySQL) with the address it connects from, but
- * only an ephemeral client port. So the heuristic is:
+ * instead; older servers and MySQL do not). SHOW PROCESSLIST shows each replica's Binlog Dump
+ * thread (also "Binlog Dump GTID" on MySQL) with the address it connects from, but only an
+ * ephemeral client port. So the heuristic is:
  *   - every Binlog Dump client IP is a peer; its port is the Port of the
  *     SHOW SLAVE HOSTS row whose Host is that IP, else the only Port when all
  *     SHOW SLAVE HOSTS rows agree on one (the usual fleet with one port),
@@ -396,7 +397,8 @@ probe_peers(struct probe_result *r, MYSQL *mysql)
 	c_cmd = probe_column(res, "Command");
 	while ((row = mysql_fetch_row(res)) != NULL) {
 		s = probe_value(row, c_cmd);
-		if (s == NULL || (strcmp(s, "Binlog Dump") != 0 && strcmp(s, "Binlog Dump GTID") != 0))
+		if (s == NULL ||
+		    (strcmp(s, "Binlog Dump") != 0 && strcmp(s, "Binlog Dump GTID") != 0))
 			continue;
 		if ((ip = probe_client_host(probe_value(row, c_host))) == NULL)
 			continue;
@@ -435,7 +437,7 @@ out:
 static char *
 probe_redact(const char *s, const char *password)
 {
-	static const char *keywords[] = { "IDENTIFIED BY", "PASSWORD", "USING" };
+	static const char *keywords[] = {"IDENTIFIED BY", "PASSWORD", "USING"};
 	size_t len = strlen(s), plen, klen, i, o = 0, k;
 	char *out = xmalloc(len * 3 + 1), quote;
 	const char *p = s;
@@ -513,8 +515,8 @@ probe_option(struct probe_result *r, MYSQL *mysql, enum mysql_option option, uns
     const char *what)
 {
 	if (mysql_options(mysql, option, &value) != 0) {
-		r->error = xasprintf("cannot connect to %s:%d: cannot set the %s", r->host, r->port,
-		    what);
+		r->error =
+		    xasprintf("cannot connect to %s:%d: cannot set the %s", r->host, r->port, what);
 		return -1;
 	}
 	return 0;
@@ -547,7 +549,8 @@ probe_connect(struct probe_result *r, const struct probe_credentials *cred)
 	pthread_once(&probe_library_once, probe_library_init);
 	if (probe_library_failed) {
 		r->error = xasprintf("cannot connect to %s:%d: the MySQL client library failed "
-		    "to initialise", r->host, r->port);
+		                     "to initialise",
+		    r->host, r->port);
 		goto out;
 	}
 	if ((mysql = mysql_init(NULL)) == NULL) {
@@ -561,23 +564,23 @@ probe_connect(struct probe_result *r, const struct probe_credentials *cred)
 	 * after it too); the read timeout bounds each query's answer and is also
 	 * used for writes.
 	 */
-	connect_timeout = cred->connect_timeout > 0 ? (unsigned int)cred->connect_timeout :
-	    PROBE_DEFAULT_CONNECT_TIMEOUT;
-	read_timeout = cred->read_timeout > 0 ? (unsigned int)cred->read_timeout :
-	    PROBE_DEFAULT_READ_TIMEOUT;
+	connect_timeout = cred->connect_timeout > 0 ? (unsigned int)cred->connect_timeout
+	                                            : PROBE_DEFAULT_CONNECT_TIMEOUT;
+	read_timeout =
+	    cred->read_timeout > 0 ? (unsigned int)cred->read_timeout : PROBE_DEFAULT_READ_TIMEOUT;
 	if (probe_option(r, mysql, MYSQL_OPT_PROTOCOL, MYSQL_PROTOCOL_TCP, "protocol") != 0 ||
-	    probe_option(r, mysql, MYSQL_OPT_CONNECT_TIMEOUT, connect_timeout,
-		"connect timeout") != 0 ||
+	    probe_option(r, mysql, MYSQL_OPT_CONNECT_TIMEOUT, connect_timeout, "connect timeout") !=
+	        0 ||
 	    probe_option(r, mysql, MYSQL_OPT_READ_TIMEOUT, read_timeout, "read timeout") != 0 ||
 	    probe_option(r, mysql, MYSQL_OPT_WRITE_TIMEOUT, read_timeout, "write timeout") != 0 ||
 	    probe_option(r, mysql, MYSQL_OPT_LOCAL_INFILE, 0, "local infile option") != 0)
 		goto out;
 
 	if (mysql_real_connect(mysql, r->host, cred->user != NULL ? cred->user : "",
-	    cred->password != NULL ? cred->password : "", NULL, (unsigned int)r->port, NULL,
-	    0) == NULL) {
-		r->error = xasprintf("cannot connect to %s:%d: %s", r->host, r->port,
-		    mysql_error(mysql));
+	        cred->password != NULL ? cred->password : "", NULL, (unsigned int)r->port, NULL,
+	        0) == NULL) {
+		r->error =
+		    xasprintf("cannot connect to %s:%d: %s", r->host, r->port, mysql_error(mysql));
 		goto out;
 	}
 	return mysql;
@@ -639,8 +642,8 @@ probe_semisync(struct probe_result *r, MYSQL *mysql)
 }
 
 int
-probe_kill_clients(const char *host, int port, const struct probe_credentials *cred,
-    long *killed, char **cause)
+probe_kill_clients(
+    const char *host, int port, const struct probe_credentials *cred, long *killed, char **cause)
 {
 	/*
 	 * Replication threads and the server's own run as "system user"; the
@@ -650,7 +653,7 @@ probe_kill_clients(const char *host, int port, const struct probe_credentials *c
 	    "SELECT ID FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND "
 	    "USER NOT IN ('system user', 'event_scheduler', 'unauthenticated user', '') AND "
 	    "COMMAND NOT IN ('Binlog Dump', 'Binlog Dump GTID', 'Daemon', 'Killed')";
-	struct probe_result r = { 0 };
+	struct probe_result r = {0};
 	MYSQL_RES *res = NULL;
 	MYSQL_ROW row;
 	MYSQL *mysql;
@@ -673,8 +676,8 @@ probe_kill_clients(const char *host, int port, const struct probe_credentials *c
 		if (mysql_query(mysql, stmt) == 0)
 			(*killed)++;
 		else if (mysql_errno(mysql) != 1094) {
-			r.error = xasprintf("%s failed on %s:%d: %s", stmt, host, port,
-			    mysql_error(mysql));
+			r.error = xasprintf(
+			    "%s failed on %s:%d: %s", stmt, host, port, mysql_error(mysql));
 			goto out;
 		}
 	}
@@ -726,7 +729,7 @@ int
 probe_exec(const char *host, int port, const struct probe_credentials *cred,
     const char *const *statements, char **cause)
 {
-	struct probe_result r = { 0 };
+	struct probe_result r = {0};
 	MYSQL *mysql;
 	size_t i;
 	int rc = -1;
@@ -758,7 +761,7 @@ out:
 MYSQL *
 probe_open(const char *host, int port, const struct probe_credentials *cred, char **cause)
 {
-	struct probe_result r = { 0 };
+	struct probe_result r = {0};
 	MYSQL *mysql;
 
 	r.host = xstrdup(host);
@@ -773,8 +776,8 @@ probe_open(const char *host, int port, const struct probe_credentials *cred, cha
 }
 
 int
-probe_node(const char *host, int port, const struct probe_credentials *cred,
-    struct probe_result *out)
+probe_node(
+    const char *host, int port, const struct probe_credentials *cred, struct probe_result *out)
 {
 	out->host = host != NULL ? xstrdup(host) : NULL;
 	out->port = port;

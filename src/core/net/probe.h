@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Probing MySQL/MariaDB servers with libmariadb: identity, role and replication state. */
 #ifndef MHAADM_PROBE_H
 #define MHAADM_PROBE_H
@@ -44,18 +45,19 @@ struct probe_result {
 	char *binlog_dir;        /* dirname(@@log_bin_basename), NULL when unknown */
 	char *gtid_binlog_state; /* MariaDB's @@gtid_binlog_state ("" none), NULL on MySQL */
 
-	int is_replica;       /* SHOW SLAVE STATUS returned a row */
-	char *master_host;    /* Master_Host */
-	int master_port;      /* Master_Port */
+	int is_replica;                 /* SHOW SLAVE STATUS returned a row */
+	char *master_host;              /* Master_Host */
+	int master_port;                /* Master_Port */
 	unsigned long master_server_id; /* Master_Server_Id, 0 when unknown */
-	int io_running;       /* Slave_IO_Running == Yes */
-	int sql_running;      /* Slave_SQL_Running == Yes */
-	long long lag;        /* Seconds_Behind_Master, -1 when NULL */
-	int sql_delay;        /* SQL_Delay (MASTER_DELAY), 0 when none */
-	long long relay_behind; /* bytes received but not applied (Read_ - Exec_Master_Log_Pos in
-				   one binlog file), -1 when unknown (files differ, not a replica) */
-	int using_gtid;       /* Using_Gtid != No */
-	char *last_error;     /* Last_IO_Error or Last_SQL_Error, NULL when none */
+	int io_running;                 /* Slave_IO_Running == Yes */
+	int sql_running;                /* Slave_SQL_Running == Yes */
+	long long lag;                  /* Seconds_Behind_Master, -1 when NULL */
+	int sql_delay;                  /* SQL_Delay (MASTER_DELAY), 0 when none */
+	long long
+	    relay_behind; /* bytes received but not applied (Read_ - Exec_Master_Log_Pos in
+	                     one binlog file), -1 when unknown (files differ, not a replica) */
+	int using_gtid;   /* Using_Gtid != No */
+	char *last_error; /* Last_IO_Error or Last_SQL_Error, NULL when none */
 
 	struct probe_peer *peers; /* replicas connected to this server */
 	size_t n_peers;
@@ -68,8 +70,8 @@ struct probe_result {
  * fills *out, which must be zeroed by the caller. Returns 0 when out->ok,
  * -1 otherwise (out->error says why). out->host is a copy of host.
  */
-int probe_node(const char *host, int port, const struct probe_credentials *cred,
-    struct probe_result *out);
+int probe_node(
+    const char *host, int port, const struct probe_credentials *cred, struct probe_result *out);
 
 /*
  * Probes n servers in parallel (one thread each, at most 32 at a time);
@@ -93,8 +95,8 @@ int probe_exec(const char *host, int port, const struct probe_credentials *cred,
  * than once over it; close with mysql_close. NULL with *cause (password
  * redacted) on failure. Returns a MYSQL *.
  */
-struct st_mysql *probe_open(const char *host, int port, const struct probe_credentials *cred,
-    char **cause);
+struct st_mysql *probe_open(
+    const char *host, int port, const struct probe_credentials *cred, char **cause);
 
 /*
  * Kills (KILL CONNECTION) every client session on host:port but its own,
@@ -104,8 +106,8 @@ struct st_mysql *probe_open(const char *host, int port, const struct probe_crede
  * error, never an OK). Sets *killed to the number killed. Returns 0, or -1
  * with *cause (password redacted).
  */
-int probe_kill_clients(const char *host, int port, const struct probe_credentials *cred,
-    long *killed, char **cause);
+int probe_kill_clients(
+    const char *host, int port, const struct probe_credentials *cred, long *killed, char **cause);
 
 /* Frees what a probe_result owns (not the struct itself). */
 void probe_result_clear(struct probe_result *r);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* SSH from mhaadm itself, through libssh, with strictly pinned host keys. */
 #include "ssh.h"
 
@@ -69,8 +70,8 @@ ssh_fingerprint(ssh_key key)
 	size_t hlen = 0;
 	char *fp, *out;
 
-	if (key == NULL || ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash,
-	    &hlen) != 0)
+	if (key == NULL ||
+	    ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen) != 0)
 		return xstrdup("(unknown)");
 	fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hlen);
 	ssh_clean_pubkey_hash(&hash);
@@ -125,7 +126,8 @@ ssh_pinned_fingerprints(const struct ssh_target *t, enum ssh_keytypes_e type, in
 				fp = ssh_fingerprint(entry->publickey);
 				if (with_type) {
 					tmp = xasprintf("%s %s",
-					    ssh_key_type_to_char(ssh_key_type(entry->publickey)), fp);
+					    ssh_key_type_to_char(ssh_key_type(entry->publickey)),
+					    fp);
 					free(fp);
 					fp = tmp;
 				}
@@ -148,8 +150,8 @@ ssh_pinned_fingerprints(const struct ssh_target *t, enum ssh_keytypes_e type, in
  * -1 with *cause.
  */
 static int
-ssh_verify_host(ssh_session session, const struct ssh_target *t, char **pin_line,
-    char **pin_fp, char **pin_type, char **cause)
+ssh_verify_host(ssh_session session, const struct ssh_target *t, char **pin_line, char **pin_fp,
+    char **pin_type, char **cause)
 {
 	enum ssh_known_hosts_e state;
 	ssh_key key = NULL;
@@ -169,14 +171,16 @@ ssh_verify_host(ssh_session session, const struct ssh_target *t, char **pin_line
 		break;
 	case SSH_KNOWN_HOSTS_CHANGED:
 		pinned = ssh_pinned_fingerprints(t, ssh_key_type(key), 0);
-		*cause = xasprintf("HOST KEY OF %s HAS CHANGED: pinned %s, offered %s; if the "
+		*cause = xasprintf(
+		    "HOST KEY OF %s HAS CHANGED: pinned %s, offered %s; if the "
 		    "host was really reinstalled, remove its line from %s and pin it again",
 		    t->host, pinned, offered, t->known_hosts);
 		break;
 	case SSH_KNOWN_HOSTS_OTHER:
 		/* A key of another type than the pinned one: as suspicious as a changed key. */
 		pinned = ssh_pinned_fingerprints(t, ssh_key_type(key), 1);
-		*cause = xasprintf("HOST KEY OF %s HAS CHANGED: pinned %s, offered %s %s; if the "
+		*cause = xasprintf(
+		    "HOST KEY OF %s HAS CHANGED: pinned %s, offered %s %s; if the "
 		    "host was really reinstalled, remove its line from %s and pin it again",
 		    t->host, pinned, ssh_key_type_to_char(ssh_key_type(key)), offered,
 		    t->known_hosts);
@@ -202,13 +206,15 @@ ssh_verify_host(ssh_session session, const struct ssh_target *t, char **pin_line
 		}
 		if (access(t->known_hosts, R_OK) != 0) {
 			*cause = xasprintf("host key of %s cannot be checked: %s: %s (offered %s); "
-			    "pin the hosts' keys with 'mhaadm keys'", t->host, t->known_hosts,
-			    strerror(errno), offered);
+			                   "pin the hosts' keys with 'mhaadm keys'",
+			    t->host, t->known_hosts, strerror(errno), offered);
 			break;
 		}
-		*cause = xasprintf("host key of %s is not pinned in %s (offered %s); pin it with "
+		*cause = xasprintf(
+		    "host key of %s is not pinned in %s (offered %s); pin it with "
 		    "'mhaadm keys' after checking that fingerprint on the host (ssh-keygen -lf "
-		    "/etc/ssh/ssh_host_*_key.pub)", t->host, t->known_hosts, offered);
+		    "/etc/ssh/ssh_host_*_key.pub)",
+		    t->host, t->known_hosts, offered);
 		break;
 	case SSH_KNOWN_HOSTS_ERROR:
 	default:
@@ -238,12 +244,14 @@ ssh_auth_key(ssh_session session, const struct ssh_target *t, const char *path, 
 	}
 	if ((sb.st_mode & 077) != 0) {
 		*cause = xasprintf("ssh %s: private key %s is accessible by others (mode %04o); "
-		    "chmod 600 it", t->host, path, (unsigned int)(sb.st_mode & 07777));
+		                   "chmod 600 it",
+		    t->host, path, (unsigned int)(sb.st_mode & 07777));
 		return -1;
 	}
 	if (ssh_pki_import_privkey_file(path, NULL, NULL, NULL, &key) != SSH_OK) {
 		*cause = xasprintf("ssh %s: cannot read private key %s (a passphrase is not "
-		    "supported)", t->host, path);
+		                   "supported)",
+		    t->host, path);
 		return -1;
 	}
 	rc = ssh_userauth_publickey(session, NULL, key);
@@ -251,8 +259,8 @@ ssh_auth_key(ssh_session session, const struct ssh_target *t, const char *path, 
 	if (rc == SSH_AUTH_SUCCESS)
 		return 0;
 	*cause = xasprintf("ssh %s: %s@%s refused the key %s%s%s", t->host,
-	    t->user != NULL ? t->user : "root", t->host, path,
-	    rc == SSH_AUTH_ERROR ? ": " : "", rc == SSH_AUTH_ERROR ? ssh_get_error(session) : "");
+	    t->user != NULL ? t->user : "root", t->host, path, rc == SSH_AUTH_ERROR ? ": " : "",
+	    rc == SSH_AUTH_ERROR ? ssh_get_error(session) : "");
 	return rc == SSH_AUTH_ERROR ? -1 : 1;
 }
 
@@ -427,10 +435,10 @@ ssh_drain(ssh_channel ch, struct ssh_capture *out, struct ssh_capture *err)
  * channel is closed; the connection stays usable.
  */
 int
-ssh_conn_run(struct ssh_conn *c, const char *const *argv, const char *stdin_data,
-    size_t stdin_len, char **out, char **err, int *exit_status, char **cause)
+ssh_conn_run(struct ssh_conn *c, const char *const *argv, const char *stdin_data, size_t stdin_len,
+    char **out, char **err, int *exit_status, char **cause)
 {
-	struct ssh_capture cout = { NULL, 0, 0 }, cerr = { NULL, 0, 0 };
+	struct ssh_capture cout = {NULL, 0, 0}, cerr = {NULL, 0, 0};
 	ssh_channel ch = NULL;
 	char *cmd = NULL;
 	int64_t deadline, left;
@@ -444,15 +452,14 @@ ssh_conn_run(struct ssh_conn *c, const char *const *argv, const char *stdin_data
 	deadline = ssh_now_ms() + (int64_t)c->timeout * 1000;
 	cmd = shquote_argv(argv);
 
-	if ((ch = ssh_channel_new(c->session)) == NULL ||
-	    ssh_channel_open_session(ch) != SSH_OK) {
-		*cause = xasprintf("ssh %s: cannot open a channel: %s", c->host,
-		    ssh_get_error(c->session));
+	if ((ch = ssh_channel_new(c->session)) == NULL || ssh_channel_open_session(ch) != SSH_OK) {
+		*cause = xasprintf(
+		    "ssh %s: cannot open a channel: %s", c->host, ssh_get_error(c->session));
 		goto out;
 	}
 	if (ssh_channel_request_exec(ch, cmd) != SSH_OK) {
-		*cause = xasprintf("ssh %s: cannot run %s: %s", c->host, argv[0],
-		    ssh_get_error(c->session));
+		*cause = xasprintf(
+		    "ssh %s: cannot run %s: %s", c->host, argv[0], ssh_get_error(c->session));
 		goto out;
 	}
 
@@ -482,8 +489,8 @@ ssh_conn_run(struct ssh_conn *c, const char *const *argv, const char *stdin_data
 		left = deadline - ssh_now_ms();
 		if (left <= 0)
 			goto timeout;
-		if (ssh_channel_poll_timeout(ch, left < SSH_POLL_SLICE_MS ? (int)left :
-		    SSH_POLL_SLICE_MS, 0) == SSH_ERROR)
+		if (ssh_channel_poll_timeout(ch,
+		        left < SSH_POLL_SLICE_MS ? (int)left : SSH_POLL_SLICE_MS, 0) == SSH_ERROR)
 			goto lost;
 	}
 	if (ssh_drain(ch, &cout, &cerr) < 0)
@@ -493,7 +500,8 @@ ssh_conn_run(struct ssh_conn *c, const char *const *argv, const char *stdin_data
 	status = ssh_channel_get_exit_status(ch);
 	if (status < 0) {
 		*cause = xasprintf("ssh %s: %s ended without an exit status (killed by a "
-		    "signal, or the connection was lost)", c->host, argv[0]);
+		                   "signal, or the connection was lost)",
+		    c->host, argv[0]);
 		goto out;
 	}
 	*exit_status = status;
@@ -507,8 +515,8 @@ timeout:
 	*cause = xasprintf("ssh %s: %s timed out after %d s", c->host, argv[0], c->timeout);
 	goto out;
 lost:
-	*cause = xasprintf("ssh %s: %s: connection lost: %s", c->host, argv[0],
-	    ssh_get_error(c->session));
+	*cause = xasprintf(
+	    "ssh %s: %s: connection lost: %s", c->host, argv[0], ssh_get_error(c->session));
 out:
 	if (ch != NULL) {
 		if (ssh_channel_is_open(ch))
@@ -555,14 +563,14 @@ ssh_conn_pin(struct ssh_conn *c, const char *known_hosts, char **cause)
 		return 0;
 	fd = open(known_hosts, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
-		*cause = xasprintf("cannot pin the host key of %s: %s: %s", c->host, known_hosts,
-		    strerror(errno));
+		*cause = xasprintf(
+		    "cannot pin the host key of %s: %s: %s", c->host, known_hosts, strerror(errno));
 		return -1;
 	}
 	/* libssh ends the entry with a newline; one is added when it does not. */
 	len = strlen(c->pin_line);
-	line = (len > 0 && c->pin_line[len - 1] == '\n') ? xstrdup(c->pin_line) :
-	    xasprintf("%s\n", c->pin_line);
+	line = (len > 0 && c->pin_line[len - 1] == '\n') ? xstrdup(c->pin_line)
+	                                                 : xasprintf("%s\n", c->pin_line);
 	len = strlen(line);
 	while (off < len) {
 		n = write(fd, line + off, len - off);
@@ -579,8 +587,8 @@ ssh_conn_pin(struct ssh_conn *c, const char *known_hosts, char **cause)
 	}
 	free(line);
 	if (close(fd) != 0) {
-		*cause = xasprintf("cannot pin the host key of %s: %s: %s", c->host, known_hosts,
-		    strerror(errno));
+		*cause = xasprintf(
+		    "cannot pin the host key of %s: %s: %s", c->host, known_hosts, strerror(errno));
 		return -1;
 	}
 	free(c->pin_line);
@@ -594,10 +602,11 @@ ssh_addr_string(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
 	buf[0] = '\0';
 	if (ss->ss_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, buf, (socklen_t)len);
+		inet_ntop(
+		    AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, buf, (socklen_t)len);
 	else if (ss->ss_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, buf,
-		    (socklen_t)len);
+		inet_ntop(
+		    AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, buf, (socklen_t)len);
 }
 
 void
@@ -653,8 +662,8 @@ ssh_run(const struct ssh_target *t, const char *const *argv, char **out, char **
 }
 
 void
-ssh_target_from_config(struct ssh_target *t, const struct config *cfg, const char *host,
-    int timeout)
+ssh_target_from_config(
+    struct ssh_target *t, const struct config *cfg, const char *host, int timeout)
 {
 	memset(t, 0, sizeof(*t));
 	t->host = host;

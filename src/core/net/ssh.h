@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* SSH from mhaadm itself, through libssh, with strictly pinned host keys. */
 #ifndef MHAADM_SSH_H
 #define MHAADM_SSH_H
@@ -28,8 +29,8 @@ struct ssh_conn;
 struct config;
 
 /* Fills t for host from the config's ssh_* keys, with timeout seconds (pointers borrow). */
-void ssh_target_from_config(struct ssh_target *t, const struct config *cfg, const char *host,
-    int timeout);
+void ssh_target_from_config(
+    struct ssh_target *t, const struct config *cfg, const char *host, int timeout);
 
 /*
  * Connects and authenticates with the key. The server's host key must
@@ -61,8 +62,7 @@ const char *ssh_conn_new_pin(const struct ssh_conn *c, const char **type);
 int ssh_conn_pin(struct ssh_conn *c, const char *known_hosts, char **cause);
 
 /* The numeric local and peer addresses of the connection ("" when unknown). */
-void ssh_conn_addrs(const struct ssh_conn *c, char *local, size_t llen, char *peer,
-    size_t plen);
+void ssh_conn_addrs(const struct ssh_conn *c, char *local, size_t llen, char *peer, size_t plen);
 
 /* "SHA256:…" of a public key in OpenSSH base64 ("AAAA…"), newly allocated; NULL if bad. */
 char *ssh_fingerprint_base64(const char *type, const char *base64);

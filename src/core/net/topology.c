@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Works out a cluster's master and replicas from probe results; pure logic, no I/O. */
 #include "topology.h"
 
@@ -263,7 +264,8 @@ topology_find(const struct probe_result *nodes, size_t n, const char *spec, size
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		if ((port == 0 || nodes[i].port == port) && topology_same_host(host, nodes[i].host)) {
+		if ((port == 0 || nodes[i].port == port) &&
+		    topology_same_host(host, nodes[i].host)) {
 			*idx = i;
 			break;
 		}
@@ -330,7 +332,7 @@ int
 topology_resolve(const struct probe_result *nodes, size_t n, const char *want_master,
     size_t *master_idx, char **cause)
 {
-	struct topology_problems p = { NULL, 0 };
+	struct topology_problems p = {NULL, 0};
 	size_t i, j, k, master, want = TOPOLOGY_NONE, n_writable = 0, n_candidates;
 	char *list = NULL, *source;
 	const struct probe_result *r;
@@ -373,8 +375,8 @@ topology_resolve(const struct probe_result *nodes, size_t n, const char *want_ma
 			    nodes[i].port);
 			k++;
 		}
-		topology_problem(&p, "%zu writable nodes: %s (a replica must be read_only=1)",
-		    n_writable, list);
+		topology_problem(
+		    &p, "%zu writable nodes: %s (a replica must be read_only=1)", n_writable, list);
 	}
 	if (n_candidates == 0) {
 		/* Writable but replicating: in a ring, or a replica that lost read_only. */
@@ -382,22 +384,25 @@ topology_resolve(const struct probe_result *nodes, size_t n, const char *want_ma
 			if (nodes[i].read_only || !topology_replicating(&nodes[i]))
 				continue;
 			source = topology_source(nodes, n, i);
-			topology_problem(&p, "%s:%d is writable but also replicating from %s "
-			    "(circular or misconfigured)", nodes[i].host, nodes[i].port, source);
+			topology_problem(&p,
+			    "%s:%d is writable but also replicating from %s "
+			    "(circular or misconfigured)",
+			    nodes[i].host, nodes[i].port, source);
 			free(source);
 		}
 	}
 
 	if (want_master != NULL && !want_bad) {
 		if (master != TOPOLOGY_NONE && want != master)
-			topology_problem(&p, "--master %s is not the master (%s:%d is)", want_master,
-			    nodes[master].host, nodes[master].port);
+			topology_problem(&p, "--master %s is not the master (%s:%d is)",
+			    want_master, nodes[master].host, nodes[master].port);
 		else if (master == TOPOLOGY_NONE && want == TOPOLOGY_NONE)
 			topology_problem(&p, "--master %s is not one of the nodes", want_master);
 	}
 
 	if (master != TOPOLOGY_NONE && !nodes[master].log_bin)
-		topology_problem(&p, "master %s:%d has log_bin off; MHA needs binary logs on the master",
+		topology_problem(&p,
+		    "master %s:%d has log_bin off; MHA needs binary logs on the master",
 		    nodes[master].host, nodes[master].port);
 
 	/* Every other node: a replica of the master with both threads running. */
@@ -410,19 +415,22 @@ topology_resolve(const struct probe_result *nodes, size_t n, const char *want_ma
 			if (r->read_only && master != TOPOLOGY_NONE)
 				topology_problem(&p, "%s:%d is not a replica", r->host, r->port);
 			else if (r->read_only)
-				topology_problem(&p, "%s:%d is neither writable nor a replica", r->host,
-				    r->port);
+				topology_problem(&p, "%s:%d is neither writable nor a replica",
+				    r->host, r->port);
 			continue;
 		}
 		if (master != TOPOLOGY_NONE && !topology_points_at(r, &nodes[master])) {
 			source = topology_source(nodes, n, i);
-			topology_problem(&p, "%s:%d is not a replica of %s:%d (it replicates from %s)",
-			    r->host, r->port, nodes[master].host, nodes[master].port, source);
+			topology_problem(&p,
+			    "%s:%d is not a replica of %s:%d (it replicates from %s)", r->host,
+			    r->port, nodes[master].host, nodes[master].port, source);
 			free(source);
 		}
 		if (!r->io_running || !r->sql_running)
-			topology_problem(&p, "%s:%d is not replicating (Slave_IO_Running=%s, "
-			    "Slave_SQL_Running=%s%s%s)", r->host, r->port, r->io_running ? "Yes" : "No",
+			topology_problem(&p,
+			    "%s:%d is not replicating (Slave_IO_Running=%s, "
+			    "Slave_SQL_Running=%s%s%s)",
+			    r->host, r->port, r->io_running ? "Yes" : "No",
 			    r->sql_running ? "Yes" : "No", r->last_error != NULL ? ": " : "",
 			    r->last_error != NULL ? r->last_error : "");
 	}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Works out a cluster's master and replicas from probe results; pure logic, no I/O. */
 #ifndef MHAADM_TOPOLOGY_H
 #define MHAADM_TOPOLOGY_H

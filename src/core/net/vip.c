@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The virtual IP on a host: add, remove, find, announce (gratuitous ARP), over SSH. */
 #include "vip.h"
 
@@ -22,8 +23,8 @@
  * directories. A non-root ssh_user changes addresses and sends ARP through
  * "sudo -n" (docs/ssh.md: sudo for ip and arping only); reading needs no root.
  */
-#define VIP_SCRIPT_PATH                                                                    \
-	"PATH=\"$PATH:/usr/sbin:/usr/bin:/sbin:/bin\"\n"                                    \
+#define VIP_SCRIPT_PATH                                                                            \
+	"PATH=\"$PATH:/usr/sbin:/usr/bin:/sbin:/bin\"\n"                                           \
 	"if [ \"$(id -u)\" = 0 ]; then as_root=; else as_root='sudo -n'; fi\n"
 
 /*
@@ -38,8 +39,7 @@
  * missing. Debian's arping is Habets' (-i IFACE -S SRC); iputils' takes
  * -I IFACE -s SRC.
  */
-static const char vip_add_sh[] =
-    VIP_SCRIPT_PATH
+static const char vip_add_sh[] = VIP_SCRIPT_PATH
     "vip=$1 pfx=$2 dev=$3\n"
     "here=$(ip -o addr show to \"$vip\") || exit 3\n"
     "if [ -n \"$here\" ]; then\n"
@@ -65,7 +65,8 @@ static const char vip_add_sh[] =
     "n=$4 gap=$5\n"
     "[ \"$n\" -gt 0 ] 2>/dev/null || { echo \"$state\"; exit 0; }\n"
     "case $(arping --help 2>&1) in\n"
-    "*Habets*) setsid $as_root arping -U -c \"$n\" -W \"$gap\" -i \"$dev\" -S \"$vip\" \"$vip\" \\\n"
+    "*Habets*) setsid $as_root arping -U -c \"$n\" -W \"$gap\" -i \"$dev\" -S \"$vip\" \"$vip\" "
+    "\\\n"
     "\t>/dev/null 2>&1 </dev/null & ;;\n"
     "*) (i=0; while [ \"$i\" -lt \"$n\" ]; do\n"
     "\t$as_root arping -U -c 1 -w 1 -I \"$dev\" -s \"$vip\" \"$vip\" >/dev/null 2>&1 </dev/null &\n"
@@ -78,9 +79,8 @@ static const char vip_add_sh[] =
 
 /* Removes $1/$2 from $3; exits VIP_DEL_ABSENT when it is not there. */
 static const char vip_del_sh[] =
-    VIP_SCRIPT_PATH
-    "[ -n \"$(ip -o addr show dev \"$3\" to \"$1\" 2>/dev/null)\" ] || exit 10\n"
-    "exec $as_root ip addr del \"$1/$2\" dev \"$3\"\n";
+    VIP_SCRIPT_PATH "[ -n \"$(ip -o addr show dev \"$3\" to \"$1\" 2>/dev/null)\" ] || exit 10\n"
+                    "exec $as_root ip addr del \"$1/$2\" dev \"$3\"\n";
 
 /*
  * Prints "here" when $1 is an address of this host, else the first ARP
@@ -88,8 +88,7 @@ static const char vip_del_sh[] =
  * "Unicast reply from IP [MAC] ..." from iputils'), else nothing. Two
  * probes within two seconds: a host that is up answers the first.
  */
-static const char vip_arp_sh[] =
-    VIP_SCRIPT_PATH
+static const char vip_arp_sh[] = VIP_SCRIPT_PATH
     "[ -z \"$(ip -o addr show to \"$1\")\" ] || { echo here; exit 0; }\n"
     "command -v arping >/dev/null 2>&1 || { echo 'arping is not installed' >&2; exit 20; }\n"
     "case $(arping --help 2>&1) in\n"
@@ -99,9 +98,7 @@ static const char vip_arp_sh[] =
     "printf '%s\\n' \"$out\" | grep -E 'bytes from|reply from' | head -n 1\n";
 
 /* Every IPv4 address of the host, one line each. */
-static const char vip_list_sh[] =
-    VIP_SCRIPT_PATH
-    "exec ip -o -4 addr show\n";
+static const char vip_list_sh[] = VIP_SCRIPT_PATH "exec ip -o -4 addr show\n";
 
 /*
  * Refuses values that a remote program could take for an option. Callers
@@ -109,8 +106,8 @@ static const char vip_list_sh[] =
  * into an argument of ip or arping.
  */
 static int
-vip_check_args(const struct ssh_target *t, const char *vip, int prefix, const char *iface,
-    char **cause)
+vip_check_args(
+    const struct ssh_target *t, const char *vip, int prefix, const char *iface, char **cause)
 {
 	if (vip == NULL || *vip == '\0' || *vip == '-' || strchr(vip, '/') != NULL) {
 		*cause = xasprintf("bad VIP '%s'", vip != NULL ? vip : "");
@@ -153,7 +150,7 @@ vip_run(const struct ssh_target *t, const char *script, const char *vip, int pre
     const char *iface, char **out, char **err, int *status, char **cause)
 {
 	char pfx[16];
-	const char *const argv[] = { "sh", "-c", script, "mhaadm-vip", vip, pfx, iface, NULL };
+	const char *const argv[] = {"sh", "-c", script, "mhaadm-vip", vip, pfx, iface, NULL};
 
 	if (vip_check_args(t, vip, prefix, iface, cause) != 0)
 		return -1;
@@ -166,8 +163,7 @@ vip_run(const struct ssh_target *t, const char *script, const char *vip, int pre
 }
 
 int
-vip_add(const struct ssh_target *t, const char *vip, int prefix, const char *iface,
-    char **cause)
+vip_add(const struct ssh_target *t, const char *vip, int prefix, const char *iface, char **cause)
 {
 	return vip_add_announce(t, vip, prefix, iface, VIP_GARP_COUNT, VIP_GARP_INTERVAL_MS, cause);
 }
@@ -177,8 +173,8 @@ vip_add_announce(const struct ssh_target *t, const char *vip, int prefix, const 
     int garp_count, int garp_interval_ms, char **cause)
 {
 	char pfx[16], count[16], gap[32], *out = NULL, *err = NULL;
-	const char *const argv[] = { "sh", "-c", vip_add_sh, "mhaadm-vip", vip, pfx, iface, count,
-		gap, NULL };
+	const char *const argv[] = {
+	    "sh", "-c", vip_add_sh, "mhaadm-vip", vip, pfx, iface, count, gap, NULL};
 	int status, rc = -1;
 
 	if (vip_check_args(t, vip, prefix, iface, cause) != 0)
@@ -195,15 +191,15 @@ vip_add_announce(const struct ssh_target *t, const char *vip, int prefix, const 
 	if (ssh_run(t, argv, &out, &err, &status, cause) != 0)
 		return -1;
 	if (status != 0) {
-		*cause = xasprintf("cannot add VIP %s/%d on %s %s: %s", vip, prefix, t->host,
-		    iface, *vip_errtext(err) != '\0' ? vip_errtext(err) : "failed");
+		*cause = xasprintf("cannot add VIP %s/%d on %s %s: %s", vip, prefix, t->host, iface,
+		    *vip_errtext(err) != '\0' ? vip_errtext(err) : "failed");
 		goto out;
 	}
 	if (strstr(out, "no-arping") != NULL) {
 		/* The VIP is up; only the announcement is missing, so this is not a failure. */
 		log_warn("VIP %s is up on %s but arping is not installed there: no gratuitous "
-		    "ARP, clients may keep the old MAC for many seconds (install arping)", vip,
-		    t->host);
+		         "ARP, clients may keep the old MAC for many seconds (install arping)",
+		    vip, t->host);
 	}
 	rc = 0;
 
@@ -214,8 +210,7 @@ out:
 }
 
 int
-vip_del(const struct ssh_target *t, const char *vip, int prefix, const char *iface,
-    char **cause)
+vip_del(const struct ssh_target *t, const char *vip, int prefix, const char *iface, char **cause)
 {
 	char *out = NULL, *err = NULL;
 	int status, rc = -1;
@@ -237,7 +232,7 @@ vip_del(const struct ssh_target *t, const char *vip, int prefix, const char *ifa
 int
 vip_host_addrs(const struct ssh_target *t, char **out, char **cause)
 {
-	const char *const argv[] = { "sh", "-c", vip_list_sh, "mhaadm-vip", NULL };
+	const char *const argv[] = {"sh", "-c", vip_list_sh, "mhaadm-vip", NULL};
 	char *err = NULL;
 	int status, rc = -1;
 
@@ -292,8 +287,8 @@ vip_held(const struct ssh_target *t, const char *vip, char **cause)
 }
 
 int
-vip_answering(const struct ssh_target *t, const char *vip, const char *iface, char **who,
-    char **cause)
+vip_answering(
+    const struct ssh_target *t, const char *vip, const char *iface, char **who, char **cause)
 {
 	char *out = NULL, *err = NULL, *nl;
 	int status, rc = -1;
@@ -301,8 +296,8 @@ vip_answering(const struct ssh_target *t, const char *vip, const char *iface, ch
 	if (vip_run(t, vip_arp_sh, vip, 32, iface, &out, &err, &status, cause) != 0)
 		return -1;
 	if (status != 0) {
-		*cause = xasprintf("cannot ask for VIP %s by ARP from %s %s: %s", vip, t->host, iface,
-		    *vip_errtext(err) != '\0' ? vip_errtext(err) : "failed");
+		*cause = xasprintf("cannot ask for VIP %s by ARP from %s %s: %s", vip, t->host,
+		    iface, *vip_errtext(err) != '\0' ? vip_errtext(err) : "failed");
 		goto out;
 	}
 	if ((nl = strchr(out, '\n')) != NULL)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The virtual IP on a host: add, remove, find, announce (gratuitous ARP), over SSH. */
 #ifndef MHAADM_VIP_H
 #define MHAADM_VIP_H
@@ -9,8 +10,8 @@
  * fine) and sends VIP_GARP_COUNT gratuitous ARPs without waiting (arping
  * runs detached on the host). Returns 0, or -1 with *cause.
  */
-int vip_add(const struct ssh_target *t, const char *vip, int prefix, const char *iface,
-    char **cause);
+int vip_add(
+    const struct ssh_target *t, const char *vip, int prefix, const char *iface, char **cause);
 
 /* Gratuitous ARPs vip_add sends, and their spacing (keepalived's count; config garp_*). */
 #define VIP_GARP_COUNT 5
@@ -25,8 +26,8 @@ int vip_add_announce(const struct ssh_target *t, const char *vip, int prefix, co
     int garp_count, int garp_interval_ms, char **cause);
 
 /* Removes vip from iface of the host; absent is fine (returns 1). -1 with *cause on error. */
-int vip_del(const struct ssh_target *t, const char *vip, int prefix, const char *iface,
-    char **cause);
+int vip_del(
+    const struct ssh_target *t, const char *vip, int prefix, const char *iface, char **cause);
 
 /*
  * Lists every IPv4 address of the host ("ip -o -4 addr show" output) into
@@ -46,7 +47,7 @@ int vip_held(const struct ssh_target *t, const char *vip, char **cause);
  * 1 when another machine answers (*who: its first reply line, newly
  * allocated), 0 when nobody does, -1 with *cause when it cannot tell.
  */
-int vip_answering(const struct ssh_target *t, const char *vip, const char *iface, char **who,
-    char **cause);
+int vip_answering(
+    const struct ssh_target *t, const char *vip, const char *iface, char **who, char **cause);
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The [notify "NAME"] sections of mhaadm.cnf: one notification channel each. */
 #include "notify.h"
 
@@ -12,17 +13,48 @@
 #define NOTIFY_VALUE_MAX 2048
 
 enum notify_key {
-	NK_TYPE, NK_URL, NK_SECRET, NK_EVENTS, NK_TIMEOUT, NK_RETRIES, NK_DEDUP, NK_QUEUE,
-	NK_TLS, NK_USER, NK_PASSWORD, NK_FROM, NK_TO, NK_COMMAND, NK_COUNT
+	NK_TYPE,
+	NK_URL,
+	NK_SECRET,
+	NK_EVENTS,
+	NK_TIMEOUT,
+	NK_RETRIES,
+	NK_DEDUP,
+	NK_QUEUE,
+	NK_TLS,
+	NK_USER,
+	NK_PASSWORD,
+	NK_FROM,
+	NK_TO,
+	NK_COMMAND,
+	NK_COUNT
 };
 
 static const char *const notify_key_names[NK_COUNT] = {
-	"type", "url", "secret", "events", "timeout", "retries", "dedup", "queue",
-	"tls", "user", "password", "from", "to", "command",
+    "type",
+    "url",
+    "secret",
+    "events",
+    "timeout",
+    "retries",
+    "dedup",
+    "queue",
+    "tls",
+    "user",
+    "password",
+    "from",
+    "to",
+    "command",
 };
 
 static const char *const notify_type_names[] = {
-	"webhook", "dingtalk", "wecom", "feishu", "slack", "smtp", "command",
+    "webhook",
+    "dingtalk",
+    "wecom",
+    "feishu",
+    "slack",
+    "smtp",
+    "command",
 };
 
 const char *
@@ -61,7 +93,7 @@ notify_name_ok(const char *s)
 
 	for (; s[n] != '\0'; n++) {
 		if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') ||
-			(s[n] >= '0' && s[n] <= '9') || s[n] == '_' || s[n] == '-' || s[n] == '.'))
+		        (s[n] >= '0' && s[n] <= '9') || s[n] == '_' || s[n] == '-' || s[n] == '.'))
 			return 0;
 	}
 	return n > 0 && n <= NOTIFY_NAME_MAX;
@@ -80,22 +112,23 @@ notify_config_find(struct notify_channel *list, size_t n, const char *name)
 }
 
 int
-notify_config_section(struct notify_channel **list, size_t *n, const char *section, int line,
-    char **cause)
+notify_config_section(
+    struct notify_channel **list, size_t *n, const char *section, int line, char **cause)
 {
 	struct notify_channel *ch, *dup;
 	char *name = notify_config_section_name(section);
 
 	if (name == NULL || !notify_name_ok(name)) {
 		*cause = xstrdup("bad channel section: write [notify \"NAME\"] or [notify.NAME] "
-				 "with a NAME of 1-64 characters A-Z a-z 0-9 _ - .");
+		                 "with a NAME of 1-64 characters A-Z a-z 0-9 _ - .");
 		free(name);
 		return -1;
 	}
 	dup = notify_config_find(*list, *n, name);
 	if (dup != NULL) {
 		*cause = xasprintf("channel '%s' is already defined on line %d; give each channel "
-				   "one section", name, dup->line);
+		                   "one section",
+		    name, dup->line);
 		free(name);
 		return -1;
 	}
@@ -203,9 +236,11 @@ notify_config_set(struct notify_channel *list, size_t n, const char *section, co
 			break;
 	}
 	if (k == NK_COUNT) {
-		*cause = xasprintf("unknown key '%.64s' in channel '%s'; channel keys are type, url, "
-				   "secret, events, timeout, retries, dedup, queue, tls, user, "
-				   "password, from, to, command", key, ch->name);
+		*cause =
+		    xasprintf("unknown key '%.64s' in channel '%s'; channel keys are type, url, "
+		              "secret, events, timeout, retries, dedup, queue, tls, user, "
+		              "password, from, to, command",
+		        key, ch->name);
 		goto out;
 	}
 	if (ch->key_line[k] != 0) {
@@ -215,8 +250,8 @@ notify_config_set(struct notify_channel *list, size_t n, const char *section, co
 	}
 	ch->key_line[k] = line;
 	if (strlen(value) > NOTIFY_VALUE_MAX) {
-		*cause = xasprintf("%s: the value is longer than %d characters", notify_key_names[k],
-		    NOTIFY_VALUE_MAX);
+		*cause = xasprintf("%s: the value is longer than %d characters",
+		    notify_key_names[k], NOTIFY_VALUE_MAX);
 		goto out;
 	}
 	if (*value == '\0') {
@@ -227,13 +262,14 @@ notify_config_set(struct notify_channel *list, size_t n, const char *section, co
 	/* Secrets are checked without being quoted back. */
 	if ((k == NK_SECRET || k == NK_PASSWORD || k == NK_URL) && !notify_config_plain(value, 1)) {
 		*cause = xasprintf("%s: use printable characters only (no tabs or control "
-				   "characters)", notify_key_names[k]);
+		                   "characters)",
+		    notify_key_names[k]);
 		goto out;
 	}
 	if (k != NK_SECRET && k != NK_PASSWORD && k != NK_URL && k != NK_EVENTS && k != NK_TO &&
 	    !notify_config_plain(value, 0)) {
-		*cause = xasprintf("%s: use printable characters without blanks",
-		    notify_key_names[k]);
+		*cause =
+		    xasprintf("%s: use printable characters without blanks", notify_key_names[k]);
 		goto out;
 	}
 	switch (k) {
@@ -243,8 +279,10 @@ notify_config_set(struct notify_channel *list, size_t n, const char *section, co
 				break;
 		}
 		if (i == sizeof(notify_type_names) / sizeof(notify_type_names[0])) {
-			*cause = xasprintf("type: unknown channel type '%.64s': use webhook, dingtalk, "
-					   "wecom, feishu, slack, smtp or command", value);
+			*cause =
+			    xasprintf("type: unknown channel type '%.64s': use webhook, dingtalk, "
+			              "wecom, feishu, slack, smtp or command",
+			        value);
 			goto out;
 		}
 		ch->type = (enum notify_type)i;
@@ -272,9 +310,10 @@ notify_config_set(struct notify_channel *list, size_t n, const char *section, co
 			const char *p = ch->events[i] + (ch->events[i][0] == '!');
 
 			if (*p == '\0' || !notify_config_plain(p, 0)) {
-				*cause = xasprintf("events: bad pattern '%.64s': use event types or "
-						   "globs like failover.*, vip.*, !engine.started",
-				    ch->events[i]);
+				*cause =
+				    xasprintf("events: bad pattern '%.64s': use event types or "
+				              "globs like failover.*, vip.*, !engine.started",
+				        ch->events[i]);
 				goto out;
 			}
 		}
@@ -307,8 +346,8 @@ notify_config_set(struct notify_channel *list, size_t n, const char *section, co
 		else if (strcmp(value, "none") == 0)
 			ch->tls = NOTIFY_TLS_NONE;
 		else {
-			*cause = xasprintf("tls: invalid value '%.64s': use starttls, tls or none",
-			    value);
+			*cause = xasprintf(
+			    "tls: invalid value '%.64s': use starttls, tls or none", value);
 			goto out;
 		}
 		break;
@@ -318,8 +357,8 @@ notify_config_set(struct notify_channel *list, size_t n, const char *section, co
 		break;
 	case NK_FROM:
 		if (!notify_config_address(value)) {
-			*cause = xasprintf("from: '%.64s' is not an e-mail address (user@domain)",
-			    value);
+			*cause = xasprintf(
+			    "from: '%.64s' is not an e-mail address (user@domain)", value);
 			goto out;
 		}
 		ch->from = value;
@@ -329,8 +368,9 @@ notify_config_set(struct notify_channel *list, size_t n, const char *section, co
 		ch->to = notify_config_split(value, &ch->n_to);
 		for (i = 0; i < ch->n_to; i++) {
 			if (!notify_config_address(ch->to[i])) {
-				*cause = xasprintf("to: '%.64s' is not an e-mail address (user@domain)",
-				    ch->to[i]);
+				*cause =
+				    xasprintf("to: '%.64s' is not an e-mail address (user@domain)",
+				        ch->to[i]);
 				goto out;
 			}
 		}
@@ -364,17 +404,17 @@ notify_config_check(const struct notify_channel *list, size_t n, char **cause)
 {
 	/* Keys each type may use, besides type, events, timeout, retries, dedup, queue. */
 	static const unsigned int allowed[] = {
-		[NOTIFY_WEBHOOK] = 1u << NK_URL | 1u << NK_SECRET,
-		[NOTIFY_DINGTALK] = 1u << NK_URL | 1u << NK_SECRET,
-		[NOTIFY_WECOM] = 1u << NK_URL,
-		[NOTIFY_FEISHU] = 1u << NK_URL | 1u << NK_SECRET,
-		[NOTIFY_SLACK] = 1u << NK_URL,
-		[NOTIFY_SMTP] = 1u << NK_URL | 1u << NK_TLS | 1u << NK_USER | 1u << NK_PASSWORD |
-		    1u << NK_FROM | 1u << NK_TO,
-		[NOTIFY_COMMAND] = 1u << NK_COMMAND,
+	    [NOTIFY_WEBHOOK] = 1u << NK_URL | 1u << NK_SECRET,
+	    [NOTIFY_DINGTALK] = 1u << NK_URL | 1u << NK_SECRET,
+	    [NOTIFY_WECOM] = 1u << NK_URL,
+	    [NOTIFY_FEISHU] = 1u << NK_URL | 1u << NK_SECRET,
+	    [NOTIFY_SLACK] = 1u << NK_URL,
+	    [NOTIFY_SMTP] = 1u << NK_URL | 1u << NK_TLS | 1u << NK_USER | 1u << NK_PASSWORD |
+	                    1u << NK_FROM | 1u << NK_TO,
+	    [NOTIFY_COMMAND] = 1u << NK_COMMAND,
 	};
 	const unsigned int common = 1u << NK_TYPE | 1u << NK_EVENTS | 1u << NK_TIMEOUT |
-	    1u << NK_RETRIES | 1u << NK_DEDUP | 1u << NK_QUEUE;
+	                            1u << NK_RETRIES | 1u << NK_DEDUP | 1u << NK_QUEUE;
 	const struct notify_channel *ch;
 	size_t i;
 	int k;
@@ -382,71 +422,85 @@ notify_config_check(const struct notify_channel *list, size_t n, char **cause)
 	for (i = 0; i < n; i++) {
 		ch = &list[i];
 		if (!ch->type_set) {
-			*cause = xasprintf("%d: channel '%s' has no type; add type = webhook, dingtalk, "
-					   "wecom, feishu, slack, smtp or command", ch->line, ch->name);
+			*cause =
+			    xasprintf("%d: channel '%s' has no type; add type = webhook, dingtalk, "
+			              "wecom, feishu, slack, smtp or command",
+			        ch->line, ch->name);
 			return -1;
 		}
 		for (k = 0; k < NK_COUNT; k++) {
-			if (ch->key_line[k] != 0 && ((common | allowed[ch->type]) & (1u << k)) == 0) {
+			if (ch->key_line[k] != 0 &&
+			    ((common | allowed[ch->type]) & (1u << k)) == 0) {
 				*cause = xasprintf("%d: %s is not a key of a %s channel ('%s')%s",
-				    ch->key_line[k], notify_key_names[k], notify_type_name(ch->type),
-				    ch->name, k == NK_SECRET ? "; this service does not sign requests" :
-							      "");
+				    ch->key_line[k], notify_key_names[k],
+				    notify_type_name(ch->type), ch->name,
+				    k == NK_SECRET ? "; this service does not sign requests" : "");
 				return -1;
 			}
 		}
 		if (ch->type == NOTIFY_COMMAND) {
 			if (ch->command == NULL) {
-				*cause = xasprintf("%d: channel '%s' (command) needs command = /ABS/PATH",
+				*cause = xasprintf(
+				    "%d: channel '%s' (command) needs command = /ABS/PATH",
 				    ch->line, ch->name);
 				return -1;
 			}
 			continue;
 		}
 		if (ch->url == NULL) {
-			*cause = xasprintf("%d: channel '%s' (%s) needs url = %s", ch->line, ch->name,
-			    notify_type_name(ch->type), ch->type == NOTIFY_SMTP ?
-				"smtp://HOST:PORT or smtps://HOST:PORT" : "https://...");
+			*cause = xasprintf("%d: channel '%s' (%s) needs url = %s", ch->line,
+			    ch->name, notify_type_name(ch->type),
+			    ch->type == NOTIFY_SMTP ? "smtp://HOST:PORT or smtps://HOST:PORT"
+			                            : "https://...");
 			return -1;
 		}
 		if (!notify_config_scheme_ok(ch)) {
 			*cause = xasprintf("%d: url of channel '%s' must start with %s",
 			    ch->key_line[NK_URL], ch->name,
-			    ch->type == NOTIFY_SMTP ? "smtp:// or smtps://" : "http:// or https://");
+			    ch->type == NOTIFY_SMTP ? "smtp:// or smtps://"
+			                            : "http:// or https://");
 			return -1;
 		}
 		if (ch->type != NOTIFY_SMTP)
 			continue;
 		if (ch->from == NULL || ch->n_to == 0) {
 			*cause = xasprintf("%d: channel '%s' (smtp) needs from = ADDRESS and to = "
-					   "ADDRESS[, ADDRESS...]", ch->line, ch->name);
+			                   "ADDRESS[, ADDRESS...]",
+			    ch->line, ch->name);
 			return -1;
 		}
 		if ((ch->user == NULL) != (ch->password == NULL)) {
-			*cause = xasprintf("%d: channel '%s' (smtp): set user and password together, "
-					   "or neither", ch->line, ch->name);
+			*cause =
+			    xasprintf("%d: channel '%s' (smtp): set user and password together, "
+			              "or neither",
+			        ch->line, ch->name);
 			return -1;
 		}
 		if (ch->tls == NOTIFY_TLS_STARTTLS && strncmp(ch->url, "smtps://", 8) == 0) {
-			*cause = xasprintf("%d: channel '%s': tls = starttls with an smtps:// url; use "
-					   "smtp:// for STARTTLS or tls = tls", ch->key_line[NK_TLS],
-			    ch->name);
+			*cause =
+			    xasprintf("%d: channel '%s': tls = starttls with an smtps:// url; use "
+			              "smtp:// for STARTTLS or tls = tls",
+			        ch->key_line[NK_TLS], ch->name);
 			return -1;
 		}
 		if (ch->tls == NOTIFY_TLS_TLS && strncmp(ch->url, "smtps://", 8) != 0) {
-			*cause = xasprintf("%d: channel '%s': tls = tls (implicit TLS) needs an smtps:// "
-					   "url", ch->key_line[NK_TLS], ch->name);
+			*cause = xasprintf(
+			    "%d: channel '%s': tls = tls (implicit TLS) needs an smtps:// "
+			    "url",
+			    ch->key_line[NK_TLS], ch->name);
 			return -1;
 		}
 		if (ch->tls == NOTIFY_TLS_NONE && strncmp(ch->url, "smtps://", 8) == 0) {
 			*cause = xasprintf("%d: channel '%s': tls = none with an smtps:// url; use "
-					   "smtp:// for plain text", ch->key_line[NK_TLS], ch->name);
+			                   "smtp:// for plain text",
+			    ch->key_line[NK_TLS], ch->name);
 			return -1;
 		}
 		if (ch->tls == NOTIFY_TLS_NONE && ch->password != NULL) {
-			*cause = xasprintf("%d: channel '%s': tls = none would send the SMTP password "
-					   "in clear; use starttls or tls", ch->key_line[NK_TLS],
-			    ch->name);
+			*cause =
+			    xasprintf("%d: channel '%s': tls = none would send the SMTP password "
+			              "in clear; use starttls or tls",
+			        ch->key_line[NK_TLS], ch->name);
 			return -1;
 		}
 	}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A channel's bounded queue of pending messages, and suppression of repeats. */
 #include "notify.h"
 
@@ -59,13 +60,13 @@ notify_queue_free(struct notify_queue *q)
 static unsigned long long
 notify_dedup_key(const struct notify_message *m)
 {
-	const char *fields[] = { m->cluster, m->node, m->type, m->message };
+	const char *fields[] = {m->cluster, m->node, m->type, m->message};
 	unsigned long long h = 1469598103934665603ULL;
 	const char *p;
 	size_t i;
 
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		for (p = fields[i] != NULL ? fields[i] : ""; ; p++) {
+		for (p = fields[i] != NULL ? fields[i] : "";; p++) {
 			h ^= (unsigned char)*p;
 			h *= 1099511628211ULL;
 			if (*p == '\0')

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Notification messages: filters, fields, the formats of each service, signatures. */
 #include "notify.h"
 
@@ -52,8 +53,7 @@ notify_severity(const char *type)
 }
 
 void
-notify_masters_from_fields(const struct registry_event *ev, char **old_master,
-    char **new_master)
+notify_masters_from_fields(const struct registry_event *ev, char **old_master, char **new_master)
 {
 	const char *o = registry_event_field(ev, "old_master");
 	const char *n = registry_event_field(ev, "new_master");
@@ -143,10 +143,17 @@ notify_render_text(const struct notify_message *m)
 	const struct {
 		const char *label, *value;
 	} rows[] = {
-		{ "cluster", m->cluster }, { "event", m->type }, { "severity", m->severity },
-		{ "time", m->time }, { "node", m->node }, { "old master", m->old_master },
-		{ "new master", m->new_master }, { "master now", m->master }, { "VIP", m->vip },
-		{ "manager", m->manager }, { "message", m->message },
+	    {"cluster", m->cluster},
+	    {"event", m->type},
+	    {"severity", m->severity},
+	    {"time", m->time},
+	    {"node", m->node},
+	    {"old master", m->old_master},
+	    {"new master", m->new_master},
+	    {"master now", m->master},
+	    {"VIP", m->vip},
+	    {"manager", m->manager},
+	    {"message", m->message},
 	};
 	char *out = notify_one_line(m->summary != NULL ? m->summary : "", 4096), *tmp, *v;
 	size_t i;
@@ -173,8 +180,8 @@ notify_json_str(struct json_object *o, const char *key, const char *value)
 static char *
 notify_json_take(struct json_object *o)
 {
-	char *s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE));
+	char *s = xstrdup(json_object_to_json_string_ext(
+	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 
 	json_object_put(o);
 	return s;
@@ -288,10 +295,10 @@ notify_render_mail(const struct notify_channel *ch, const struct notify_message 
 	}
 	*p = '\0';
 	out = xasprintf("Date: %s\r\nFrom: mhaadm <%s>\r\nTo: %s\r\nSubject: %s\r\n"
-			"Message-ID: <mhaadm.%lld.%lld.%s@%s>\r\nMIME-Version: 1.0\r\n"
-			"Content-Type: text/plain; charset=utf-8\r\n"
-			"Content-Transfer-Encoding: 8bit\r\nX-Mhaadm-Event: %s\r\n"
-			"X-Mhaadm-Cluster: %s\r\n\r\n%s\r\n",
+	                "Message-ID: <mhaadm.%lld.%lld.%s@%s>\r\nMIME-Version: 1.0\r\n"
+	                "Content-Type: text/plain; charset=utf-8\r\n"
+	                "Content-Transfer-Encoding: 8bit\r\nX-Mhaadm-Event: %s\r\n"
+	                "X-Mhaadm-Cluster: %s\r\n\r\n%s\r\n",
 	    date, ch->from, to, subject, m->id, (long long)now, ch->name,
 	    m->manager != NULL ? m->manager : "localhost", m->type,
 	    m->cluster != NULL ? m->cluster : "-", body);
@@ -306,8 +313,8 @@ static void
 notify_hmac(const char *key, size_t key_len, const char *data, size_t len,
     unsigned char mac[EVP_MAX_MD_SIZE], unsigned int *mac_len)
 {
-	if (HMAC(EVP_sha256(), key, (int)key_len, (const unsigned char *)data, len, mac,
-		mac_len) == NULL)
+	if (HMAC(EVP_sha256(), key, (int)key_len, (const unsigned char *)data, len, mac, mac_len) ==
+	    NULL)
 		abort();
 }
 

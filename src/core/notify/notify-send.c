@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Delivering one message to one channel, once: HTTP(S) and SMTP through libcurl, or a command. */
 #include "notify.h"
 
@@ -60,8 +61,8 @@ notify_send_read(char *ptr, size_t size, size_t nmemb, void *userdata)
 }
 
 static int
-notify_send_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-    curl_off_t ulnow)
+notify_send_progress(
+    void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
 {
 	const volatile int *abort_flag = clientp;
 
@@ -138,8 +139,8 @@ notify_curl(const struct notify_channel *ch, const char *url, const volatile int
 }
 
 static char *
-notify_curl_error(const struct notify_channel *ch, CURLcode rc, const char *errbuf,
-    const char *host)
+notify_curl_error(
+    const struct notify_channel *ch, CURLcode rc, const char *errbuf, const char *host)
 {
 	if (rc == CURLE_OPERATION_TIMEDOUT)
 		return xasprintf("%s: no answer within %d s", host, ch->timeout);
@@ -153,7 +154,7 @@ notify_send_http(const struct notify_channel *ch, const struct notify_message *m
     const volatile int *abort_flag, char **cause)
 {
 	struct curl_slist *headers = NULL;
-	struct notify_buf resp = { NULL, 0 };
+	struct notify_buf resp = {NULL, 0};
 	char errbuf[CURL_ERROR_SIZE], *body = NULL, *url = NULL, *host = NULL, *hdr, *sig, *enc;
 	char *why;
 	struct timeval tv;
@@ -234,7 +235,7 @@ notify_send_smtp(const struct notify_channel *ch, const struct notify_message *m
     const volatile int *abort_flag, char **cause)
 {
 	struct curl_slist *rcpt = NULL;
-	struct notify_buf resp = { NULL, 0 };
+	struct notify_buf resp = {NULL, 0};
 	struct notify_upload up;
 	char errbuf[CURL_ERROR_SIZE], *mail, *host, *addr;
 	CURLcode rc;
@@ -295,18 +296,21 @@ notify_command_check(const char *path, char **cause)
 	}
 	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022) != 0 ||
 	    (st.st_mode & 0111) == 0) {
-		*cause = xasprintf("command %s must be an executable file owned by root and writable "
-				   "by nobody else (mode %04o, uid %u); fix: chown root %s; chmod "
-				   "go-w,u+x %s", path, (unsigned int)(st.st_mode & 07777),
-		    (unsigned int)st.st_uid, path, path);
+		*cause = xasprintf(
+		    "command %s must be an executable file owned by root and writable "
+		    "by nobody else (mode %04o, uid %u); fix: chown root %s; chmod "
+		    "go-w,u+x %s",
+		    path, (unsigned int)(st.st_mode & 07777), (unsigned int)st.st_uid, path, path);
 		return -1;
 	}
 	/* Whoever can write the directory can replace the file. */
 	copy = xstrdup(path);
 	dir = dirname(copy);
 	if (stat(dir, &st) != 0 || st.st_uid != 0 || (st.st_mode & 022) != 0) {
-		*cause = xasprintf("command %s: its directory %s must be owned by root and writable "
-				   "by nobody else", path, dir);
+		*cause =
+		    xasprintf("command %s: its directory %s must be owned by root and writable "
+		              "by nobody else",
+		        path, dir);
 		free(copy);
 		return -1;
 	}
@@ -315,14 +319,13 @@ notify_command_check(const char *path, char **cause)
 }
 
 static int
-notify_send_command(const struct notify_channel *ch, const struct notify_message *m,
-    char **cause)
+notify_send_command(const struct notify_channel *ch, const struct notify_message *m, char **cause)
 {
-	const char *names[] = { "MHAADM_EVENT_TYPE", "MHAADM_EVENT_TIME", "MHAADM_CLUSTER",
-		"MHAADM_NODE", "MHAADM_SEVERITY", "MHAADM_SUMMARY", "MHAADM_MESSAGE", "MHAADM_MASTER",
-		"MHAADM_OLD_MASTER", "MHAADM_NEW_MASTER", "MHAADM_VIP", "MHAADM_MANAGER" };
-	const char *values[] = { m->type, m->time, m->cluster, m->node, m->severity, m->summary,
-		m->message, m->master, m->old_master, m->new_master, m->vip, m->manager };
+	const char *names[] = {"MHAADM_EVENT_TYPE", "MHAADM_EVENT_TIME", "MHAADM_CLUSTER",
+	    "MHAADM_NODE", "MHAADM_SEVERITY", "MHAADM_SUMMARY", "MHAADM_MESSAGE", "MHAADM_MASTER",
+	    "MHAADM_OLD_MASTER", "MHAADM_NEW_MASTER", "MHAADM_VIP", "MHAADM_MANAGER"};
+	const char *values[] = {m->type, m->time, m->cluster, m->node, m->severity, m->summary,
+	    m->message, m->master, m->old_master, m->new_master, m->vip, m->manager};
 	enum { NFIELDS = sizeof(names) / sizeof(names[0]) };
 	char *env[NFIELDS + 8], *output = NULL, *nl, *json;
 	const char *argv[4];

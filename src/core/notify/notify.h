@@ -1,4 +1,6 @@
-/* Notifications: channels from mhaadm.cnf, messages built from events, their formats and delivery. */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Notifications: channels from mhaadm.cnf, messages built from events, their formats and delivery.
+ */
 #ifndef MHAADM_NOTIFY_H
 #define MHAADM_NOTIFY_H
 
@@ -25,17 +27,17 @@ enum notify_tls {
 /* One [notify "NAME"] section. Strings newly allocated; secrets wiped on free. */
 struct notify_channel {
 	char *name;
-	int line;            /* of the section header, for messages */
+	int line; /* of the section header, for messages */
 	int type_set;
 	enum notify_type type;
-	char *url;           /* secret: robot URLs carry their token */
-	char *secret;        /* HMAC key / robot signing secret */
-	char **events;       /* glob patterns; "!GLOB" excludes; NULL: every event */
+	char *url;     /* secret: robot URLs carry their token */
+	char *secret;  /* HMAC key / robot signing secret */
+	char **events; /* glob patterns; "!GLOB" excludes; NULL: every event */
 	size_t n_events;
-	int timeout;         /* seconds per attempt, default 10 */
-	int retries;         /* attempts after the first, default 3 */
-	int dedup;           /* seconds within which identical events are sent once, default 60 */
-	int queue;           /* pending messages at most, default 256 */
+	int timeout; /* seconds per attempt, default 10 */
+	int retries; /* attempts after the first, default 3 */
+	int dedup;   /* seconds within which identical events are sent once, default 60 */
+	int queue;   /* pending messages at most, default 256 */
 	enum notify_tls tls;
 	char *user;
 	char *password;
@@ -43,25 +45,25 @@ struct notify_channel {
 	char **to;
 	size_t n_to;
 	char *command;
-	int key_line[16];    /* line of each key (see notify-config.c), 0 if unset */
+	int key_line[16]; /* line of each key (see notify-config.c), 0 if unset */
 };
 
 /* Everything a notification says about one event. Strings newly allocated or NULL. */
 struct notify_message {
-	long long id;       /* registry event id, 0 for a test */
-	char *time;         /* UTC ISO-8601 "YYYY-MM-DDTHH:MM:SSZ" */
+	long long id; /* registry event id, 0 for a test */
+	char *time;   /* UTC ISO-8601 "YYYY-MM-DDTHH:MM:SSZ" */
 	char *cluster;
 	char *node;
 	char *type;
-	char *severity;     /* "critical", "warning" or "info" */
-	char *message;      /* the event's own line */
-	char *summary;      /* one human line */
-	char *master;       /* the registry's master now, "HOST:PORT" */
-	char *old_master;   /* for events about a master change */
+	char *severity;   /* "critical", "warning" or "info" */
+	char *message;    /* the event's own line */
+	char *summary;    /* one human line */
+	char *master;     /* the registry's master now, "HOST:PORT" */
+	char *old_master; /* for events about a master change */
 	char *new_master;
-	char *vip;          /* "A.B.C.D/N" */
-	char *manager;      /* host name of the manager host */
-	int test;           /* sent by `mhaadm notify test` */
+	char *vip;     /* "A.B.C.D/N" */
+	char *manager; /* host name of the manager host */
+	int test;      /* sent by `mhaadm notify test` */
 };
 
 /* --- configuration (notify-config.c), used by config.c --- */
@@ -72,11 +74,11 @@ int notify_config_is_section(const char *section);
  * Starts the channel of a section header at line. Returns 0, or -1 with
  * *cause (bad or duplicate name).
  */
-int notify_config_section(struct notify_channel **list, size_t *n, const char *section,
-    int line, char **cause);
+int notify_config_section(
+    struct notify_channel **list, size_t *n, const char *section, int line, char **cause);
 /* Sets one key of a section's channel; takes value (wiped). 0, or -1 with *cause. */
-int notify_config_set(struct notify_channel *list, size_t n, const char *section,
-    const char *key, char *value, int line, char **cause);
+int notify_config_set(struct notify_channel *list, size_t n, const char *section, const char *key,
+    char *value, int line, char **cause);
 /* Checks what needs the whole section (type, keys the type needs or forbids). 0 or -1. */
 int notify_config_check(const struct notify_channel *list, size_t n, char **cause);
 /* True if any channel holds a secret (url, secret, password): the file must be 0600. */
@@ -91,8 +93,7 @@ const char *notify_type_name(enum notify_type t);
  * that matches decides ("!GLOB" excludes); none set means all. A channel
  * never gets the notify.* events about itself.
  */
-int notify_channel_wants(const struct notify_channel *ch, const char *type,
-    const char *message);
+int notify_channel_wants(const struct notify_channel *ch, const char *type, const char *message);
 
 /* The severity of an event type from the table of event types: "critical", "warning", "info". */
 const char *notify_severity(const char *type);
@@ -103,8 +104,8 @@ struct registry_event;
  * Fills old_master / new_master (newly allocated, or NULL) from the event's
  * fields of those names; never from its message.
  */
-void notify_masters_from_fields(const struct registry_event *ev, char **old_master,
-    char **new_master);
+void notify_masters_from_fields(
+    const struct registry_event *ev, char **old_master, char **new_master);
 
 /* Builds summary and severity from the other fields. */
 void notify_message_finish(struct notify_message *m);
@@ -116,11 +117,11 @@ char *notify_render_text(const struct notify_message *m);
 /* The generic webhook JSON body (docs/notifications.md), sent_at in it. Newly allocated. */
 char *notify_render_json(const struct notify_message *m, time_t sent_at);
 /* The body for a robot type (DingTalk, WeCom, Feishu, Slack); Feishu signs in the body. */
-char *notify_render_robot(const struct notify_channel *ch, const struct notify_message *m,
-    time_t now);
+char *notify_render_robot(
+    const struct notify_channel *ch, const struct notify_message *m, time_t now);
 /* An RFC 5322 e-mail (headers and body, CRLF lines). Newly allocated. */
-char *notify_render_mail(const struct notify_channel *ch, const struct notify_message *m,
-    time_t now);
+char *notify_render_mail(
+    const struct notify_channel *ch, const struct notify_message *m, time_t now);
 
 /* hex(HMAC-SHA256(key, data)), 64 characters. Newly allocated. */
 char *notify_hmac_hex(const char *key, const char *data, size_t len);
@@ -174,7 +175,7 @@ struct notify_dedup {
  * Whether the event (cluster, node, type, message) was already let through
  * within window seconds before now; if not, remembers it. 0 window: never.
  */
-int notify_dedup_seen(struct notify_dedup *d, const struct notify_message *m, int window,
-    time_t now);
+int notify_dedup_seen(
+    struct notify_dedup *d, const struct notify_message *m, int window, time_t now);
 
 #endif

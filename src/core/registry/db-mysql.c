@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The MySQL/MariaDB database backend: a database on the management node, shared by managers. */
 #include <mysql.h>
 #include <stdio.h>
@@ -121,12 +122,12 @@ db_mysql_close(struct db *db)
 
 /* Sets one client option; a refusal is an error, not a silently longer wait. */
 static int
-db_mysql_option(struct db_mysql *dm, enum mysql_option opt, const void *arg, const char *name,
-    char **cause)
+db_mysql_option(
+    struct db_mysql *dm, enum mysql_option opt, const void *arg, const char *name, char **cause)
 {
 	if (mysql_options(dm->conn, opt, arg) != 0) {
-		*cause = xasprintf("%s: cannot set %s: %s", dm->base.label, name,
-		    mysql_error(dm->conn));
+		*cause =
+		    xasprintf("%s: cannot set %s: %s", dm->base.label, name, mysql_error(dm->conn));
 		return -1;
 	}
 	return 0;
@@ -162,31 +163,31 @@ db_mysql_open(const struct config *cfg, struct db **out, char **cause)
 	 * kernel's TCP timeouts.
 	 */
 	timeout = cfg->connect_timeout > 0 ? (unsigned int)cfg->connect_timeout : 3;
-	if (db_mysql_option(dm, MYSQL_OPT_CONNECT_TIMEOUT, &timeout, "the connect timeout",
-	    cause) != 0 ||
+	if (db_mysql_option(
+	        dm, MYSQL_OPT_CONNECT_TIMEOUT, &timeout, "the connect timeout", cause) != 0 ||
 	    db_mysql_option(dm, MYSQL_OPT_READ_TIMEOUT, &timeout, "the read timeout", cause) != 0 ||
-	    db_mysql_option(dm, MYSQL_OPT_WRITE_TIMEOUT, &timeout, "the write timeout",
-	    cause) != 0 ||
-	    db_mysql_option(dm, MYSQL_SET_CHARSET_NAME, "utf8mb4", "the character set",
-	    cause) != 0 ||
+	    db_mysql_option(dm, MYSQL_OPT_WRITE_TIMEOUT, &timeout, "the write timeout", cause) !=
+	        0 ||
+	    db_mysql_option(dm, MYSQL_SET_CHARSET_NAME, "utf8mb4", "the character set", cause) !=
+	        0 ||
 	    /* UTC times; strict mode so that nothing is silently truncated or substituted. */
 	    db_mysql_option(dm, MYSQL_INIT_COMMAND,
-	    "SET time_zone = '+00:00', sql_mode = 'TRADITIONAL'", "the session settings",
-	    cause) != 0)
+	        "SET time_zone = '+00:00', sql_mode = 'TRADITIONAL'", "the session settings",
+	        cause) != 0)
 		goto fail;
 	/* CLIENT_FOUND_ROWS: an UPDATE that changes nothing still counts the row it found. */
 	if (mysql_real_connect(dm->conn, cfg->mysql_host, cfg->mysql_user, cfg->mysql_password,
-	    NULL, (unsigned int)port, NULL, CLIENT_FOUND_ROWS) == NULL) {
-		*cause = xasprintf("cannot connect to registry at %s:%d: %s", cfg->mysql_host,
-		    port, mysql_error(dm->conn));
+	        NULL, (unsigned int)port, NULL, CLIENT_FOUND_ROWS) == NULL) {
+		*cause = xasprintf("cannot connect to registry at %s:%d: %s", cfg->mysql_host, port,
+		    mysql_error(dm->conn));
 		goto fail;
 	}
 	/* A missing database is a registry without a schema: init creates it. */
 	if (mysql_select_db(dm->conn, dm->database) == 0)
 		dm->has_db = 1;
 	else if (mysql_errno(dm->conn) != DB_MYSQL_ER_BAD_DB_ERROR) {
-		*cause = xasprintf("%s: cannot use database '%s': %s", dm->base.label,
-		    dm->database, mysql_error(dm->conn));
+		*cause = xasprintf("%s: cannot use database '%s': %s", dm->base.label, dm->database,
+		    mysql_error(dm->conn));
 		goto fail;
 	}
 	*out = &dm->base;
@@ -208,7 +209,8 @@ db_mysql_prepare_schema(struct db *db, char **cause)
 		return 0;
 	/* The name was checked to be [A-Za-z0-9_]+, so backquotes quote it fully. */
 	sql = xasprintf("CREATE DATABASE IF NOT EXISTS `%s` CHARACTER SET utf8mb4 "
-	    "COLLATE utf8mb4_bin", dm->database);
+	                "COLLATE utf8mb4_bin",
+	    dm->database);
 	r = mysql_real_query(dm->conn, sql, strlen(sql));
 	free(sql);
 	if (r != 0) {
@@ -239,8 +241,8 @@ db_mysql_run(struct db *db, const char *sql, const struct db_param *params, size
 	free(stmt);
 	if (r != 0) {
 		err = mysql_errno(dm->conn);
-		if (rows == NULL && (err == DB_MYSQL_ER_DUP_ENTRY ||
-		    err == DB_MYSQL_ER_DUP_ENTRY_WITH_KEY_NAME))
+		if (rows == NULL &&
+		    (err == DB_MYSQL_ER_DUP_ENTRY || err == DB_MYSQL_ER_DUP_ENTRY_WITH_KEY_NAME))
 			return DB_CONFLICT;
 		db_error(&dm->base, what, mysql_error(dm->conn), cause);
 		return -1;

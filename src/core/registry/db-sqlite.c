@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The SQLite database backend: one file on the manager host (the registry's default). */
 #include <sys/stat.h>
 
@@ -126,8 +127,8 @@ db_sqlite_open(const struct config *cfg, struct db **out, char **cause)
 	 * would modify a file that may not be ours.
 	 */
 	if (sqlite3_exec(ds->conn, "PRAGMA foreign_keys = ON", NULL, NULL, &err) != SQLITE_OK) {
-		*cause = xasprintf("registry %s: cannot enable foreign keys: %s", path,
-		    err != NULL ? err : "?");
+		*cause = xasprintf(
+		    "registry %s: cannot enable foreign keys: %s", path, err != NULL ? err : "?");
 		sqlite3_free(err);
 		goto fail;
 	}

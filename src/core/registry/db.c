@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The database layer's front: parameters, cursors and transactions over one backend's ops. */
 #include "db.h"
 
@@ -170,8 +171,8 @@ db_begin(struct db *db, enum db_txn txn, char **cause)
 	if (db_dialect(db) == DB_DIALECT_SQLITE)
 		sql = txn == DB_TXN_WRITE ? "BEGIN IMMEDIATE" : "BEGIN";
 	else
-		sql = txn == DB_TXN_WRITE ? "START TRANSACTION" :
-					    "START TRANSACTION WITH CONSISTENT SNAPSHOT";
+		sql = txn == DB_TXN_WRITE ? "START TRANSACTION"
+		                          : "START TRANSACTION WITH CONSISTENT SNAPSHOT";
 	return db_exec(db, "cannot start a transaction", cause, sql, "") == 0 ? 0 : -1;
 }
 

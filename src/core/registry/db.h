@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The small database layer under the registry: statements, rows, transactions; SQLite or MySQL. */
 #ifndef MHAADM_DB_H
 #define MHAADM_DB_H
@@ -33,7 +34,7 @@ struct db;
 /* A cursor over a query's rows; each backend's own cursor starts with it. */
 struct db_rows {
 	struct db *db;
-	const char *what; /* for messages: "cannot read the nodes" */
+	const char *what;          /* for messages: "cannot read the nodes" */
 	const char *const *values; /* the current row, ncols columns */
 	unsigned int ncols;
 };
@@ -101,12 +102,12 @@ extern const struct db_ops db_mysql_ops;
  * (the names STYLE.md gives them anyway): one line per backend, so that
  * adding an op is one line here and one function per backend.
  */
-#define DB_OPS(NAME, DIALECT)                                                   \
-	{                                                                        \
-		.name = #NAME, .dialect = (DIALECT), .open = db_##NAME##_open,     \
-		.close = db_##NAME##_close,                                        \
-		.prepare_schema = db_##NAME##_prepare_schema, .run = db_##NAME##_run, \
-		.next = db_##NAME##_next, .rows_free = db_##NAME##_rows_free,      \
+#define DB_OPS(NAME, DIALECT)                                                                      \
+	{                                                                                          \
+		.name = #NAME, .dialect = (DIALECT), .open = db_##NAME##_open,                     \
+		.close = db_##NAME##_close, .prepare_schema = db_##NAME##_prepare_schema,          \
+		.run = db_##NAME##_run, .next = db_##NAME##_next,                                  \
+		.rows_free = db_##NAME##_rows_free,                                                \
 	}
 
 /* Opens a connection with ops; see struct db_ops. Newly allocated *out. */
@@ -127,15 +128,14 @@ db_dialect(const struct db *db)
  * binds NULL). what says what failed ("cannot insert the cluster"). Returns
  * 0, DB_CONFLICT when a UNIQUE constraint refused it (no cause), or -1.
  */
-int db_exec(struct db *db, const char *what, char **cause, const char *sql, const char *types,
-    ...);
+int db_exec(struct db *db, const char *what, char **cause, const char *sql, const char *types, ...);
 
 /*
  * Runs a query (parameters as db_exec); *rows is a cursor the caller frees
  * with db_rows_free. 0 or -1 with *cause set (and *rows NULL).
  */
-int db_query(struct db *db, struct db_rows **rows, const char *what, char **cause,
-    const char *sql, const char *types, ...);
+int db_query(struct db *db, struct db_rows **rows, const char *what, char **cause, const char *sql,
+    const char *types, ...);
 
 /* Moves to the next row: 1, 0 at the end, -1 with *cause set. */
 int db_next(struct db_rows *rows, char **cause);

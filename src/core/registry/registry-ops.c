@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The registry's domain operations, written once over db.h for both backends. */
 #include <json-c/json.h>
 #include <limits.h>
@@ -11,10 +12,9 @@
 #include "xmalloc.h"
 
 static const char registry_ops_cluster_columns[] =
-	"id, name, vip, vip_prefix, iface, state, desired, created_at, updated_at, engine";
+    "id, name, vip, vip_prefix, iface, state, desired, created_at, updated_at, engine";
 
-static const char registry_ops_event_columns[] =
-	"id, at, cluster, node, type, message, fields";
+static const char registry_ops_event_columns[] = "id, at, cluster, node, type, message, fields";
 
 /* Sets *cause to "WHAT is not an mhaadm registry (WHY)". */
 static void
@@ -92,7 +92,7 @@ registry_schema_version(struct registry *reg, int *version, char **cause)
 		goto out;
 	}
 	if ((r = db_scalar(db, &v, "cannot read the schema version", cause,
-	    "SELECT version FROM schema_info", "")) == -1)
+	         "SELECT version FROM schema_info", "")) == -1)
 		goto out;
 	if (r == 0 || v == NULL || atoi(v) < 1) {
 		registry_ops_not_ours(db, "schema_info holds no valid version", cause);
@@ -113,7 +113,8 @@ static void
 registry_ops_newer(struct db *db, int version, char **cause)
 {
 	*cause = xasprintf("%s has schema version %d and was made by a newer mhaadm (this one "
-	    "knows version %d)", db->label, version, REGISTRY_SCHEMA_VERSION);
+	                   "knows version %d)",
+	    db->label, version, REGISTRY_SCHEMA_VERSION);
 }
 
 int
@@ -154,8 +155,8 @@ registry_init(struct registry *reg, char **cause)
 		}
 	}
 	if (db_exec(db, "cannot record the schema version", cause,
-	    "REPLACE INTO schema_info (id, version) VALUES (1, ?)", "i",
-	    REGISTRY_SCHEMA_VERSION) != 0)
+	        "REPLACE INTO schema_info (id, version) VALUES (1, ?)", "i",
+	        REGISTRY_SCHEMA_VERSION) != 0)
 		goto fail;
 	if (db_commit(db, cause) != 0)
 		goto fail;
@@ -180,8 +181,8 @@ registry_ops_fields_json(const struct registry_event *ev)
 	for (i = 0; i < ev->n_fields; i++) {
 		if (ev->fields[i].key == NULL || ev->fields[i].value == NULL)
 			continue;
-		json_object_object_add(o, ev->fields[i].key,
-		    json_object_new_string(ev->fields[i].value));
+		json_object_object_add(
+		    o, ev->fields[i].key, json_object_new_string(ev->fields[i].value));
 	}
 	s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
@@ -209,7 +210,8 @@ registry_ops_fields_parse(struct registry_event *ev, const char *s)
 		registry_event_field_set(ev, "raw", s);
 		return;
 	}
-	json_object_object_foreach(o, key, val) {
+	json_object_object_foreach(o, key, val)
+	{
 		if (val == NULL)
 			continue;
 		if (json_object_is_type(val, json_type_string))
@@ -223,8 +225,8 @@ registry_ops_fields_parse(struct registry_event *ev, const char *s)
 
 /* Appends ev; its cluster defaults to cluster. NULL ev writes nothing. 0 or -1. */
 static int
-registry_ops_event_insert(struct db *db, const struct registry_event *ev, const char *cluster,
-    char **cause)
+registry_ops_event_insert(
+    struct db *db, const struct registry_event *ev, const char *cluster, char **cause)
 {
 	char *fields;
 	int r;
@@ -238,8 +240,8 @@ registry_ops_event_insert(struct db *db, const struct registry_event *ev, const 
 	fields = registry_ops_fields_json(ev);
 	r = db_exec(db, "cannot record the event", cause,
 	    "INSERT INTO events (at, cluster, node, type, message, fields) "
-	    "VALUES (COALESCE(?, CURRENT_TIMESTAMP), ?, ?, ?, ?, ?)", "ssssss", ev->at,
-	    ev->cluster != NULL ? ev->cluster : cluster, ev->node, ev->type,
+	    "VALUES (COALESCE(?, CURRENT_TIMESTAMP), ?, ?, ?, ?, ?)",
+	    "ssssss", ev->at, ev->cluster != NULL ? ev->cluster : cluster, ev->node, ev->type,
 	    ev->message != NULL ? ev->message : "", fields);
 	free(fields);
 	return r == 0 ? 0 : -1;
@@ -247,8 +249,8 @@ registry_ops_event_insert(struct db *db, const struct registry_event *ev, const 
 
 /* Inserts c's nodes under cluster id. 0, 1 (a UNIQUE conflict) or -1. */
 static int
-registry_ops_nodes_insert(struct db *db, long long id, const struct registry_cluster *c,
-    char **cause)
+registry_ops_nodes_insert(
+    struct db *db, long long id, const struct registry_cluster *c, char **cause)
 {
 	const struct registry_node *n;
 	size_t i;
@@ -259,10 +261,10 @@ registry_ops_nodes_insert(struct db *db, long long id, const struct registry_clu
 		r = db_exec(db, "cannot insert a node", cause,
 		    "INSERT INTO nodes (cluster_id, host, port, role, candidate_master, no_master,"
 		    " version, server_id, read_only, log_bin, `lag`)"
-		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "lsisiisoooo", id, n->host,
-		    n->port, registry_role_name(n->role), n->candidate_master != 0,
-		    n->no_master != 0, n->version, n->server_id, (long long)n->read_only,
-		    (long long)n->log_bin, n->lag);
+		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		    "lsisiisoooo", id, n->host, n->port, registry_role_name(n->role),
+		    n->candidate_master != 0, n->no_master != 0, n->version, n->server_id,
+		    (long long)n->read_only, (long long)n->log_bin, n->lag);
 		if (r != 0)
 			return r;
 	}
@@ -295,8 +297,8 @@ registry_ops_write_nodes(struct db *db, long long id, const struct registry_clus
  * column). 1 with *owner set (newly allocated), 0 when there is none, -1.
  */
 static int
-registry_ops_owner(struct db *db, char **owner, char **cause, const char *sql,
-    const char *types, const char *s1, const char *s2, int i3)
+registry_ops_owner(struct db *db, char **owner, char **cause, const char *sql, const char *types,
+    const char *s1, const char *s2, int i3)
 {
 	free(*owner);
 	*owner = NULL;
@@ -309,8 +311,7 @@ registry_ops_owner(struct db *db, char **owner, char **cause, const char *sql,
  * and its own rows are not conflicts. 0 (message set) or -1.
  */
 static int
-registry_ops_conflict(struct db *db, const struct registry_cluster *c, int is_update,
-    char **cause)
+registry_ops_conflict(struct db *db, const struct registry_cluster *c, int is_update, char **cause)
 {
 	const char *self = is_update ? c->name : "";
 	char *owner = NULL;
@@ -318,8 +319,8 @@ registry_ops_conflict(struct db *db, const struct registry_cluster *c, int is_up
 	int r = 0;
 
 	if (!is_update) {
-		r = registry_ops_owner(db, &owner, cause, "SELECT name FROM clusters WHERE name = ?",
-		    "s", c->name, NULL, 0);
+		r = registry_ops_owner(db, &owner, cause,
+		    "SELECT name FROM clusters WHERE name = ?", "s", c->name, NULL, 0);
 		if (r == 1)
 			*cause = xasprintf("cluster '%s' already exists", c->name);
 		if (r != 0)
@@ -336,8 +337,8 @@ registry_ops_conflict(struct db *db, const struct registry_cluster *c, int is_up
 	for (i = 0; i < c->n_nodes; i++) {
 		r = registry_ops_owner(db, &owner, cause,
 		    "SELECT c.name FROM nodes n JOIN clusters c ON c.id = n.cluster_id"
-		    " WHERE c.name <> ? AND n.host = ? AND n.port = ?", "ssi", self,
-		    c->nodes[i].host, c->nodes[i].port);
+		    " WHERE c.name <> ? AND n.host = ? AND n.port = ?",
+		    "ssi", self, c->nodes[i].host, c->nodes[i].port);
 		if (r == 1)
 			*cause = xasprintf("node %s:%d already belongs to cluster '%s'",
 			    c->nodes[i].host, c->nodes[i].port, owner);
@@ -356,7 +357,8 @@ registry_ops_conflict(struct db *db, const struct registry_cluster *c, int is_up
 	}
 	/* The conflicting row went away between the rollback and the look-up. */
 	*cause = xasprintf("cluster '%s' conflicts with a concurrent change to the registry; "
-	    "try again", c->name);
+	                   "try again",
+	    c->name);
 out:
 	free(owner);
 	return r == -1 ? -1 : 0;
@@ -377,8 +379,8 @@ registry_cluster_add(struct registry *reg, const struct registry_cluster *c,
 		return -1;
 	r = db_exec(db, "cannot insert the cluster", cause,
 	    "INSERT INTO clusters (name, vip, vip_prefix, iface, state, desired, engine) "
-	    "VALUES (?, ?, ?, COALESCE(?, 'eth0'), ?, ?, COALESCE(?, 'mha'))", "ssissss", c->name,
-	    c->vip, c->vip_prefix, c->iface, registry_state_name(c->state),
+	    "VALUES (?, ?, ?, COALESCE(?, 'eth0'), ?, ?, COALESCE(?, 'mha'))",
+	    "ssissss", c->name, c->vip, c->vip_prefix, c->iface, registry_state_name(c->state),
 	    registry_desired_name(c->desired), c->engine);
 	if (r == 0)
 		r = registry_ops_write_nodes(db, db_insert_id(db), c, ev, cause);
@@ -403,8 +405,8 @@ registry_ops_cluster_id(struct db *db, const char *name, long long *id, char **c
 	int r;
 
 	r = db_scalar(db, &s, "cannot look up the cluster", cause,
-	    db_dialect(db) == DB_DIALECT_MYSQL ? "SELECT id FROM clusters WHERE name = ? FOR UPDATE" :
-						 "SELECT id FROM clusters WHERE name = ?",
+	    db_dialect(db) == DB_DIALECT_MYSQL ? "SELECT id FROM clusters WHERE name = ? FOR UPDATE"
+	                                       : "SELECT id FROM clusters WHERE name = ?",
 	    "s", name);
 	if (r == 1 && s != NULL)
 		*id = strtoll(s, NULL, 10);
@@ -435,8 +437,8 @@ registry_ops_begin_cluster(struct db *db, const char *name, long long *id, char 
 
 /* Adds ev (its cluster defaulting to name) and commits; rolls back on failure. 0 or -1. */
 static int
-registry_ops_finish(struct db *db, int r, const struct registry_event *ev, const char *name,
-    char **cause)
+registry_ops_finish(
+    struct db *db, int r, const struct registry_event *ev, const char *name, char **cause)
 {
 	if (r == 0)
 		r = registry_ops_event_insert(db, ev, name, cause);
@@ -463,10 +465,11 @@ registry_cluster_update(struct registry *reg, const struct registry_cluster *c,
 	if ((r = registry_ops_begin_cluster(db, c->name, &id, cause)) != 0)
 		return r;
 	r = db_exec(db, "cannot update the cluster", cause,
-	    "UPDATE clusters SET vip = COALESCE(?, vip), vip_prefix = ?, iface = COALESCE(?, iface),"
+	    "UPDATE clusters SET vip = COALESCE(?, vip), vip_prefix = ?, iface = COALESCE(?, "
+	    "iface),"
 	    " state = ?, desired = ?, engine = COALESCE(?, engine),"
-	    " updated_at = CURRENT_TIMESTAMP WHERE id = ?", "sissssl",
-	    c->vip, c->vip_prefix, c->iface, registry_state_name(c->state),
+	    " updated_at = CURRENT_TIMESTAMP WHERE id = ?",
+	    "sissssl", c->vip, c->vip_prefix, c->iface, registry_state_name(c->state),
 	    registry_desired_name(c->desired), c->engine, id);
 	if (r == 0)
 		r = db_exec(db, "cannot delete the old nodes", cause,
@@ -485,8 +488,8 @@ registry_cluster_update(struct registry *reg, const struct registry_cluster *c,
 
 /* Reads the cluster in the current row of a query on registry_ops_cluster_columns. */
 static int
-registry_ops_cluster_read(struct db *db, struct db_rows *rows, struct registry_cluster **out,
-    char **cause)
+registry_ops_cluster_read(
+    struct db *db, struct db_rows *rows, struct registry_cluster **out, char **cause)
 {
 	struct registry_cluster *c;
 	const char *state = db_peek(rows, 5), *desired = db_peek(rows, 6);
@@ -536,8 +539,8 @@ registry_ops_find(struct registry_cluster **list, size_t count, long long id)
  * in the order they were inserted, with one query.
  */
 static int
-registry_ops_nodes_load(struct db *db, struct registry_cluster **list, size_t count,
-    const char *name, char **cause)
+registry_ops_nodes_load(
+    struct db *db, struct registry_cluster **list, size_t count, const char *name, char **cause)
 {
 	struct registry_cluster *c = NULL;
 	struct registry_node *n;
@@ -547,10 +550,11 @@ registry_ops_nodes_load(struct db *db, struct registry_cluster **list, size_t co
 	int r;
 
 	if (db_query(db, &rows, "cannot read the nodes", cause,
-	    "SELECT n.cluster_id, n.host, n.port, n.role, n.candidate_master, n.no_master,"
-	    " n.version, n.server_id, n.read_only, n.log_bin, n.`lag`"
-	    " FROM nodes n JOIN clusters c ON c.id = n.cluster_id"
-	    " WHERE ? IS NULL OR c.name = ? ORDER BY n.cluster_id, n.id", "ss", name, name) != 0)
+	        "SELECT n.cluster_id, n.host, n.port, n.role, n.candidate_master, n.no_master,"
+	        " n.version, n.server_id, n.read_only, n.log_bin, n.`lag`"
+	        " FROM nodes n JOIN clusters c ON c.id = n.cluster_id"
+	        " WHERE ? IS NULL OR c.name = ? ORDER BY n.cluster_id, n.id",
+	        "ss", name, name) != 0)
 		return -1;
 	while ((r = db_next(rows, cause)) == 1) {
 		cid = db_opt(rows, 0);
@@ -588,8 +592,8 @@ registry_ops_nodes_load(struct db *db, struct registry_cluster **list, size_t co
  * consistent snapshot, ordered by name.
  */
 static int
-registry_ops_clusters_load(struct db *db, const char *name, struct registry_cluster ***out,
-    size_t *n, char **cause)
+registry_ops_clusters_load(
+    struct db *db, const char *name, struct registry_cluster ***out, size_t *n, char **cause)
 {
 	struct registry_cluster **list = NULL, *c;
 	struct db_rows *rows = NULL;
@@ -625,8 +629,8 @@ registry_ops_clusters_load(struct db *db, const char *name, struct registry_clus
 }
 
 int
-registry_cluster_get(struct registry *reg, const char *name, struct registry_cluster **out,
-    char **cause)
+registry_cluster_get(
+    struct registry *reg, const char *name, struct registry_cluster **out, char **cause)
 {
 	struct registry_cluster **list;
 	size_t n;
@@ -644,15 +648,14 @@ registry_cluster_get(struct registry *reg, const char *name, struct registry_clu
 }
 
 int
-registry_cluster_list(struct registry *reg, struct registry_cluster ***out, size_t *n,
-    char **cause)
+registry_cluster_list(struct registry *reg, struct registry_cluster ***out, size_t *n, char **cause)
 {
 	return registry_ops_clusters_load(reg->db, NULL, out, n, cause);
 }
 
 int
-registry_cluster_del(struct registry *reg, const char *name, const struct registry_event *ev,
-    char **cause)
+registry_cluster_del(
+    struct registry *reg, const char *name, const struct registry_event *ev, char **cause)
 {
 	struct db *db = reg->db;
 	long long id = 0;
@@ -685,8 +688,8 @@ registry_cluster_set_state(struct registry *reg, const char *name, enum registry
 	else
 		r = db_exec(db, "cannot set the state", cause,
 		    "UPDATE clusters SET state = ?, desired = ?, updated_at = CURRENT_TIMESTAMP "
-		    "WHERE name = ?", "sss", registry_state_name(state),
-		    registry_desired_name(desired), name);
+		    "WHERE name = ?",
+		    "sss", registry_state_name(state), registry_desired_name(desired), name);
 	if (r == 0 && db_affected(db) == 0) {
 		db_rollback(db);
 		return 1;
@@ -719,8 +722,9 @@ registry_ops_master_fields(struct db *db, long long id, const char *new_host, in
 		registry_event_field_set(out, ev->fields[i].key, ev->fields[i].value);
 	if (registry_event_field(out, "old_master") == NULL) {
 		if (db_query(db, &rows, "cannot read the old master", cause,
-		    "SELECT host, port FROM nodes WHERE cluster_id = ? AND role = 'master'"
-		    " ORDER BY id", "l", id) != 0)
+		        "SELECT host, port FROM nodes WHERE cluster_id = ? AND role = 'master'"
+		        " ORDER BY id",
+		        "l", id) != 0)
 			return -1;
 		/* Already the master (a spooled record applied twice): nothing moved. */
 		if ((r = db_next(rows, cause)) == 1 && db_peek(rows, 0) != NULL &&
@@ -756,12 +760,14 @@ registry_cluster_set_master(struct registry *reg, const char *name, const char *
 	r = registry_ops_master_fields(db, id, new_host, new_port, ev, &stamped, cause);
 	if (r == 0)
 		r = db_exec(db, "cannot mark the old master failed", cause,
-	    "UPDATE nodes SET role = 'failed' WHERE cluster_id = ? AND role = 'master' "
-	    "AND NOT (host = ? AND port = ?)", "lsi", id, new_host, new_port);
+		    "UPDATE nodes SET role = 'failed' WHERE cluster_id = ? AND role = 'master' "
+		    "AND NOT (host = ? AND port = ?)",
+		    "lsi", id, new_host, new_port);
 	if (r == 0)
 		r = db_exec(db, "cannot record the new master", cause,
 		    "UPDATE nodes SET role = 'master', `lag` = NULL, read_only = 0 "
-		    "WHERE cluster_id = ? AND host = ? AND port = ?", "lsi", id, new_host, new_port);
+		    "WHERE cluster_id = ? AND host = ? AND port = ?",
+		    "lsi", id, new_host, new_port);
 	if (r == 0 && db_affected(db) == 0) {
 		db_rollback(db);
 		registry_event_fields_free(&stamped);
@@ -841,19 +847,19 @@ registry_event_list(struct registry *reg, const char *cluster, size_t limit,
 {
 	/* Two statements, so that SQLite uses the (cluster, id) index for one cluster. */
 	if (cluster == NULL)
-		return registry_ops_events_read(reg->db, out, n, cause,
-		    "ORDER BY id DESC LIMIT ?", "l", NULL, registry_ops_limit(limit), 0);
+		return registry_ops_events_read(reg->db, out, n, cause, "ORDER BY id DESC LIMIT ?",
+		    "l", NULL, registry_ops_limit(limit), 0);
 	return registry_ops_events_read(reg->db, out, n, cause,
-	    "WHERE cluster = ? ORDER BY id DESC LIMIT ?", "sl", cluster,
-	    registry_ops_limit(limit), 0);
+	    "WHERE cluster = ? ORDER BY id DESC LIMIT ?", "sl", cluster, registry_ops_limit(limit),
+	    0);
 }
 
 int
 registry_event_since(struct registry *reg, long long after_id, size_t limit,
     struct registry_event **out, size_t *n, char **cause)
 {
-	return registry_ops_events_read(reg->db, out, n, cause,
-	    "WHERE id > ? ORDER BY id LIMIT ?", "ll", NULL, after_id, registry_ops_limit(limit));
+	return registry_ops_events_read(reg->db, out, n, cause, "WHERE id > ? ORDER BY id LIMIT ?",
+	    "ll", NULL, after_id, registry_ops_limit(limit));
 }
 
 int

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The registry's DDL per dialect and version (registry-schema.c). */
 #ifndef MHAADM_REGISTRY_SCHEMA_H
 #define MHAADM_REGISTRY_SCHEMA_H

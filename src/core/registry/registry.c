@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The registry front end: picks the backend, checks the schema, names the enums, frees results. */
 #include "registry.h"
 
@@ -14,10 +15,16 @@
 
 /* Indexed by the enums; the order must match registry.h. */
 static const char *const registry_state_names[] = {
-	"pending", "registered", "ready", "monitoring", "failing-over", "stopped", "unprotected",
+    "pending",
+    "registered",
+    "ready",
+    "monitoring",
+    "failing-over",
+    "stopped",
+    "unprotected",
 };
-static const char *const registry_desired_names[] = { "stopped", "monitored" };
-static const char *const registry_role_names[] = { "master", "replica", "failed", "unknown" };
+static const char *const registry_desired_names[] = {"stopped", "monitored"};
+static const char *const registry_role_names[] = {"master", "replica", "failed", "unknown"};
 
 #define REGISTRY_NITEMS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -113,8 +120,7 @@ registry_describe(const struct config *cfg)
  * *cause set.
  */
 static struct registry *
-registry_open_ops(const struct db_ops *ops, const struct config *cfg, int must_exist,
-    char **cause)
+registry_open_ops(const struct db_ops *ops, const struct config *cfg, int must_exist, char **cause)
 {
 	struct registry *reg = NULL;
 	char *what = NULL;
@@ -130,8 +136,8 @@ registry_open_ops(const struct db_ops *ops, const struct config *cfg, int must_e
 	what = registry_describe(cfg);
 	if (version > REGISTRY_SCHEMA_VERSION) {
 		*cause = xasprintf("registry %s has schema version %d and was made by a newer "
-		    "mhaadm (this one knows version %d); upgrade mhaadm", what, version,
-		    REGISTRY_SCHEMA_VERSION);
+		                   "mhaadm (this one knows version %d); upgrade mhaadm",
+		    what, version, REGISTRY_SCHEMA_VERSION);
 		goto fail;
 	}
 	if (must_exist && version == 0) {

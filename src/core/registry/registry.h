@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The registry: mhaadm's inventory of clusters, nodes and events, on SQLite or MySQL. */
 #ifndef MHAADM_REGISTRY_H
 #define MHAADM_REGISTRY_H
@@ -13,13 +14,13 @@ struct config;
  * registry stores in clusters.state.
  */
 enum registry_state {
-	REGISTRY_STATE_PENDING,     /* rows put in by a DBA, not yet verified by add */
-	REGISTRY_STATE_REGISTERED,  /* verified by add: one master, replicas following it */
-	REGISTRY_STATE_READY,       /* pre-monitoring checks passed */
-	REGISTRY_STATE_MONITORING,  /* masterha_manager runs for it */
-	REGISTRY_STATE_FAILING_OVER,/* a failover is in progress */
-	REGISTRY_STATE_STOPPED,     /* monitoring stopped by a DBA */
-	REGISTRY_STATE_UNPROTECTED, /* failed over and no replica left to protect it */
+	REGISTRY_STATE_PENDING,      /* rows put in by a DBA, not yet verified by add */
+	REGISTRY_STATE_REGISTERED,   /* verified by add: one master, replicas following it */
+	REGISTRY_STATE_READY,        /* pre-monitoring checks passed */
+	REGISTRY_STATE_MONITORING,   /* masterha_manager runs for it */
+	REGISTRY_STATE_FAILING_OVER, /* a failover is in progress */
+	REGISTRY_STATE_STOPPED,      /* monitoring stopped by a DBA */
+	REGISTRY_STATE_UNPROTECTED,  /* failed over and no replica left to protect it */
 };
 
 /* What a DBA asked for; the daemon reconciles reality with it. */
@@ -63,9 +64,9 @@ struct registry_node {
 struct registry_cluster {
 	long long id;
 	char *name;
-	char *vip;     /* IPv4 address without prefix */
+	char *vip; /* IPv4 address without prefix */
 	int vip_prefix;
-	char *iface;   /* interface the VIP goes on */
+	char *iface; /* interface the VIP goes on */
 	/*
 	 * The failover engine chosen for this cluster ("mha"); NULL in a cluster
 	 * handed to cluster_add means the default, "mha".
@@ -141,16 +142,16 @@ int registry_cluster_update(struct registry *reg, const struct registry_cluster 
     const struct registry_event *ev, char **cause);
 
 /* Loads one cluster with its nodes. Returns 1 when there is none by that name. */
-int registry_cluster_get(struct registry *reg, const char *name, struct registry_cluster **out,
-    char **cause);
+int registry_cluster_get(
+    struct registry *reg, const char *name, struct registry_cluster **out, char **cause);
 
 /* Loads every cluster with its nodes, ordered by name. */
-int registry_cluster_list(struct registry *reg, struct registry_cluster ***out, size_t *n,
-    char **cause);
+int registry_cluster_list(
+    struct registry *reg, struct registry_cluster ***out, size_t *n, char **cause);
 
 /* Deletes a cluster and its nodes and adds the event, in one transaction. 1: no such cluster. */
-int registry_cluster_del(struct registry *reg, const char *name, const struct registry_event *ev,
-    char **cause);
+int registry_cluster_del(
+    struct registry *reg, const char *name, const struct registry_event *ev, char **cause);
 
 /* Sets state and desired state and adds the event, in one transaction. 1: no such cluster. */
 int registry_cluster_set_state(struct registry *reg, const char *name, enum registry_state state,

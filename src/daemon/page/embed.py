@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Writes http-assets.c: the fleet page's files as C arrays (no build step for the page itself)."""
 import os
 import sys

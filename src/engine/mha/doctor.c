@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * mhaadm doctor: finds what breaks MHA 0.58 on the manager host and on every
  * node, and patches the two MHA Perl defects that can be patched safely.
@@ -71,16 +72,16 @@ struct doctor_patch_def {
  * the format uses.
  */
 static const struct doctor_hunk doctor_hunks_sprintf[] = {
-	{
-	    "  my $result = sprintf( '%03d%03d%03d', $str =~ m/(\\d+)/g );",
-	    "  my $result = sprintf( '%03d%03d%03d', ( $str =~ m/(\\d+)/g )[ 0 .. 2 ] );"
-	    "    # " DOCTOR_MARKER ": only the first 3 numbers",
-	},
-	{
-	    "  my $result = sprintf( '%03d%03d', $str =~ m/(\\d+)/g );",
-	    "  my $result = sprintf( '%03d%03d', ( $str =~ m/(\\d+)/g )[ 0 .. 1 ] );"
-	    "    # " DOCTOR_MARKER ": only the first 2 numbers",
-	},
+    {
+        "  my $result = sprintf( '%03d%03d%03d', $str =~ m/(\\d+)/g );",
+        "  my $result = sprintf( '%03d%03d%03d', ( $str =~ m/(\\d+)/g )[ 0 .. 2 ] );"
+        "    # " DOCTOR_MARKER ": only the first 3 numbers",
+    },
+    {
+        "  my $result = sprintf( '%03d%03d', $str =~ m/(\\d+)/g );",
+        "  my $result = sprintf( '%03d%03d', ( $str =~ m/(\\d+)/g )[ 0 .. 1 ] );"
+        "    # " DOCTOR_MARKER ": only the first 2 numbers",
+    },
 };
 
 /*
@@ -91,16 +92,16 @@ static const struct doctor_hunk doctor_hunks_sprintf[] = {
  * no row instead, and no row counts as off.
  */
 static const struct doctor_hunk doctor_hunks_super_read_only[] = {
-	{
-	    "  my $sth = $dbh->prepare(\"SELECT \\@\\@global.super_read_only as Value\");",
-	    "  my $sth = $dbh->prepare(\"SHOW GLOBAL VARIABLES LIKE 'super_read_only'\");"
-	    "    # " DOCTOR_MARKER ": no row on MariaDB",
-	},
-	{
-	    "  if ( $href->{Value} == '1' ) {",
-	    "  if ( $href && $href->{Value} eq 'ON' ) {"
-	    "    # " DOCTOR_MARKER ": a missing super_read_only is off",
-	},
+    {
+        "  my $sth = $dbh->prepare(\"SELECT \\@\\@global.super_read_only as Value\");",
+        "  my $sth = $dbh->prepare(\"SHOW GLOBAL VARIABLES LIKE 'super_read_only'\");"
+        "    # " DOCTOR_MARKER ": no row on MariaDB",
+    },
+    {
+        "  if ( $href->{Value} == '1' ) {",
+        "  if ( $href && $href->{Value} eq 'ON' ) {"
+        "    # " DOCTOR_MARKER ": a missing super_read_only is off",
+    },
 };
 
 /*
@@ -111,23 +112,23 @@ static const struct doctor_hunk doctor_hunks_super_read_only[] = {
  * strict as mhaadm's own (ssh_options names the known_hosts file).
  */
 static const struct doctor_hunk doctor_hunks_ssh_alive[] = {
-	{
-	    "\"-o ServerAliveInterval=60 -o ServerAliveCountMax=20 -o StrictHostKeyChecking=no "
-	    "-o ConnectionAttempts=5 -o PasswordAuthentication=no -o BatchMode=yes\";",
-	    "\"-o ServerAliveInterval=60 -o ServerAliveCountMax=20 -o StrictHostKeyChecking=yes "
-	    "-o ConnectionAttempts=5 -o PasswordAuthentication=no -o BatchMode=yes\";"
-	    "    # " DOCTOR_MARKER ": host keys checked",
-	},
+    {
+        "\"-o ServerAliveInterval=60 -o ServerAliveCountMax=20 -o StrictHostKeyChecking=no "
+        "-o ConnectionAttempts=5 -o PasswordAuthentication=no -o BatchMode=yes\";",
+        "\"-o ServerAliveInterval=60 -o ServerAliveCountMax=20 -o StrictHostKeyChecking=yes "
+        "-o ConnectionAttempts=5 -o PasswordAuthentication=no -o BatchMode=yes\";"
+        "    # " DOCTOR_MARKER ": host keys checked",
+    },
 };
 
 static const struct doctor_hunk doctor_hunks_ssh_check[] = {
-	{
-	    "\"-o StrictHostKeyChecking=no -o PasswordAuthentication=no -o BatchMode=yes "
-	    "-o ConnectTimeout=VAR_CONNECT_TIMEOUT\";",
-	    "\"-o StrictHostKeyChecking=yes -o PasswordAuthentication=no -o BatchMode=yes "
-	    "-o ConnectTimeout=VAR_CONNECT_TIMEOUT\";"
-	    "    # " DOCTOR_MARKER ": host keys checked",
-	},
+    {
+        "\"-o StrictHostKeyChecking=no -o PasswordAuthentication=no -o BatchMode=yes "
+        "-o ConnectTimeout=VAR_CONNECT_TIMEOUT\";",
+        "\"-o StrictHostKeyChecking=yes -o PasswordAuthentication=no -o BatchMode=yes "
+        "-o ConnectTimeout=VAR_CONNECT_TIMEOUT\";"
+        "    # " DOCTOR_MARKER ": host keys checked",
+    },
 };
 
 /*
@@ -138,10 +139,10 @@ static const struct doctor_hunk doctor_hunks_ssh_check[] = {
  * 0600 config), so the patched line appends nothing.
  */
 static const struct doctor_hunk doctor_hunks_hook_password[] = {
-	{
-	    "    $command .= \" --new_master_password=$new_master->{escaped_password}\";",
-	    "    $command .= \"\";    # " DOCTOR_MARKER ": no password in the hook's argv",
-	},
+    {
+        "    $command .= \" --new_master_password=$new_master->{escaped_password}\";",
+        "    $command .= \"\";    # " DOCTOR_MARKER ": no password in the hook's argv",
+    },
 };
 
 /*
@@ -153,27 +154,26 @@ static const struct doctor_hunk doctor_hunks_hook_password[] = {
  * 0600 config, so the patched line appends nothing.
  */
 static const struct doctor_hunk doctor_hunks_secondary_password[] = {
-	{
-	    "    . \" --master_password=$self->{password}\"",
-	    "    . \"\"    # " DOCTOR_MARKER ": no password in the check's argv or the log",
-	},
+    {
+        "    . \" --master_password=$self->{password}\"",
+        "    . \"\"    # " DOCTOR_MARKER ": no password in the check's argv or the log",
+    },
 };
 
 #define DOCTOR_HUNKS(h) (h), (sizeof(h) / sizeof((h)[0]))
 
 static const struct doctor_patch_def doctor_patches[DOCTOR_PATCH_COUNT] = {
-	[DOCTOR_PATCH_SPRINTF] = { "MHA::NodeUtil", DOCTOR_HUNKS(doctor_hunks_sprintf),
-	    "perl-sprintf" },
-	[DOCTOR_PATCH_SUPER_READ_ONLY] = { "MHA::SlaveUtil",
-	    DOCTOR_HUNKS(doctor_hunks_super_read_only), "perl-super-read-only" },
-	[DOCTOR_PATCH_SSH_ALIVE] = { "MHA::NodeConst", DOCTOR_HUNKS(doctor_hunks_ssh_alive),
-	    "perl-ssh-host-keys" },
-	[DOCTOR_PATCH_SSH_CHECK] = { "MHA::ManagerConst", DOCTOR_HUNKS(doctor_hunks_ssh_check),
-	    "perl-ssh-check-host-keys" },
-	[DOCTOR_PATCH_HOOK_PASSWORD] = { "MHA::MasterFailover",
-	    DOCTOR_HUNKS(doctor_hunks_hook_password), "perl-hook-password" },
-	[DOCTOR_PATCH_SECONDARY_PASSWORD] = { "MHA::HealthCheck",
-	    DOCTOR_HUNKS(doctor_hunks_secondary_password), "perl-secondary-check-password" },
+    [DOCTOR_PATCH_SPRINTF] = {"MHA::NodeUtil", DOCTOR_HUNKS(doctor_hunks_sprintf), "perl-sprintf"},
+    [DOCTOR_PATCH_SUPER_READ_ONLY] = {"MHA::SlaveUtil", DOCTOR_HUNKS(doctor_hunks_super_read_only),
+        "perl-super-read-only"},
+    [DOCTOR_PATCH_SSH_ALIVE] = {"MHA::NodeConst", DOCTOR_HUNKS(doctor_hunks_ssh_alive),
+        "perl-ssh-host-keys"},
+    [DOCTOR_PATCH_SSH_CHECK] = {"MHA::ManagerConst", DOCTOR_HUNKS(doctor_hunks_ssh_check),
+        "perl-ssh-check-host-keys"},
+    [DOCTOR_PATCH_HOOK_PASSWORD] = {"MHA::MasterFailover", DOCTOR_HUNKS(doctor_hunks_hook_password),
+        "perl-hook-password"},
+    [DOCTOR_PATCH_SECONDARY_PASSWORD] = {"MHA::HealthCheck",
+        DOCTOR_HUNKS(doctor_hunks_secondary_password), "perl-secondary-check-password"},
 };
 
 const char *
@@ -215,8 +215,8 @@ doctor_patch_classify(enum doctor_patch p, const char *text, char **detail)
 		orig_any += n_orig > 0;
 		new_any += n_new > 0;
 		if (why == NULL && n_orig > 1)
-			why = xasprintf("a line to patch is there %zu times: %s", n_orig,
-			    def->hunks[i].orig);
+			why = xasprintf(
+			    "a line to patch is there %zu times: %s", n_orig, def->hunks[i].orig);
 		else if (why == NULL && n_new > 1)
 			why = xasprintf("a patched line is there %zu times", n_new);
 		else if (why == NULL && n_orig == 0 && n_new == 0)
@@ -305,7 +305,7 @@ doctor_patch_apply(enum doctor_patch p, const char *text, char **out, char **cau
 static int
 doctor_version_parse(const char *v, int *major, int *minor, int *patch, int *mariadb)
 {
-	long part[3] = { 0, 0, 0 };
+	long part[3] = {0, 0, 0};
 	const char *p = v;
 	char *end;
 	int i;
@@ -420,19 +420,17 @@ static const struct {
 	const char *report; /* what we print when it is missing */
 	const char *names[3];
 } doctor_privs[] = {
-	{ DOCTOR_PRIV_SUPER, "SUPER", { "SUPER", NULL, NULL } },
-	{ DOCTOR_PRIV_READ_ONLY_ADMIN, "READ_ONLY ADMIN", { "READ_ONLY ADMIN", "READ ONLY ADMIN",
-	    NULL } },
-	/* MariaDB >= 10.5.2 shows REPLICATION CLIENT as BINLOG MONITOR. */
-	{ DOCTOR_PRIV_REPL_CLIENT, "REPLICATION CLIENT", { "REPLICATION CLIENT", "BINLOG MONITOR",
-	    NULL } },
-	{ DOCTOR_PRIV_REPL_SLAVE, "REPLICATION SLAVE", { "REPLICATION SLAVE", NULL, NULL } },
-	{ DOCTOR_PRIV_RELOAD, "RELOAD", { "RELOAD", NULL, NULL } },
-	{ DOCTOR_PRIV_PROCESS, "PROCESS", { "PROCESS", NULL, NULL } },
-	{ DOCTOR_PRIV_REPL_MASTER_ADMIN, "REPLICATION MASTER ADMIN", { "REPLICATION MASTER ADMIN",
-	    NULL, NULL } },
-	/* Last: it is granted with a statement of its own. */
-	{ DOCTOR_PRIV_SELECT_USER, "SELECT ON mysql.user", { NULL, NULL, NULL } },
+    {DOCTOR_PRIV_SUPER, "SUPER", {"SUPER", NULL, NULL}},
+    {DOCTOR_PRIV_READ_ONLY_ADMIN, "READ_ONLY ADMIN", {"READ_ONLY ADMIN", "READ ONLY ADMIN", NULL}},
+    /* MariaDB >= 10.5.2 shows REPLICATION CLIENT as BINLOG MONITOR. */
+    {DOCTOR_PRIV_REPL_CLIENT, "REPLICATION CLIENT", {"REPLICATION CLIENT", "BINLOG MONITOR", NULL}},
+    {DOCTOR_PRIV_REPL_SLAVE, "REPLICATION SLAVE", {"REPLICATION SLAVE", NULL, NULL}},
+    {DOCTOR_PRIV_RELOAD, "RELOAD", {"RELOAD", NULL, NULL}},
+    {DOCTOR_PRIV_PROCESS, "PROCESS", {"PROCESS", NULL, NULL}},
+    {DOCTOR_PRIV_REPL_MASTER_ADMIN, "REPLICATION MASTER ADMIN",
+        {"REPLICATION MASTER ADMIN", NULL, NULL}},
+    /* Last: it is granted with a statement of its own. */
+    {DOCTOR_PRIV_SELECT_USER, "SELECT ON mysql.user", {NULL, NULL, NULL}},
 };
 
 /* The target of a GRANT ... ON target TO: 2 for *.*, 1 for mysql.* / mysql.user, 0 other. */
@@ -491,13 +489,17 @@ doctor_grants_line(const char *line, unsigned int *have)
 		if (len > 0 && len < sizeof(name)) {
 			memcpy(name, p, len);
 			name[len] = '\0';
-			if (strcasecmp(name, "ALL PRIVILEGES") == 0 || strcasecmp(name, "ALL") == 0) {
-				*have |= target == 2 ? DOCTOR_PRIV_EVERYTHING : DOCTOR_PRIV_SELECT_USER;
+			if (strcasecmp(name, "ALL PRIVILEGES") == 0 ||
+			    strcasecmp(name, "ALL") == 0) {
+				*have |=
+				    target == 2 ? DOCTOR_PRIV_EVERYTHING : DOCTOR_PRIV_SELECT_USER;
 			} else if (strcasecmp(name, "SELECT") == 0) {
 				*have |= DOCTOR_PRIV_SELECT_USER;
 			} else if (target == 2) {
-				for (i = 0; i < sizeof(doctor_privs) / sizeof(doctor_privs[0]); i++) {
-					for (k = 0; k < 3 && doctor_privs[i].names[k] != NULL; k++) {
+				for (i = 0; i < sizeof(doctor_privs) / sizeof(doctor_privs[0]);
+				     i++) {
+					for (k = 0; k < 3 && doctor_privs[i].names[k] != NULL;
+					     k++) {
 						if (strcasecmp(name, doctor_privs[i].names[k]) == 0)
 							*have |= doctor_privs[i].bit;
 					}
@@ -524,8 +526,8 @@ doctor_grants_missing(const char *const *lines, size_t n, const char *version)
 	for (i = 0; i < sizeof(doctor_privs) / sizeof(doctor_privs[0]); i++) {
 		if ((need & doctor_privs[i].bit) == 0 || (have & doctor_privs[i].bit) != 0)
 			continue;
-		t = s == NULL ? xstrdup(doctor_privs[i].report) :
-				xasprintf("%s, %s", s, doctor_privs[i].report);
+		t = s == NULL ? xstrdup(doctor_privs[i].report)
+		              : xasprintf("%s, %s", s, doctor_privs[i].report);
 		free(s);
 		s = t;
 	}
@@ -550,8 +552,8 @@ doctor_severity_name(enum doctor_severity s)
 
 /* Adds a finding; takes message and fix (fix may be NULL). */
 static void
-doctor_add(struct doctor_host *h, const char *check, enum doctor_severity sev, char *message,
-    char *fix)
+doctor_add(
+    struct doctor_host *h, const char *check, enum doctor_severity sev, char *message, char *fix)
 {
 	struct doctor_finding *f;
 
@@ -604,8 +606,8 @@ doctor_host_move(struct doctor_host *to, struct doctor_host *from)
 	size_t i;
 
 	for (i = 0; i < from->n_findings; i++) {
-		to->findings = xreallocarray(to->findings, to->n_findings + 1,
-		    sizeof(*to->findings));
+		to->findings =
+		    xreallocarray(to->findings, to->n_findings + 1, sizeof(*to->findings));
 		to->findings[to->n_findings++] = from->findings[i];
 	}
 	free(from->findings);
@@ -686,8 +688,8 @@ doctor_oneline(const char *s)
  * -1 with *cause when the command could not run.
  */
 static int
-doctor_exec_run(struct doctor_exec *x, const char *const *argv, const char *stdin_data,
-    char **out, char **err, int *code, char **cause)
+doctor_exec_run(struct doctor_exec *x, const char *const *argv, const char *stdin_data, char **out,
+    char **err, int *code, char **cause)
 {
 	int status;
 
@@ -695,7 +697,7 @@ doctor_exec_run(struct doctor_exec *x, const char *const *argv, const char *stdi
 	*err = NULL;
 	if (x->ssh != NULL) {
 		if (ssh_conn_run(x->ssh, argv, stdin_data,
-			stdin_data != NULL ? strlen(stdin_data) : 0, out, err, code, cause) != 0)
+		        stdin_data != NULL ? strlen(stdin_data) : 0, out, err, code, cause) != 0)
 			return -1;
 		if (*out == NULL)
 			*out = xstrdup("");
@@ -829,7 +831,7 @@ doctor_local_replace(const char *path, const char *old_text, const char *new_tex
     const char *stamp, char **backup, char **cause)
 {
 	char *real = NULL, *bak = NULL, *tmp = NULL, *out = NULL, *dir = NULL, *e;
-	const char *argv[] = { "perl", "-c", "--", NULL, NULL };
+	const char *argv[] = {"perl", "-c", "--", NULL, NULL};
 	struct timespec times[2];
 	struct stat st;
 	int status, rc = -1, fd;
@@ -917,7 +919,7 @@ static int
 doctor_remote_replace(struct doctor_exec *x, const char *path, const char *new_text,
     const char *stamp, char **backup, char **cause)
 {
-	const char *argv[] = { "sh", "-c", doctor_remote_replace_sh, "sh", path, stamp, NULL };
+	const char *argv[] = {"sh", "-c", doctor_remote_replace_sh, "sh", path, stamp, NULL};
 	char *out = NULL, *err = NULL, *e;
 	int code;
 
@@ -926,8 +928,8 @@ doctor_remote_replace(struct doctor_exec *x, const char *path, const char *new_t
 		return -1;
 	if (code != 0) {
 		e = doctor_oneline(err);
-		*cause = xasprintf("cannot replace %s (exit %d): %s", path, code,
-		    *e != '\0' ? e : "no message");
+		*cause = xasprintf(
+		    "cannot replace %s (exit %d): %s", path, code, *e != '\0' ? e : "no message");
 		free(e);
 		free(out);
 		free(err);
@@ -956,8 +958,8 @@ doctor_stamp(char *buf, size_t size)
  * changed" in *changed, 1 when it was patched already, -1 with *cause.
  */
 static int
-doctor_patch_file(struct doctor_exec *x, enum doctor_patch p, const char *path,
-    const char *text, char **changed, char **cause)
+doctor_patch_file(struct doctor_exec *x, enum doctor_patch p, const char *path, const char *text,
+    char **changed, char **cause)
 {
 	char *patched = NULL, *backup = NULL;
 	char stamp[32];
@@ -974,8 +976,8 @@ doctor_patch_file(struct doctor_exec *x, enum doctor_patch p, const char *path,
 	free(patched);
 	if (r != 0)
 		return -1;
-	*changed = xasprintf("patched %s (%s); original saved as %s", path,
-	    doctor_patch_module(p), backup);
+	*changed = xasprintf(
+	    "patched %s (%s); original saved as %s", path, doctor_patch_module(p), backup);
 	free(backup);
 	return 0;
 }
@@ -1013,9 +1015,9 @@ static const char doctor_probe_sh[] =
 
 /*
  * Finds the modules mhaadm patches (MHA::NodeUtil, SlaveUtil, NodeConst,
- * ManagerConst, MasterFailover) the way MHA's programs do (through perl's @INC), calls the version parsers on a version string with more
- * numbers than their formats, and with "text" prints each module's bytes as
- * "text MODULE LENGTH\n" + LENGTH bytes + "\n".
+ * ManagerConst, MasterFailover) the way MHA's programs do (through perl's @INC), calls the version
+ * parsers on a version string with more numbers than their formats, and with "text" prints each
+ * module's bytes as "text MODULE LENGTH\n" + LENGTH bytes + "\n".
  */
 static const char doctor_perl_probe[] =
     "my @found;\n"
@@ -1051,10 +1053,10 @@ struct doctor_probe {
 	int pkg_node, pkg_iputils_arping; /* 1 when the Debian package is installed */
 	char *arping_help;
 
-	int perl_exit;  /* perl's exit code; 127 when there is no perl */
+	int perl_exit;                   /* perl's exit code; 127 when there is no perl */
 	char *path[DOCTOR_PATCH_COUNT];  /* per patch: the module's file, NULL when not loadable */
 	char *error[DOCTOR_PATCH_COUNT]; /* why it is not loadable */
-	int sprintf_ok; /* -1 unknown, 0 dies, 1 fine */
+	int sprintf_ok;                  /* -1 unknown, 0 dies, 1 fine */
 	char *sprintf_msg;
 	char *text[DOCTOR_PATCH_COUNT]; /* the module's text */
 	char *read_error[DOCTOR_PATCH_COUNT];
@@ -1136,15 +1138,16 @@ doctor_probe_line(struct doctor_probe *pr, const char *line)
 		pr->arping_help = s;
 	} else if (strncmp(line, "perl-exit ", 10) == 0) {
 		pr->perl_exit = atoi(line + 10);
-	} else if (strncmp(line, "mod ", 4) == 0 && (m = doctor_probe_module(line + 4, &rest)) >= 0) {
+	} else if (strncmp(line, "mod ", 4) == 0 &&
+	           (m = doctor_probe_module(line + 4, &rest)) >= 0) {
 		if (pr->path[m] == NULL)
 			pr->path[m] = xstrdup(rest);
 	} else if (strncmp(line, "nomod ", 6) == 0 &&
-	    (m = doctor_probe_module(line + 6, &rest)) >= 0) {
+	           (m = doctor_probe_module(line + 6, &rest)) >= 0) {
 		if (pr->error[m] == NULL)
 			pr->error[m] = xstrdup(rest);
 	} else if (strncmp(line, "unreadable ", 11) == 0 &&
-	    (m = doctor_probe_module(line + 11, &rest)) >= 0) {
+	           (m = doctor_probe_module(line + 11, &rest)) >= 0) {
 		if (pr->read_error[m] == NULL)
 			pr->read_error[m] = xasprintf("cannot read it: %s", rest);
 	} else if (strncmp(line, "sprintf ", 8) == 0 && (sp = strchr(line + 8, ' ')) != NULL) {
@@ -1160,8 +1163,8 @@ doctor_probe_line(struct doctor_probe *pr, const char *line)
  * read(2) here. Returns 0, or -1 with *cause when the probe could not run.
  */
 static int
-doctor_probe_run(struct doctor_exec *x, const char *const *names, size_t n,
-    struct doctor_probe *pr, char **cause)
+doctor_probe_run(struct doctor_exec *x, const char *const *names, size_t n, struct doctor_probe *pr,
+    char **cause)
 {
 	const char *argv[6 + DOCTOR_MAX_BINS + 1];
 	char *out = NULL, *err = NULL, *e, *p, *nl, *end;
@@ -1205,8 +1208,7 @@ doctor_probe_run(struct doctor_exec *x, const char *const *names, size_t n,
 		/* A module's bytes: exactly LENGTH of them follow, then a newline. */
 		errno = 0;
 		len = strtoull(rest, &end, 10);
-		if (errno != 0 || *end != '\0' || len > DOCTOR_MODULE_MAX ||
-		    len > strlen(nl)) {
+		if (errno != 0 || *end != '\0' || len > DOCTOR_MODULE_MAX || len > strlen(nl)) {
 			if (pr->read_error[m] == NULL)
 				pr->read_error[m] = xstrdup("its text arrived truncated");
 			break;
@@ -1221,8 +1223,8 @@ doctor_probe_run(struct doctor_exec *x, const char *const *names, size_t n,
 		for (i = 0; i < DOCTOR_PATCH_COUNT; i++) {
 			if (pr->path[i] == NULL && pr->error[i] == NULL) {
 				e = doctor_oneline(*err != '\0' ? err : NULL);
-				pr->error[i] = xasprintf("perl exited %d%s%s", pr->perl_exit,
-				    *e != '\0' ? ": " : "", e);
+				pr->error[i] = xasprintf(
+				    "perl exited %d%s%s", pr->perl_exit, *e != '\0' ? ": " : "", e);
 				free(e);
 			}
 		}
@@ -1261,7 +1263,7 @@ doctor_perl_findings(struct doctor_host *h, const struct doctor_probe *pl, int n
 		doctor_add(h, "perl", DOCTOR_FAIL,
 		    xstrdup(pl->perl_exit < 0 ? "the Perl probe did not run" : "perl not found"),
 		    xstrdup("MHA is written in Perl: apt-get install mha4mysql-node (pulls in "
-			    "perl)"));
+		            "perl)"));
 		return;
 	}
 
@@ -1271,47 +1273,47 @@ doctor_perl_findings(struct doctor_host *h, const struct doctor_probe *pl, int n
 		if (node_tools)
 			doctor_add(h, "perl-sprintf", DOCTOR_FAIL,
 			    xasprintf("perl cannot load MHA::NodeUtil: %s",
-				pl->error[DOCTOR_PATCH_SPRINTF]),
+			        pl->error[DOCTOR_PATCH_SPRINTF]),
 			    xstrdup("apt-get install --reinstall mha4mysql-node"));
 	} else if (pl->read_error[DOCTOR_PATCH_SPRINTF] != NULL) {
 		doctor_add(h, "perl-sprintf", pl->sprintf_ok == 1 ? DOCTOR_WARN : DOCTOR_FAIL,
 		    xasprintf("MHA::NodeUtil (%s): %s", path, pl->read_error[DOCTOR_PATCH_SPRINTF]),
 		    xasprintf("make %s readable, or patch it by hand (docs/doctor.md)", path));
 	} else {
-		st = doctor_patch_classify(DOCTOR_PATCH_SPRINTF, pl->text[DOCTOR_PATCH_SPRINTF],
-		    &detail);
+		st = doctor_patch_classify(
+		    DOCTOR_PATCH_SPRINTF, pl->text[DOCTOR_PATCH_SPRINTF], &detail);
 		if (pl->sprintf_ok == 0 && st == DOCTOR_PATCH_NEEDED)
 			doctor_add(h, "perl-sprintf", DOCTOR_FAIL,
 			    xasprintf("MHA::NodeUtil (%s) dies with \"Redundant argument in "
-				      "sprintf\" on version strings like %s: masterha_check_repl "
-				      "and failover break",
-				path, DOCTOR_SAMPLE_VERSION),
+			              "sprintf\" on version strings like %s: masterha_check_repl "
+			              "and failover break",
+			        path, DOCTOR_SAMPLE_VERSION),
 			    xasprintf("%s patches it (backup first); by hand: pass only the first "
-				      "3 (resp. 2) numbers to sprintf in parse_mysql_version and "
-				      "parse_mysql_major_version (docs/doctor.md)",
-				fix_cmd));
+			              "3 (resp. 2) numbers to sprintf in parse_mysql_version and "
+			              "parse_mysql_major_version (docs/doctor.md)",
+			        fix_cmd));
 		else if (pl->sprintf_ok == 0)
 			doctor_add(h, "perl-sprintf", DOCTOR_FAIL,
 			    xasprintf("MHA::NodeUtil (%s) fails to parse %s (%s); cannot patch "
-				      "automatically: %s",
-				path, DOCTOR_SAMPLE_VERSION, pl->sprintf_msg, detail),
+			              "automatically: %s",
+			        path, DOCTOR_SAMPLE_VERSION, pl->sprintf_msg, detail),
 			    xasprintf("edit %s by hand as docs/doctor.md shows", path));
 		else if (st == DOCTOR_PATCH_APPLIED)
 			doctor_add(h, "perl-sprintf", DOCTOR_OK,
 			    xasprintf("MHA::NodeUtil (%s) parses version strings (patched by "
-				      "mhaadm doctor)",
-				path),
+			              "mhaadm doctor)",
+			        path),
 			    NULL);
 		else if (pl->sprintf_ok == 1)
 			doctor_add(h, "perl-sprintf", DOCTOR_OK,
 			    xasprintf("MHA::NodeUtil (%s) parses version strings (%s)", path,
-				st == DOCTOR_PATCH_NEEDED ? "stock code, harmless with this perl" :
-							    "not the stock code"),
+			        st == DOCTOR_PATCH_NEEDED ? "stock code, harmless with this perl"
+			                                  : "not the stock code"),
 			    NULL);
 		else
 			doctor_add(h, "perl-sprintf", DOCTOR_WARN,
 			    xasprintf("MHA::NodeUtil (%s): could not test it (%s)", path,
-				pl->sprintf_msg != NULL ? pl->sprintf_msg : "no answer"),
+			        pl->sprintf_msg != NULL ? pl->sprintf_msg : "no answer"),
 			    xasprintf("%s patches the stock code; see docs/doctor.md", fix_cmd));
 		free(detail);
 		detail = NULL;
@@ -1324,45 +1326,46 @@ doctor_perl_findings(struct doctor_host *h, const struct doctor_probe *pl, int n
 		if (node_tools)
 			doctor_add(h, "perl-super-read-only", DOCTOR_FAIL,
 			    xasprintf("perl cannot load MHA::SlaveUtil: %s",
-				pl->error[DOCTOR_PATCH_SUPER_READ_ONLY]),
-			    xstrdup("apt-get install --reinstall mha4mysql-node libdbd-mysql-perl"));
+			        pl->error[DOCTOR_PATCH_SUPER_READ_ONLY]),
+			    xstrdup(
+			        "apt-get install --reinstall mha4mysql-node libdbd-mysql-perl"));
 		return;
 	}
 	if (pl->read_error[DOCTOR_PATCH_SUPER_READ_ONLY] != NULL) {
 		doctor_add(h, "perl-super-read-only", sev,
 		    xasprintf("MHA::SlaveUtil (%s): %s", path,
-			pl->read_error[DOCTOR_PATCH_SUPER_READ_ONLY]),
+		        pl->read_error[DOCTOR_PATCH_SUPER_READ_ONLY]),
 		    xasprintf("make %s readable, or patch it by hand (docs/doctor.md)", path));
 		return;
 	}
-	st = doctor_patch_classify(DOCTOR_PATCH_SUPER_READ_ONLY,
-	    pl->text[DOCTOR_PATCH_SUPER_READ_ONLY], &detail);
+	st = doctor_patch_classify(
+	    DOCTOR_PATCH_SUPER_READ_ONLY, pl->text[DOCTOR_PATCH_SUPER_READ_ONLY], &detail);
 	switch (st) {
 	case DOCTOR_PATCH_APPLIED:
 		doctor_add(h, "perl-super-read-only", DOCTOR_OK,
 		    xasprintf("MHA::SlaveUtil (%s) treats a missing super_read_only as off "
-			      "(patched by mhaadm doctor)",
-			path),
+		              "(patched by mhaadm doctor)",
+		        path),
 		    NULL);
 		break;
 	case DOCTOR_PATCH_NEEDED:
 		doctor_add(h, "perl-super-read-only", sev,
 		    xasprintf("MHA::SlaveUtil (%s) reads @@global.super_read_only, which MariaDB "
-			      "lacks: apply_diff_relay_logs and failover die with \"Unknown "
-			      "system variable\"%s",
-			path, sro_severe ? "" : " (harmless while every server is MySQL >= 5.7.8)"),
+		              "lacks: apply_diff_relay_logs and failover die with \"Unknown "
+		              "system variable\"%s",
+		        path, sro_severe ? "" : " (harmless while every server is MySQL >= 5.7.8)"),
 		    xasprintf("%s patches it (backup first); by hand: treat a missing "
-			      "super_read_only as off in check_if_super_read_only "
-			      "(docs/doctor.md)",
-			fix_cmd));
+		              "super_read_only as off in check_if_super_read_only "
+		              "(docs/doctor.md)",
+		        fix_cmd));
 		break;
 	case DOCTOR_PATCH_UNKNOWN:
 		doctor_add(h, "perl-super-read-only", sev,
 		    xasprintf("MHA::SlaveUtil (%s) is not the stock 0.58 text; cannot patch "
-			      "automatically: %s",
-			path, detail),
-		    xasprintf("check check_if_super_read_only in %s by hand (docs/doctor.md)",
-			path));
+		              "automatically: %s",
+		        path, detail),
+		    xasprintf(
+		        "check check_if_super_read_only in %s by hand (docs/doctor.md)", path));
 		break;
 	}
 	free(detail);
@@ -1374,10 +1377,10 @@ doctor_perl_findings(struct doctor_host *h, const struct doctor_probe *pl, int n
  * MHA::ManagerConst (masterha_check_ssh and health checks).
  */
 static void
-doctor_ssh_findings(struct doctor_host *h, const struct doctor_probe *pl, int manager,
-    const char *fix_cmd)
+doctor_ssh_findings(
+    struct doctor_host *h, const struct doctor_probe *pl, int manager, const char *fix_cmd)
 {
-	static const enum doctor_patch which[] = { DOCTOR_PATCH_SSH_ALIVE, DOCTOR_PATCH_SSH_CHECK };
+	static const enum doctor_patch which[] = {DOCTOR_PATCH_SSH_ALIVE, DOCTOR_PATCH_SSH_CHECK};
 	const struct doctor_patch_def *def;
 	enum doctor_patch p;
 	char *detail = NULL;
@@ -1398,31 +1401,35 @@ doctor_ssh_findings(struct doctor_host *h, const struct doctor_probe *pl, int ma
 			doctor_add(h, def->check, DOCTOR_FAIL,
 			    xasprintf("%s (%s): %s", def->module, pl->path[p], pl->read_error[p]),
 			    xasprintf("make %s readable, or patch it by hand (docs/doctor.md)",
-				pl->path[p]));
+			        pl->path[p]));
 			continue;
 		}
 		switch (doctor_patch_classify(p, pl->text[p], &detail)) {
 		case DOCTOR_PATCH_APPLIED:
 			doctor_add(h, def->check, DOCTOR_OK,
 			    xasprintf("%s (%s): MHA's ssh checks host keys against ssh_known_hosts "
-				      "(patched by mhaadm doctor)", def->module, pl->path[p]),
+			              "(patched by mhaadm doctor)",
+			        def->module, pl->path[p]),
 			    NULL);
 			break;
 		case DOCTOR_PATCH_NEEDED:
 			doctor_add(h, def->check, DOCTOR_FAIL,
 			    xasprintf("%s (%s) puts StrictHostKeyChecking=no before ssh_options: "
-				      "MHA's own ssh%s accepts any host key, the pinned ones are "
-				      "not enforced", def->module, pl->path[p],
-				p == DOCTOR_PATCH_SSH_CHECK ? " checks" : " and scp"),
+			              "MHA's own ssh%s accepts any host key, the pinned ones are "
+			              "not enforced",
+			        def->module, pl->path[p],
+			        p == DOCTOR_PATCH_SSH_CHECK ? " checks" : " and scp"),
 			    xasprintf("%s patches it to StrictHostKeyChecking=yes (backup first)",
-				fix_cmd));
+			        fix_cmd));
 			break;
 		case DOCTOR_PATCH_UNKNOWN:
 			doctor_add(h, def->check, DOCTOR_WARN,
 			    xasprintf("%s (%s) is not the stock 0.58 text; cannot patch "
-				      "automatically: %s", def->module, pl->path[p], detail),
+			              "automatically: %s",
+			        def->module, pl->path[p], detail),
 			    xasprintf("make sure MHA's ssh options in %s do not turn off "
-				      "StrictHostKeyChecking (docs/doctor.md)", pl->path[p]));
+			              "StrictHostKeyChecking (docs/doctor.md)",
+			        pl->path[p]));
 			break;
 		}
 		free(detail);
@@ -1435,8 +1442,8 @@ doctor_ssh_findings(struct doctor_host *h, const struct doctor_probe *pl, int ma
  * the new master's password into the VIP hook's command line.
  */
 static void
-doctor_hook_password_finding(struct doctor_host *h, const struct doctor_probe *pl,
-    const char *fix_cmd)
+doctor_hook_password_finding(
+    struct doctor_host *h, const struct doctor_probe *pl, const char *fix_cmd)
 {
 	const enum doctor_patch p = DOCTOR_PATCH_HOOK_PASSWORD;
 	const struct doctor_patch_def *def = &doctor_patches[p];
@@ -1447,30 +1454,34 @@ doctor_hook_password_finding(struct doctor_host *h, const struct doctor_probe *p
 	if (pl->read_error[p] != NULL) {
 		doctor_add(h, def->check, DOCTOR_FAIL,
 		    xasprintf("%s (%s): %s", def->module, pl->path[p], pl->read_error[p]),
-		    xasprintf("make %s readable, or patch it by hand (docs/doctor.md)", pl->path[p]));
+		    xasprintf(
+		        "make %s readable, or patch it by hand (docs/doctor.md)", pl->path[p]));
 		return;
 	}
 	switch (doctor_patch_classify(p, pl->text[p], &detail)) {
 	case DOCTOR_PATCH_APPLIED:
 		doctor_add(h, def->check, DOCTOR_OK,
 		    xasprintf("%s (%s): MHA passes no password to the VIP hook (patched by mhaadm "
-			      "doctor)", def->module, pl->path[p]),
+		              "doctor)",
+		        def->module, pl->path[p]),
 		    NULL);
 		break;
 	case DOCTOR_PATCH_NEEDED:
 		doctor_add(h, def->check, DOCTOR_FAIL,
 		    xasprintf("%s (%s) puts the new master's password into the VIP hook's command "
-			      "line during a failover, where every local user can read it",
-			def->module, pl->path[p]),
+		              "line during a failover, where every local user can read it",
+		        def->module, pl->path[p]),
 		    xasprintf("%s patches it to pass none (backup first; the hook reads mhaadm's "
-			      "own config)", fix_cmd));
+		              "own config)",
+		        fix_cmd));
 		break;
 	case DOCTOR_PATCH_UNKNOWN:
 		doctor_add(h, def->check, DOCTOR_WARN,
 		    xasprintf("%s (%s) is not the stock 0.58 text; cannot patch automatically: %s",
-			def->module, pl->path[p], detail),
+		        def->module, pl->path[p], detail),
 		    xasprintf("make sure MHA does not append --new_master_password to "
-			      "master_ip_failover_script in %s (docs/doctor.md)", pl->path[p]));
+		              "master_ip_failover_script in %s (docs/doctor.md)",
+		        pl->path[p]));
 		break;
 	}
 	free(detail);
@@ -1482,8 +1493,8 @@ doctor_hook_password_finding(struct doctor_host *h, const struct doctor_probe *p
  * manager.log.
  */
 static void
-doctor_secondary_password_finding(struct doctor_host *h, const struct doctor_probe *pl,
-    const char *fix_cmd)
+doctor_secondary_password_finding(
+    struct doctor_host *h, const struct doctor_probe *pl, const char *fix_cmd)
 {
 	const enum doctor_patch p = DOCTOR_PATCH_SECONDARY_PASSWORD;
 	const struct doctor_patch_def *def = &doctor_patches[p];
@@ -1494,30 +1505,35 @@ doctor_secondary_password_finding(struct doctor_host *h, const struct doctor_pro
 	if (pl->read_error[p] != NULL) {
 		doctor_add(h, def->check, DOCTOR_FAIL,
 		    xasprintf("%s (%s): %s", def->module, pl->path[p], pl->read_error[p]),
-		    xasprintf("make %s readable, or patch it by hand (docs/doctor.md)", pl->path[p]));
+		    xasprintf(
+		        "make %s readable, or patch it by hand (docs/doctor.md)", pl->path[p]));
 		return;
 	}
 	switch (doctor_patch_classify(p, pl->text[p], &detail)) {
 	case DOCTOR_PATCH_APPLIED:
 		doctor_add(h, def->check, DOCTOR_OK,
 		    xasprintf("%s (%s): MHA passes no password to secondary_check_script (patched "
-			      "by mhaadm doctor)", def->module, pl->path[p]),
+		              "by mhaadm doctor)",
+		        def->module, pl->path[p]),
 		    NULL);
 		break;
 	case DOCTOR_PATCH_NEEDED:
 		doctor_add(h, def->check, DOCTOR_FAIL,
 		    xasprintf("%s (%s) puts the master's password into secondary_check_script's "
-			      "command line and writes it into manager.log; start refuses until "
-			      "it is patched", def->module, pl->path[p]),
+		              "command line and writes it into manager.log; start refuses until "
+		              "it is patched",
+		        def->module, pl->path[p]),
 		    xasprintf("%s patches it to pass none (backup first; the check reads mhaadm's "
-			      "own config)", fix_cmd));
+		              "own config)",
+		        fix_cmd));
 		break;
 	case DOCTOR_PATCH_UNKNOWN:
 		doctor_add(h, def->check, DOCTOR_WARN,
 		    xasprintf("%s (%s) is not the stock 0.58 text; cannot patch automatically: %s",
-			def->module, pl->path[p], detail),
+		        def->module, pl->path[p], detail),
 		    xasprintf("make sure MHA does not append --master_password to "
-			      "secondary_check_script in %s (docs/doctor.md)", pl->path[p]));
+		              "secondary_check_script in %s (docs/doctor.md)",
+		        pl->path[p]));
 		break;
 	}
 	free(detail);
@@ -1526,7 +1542,7 @@ doctor_secondary_password_finding(struct doctor_host *h, const struct doctor_pro
 int
 doctor_local_patch_applied(enum doctor_patch p, char **cause)
 {
-	struct doctor_exec x = { NULL, DOCTOR_LOCAL_TIMEOUT };
+	struct doctor_exec x = {NULL, DOCTOR_LOCAL_TIMEOUT};
 	const struct doctor_patch_def *def = &doctor_patches[p];
 	struct doctor_probe pr;
 	char *why = NULL, *detail = NULL;
@@ -1539,13 +1555,14 @@ doctor_local_patch_applied(enum doctor_patch p, char **cause)
 	}
 	if (pr.path[p] == NULL || pr.text[p] == NULL)
 		*cause = xasprintf("cannot read %s: %s; run 'mhaadm doctor'", def->module,
-		    pr.error[p] != NULL ? pr.error[p] :
-		    pr.read_error[p] != NULL ? pr.read_error[p] : "not found");
+		    pr.error[p] != NULL        ? pr.error[p]
+		    : pr.read_error[p] != NULL ? pr.read_error[p]
+		                               : "not found");
 	else if (doctor_patch_classify(p, pr.text[p], &detail) == DOCTOR_PATCH_APPLIED)
 		rc = 0;
 	else
 		*cause = xasprintf("%s (%s) is not patched (%s): MHA would put the password into "
-				   "a command line and its log; run 'mhaadm doctor --fix'",
+		                   "a command line and its log; run 'mhaadm doctor --fix'",
 		    def->module, pr.path[p], detail != NULL ? detail : "stock 0.58 text");
 	free(detail);
 	doctor_probe_clear(&pr);
@@ -1555,9 +1572,15 @@ doctor_local_patch_applied(enum doctor_patch p, char **cause)
 /* ---- The manager host --------------------------------------------------- */
 
 static const char *const doctor_manager_bins[] = {
-	"masterha_manager", "masterha_check_repl", "masterha_check_ssh", "masterha_check_status",
-	"masterha_stop", "masterha_master_switch", "save_binary_logs", "apply_diff_relay_logs",
-	"perl",
+    "masterha_manager",
+    "masterha_check_repl",
+    "masterha_check_ssh",
+    "masterha_check_status",
+    "masterha_stop",
+    "masterha_master_switch",
+    "save_binary_logs",
+    "apply_diff_relay_logs",
+    "perl",
 };
 
 /* Names of the programs among names[from..to) that t did not find, or NULL. */
@@ -1581,20 +1604,20 @@ doctor_missing(const struct doctor_probe *t, const char *const *names, size_t fr
 static int
 doctor_node_tools_finding(struct doctor_host *h, const struct doctor_probe *t)
 {
-	static const char *const bins[] = { "save_binary_logs", "apply_diff_relay_logs" };
+	static const char *const bins[] = {"save_binary_logs", "apply_diff_relay_logs"};
 	char *missing = doctor_missing(t, bins, 0, 2);
 
 	if (missing != NULL) {
 		doctor_add(h, "mha-node", DOCTOR_FAIL,
 		    xasprintf("mha4mysql-node is not installed: %s not found%s", missing,
-			t->pkg_node ? " although the package is" : ""),
+		        t->pkg_node ? " although the package is" : ""),
 		    xstrdup("apt-get install mha4mysql-node"));
 		free(missing);
 		return 0;
 	}
 	doctor_add(h, "mha-node", DOCTOR_OK,
 	    xasprintf("mha4mysql-node is installed (save_binary_logs at %s)",
-		doctor_probe_bin(t, "save_binary_logs")),
+	        doctor_probe_bin(t, "save_binary_logs")),
 	    NULL);
 	return 1;
 }
@@ -1603,13 +1626,13 @@ doctor_node_tools_finding(struct doctor_host *h, const struct doctor_probe *t)
 static void
 doctor_manager_run(struct doctor_host *h, const struct config *cfg, int sro_severe)
 {
-	struct doctor_exec x = { NULL, DOCTOR_LOCAL_TIMEOUT };
+	struct doctor_exec x = {NULL, DOCTOR_LOCAL_TIMEOUT};
 	struct doctor_probe pr;
 	char *cause = NULL, *missing;
 	int node_tools;
 
 	if (doctor_probe_run(&x, doctor_manager_bins,
-		sizeof(doctor_manager_bins) / sizeof(doctor_manager_bins[0]), &pr, &cause) != 0) {
+	        sizeof(doctor_manager_bins) / sizeof(doctor_manager_bins[0]), &pr, &cause) != 0) {
 		doctor_add(h, "tools", DOCTOR_FAIL,
 		    xasprintf("cannot look for the MHA programs: %s", cause),
 		    xstrdup("make sure /bin/sh works and mhaadm may run programs"));
@@ -1624,7 +1647,7 @@ doctor_manager_run(struct doctor_host *h, const struct config *cfg, int sro_seve
 	else
 		doctor_add(h, "mha-manager", DOCTOR_OK,
 		    xasprintf("mha4mysql-manager is installed (masterha_manager at %s)",
-			doctor_probe_bin(&pr, "masterha_manager")),
+		        doctor_probe_bin(&pr, "masterha_manager")),
 		    NULL);
 	node_tools = doctor_node_tools_finding(h, &pr) || missing == NULL;
 	free(missing);
@@ -1637,8 +1660,8 @@ doctor_manager_run(struct doctor_host *h, const struct config *cfg, int sro_seve
 	if (cfg != NULL && (cfg->repl_user == NULL || *cfg->repl_user == '\0'))
 		doctor_add(h, "repl-user", DOCTOR_WARN,
 		    xasprintf("repl_user is not set in %s: MHA will re-point replicas with "
-			      "whatever account they use now, and doctor cannot check it",
-			cfg->path != NULL ? cfg->path : "the configuration"),
+		              "whatever account they use now, and doctor cannot check it",
+		        cfg->path != NULL ? cfg->path : "the configuration"),
 		    xstrdup("set repl_user (and repl_password) to the replication account"));
 }
 
@@ -1648,8 +1671,8 @@ doctor_manager_run(struct doctor_host *h, const struct config *cfg, int sro_seve
  * tried to fix; what happened goes into changed[patch].
  */
 static int
-doctor_fix_perl(struct doctor_exec *x, struct doctor_host *h, const char *const *names,
-    size_t n, char *changed[DOCTOR_PATCH_COUNT])
+doctor_fix_perl(struct doctor_exec *x, struct doctor_host *h, const char *const *names, size_t n,
+    char *changed[DOCTOR_PATCH_COUNT])
 {
 	struct doctor_probe pr;
 	struct doctor_finding *f;
@@ -1674,11 +1697,11 @@ doctor_fix_perl(struct doctor_exec *x, struct doctor_host *h, const char *const 
 		if (f == NULL || f->severity == DOCTOR_OK || pr.path[i] == NULL ||
 		    pr.text[i] == NULL ||
 		    doctor_patch_classify((enum doctor_patch)i, pr.text[i], NULL) !=
-			DOCTOR_PATCH_NEEDED)
+		        DOCTOR_PATCH_NEEDED)
 			continue;
 		tried++;
-		r = doctor_patch_file(x, (enum doctor_patch)i, pr.path[i], pr.text[i], &changed[i],
-		    &cause);
+		r = doctor_patch_file(
+		    x, (enum doctor_patch)i, pr.path[i], pr.text[i], &changed[i], &cause);
 		if (r < 0) {
 			changed[i] = xasprintf("not changed: %s", cause);
 			free(cause);
@@ -1729,17 +1752,18 @@ void
 doctor_check_manager(struct doctor_report *rep, const struct config *cfg,
     struct registry_cluster *const *clusters, size_t n, const struct doctor_opts *opts)
 {
-	struct doctor_exec x = { NULL, DOCTOR_LOCAL_TIMEOUT };
-	struct doctor_host h = { 0 }, again = { 0 };
-	char *changed[DOCTOR_PATCH_COUNT] = { NULL };
+	struct doctor_exec x = {NULL, DOCTOR_LOCAL_TIMEOUT};
+	struct doctor_host h = {0}, again = {0};
+	char *changed[DOCTOR_PATCH_COUNT] = {NULL};
 	int severe = doctor_fleet_lacks_super_read_only(clusters, n);
 
 	if (opts->progress != NULL)
 		opts->progress(opts->progress_arg, "checking the manager host");
 	h.name = xstrdup("manager");
 	doctor_manager_run(&h, cfg, severe);
-	if (opts->fix && doctor_fix_perl(&x, &h, doctor_manager_bins,
-		sizeof(doctor_manager_bins) / sizeof(doctor_manager_bins[0]), changed) > 0) {
+	if (opts->fix &&
+	    doctor_fix_perl(&x, &h, doctor_manager_bins,
+	        sizeof(doctor_manager_bins) / sizeof(doctor_manager_bins[0]), changed) > 0) {
 		doctor_manager_run(&again, cfg, severe);
 		doctor_attach_changed(&again, changed);
 		doctor_host_clear(&h);
@@ -1752,8 +1776,15 @@ doctor_check_manager(struct doctor_report *rep, const struct config *cfg,
 /* ---- Nodes -------------------------------------------------------------- */
 
 static const char *const doctor_node_bins[] = {
-	"save_binary_logs", "apply_diff_relay_logs", "mysqlbinlog", "mariadb-binlog", "mysql",
-	"mariadb", "arping", "ip", "perl",
+    "save_binary_logs",
+    "apply_diff_relay_logs",
+    "mysqlbinlog",
+    "mariadb-binlog",
+    "mysql",
+    "mariadb",
+    "arping",
+    "ip",
+    "perl",
 };
 
 /* What the MySQL part of a node's check learnt, for the SSH part. */
@@ -1772,25 +1803,25 @@ doctor_arping_finding(struct doctor_host *h, const struct doctor_probe *t)
 	if (path == NULL) {
 		doctor_add(h, "arping", DOCTOR_FAIL,
 		    xstrdup("arping not found: no gratuitous ARP after the VIP moves, clients "
-			    "keep the old MAC for up to ~25 s"),
+		            "keep the old MAC for up to ~25 s"),
 		    xstrdup("apt-get install arping"));
 	} else if (strstr(help, "Habets") != NULL) {
 		doctor_add(h, "arping", DOCTOR_OK,
 		    xasprintf("arping at %s is Thomas Habets' arping (-U -c 1 -i IFACE -S VIP VIP)",
-			path),
+		        path),
 		    NULL);
 	} else if (t->pkg_iputils_arping || strstr(help, "iputils") != NULL ||
-	    strstr(help, "-I device") != NULL || strstr(help, "-I <device>") != NULL) {
+	           strstr(help, "-I device") != NULL || strstr(help, "-I <device>") != NULL) {
 		doctor_add(h, "arping", DOCTOR_FAIL,
 		    xasprintf("arping at %s is iputils-arping; mhaadm sends gratuitous ARP with "
-			      "Habets' syntax (-U -c 1 -i IFACE -S VIP VIP)",
-			path),
+		              "Habets' syntax (-U -c 1 -i IFACE -S VIP VIP)",
+		        path),
 		    xstrdup("apt-get install arping (it replaces iputils-arping)"));
 	} else {
 		doctor_add(h, "arping", DOCTOR_WARN,
 		    xasprintf("arping at %s is of an unknown kind; mhaadm needs Thomas Habets' "
-			      "arping",
-			path),
+		              "arping",
+		        path),
 		    xstrdup("apt-get install arping"));
 	}
 }
@@ -1806,25 +1837,25 @@ doctor_node_tool_findings(struct doctor_host *h, const struct doctor_probe *t)
 	else if ((p = doctor_probe_bin(t, "mariadb-binlog")) != NULL)
 		doctor_add(h, "mysqlbinlog", DOCTOR_FAIL,
 		    xasprintf("only %s found: MHA's save_binary_logs runs 'mysqlbinlog' by that "
-			      "name",
-			p),
+		              "name",
+		        p),
 		    xasprintf("ln -s %s /usr/bin/mysqlbinlog (Debian's mariadb-server ships "
-			      "that link)",
-			p));
+		              "that link)",
+		        p));
 	else
 		doctor_add(h, "mysqlbinlog", DOCTOR_FAIL,
 		    xstrdup("neither mysqlbinlog nor mariadb-binlog found: MHA cannot save the "
-			    "dead master's binary logs"),
+		            "dead master's binary logs"),
 		    xstrdup("install the server's client tools (Debian: mariadb-server or "
-			    "mysql-server)"));
+		            "mysql-server)"));
 
 	if ((p = doctor_probe_bin(t, "mysql")) != NULL)
 		doctor_add(h, "mysql-client", DOCTOR_OK, xasprintf("mysql client at %s", p), NULL);
 	else
 		doctor_add(h, "mysql-client", DOCTOR_FAIL,
 		    xasprintf("mysql client not found%s: apply_diff_relay_logs runs 'mysql' by "
-			      "that name",
-			doctor_probe_bin(t, "mariadb") != NULL ? " (only mariadb)" : ""),
+		              "that name",
+		        doctor_probe_bin(t, "mariadb") != NULL ? " (only mariadb)" : ""),
 		    xstrdup("apt-get install mariadb-client-core (or mysql-client)"));
 
 	doctor_arping_finding(h, t);
@@ -1847,7 +1878,7 @@ doctor_node_ssh_run(struct doctor_host *h, struct doctor_exec *x, const char *cl
 	int node_tools, severe;
 
 	if (doctor_probe_run(x, doctor_node_bins,
-		sizeof(doctor_node_bins) / sizeof(doctor_node_bins[0]), &pr, &cause) != 0) {
+	        sizeof(doctor_node_bins) / sizeof(doctor_node_bins[0]), &pr, &cause) != 0) {
 		doctor_add(h, "tools", DOCTOR_FAIL,
 		    xasprintf("cannot look for the MHA node tools: %s", cause),
 		    xstrdup("check that the SSH user has a POSIX login shell"));
@@ -1901,8 +1932,8 @@ doctor_connect(const struct config *cfg, const char *host, int port, char **caus
 		return NULL;
 	}
 	if (mysql_real_connect(mysql, host, cfg->ha_user,
-		cfg->ha_password != NULL ? cfg->ha_password : "", NULL, (unsigned int)port, NULL,
-		0) == NULL) {
+	        cfg->ha_password != NULL ? cfg->ha_password : "", NULL, (unsigned int)port, NULL,
+	        0) == NULL) {
 		*cause = xasprintf("cannot connect: %s", mysql_error(mysql));
 		mysql_close(mysql);
 		return NULL;
@@ -1919,7 +1950,8 @@ doctor_node_variables(struct doctor_host *h, MYSQL *mysql, const struct probe_re
 	char *cause = NULL;
 
 	if (pr->is_replica) {
-		if ((res = doctor_query(mysql, "SELECT @@global.relay_log_purge", &cause)) == NULL) {
+		if ((res = doctor_query(mysql, "SELECT @@global.relay_log_purge", &cause)) ==
+		    NULL) {
 			doctor_add(h, "relay-log-purge", DOCTOR_WARN,
 			    xasprintf("cannot read relay_log_purge: %s", cause),
 			    xstrdup("check it by hand: MHA wants relay_log_purge=0 on replicas"));
@@ -1931,14 +1963,15 @@ doctor_node_variables(struct doctor_host *h, MYSQL *mysql, const struct probe_re
 			    !(pr->using_gtid && strcasestr(pr->version, "mariadb") == NULL))
 				doctor_add(h, "relay-log-purge", DOCTOR_WARN,
 				    xstrdup("relay_log_purge=1: the SQL thread deletes relay logs "
-					    "that MHA may need to recover the other replicas (MHA "
-					    "warns \"relay_log_purge=0 is not set\")"),
+				            "that MHA may need to recover the other replicas (MHA "
+				            "warns \"relay_log_purge=0 is not set\")"),
 				    xstrdup("SET GLOBAL relay_log_purge=0 and relay_log_purge=0 in "
-					    "my.cnf; purge them from cron with purge_relay_logs "
-					    "--disable_relay_log_purge"));
+				            "my.cnf; purge them from cron with purge_relay_logs "
+				            "--disable_relay_log_purge"));
 			else
 				doctor_add(h, "relay-log-purge", DOCTOR_OK,
-				    xstrdup("relay_log_purge=0 (MHA can use the relay logs)"), NULL);
+				    xstrdup("relay_log_purge=0 (MHA can use the relay logs)"),
+				    NULL);
 			mysql_free_result(res);
 		}
 	}
@@ -1947,7 +1980,7 @@ doctor_node_variables(struct doctor_host *h, MYSQL *mysql, const struct probe_re
 		doctor_add(h, "bind-address", DOCTOR_WARN,
 		    xasprintf("cannot read bind_address: %s", cause),
 		    xstrdup("make sure the server listens on all addresses (bind-address = "
-			    "0.0.0.0) so that it answers on the VIP"));
+		            "0.0.0.0) so that it answers on the VIP"));
 		free(cause);
 		return;
 	}
@@ -1959,16 +1992,16 @@ doctor_node_variables(struct doctor_host *h, MYSQL *mysql, const struct probe_re
 	else
 		doctor_add(h, "bind-address", DOCTOR_OK,
 		    xasprintf("bind_address=%s: the server answers on every address, the VIP "
-			      "included",
-			row != NULL && row[0] != NULL && *row[0] != '\0' ? row[0] : "(all)"),
+		              "included",
+		        row != NULL && row[0] != NULL && *row[0] != '\0' ? row[0] : "(all)"),
 		    NULL);
 	mysql_free_result(res);
 }
 
 /* The privileges of ha_user, from SHOW GRANTS (the lines are never printed). */
 static void
-doctor_node_grants(struct doctor_host *h, MYSQL *mysql, const struct config *cfg,
-    const char *version)
+doctor_node_grants(
+    struct doctor_host *h, MYSQL *mysql, const struct config *cfg, const char *version)
 {
 	MYSQL_RES *res;
 	MYSQL_ROW row;
@@ -1991,7 +2024,7 @@ doctor_node_grants(struct doctor_host *h, MYSQL *mysql, const struct config *cfg
 		doctor_add(h, "ha-user", DOCTOR_WARN,
 		    xasprintf("cannot read the grants of %s: %s", account, cause),
 		    xstrdup("check by hand that it has SUPER, REPLICATION CLIENT, REPLICATION "
-			    "SLAVE, RELOAD, PROCESS and SELECT on mysql.user"));
+		            "SLAVE, RELOAD, PROCESS and SELECT on mysql.user"));
 		free(cause);
 		free(account);
 		return;
@@ -2023,7 +2056,7 @@ doctor_node_grants(struct doctor_host *h, MYSQL *mysql, const struct config *cfg
 			fix = xasprintf("GRANT SELECT ON mysql.user TO %s", account);
 		doctor_add(h, "ha-user", roles ? DOCTOR_WARN : DOCTOR_FAIL,
 		    xasprintf("ha_user %s lacks %s%s", account, missing,
-			roles ? " (privileges through roles were not looked at)" : ""),
+		        roles ? " (privileges through roles were not looked at)" : ""),
 		    fix);
 		free(global);
 	}
@@ -2053,7 +2086,7 @@ doctor_node_repl_user(struct doctor_host *h, MYSQL *mysql, const char *repl_user
 	if (res == NULL) {
 		doctor_add(h, "repl-user", DOCTOR_FAIL,
 		    xasprintf("cannot check repl_user '%s' as MHA does (SELECT on mysql.user): %s",
-			repl_user, cause),
+		        repl_user, cause),
 		    xstrdup("GRANT SELECT ON mysql.user TO ha_user: MHA's check_repl needs it"));
 		free(cause);
 		return;
@@ -2066,11 +2099,11 @@ doctor_node_repl_user(struct doctor_host *h, MYSQL *mysql, const char *repl_user
 	if (rows == 0)
 		doctor_add(h, "repl-user", DOCTOR_FAIL,
 		    xasprintf("repl_user '%s' does not exist here: after promoting this node the "
-			      "other replicas cannot replicate from it",
-			repl_user),
+		              "other replicas cannot replicate from it",
+		        repl_user),
 		    xasprintf("CREATE USER '%s'@'REPLICA-NETWORK' ...; GRANT REPLICATION SLAVE ON "
-			      "*.* TO it (on the master, so that it replicates everywhere)",
-			repl_user));
+		              "*.* TO it (on the master, so that it replicates everywhere)",
+		        repl_user));
 	else if (!priv)
 		doctor_add(h, "repl-user", DOCTOR_FAIL,
 		    xasprintf("repl_user '%s' lacks REPLICATION SLAVE here", repl_user),
@@ -2099,14 +2132,14 @@ doctor_node_sql_failed(struct doctor_host *h, const struct config *cfg,
 		doctor_add(h, "mysql", DOCTOR_FAIL,
 		    xstrdup(pr->error != NULL ? pr->error : "probe failed"),
 		    xasprintf("check that mysqld runs on %s:%d and that ha_user '%s' may log in "
-			      "from this host",
-			nd->host, nd->port, cfg->ha_user));
+		              "from this host",
+		        nd->host, nd->port, cfg->ha_user));
 		free(cause);
 		return;
 	}
 	doctor_add(h, "mysql", DOCTOR_FAIL, xstrdup(pr->error),
-	    xasprintf("grant ha_user '%s' what the query needs (see the ha-user finding)",
-		cfg->ha_user));
+	    xasprintf(
+	        "grant ha_user '%s' what the query needs (see the ha-user finding)", cfg->ha_user));
 	if ((res = doctor_query(mysql, "SELECT @@version", &cause)) != NULL) {
 		if ((row = mysql_fetch_row(res)) != NULL && row[0] != NULL) {
 			sql->reached = 1;
@@ -2121,8 +2154,8 @@ doctor_node_sql_failed(struct doctor_host *h, const struct config *cfg,
 
 /* The MySQL part of a node's check, into h; fills *sql for the SSH part. */
 static void
-doctor_node_sql_run(struct doctor_host *h, const struct config *cfg,
-    const struct registry_node *nd, struct doctor_node_sql *sql)
+doctor_node_sql_run(struct doctor_host *h, const struct config *cfg, const struct registry_node *nd,
+    struct doctor_node_sql *sql)
 {
 	struct probe_credentials cred;
 	struct probe_result pr;
@@ -2144,15 +2177,15 @@ doctor_node_sql_run(struct doctor_host *h, const struct config *cfg,
 	sql->version = xstrdup(pr.version);
 	doctor_add(h, "mysql", DOCTOR_OK,
 	    xasprintf("%s answers as '%s': %s, read_only=%s", pr.version, cfg->ha_user,
-		pr.is_replica ? "replica" : "not a replica", pr.read_only ? "ON" : "OFF"),
+	        pr.is_replica ? "replica" : "not a replica", pr.read_only ? "ON" : "OFF"),
 	    NULL);
 
 	drivable = doctor_version_drivable(pr.version);
 	if (drivable == 0)
 		doctor_add(h, "version", DOCTOR_FAIL,
 		    xasprintf("MySQL %s: 8.4 removed SHOW SLAVE STATUS, CHANGE MASTER and RESET "
-			      "SLAVE, which MHA 0.58 uses; it cannot fail this server over",
-			pr.version),
+		              "SLAVE, which MHA 0.58 uses; it cannot fail this server over",
+		        pr.version),
 		    xstrdup("keep MHA clusters on MySQL <= 8.0 or MariaDB"));
 	else if (drivable < 0)
 		doctor_add(h, "version", DOCTOR_WARN,
@@ -2165,18 +2198,18 @@ doctor_node_sql_run(struct doctor_host *h, const struct config *cfg,
 	if (!pr.log_bin && !pr.is_replica)
 		doctor_add(h, "log-bin", DOCTOR_FAIL,
 		    xstrdup("log_bin is off on a server that is not a replica: replicas cannot "
-			    "follow it"),
+		            "follow it"),
 		    xstrdup("log_bin and server_id in my.cnf, then restart mysqld"));
 	else if (!pr.log_bin && !nd->no_master)
 		doctor_add(h, "log-bin", DOCTOR_WARN,
 		    xstrdup("log_bin is off: MHA cannot promote this replica (\"This host cannot "
-			    "be a master\")"),
+		            "be a master\")"),
 		    xstrdup("log_bin and log_slave_updates in my.cnf, then restart mysqld; or "
-			    "register the node with --no-master"));
+		            "register the node with --no-master"));
 	else
 		doctor_add(h, "log-bin", DOCTOR_OK,
-		    xstrdup(pr.log_bin ? "log_bin is on" :
-					 "log_bin is off (never promoted: --no-master)"),
+		    xstrdup(pr.log_bin ? "log_bin is on"
+		                       : "log_bin is off (never promoted: --no-master)"),
 		    NULL);
 
 	if ((mysql = doctor_connect(cfg, nd->host, nd->port, &cause)) == NULL) {
@@ -2200,11 +2233,11 @@ static void
 doctor_node_check(struct doctor_host *h, const struct config *cfg, const char *cluster,
     const struct registry_node *nd, const struct doctor_opts *opts)
 {
-	struct doctor_host sqlh = { 0 }, again = { 0 };
-	struct doctor_node_sql sql = { 0, NULL };
+	struct doctor_host sqlh = {0}, again = {0};
+	struct doctor_node_sql sql = {0, NULL};
 	struct ssh_target target;
 	struct doctor_exec x;
-	char *cause = NULL, *changed[DOCTOR_PATCH_COUNT] = { NULL };
+	char *cause = NULL, *changed[DOCTOR_PATCH_COUNT] = {NULL};
 
 	doctor_node_sql_run(&sqlh, cfg, nd, &sql);
 
@@ -2219,22 +2252,23 @@ doctor_node_check(struct doctor_host *h, const struct config *cfg, const char *c
 	if ((x.ssh = ssh_conn_open(&target, &cause)) == NULL) {
 		doctor_add(h, "ssh", DOCTOR_FAIL,
 		    xasprintf("cannot ssh to %s@%s:%d: %s", cfg->ssh_user, nd->host,
-			cfg->ssh_port > 0 ? cfg->ssh_port : 22, cause),
+		        cfg->ssh_port > 0 ? cfg->ssh_port : 22, cause),
 		    xasprintf("MHA and mhaadm need key-based ssh as %s: the key %s in the node's "
-			      "authorized_keys and the node's host key in %s",
-			cfg->ssh_user, cfg->ssh_key, cfg->ssh_known_hosts));
+		              "authorized_keys and the node's host key in %s",
+		        cfg->ssh_user, cfg->ssh_key, cfg->ssh_known_hosts));
 		free(cause);
 	} else {
 		doctor_add(h, "ssh", DOCTOR_OK,
 		    xasprintf("ssh %s@%s:%d works with a pinned host key", cfg->ssh_user, nd->host,
-			cfg->ssh_port > 0 ? cfg->ssh_port : 22),
+		        cfg->ssh_port > 0 ? cfg->ssh_port : 22),
 		    NULL);
 		doctor_node_ssh_run(h, &x, cluster, &sql);
-		if (opts->fix && doctor_fix_perl(&x, h, doctor_node_bins,
-			sizeof(doctor_node_bins) / sizeof(doctor_node_bins[0]), changed) > 0) {
+		if (opts->fix &&
+		    doctor_fix_perl(&x, h, doctor_node_bins,
+		        sizeof(doctor_node_bins) / sizeof(doctor_node_bins[0]), changed) > 0) {
 			doctor_add(&again, "ssh", DOCTOR_OK,
 			    xasprintf("ssh %s@%s:%d works with a pinned host key", cfg->ssh_user,
-				nd->host, cfg->ssh_port > 0 ? cfg->ssh_port : 22),
+			        nd->host, cfg->ssh_port > 0 ? cfg->ssh_port : 22),
 			    NULL);
 			doctor_node_ssh_run(&again, &x, cluster, &sql);
 			doctor_attach_changed(&again, changed);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* mhaadm doctor: finds (and where it safely can, fixes) what breaks MHA 0.58 on a fleet. */
 #ifndef MHAADM_DOCTOR_H
 #define MHAADM_DOCTOR_H
@@ -85,8 +86,9 @@ enum doctor_patch {
 	DOCTOR_PATCH_SSH_ALIVE,       /* MHA::NodeConst: StrictHostKeyChecking=no in ssh/scp */
 	DOCTOR_PATCH_SSH_CHECK,       /* MHA::ManagerConst: StrictHostKeyChecking=no in checks */
 	DOCTOR_PATCH_HOOK_PASSWORD,   /* MHA::MasterFailover: the password in the VIP hook's argv */
-	DOCTOR_PATCH_SECONDARY_PASSWORD, /* MHA::HealthCheck: the password in secondary_check's argv */
-	DOCTOR_PATCH_COUNT            /* the number of patches, not a patch */
+	DOCTOR_PATCH_SECONDARY_PASSWORD, /* MHA::HealthCheck: the password in secondary_check's argv
+	                                  */
+	DOCTOR_PATCH_COUNT               /* the number of patches, not a patch */
 };
 
 enum doctor_patch_state {
@@ -112,8 +114,7 @@ const char *doctor_patch_module(enum doctor_patch p);
  * detail is not NULL) is set to a newly allocated reason; otherwise it is
  * set to NULL.
  */
-enum doctor_patch_state doctor_patch_classify(enum doctor_patch p, const char *text,
-    char **detail);
+enum doctor_patch_state doctor_patch_classify(enum doctor_patch p, const char *text, char **detail);
 
 /*
  * Patches a module's text. Returns 0 with the patched text in *out (newly

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The MHA engine: one masterha_manager per monitored cluster, started
  * through "mhaadm engine NAME" so that rendering the config, the checks and
@@ -47,11 +48,11 @@ static char *engine_mha_slurp(const char *path);
 extern const struct engine_ops engine_mha_ops;
 
 static pid_t
-engine_mha_start(const struct engine_env *env, const char *cluster, int checks, int log_fd,
-    char **cause)
+engine_mha_start(
+    const struct engine_env *env, const char *cluster, int checks, int log_fd, char **cause)
 {
 	const char *argv[10];
-	struct spawn_opts opts = { 0 };
+	struct spawn_opts opts = {0};
 	struct mha_paths p;
 	pid_t pid = -1;
 	int n = 0;
@@ -208,7 +209,7 @@ engine_mha_in_window(const struct engine_env *env, const struct mha_paths *p, ti
 	long window = (long)((env->cfg->failover_window + 59) / 60) * 60;
 
 	return stat(p->failover_complete, &sb) == 0 && sb.st_mtime <= started &&
-	    (long)(time(NULL) - sb.st_mtime) < window;
+	       (long)(time(NULL) - sb.st_mtime) < window;
 }
 
 /*
@@ -217,8 +218,8 @@ engine_mha_in_window(const struct engine_env *env, const struct mha_paths *p, ti
  * by the hook, master.failing by engine_mha_status).
  */
 static enum engine_outcome
-engine_mha_exited(const struct engine_env *env, const char *cluster, int wstatus, time_t started,
-    char **detail)
+engine_mha_exited(
+    const struct engine_env *env, const char *cluster, int wstatus, time_t started, char **detail)
 {
 	enum engine_outcome o;
 	struct mha_paths p;
@@ -243,19 +244,20 @@ engine_mha_exited(const struct engine_env *env, const char *cluster, int wstatus
 		 */
 		if (engine_mha_touched_since(p.failover_error, started - 1))
 			unlink(p.failover_error);
-		*detail = xasprintf("the master looked dead but the storm breaker refused to start "
-				    "the failover (storm_max_failovers = %d within storm_window = %d "
-				    "s); nothing was moved; see %s",
-		    env->cfg->storm_max_failovers, env->cfg->storm_window, p.log);
+		*detail =
+		    xasprintf("the master looked dead but the storm breaker refused to start "
+		              "the failover (storm_max_failovers = %d within storm_window = %d "
+		              "s); nothing was moved; see %s",
+		        env->cfg->storm_max_failovers, env->cfg->storm_window, p.log);
 	} else if (engine_mha_touched_since(p.failover_error, started) || began) {
 		o = ENGINE_OUTCOME_FAILOVER_FAILED;
 		*detail = xasprintf("a failover started and did not complete; MHA left %s; see %s",
 		    p.failover_error, p.log);
 	} else if (!clean && engine_mha_touched_since(p.failing, started - 1) &&
-	    engine_mha_in_window(env, &p, started)) {
+	           engine_mha_in_window(env, &p, started)) {
 		o = ENGINE_OUTCOME_REFUSED;
 		*detail = xasprintf("the master is down but MHA refused to fail over again within "
-				    "failover_window (%d s); see %s",
+		                    "failover_window (%d s); see %s",
 		    env->cfg->failover_window, p.log);
 	} else {
 		o = ENGINE_OUTCOME_CRASHED;
@@ -321,14 +323,15 @@ engine_mha_find_running(const struct engine_env *env, const char *cluster)
 	free(path);
 	path = xasprintf("/proc/%ld/cmdline", v);
 	cmdline = engine_mha_slurp(path);
-	/* Either masterha_manager already, or our engine still before its exec (NULs read as ' '). */
+	/* Either masterha_manager already, or our engine still before its exec (NULs read as ' ').
+	 */
 	needle = xasprintf(" engine %s ", cluster);
 	tail = xasprintf(" engine %s", cluster);
 	if (cmdline != NULL &&
 	    ((strstr(cmdline, "masterha_manager") != NULL && strstr(cmdline, p.conf) != NULL) ||
-		strstr(cmdline, needle) != NULL ||
-		(strlen(cmdline) > strlen(tail) + 1 &&
-		    strcmp(cmdline + strlen(cmdline) - strlen(tail) - 1, tail) == 0)))
+	        strstr(cmdline, needle) != NULL ||
+	        (strlen(cmdline) > strlen(tail) + 1 &&
+	            strcmp(cmdline + strlen(cmdline) - strlen(tail) - 1, tail) == 0)))
 		pid = (pid_t)v;
 	free(needle);
 	free(tail);
@@ -363,8 +366,8 @@ engine_mha_restart_wanted(const struct engine_env *env, const char *cluster)
 
 /* Asks for a restart through <dir>/rerender, read by restart_wanted in the daemon. */
 static int
-engine_mha_request_restart(const struct engine_env *env, const char *cluster,
-    const char *reason, char **cause)
+engine_mha_request_restart(
+    const struct engine_env *env, const char *cluster, const char *reason, char **cause)
 {
 	struct mha_paths p;
 	char *text;
@@ -381,8 +384,7 @@ engine_mha_request_restart(const struct engine_env *env, const char *cluster,
 }
 
 static int
-engine_mha_set_lag_policy(const struct engine_env *env, const char *cluster, int on,
-    char **cause)
+engine_mha_set_lag_policy(const struct engine_env *env, const char *cluster, int on, char **cause)
 {
 	static const char text[] = "start --force\n";
 	struct mha_paths p;
@@ -416,22 +418,22 @@ engine_mha_lag_policy_get(const struct engine_env *env, const char *cluster, cha
 	return on;
 }
 
-static int engine_mha_exec(const struct engine_env *env, const char *cluster, int checks,
-    char **cause);
+static int engine_mha_exec(
+    const struct engine_env *env, const char *cluster, int checks, char **cause);
 
 const struct engine_ops engine_mha_ops = {
-	.name = "mha",
-	.start = engine_mha_start,
-	.stop = engine_mha_stop,
-	.status = engine_mha_status,
-	.exited = engine_mha_exited,
-	.find_running = engine_mha_find_running,
-	.restart_wanted = engine_mha_restart_wanted,
-	.request_restart = engine_mha_request_restart,
-	.set_lag_policy = engine_mha_set_lag_policy,
-	.lag_policy = engine_mha_lag_policy_get,
-	.run = engine_mha_exec,
-	.hook = mha_hook_main,
+    .name = "mha",
+    .start = engine_mha_start,
+    .stop = engine_mha_stop,
+    .status = engine_mha_status,
+    .exited = engine_mha_exited,
+    .find_running = engine_mha_find_running,
+    .restart_wanted = engine_mha_restart_wanted,
+    .request_restart = engine_mha_request_restart,
+    .set_lag_policy = engine_mha_set_lag_policy,
+    .lag_policy = engine_mha_lag_policy_get,
+    .run = engine_mha_exec,
+    .hook = mha_hook_main,
 };
 
 /*
@@ -473,20 +475,19 @@ engine_mha_after_failover(const struct mha_paths *p)
 	int after;
 
 	after = stat(p->failover_complete, &done) == 0 &&
-	    (stat(path, &mine) != 0 || done.st_mtime >= mine.st_mtime);
+	        (stat(path, &mine) != 0 || done.st_mtime >= mine.st_mtime);
 	free(path);
 	return after;
 }
 
 static void
 engine_mha_gtid(const struct engine_env *env, const struct mha_paths *p, struct registry *reg,
-    const struct registry_cluster *c, const struct probe_result *pr, const size_t *idx,
-    size_t n)
+    const struct registry_cluster *c, const struct probe_result *pr, const size_t *idx, size_t n)
 {
-	static const char *const restore[] = { "STOP SLAVE",
-		"CHANGE MASTER TO MASTER_USE_GTID=slave_pos", "START SLAVE", NULL };
-	struct probe_credentials cred = { env->cfg->ha_user, env->cfg->ha_password,
-		env->cfg->connect_timeout, env->cfg->read_timeout };
+	static const char *const restore[] = {
+	    "STOP SLAVE", "CHANGE MASTER TO MASTER_USE_GTID=slave_pos", "START SLAVE", NULL};
+	struct probe_credentials cred = {env->cfg->ha_user, env->cfg->ha_password,
+	    env->cfg->connect_timeout, env->cfg->read_timeout};
 	char *path = xasprintf("%s/gtid-replicas", p->dir), *old, *text = xstrdup(""), *tmp;
 	char *key, *why = NULL;
 	struct stat done, mine;
@@ -495,10 +496,11 @@ engine_mha_gtid(const struct engine_env *env, const struct mha_paths *p, struct 
 
 	old = engine_mha_slurp(path);
 	after_failover = stat(p->failover_complete, &done) == 0 &&
-	    (stat(path, &mine) != 0 || done.st_mtime >= mine.st_mtime);
+	                 (stat(path, &mine) != 0 || done.st_mtime >= mine.st_mtime);
 	for (i = 0; i < n; i++) {
 		key = xasprintf("%s:%d", pr[i].host, pr[i].port);
-		if (!pr[i].ok || !pr[i].is_replica || c->nodes[idx[i]].role != REGISTRY_ROLE_REPLICA) {
+		if (!pr[i].ok || !pr[i].is_replica ||
+		    c->nodes[idx[i]].role != REGISTRY_ROLE_REPLICA) {
 			/* Not seen this time: keep what we knew, for the next start. */
 			if (!pr[i].ok && old != NULL && engine_mha_has_line(old, key)) {
 				tmp = xasprintf("%s%s\n", text, key);
@@ -572,7 +574,8 @@ engine_mha_lag_policy(const struct engine_env *env, const struct mha_paths *p,
 			continue;
 		nd->no_master = 1;
 		nd->candidate_master = 0;
-		tmp = xasprintf("%s%s:%d errant transactions: %s\n", list, nd->host, nd->port, gtids);
+		tmp =
+		    xasprintf("%s%s:%d errant transactions: %s\n", list, nd->host, nd->port, gtids);
 		free(list);
 		list = tmp;
 		log_info("cluster=%s node=%s:%d not a promotion candidate: errant transactions %s",
@@ -587,23 +590,25 @@ engine_mha_lag_policy(const struct engine_env *env, const struct mha_paths *p,
 		nd = &c->nodes[idx[i]];
 		if (nd->role != REGISTRY_ROLE_REPLICA)
 			continue;
-		if (!lag_off && !nd->no_master && status_lag_unfit(&pr[i], env->cfg->max_lag, &why)) {
+		if (!lag_off && !nd->no_master &&
+		    status_lag_unfit(&pr[i], env->cfg->max_lag, &why)) {
 			nd->no_master = 1;
 			nd->candidate_master = 0;
 			tmp = xasprintf("%s%s:%d %s\n", list, nd->host, nd->port, why);
 			free(list);
 			list = tmp;
-			log_info("cluster=%s node=%s:%d not a promotion candidate: %s", c->name, nd->host,
-			    nd->port, why);
+			log_info("cluster=%s node=%s:%d not a promotion candidate: %s", c->name,
+			    nd->host, nd->port, why);
 			free(why);
 			why = NULL;
 		}
 		fit += !nd->no_master;
 	}
 	if (fit == 0 && *list != '\0' && !lag_off) {
-		*cause = xasprintf("no replica may be promoted (%s); wait until they catch up, or run "
-				   "'mhaadm start %s --force'",
-		    list, c->name);
+		*cause =
+		    xasprintf("no replica may be promoted (%s); wait until they catch up, or run "
+		              "'mhaadm start %s --force'",
+		        list, c->name);
 		for (tmp = *cause; (tmp = strchr(tmp, '\n')) != NULL;)
 			*tmp = ';';
 		rc = -1;
@@ -626,7 +631,7 @@ engine_mha_follows(const struct probe_result *pr, const struct registry_node *ma
 	if (mpr != NULL && mpr->ok && mpr->server_id != 0 && pr->master_server_id != 0)
 		return pr->master_server_id == mpr->server_id;
 	return pr->master_host != NULL && strcasecmp(pr->master_host, master->host) == 0 &&
-	    pr->master_port == master->port;
+	       pr->master_port == master->port;
 }
 
 /*
@@ -636,10 +641,10 @@ engine_mha_follows(const struct probe_result *pr, const struct registry_node *ma
  * other column), right away, so the window for a DBA's change is small.
  */
 static void
-engine_mha_mark_failed(struct registry *reg, const char *cluster, const char *host, int port,
-    const char *message)
+engine_mha_mark_failed(
+    struct registry *reg, const char *cluster, const char *host, int port, const char *message)
 {
-	struct registry_event ev = { 0 };
+	struct registry_event ev = {0};
 	struct registry_cluster *fresh = NULL;
 	char *cause = NULL, *hp = xasprintf("%s:%d", host, port);
 	size_t i;
@@ -721,16 +726,20 @@ engine_mha_leave_out(const struct mha_paths *p, struct registry *reg, struct reg
 			continue;
 		if (after_failover &&
 		    (!pr[i].ok || (following > 0 && !engine_mha_follows(&pr[i], master, mpr)))) {
-			msg = pr[i].ok ?
-			    xasprintf("replica %s:%d was not brought over to the new master %s:%d by the "
-				      "failover (it replicates from %s:%d): marked failed, out of "
-				      "monitoring; re-add it once it is rebuilt",
-				nd->host, nd->port, master->host, master->port,
-				pr[i].master_host != NULL ? pr[i].master_host : "nowhere",
-				pr[i].master_port) :
-			    xasprintf("replica %s:%d was dead during the failover to %s:%d: marked "
-				      "failed, out of monitoring; re-add it once it is rebuilt",
-				nd->host, nd->port, master->host, master->port);
+			msg =
+			    pr[i].ok
+			        ? xasprintf(
+			              "replica %s:%d was not brought over to the new master %s:%d "
+			              "by the "
+			              "failover (it replicates from %s:%d): marked failed, out of "
+			              "monitoring; re-add it once it is rebuilt",
+			              nd->host, nd->port, master->host, master->port,
+			              pr[i].master_host != NULL ? pr[i].master_host : "nowhere",
+			              pr[i].master_port)
+			        : xasprintf(
+			              "replica %s:%d was dead during the failover to %s:%d: marked "
+			              "failed, out of monitoring; re-add it once it is rebuilt",
+			              nd->host, nd->port, master->host, master->port);
 			engine_mha_mark_failed(reg, c->name, nd->host, nd->port, msg);
 			free(msg);
 			nd->role = REGISTRY_ROLE_FAILED;
@@ -739,7 +748,8 @@ engine_mha_leave_out(const struct mha_paths *p, struct registry *reg, struct reg
 		snprintf(hp, sizeof(hp), "%s:%d", nd->host, nd->port);
 		if (pr[i].ok && status_has_line(old, hp))
 			event_emit(reg, c->name, hp, "replica.taken_back",
-			    "replica %s answers again: MHA monitors it again and may promote it", hp);
+			    "replica %s answers again: MHA monitors it again and may promote it",
+			    hp);
 		if (pr[i].ok || live_fit == 0)
 			continue;
 		event_emit(reg, c->name, hp, "replica.left_out",
@@ -765,8 +775,8 @@ engine_mha_probe(const struct engine_env *env, const struct mha_paths *p, struct
     struct registry_cluster *c, int check, char **cause)
 {
 	const struct config *cfg = env->cfg;
-	struct probe_credentials cred = { cfg->ha_user, cfg->ha_password, cfg->connect_timeout,
-		cfg->read_timeout };
+	struct probe_credentials cred = {
+	    cfg->ha_user, cfg->ha_password, cfg->connect_timeout, cfg->read_timeout};
 	struct probe_result *pr;
 	size_t *idx;
 	char *want = NULL, *why = NULL;
@@ -816,7 +826,7 @@ engine_mha_probe(const struct engine_env *env, const struct mha_paths *p, struct
 		if (pr[i].ok && !pr[i].log_bin && !c->nodes[idx[i]].no_master &&
 		    c->nodes[idx[i]].role == REGISTRY_ROLE_REPLICA) {
 			*cause = xasprintf("replica %s:%d may be promoted but has log_bin off: "
-					   "enable log_bin there, or register it with --no-master",
+			                   "enable log_bin there, or register it with --no-master",
 			    pr[i].host, pr[i].port);
 			rc = -1;
 		}
@@ -850,13 +860,15 @@ engine_mha_ensure_vip(const struct engine_env *env, struct registry *reg,
 	}
 	for (i = 0; i < c->n_nodes; i++) {
 		nd = &c->nodes[i];
-		/* A failed former master is often unreachable: do not let it delay re-protection. */
+		/* A failed former master is often unreachable: do not let it delay re-protection.
+		 */
 		ssh_target_from_config(&t, env->cfg, nd->host,
-		    nd->role == REGISTRY_ROLE_FAILED ? ENGINE_MHA_FAILED_NODE_TIMEOUT :
-						       env->cfg->ssh_timeout);
+		    nd->role == REGISTRY_ROLE_FAILED ? ENGINE_MHA_FAILED_NODE_TIMEOUT
+		                                     : env->cfg->ssh_timeout);
 		held = vip_held(&t, c->vip, &why);
 		if (held < 0) {
-			/* A failed former master may well be unreachable; a live node must answer. */
+			/* A failed former master may well be unreachable; a live node must answer.
+			 */
 			if (nd->role == REGISTRY_ROLE_FAILED) {
 				free(why);
 				why = NULL;
@@ -867,11 +879,12 @@ engine_mha_ensure_vip(const struct engine_env *env, struct registry *reg,
 			return -1;
 		}
 		if (held == 1 && nd != master) {
-			*cause = xasprintf("VIP %s is held by %s, which is not the master (%s:%d); "
-					   "remove it there ('ip addr del %s/%d dev %s') or fix the "
-					   "registry",
-			    c->vip, nd->host, master->host, master->port, c->vip, c->vip_prefix,
-			    c->iface);
+			*cause =
+			    xasprintf("VIP %s is held by %s, which is not the master (%s:%d); "
+			              "remove it there ('ip addr del %s/%d dev %s') or fix the "
+			              "registry",
+			        c->vip, nd->host, master->host, master->port, c->vip, c->vip_prefix,
+			        c->iface);
 			return -1;
 		}
 		master_holds |= held == 1;
@@ -882,9 +895,10 @@ engine_mha_ensure_vip(const struct engine_env *env, struct registry *reg,
 	/* No node of ours holds it: something else on the network must not either. */
 	switch (vip_answering(&t, c->vip, c->iface, &who, &why)) {
 	case 1:
-		*cause = xasprintf("VIP %s already answers ARP on the network of %s %s (%s), from a "
-				   "machine that is not a node of cluster '%s'; not binding it twice",
-		    c->vip, master->host, c->iface, who, c->name);
+		*cause =
+		    xasprintf("VIP %s already answers ARP on the network of %s %s (%s), from a "
+		              "machine that is not a node of cluster '%s'; not binding it twice",
+		        c->vip, master->host, c->iface, who, c->name);
 		free(who);
 		return -1;
 	case -1:
@@ -897,9 +911,9 @@ engine_mha_ensure_vip(const struct engine_env *env, struct registry *reg,
 		break;
 	}
 	if (vip_add_announce(&t, c->vip, c->vip_prefix, c->iface, env->cfg->garp_count,
-		env->cfg->garp_interval_ms, &why) != 0) {
-		*cause = xasprintf("cannot bind VIP %s on the master %s: %s", c->vip, master->host,
-		    why);
+	        env->cfg->garp_interval_ms, &why) != 0) {
+		*cause =
+		    xasprintf("cannot bind VIP %s on the master %s: %s", c->vip, master->host, why);
 		free(why);
 		return -1;
 	}
@@ -917,8 +931,8 @@ engine_mha_ensure_vip(const struct engine_env *env, struct registry *reg,
  * the file names masterha_manager afterwards.
  */
 static int
-engine_mha_claim(const struct engine_env *env, const struct mha_paths *p, const char *cluster,
-    char **cause)
+engine_mha_claim(
+    const struct engine_env *env, const struct mha_paths *p, const char *cluster, char **cause)
 {
 	char *lock = xasprintf("%s/engine.lock", p->dir), buf[32];
 	pid_t other;
@@ -935,9 +949,10 @@ engine_mha_claim(const struct engine_env *env, const struct mha_paths *p, const 
 	}
 	other = engine_mha_find_running(env, cluster);
 	if (other > 0 && other != getpid()) {
-		*cause = xasprintf("an engine for cluster '%s' already runs (pid %ld); not starting "
-				   "a second one",
-		    cluster, (long)other);
+		*cause =
+		    xasprintf("an engine for cluster '%s' already runs (pid %ld); not starting "
+		              "a second one",
+		        cluster, (long)other);
 		goto out;
 	}
 	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
@@ -961,8 +976,7 @@ engine_mha_exec(const struct engine_env *env, const char *cluster, int checks, c
 	size_t i;
 
 	mha_paths_init(&p, env->cfg, cluster);
-	if (fs_mkdirs(p.dir, 0700, cause) != 0 || engine_mha_claim(env, &p, cluster, cause) != 0)
-	{
+	if (fs_mkdirs(p.dir, 0700, cause) != 0 || engine_mha_claim(env, &p, cluster, cause) != 0) {
 		/* Not an event: the running engine protects the cluster. */
 		mha_paths_free(&p);
 		return -1;
@@ -978,7 +992,7 @@ engine_mha_exec(const struct engine_env *env, const char *cluster, int checks, c
 		 * the registry returns. Our checks need the registry: skipped.
 		 */
 		log_warn("cluster=%s registry unavailable (%s): monitoring again on the last "
-			 "rendered config %s",
+		         "rendered config %s",
 		    cluster, *cause, p.conf);
 		free(*cause);
 		*cause = NULL;
@@ -1035,8 +1049,8 @@ manager:
 	argv = mha_manager_argv(&p, (env->cfg->failover_window + 59) / 60);
 	fflush(NULL);
 	execv(ENGINE_MHA_MANAGER, (char *const *)argv);
-	*cause = xasprintf("cannot run %s: %s (is mha4mysql-manager installed?)", ENGINE_MHA_MANAGER,
-	    strerror(errno));
+	*cause = xasprintf("cannot run %s: %s (is mha4mysql-manager installed?)",
+	    ENGINE_MHA_MANAGER, strerror(errno));
 out:
 	/* Reported here, once: as an event (and the engine log's line) for 'mhaadm start'. */
 	if (rc != 0 && *cause != NULL)

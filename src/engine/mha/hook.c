@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The MHA side of 'mhaadm hook': MHA runs it during a failover as
  * master_ip_failover_script ("failover"), master_ip_online_change_script
@@ -79,13 +80,14 @@ mha_hook_marker(const struct config *cfg, const char *cluster, int paused)
 static int
 mha_hook_stop(const struct failover_target *t, const struct mha_hook_args *a, int online)
 {
-	struct failover_node old = { a->orig_master_host, a->orig_master_ip, a->orig_master_port };
+	struct failover_node old = {a->orig_master_host, a->orig_master_ip, a->orig_master_port};
 	int reachable = a->command == MHA_HOOK_STOPSSH;
 
 	if (!online) {
 		if (failover_storm_check(t, &old) != 0) {
 			mha_hook_marker(t->cfg, t->cluster, 1);
-			return MHA_HOOK_EXIT_ERROR; /* MHA aborts the failover before it moved anything */
+			return MHA_HOOK_EXIT_ERROR; /* MHA aborts the failover before it moved
+			                               anything */
 		}
 		mha_hook_marker(t->cfg, t->cluster, 0);
 	}
@@ -106,8 +108,8 @@ static int
 mha_hook_start(const struct failover_target *t, const struct mha_hook_args *a,
     const struct registry_cluster *cl)
 {
-	struct failover_node old = { a->orig_master_host, a->orig_master_ip, a->orig_master_port };
-	struct failover_node nm = { a->new_master_host, a->new_master_ip, a->new_master_port };
+	struct failover_node old = {a->orig_master_host, a->orig_master_ip, a->orig_master_port};
+	struct failover_node nm = {a->new_master_host, a->new_master_ip, a->new_master_port};
 	int rc = 0;
 
 	if (a->new_master_host == NULL || a->new_master_port <= 0) {
@@ -125,7 +127,7 @@ mha_hook_start(const struct failover_target *t, const struct mha_hook_args *a,
 static int
 mha_hook_report(const struct failover_target *t, int argc, char **argv)
 {
-	struct mha_report_args a = { 0 };
+	struct mha_report_args a = {0};
 	char *cause = NULL, *nl;
 	int ok;
 
@@ -135,11 +137,11 @@ mha_hook_report(const struct failover_target *t, int argc, char **argv)
 		return MHA_HOOK_EXIT_ERROR;
 	}
 	ok = a.new_master_host != NULL && a.new_master_host[0] != '\0' &&
-	    (a.subject == NULL || strstr(a.subject, "Error") == NULL);
+	     (a.subject == NULL || strstr(a.subject, "Error") == NULL);
 	if (a.subject != NULL && (nl = strchr(a.subject, '\n')) != NULL)
 		*nl = '\0';
-	failover_report(t, a.orig_master_host, ok ? a.new_master_host : NULL, a.new_slave_hosts,
-	    a.subject);
+	failover_report(
+	    t, a.orig_master_host, ok ? a.new_master_host : NULL, a.new_slave_hosts, a.subject);
 	mha_report_args_free(&a);
 	return 0;
 }
@@ -192,8 +194,10 @@ mha_hook_secondary(const struct config *cfg, const char *cluster, int argc, char
 	list = mha_hook_arg(argc, argv, "--nodes");
 	port = mport != NULL ? atoi(mport) : 0;
 	if (mhost == NULL || port <= 0 || port > 65535 || list == NULL) {
-		fprintf(stderr, "mhaadm hook: cluster=%s secondary-check: --nodes, --master_host "
-				"and --master_port are needed\n", cluster);
+		fprintf(stderr,
+		    "mhaadm hook: cluster=%s secondary-check: --nodes, --master_host "
+		    "and --master_port are needed\n",
+		    cluster);
 		return MHA_HOOK_SECONDARY_UNSURE;
 	}
 	copy = xstrdup(list);
@@ -201,8 +205,8 @@ mha_hook_secondary(const struct config *cfg, const char *cluster, int argc, char
 		if ((colon = strrchr(tok, ':')) == NULL)
 			continue;
 		*colon = '\0';
-		if (atoi(colon + 1) == port && (strcasecmp(tok, mhost) == 0 ||
-		    (mip != NULL && strcasecmp(tok, mip) == 0)))
+		if (atoi(colon + 1) == port &&
+		    (strcasecmp(tok, mhost) == 0 || (mip != NULL && strcasecmp(tok, mip) == 0)))
 			continue; /* the master itself */
 		nodes = xreallocarray(nodes, n + 1, sizeof(*nodes));
 		nodes[n].host = tok;
@@ -216,19 +220,22 @@ mha_hook_secondary(const struct config *cfg, const char *cluster, int argc, char
 	switch (v) {
 	case MASTER_DEAD:
 		rc = MHA_HOOK_SECONDARY_DOWN;
-		fprintf(stderr, "mhaadm hook: cluster=%s secondary-check: master %s:%d is dead: %s\n",
-		    cluster, mhost, port, reason);
+		fprintf(stderr,
+		    "mhaadm hook: cluster=%s secondary-check: master %s:%d is dead: %s\n", cluster,
+		    mhost, port, reason);
 		break;
 	case MASTER_ALIVE:
 		rc = MHA_HOOK_SECONDARY_ALIVE;
-		fprintf(stderr, "mhaadm hook: cluster=%s secondary-check: master %s:%d is alive, "
-				"only unreachable from this manager host: %s; no failover\n",
+		fprintf(stderr,
+		    "mhaadm hook: cluster=%s secondary-check: master %s:%d is alive, "
+		    "only unreachable from this manager host: %s; no failover\n",
 		    cluster, mhost, port, reason);
 		break;
 	default:
 		rc = MHA_HOOK_SECONDARY_UNSURE;
-		fprintf(stderr, "mhaadm hook: cluster=%s secondary-check: cannot tell whether master "
-				"%s:%d is dead: %s; no failover\n",
+		fprintf(stderr,
+		    "mhaadm hook: cluster=%s secondary-check: cannot tell whether master "
+		    "%s:%d is dead: %s; no failover\n",
 		    cluster, mhost, port, reason);
 		break;
 	}
@@ -241,9 +248,9 @@ mha_hook_secondary(const struct config *cfg, const char *cluster, int argc, char
 int
 mha_hook_main(const struct engine_env *env, int argc, char **argv)
 {
-	struct failover_target t = { 0 };
+	struct failover_target t = {0};
 	struct registry_cluster *rc_cluster = NULL;
-	struct mha_hook_args a = { 0 };
+	struct mha_hook_args a = {0};
 	const char *type, *vip_arg, *iface_arg;
 	char *cause = NULL, *vip = NULL;
 	int rc = MHA_HOOK_EXIT_ERROR, online;
@@ -266,7 +273,8 @@ mha_hook_main(const struct engine_env *env, int argc, char **argv)
 	if (strcmp(type, "failover") != 0 && !online && strcmp(type, "report") != 0 &&
 	    strcmp(type, "secondary-check") != 0) {
 		mha_hook_error("unknown hook type '%s' (failover, online-change, report, "
-			       "secondary-check)", type);
+		               "secondary-check)",
+		    type);
 		return MHA_HOOK_EXIT_USAGE;
 	}
 	if (strcmp(type, "secondary-check") == 0)
@@ -298,8 +306,8 @@ mha_hook_main(const struct engine_env *env, int argc, char **argv)
 	free(cause);
 	cause = NULL;
 	if (vip == NULL && (vip_arg == NULL || iface_arg == NULL ||
-			       validate_parse_vip(vip_arg, 32, &vip, &t.vip_prefix, &cause) != 0 ||
-			       validate_iface(iface_arg, &cause) != 0)) {
+	                       validate_parse_vip(vip_arg, 32, &vip, &t.vip_prefix, &cause) != 0 ||
+	                       validate_iface(iface_arg, &cause) != 0)) {
 		mha_hook_error("cluster '%s': VIP unknown (no --vip/--iface and no registry): %s",
 		    t.cluster, cause != NULL ? cause : "bad or missing --vip/--iface");
 		free(cause);

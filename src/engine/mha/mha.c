@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The MHA engine's files and words: app config rendering, hook arguments, health, checks. */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -169,7 +170,8 @@ static int
 mha_only(const char *s, const char *extra)
 {
 	for (; *s != '\0'; s++) {
-		if ((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9'))
+		if ((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		    (*s >= '0' && *s <= '9'))
 			continue;
 		if (strchr(extra, *s) == NULL)
 			return 0;
@@ -187,9 +189,10 @@ static int
 mha_check_path(const char *what, const char *path, char **cause)
 {
 	if (path == NULL || path[0] != '/' || !mha_only(path, MHA_PATH_EXTRA)) {
-		*cause = xasprintf("%s '%s' cannot go into MHA's configuration: use an absolute path "
-				   "of characters A-Z a-z 0-9 / _ . - + @ , :",
-		    what, path != NULL ? path : "");
+		*cause =
+		    xasprintf("%s '%s' cannot go into MHA's configuration: use an absolute path "
+		              "of characters A-Z a-z 0-9 / _ . - + @ , :",
+		        what, path != NULL ? path : "");
 		return -1;
 	}
 	return 0;
@@ -201,7 +204,7 @@ mha_check_word(const char *what, const char *value, char **cause)
 {
 	if (value == NULL || value[0] == '\0' || value[0] == '-' || !mha_only(value, "_.-")) {
 		*cause = xasprintf("%s '%s' cannot go into MHA's configuration: use characters "
-				   "A-Z a-z 0-9 _ . - (not starting with -)",
+		                   "A-Z a-z 0-9 _ . - (not starting with -)",
 		    what, value != NULL ? value : "");
 		return -1;
 	}
@@ -236,7 +239,8 @@ mha_check_value(const char *what, const char *value, int secret, char **cause)
 	if (secret)
 		*cause = xasprintf("%s cannot go into MHA's configuration: %s", what, why);
 	else
-		*cause = xasprintf("%s '%s' cannot go into MHA's configuration: %s", what, value, why);
+		*cause =
+		    xasprintf("%s '%s' cannot go into MHA's configuration: %s", what, value, why);
 	return -1;
 }
 
@@ -248,11 +252,11 @@ mha_check_sql(const char *what, const char *value, int secret, char **cause)
 		return 0;
 	if (secret)
 		*cause = xasprintf("%s cannot go into MHA's configuration: MHA writes it unescaped "
-				   "into CHANGE MASTER TO, so ' and \\ cannot be used",
+		                   "into CHANGE MASTER TO, so ' and \\ cannot be used",
 		    what);
 	else
 		*cause = xasprintf("%s '%s' cannot go into MHA's configuration: MHA writes it "
-				   "unescaped into CHANGE MASTER TO, so ' and \\ cannot be used",
+		                   "unescaped into CHANGE MASTER TO, so ' and \\ cannot be used",
 		    what, value);
 	return -1;
 }
@@ -280,7 +284,7 @@ mha_conf_check_accounts(const struct config *cfg, char **cause)
 		return -1;
 	if (cfg->repl_password != NULL &&
 	    (mha_check_value("repl_password", cfg->repl_password, 1, cause) != 0 ||
-		mha_check_sql("repl_password", cfg->repl_password, 1, cause) != 0))
+	        mha_check_sql("repl_password", cfg->repl_password, 1, cause) != 0))
 		return -1;
 	return mha_check_word("ssh_user", cfg->ssh_user, cause);
 }
@@ -299,14 +303,15 @@ mha_conf_check_nodes(const struct registry_cluster *c, char **cause)
 		if (validate_host(nd->host, cause) != 0)
 			return -1;
 		if (nd->port < 1 || nd->port > 65535) {
-			*cause = xasprintf("node %s of cluster '%s' has an invalid port %d", nd->host,
-			    c->name, nd->port);
+			*cause = xasprintf("node %s of cluster '%s' has an invalid port %d",
+			    nd->host, c->name, nd->port);
 			return -1;
 		}
 		if (nd->candidate_master && nd->no_master) {
-			*cause = xasprintf("node %s:%d of cluster '%s' is both candidate_master and "
-					   "no_master",
-			    nd->host, nd->port, c->name);
+			*cause =
+			    xasprintf("node %s:%d of cluster '%s' is both candidate_master and "
+			              "no_master",
+			        nd->host, nd->port, c->name);
 			return -1;
 		}
 		switch (nd->role) {
@@ -318,26 +323,28 @@ mha_conf_check_nodes(const struct registry_cluster *c, char **cause)
 			promotable += !nd->no_master;
 			break;
 		default:
-			*cause = xasprintf("node %s:%d of cluster '%s' has not been verified (role %s); "
-					   "run mhaadm add",
-			    nd->host, nd->port, c->name, registry_role_name(nd->role));
+			*cause =
+			    xasprintf("node %s:%d of cluster '%s' has not been verified (role %s); "
+			              "run mhaadm add",
+			        nd->host, nd->port, c->name, registry_role_name(nd->role));
 			return -1;
 		}
 	}
 	if (masters != 1) {
-		*cause = masters == 0 ?
-		    xasprintf("cluster '%s' has no master in the registry", c->name) :
-		    xasprintf("cluster '%s' has %zu masters in the registry", c->name, masters);
+		*cause = masters == 0
+		             ? xasprintf("cluster '%s' has no master in the registry", c->name)
+		             : xasprintf("cluster '%s' has %zu masters in the registry", c->name,
+		                   masters);
 		return -1;
 	}
 	if (replicas == 0) {
-		*cause = xasprintf("cluster '%s' has no replica: MHA needs one to fail over to",
-		    c->name);
+		*cause = xasprintf(
+		    "cluster '%s' has no replica: MHA needs one to fail over to", c->name);
 		return -1;
 	}
 	if (promotable == 0) {
 		*cause = xasprintf("cluster '%s' has no replica that may become master (all are "
-				   "no_master)",
+		                   "no_master)",
 		    c->name);
 		return -1;
 	}
@@ -368,15 +375,16 @@ mha_conf_hook(const char *self, const char *config_path, const char *type,
 static char *
 mha_conf_secondary(const char *self, const char *config_path, const struct registry_cluster *c)
 {
-	char *s = xasprintf("%s -c %s hook secondary-check --cluster=%s --nodes=", self,
-	    config_path, c->name), *tmp;
+	char *s = xasprintf(
+	         "%s -c %s hook secondary-check --cluster=%s --nodes=", self, config_path, c->name),
+	     *tmp;
 	size_t i, n = 0;
 
 	for (i = 0; i < c->n_nodes; i++) {
 		if (c->nodes[i].role == REGISTRY_ROLE_FAILED)
 			continue;
-		tmp = xasprintf("%s%s%s:%d", s, n++ > 0 ? "," : "", c->nodes[i].host,
-		    c->nodes[i].port);
+		tmp = xasprintf(
+		    "%s%s%s:%d", s, n++ > 0 ? "," : "", c->nodes[i].host, c->nodes[i].port);
 		free(s);
 		s = tmp;
 	}
@@ -409,8 +417,8 @@ char *
 mha_conf_render(const struct config *cfg, const char *config_path, const char *self,
     const struct registry_cluster *c, char **cause)
 {
-	struct mha_paths p = { 0 };
-	struct mha_buf b = { 0 };
+	struct mha_paths p = {0};
+	struct mha_buf b = {0};
 	const struct registry_node *nd;
 	char *remote = NULL, *failover = NULL, *online = NULL, *report = NULL, *text = NULL;
 	char *secondary = NULL;
@@ -438,10 +446,11 @@ mha_conf_render(const struct config *cfg, const char *config_path, const char *s
 	report = mha_conf_hook(self, config_path, "report", c, 0);
 	secondary = mha_conf_secondary(self, config_path, c);
 
-	mha_buf_add(&b, "# MHA application config of cluster '%s', written by mhaadm from its\n"
-			"# registry before every start of masterha_manager: edits are lost.\n"
-			"# Holds passwords: keep it mode 0600. See docs/mha.md for every value.\n"
-			"\n[server default]\n",
+	mha_buf_add(&b,
+	    "# MHA application config of cluster '%s', written by mhaadm from its\n"
+	    "# registry before every start of masterha_manager: edits are lost.\n"
+	    "# Holds passwords: keep it mode 0600. See docs/mha.md for every value.\n"
+	    "\n[server default]\n",
 	    c->name);
 	mha_buf_add(&b, "manager_workdir=%s\n", p.dir);
 	mha_buf_add(&b, "manager_log=%s\n", p.log);
@@ -474,8 +483,8 @@ mha_conf_render(const struct config *cfg, const char *config_path, const char *s
 			nd = &c->nodes[i];
 			if (nd->role != (pass == 0 ? REGISTRY_ROLE_MASTER : REGISTRY_ROLE_REPLICA))
 				continue;
-			mha_buf_add(&b, "\n[server%zu]\nhostname=%s\nport=%d\n", ++n, nd->host,
-			    nd->port);
+			mha_buf_add(
+			    &b, "\n[server%zu]\nhostname=%s\nport=%d\n", ++n, nd->host, nd->port);
 			if (nd->candidate_master)
 				mha_buf_add(&b, "candidate_master=1\n");
 			if (nd->no_master)
@@ -594,7 +603,7 @@ mha_arg_ip(const char *key, const char *value, char **cause)
 int
 mha_hook_parse(int argc, char **argv, struct mha_hook_args *out, char **cause)
 {
-	struct mha_hook_args a = { 0 };
+	struct mha_hook_args a = {0};
 	const char *v, *command = NULL;
 	char *ssh_user = NULL, *orig_ssh_user = NULL, *new_ssh_user = NULL;
 	int i, rc = -1;
@@ -657,14 +666,14 @@ mha_hook_parse(int argc, char **argv, struct mha_hook_args *out, char **cause)
 	}
 	if (a.orig_master_host == NULL || a.orig_master_ip == NULL || a.orig_master_port < 0) {
 		*cause = xasprintf("--command=%s without --orig_master_host, --orig_master_ip and "
-				   "--orig_master_port",
+		                   "--orig_master_port",
 		    command);
 		goto out;
 	}
 	if (a.command == MHA_HOOK_START &&
 	    (a.new_master_host == NULL || a.new_master_ip == NULL || a.new_master_port < 0)) {
 		*cause = xstrdup("--command=start without --new_master_host, --new_master_ip and "
-				 "--new_master_port");
+		                 "--new_master_port");
 		goto out;
 	}
 
@@ -673,8 +682,8 @@ mha_hook_parse(int argc, char **argv, struct mha_hook_args *out, char **cause)
 		ssh_user = xstrdup(new_ssh_user);
 	else if (ssh_user == NULL && (orig_ssh_user != NULL || new_ssh_user != NULL))
 		ssh_user = xstrdup(orig_ssh_user != NULL ? orig_ssh_user : new_ssh_user);
-	if (ssh_user != NULL && (ssh_user[0] == '\0' || ssh_user[0] == '-' ||
-				    !mha_only(ssh_user, "_.-"))) {
+	if (ssh_user != NULL &&
+	    (ssh_user[0] == '\0' || ssh_user[0] == '-' || !mha_only(ssh_user, "_.-"))) {
 		*cause = xasprintf("--ssh_user: '%s' is not a user name", ssh_user);
 		goto out;
 	}
@@ -711,7 +720,7 @@ mha_hook_args_free(struct mha_hook_args *a)
 int
 mha_report_parse(int argc, char **argv, struct mha_report_args *out, char **cause)
 {
-	struct mha_report_args a = { 0 };
+	struct mha_report_args a = {0};
 	const char *v;
 	char *list = NULL, *item, *save = NULL;
 	int i, rc = -1;
@@ -774,15 +783,15 @@ static const struct {
 	enum mha_health health;
 	const char *name;
 } mha_health_names[] = {
-	{ MHA_HEALTH_PING_OK, "PING_OK" },
-	{ MHA_HEALTH_NOT_RUNNING, "NOT_RUNNING" },
-	{ MHA_HEALTH_INITIALIZING, "INITIALIZING_MONITOR" },
-	{ MHA_HEALTH_PING_FAILING, "PING_FAILING" },
-	{ MHA_HEALTH_PING_FAILED, "PING_FAILED" },
-	{ MHA_HEALTH_RETRYING_MONITOR, "RETRYING_MONITOR" },
-	{ MHA_HEALTH_CONFIG_ERROR, "CONFIG_ERROR" },
-	{ MHA_HEALTH_FAILOVER_RUNNING, "FAILOVER_RUNNING" },
-	{ MHA_HEALTH_FAILOVER_ERROR, "FAILOVER_ERROR" },
+    {MHA_HEALTH_PING_OK, "PING_OK"},
+    {MHA_HEALTH_NOT_RUNNING, "NOT_RUNNING"},
+    {MHA_HEALTH_INITIALIZING, "INITIALIZING_MONITOR"},
+    {MHA_HEALTH_PING_FAILING, "PING_FAILING"},
+    {MHA_HEALTH_PING_FAILED, "PING_FAILED"},
+    {MHA_HEALTH_RETRYING_MONITOR, "RETRYING_MONITOR"},
+    {MHA_HEALTH_CONFIG_ERROR, "CONFIG_ERROR"},
+    {MHA_HEALTH_FAILOVER_RUNNING, "FAILOVER_RUNNING"},
+    {MHA_HEALTH_FAILOVER_ERROR, "FAILOVER_ERROR"},
 };
 
 const char *
@@ -853,7 +862,7 @@ mha_pid_alive(pid_t pid)
 int
 mha_health_read(const struct mha_paths *p, pid_t *pid, enum mha_health *health, char **master)
 {
-	struct timespec ts = { 0, 5 * 1000 * 1000 };
+	struct timespec ts = {0, 5 * 1000 * 1000};
 	char buf[1024], *tab, *end, *m = NULL;
 	enum mha_health h;
 	ssize_t n;
@@ -942,8 +951,8 @@ mha_line_logged(const char *line, size_t len, int *is_error, const char **msg)
 static int
 mha_line_failure(const char *line, size_t len)
 {
-	static const char *const words[] = { "fail", "error", "denied", "not found", "unknown",
-		"refused", "timed out", "no route", "could not", "cannot", "can't", "not allowed" };
+	static const char *const words[] = {"fail", "error", "denied", "not found", "unknown",
+	    "refused", "timed out", "no route", "could not", "cannot", "can't", "not allowed"};
 	size_t i;
 
 	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
@@ -1069,14 +1078,14 @@ mha_check_judge(const char *tool, const char *output, int wstatus, char **line)
 	if (strstr(output, MHA_SSH_CHANGED) != NULL) {
 		s = mha_find_line(output, "Offending ");
 		*line = xasprintf("a host key differs from the one pinned in ssh_known_hosts "
-				  "(possible man-in-the-middle; MHA's ssh connected anyway)%s%s",
+		                  "(possible man-in-the-middle; MHA's ssh connected anyway)%s%s",
 		    s != NULL ? ": " : "", s != NULL ? s : "");
 		free(s);
 		return -1;
 	}
 	if ((s = mha_find_line(output, MHA_SSH_ADDED)) != NULL) {
 		*line = xasprintf("a host key was not pinned in ssh_known_hosts and MHA's ssh "
-				  "accepted it on first use: %s",
+		                  "accepted it on first use: %s",
 		    s);
 		free(s);
 		return -1;
@@ -1125,7 +1134,7 @@ mha_check_log(int fd, const char *const *argv, const char *output, const char *o
 static int
 mha_check_one(const char *tool, const char *conf_arg, int timeout, int log_fd, char **cause)
 {
-	const char *argv[] = { tool, MHA_GLOBAL_CONF, conf_arg, NULL };
+	const char *argv[] = {tool, MHA_GLOBAL_CONF, conf_arg, NULL};
 	char *output = NULL, *line = NULL, *why = NULL, *outcome;
 	int status = 0, rc = -1;
 
@@ -1136,8 +1145,8 @@ mha_check_one(const char *tool, const char *conf_arg, int timeout, int log_fd, c
 	}
 	rc = mha_check_judge(tool, output, status, &line);
 	if (WIFEXITED(status))
-		outcome = xasprintf("exit status %d: %s", WEXITSTATUS(status),
-		    rc == 0 ? "passed" : "FAILED");
+		outcome = xasprintf(
+		    "exit status %d: %s", WEXITSTATUS(status), rc == 0 ? "passed" : "FAILED");
 	else
 		outcome = xasprintf("killed by signal %d: FAILED", WTERMSIG(status));
 	mha_check_log(log_fd, argv, output, outcome);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The MHA engine's files and words: app config rendering, hook arguments, health, checks. */
 #ifndef MHAADM_MHA_H
 #define MHAADM_MHA_H
@@ -20,18 +21,19 @@ struct mha_paths {
 	char *failover_complete; /* <dir>/<cluster>.failover.complete */
 	char *failover_error;    /* <dir>/<cluster>.failover.error */
 	char *check_log;         /* <log_dir>/<cluster>/checks.log: masterha_check_* output */
-	char *unfit;    /* <dir>/unfit: "HOST:PORT reason" of replicas the lag policy made no_master */
+	char *unfit; /* <dir>/unfit: "HOST:PORT reason" of replicas the lag policy made no_master */
 	char *rerender; /* <dir>/rerender: the reason the daemon should re-render and restart MHA */
 	char *lag_off;  /* <dir>/lag-policy-off: 'start --force' turned the lag policy off */
 	/*
 	 * Outcome markers we write ourselves (never read back from MHA's log):
 	 * their mtime after the engine's start says what this run did.
 	 */
-	char *began;   /* <dir>/failover.began: our hook saw the failover's first VIP phase */
-	char *paused;  /* <dir>/failover.paused: our hook's storm breaker refused the failover */
-	char *failing; /* <dir>/master.failing: the engine's status saw the master failing */
-	char *pidfile; /* <dir>/engine.pid: "PID\n", written by the engine process itself */
-	char *left_out; /* <dir>/left-out: "HOST:PORT" of replicas left out of the config (unreachable) */
+	char *began;    /* <dir>/failover.began: our hook saw the failover's first VIP phase */
+	char *paused;   /* <dir>/failover.paused: our hook's storm breaker refused the failover */
+	char *failing;  /* <dir>/master.failing: the engine's status saw the master failing */
+	char *pidfile;  /* <dir>/engine.pid: "PID\n", written by the engine process itself */
+	char *left_out; /* <dir>/left-out: "HOST:PORT" of replicas left out of the config
+	                   (unreachable) */
 };
 
 /* Creates path or updates its mtime (a marker). Returns 0, or -1 with *cause. */
@@ -129,8 +131,7 @@ enum mha_health {
  * hostname, or NULL when MHA has not written one yet) is newly allocated;
  * any of pid, health and master may be NULL.
  */
-int mha_health_read(const struct mha_paths *p, pid_t *pid, enum mha_health *health,
-    char **master);
+int mha_health_read(const struct mha_paths *p, pid_t *pid, enum mha_health *health, char **master);
 const char *mha_health_name(enum mha_health h);
 
 /*

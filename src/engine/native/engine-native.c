@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The native engine behind engine.h. Its clusters have no process of their
  * own: the daemon runs one "mhaadm engine-native" for all of them (it reads
@@ -16,8 +17,8 @@
 #include "xmalloc.h"
 
 static pid_t
-engine_native_start(const struct engine_env *env, const char *cluster, int checks, int log_fd,
-    char **cause)
+engine_native_start(
+    const struct engine_env *env, const char *cluster, int checks, int log_fd, char **cause)
 {
 	*cause = xstrdup("native clusters are watched by the daemon's engine-native process");
 	return -1;
@@ -39,8 +40,8 @@ engine_native_value(const char *text, const char *key)
 	while (p != NULL && *p != '\0') {
 		nl = strchr(p, '\n');
 		if (strncmp(p, key, len) == 0 && p[len] == '=')
-			return nl != NULL ? xstrndup(p + len + 1, (size_t)(nl - p - len - 1)) :
-					    xstrdup(p + len + 1);
+			return nl != NULL ? xstrndup(p + len + 1, (size_t)(nl - p - len - 1))
+			                  : xstrdup(p + len + 1);
 		p = nl != NULL ? nl + 1 : NULL;
 	}
 	return NULL;
@@ -80,8 +81,9 @@ engine_native_status(const struct engine_env *env, const char *cluster, struct e
 	if (state != NULL) {
 		st->health_name = xstrdup(state);
 		if (strcmp(state, "watching") == 0)
-			st->health = reach != NULL && strcmp(reach, "1") == 0 ? ENGINE_HEALTH_OK :
-										ENGINE_HEALTH_MASTER_FAILING;
+			st->health = reach != NULL && strcmp(reach, "1") == 0
+			                 ? ENGINE_HEALTH_OK
+			                 : ENGINE_HEALTH_MASTER_FAILING;
 		else if (strcmp(state, "suspect") == 0)
 			st->health = ENGINE_HEALTH_MASTER_FAILING;
 		else if (strcmp(state, "failing_over") == 0)
@@ -95,8 +97,8 @@ engine_native_status(const struct engine_env *env, const char *cluster, struct e
 }
 
 static enum engine_outcome
-engine_native_exited(const struct engine_env *env, const char *cluster, int wstatus,
-    time_t started, char **detail)
+engine_native_exited(
+    const struct engine_env *env, const char *cluster, int wstatus, time_t started, char **detail)
 {
 	*detail = xstrdup("native engine");
 	return ENGINE_OUTCOME_STOPPED;
@@ -116,15 +118,15 @@ engine_native_restart_wanted(const struct engine_env *env, const char *cluster)
 
 /* The native engine reads lag live at each failover: nothing to restart for it. */
 static int
-engine_native_request_restart(const struct engine_env *env, const char *cluster,
-    const char *reason, char **cause)
+engine_native_request_restart(
+    const struct engine_env *env, const char *cluster, const char *reason, char **cause)
 {
 	return 0;
 }
 
 static int
-engine_native_set_lag_policy(const struct engine_env *env, const char *cluster, int on,
-    char **cause)
+engine_native_set_lag_policy(
+    const struct engine_env *env, const char *cluster, int on, char **cause)
 {
 	return 0;
 }
@@ -138,16 +140,16 @@ engine_native_lag_policy(const struct engine_env *env, const char *cluster, char
 }
 
 const struct engine_ops engine_native_ops = {
-	.name = "native",
-	.start = engine_native_start,
-	.stop = engine_native_stop,
-	.status = engine_native_status,
-	.exited = engine_native_exited,
-	.find_running = engine_native_find_running,
-	.restart_wanted = engine_native_restart_wanted,
-	.request_restart = engine_native_request_restart,
-	.set_lag_policy = engine_native_set_lag_policy,
-	.lag_policy = engine_native_lag_policy,
-	.run = NULL,
-	.hook = NULL,
+    .name = "native",
+    .start = engine_native_start,
+    .stop = engine_native_stop,
+    .status = engine_native_status,
+    .exited = engine_native_exited,
+    .find_running = engine_native_find_running,
+    .restart_wanted = engine_native_restart_wanted,
+    .request_restart = engine_native_request_restart,
+    .set_lag_policy = engine_native_set_lag_policy,
+    .lag_policy = engine_native_lag_policy,
+    .run = NULL,
+    .hook = NULL,
 };

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A MySQL connection on libmariadb's non-blocking API: connect, query, canary, with deadlines. */
 #include "native-conn.h"
 
@@ -48,7 +49,7 @@ native_conn_fail(struct native_conn *c, const char *what)
 	/* 2002/2003 ending in "(ECONNREFUSED)": nothing listens, but the host answered. */
 	snprintf(errno_text, sizeof(errno_text), "(%d)", ECONNREFUSED);
 	c->refused = c->mysql != NULL && (e == 2002 || e == 2003) &&
-	    strstr(mysql_error(c->mysql), errno_text) != NULL;
+	             strstr(mysql_error(c->mysql), errno_text) != NULL;
 	snprintf(c->error, sizeof(c->error), "%s: %s", what,
 	    c->mysql != NULL && e != 0 ? mysql_error(c->mysql) : "failed");
 	native_conn_close(c);
@@ -78,8 +79,8 @@ native_conn_connect(struct native_conn *c, const char *host, int port, const cha
 	mysql_options(c->mysql, MYSQL_OPT_WRITE_TIMEOUT, &secs);
 	c->state = NATIVE_CONN_CONNECTING;
 	c->deadline_ms = native_now_ms() + timeout_ms;
-	status = mysql_real_connect_start(&ret, c->mysql, host, user, password, NULL,
-	    (unsigned int)port, NULL, 0);
+	status = mysql_real_connect_start(
+	    &ret, c->mysql, host, user, password, NULL, (unsigned int)port, NULL, 0);
 	c->wait = status;
 	if (status == 0) {
 		if (ret == NULL)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * One MySQL connection driven by libmariadb's non-blocking API, so that a
  * single poll() loop can keep hundreds of them busy with millisecond
@@ -22,8 +23,8 @@ enum native_conn_state {
 enum native_conn_event {
 	NATIVE_CONN_PENDING, /* nothing finished */
 	NATIVE_CONN_DONE,    /* the connect or query finished well (result in ->res, may be NULL) */
-	NATIVE_CONN_FAILED,  /* it failed or timed out; the connection is closed, ->error says why */
-	NATIVE_CONN_EOF,     /* the idle connection was closed by the server (or the link) */
+	NATIVE_CONN_FAILED, /* it failed or timed out; the connection is closed, ->error says why */
+	NATIVE_CONN_EOF,    /* the idle connection was closed by the server (or the link) */
 };
 
 struct native_conn {

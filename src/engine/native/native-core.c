@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The shared failover core (src/core/failover/failover.c) as the native
  * engine calls it: storm breaker, VIP release and take, the registry
@@ -50,8 +51,8 @@ native_core_storm(const struct config *cfg, struct registry *reg, const struct n
 }
 
 int
-native_core_vip_release(const struct config *cfg, struct registry *reg,
-    const struct native_cluster *c, int reachable)
+native_core_vip_release(
+    const struct config *cfg, struct registry *reg, const struct native_cluster *c, int reachable)
 {
 	struct failover_target t;
 	struct failover_node old;
@@ -62,8 +63,8 @@ native_core_vip_release(const struct config *cfg, struct registry *reg,
 }
 
 int
-native_core_vip_take(const struct config *cfg, struct registry *reg,
-    const struct native_cluster *c, size_t new_master)
+native_core_vip_take(const struct config *cfg, struct registry *reg, const struct native_cluster *c,
+    size_t new_master)
 {
 	struct failover_target t;
 	struct failover_node old, nm;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The native promotion, run in a thread of its own so that the monitoring
  * loop keeps watching every other cluster meanwhile: pick the most
@@ -106,8 +107,8 @@ native_promote_read(MYSQL *m, struct native_promote_node *pn, char **cause)
 	const char *v;
 	int r;
 
-	r = native_sync_row(m, native_sql(NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_REPLICA_STATUS), &res,
-	    &row, cause);
+	r = native_sync_row(
+	    m, native_sql(NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_REPLICA_STATUS), &res, &row, cause);
 	if (r != 0) {
 		if (r == 1)
 			*cause = xstrdup("not a replica");
@@ -147,11 +148,11 @@ native_repoint_thread(void *arg)
 	mysql_real_escape_string(rp->m, pass, repl_pass, (unsigned long)strlen(repl_pass));
 	native_sql_format(sql, sizeof(sql), NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_CHANGE_SOURCE,
 	    nm->host, nm->port, user, pass);
-	if (native_sync_exec(rp->m, native_sql(NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_STOP_REPLICA),
-		&cause) != 0 ||
+	if (native_sync_exec(
+	        rp->m, native_sql(NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_STOP_REPLICA), &cause) != 0 ||
 	    native_sync_exec(rp->m, sql, &cause) != 0 ||
-	    native_sync_exec(rp->m, native_sql(NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_START_REPLICA),
-		&cause) != 0)
+	    native_sync_exec(
+	        rp->m, native_sql(NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_START_REPLICA), &cause) != 0)
 		rp->error = cause;
 	explicit_bzero(pass, sizeof(pass));
 	explicit_bzero(sql, sizeof(sql));
@@ -208,10 +209,12 @@ native_promote_thread(void *arg)
 		if (n->no_master)
 			pn[i].why_not = xstrdup("no_master is set");
 		else if (pn[i].sql_delay > 0)
-			pn[i].why_not = xasprintf("delayed replica (MASTER_DELAY %lld s)", pn[i].sql_delay);
+			pn[i].why_not =
+			    xasprintf("delayed replica (MASTER_DELAY %lld s)", pn[i].sql_delay);
 		else if (cfg->max_lag > 0 && n->s.lag > cfg->max_lag)
-			pn[i].why_not = xasprintf("%lld s behind before the master died (max_lag %d)",
-			    n->s.lag, cfg->max_lag);
+			pn[i].why_not =
+			    xasprintf("%lld s behind before the master died (max_lag %d)", n->s.lag,
+			        cfg->max_lag);
 		if (pn[i].why_not != NULL)
 			continue;
 		score = native_gtid_score(pn[i].gtid_io_pos);
@@ -227,8 +230,8 @@ native_promote_thread(void *arg)
 		for (i = 0; i < c->n_nodes; i++) {
 			if (i == c->master)
 				continue;
-			msg = xasprintf("%s %s:%d %s;", fo->reason, c->nodes[i].host, c->nodes[i].port,
-			    pn[i].why_not != NULL ? pn[i].why_not : "?");
+			msg = xasprintf("%s %s:%d %s;", fo->reason, c->nodes[i].host,
+			    c->nodes[i].port, pn[i].why_not != NULL ? pn[i].why_not : "?");
 			free(fo->reason);
 			fo->reason = msg;
 			msg = NULL;
@@ -238,32 +241,37 @@ native_promote_thread(void *arg)
 	snprintf(best_pos, sizeof(best_pos), "%s", pn[best].gtid_io_pos);
 	/* It goes into SQL text: a GTID list is digits, '-' and ',' only. */
 	if (strspn(best_pos, "0123456789-,") != strlen(best_pos)) {
-		fo->reason = xasprintf("new master %s:%d reports an unexpected Gtid_IO_Pos; nothing "
-				       "was changed, the cluster is read-only",
-		    c->nodes[best].host, c->nodes[best].port);
+		fo->reason =
+		    xasprintf("new master %s:%d reports an unexpected Gtid_IO_Pos; nothing "
+		              "was changed, the cluster is read-only",
+		        c->nodes[best].host, c->nodes[best].port);
 		goto out;
 	}
 	for (i = 0; i < c->n_nodes; i++) {
-		if (i != c->master && i != best && pn[i].m != NULL && pn[i].gtid_io_pos[0] != '\0' &&
+		if (i != c->master && i != best && pn[i].m != NULL &&
+		    pn[i].gtid_io_pos[0] != '\0' &&
 		    !native_gtid_covers(best_pos, pn[i].gtid_io_pos))
 			event_emit(reg, c->name, NULL, "failover.candidate_behind",
-			    "replica %s:%d received more (%s) than the new master %s:%d (%s) but may "
+			    "replica %s:%d received more (%s) than the new master %s:%d (%s) but "
+			    "may "
 			    "not be promoted (%s); it may stop replicating after being repointed",
-			    c->nodes[i].host, c->nodes[i].port, pn[i].gtid_io_pos, c->nodes[best].host,
-			    c->nodes[best].port, best_pos,
+			    c->nodes[i].host, c->nodes[i].port, pn[i].gtid_io_pos,
+			    c->nodes[best].host, c->nodes[best].port, best_pos,
 			    pn[i].why_not != NULL ? pn[i].why_not : "not chosen");
 	}
 
 	/* Apply everything received before the relay log is reset (RESET SLAVE deletes it). */
-	native_sql_format(sql, sizeof(sql), NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_GTID_WAIT,
-	    best_pos, NATIVE_PROMOTE_DRAIN);
+	native_sql_format(sql, sizeof(sql), NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_GTID_WAIT, best_pos,
+	    NATIVE_PROMOTE_DRAIN);
 	if (best_pos[0] != '\0') {
 		r = native_sync_row(pn[best].m, sql, &res, &row, &cause);
 		if (r != 0 || row == NULL || row[0] == NULL || strcmp(row[0], "0") != 0) {
-			fo->reason = xasprintf("new master %s:%d did not apply its relay log up to %s "
-					       "within %d s (%s); nothing was changed, the cluster is "
-					       "read-only",
-			    c->nodes[best].host, c->nodes[best].port, best_pos, NATIVE_PROMOTE_DRAIN,
+			fo->reason = xasprintf(
+			    "new master %s:%d did not apply its relay log up to %s "
+			    "within %d s (%s); nothing was changed, the cluster is "
+			    "read-only",
+			    c->nodes[best].host, c->nodes[best].port, best_pos,
+			    NATIVE_PROMOTE_DRAIN,
 			    cause != NULL ? cause : (row != NULL && row[0] != NULL ? row[0] : "?"));
 			goto out;
 		}
@@ -271,30 +279,33 @@ native_promote_thread(void *arg)
 		res = NULL;
 	}
 	native_promote_mark(fo, 2);
-	if (native_sync_exec(pn[best].m, native_sql(NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_STOP_REPLICA),
-		&cause) != 0 ||
+	if (native_sync_exec(pn[best].m,
+	        native_sql(NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_STOP_REPLICA), &cause) != 0 ||
 	    native_sync_exec(pn[best].m,
-		native_sql(NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_RESET_REPLICA_ALL), &cause) != 0) {
-		fo->reason = xasprintf("could not stop replication on the new master %s:%d: %s; the "
-				       "cluster is read-only",
-		    c->nodes[best].host, c->nodes[best].port, cause);
+	        native_sql(NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_RESET_REPLICA_ALL), &cause) != 0) {
+		fo->reason =
+		    xasprintf("could not stop replication on the new master %s:%d: %s; the "
+		              "cluster is read-only",
+		        c->nodes[best].host, c->nodes[best].port, cause);
 		goto out;
 	}
 	native_promote_mark(fo, 3);
 
 	native_promote_mark(fo, 4);
 	if (native_core_vip_take(cfg, reg, c, best) != 0) {
-		fo->reason = xasprintf("VIP %s not bound on the new master %s; the new master is NOT "
-				       "opened for writes (read-only), replicas not repointed",
-		    c->vip, c->nodes[best].host);
+		fo->reason =
+		    xasprintf("VIP %s not bound on the new master %s; the new master is NOT "
+		              "opened for writes (read-only), replicas not repointed",
+		        c->vip, c->nodes[best].host);
 		goto out;
 	}
 	native_promote_mark(fo, 5);
 	if (native_sync_exec(pn[best].m,
-		native_sql(NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_READ_ONLY_OFF), &cause) != 0) {
-		fo->reason = xasprintf("could not open the new master %s:%d for writes: %s; it holds "
-				       "the VIP and is read-only",
-		    c->nodes[best].host, c->nodes[best].port, cause);
+	        native_sql(NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_READ_ONLY_OFF), &cause) != 0) {
+		fo->reason =
+		    xasprintf("could not open the new master %s:%d for writes: %s; it holds "
+		              "the VIP and is read-only",
+		        c->nodes[best].host, c->nodes[best].port, cause);
 		goto out;
 	}
 	native_promote_mark(fo, 6);
@@ -338,7 +349,7 @@ native_promote_thread(void *arg)
 	native_core_record(cfg, reg, c, best);
 	snprintf(sql, sizeof(sql), "%s:%d", c->nodes[best].host, c->nodes[best].port);
 	msg = xasprintf("native; drained %lld ms, promoted %lld ms, VIP %lld ms, writable %lld ms, "
-			"repointed %lld ms after the start",
+	                "repointed %lld ms after the start",
 	    fo->phase_ms[2], fo->phase_ms[3], fo->phase_ms[5], fo->phase_ms[6], fo->phase_ms[7]);
 	native_core_report(cfg, reg, c, sql, done_list, msg);
 out:

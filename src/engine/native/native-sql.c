@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The native engine's SQL, one row per statement and one column per flavour. */
 #include "native-sql.h"
 
@@ -12,28 +13,28 @@
  * once a MySQL server can be tested; until then start refuses MySQL.
  */
 static const char *const native_sql_table[NATIVE_SQL_COUNT][2] = {
-	[NATIVE_SQL_PING] = { "SELECT 1", NULL },
-	/* ALL: only this form has Slave_received_heartbeats and Slave_heartbeat_period. */
-	[NATIVE_SQL_REPLICA_STATUS] = { "SHOW ALL SLAVES STATUS", NULL },
-	[NATIVE_SQL_VARIABLES] = { "SELECT @@version, @@log_bin, @@log_slave_updates, "
-				   "@@read_only, @@gtid_strict_mode, @@slave_net_timeout, "
-				   "@@server_id",
-		NULL },
-	[NATIVE_SQL_STOP_REPLICA] = { "STOP SLAVE", NULL },
-	[NATIVE_SQL_START_REPLICA] = { "START SLAVE", NULL },
-	[NATIVE_SQL_RESET_REPLICA_ALL] = { "RESET SLAVE ALL", NULL },
-	[NATIVE_SQL_READ_ONLY_ON] = { "SET GLOBAL read_only = 1", NULL },
-	[NATIVE_SQL_READ_ONLY_OFF] = { "SET GLOBAL read_only = 0", NULL },
-	[NATIVE_SQL_GTID_WAIT] = { "SELECT MASTER_GTID_WAIT('%s', %d)", NULL },
-	[NATIVE_SQL_CHANGE_SOURCE] = { "CHANGE MASTER TO MASTER_HOST = '%s', MASTER_PORT = %d, "
-				       "MASTER_USER = '%s', MASTER_PASSWORD = '%s', "
-				       "MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1, "
-				       "MASTER_HEARTBEAT_PERIOD = 0.5",
-		NULL },
-	[NATIVE_SQL_FAST_DETECT] = { "CHANGE MASTER TO MASTER_HEARTBEAT_PERIOD = %.3f, "
-				     "MASTER_CONNECT_RETRY = 1",
-		NULL },
-	[NATIVE_SQL_NET_TIMEOUT] = { "SET GLOBAL slave_net_timeout = %d", NULL },
+    [NATIVE_SQL_PING] = {"SELECT 1", NULL},
+    /* ALL: only this form has Slave_received_heartbeats and Slave_heartbeat_period. */
+    [NATIVE_SQL_REPLICA_STATUS] = {"SHOW ALL SLAVES STATUS", NULL},
+    [NATIVE_SQL_VARIABLES] = {"SELECT @@version, @@log_bin, @@log_slave_updates, "
+                              "@@read_only, @@gtid_strict_mode, @@slave_net_timeout, "
+                              "@@server_id",
+        NULL},
+    [NATIVE_SQL_STOP_REPLICA] = {"STOP SLAVE", NULL},
+    [NATIVE_SQL_START_REPLICA] = {"START SLAVE", NULL},
+    [NATIVE_SQL_RESET_REPLICA_ALL] = {"RESET SLAVE ALL", NULL},
+    [NATIVE_SQL_READ_ONLY_ON] = {"SET GLOBAL read_only = 1", NULL},
+    [NATIVE_SQL_READ_ONLY_OFF] = {"SET GLOBAL read_only = 0", NULL},
+    [NATIVE_SQL_GTID_WAIT] = {"SELECT MASTER_GTID_WAIT('%s', %d)", NULL},
+    [NATIVE_SQL_CHANGE_SOURCE] = {"CHANGE MASTER TO MASTER_HOST = '%s', MASTER_PORT = %d, "
+                                  "MASTER_USER = '%s', MASTER_PASSWORD = '%s', "
+                                  "MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1, "
+                                  "MASTER_HEARTBEAT_PERIOD = 0.5",
+        NULL},
+    [NATIVE_SQL_FAST_DETECT] = {"CHANGE MASTER TO MASTER_HEARTBEAT_PERIOD = %.3f, "
+                                "MASTER_CONNECT_RETRY = 1",
+        NULL},
+    [NATIVE_SQL_NET_TIMEOUT] = {"SET GLOBAL slave_net_timeout = %d", NULL},
 };
 
 const char *
@@ -47,8 +48,8 @@ native_sql(enum native_flavour f, enum native_stmt s)
 enum native_flavour
 native_sql_flavour(const char *version)
 {
-	return version != NULL && strstr(version, "MariaDB") != NULL ? NATIVE_FLAVOUR_MARIADB :
-								      NATIVE_FLAVOUR_MYSQL;
+	return version != NULL && strstr(version, "MariaDB") != NULL ? NATIVE_FLAVOUR_MARIADB
+	                                                             : NATIVE_FLAVOUR_MYSQL;
 }
 
 /* The formats come from the table above, never from outside: the warning is silenced here only. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Every SQL statement the native engine sends, per server flavour, in one
  * table: adding MySQL 8.x is one more column of statements, not a search
@@ -22,10 +23,10 @@ enum native_stmt {
 	NATIVE_SQL_RESET_REPLICA_ALL,
 	NATIVE_SQL_READ_ONLY_ON,
 	NATIVE_SQL_READ_ONLY_OFF,
-	NATIVE_SQL_GTID_WAIT,      /* printf format: %s = GTID position, %d = seconds */
-	NATIVE_SQL_CHANGE_SOURCE,  /* printf format: host, port, user, password (escaped) */
-	NATIVE_SQL_FAST_DETECT,    /* printf format: heartbeat period in ms / 1000.0 (%.3f) */
-	NATIVE_SQL_NET_TIMEOUT,    /* printf format: %d seconds */
+	NATIVE_SQL_GTID_WAIT,     /* printf format: %s = GTID position, %d = seconds */
+	NATIVE_SQL_CHANGE_SOURCE, /* printf format: host, port, user, password (escaped) */
+	NATIVE_SQL_FAST_DETECT,   /* printf format: heartbeat period in ms / 1000.0 (%.3f) */
+	NATIVE_SQL_NET_TIMEOUT,   /* printf format: %d seconds */
 	NATIVE_SQL_COUNT,
 };
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Blocking MySQL helpers with short bounds, for failover steps and start checks. */
 #include "native-sync.h"
 
@@ -6,8 +7,8 @@
 #include "xmalloc.h"
 
 MYSQL *
-native_sync_connect(const char *host, int port, const char *user, const char *password,
-    int timeout, char **cause)
+native_sync_connect(
+    const char *host, int port, const char *user, const char *password, int timeout, char **cause)
 {
 	unsigned int t = timeout > 0 ? (unsigned int)timeout : 1, proto = MYSQL_PROTOCOL_TCP;
 	MYSQL *m = mysql_init(NULL);
@@ -20,7 +21,8 @@ native_sync_connect(const char *host, int port, const char *user, const char *pa
 	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &t);
 	mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &t);
 	mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &t);
-	if (mysql_real_connect(m, host, user, password, NULL, (unsigned int)port, NULL, 0) == NULL) {
+	if (mysql_real_connect(m, host, user, password, NULL, (unsigned int)port, NULL, 0) ==
+	    NULL) {
 		*cause = xasprintf("cannot connect to %s:%d: %s", host, port, mysql_error(m));
 		mysql_close(m);
 		return NULL;

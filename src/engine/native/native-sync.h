@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Blocking MySQL calls with short bounds, for the steps of a failover and
  * the start checks: they run in their own thread (a failover) or in the
@@ -9,8 +10,8 @@
 #include <mysql.h>
 
 /* Connects over TCP with timeout seconds for connect and each read/write; NULL with *cause. */
-MYSQL *native_sync_connect(const char *host, int port, const char *user, const char *password,
-    int timeout, char **cause);
+MYSQL *native_sync_connect(
+    const char *host, int port, const char *user, const char *password, int timeout, char **cause);
 
 /* Runs one statement and discards any result; 0, or -1 with *cause (never holds the SQL). */
 int native_sync_exec(MYSQL *m, const char *sql, char **cause);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The native engine's loop: one process, one poll() over every connection
  * of every native cluster, on libmariadb's non-blocking API. Per master: a
@@ -164,7 +165,7 @@ native_signature(const struct native_cluster *c)
 static void
 native_write_status(struct native_loop *l, struct native_cluster *c)
 {
-	const char *state[] = { "watching", "suspect", "failing_over", "stopped" };
+	const char *state[] = {"watching", "suspect", "failing_over", "stopped"};
 	const struct native_node *m = &c->nodes[c->master];
 	char *text, *path, *tmp;
 	size_t i, receiving = 0;
@@ -175,10 +176,10 @@ native_write_status(struct native_loop *l, struct native_cluster *c)
 		const struct native_node *n = &c->nodes[i];
 
 		receiving += i != c->master && n->reachable && n->s.io_yes &&
-		    now - n->s.moved_ms < NATIVE_STALE_MS;
+		             now - n->s.moved_ms < NATIVE_STALE_MS;
 	}
 	text = xasprintf("pid=%ld\nstate=%s\nmaster=%s:%d\nmaster_reachable=%d\nreplicas=%zu\n"
-			 "replicas_receiving=%zu\n",
+	                 "replicas_receiving=%zu\n",
 	    (long)getpid(), state[c->state], m->host, m->port, m->reachable && m->fails == 0,
 	    c->n_nodes - 1, receiving);
 	if (c->status_text != NULL && strcmp(c->status_text, text) == 0) {
@@ -232,7 +233,7 @@ native_set_state(struct native_cluster *c, enum native_cstate s, long long now)
 static void
 native_sample_parse(struct native_node *n, MYSQL_RES *res, long long now)
 {
-	struct native_sample s = { 0 };
+	struct native_sample s = {0};
 	MYSQL_ROW row = res != NULL ? mysql_fetch_row(res) : NULL;
 	const char *v;
 
@@ -286,13 +287,13 @@ native_node_due(struct native_loop *l, struct native_cluster *c, size_t i, long 
 	if (now < n->next_ms)
 		return;
 	if (n->conn.state == NATIVE_CONN_CLOSED && n->conn.wait != -1) {
-		native_conn_connect(&n->conn, n->host, n->port, l->cfg->ha_user, l->cfg->ha_password,
-		    master ? NATIVE_MASTER_TIMEOUT : NATIVE_REPLICA_TIMEOUT);
+		native_conn_connect(&n->conn, n->host, n->port, l->cfg->ha_user,
+		    l->cfg->ha_password, master ? NATIVE_MASTER_TIMEOUT : NATIVE_REPLICA_TIMEOUT);
 		n->next_ms = now + 1000000; /* set again when it finishes */
 	} else if (n->conn.state == NATIVE_CONN_IDLE && n->conn.wait != -1) {
 		native_conn_query(&n->conn,
 		    native_sql(NATIVE_FLAVOUR_MARIADB,
-			master ? NATIVE_SQL_PING : NATIVE_SQL_REPLICA_STATUS),
+		        master ? NATIVE_SQL_PING : NATIVE_SQL_REPLICA_STATUS),
 		    master ? NATIVE_MASTER_TIMEOUT : NATIVE_REPLICA_TIMEOUT);
 		n->next_ms = now + 1000000;
 	}
@@ -300,8 +301,8 @@ native_node_due(struct native_loop *l, struct native_cluster *c, size_t i, long 
 
 /* Handles what a node's connection reported. */
 static void
-native_node_event(struct native_cluster *c, size_t i, enum native_conn_event ev, int was,
-    long long now)
+native_node_event(
+    struct native_cluster *c, size_t i, enum native_conn_event ev, int was, long long now)
 {
 	struct native_node *n = &c->nodes[i];
 	int master = i == c->master;
@@ -322,9 +323,9 @@ native_node_event(struct native_cluster *c, size_t i, enum native_conn_event ev,
 			mysql_free_result(n->conn.res);
 			n->conn.res = NULL;
 		}
-		n->next_ms = now + (master ? NATIVE_MASTER_INTERVAL :
-				      c->state == NATIVE_SUSPECT ? NATIVE_REPLICA_SUSPECT :
-								   NATIVE_REPLICA_INTERVAL);
+		n->next_ms = now + (master                          ? NATIVE_MASTER_INTERVAL
+		                       : c->state == NATIVE_SUSPECT ? NATIVE_REPLICA_SUSPECT
+		                                                    : NATIVE_REPLICA_INTERVAL);
 		return;
 	case NATIVE_CONN_EOF:
 	case NATIVE_CONN_FAILED:
@@ -336,11 +337,13 @@ native_node_event(struct native_cluster *c, size_t i, enum native_conn_event ev,
 				log_info("cluster=%s node=%s:%d master %s (%d)", c->name, n->host,
 				    n->port, n->conn.error, n->fails);
 			/* The canary's EOF is the first of the failures; try again at once. */
-			n->next_ms = now + (ev == NATIVE_CONN_EOF ? 0 :
-					    n->fails < NATIVE_MASTER_FAILS ? NATIVE_MASTER_RETRY :
-									     NATIVE_MASTER_INTERVAL);
+			n->next_ms =
+			    now + (ev == NATIVE_CONN_EOF               ? 0
+			              : n->fails < NATIVE_MASTER_FAILS ? NATIVE_MASTER_RETRY
+			                                               : NATIVE_MASTER_INTERVAL);
 		} else {
-			n->next_ms = now + (c->state == NATIVE_SUSPECT ? 100 : NATIVE_REPLICA_INTERVAL);
+			n->next_ms =
+			    now + (c->state == NATIVE_SUSPECT ? 100 : NATIVE_REPLICA_INTERVAL);
 		}
 		return;
 	}
@@ -435,14 +438,17 @@ native_judge(struct native_loop *l, struct native_cluster *c, long long now)
 		if (!c->alerted && now - c->suspect_ms >= NATIVE_ALERT_MS) {
 			c->alerted = 1;
 			if (receiving > 0)
-				event_emit(l->reg, c->name, master, "master.unreachable_from_manager",
+				event_emit(l->reg, c->name, master,
+				    "master.unreachable_from_manager",
 				    "master %s does not answer the manager (%s), but %zu replica%s "
-				    "still receive%s from it: no failover (check the network between "
+				    "still receive%s from it: no failover (check the network "
+				    "between "
 				    "the manager and the master)",
 				    master, m->conn.error, receiving, receiving == 1 ? "" : "s",
 				    receiving == 1 ? "s" : "");
 			else
-				event_emit(l->reg, c->name, master, "cluster.unreachable_from_manager",
+				event_emit(l->reg, c->name, master,
+				    "cluster.unreachable_from_manager",
 				    "neither the master %s nor any replica answers the manager: no "
 				    "failover (the manager is likely cut off)",
 				    master);
@@ -453,13 +459,14 @@ native_judge(struct native_loop *l, struct native_cluster *c, long long now)
 		return;
 	/* Dead: the manager cannot reach it and no reachable replica receives from it. */
 	log_info("cluster=%s node=%s master dead: unreachable from the manager (%s) and from %zu "
-		 "replica%s, %lld ms after the first failure",
+	         "replica%s, %lld ms after the first failure",
 	    c->name, master, m->conn.error, dead_view, dead_view == 1 ? "" : "s",
 	    now - c->suspect_ms);
 	if (native_core_storm(l->cfg, l->reg, c) != 0) {
 		native_set_state(c, NATIVE_STOPPED, now);
 		native_transition(l, c, REGISTRY_STATE_UNPROTECTED, "failover.paused",
-		    "native failover not started by the storm breaker; the cluster is NOT protected "
+		    "native failover not started by the storm breaker; the cluster is NOT "
+		    "protected "
 		    "until it is repaired and started again");
 		return;
 	}
@@ -492,9 +499,10 @@ native_failover_done(struct native_loop *l, struct native_cluster *c, long long 
 	c->fo = NULL;
 	if (!fo->ok) {
 		native_set_state(c, NATIVE_STOPPED, now);
-		msg = xasprintf("native failover did not complete: %s; the cluster is NOT protected; "
-				"after repairing it run 'mhaadm start %s'",
-		    fo->reason != NULL ? fo->reason : "?", c->name);
+		msg =
+		    xasprintf("native failover did not complete: %s; the cluster is NOT protected; "
+		              "after repairing it run 'mhaadm start %s'",
+		        fo->reason != NULL ? fo->reason : "?", c->name);
 		native_transition(l, c, REGISTRY_STATE_UNPROTECTED, "cluster.unprotected", msg);
 		free(msg);
 		native_failover_free(fo);
@@ -547,12 +555,12 @@ native_announce(struct native_loop *l, struct native_cluster *c)
 		return;
 	}
 	msg = xasprintf("%s by the native engine: master %s:%d, %zu replica%s (pid %ld)",
-	    c->reg_state == REGISTRY_STATE_FAILING_OVER ? "monitored again on the new topology" :
-							  "monitored",
+	    c->reg_state == REGISTRY_STATE_FAILING_OVER ? "monitored again on the new topology"
+	                                                : "monitored",
 	    m->host, m->port, c->n_nodes - 1, c->n_nodes == 2 ? "" : "s", (long)getpid());
-	native_transition(l, c,
-	    REGISTRY_STATE_MONITORING,
-	    c->reg_state == REGISTRY_STATE_FAILING_OVER ? "cluster.reprotected" : "monitoring.started",
+	native_transition(l, c, REGISTRY_STATE_MONITORING,
+	    c->reg_state == REGISTRY_STATE_FAILING_OVER ? "cluster.reprotected"
+	                                                : "monitoring.started",
 	    msg);
 	free(msg);
 	c->announced = c->reg_state == REGISTRY_STATE_MONITORING;
@@ -603,7 +611,8 @@ native_reload(struct native_loop *l, long long now)
 		}
 	}
 	if (registry_cluster_list(l->reg, &list, &n, &cause) != 0) {
-		log_warn("engine-native: cannot read the registry, clusters stay watched: %s", cause);
+		log_warn(
+		    "engine-native: cannot read the registry, clusters stay watched: %s", cause);
 		free(cause);
 		registry_close(l->reg);
 		l->reg = NULL;
@@ -617,9 +626,10 @@ native_reload(struct native_loop *l, long long now)
 
 		if (rc->engine == NULL || strcmp(rc->engine, "native") != 0)
 			continue;
-		want = rc->desired == REGISTRY_DESIRED_MONITORED &&
+		want =
+		    rc->desired == REGISTRY_DESIRED_MONITORED &&
 		    (rc->state == REGISTRY_STATE_READY || rc->state == REGISTRY_STATE_MONITORING ||
-			rc->state == REGISTRY_STATE_FAILING_OVER);
+		        rc->state == REGISTRY_STATE_FAILING_OVER);
 		c = native_find(l, rc->name, &at);
 		if (c != NULL && c->state == NATIVE_FAILING_OVER) {
 			c->seen = 1;
@@ -628,7 +638,8 @@ native_reload(struct native_loop *l, long long now)
 		if (!want)
 			continue;
 		if (c != NULL) {
-			/* Stopped after a failed failover: only a new start (state ready) resumes. */
+			/* Stopped after a failed failover: only a new start (state ready) resumes.
+			 */
 			if (c->state == NATIVE_STOPPED && rc->state != REGISTRY_STATE_READY) {
 				c->seen = 1;
 				continue;
@@ -669,8 +680,8 @@ native_reload(struct native_loop *l, long long now)
 	}
 	for (i = 0; i < l->n;) {
 		if (!l->clusters[i]->seen && l->clusters[i]->state != NATIVE_FAILING_OVER) {
-			log_info("cluster=%s native engine no longer watching it",
-			    l->clusters[i]->name);
+			log_info(
+			    "cluster=%s native engine no longer watching it", l->clusters[i]->name);
 			native_drop(l, i);
 			continue;
 		}
@@ -704,7 +715,7 @@ native_lock(const struct config *cfg, const char *dir, char **cause)
 int
 native_run(const struct config *cfg, char **cause)
 {
-	struct native_loop l = { 0 };
+	struct native_loop l = {0};
 	struct pollfd *pfds = NULL;
 	size_t *map_c = NULL, *map_n = NULL, cap = 0, np, i, j;
 	long long now, next_reload = 0, wake;
@@ -770,7 +781,7 @@ native_run(const struct config *cfg, char **cause)
 				if (n->conn.wait == -1)
 					wake = now;
 				else if (n->conn.state == NATIVE_CONN_CLOSED ||
-				    n->conn.state == NATIVE_CONN_IDLE) {
+				         n->conn.state == NATIVE_CONN_IDLE) {
 					if (n->next_ms < wake)
 						wake = n->next_ms;
 				} else if (n->conn.deadline_ms < wake) {
@@ -814,8 +825,8 @@ native_run(const struct config *cfg, char **cause)
 			struct native_node *n = &c->nodes[map_n[i]];
 
 			was = n->conn.state;
-			native_node_event(c, map_n[i], native_conn_step(&n->conn, pfds[i].revents, now),
-			    was, now);
+			native_node_event(c, map_n[i],
+			    native_conn_step(&n->conn, pfds[i].revents, now), was, now);
 		}
 		for (i = 0; i < l.n; i++) {
 			struct native_cluster *c = l.clusters[i];
@@ -825,12 +836,14 @@ native_run(const struct config *cfg, char **cause)
 			for (j = 0; j < c->n_nodes; j++) {
 				struct native_node *n = &c->nodes[j];
 
-				/* Connections without an fd to watch: finished inside start, or closed. */
+				/* Connections without an fd to watch: finished inside start, or
+				 * closed. */
 				if (n->conn.wait == -1) {
-					was = n->conn.state == NATIVE_CONN_IDLE ? NATIVE_CONN_CONNECTING :
-										  n->conn.state;
-					native_node_event(c, j, native_conn_step(&n->conn, 0, now), was,
-					    now);
+					was = n->conn.state == NATIVE_CONN_IDLE
+					          ? NATIVE_CONN_CONNECTING
+					          : n->conn.state;
+					native_node_event(
+					    c, j, native_conn_step(&n->conn, 0, now), was, now);
 				}
 			}
 			if (c->nodes[c->master].fails >= NATIVE_MASTER_FAILS &&

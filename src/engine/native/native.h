@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The native failover engine: one process (mhaadm engine-native) watches
  * every cluster whose engine is "native", detects a dead master from the
@@ -19,15 +20,15 @@ struct registry_cluster;
 
 /* What one SHOW SLAVE STATUS said, and when positions last moved. */
 struct native_sample {
-	long long at_ms;     /* when it was taken, 0 never */
-	long long moved_ms;  /* when heartbeats or positions last changed */
-	int io_yes;          /* Slave_IO_Running = Yes */
+	long long at_ms;    /* when it was taken, 0 never */
+	long long moved_ms; /* when heartbeats or positions last changed */
+	int io_yes;         /* Slave_IO_Running = Yes */
 	int sql_yes;
 	int using_gtid;
-	int io_errno;        /* Last_IO_Errno */
-	long long lag;       /* Seconds_Behind_Master, -1 NULL */
-	long long sql_delay; /* SQL_Delay */
-	long long read_pos;  /* Read_Master_Log_Pos */
+	int io_errno;         /* Last_IO_Errno */
+	long long lag;        /* Seconds_Behind_Master, -1 NULL */
+	long long sql_delay;  /* SQL_Delay */
+	long long read_pos;   /* Read_Master_Log_Pos */
 	long long heartbeats; /* Slave_received_heartbeats, -1 when the server does not say */
 	char gtid_io_pos[512];
 	char master_host[256];
@@ -68,9 +69,9 @@ struct native_cluster {
 	size_t master;
 	enum native_cstate state;
 	long long suspect_ms;
-	int alerted;       /* master.unreachable_from_manager emitted for this episode */
-	int announced;     /* the registry was told it is monitored */
-	int reg_state;     /* enum registry_state as last read */
+	int alerted;   /* master.unreachable_from_manager emitted for this episode */
+	int announced; /* the registry was told it is monitored */
+	int reg_state; /* enum registry_state as last read */
 	int seen;
 	char *status_text; /* last status file content */
 	struct native_failover *fo;
@@ -82,12 +83,12 @@ struct native_failover {
 	struct native_cluster snap; /* copy of the cluster with its samples; no connections */
 	long long started_ms;
 	pthread_t thread;
-	int done;                   /* set by the thread last (atomic) */
-	int ok;                     /* promoted: new_master is the master */
+	int done; /* set by the thread last (atomic) */
+	int ok;   /* promoted: new_master is the master */
 	size_t new_master;
-	char *reason;               /* why it stopped, when !ok */
-	long long phase_ms[8];      /* ms after started_ms at each step, for the log */
-	int old_host_up;            /* the old master's host refused the connection: it is up */
+	char *reason;          /* why it stopped, when !ok */
+	long long phase_ms[8]; /* ms after started_ms at each step, for the log */
+	int old_host_up;       /* the old master's host refused the connection: it is up */
 };
 
 /* Runs the engine until SIGTERM/SIGINT. Returns 0, or -1 with *cause. */
@@ -100,8 +101,8 @@ int native_run(const struct config *cfg, char **cause);
  * settings on each replica (slave_net_timeout, heartbeat, connect retry).
  * Returns 0, or -1 with *cause naming the node, the problem and the fix.
  */
-int native_check(const struct config *cfg, const struct registry_cluster *c, int apply,
-    char **cause);
+int native_check(
+    const struct config *cfg, const struct registry_cluster *c, int apply, char **cause);
 
 /* Starts the promotion thread; 0, or -1 with *cause. */
 int native_promote_start(struct native_failover *fo, char **cause);
@@ -116,10 +117,10 @@ unsigned long long native_gtid_score(const char *pos);
 
 /* The failover core as the native engine uses it (native-core.c). */
 struct registry *native_core_registry(const struct config *cfg, const char *cluster);
-int native_core_storm(const struct config *cfg, struct registry *reg,
-    const struct native_cluster *c);
-int native_core_vip_release(const struct config *cfg, struct registry *reg,
-    const struct native_cluster *c, int reachable);
+int native_core_storm(
+    const struct config *cfg, struct registry *reg, const struct native_cluster *c);
+int native_core_vip_release(
+    const struct config *cfg, struct registry *reg, const struct native_cluster *c, int reachable);
 int native_core_vip_take(const struct config *cfg, struct registry *reg,
     const struct native_cluster *c, size_t new_master);
 void native_core_guard(const struct config *cfg, struct registry *reg,
