@@ -181,7 +181,9 @@ class Mhaadm:
 
     def snapshot(self):
         """What a user can see of the registry, to prove a refusal changed nothing."""
-        snap = [self.ok("list", "all", "--json", "--no-probe").stdout,
+        listing = json.loads(self.ok("list", "all", "--json", "--no-probe").stdout)
+        listing.pop("generated_at", None)  # when the document was made, not registry state
+        snap = [json.dumps(listing, sort_keys=True),
                 self.ok("history", "all", "--json").stdout]
         if self.keys.get("registry", "sqlite") == "sqlite" and os.path.exists(self.registry):
             con = sqlite3.connect(self.registry)
