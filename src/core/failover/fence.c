@@ -33,6 +33,33 @@ fence_kill(const struct probe_credentials *cred, const struct registry_node *nd)
 	return killed;
 }
 
+/*
+ * While the returning host still held the VIP it answered ARP for it, so
+ * clients (the manager host included) may have learnt its MAC again: the
+ * current master announces the VIP anew (gratuitous ARPs, in the
+ * background), or they would wait for their ARP entry to expire.
+ */
+static void
+fence_announce(const struct config *cfg, const struct registry_cluster *c)
+{
+	struct ssh_target t;
+	char *cause = NULL;
+	size_t i;
+
+	for (i = 0; i < c->n_nodes; i++) {
+		if (c->nodes[i].role != REGISTRY_ROLE_MASTER)
+			continue;
+		ssh_target_from_config(&t, cfg, c->nodes[i].host, FENCE_TIMEOUT);
+		if (vip_add_announce(&t, c->vip, c->vip_prefix, c->iface, cfg->garp_count,
+		        cfg->garp_interval_ms, &cause) != 0) {
+			log_warn("cluster=%s node=%s:%d VIP not announced again: %s", c->name,
+			    c->nodes[i].host, c->nodes[i].port, cause);
+			free(cause);
+			cause = NULL;
+		}
+	}
+}
+
 static void
 fence_node(const struct config *cfg, struct registry *reg, const struct registry_cluster *c,
     const struct registry_node *nd)
@@ -51,10 +78,12 @@ fence_node(const struct config *cfg, struct registry *reg, const struct registry
 	 * One round trip every pass: vip_del answers "not there" (1) in the
 	 * normal case; an unreachable host (-1) is normal too and stays quiet.
 	 */
-	if (vip_del(&t, c->vip, c->vip_prefix, c->iface, &cause) == 0)
+	if (vip_del(&t, c->vip, c->vip_prefix, c->iface, &cause) == 0) {
 		event_emit(reg, c->name, node, "fence.vip_removed",
 		    "failed former master %s came back holding VIP %s; removed it there", nd->host,
 		    c->vip);
+		fence_announce(cfg, c);
+	}
 	free(cause);
 	cause = NULL;
 	if (probe_node(nd->host, nd->port, &cred, &pr) == 0 && !pr.read_only) {
