@@ -680,11 +680,22 @@ def test_cut_off_master_returning_is_fenced(fresh_lab, tmp_path):
         assert late == [], f"{len(late)} writes acknowledged by the cut-off master: {late[:5]}"
         ev = events(m)
         assert "fence.vip_removed" in ev and "fence.read_only" in ev
-        con = app_connect(m.lab, VIP)
-        with con.cursor() as cur:
-            cur.execute("SELECT @@server_id")
-            assert cur.fetchone()[0] == NODES.index(new_host) + 1
-        con.close()
+
+        def vip_answers_from_new_master():
+            # Polled: the manager host's ARP entry may still name the old host for a moment
+            # after the fence took the VIP away there (the new master re-announces it).
+            try:
+                con = app_connect(m.lab, VIP)
+            except pymysql.err.OperationalError:
+                return None
+            try:
+                with con.cursor() as cur:
+                    cur.execute("SELECT @@server_id")
+                    return cur.fetchone()[0]
+            finally:
+                con.close()
+        assert wait_for("the VIP answering", vip_answers_from_new_master,
+                        timeout=30) == NODES.index(new_host) + 1
     finally:
         subprocess.run(["ip", "link", "set", "mhaadm-v1", "up"], check=False)
         for w in writers:
