@@ -1438,14 +1438,35 @@ doctor_ssh_findings(
 }
 
 /*
- * The finding for MHA::MasterFailover (manager only): whether MHA still puts
- * the new master's password into the VIP hook's command line.
+ * The two patches that keep a password out of a command line MHA builds
+ * (manager only): what each one's findings say.
  */
+struct doctor_password_patch {
+	enum doctor_patch patch;
+	const char *target; /* where MHA would put it: "the VIP hook" */
+	const char *leak;   /* the finding while the stock line is there */
+	const char *reader; /* "the hook", "the check": who reads mhaadm's config instead */
+	const char *arg;    /* the argument MHA would append */
+	const char *script; /* the MHA setting it appends it to */
+};
+
+static const struct doctor_password_patch doctor_password_patches[] = {
+    {DOCTOR_PATCH_HOOK_PASSWORD, "the VIP hook",
+        "puts the new master's password into the VIP hook's command line during a "
+        "failover, where every local user can read it",
+        "the hook", "--new_master_password", "master_ip_failover_script"},
+    {DOCTOR_PATCH_SECONDARY_PASSWORD, "secondary_check_script",
+        "puts the master's password into secondary_check_script's command line and writes "
+        "it into manager.log; start refuses until it is patched",
+        "the check", "--master_password", "secondary_check_script"},
+};
+
+/* The finding of one doctor_password_patches entry, from the manager's probe. */
 static void
-doctor_hook_password_finding(
-    struct doctor_host *h, const struct doctor_probe *pl, const char *fix_cmd)
+doctor_password_finding(struct doctor_host *h, const struct doctor_probe *pl,
+    const struct doctor_password_patch *pp, const char *fix_cmd)
 {
-	const enum doctor_patch p = DOCTOR_PATCH_HOOK_PASSWORD;
+	const enum doctor_patch p = pp->patch;
 	const struct doctor_patch_def *def = &doctor_patches[p];
 	char *detail = NULL;
 
@@ -1461,79 +1482,23 @@ doctor_hook_password_finding(
 	switch (doctor_patch_classify(p, pl->text[p], &detail)) {
 	case DOCTOR_PATCH_APPLIED:
 		doctor_add(h, def->check, DOCTOR_OK,
-		    xasprintf("%s (%s): MHA passes no password to the VIP hook (patched by mhaadm "
-		              "doctor)",
-		        def->module, pl->path[p]),
+		    xasprintf("%s (%s): MHA passes no password to %s (patched by mhaadm doctor)",
+		        def->module, pl->path[p], pp->target),
 		    NULL);
 		break;
 	case DOCTOR_PATCH_NEEDED:
 		doctor_add(h, def->check, DOCTOR_FAIL,
-		    xasprintf("%s (%s) puts the new master's password into the VIP hook's command "
-		              "line during a failover, where every local user can read it",
-		        def->module, pl->path[p]),
-		    xasprintf("%s patches it to pass none (backup first; the hook reads mhaadm's "
-		              "own config)",
-		        fix_cmd));
+		    xasprintf("%s (%s) %s", def->module, pl->path[p], pp->leak),
+		    xasprintf("%s patches it to pass none (backup first; %s reads mhaadm's own "
+		              "config)",
+		        fix_cmd, pp->reader));
 		break;
 	case DOCTOR_PATCH_UNKNOWN:
 		doctor_add(h, def->check, DOCTOR_WARN,
 		    xasprintf("%s (%s) is not the stock 0.58 text; cannot patch automatically: %s",
 		        def->module, pl->path[p], detail),
-		    xasprintf("make sure MHA does not append --new_master_password to "
-		              "master_ip_failover_script in %s (docs/doctor.md)",
-		        pl->path[p]));
-		break;
-	}
-	free(detail);
-}
-
-/*
- * The finding for MHA::HealthCheck (manager only): whether MHA still puts
- * the master's password into secondary_check_script's command line and
- * manager.log.
- */
-static void
-doctor_secondary_password_finding(
-    struct doctor_host *h, const struct doctor_probe *pl, const char *fix_cmd)
-{
-	const enum doctor_patch p = DOCTOR_PATCH_SECONDARY_PASSWORD;
-	const struct doctor_patch_def *def = &doctor_patches[p];
-	char *detail = NULL;
-
-	if (pl->perl_exit != 0 || pl->path[p] == NULL)
-		return; /* doctor_perl_findings and the tool checks said so */
-	if (pl->read_error[p] != NULL) {
-		doctor_add(h, def->check, DOCTOR_FAIL,
-		    xasprintf("%s (%s): %s", def->module, pl->path[p], pl->read_error[p]),
-		    xasprintf(
-		        "make %s readable, or patch it by hand (docs/doctor.md)", pl->path[p]));
-		return;
-	}
-	switch (doctor_patch_classify(p, pl->text[p], &detail)) {
-	case DOCTOR_PATCH_APPLIED:
-		doctor_add(h, def->check, DOCTOR_OK,
-		    xasprintf("%s (%s): MHA passes no password to secondary_check_script (patched "
-		              "by mhaadm doctor)",
-		        def->module, pl->path[p]),
-		    NULL);
-		break;
-	case DOCTOR_PATCH_NEEDED:
-		doctor_add(h, def->check, DOCTOR_FAIL,
-		    xasprintf("%s (%s) puts the master's password into secondary_check_script's "
-		              "command line and writes it into manager.log; start refuses until "
-		              "it is patched",
-		        def->module, pl->path[p]),
-		    xasprintf("%s patches it to pass none (backup first; the check reads mhaadm's "
-		              "own config)",
-		        fix_cmd));
-		break;
-	case DOCTOR_PATCH_UNKNOWN:
-		doctor_add(h, def->check, DOCTOR_WARN,
-		    xasprintf("%s (%s) is not the stock 0.58 text; cannot patch automatically: %s",
-		        def->module, pl->path[p], detail),
-		    xasprintf("make sure MHA does not append --master_password to "
-		              "secondary_check_script in %s (docs/doctor.md)",
-		        pl->path[p]));
+		    xasprintf("make sure MHA does not append %s to %s in %s (docs/doctor.md)",
+		        pp->arg, pp->script, pl->path[p]));
 		break;
 	}
 	free(detail);
@@ -1630,6 +1595,7 @@ doctor_manager_run(struct doctor_host *h, const struct config *cfg, int sro_seve
 	struct doctor_probe pr;
 	char *cause = NULL, *missing;
 	int node_tools;
+	size_t i;
 
 	if (doctor_probe_run(&x, doctor_manager_bins,
 	        sizeof(doctor_manager_bins) / sizeof(doctor_manager_bins[0]), &pr, &cause) != 0) {
@@ -1653,8 +1619,8 @@ doctor_manager_run(struct doctor_host *h, const struct config *cfg, int sro_seve
 	free(missing);
 	doctor_perl_findings(h, &pr, node_tools, "mhaadm doctor --fix", sro_severe);
 	doctor_ssh_findings(h, &pr, 1, "mhaadm doctor --fix");
-	doctor_hook_password_finding(h, &pr, "mhaadm doctor --fix");
-	doctor_secondary_password_finding(h, &pr, "mhaadm doctor --fix");
+	for (i = 0; i < sizeof(doctor_password_patches) / sizeof(doctor_password_patches[0]); i++)
+		doctor_password_finding(h, &pr, &doctor_password_patches[i], "mhaadm doctor --fix");
 	doctor_probe_clear(&pr);
 
 	if (cfg != NULL && (cfg->repl_user == NULL || *cfg->repl_user == '\0'))
