@@ -225,7 +225,7 @@ def test_keys_flag_for_unknown_cluster_changes_nothing(mhaadm):
 
 def test_init_is_idempotent(mhaadm):
     r = mhaadm.ok("init")
-    assert "schema version 2 is current" in r.stdout
+    assert "schema version 3 is current" in r.stdout
 
 
 def test_registry_missing_schema(lab, tmp_path):
