@@ -119,9 +119,10 @@ cmd_manager_list(struct cmd_ctx *ctx, struct registry *reg, int json)
 			owned |=
 			    strcmp(ls[j].cluster, cl[k]->name) == 0 && cmd_manager_held(&ls[j]);
 		if (!owned)
-			printf("cluster '%s' is held by no manager: no manager acts for it (at "
-			       "risk)\n",
-			    cl[k]->name);
+			printf("cluster '%s' is held by no manager%s\n", cl[k]->name,
+			    cl[k]->desired == REGISTRY_DESIRED_MONITORED
+			        ? ": AT RISK, nothing acts for it"
+			        : " (not monitored)");
 	}
 out:
 	registry_manager_list_free(ms, n_ms);
