@@ -39,8 +39,12 @@ class VipSampler(threading.Thread):
         self.worst = []
 
     def run(self):
+        last = None
         while not self.stop_evt.is_set():
             held = vip_holders()
+            if held != last:
+                print(f"{time.strftime('%H:%M:%S')} VIP holders: {held}", flush=True)
+                last = held
             if len(held) > len(self.worst):
                 self.worst = held
             time.sleep(0.3)
@@ -144,6 +148,7 @@ def pair(lab_manager, tmp_path):
     m1.ok("start", "c1", timeout=240)
     p.first = wait_for("a manager to own c1", p.owner, timeout=30)
     wait_for(f"{p.first}'s engine at PING_OK", lambda: p.mha_ping_ok(p.first), timeout=120)
+    assert vip_holders() == [NODES[0]]
     yield p
     worst = p.sampler.stop()
     for name in ("m1", "m2"):
