@@ -34,6 +34,12 @@ event_set_manager(const char *name)
 }
 
 const char *
+event_get_manager(void)
+{
+	return event_manager[0] != '\0' ? event_manager : NULL;
+}
+
+const char *
 event_addr(char *buf, const char *host, int port)
 {
 	snprintf(buf, EVENT_ADDR_MAX, "%s:%d", host != NULL ? host : "?", port);

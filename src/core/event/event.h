@@ -68,6 +68,8 @@ void event_spool_to(const struct config *cfg);
  * (manager HA: which manager acted); NULL or "" turns it off.
  */
 void event_set_manager(const char *name);
+/* The name event_set_manager set, or NULL (for events written without event_emit). */
+const char *event_get_manager(void);
 
 /*
  * Emits an event: a log line "event cluster=NAME [node=HOST:PORT] TYPE:

@@ -161,8 +161,11 @@ failover_record_master(const struct failover_target *t, const struct failover_no
 		ev.cluster = (char *)t->cluster;
 		ev.type = (char *)"failover.master_changed";
 		ev.message = msg;
+		if (event_get_manager() != NULL) /* manager HA: which manager recorded it */
+			registry_event_field_set(&ev, "manager", event_get_manager());
 		r = registry_cluster_set_master(t->reg, t->cluster, new_master->host,
 		    new_master->port, REGISTRY_STATE_FAILING_OVER, &ev, &cause);
+		registry_event_fields_free(&ev);
 		if (r == 0) {
 			log_info("cluster=%s registry updated: %s", t->cluster, msg);
 			rc = 0;
