@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "event.h"
+#include "gtid.h"
 #include "native-sql.h"
 #include "native-sync.h"
 #include "native.h"
@@ -82,12 +83,40 @@ native_gtid_covers(const char *a, const char *b)
 	return 1;
 }
 
+int
+native_errant(const char *replica_state, const char *master_state, long master_server_id,
+    char **errant, char **cause)
+{
+	struct gtid *list = NULL;
+	size_t n = 0, i;
+	char *kept, *t;
+	int r;
+
+	*errant = NULL;
+	if (gtid_parse(replica_state, &list, &n, cause) != 0)
+		return -1;
+	kept = xstrdup("");
+	for (i = 0; i < n; i++) {
+		if (master_server_id > 0 && list[i].server_id == (unsigned long)master_server_id)
+			continue;
+		t = xasprintf("%s%s%lu-%lu-%llu", kept, kept[0] != '\0' ? "," : "", list[i].domain,
+		    list[i].server_id, list[i].seq);
+		free(kept);
+		kept = t;
+	}
+	free(list);
+	r = gtid_errant(kept, master_state, errant, cause);
+	free(kept);
+	return r;
+}
+
 /* One replica's live view at the start of the failover. */
 struct native_promote_node {
 	MYSQL *m;
 	char *why_not; /* why it may not be promoted, NULL when it may */
 	char gtid_io_pos[512];
 	long long sql_delay;
+	char *errant; /* GTIDs the master never had, NULL none */
 };
 
 struct native_repoint {
@@ -128,6 +157,36 @@ native_promote_read(MYSQL *m, struct native_promote_node *pn, char **cause)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * The errant check of one replica against the master's GTID state as the
+ * loop last saw it: 0 clean (or nothing to compare with), 1 errant with
+ * pn->errant, -1 with *cause (it could not be read: not promoted either).
+ */
+static int
+native_promote_errant(
+    MYSQL *m, const struct native_cluster *c, struct native_promote_node *pn, char **cause)
+{
+	MYSQL_RES *res = NULL;
+	MYSQL_ROW row = NULL;
+	int r;
+
+	if (c->master_gtid == NULL)
+		return 0;
+	r = native_sync_row(
+	    m, native_sql(NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_BINLOG_STATE), &res, &row, cause);
+	if (r != 0) {
+		if (r == 1)
+			*cause = xstrdup("no @@gtid_binlog_state");
+		if (res != NULL)
+			mysql_free_result(res);
+		return -1;
+	}
+	r = native_errant(
+	    row[0] != NULL ? row[0] : "", c->master_gtid, c->master_server_id, &pn->errant, cause);
+	mysql_free_result(res);
+	return r;
 }
 
 static void *
@@ -193,6 +252,10 @@ native_promote_thread(void *arg)
 	native_core_vip_release(cfg, reg, c, fo->old_host_up);
 	native_promote_mark(fo, 0);
 
+	if (c->master_gtid == NULL)
+		event_emit(reg, c->name, NULL, "failover.errant_unchecked",
+		    "the master's GTID state was never read (it died before its first probe): "
+		    "the candidates are NOT checked for errant transactions");
 	/* The live view of every replica; the most advanced eligible one is promoted. */
 	for (i = 0; i < c->n_nodes; i++) {
 		struct native_node *n = &c->nodes[i];
@@ -204,6 +267,24 @@ native_promote_thread(void *arg)
 		if (pn[i].m == NULL || native_promote_read(pn[i].m, &pn[i], &cause) != 0) {
 			pn[i].why_not = cause;
 			cause = NULL;
+			continue;
+		}
+		r = native_promote_errant(pn[i].m, c, &pn[i], &cause);
+		if (r != 0) {
+			pn[i].why_not = r > 0 ? xasprintf("errant transactions: it holds %s, which "
+			                                  "the master never had",
+			                            pn[i].errant)
+			                      : xasprintf("errant check failed: %s", cause);
+			free(cause);
+			cause = NULL;
+			if (r > 0)
+				event_emit_fields(reg, c->name, NULL, "failover.candidate_errant",
+				    EVENT_FIELDS("node", EVENT_ADDR(n->host, n->port), "errant",
+				        pn[i].errant),
+				    "replica %s:%d is never promoted: it holds transactions the "
+				    "master never had (%s); remove them on it (or reset its binlog "
+				    "state) after the failover",
+				    n->host, n->port, pn[i].errant);
 			continue;
 		}
 		if (n->no_master)
@@ -361,6 +442,7 @@ out:
 		if (pn[i].m != NULL)
 			mysql_close(pn[i].m);
 		free(pn[i].why_not);
+		free(pn[i].errant);
 	}
 	free(pn);
 	free(rp);

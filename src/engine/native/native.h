@@ -38,6 +38,7 @@ struct native_sample {
 struct native_node {
 	char *host;
 	int port;
+	char addr[64]; /* host as a numeric address (resolved once), to match Master_Host */
 	int no_master;
 	int candidate;
 	struct native_conn conn;
@@ -74,6 +75,13 @@ struct native_cluster {
 	int reg_state; /* enum registry_state as last read */
 	int seen;
 	char *status_text; /* last status file content */
+	/*
+	 * The master's @@gtid_binlog_state and @@server_id as its last probe
+	 * answered (newly allocated, NULL never seen): what the errant check of
+	 * the candidates compares with once the master is dead.
+	 */
+	char *master_gtid;
+	long master_server_id;
 	struct native_failover *fo;
 };
 
@@ -114,6 +122,30 @@ int native_promote_start(struct native_failover *fo, char **cause);
 int native_gtid_covers(const char *a, const char *b);
 /* The sum of the sequence numbers of a GTID position: the order of candidates. */
 unsigned long long native_gtid_score(const char *pos);
+
+/*
+ * Whether a replica holds transactions its (now dead) master never had:
+ * replica_state and master_state are @@gtid_binlog_state, master_state as
+ * last seen while the master answered. GTIDs with the master's own
+ * server_id are left out: the replica may have received some after that
+ * last look, and they came from the master. The rest is gtid_errant's rule.
+ * Returns 1 with *errant (newly allocated), 0 clean, -1 with *cause.
+ */
+int native_errant(const char *replica_state, const char *master_state, long master_server_id,
+    char **errant, char **cause);
+
+struct master_observation;
+
+/*
+ * The replicas' view of the suspect master, for the shared rule
+ * (master_verdict.h): one observation per replica that answered or failed
+ * since the master became suspect, into obs (c->n_nodes entries, names
+ * into names, 300 bytes each). Returns how many were filled; *waiting is
+ * how many reachable replicas have not answered since (the verdict waits
+ * for them).
+ */
+size_t native_observe(const struct native_cluster *c, long long now, struct master_observation *obs,
+    char (*names)[300], size_t *waiting);
 
 /* The failover core as the native engine uses it (native-core.c). */
 struct registry *native_core_registry(const struct config *cfg, const char *cluster);
