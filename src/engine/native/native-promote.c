@@ -381,6 +381,12 @@ native_promote_thread(void *arg)
 		goto out;
 	}
 	native_promote_mark(fo, 5);
+	/*
+	 * The isolation guard on the new topology before the first write is
+	 * acknowledged (as the MHA hook does before MHA opens writes): commits
+	 * wait for a replica, and the first one repointed answers.
+	 */
+	native_core_guard(cfg, reg, c, best);
 	if (native_sync_exec(pn[best].m,
 	        native_sql(NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_READ_ONLY_OFF), &cause) != 0) {
 		fo->reason =
@@ -393,7 +399,6 @@ native_promote_thread(void *arg)
 	fo->new_master = best;
 	fo->ok = 1;
 
-	native_core_guard(cfg, reg, c, best);
 	/* The others follow the new master, all at once. */
 	rp = xcalloc(c->n_nodes, sizeof(*rp));
 	for (i = 0; i < c->n_nodes; i++) {
