@@ -198,6 +198,89 @@ test_observe(void **state)
 	assert_int_equal(waiting, 0);
 }
 
+static void
+test_journal(void **state)
+{
+	struct native_cluster c, back;
+	struct native_node nodes[3];
+	enum native_phase phase;
+	size_t nm, i;
+	char *text, *cause = NULL;
+	int up;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	memset(nodes, 0, sizeof(nodes));
+	c.name = (char *)"orders";
+	c.vip = (char *)"10.77.0.100";
+	c.vip_prefix = 24;
+	c.iface = (char *)"eth0";
+	c.nodes = nodes;
+	c.n_nodes = 3;
+	c.master = 1;
+	c.master_gtid = (char *)"0-2-40,0-1-7";
+	c.master_server_id = 2;
+	nodes[0].host = (char *)"10.77.0.11";
+	nodes[1].host = (char *)"10.77.0.12";
+	nodes[2].host = (char *)"10.77.0.13";
+	for (i = 0; i < 3; i++)
+		nodes[i].port = 3306;
+	nodes[2].no_master = 1;
+	text = native_journal_text(&c, NATIVE_PHASE_VIP, 0, 1);
+	assert_int_equal(native_journal_parse(text, &back, &phase, &nm, &up, &cause), 0);
+	assert_int_equal(phase, NATIVE_PHASE_VIP);
+	assert_int_equal(nm, 0);
+	assert_int_equal(up, 1);
+	assert_int_equal(back.master, 1);
+	assert_int_equal(back.n_nodes, 3);
+	assert_string_equal(back.nodes[1].host, "10.77.0.12");
+	assert_int_equal(back.nodes[2].no_master, 1);
+	assert_string_equal(back.name, "orders");
+	assert_string_equal(back.vip, "10.77.0.100");
+	assert_int_equal(back.vip_prefix, 24);
+	assert_string_equal(back.iface, "eth0");
+	assert_string_equal(back.master_gtid, "0-2-40,0-1-7");
+	assert_int_equal(back.master_server_id, 2);
+	for (i = 0; i < back.n_nodes; i++)
+		free(back.nodes[i].host);
+	free(back.nodes);
+	free(back.name);
+	free(back.vip);
+	free(back.iface);
+	free(back.master_gtid);
+	free(text);
+	/* Before the choice no new master is named; after it one must be. */
+	text = native_journal_text(&c, NATIVE_PHASE_FENCE, (size_t)-1, 0);
+	assert_int_equal(native_journal_parse(text, &back, &phase, &nm, &up, &cause), 0);
+	assert_int_equal(phase, NATIVE_PHASE_FENCE);
+	assert_true(nm == (size_t)-1);
+	for (i = 0; i < back.n_nodes; i++)
+		free(back.nodes[i].host);
+	free(back.nodes);
+	free(back.name);
+	free(back.vip);
+	free(back.iface);
+	free(back.master_gtid);
+	free(text);
+	/* A torn or foreign file is refused, never half-read. */
+	assert_int_equal(native_journal_parse("phase=promote\ncluster=orders\nvip=10.77.0.100/24\n"
+	                                      "iface=eth0\nnode=old_master 10.77.0.12 3306 0 0\n",
+	                     &back, &phase, &nm, &up, &cause),
+	    -1);
+	assert_non_null(cause);
+	free(cause);
+	cause = NULL;
+	for (i = 0; i < back.n_nodes; i++)
+		free(back.nodes[i].host);
+	free(back.nodes);
+	free(back.name);
+	free(back.vip);
+	free(back.iface);
+	assert_int_equal(
+	    native_journal_parse("phase=sideways\n", &back, &phase, &nm, &up, &cause), -1);
+	free(cause);
+}
+
 int
 main(void)
 {
@@ -208,6 +291,7 @@ main(void)
 	    cmocka_unit_test(test_conn_refused),
 	    cmocka_unit_test(test_errant),
 	    cmocka_unit_test(test_observe),
+	    cmocka_unit_test(test_journal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

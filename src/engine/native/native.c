@@ -675,6 +675,102 @@ native_drop(struct native_loop *l, size_t i)
 	l->clusters[i] = l->clusters[--l->n];
 }
 
+/* The text of a small file, newly allocated, or NULL when it cannot be read. */
+static char *
+native_read_file(const char *path)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return NULL;
+	do {
+		if (len + 4096 + 1 > cap) {
+			cap = len + 4096 + 1;
+			buf = xreallocarray(buf, cap, 1);
+		}
+		n = fread(buf + len, 1, 4096, f);
+		len += n;
+	} while (n > 0 && len < 1024 * 1024);
+	fclose(f);
+	buf[len] = '\0';
+	return buf;
+}
+
+/*
+ * The journal a killed engine left for rc: a failover whose candidate was
+ * fixed is taken up with that candidate, in a thread as usual (state
+ * FAILING_OVER); never started again from scratch, so never a second
+ * promotion. A journal from before the choice is removed: nothing was
+ * promoted, detection decides again. One that cannot be read stops the
+ * cluster unprotected and says so. Returns the cluster, or NULL when there
+ * is nothing to take up.
+ */
+static struct native_cluster *
+native_resume(struct native_loop *l, const struct registry_cluster *rc, long long now)
+{
+	char *path = native_journal_path(l->cfg, rc->name), *text, *cause = NULL, *msg;
+	struct native_cluster *c;
+	enum native_phase phase = NATIVE_PHASE_NONE;
+	size_t nm, i;
+	int up;
+
+	text = native_read_file(path);
+	free(path);
+	if (text == NULL)
+		return NULL;
+	c = xcalloc(1, sizeof(*c));
+	if (native_journal_parse(text, c, &phase, &nm, &up, &cause) != 0 ||
+	    strcmp(c->name, rc->name) != 0) {
+		native_cluster_free(c);
+		c = native_cluster_from(rc);
+		free(text);
+		if (c == NULL) {
+			free(cause);
+			return NULL;
+		}
+		c->state = NATIVE_STOPPED;
+		msg = xasprintf("an interrupted native failover left a journal that cannot be "
+		                "read (%s): nothing more is done; the cluster is NOT protected; "
+		                "check which server is the master, then run 'mhaadm start %s'",
+		    cause != NULL ? cause : "another cluster's", rc->name);
+		native_transition(l, c, REGISTRY_STATE_UNPROTECTED, "cluster.unprotected", msg);
+		free(msg);
+		free(cause);
+		native_journal_end(l->cfg, rc->name, 1);
+		return c;
+	}
+	free(text);
+	if (phase < NATIVE_PHASE_PROMOTE) {
+		log_info("cluster=%s an interrupted failover had chosen no new master yet (phase "
+		         "%s): nothing was promoted, watching again",
+		    rc->name, native_journal_phase_name(phase));
+		native_cluster_free(c);
+		native_journal_end(l->cfg, rc->name, 0);
+		return NULL;
+	}
+	c->reg_state = rc->state;
+	for (i = 0; i < c->n_nodes; i++)
+		native_resolve(c->nodes[i].host, c->nodes[i].addr, sizeof(c->nodes[i].addr));
+	log_info("cluster=%s taking up the interrupted failover to %s:%d at phase %s", c->name,
+	    c->nodes[nm].host, c->nodes[nm].port, native_journal_phase_name(phase));
+	c->fo = native_failover_new(l->cfg, c);
+	c->fo->resume = phase;
+	c->fo->new_master = nm;
+	c->fo->old_host_up = up;
+	if (native_promote_start(c->fo, &cause) != 0) {
+		event_emit(l->reg, c->name, NULL, "failover.failed", "%s", cause);
+		free(cause);
+		native_failover_free(c->fo);
+		c->fo = NULL;
+		native_set_state(c, NATIVE_STOPPED, now);
+		return c;
+	}
+	native_set_state(c, NATIVE_FAILING_OVER, now);
+	return c;
+}
+
 /* Re-reads which clusters this engine watches: engine native, desired monitored. */
 static void
 native_reload(struct native_loop *l, long long now)
@@ -683,7 +779,7 @@ native_reload(struct native_loop *l, long long now)
 	struct native_cluster *c;
 	char *cause = NULL, *a, *b;
 	size_t n = 0, i, at;
-	int want;
+	int want, fresh;
 
 	if (l->reg == NULL) {
 		if (now < l->reg_retry_ms)
@@ -717,6 +813,7 @@ native_reload(struct native_loop *l, long long now)
 		    (rc->state == REGISTRY_STATE_READY || rc->state == REGISTRY_STATE_MONITORING ||
 		        rc->state == REGISTRY_STATE_FAILING_OVER);
 		c = native_find(l, rc->name, &at);
+		fresh = c == NULL;
 		if (c != NULL && c->state == NATIVE_FAILING_OVER) {
 			c->seen = 1;
 			continue;
@@ -755,7 +852,10 @@ native_reload(struct native_loop *l, long long now)
 			}
 			native_drop(l, at);
 		}
-		c = native_cluster_from(rc);
+		/* New to this process (it started again): a journal is taken up first. */
+		c = fresh ? native_resume(l, rc, now) : NULL;
+		if (c == NULL)
+			c = native_cluster_from(rc);
 		if (c == NULL)
 			continue;
 		c->seen = 1;

@@ -85,6 +85,21 @@ struct native_cluster {
 	struct native_failover *fo;
 };
 
+/*
+ * Where a failover is, as its journal says: each phase is written before
+ * the step it names. From PROMOTE on the candidate is fixed: a resumed
+ * failover finishes with that one and never chooses again.
+ */
+enum native_phase {
+	NATIVE_PHASE_NONE,    /* no journal */
+	NATIVE_PHASE_FENCE,   /* the VIP taken off the old master; nothing promoted */
+	NATIVE_PHASE_PROMOTE, /* candidate chosen: drain, STOP SLAVE, RESET SLAVE ALL */
+	NATIVE_PHASE_VIP,     /* the VIP bound on the new master */
+	NATIVE_PHASE_OPEN,    /* the guard, then read_only = 0 on the new master */
+	NATIVE_PHASE_REPOINT, /* the other replicas follow the new master */
+	NATIVE_PHASE_RECORD,  /* the registry and the report */
+};
+
 /* A failover in its own thread: what it starts from and what it found. */
 struct native_failover {
 	const struct config *cfg;
@@ -97,6 +112,12 @@ struct native_failover {
 	char *reason;          /* why it stopped, when !ok */
 	long long phase_ms[8]; /* ms after started_ms at each step, for the log */
 	int old_host_up;       /* the old master's host refused the connection: it is up */
+	/*
+	 * A failover taken up from the journal of a killed engine: the phase
+	 * it had reached and new_master fixed from the start.
+	 */
+	enum native_phase resume;
+	enum native_phase phase; /* the last phase journaled */
 };
 
 /* Runs the engine until SIGTERM/SIGINT. Returns 0, or -1 with *cause. */
@@ -111,6 +132,25 @@ int native_run(const struct config *cfg, char **cause);
  */
 int native_check(
     const struct config *cfg, const struct registry_cluster *c, int apply, char **cause);
+
+/* The failover journal (native-journal.c). */
+const char *native_journal_phase_name(enum native_phase p);
+/* <workdir>/native/CLUSTER.journal, newly allocated. */
+char *native_journal_path(const struct config *cfg, const char *cluster);
+/* The journal's text for c at phase (newly allocated). Pure. */
+char *native_journal_text(
+    const struct native_cluster *c, enum native_phase phase, size_t new_master, int old_host_up);
+/*
+ * Reads a journal's text into *c (name, VIP, nodes with the old master as
+ * c->master, the master's GTID state; the caller frees what it holds),
+ * *new_master ((size_t)-1 before PROMOTE). 0, or -1 with *cause. Pure.
+ */
+int native_journal_parse(const char *text, struct native_cluster *c, enum native_phase *phase,
+    size_t *new_master, int *old_host_up, char **cause);
+/* Writes fo's journal at phase (fs_write_atomic); 0, or -1 with *cause. */
+int native_journal_write(const struct native_failover *fo, enum native_phase phase, char **cause);
+/* Removes the journal, or with keep renames it CLUSTER.journal.failed for the DBA. */
+void native_journal_end(const struct config *cfg, const char *cluster, int keep);
 
 /* Starts the promotion thread; 0, or -1 with *cause. */
 int native_promote_start(struct native_failover *fo, char **cause);
