@@ -21,8 +21,15 @@
 #include "registry.h"
 #include "xmalloc.h"
 
-/* Seconds each failover statement may take (connect, and each read/write). */
+/* Seconds a failover connect may take. */
 #define NATIVE_PROMOTE_TIMEOUT 2
+/*
+ * Seconds a failover statement may take. STOP SLAVE waits for an IO thread
+ * that is connecting to a cut-off master: up to its connect timeout
+ * (slave_net_timeout, 2 s; a link cut in the lab lost the candidate at a
+ * 2 s bound). Above the drain's own bound so that MASTER_GTID_WAIT answers.
+ */
+#define NATIVE_PROMOTE_STATEMENT 15
 /* Seconds the candidate may take to apply its relay log before we give up (safe: nothing moved). */
 #define NATIVE_PROMOTE_DRAIN 10
 
@@ -252,7 +259,7 @@ native_promote_choose(
 		if (i == c->master)
 			continue;
 		pn[i].m = native_sync_connect(n->host, n->port, cfg->ha_user, cfg->ha_password,
-		    NATIVE_PROMOTE_TIMEOUT, &cause);
+		    NATIVE_PROMOTE_TIMEOUT, NATIVE_PROMOTE_STATEMENT, &cause);
 		if (pn[i].m == NULL || native_promote_read(pn[i].m, &pn[i], &cause) != 0) {
 			pn[i].why_not = cause;
 			cause = NULL;
@@ -336,7 +343,7 @@ native_promote_resume(struct native_failover *fo, struct native_promote_node *pn
 		if (i == c->master)
 			continue;
 		pn[i].m = native_sync_connect(c->nodes[i].host, c->nodes[i].port, cfg->ha_user,
-		    cfg->ha_password, NATIVE_PROMOTE_TIMEOUT, &cause);
+		    cfg->ha_password, NATIVE_PROMOTE_TIMEOUT, NATIVE_PROMOTE_STATEMENT, &cause);
 		free(cause);
 		cause = NULL;
 	}
@@ -350,7 +357,7 @@ native_promote_resume(struct native_failover *fo, struct native_promote_node *pn
 	}
 	if (fo->resume < NATIVE_PHASE_OPEN) {
 		m = native_sync_connect(old->host, old->port, cfg->ha_user, cfg->ha_password,
-		    NATIVE_PROMOTE_TIMEOUT, &cause);
+		    NATIVE_PROMOTE_TIMEOUT, 0, &cause);
 		free(cause);
 		cause = NULL;
 		if (m != NULL) {
