@@ -305,11 +305,11 @@ def test_native_host_down_fails_over(fresh_gtid_lab, tmp_path):
         finish(m)
 
 
-def test_native_errant_replica_not_promoted(fresh_gtid_lab, tmp_path):
+def test_native_errant_replica_not_promoted(native):
     """h2 would win the tie (first of equals) but holds a transaction the master never had (a
     DBA's hotfix on the wrong host): h3 or h4 is promoted, the event names h2 and its GTID, and
     h2 follows the new master."""
-    m = make_native(fresh_gtid_lab, tmp_path)
+    m = native
     lab = m.lab
     wait_for("the table on h2", lambda: "t" in lab.sql(2, "SHOW TABLES FROM labdb").split(),
              timeout=30)
