@@ -10,83 +10,76 @@
 
 #include "xmalloc.h"
 
-/*
- * Findings for the two Perl defects. fix_cmd is the command that fixes them
- * ("mhaadm doctor --fix"); sro_severe says whether the super_read_only
- * defect bites here (MariaDB or an old MySQL) or is only latent.
- */
-void
-doctor_perl_findings(struct doctor_host *h, const struct doctor_probe *pl, int node_tools,
-    const char *fix_cmd, int sro_severe)
+/* MHA::NodeUtil: what perl does decides; the text decides whether we can patch. */
+static void
+doctor_perl_sprintf_finding(
+    struct doctor_host *h, const struct doctor_probe *pl, int node_tools, const char *fix_cmd)
 {
+	const char *path = pl->path[DOCTOR_PATCH_SPRINTF];
 	enum doctor_patch_state st;
-	enum doctor_severity sev;
 	char *detail = NULL;
-	const char *path;
 
-	if (pl->perl_exit == 127 || pl->perl_exit < 0) {
-		doctor_add(h, "perl", DOCTOR_FAIL,
-		    xstrdup(pl->perl_exit < 0 ? "the Perl probe did not run" : "perl not found"),
-		    xstrdup("MHA is written in Perl: apt-get install mha4mysql-node (pulls in "
-		            "perl)"));
-		return;
-	}
-
-	/* MHA::NodeUtil: what perl does decides; the text decides whether we can patch. */
-	path = pl->path[DOCTOR_PATCH_SPRINTF];
 	if (path == NULL) {
 		if (node_tools)
 			doctor_add(h, "perl-sprintf", DOCTOR_FAIL,
 			    xasprintf("perl cannot load MHA::NodeUtil: %s",
 			        pl->error[DOCTOR_PATCH_SPRINTF]),
 			    xstrdup("apt-get install --reinstall mha4mysql-node"));
-	} else if (pl->read_error[DOCTOR_PATCH_SPRINTF] != NULL) {
+		return;
+	}
+	if (pl->read_error[DOCTOR_PATCH_SPRINTF] != NULL) {
 		doctor_add(h, "perl-sprintf", pl->sprintf_ok == 1 ? DOCTOR_WARN : DOCTOR_FAIL,
 		    xasprintf("MHA::NodeUtil (%s): %s", path, pl->read_error[DOCTOR_PATCH_SPRINTF]),
 		    xasprintf("make %s readable, or patch it by hand (docs/doctor.md)", path));
-	} else {
-		st = doctor_patch_classify(
-		    DOCTOR_PATCH_SPRINTF, pl->text[DOCTOR_PATCH_SPRINTF], &detail);
-		if (pl->sprintf_ok == 0 && st == DOCTOR_PATCH_NEEDED)
-			doctor_add(h, "perl-sprintf", DOCTOR_FAIL,
-			    xasprintf("MHA::NodeUtil (%s) dies with \"Redundant argument in "
-			              "sprintf\" on version strings like %s: masterha_check_repl "
-			              "and failover break",
-			        path, DOCTOR_SAMPLE_VERSION),
-			    xasprintf("%s patches it (backup first); by hand: pass only the first "
-			              "3 (resp. 2) numbers to sprintf in parse_mysql_version and "
-			              "parse_mysql_major_version (docs/doctor.md)",
-			        fix_cmd));
-		else if (pl->sprintf_ok == 0)
-			doctor_add(h, "perl-sprintf", DOCTOR_FAIL,
-			    xasprintf("MHA::NodeUtil (%s) fails to parse %s (%s); cannot patch "
-			              "automatically: %s",
-			        path, DOCTOR_SAMPLE_VERSION, pl->sprintf_msg, detail),
-			    xasprintf("edit %s by hand as docs/doctor.md shows", path));
-		else if (st == DOCTOR_PATCH_APPLIED)
-			doctor_add(h, "perl-sprintf", DOCTOR_OK,
-			    xasprintf("MHA::NodeUtil (%s) parses version strings (patched by "
-			              "mhaadm doctor)",
-			        path),
-			    NULL);
-		else if (pl->sprintf_ok == 1)
-			doctor_add(h, "perl-sprintf", DOCTOR_OK,
-			    xasprintf("MHA::NodeUtil (%s) parses version strings (%s)", path,
-			        st == DOCTOR_PATCH_NEEDED ? "stock code, harmless with this perl"
-			                                  : "not the stock code"),
-			    NULL);
-		else
-			doctor_add(h, "perl-sprintf", DOCTOR_WARN,
-			    xasprintf("MHA::NodeUtil (%s): could not test it (%s)", path,
-			        pl->sprintf_msg != NULL ? pl->sprintf_msg : "no answer"),
-			    xasprintf("%s patches the stock code; see docs/doctor.md", fix_cmd));
-		free(detail);
-		detail = NULL;
+		return;
 	}
+	st = doctor_patch_classify(DOCTOR_PATCH_SPRINTF, pl->text[DOCTOR_PATCH_SPRINTF], &detail);
+	if (pl->sprintf_ok == 0 && st == DOCTOR_PATCH_NEEDED)
+		doctor_add(h, "perl-sprintf", DOCTOR_FAIL,
+		    xasprintf("MHA::NodeUtil (%s) dies with \"Redundant argument in "
+		              "sprintf\" on version strings like %s: masterha_check_repl "
+		              "and failover break",
+		        path, DOCTOR_SAMPLE_VERSION),
+		    xasprintf("%s patches it (backup first); by hand: pass only the first "
+		              "3 (resp. 2) numbers to sprintf in parse_mysql_version and "
+		              "parse_mysql_major_version (docs/doctor.md)",
+		        fix_cmd));
+	else if (pl->sprintf_ok == 0)
+		doctor_add(h, "perl-sprintf", DOCTOR_FAIL,
+		    xasprintf("MHA::NodeUtil (%s) fails to parse %s (%s); cannot patch "
+		              "automatically: %s",
+		        path, DOCTOR_SAMPLE_VERSION, pl->sprintf_msg, detail),
+		    xasprintf("edit %s by hand as docs/doctor.md shows", path));
+	else if (st == DOCTOR_PATCH_APPLIED)
+		doctor_add(h, "perl-sprintf", DOCTOR_OK,
+		    xasprintf("MHA::NodeUtil (%s) parses version strings (patched by "
+		              "mhaadm doctor)",
+		        path),
+		    NULL);
+	else if (pl->sprintf_ok == 1)
+		doctor_add(h, "perl-sprintf", DOCTOR_OK,
+		    xasprintf("MHA::NodeUtil (%s) parses version strings (%s)", path,
+		        st == DOCTOR_PATCH_NEEDED ? "stock code, harmless with this perl"
+		                                  : "not the stock code"),
+		    NULL);
+	else
+		doctor_add(h, "perl-sprintf", DOCTOR_WARN,
+		    xasprintf("MHA::NodeUtil (%s): could not test it (%s)", path,
+		        pl->sprintf_msg != NULL ? pl->sprintf_msg : "no answer"),
+		    xasprintf("%s patches the stock code; see docs/doctor.md", fix_cmd));
+	free(detail);
+}
 
-	/* MHA::SlaveUtil: the text alone decides. */
-	path = pl->path[DOCTOR_PATCH_SUPER_READ_ONLY];
-	sev = sro_severe ? DOCTOR_FAIL : DOCTOR_WARN;
+/* MHA::SlaveUtil: the text alone decides; sro_severe chooses FAIL or WARN. */
+static void
+doctor_perl_sro_finding(struct doctor_host *h, const struct doctor_probe *pl, int node_tools,
+    const char *fix_cmd, int sro_severe)
+{
+	const char *path = pl->path[DOCTOR_PATCH_SUPER_READ_ONLY];
+	enum doctor_severity sev = sro_severe ? DOCTOR_FAIL : DOCTOR_WARN;
+	enum doctor_patch_state st;
+	char *detail = NULL;
+
 	if (path == NULL) {
 		if (node_tools)
 			doctor_add(h, "perl-super-read-only", DOCTOR_FAIL,
@@ -134,6 +127,26 @@ doctor_perl_findings(struct doctor_host *h, const struct doctor_probe *pl, int n
 		break;
 	}
 	free(detail);
+}
+
+/*
+ * Findings for the two Perl defects. fix_cmd is the command that fixes them
+ * ("mhaadm doctor --fix"); sro_severe says whether the super_read_only
+ * defect bites here (MariaDB or an old MySQL) or is only latent.
+ */
+void
+doctor_perl_findings(struct doctor_host *h, const struct doctor_probe *pl, int node_tools,
+    const char *fix_cmd, int sro_severe)
+{
+	if (pl->perl_exit == 127 || pl->perl_exit < 0) {
+		doctor_add(h, "perl", DOCTOR_FAIL,
+		    xstrdup(pl->perl_exit < 0 ? "the Perl probe did not run" : "perl not found"),
+		    xstrdup("MHA is written in Perl: apt-get install mha4mysql-node (pulls in "
+		            "perl)"));
+		return;
+	}
+	doctor_perl_sprintf_finding(h, pl, node_tools, fix_cmd);
+	doctor_perl_sro_finding(h, pl, node_tools, fix_cmd, sro_severe);
 }
 
 /*

@@ -166,6 +166,43 @@ doctor_probe_line(struct doctor_probe *pr, const char *line)
 }
 
 /*
+ * Takes the probe's whole output (changed in place): its lines, and each
+ * module's text, which arrives as "text MODULE LENGTH\n" + LENGTH bytes.
+ */
+static void
+doctor_probe_parse(struct doctor_probe *pr, char *out)
+{
+	unsigned long long len;
+	char *p, *nl, *end;
+	const char *rest;
+	int m;
+
+	for (p = out; *p != '\0'; p = nl) {
+		if ((nl = strchr(p, '\n')) != NULL)
+			*nl++ = '\0';
+		else
+			nl = p + strlen(p);
+		if (strncmp(p, "text ", 5) != 0 || (m = doctor_probe_module(p + 5, &rest)) < 0) {
+			doctor_probe_line(pr, p);
+			continue;
+		}
+		/* A module's bytes: exactly LENGTH of them follow, then a newline. */
+		errno = 0;
+		len = strtoull(rest, &end, 10);
+		if (errno != 0 || *end != '\0' || len > DOCTOR_MODULE_MAX || len > strlen(nl)) {
+			if (pr->read_error[m] == NULL)
+				pr->read_error[m] = xstrdup("its text arrived truncated");
+			break;
+		}
+		if (memchr(nl, '\0', (size_t)len) == NULL && pr->text[m] == NULL)
+			pr->text[m] = xstrndup(nl, (size_t)len);
+		nl += len;
+		if (*nl == '\n')
+			nl++;
+	}
+}
+
+/*
  * Runs the probe on the host, looking for the n programs in names (at
  * most DOCTOR_MAX_BINS). Module texts are read in-band on a node and with
  * read(2) here. Returns 0, or -1 with *cause when the probe could not run.
@@ -175,11 +212,9 @@ doctor_probe_run(struct doctor_exec *x, const char *const *names, size_t n, stru
     char **cause)
 {
 	const char *argv[6 + DOCTOR_MAX_BINS + 1];
-	char *out = NULL, *err = NULL, *e, *p, *nl, *end;
-	unsigned long long len;
-	const char *rest;
+	char *out = NULL, *err = NULL, *e;
 	size_t i;
-	int code, m;
+	int code;
 
 	memset(pr, 0, sizeof(*pr));
 	pr->sprintf_ok = -1;
@@ -204,29 +239,7 @@ doctor_probe_run(struct doctor_exec *x, const char *const *names, size_t n, stru
 		free(err);
 		return -1;
 	}
-	for (p = out; *p != '\0'; p = nl) {
-		if ((nl = strchr(p, '\n')) != NULL)
-			*nl++ = '\0';
-		else
-			nl = p + strlen(p);
-		if (strncmp(p, "text ", 5) != 0 || (m = doctor_probe_module(p + 5, &rest)) < 0) {
-			doctor_probe_line(pr, p);
-			continue;
-		}
-		/* A module's bytes: exactly LENGTH of them follow, then a newline. */
-		errno = 0;
-		len = strtoull(rest, &end, 10);
-		if (errno != 0 || *end != '\0' || len > DOCTOR_MODULE_MAX || len > strlen(nl)) {
-			if (pr->read_error[m] == NULL)
-				pr->read_error[m] = xstrdup("its text arrived truncated");
-			break;
-		}
-		if (memchr(nl, '\0', (size_t)len) == NULL && pr->text[m] == NULL)
-			pr->text[m] = xstrndup(nl, (size_t)len);
-		nl += len;
-		if (*nl == '\n')
-			nl++;
-	}
+	doctor_probe_parse(pr, out);
 	if (pr->perl_exit != 0) {
 		for (i = 0; i < DOCTOR_PATCH_COUNT; i++) {
 			if (pr->path[i] == NULL && pr->error[i] == NULL) {
