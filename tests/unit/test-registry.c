@@ -540,6 +540,100 @@ test_registry_set_state(void **state)
 	test_close(reg);
 }
 
+/* The cluster's state and desired state as the registry has them now. */
+static void
+test_states(
+    struct registry *reg, const char *name, enum registry_state *st, enum registry_desired *de)
+{
+	struct registry_cluster *got = NULL;
+	char *cause = NULL;
+
+	assert_int_equal(registry_cluster_get(reg, name, &got, &cause), 0);
+	*st = got->state;
+	*de = got->desired;
+	registry_cluster_free(got);
+}
+
+/* How many events of type the cluster has. */
+static size_t
+test_events_of(struct registry *reg, const char *cluster, const char *type)
+{
+	struct registry_event *evs = NULL;
+	char *cause = NULL;
+	size_t n = 0, i, k = 0;
+
+	assert_int_equal(registry_event_list(reg, cluster, 0, &evs, &n, &cause), 0);
+	for (i = 0; i < n; i++)
+		k += strcmp(evs[i].type, type) == 0;
+	registry_event_list_free(evs, n);
+	return k;
+}
+
+/*
+ * The compare-and-set start and stop use: written (with its event) when the
+ * state is still the one read, refused (1, nothing written, no event) when a
+ * state was written meanwhile, e.g. a failover began.
+ */
+static void
+test_registry_set_desired_if(void **state)
+{
+	struct registry *reg = test_open();
+	struct registry_cluster *c;
+	struct registry_event ev;
+	enum registry_state st;
+	enum registry_desired de;
+	char *cause = NULL;
+
+	(void)state;
+	c = test_cluster("orders", "10.77.0.100", 2, "10.77.0.11", 3306, "10.77.0.12", 3306);
+	c->state = REGISTRY_STATE_STOPPED;
+	test_add(reg, c);
+	test_event(&ev, "cluster.start", "monitoring requested");
+	assert_int_equal(registry_cluster_set_desired_if(reg, "orders", REGISTRY_STATE_STOPPED,
+	                     REGISTRY_STATE_READY, REGISTRY_DESIRED_MONITORED, &ev, &cause),
+	    0);
+	assert_null(cause);
+	test_states(reg, "orders", &st, &de);
+	assert_int_equal(st, REGISTRY_STATE_READY);
+	assert_int_equal(de, REGISTRY_DESIRED_MONITORED);
+	assert_int_equal(test_events_of(reg, "orders", "cluster.start"), 1);
+
+	/* The daemon wrote failing_over after the CLI read ready: the CLI's write is refused. */
+	assert_int_equal(registry_cluster_set_state(reg, "orders", REGISTRY_STATE_FAILING_OVER,
+	                     REGISTRY_DESIRED_KEEP, NULL, &cause),
+	    0);
+	test_event(&ev, "cluster.stop", "stop of monitoring requested");
+	assert_int_equal(registry_cluster_set_desired_if(reg, "orders", REGISTRY_STATE_READY,
+	                     REGISTRY_STATE_STOPPED, REGISTRY_DESIRED_STOPPED, &ev, &cause),
+	    1);
+	assert_null(cause);
+	test_states(reg, "orders", &st, &de);
+	assert_int_equal(st, REGISTRY_STATE_FAILING_OVER);
+	assert_int_equal(de, REGISTRY_DESIRED_MONITORED);
+	assert_int_equal(test_events_of(reg, "orders", "cluster.stop"), 0);
+
+	/* Re-read and decided on the new state: it keeps failing_over, desired changes. */
+	assert_int_equal(registry_cluster_set_desired_if(reg, "orders", REGISTRY_STATE_FAILING_OVER,
+	                     REGISTRY_STATE_FAILING_OVER, REGISTRY_DESIRED_STOPPED, &ev, &cause),
+	    0);
+	test_states(reg, "orders", &st, &de);
+	assert_int_equal(st, REGISTRY_STATE_FAILING_OVER);
+	assert_int_equal(de, REGISTRY_DESIRED_STOPPED);
+	assert_int_equal(test_events_of(reg, "orders", "cluster.stop"), 1);
+
+	/* Writing what is there already still succeeds (MySQL: rows found, not changed). */
+	assert_int_equal(registry_cluster_set_desired_if(reg, "orders", REGISTRY_STATE_FAILING_OVER,
+	                     REGISTRY_STATE_FAILING_OVER, REGISTRY_DESIRED_STOPPED, NULL, &cause),
+	    0);
+	assert_int_equal(registry_cluster_set_desired_if(reg, "nosuch", REGISTRY_STATE_STOPPED,
+	                     REGISTRY_STATE_READY, REGISTRY_DESIRED_MONITORED, &ev, &cause),
+	    1);
+	assert_null(cause);
+
+	registry_cluster_free(c);
+	test_close(reg);
+}
+
 static const char *
 test_role_of(const struct registry_cluster *c, const char *host)
 {
@@ -1086,6 +1180,7 @@ main(void)
 	    cmocka_unit_test(test_registry_update),
 	    cmocka_unit_test(test_registry_del),
 	    cmocka_unit_test(test_registry_set_state),
+	    cmocka_unit_test(test_registry_set_desired_if),
 	    cmocka_unit_test(test_registry_set_master),
 	    cmocka_unit_test(test_registry_events),
 	    cmocka_unit_test(test_registry_event_fields),
