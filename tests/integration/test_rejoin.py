@@ -146,6 +146,7 @@ def test_rejoin_refused_for_errant_transaction(fresh_lab, tmp_path):
     try:
         m.ok("start", "c1", timeout=180)
         old, new, w = failover(m, m.lab)
+        assert_reprotected(m, new)
         # Stopped before the old master answers, so that auto_rejoin cannot win the race
         # with the write below; started again afterwards to see it refuse once.
         m.daemon.stop()
