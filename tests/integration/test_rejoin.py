@@ -10,8 +10,9 @@ import subprocess
 import pymysql
 
 from conftest import assert_refused, lab_cmd
-from test_lifecycle import (NODES, VIP, app_connect, assert_reprotected, assert_rows_on, events,
-                            failover, finish_cluster, make_cluster, wait_for)
+from test_lifecycle import (NODES, VIP, Writer, app_connect, assert_reprotected, assert_rows_on,
+                            events, failover, finish_cluster, make_cluster, master_of, wait_for)
+from test_native import assert_native_reprotected, finish, make_native, native_status
 
 OLD = "10.77.0.11"
 
@@ -202,3 +203,46 @@ def _watch_passes(m):
     seen = _passes.setdefault(m.dir, set())
     seen.add(mtime)
     return len(seen)
+
+
+def test_rejoin_native_engine(fresh_gtid_lab, tmp_path):
+    """The same by hand under the native engine: it reads the registry again and watches the
+    rejoined replica. The writer is stopped and every replica caught up before the kill, so
+    that the old master holds nothing the new one lacks (the native engine salvages no binlog
+    events; a write only the old master got would rightly be refused)."""
+    lab = fresh_gtid_lab
+    m = make_native(lab, tmp_path)
+    try:
+        m.ok("start", "c1", timeout=60)
+        w = Writer(lab, limit=200)
+        w.start()
+        w.join(timeout=120)
+        for host in NODES:
+            wait_for(f"the writes on {host}", lambda host=host: _has_rows(m, host, w.acked),
+                     timeout=60)
+        lab_cmd("kill-mysqld", 1)
+        new = wait_for("a new master", lambda: master_of(m) if master_of(m) !=
+                       f"{OLD}:3306" else None, timeout=60)
+        assert_native_reprotected(m, new)
+        assert native_status(m).get("replicas") == "2"
+        old_master_back_read_only(m)
+        assert role_of(m, OLD) == "failed"
+        r = m.ok("rejoin", "c1", OLD)
+        assert f"{OLD}:3306 rejoined as a read-only replica of {new}" in r.stdout, r.stdout
+        assert role_of(m, OLD) == "replica"
+        assert_replica_of(m, OLD, new)
+        assert_follows_the_vip(m, OLD, w.acked, 900003)
+        assert "replica.rejoined" in events(m)
+        wait_for("the native engine watching the rejoined replica",
+                 lambda: native_status(m).get("replicas") == "3" and
+                 native_status(m).get("master") == new, timeout=30)
+    finally:
+        finish(m)
+
+
+def _has_rows(m, host, ids):
+    try:
+        assert_rows_on(m, host, ids)
+        return True
+    except AssertionError:
+        return False
