@@ -219,7 +219,11 @@ rejoin_wait_threads(const struct probe_credentials *cred, const char *host, int 
 	return rc;
 }
 
-/* Records the node as a replica again, with the event, in one transaction. */
+/*
+ * Records the node as a replica again, with the event, in one transaction.
+ * Returns 0, 1 when the registry no longer has it failed (another rejoin
+ * recorded it meanwhile), -1 with *cause.
+ */
 static int
 rejoin_record(struct registry *reg, const char *cluster, const char *host, int port,
     const char *node, const char *master, const char *gtid, char **cause)
@@ -357,7 +361,10 @@ rejoin_node(const struct config *cfg, struct registry *reg, const char *cluster,
 		goto stop;
 	if (rejoin_wait_threads(&cred, host, port, node, mn->host, mn->port, why) != 0)
 		goto stop;
-	if (rejoin_record(reg, cluster, host, port, node, mhp, gtid, why) != 0)
+	/* Recorded by another rejoin meanwhile: its replication is left running. */
+	if ((r = rejoin_record(reg, cluster, host, port, node, mhp, gtid, why)) > 0)
+		goto out;
+	if (r < 0)
 		goto stop;
 	rc = 0;
 	goto out;
