@@ -720,6 +720,17 @@ native_resume(struct native_loop *l, const struct registry_cluster *rc, long lon
 	free(path);
 	if (text == NULL)
 		return NULL;
+	if (rc->state == REGISTRY_STATE_READY) {
+		/* start ran after the interruption: the topology the DBA checked is the truth. */
+		event_emit(l->reg, rc->name, NULL, "failover.journal_ignored",
+		    "an interrupted native failover's journal is older than the last 'mhaadm "
+		    "start': "
+		    "not taken up (kept as %s.journal.failed)",
+		    rc->name);
+		native_journal_end(l->cfg, rc->name, 1);
+		free(text);
+		return NULL;
+	}
 	c = xcalloc(1, sizeof(*c));
 	if (native_journal_parse(text, c, &phase, &nm, &up, &cause) != 0 ||
 	    strcmp(c->name, rc->name) != 0) {
