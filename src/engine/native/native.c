@@ -699,6 +699,27 @@ native_read_file(const char *path)
 }
 
 /*
+ * Whether the journal at path predates the last start of rc: the registry
+ * says ready and its row changed after the journal was last written (a
+ * failover that began before the first announce is not stale: its journal
+ * is younger than the row).
+ */
+static int
+native_journal_stale(const char *path, const struct registry_cluster *rc)
+{
+	struct stat sb;
+	struct tm tm = {0};
+	const char *end;
+
+	if (rc->state != REGISTRY_STATE_READY || rc->updated_at == NULL || stat(path, &sb) != 0)
+		return 0;
+	end = strptime(rc->updated_at, "%Y-%m-%d %H:%M:%S", &tm);
+	if (end == NULL)
+		return 0;
+	return timegm(&tm) > sb.st_mtime;
+}
+
+/*
  * The journal a killed engine left for rc: a failover whose candidate was
  * fixed is taken up with that candidate, in a thread as usual (state
  * FAILING_OVER); never started again from scratch, so never a second
@@ -714,13 +735,16 @@ native_resume(struct native_loop *l, const struct registry_cluster *rc, long lon
 	struct native_cluster *c;
 	enum native_phase phase = NATIVE_PHASE_NONE;
 	size_t nm, i;
-	int up;
+	int up, stale;
 
 	text = native_read_file(path);
-	free(path);
-	if (text == NULL)
+	if (text == NULL) {
+		free(path);
 		return NULL;
-	if (rc->state == REGISTRY_STATE_READY) {
+	}
+	stale = native_journal_stale(path, rc);
+	free(path);
+	if (stale) {
 		/* start ran after the interruption: the topology the DBA checked is the truth. */
 		event_emit(l->reg, rc->name, NULL, "failover.journal_ignored",
 		    "an interrupted native failover's journal is older than the last 'mhaadm "
