@@ -12,19 +12,6 @@
 #include "mhaadm-version.h"
 
 static int
-cmd_stub_exec(struct cmd_ctx *ctx, int argc, char **argv)
-{
-	return cmd_error(ctx, "not implemented yet");
-}
-
-const struct cmd_entry cmd_switch_entry = {
-    .name = "switch",
-    .args = "NAME [--to HOST[:PORT]]",
-    .summary = "planned master switchover (not implemented yet)",
-    .exec = cmd_stub_exec,
-};
-
-static int
 cmd_help_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	const struct cmd_entry *entry;

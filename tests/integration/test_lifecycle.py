@@ -144,7 +144,13 @@ class Writer(threading.Thread):
         self.base = Writer._next_base
         Writer._next_base += 1000000
         self.acked, self.errors, self.duplicates = [], 0, 0
+        self.ack_times = []  # time.monotonic() of each acknowledgement
         self.stop_evt = threading.Event()
+
+    def longest_gap(self):
+        """Seconds of the longest wait between two acknowledged writes (the write block)."""
+        t = self.ack_times
+        return max((b - a for a, b in zip(t, t[1:])), default=0.0)
 
     def run(self):
         con, i = None, self.base
@@ -158,6 +164,7 @@ class Writer(threading.Thread):
                 with con.cursor() as cur:
                     cur.execute("INSERT INTO t (id, v) VALUES (%s, 'x')", (i,))
                 self.acked.append(i)
+                self.ack_times.append(time.monotonic())
                 time.sleep(0.005)
             except pymysql.err.IntegrityError:
                 # The row is there, but this answer is not an acknowledgement we count.
