@@ -14,6 +14,7 @@
 
 #include "cmd.h"
 #include "config.h"
+#include "daemon.h"
 #include "engine.h"
 #include "fleet-doc.h"
 #include "guard.h"
@@ -100,6 +101,15 @@ cmd_switch_one(struct cmd_ctx *ctx, struct registry *reg, const char *name, cons
 	if (cmd_switch_check(ctx, reg, c, to_host, to_port, &plan.old_i, &plan.new_i, &cause) !=
 	    0) {
 		cmd_error(ctx, "refused: %s; nothing was changed", cause);
+		goto out;
+	}
+	/* Holding the engine off goes through the daemon: without one, stop would only record it.
+	 */
+	if (daemon_running(ctx->cfg) == 0) {
+		cmd_error(ctx,
+		    "refused: no mhaadm daemon is running to hold the engine of '%s' off; "
+		    "nothing was changed",
+		    name);
 		goto out;
 	}
 	cmd_progress(ctx, "switch: cluster '%s': %s:%d -> %s:%d; holding the %s engine off", name,
@@ -196,6 +206,19 @@ cmd_switch_all(struct cmd_ctx *ctx, struct registry *reg, const char *host, int 
 	return rc;
 }
 
+/* "HOST" (any port: *port 0) or "HOST:PORT"; *host newly allocated. 0, or -1 with *cause. */
+static int
+cmd_switch_host(const char *s, char **host, int *port, char **cause)
+{
+	if (strchr(s, ':') != NULL)
+		return validate_parse_hostport(s, 3306, host, port, cause);
+	if (validate_host(s, cause) != 0)
+		return -1;
+	*host = xstrdup(s);
+	*port = 0;
+	return 0;
+}
+
 static int
 cmd_switch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -232,11 +255,11 @@ cmd_switch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		cmd_error(ctx, "%s", cause);
 		goto out;
 	}
-	if (to != NULL && validate_parse_hostport(to, 0, &to_host, &to_port, &cause) != 0) {
+	if (to != NULL && cmd_switch_host(to, &to_host, &to_port, &cause) != 0) {
 		cmd_error(ctx, "--to %s: %s", to, cause);
 		goto out;
 	}
-	if (from != NULL && validate_parse_hostport(from, 0, &from_host, &from_port, &cause) != 0) {
+	if (from != NULL && cmd_switch_host(from, &from_host, &from_port, &cause) != 0) {
 		cmd_error(ctx, "--from %s: %s", from, cause);
 		goto out;
 	}

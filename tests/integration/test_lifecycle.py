@@ -137,6 +137,7 @@ class Writer(threading.Thread):
     # Each writer of a test session takes its own range of ids, so a second writer on the
     # same table never collides with the rows of the first.
     _next_base = 0
+    err_pause = 0.1  # seconds after a failed write before reconnecting (bench/switch.py: less)
 
     def __init__(self, lab, limit=20000):
         super().__init__(daemon=True)
@@ -177,7 +178,7 @@ class Writer(threading.Thread):
                 except Exception:
                     pass
                 con = None
-                time.sleep(0.1)
+                time.sleep(self.err_pause)
 
 
 def test_start_binds_vip_and_reaches_ping_ok(cluster):

@@ -523,6 +523,23 @@ switch_run(struct switch_plan *p, char **cause)
 	    s.nm->port, p->write_block_ms);
 
 	/*
+	 * Sessions opened on the old master while it still held the VIP would
+	 * stay there, read-only, for as long as their clients keep them: ended
+	 * now, they reconnect through the VIP to the new master.
+	 */
+	if (probe_kill_clients(s.old->host, s.old->port, &s.cred, &killed, &err) != 0) {
+		switch_note(&problems, err);
+		err = NULL;
+	}
+	if (s.old_m != NULL)
+		mysql_close(s.old_m);
+	s.old_m = probe_open(s.old->host, s.old->port, &s.cred, &err);
+	if (s.old_m == NULL) {
+		switch_note(&problems, err);
+		err = NULL;
+	}
+
+	/*
 	 * 5. The isolation guard on the new master before anyone follows it:
 	 * re-pointing restarts their IO threads, which is when a replica starts
 	 * acknowledging. Then everyone else follows it, and the registry takes
