@@ -6,8 +6,8 @@ GTID replication, sshd, MHA."""
 import pymysql
 import pytest
 
-from conftest import assert_refused
-from test_lifecycle import (NODES, VIP, Writer, app_connect, assert_rows_on,
+from conftest import Mhaadm, assert_refused
+from test_lifecycle import (NODES, VIP, Daemon, Writer, app_connect, assert_rows_on,
                             assert_rows_on_survivors, assert_writer_sane, events, finish_cluster,
                             make_cluster, master_of, vip_holders, wait_for)
 from test_native import finish, make_native, writable_servers
@@ -211,11 +211,17 @@ def test_switch_all_from_host_over_two_clusters(fresh_gtid_lab, tmp_path):
     # h3 becomes the master of its own cluster, h4 its replica.
     lab.sql(3, "STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only = 0")
     lab.sql(4, "STOP SLAVE; CHANGE MASTER TO MASTER_HOST = '10.77.0.13'; START SLAVE")
-    m = make_native(lab, tmp_path, add_args=())
+    # Nodes named, not discovered: SHOW SLAVE HOSTS on h1 may still list h3 for a while.
+    m = Mhaadm(lab, tmp_path, ssh_key=lab.env["LAB_SSH_KEY"],
+               ssh_known_hosts=lab.env["LAB_KNOWN_HOSTS"], connect_timeout="2")
+    m.ok("init")
+    m.ok("add", "c1", "--node", "10.77.0.11", "--node", "10.77.0.12", "--vip", f"{VIP}/24",
+         "--engine", "native")
+    m.daemon = Daemon(m)
+    m.daemon.start()
     try:
-        # make_native added c1 from h1 with every replica it finds: h2 only now.
-        m.ok("add", "c2", "--master", "10.77.0.13", "--vip", "10.77.0.101/24", "--engine",
-             "native")
+        m.ok("add", "c2", "--node", "10.77.0.13", "--node", "10.77.0.14", "--vip",
+             "10.77.0.101/24", "--engine", "native")
         m.ok("start", "all", timeout=120)
         r = m.run("switch", "all", "--from", "10.77.0.11", timeout=240)
         assert r.returncode == 0, r.stdout + r.stderr
