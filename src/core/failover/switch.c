@@ -18,6 +18,7 @@
 #include "config.h"
 #include "event.h"
 #include "failover.h"
+#include "guard.h"
 #include "log.h"
 #include "probe.h"
 #include "registry.h"
@@ -123,7 +124,7 @@ struct switch_run {
 	const struct registry_node *old, *nm;
 	struct failover_target t;
 	struct failover_node fo_old, fo_new;
-	struct probe_credentials cred, wait_cred;
+	struct probe_credentials cred, wait_cred, follow_cred;
 	MYSQL *old_m, *new_m;
 	int read_only;           /* the old master was made read-only */
 	int vip_off;             /* the VIP was taken off the old master */
@@ -221,6 +222,15 @@ switch_follow(MYSQL *m, const struct config *cfg, const struct registry_node *n,
 	/* A server that does not replicate only warns; a real failure shows in CHANGE MASTER. */
 	if (mysql_query(m, "STOP SLAVE") != 0)
 		log_warn("STOP SLAVE on %s:%d: %s", n->host, n->port, mysql_error(m));
+	/*
+	 * A former master's own transactions are in its binlog, not in
+	 * gtid_slave_pos, which MASTER_GTID_WAIT reads: without this it would
+	 * wait for ever on a position it logged itself. current_pos then means
+	 * the same thing.
+	 */
+	if (strcmp(mode, "current_pos") == 0 &&
+	    switch_exec(m, n, "SET GLOBAL gtid_slave_pos = @@gtid_binlog_pos", cause) != 0)
+		goto out;
 	if (mysql_query(m, sql) != 0) {
 		/* Never the statement itself: it holds the password. */
 		*cause = xasprintf("CHANGE MASTER TO %s:%d on %s:%d: %s", src->host, src->port,
@@ -402,7 +412,8 @@ switch_repoint(struct switch_run *s, const char *pos, char **done)
 
 		if (i == s->p->new_i || (n->role != REGISTRY_ROLE_REPLICA && i != s->p->old_i))
 			continue;
-		m = i == s->p->old_i ? s->old_m : probe_open(n->host, n->port, &s->cred, &cause);
+		m = i == s->p->old_i ? s->old_m
+		                     : probe_open(n->host, n->port, &s->follow_cred, &cause);
 		if (m == NULL) {
 			switch_note(
 			    &problems, xasprintf("%s:%d not re-pointed: %s", n->host, n->port,
@@ -466,6 +477,8 @@ switch_run(struct switch_plan *p, char **cause)
 	/* MASTER_GTID_WAIT holds the target's connection for up to the timeout. */
 	s.wait_cred = s.cred;
 	s.wait_cred.read_timeout = cfg->read_timeout + p->timeout;
+	s.follow_cred = s.cred;
+	s.follow_cred.read_timeout = cfg->read_timeout + SWITCH_FOLLOW_TIMEOUT;
 
 	event_emit_fields(p->reg, p->c->name, NULL, "switch.started",
 	    EVENT_FIELDS("old_master", EVENT_ADDR(s.old->host, s.old->port), "new_master",
@@ -533,8 +546,19 @@ switch_run(struct switch_plan *p, char **cause)
 	}
 	if (s.old_m != NULL)
 		mysql_close(s.old_m);
-	s.old_m = probe_open(s.old->host, s.old->port, &s.cred, &err);
+	s.old_m = probe_open(s.old->host, s.old->port, &s.follow_cred, &err);
 	if (s.old_m == NULL) {
+		switch_note(&problems, err);
+		err = NULL;
+	}
+	/*
+	 * As a replica with log_slave_updates, the old master would make its
+	 * SQL thread wait for a semi-sync acknowledgement that nobody sends
+	 * (seen in the lab: it stopped applying, 41 s behind). Its clients are
+	 * gone and it is read-only, so no commit of a client of its own is
+	 * acknowledged by this.
+	 */
+	if (guard_master_off(&s.cred, s.old->host, s.old->port, &err) != 0) {
 		switch_note(&problems, err);
 		err = NULL;
 	}
