@@ -138,6 +138,7 @@ class Writer(threading.Thread):
     # same table never collides with the rows of the first.
     _next_base = 0
     err_pause = 0.1  # seconds after a failed write before reconnecting (bench/switch.py: less)
+    connect_timeout = 1  # seconds (bench/switch.py: 0.5, as bench/failover.py's writer)
 
     def __init__(self, lab, limit=20000):
         super().__init__(daemon=True)
@@ -160,7 +161,7 @@ class Writer(threading.Thread):
                time.time() < deadline):
             try:
                 if con is None:
-                    con = app_connect(self.lab, VIP, timeout=1)
+                    con = app_connect(self.lab, VIP, timeout=self.connect_timeout)
                 i += 1
                 with con.cursor() as cur:
                     cur.execute("INSERT INTO t (id, v) VALUES (%s, 'x')", (i,))

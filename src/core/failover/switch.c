@@ -394,6 +394,53 @@ switch_gtid_wait(
 	return r;
 }
 
+/* 1 when both replication threads of the server behind m run (Slave_*_Running = Yes), else 0. */
+static int
+switch_threads_running(MYSQL *m)
+{
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	MYSQL_FIELD *f;
+	unsigned int i, nf;
+	int yes = 0;
+
+	if (mysql_query(m, "SHOW SLAVE STATUS") != 0 || (res = mysql_store_result(m)) == NULL)
+		return 0;
+	row = mysql_fetch_row(res);
+	f = mysql_fetch_fields(res);
+	nf = mysql_num_fields(res);
+	for (i = 0; row != NULL && i < nf; i++) {
+		if ((strcmp(f[i].name, "Slave_IO_Running") == 0 ||
+		        strcmp(f[i].name, "Slave_SQL_Running") == 0) &&
+		    row[i] != NULL && strcmp(row[i], "Yes") == 0)
+			yes++;
+	}
+	mysql_free_result(res);
+	return yes == 2;
+}
+
+/*
+ * Waits (at most timeout s, polling every 100 ms) until a re-pointed
+ * server's IO thread has connected: until then start's check counts it as
+ * stopped. 0, or -1 with *cause.
+ */
+static int
+switch_wait_running(MYSQL *m, const struct registry_node *n, int timeout, char **cause)
+{
+	struct timespec t0, pause = {0, 100 * 1000 * 1000};
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!switch_threads_running(m)) {
+		if (switch_ms_since(&t0) >= timeout * 1000L) {
+			*cause = xasprintf("%s:%d: replication threads not running after %d s",
+			    n->host, n->port, timeout);
+			return -1;
+		}
+		nanosleep(&pause, NULL);
+	}
+	return 0;
+}
+
 /*
  * After the new master opened writes: every other node (the old master
  * with current_pos, the replicas with slave_pos) follows it. Returns the
@@ -430,8 +477,9 @@ switch_repoint(struct switch_run *s, const char *pos, char **done)
 			switch_say(s, "%s:%d replicates from %s:%d (GTID)", n->host, n->port,
 			    s->nm->host, s->nm->port);
 			switch_note(&list, xasprintf("%s:%d", n->host, n->port));
-			if (pos != NULL &&
-			    switch_gtid_wait(m, n, pos, SWITCH_FOLLOW_TIMEOUT, &cause) != 0) {
+			if (switch_wait_running(m, n, SWITCH_FOLLOW_TIMEOUT, &cause) != 0 ||
+			    (pos != NULL &&
+			        switch_gtid_wait(m, n, pos, SWITCH_FOLLOW_TIMEOUT, &cause) != 0)) {
 				switch_note(&problems, cause);
 				cause = NULL;
 			}
