@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Commands that later work fills in. They are in the table so that usage,
- * help and the man page are complete, and they fail honestly: exit 1 with
- * "not implemented yet", never a pretend success. help and version live
- * here too, being a few lines each.
+ * Commands that later work fills in (none left: the last, switch, is
+ * cmd-switch.c). A stub goes here so that usage, help and the man page are
+ * complete, and fails honestly: exit 1 with "not implemented yet", never a
+ * pretend success. help and version live here too, being a few lines each.
  */
 #include <stdio.h>
 #include <stdlib.h>
