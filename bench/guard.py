@@ -14,7 +14,8 @@ bench/failover.py does), then
 With the guard on, the new master is semi-sync from the moment the hook promotes it: its first
 commit waits until MHA has re-pointed a replica to it, which is the failover-time price.
 
-Usage: /usr/bin/python3 bench/guard.py [--runs N] [--commits N]   (root; MHAADM_BIN=...)
+Usage: /usr/bin/python3 bench/guard.py [--runs N] [--first-run N] [--commits N] [--tag TAG]
+       (root; MHAADM_BIN=...; bench/merge.py joins a series split over invocations)
 Owns the lab while it runs (the lab lock) and leaves it down. Results:
 bench/results/guard-TAG/{results.json,results.md}.
 """
@@ -95,30 +96,9 @@ def one_run(guard, idx, commits):
     return res
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--commits", type=int, default=2000)
-    a = ap.parse_args()
-    if os.geteuid() != 0:
-        sys.exit("bench/guard.py: must run as root (lab)")
-    if not os.access(fo.BIN, os.X_OK):
-        sys.exit(f"bench/guard.py: {fo.BIN} not built (set MHAADM_BIN)")
-    lock = open("/var/tmp/mhaadm-lab.lock", "w")
-    fcntl.flock(lock, fcntl.LOCK_EX)
-    tag = time.strftime("%Y%m%dT%H%M%S")
-    outdir = os.path.join(RESULTS, f"guard-{tag}")
-    os.makedirs(outdir, exist_ok=True)
-    results = []
-    try:
-        for idx in range(1, a.runs + 1):
-            order = ("semisync", "off") if idx % 2 else ("off", "semisync")
-            for guard in order:
-                results.append(one_run(guard, idx, a.commits))
-                with open(os.path.join(outdir, "results.json"), "w") as f:
-                    json.dump({"results": results}, f, indent=1)
-    finally:
-        fo.lab("down", check=False, timeout=120)
+def summarize(results):
+    """(summary, markdown lines): median (min-max) per guard over the runs that completed;
+    failed runs counted beside them."""
     lines = ["| guard | runs ok | failed | commit median ms | commit mean ms | commit p99 ms | "
              "first write after kill -9, s | lost |", "|---|---|---|---|---|---|---|---|"]
     summary = {}
@@ -138,6 +118,37 @@ def main():
             return "-" if v is None else f"{v['median']:g} ({v['min']:g}–{v['max']:g})"
         lines.append(f"| {guard} | {len(rs)} | {failed} | {cell('median_ms')} | {cell('mean_ms')} "
                      f"| {cell('p99_ms')} | {cell('first_write')} | {cell('lost')} |")
+    return summary, lines
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--commits", type=int, default=2000)
+    ap.add_argument("--first-run", type=int, default=1,
+                    help="number of the first run (continues a series split over invocations)")
+    ap.add_argument("--tag", default=None, help="results directory name part (default: timestamp)")
+    a = ap.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("bench/guard.py: must run as root (lab)")
+    if not os.access(fo.BIN, os.X_OK):
+        sys.exit(f"bench/guard.py: {fo.BIN} not built (set MHAADM_BIN)")
+    lock = open("/var/tmp/mhaadm-lab.lock", "w")
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    tag = a.tag or time.strftime("%Y%m%dT%H%M%S")
+    outdir = os.path.join(RESULTS, f"guard-{tag}")
+    os.makedirs(outdir, exist_ok=True)
+    results = []
+    try:
+        for idx in range(a.first_run, a.first_run + a.runs):
+            order = ("semisync", "off") if idx % 2 else ("off", "semisync")
+            for guard in order:
+                results.append(one_run(guard, idx, a.commits))
+                with open(os.path.join(outdir, "results.json"), "w") as f:
+                    json.dump({"results": results}, f, indent=1)
+    finally:
+        fo.lab("down", check=False, timeout=120)
+    summary, lines = summarize(results)
     meta = {"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "argv": sys.argv, "bin": fo.BIN,
             "nproc": os.cpu_count()}
     with open(os.path.join(outdir, "results.json"), "w") as f:
