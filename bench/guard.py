@@ -16,7 +16,7 @@ commit waits until MHA has re-pointed a replica to it, which is the failover-tim
 
 Usage: /usr/bin/python3 bench/guard.py [--runs N] [--first-run N] [--commits N] [--tag TAG]
        (root; MHAADM_BIN=...; bench/merge.py joins a series split over invocations)
-Owns the lab while it runs (the lab lock) and leaves it down. Results:
+Owns the lab while it runs (takes the lab lock itself: do not wrap it in flock) and leaves it down. Results:
 bench/results/guard-TAG/{results.json,results.md}.
 """
 import argparse
@@ -128,6 +128,9 @@ def main():
     ap.add_argument("--first-run", type=int, default=1,
                     help="number of the first run (continues a series split over invocations)")
     ap.add_argument("--tag", default=None, help="results directory name part (default: timestamp)")
+    ap.add_argument("--max-lab-seconds", type=float, default=0,
+                    help="start no new pair of runs this long after the lab lock was taken (the "
+                         "lab is shared); runs not started are said, never counted as done")
     a = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench/guard.py: must run as root (lab)")
@@ -135,12 +138,18 @@ def main():
         sys.exit(f"bench/guard.py: {fo.BIN} not built (set MHAADM_BIN)")
     lock = open("/var/tmp/mhaadm-lab.lock", "w")
     fcntl.flock(lock, fcntl.LOCK_EX)
+    locked_at = time.time()
     tag = a.tag or time.strftime("%Y%m%dT%H%M%S")
     outdir = os.path.join(RESULTS, f"guard-{tag}")
     os.makedirs(outdir, exist_ok=True)
     results = []
     try:
         for idx in range(a.first_run, a.first_run + a.runs):
+            if a.max_lab_seconds and time.time() - locked_at > a.max_lab_seconds:
+                # checked per pair, so both guards always have the same number of runs
+                fo.log(f"--max-lab-seconds {a.max_lab_seconds:g} reached: runs {idx}-"
+                       f"{a.first_run + a.runs - 1} not started")
+                break
             order = ("semisync", "off") if idx % 2 else ("off", "semisync")
             for guard in order:
                 results.append(one_run(guard, idx, a.commits))
