@@ -126,6 +126,17 @@ def one_run(guard, idx, commits):
     return res
 
 
+def runs_table(results):
+    cols = ["guard", "run", "median_ms", "mean_ms", "p99_ms", "first_write", "lost", "acked"]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for r in results:
+        row = [fo.fmt(r.get(c)) for c in cols]
+        if "error" in r:
+            row[-1] += f" (FAILED: {r['error'][:80]})"
+        lines.append("| " + " | ".join(row) + " |")
+    return lines
+
+
 def summarize(results):
     """(summary, markdown lines): median (min-max) per guard over the runs that completed;
     failed runs counted beside them."""
@@ -192,7 +203,8 @@ def main():
             "nproc": os.cpu_count()}
     with open(os.path.join(outdir, "results.json"), "w") as f:
         json.dump({"meta": meta, "summary": summary, "results": results}, f, indent=1)
-    md = "\n".join(lines)
+    md = "\n".join(["Per run:\n"] + runs_table(results) +
+                   ["", "Summary, median (min–max) over the runs that completed:\n"] + lines)
     with open(os.path.join(outdir, "results.md"), "w") as f:
         f.write(md + "\n")
     print(md)

@@ -26,17 +26,6 @@ def load(d):
     return doc.get("meta", {}), doc["results"]
 
 
-def guard_runs_table(results):
-    cols = ["guard", "run", "median_ms", "mean_ms", "p99_ms", "first_write", "lost", "acked"]
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for r in results:
-        row = [fo.fmt(r.get(c)) for c in cols]
-        if "error" in r:
-            row[-1] += f" (FAILED: {r['error'][:80]})"
-        lines.append("| " + " | ".join(row) + " |")
-    return lines
-
-
 def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__.split("\n\n")[2])
@@ -53,7 +42,7 @@ def main():
                                        for s in sources) + ".\n"]
     if "guard" in results[0]:
         summary, lines = gd.summarize(results)
-        md = "\n".join(head + ["Per run:\n"] + guard_runs_table(results) +
+        md = "\n".join(head + ["Per run:\n"] + gd.runs_table(results) +
                        ["", "Summary, median (min–max) over the runs that completed:\n"] + lines)
     else:
         summary = fo.summarize(results)
