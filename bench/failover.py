@@ -366,11 +366,13 @@ class MhaadmSetup:
                 f.write(f"{k} = {v}\n")
         os.chmod(self.config, 0o600)
 
-    def setup(self):
+    def register(self, *add_args):
+        """The config, a new registry and cluster c1 in it (add_args: what the mode adds)."""
         self.write_config()
         self.run("init")
-        self.run("add", "c1", "--master", NODES[0], "--vip", f"{VIP}/24")
-        self.run("doctor", "c1", "--fix", timeout=300)
+        self.run("add", "c1", "--master", NODES[0], "--vip", f"{VIP}/24", *add_args)
+
+    def start_daemon(self):
         logf = open(self.daemon_log, "ab")
         self.daemon = subprocess.Popen([BIN, "-c", self.config, "daemon"], stdout=logf,
                                        stderr=logf, start_new_session=True)
@@ -380,6 +382,20 @@ class MhaadmSetup:
                  timeout=30)
         if self.daemon.poll() is not None:
             raise RuntimeError("daemon exited:\n" + open(self.daemon_log).read())
+
+    def stop_daemon(self):
+        if self.daemon and self.daemon.poll() is None:
+            self.daemon.terminate()
+            try:
+                self.daemon.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.daemon.pid, signal.SIGKILL)
+                self.daemon.wait(timeout=10)
+
+    def setup(self):
+        self.register()
+        self.run("doctor", "c1", "--fix", timeout=300)
+        self.start_daemon()
         t = now()
         self.run("start", "c1", timeout=180)
         wait_for("PING_OK", lambda: (read_health(self.health) or (0, -1))[1] == 0, timeout=60)
@@ -390,13 +406,7 @@ class MhaadmSetup:
         return json.loads(r.stdout)["events"]
 
     def teardown(self):
-        if self.daemon and self.daemon.poll() is None:
-            self.daemon.terminate()
-            try:
-                self.daemon.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.daemon.pid, signal.SIGKILL)
-                self.daemon.wait(timeout=10)
+        self.stop_daemon()
         # Engines outlive the daemon by design: end the ones this run started.
         pidfile = os.path.join(self.dir, "work", "mha", "c1", "engine.pid")
         try:
@@ -415,31 +425,15 @@ class NativeSetup(MhaadmSetup):
         self.health = None
 
     def setup(self):
-        self.write_config()
-        self.run("init")
-        self.run("add", "c1", "--master", NODES[0], "--vip", f"{VIP}/24", "--engine", "native")
-        logf = open(self.daemon_log, "ab")
-        self.daemon = subprocess.Popen([BIN, "-c", self.config, "daemon"], stdout=logf,
-                                       stderr=logf, start_new_session=True)
-        logf.close()
-        wait_for("the daemon", lambda: self.daemon.poll() is not None or
-                 f"mhaadm daemon: started (pid {self.daemon.pid}" in open(self.daemon_log).read(),
-                 timeout=30)
-        if self.daemon.poll() is not None:
-            raise RuntimeError("daemon exited:\n" + open(self.daemon_log).read())
+        self.register("--engine", "native")
+        self.start_daemon()
         t = now()
         self.run("start", "c1", timeout=60)  # returns when the engine reports "monitoring"
         return now() - t
 
     def teardown(self):
         # The native engine is the daemon's child with a death signal: it ends with it.
-        if self.daemon and self.daemon.poll() is None:
-            self.daemon.terminate()
-            try:
-                self.daemon.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.daemon.pid, signal.SIGKILL)
-                self.daemon.wait(timeout=10)
+        self.stop_daemon()
 
 
 class PlainSetup:
@@ -463,9 +457,7 @@ class PlainSetup:
         # first, and `--modes plain` works on a fresh host. Not part of any measured time.
         patcher = MhaadmSetup(e, os.path.join(self.dir, "doctor"))
         os.makedirs(patcher.dir, exist_ok=True)
-        patcher.write_config()
-        patcher.run("init")
-        patcher.run("add", "c1", "--master", NODES[0], "--vip", f"{VIP}/24")
+        patcher.register()
         patcher.run("doctor", "c1", "--fix", timeout=300)
         binlog_dirs = []
         for n in (1, 2, 3):

@@ -74,6 +74,7 @@ enum config_type {
 	CONFIG_TYPE_REGISTRY, /* sqlite | mysql */
 	CONFIG_TYPE_LISTEN,   /* validate_listen: ADDR:PORT */
 	CONFIG_TYPE_GUARD,    /* auto | semisync | off */
+	CONFIG_TYPE_BOOL,     /* yes | no, into an int */
 };
 
 struct config_key {
@@ -134,6 +135,7 @@ static const struct config_key config_keys[] = {
     {"isolation_guard", CONFIG_TYPE_GUARD, CONFIG_FIELD(isolation_guard), 0, 0, 0},
     {"semisync_fallback_seconds", CONFIG_TYPE_INT, CONFIG_FIELD(semisync_fallback_seconds), 0,
         86400, 0},
+    {"auto_rejoin", CONFIG_TYPE_BOOL, CONFIG_FIELD(auto_rejoin), 0, 0, 0},
     /* Checked against the engines compiled in by cmd_ctx_config (core knows no engine). */
     {"engine", CONFIG_TYPE_USER, CONFIG_FIELD(engine), 0, 0, 0},
     {"garp_count", CONFIG_TYPE_INT, CONFIG_FIELD(garp_count), 0, 100, 0},
@@ -228,6 +230,19 @@ config_parse_guard(const char *s, enum config_guard *out)
 
 static int config_parse_int(const char *s, int min, int max, int *value);
 
+/* Parses yes or no into 1 or 0. Returns 0, or -1 for anything else. */
+static int
+config_parse_bool(const char *s, int *out)
+{
+	if (strcmp(s, "yes") == 0)
+		*out = 1;
+	else if (strcmp(s, "no") == 0)
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
 /*
  * Starts a [cluster "NAME"] section: NAME must be a valid cluster name and
  * appear in one section only. Keys that follow go to it.
@@ -260,6 +275,7 @@ config_cluster_start(struct config_parse *parse, const char *section)
 	cfg->clusters[cfg->n_clusters].name = name;
 	cfg->clusters[cfg->n_clusters].isolation_guard = CONFIG_GUARD_INHERIT;
 	cfg->clusters[cfg->n_clusters].semisync_fallback_seconds = -1;
+	cfg->clusters[cfg->n_clusters].auto_rejoin = -1;
 	cfg->n_clusters++;
 	name = NULL;
 out:
@@ -301,12 +317,18 @@ config_cluster_set(struct config_parse *parse, const char *name, const char *val
 			    echo);
 		else
 			cc->semisync_fallback_seconds = v;
+	} else if (strcasecmp(name, "auto_rejoin") == 0) {
+		if (cc->auto_rejoin != -1)
+			config_error(
+			    parse, "duplicate key 'auto_rejoin' in [cluster \"%s\"]", cc->name);
+		else if (config_parse_bool(value, &cc->auto_rejoin) != 0)
+			config_error(parse, "auto_rejoin: invalid value '%s': use yes or no", echo);
 	} else {
 		free(echo);
 		echo = config_echo(name);
 		config_error(parse,
-		    "unknown key '%s' in [cluster \"%s\"]: only isolation_guard and "
-		    "semisync_fallback_seconds belong there",
+		    "unknown key '%s' in [cluster \"%s\"]: only isolation_guard, "
+		    "semisync_fallback_seconds and auto_rejoin belong there",
 		    echo, cc->name);
 	}
 	free(echo);
@@ -337,6 +359,19 @@ config_cluster_fallback(const struct config *cfg, const char *cluster)
 			return cfg->clusters[i].semisync_fallback_seconds;
 	}
 	return cfg->semisync_fallback_seconds;
+}
+
+int
+config_cluster_auto_rejoin(const struct config *cfg, const char *cluster)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_clusters; i++) {
+		if (strcmp(cfg->clusters[i].name, cluster) == 0 &&
+		    cfg->clusters[i].auto_rejoin >= 0)
+			return cfg->clusters[i].auto_rejoin;
+	}
+	return cfg->auto_rejoin;
 }
 
 /*
@@ -646,6 +681,14 @@ config_set(struct config_parse *parse, const struct config_key *key, char *value
 		if (config_parse_guard(value, (enum config_guard *)field) != 0) {
 			config_error(parse, "%s: invalid value '%s': use auto, semisync or off",
 			    key->name, echo);
+			goto out;
+		}
+		retval = 0;
+		goto out;
+	case CONFIG_TYPE_BOOL:
+		if (config_parse_bool(value, ifield) != 0) {
+			config_error(
+			    parse, "%s: invalid value '%s': use yes or no", key->name, echo);
 			goto out;
 		}
 		retval = 0;

@@ -27,6 +27,7 @@ struct config_cluster {
 	char *name;
 	enum config_guard isolation_guard; /* CONFIG_GUARD_INHERIT when not set */
 	int semisync_fallback_seconds;     /* -1 when not set */
+	int auto_rejoin;                   /* 1 yes, 0 no, -1 when not set */
 };
 
 struct config {
@@ -90,7 +91,8 @@ struct config {
 	/* The isolation guard (guard.h): defaults for every cluster, then per cluster. */
 	enum config_guard isolation_guard; /* default auto */
 	int semisync_fallback_seconds;     /* 0: never fall back to async (default) */
-	struct config_cluster *clusters;   /* [cluster "NAME"] sections */
+	int auto_rejoin; /* 1: the daemon rejoins failed former masters that answer (rejoin.h); 0 */
+	struct config_cluster *clusters; /* [cluster "NAME"] sections */
 	size_t n_clusters;
 	/* The engine of clusters added without --engine (engine.h), default "mha". */
 	char *engine;
@@ -138,6 +140,9 @@ enum config_guard config_cluster_guard(const struct config *cfg, const char *clu
 
 /* semisync_fallback_seconds for a cluster: its section's value, else the top-level one. */
 int config_cluster_fallback(const struct config *cfg, const char *cluster);
+
+/* auto_rejoin for a cluster (1 or 0): its section's value, else the top-level one. */
+int config_cluster_auto_rejoin(const struct config *cfg, const char *cluster);
 
 /* Frees the config, wiping the passwords. NULL is fine. */
 void config_free(struct config *cfg);
