@@ -23,8 +23,10 @@ Mode native: the cluster (lab up --gtid) under mhaadm's own engine (add --engine
 start); its markers come from the daemon's log (the native engine writes there), "complete" is
 its failover.completed event and "reprotected" its cluster.reprotected event.
 
-Usage: /usr/bin/python3 bench/failover.py [--runs N] [--fault kill|linkcut]
-       [--modes native,mhaadm,plain]
+Usage: /usr/bin/python3 bench/failover.py [--runs N] [--first-run N] [--fault kill|linkcut]
+       [--modes native,mhaadm,plain] [--tag TAG]
+A series split over several invocations (the shared lab): --first-run continues its numbering
+and alternation, bench/merge.py joins the invocations' results into one summary.
 Root only; owns the lab while it runs and leaves it down.
 """
 import argparse
@@ -803,6 +805,9 @@ def markdown(results, summary):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--first-run", type=int, default=1,
+                    help="number of the first run (a series split over several invocations "
+                         "keeps its alternation: --first-run 4 continues after 3 runs)")
     ap.add_argument("--fault", choices=["kill", "linkcut"], action="append")
     ap.add_argument("--modes", default="mhaadm,plain")
     ap.add_argument("--tag", default=None, help="results file name part (default: timestamp)")
@@ -819,7 +824,7 @@ def main():
     results = []
     try:
         for fault in faults:
-            for idx in range(1, a.runs + 1):
+            for idx in range(a.first_run, a.first_run + a.runs):
                 # Alternating, and who goes first alternates too (a b, b a, ...): a mode that
                 # always ran first would always meet the caches and the lab a certain way.
                 order = modes if idx % 2 else list(reversed(modes))

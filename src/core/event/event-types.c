@@ -104,6 +104,10 @@ static const struct event_type event_types[] = {
     {"replica.unreachable", EVENT_INFO, 0, NULL},
     {"status.resolved", EVENT_INFO, 0, NULL},
     {"storm.paused", EVENT_INFO, EVENT_PROBLEM, NULL},
+    {"switch.completed", EVENT_WARNING, 0, NULL},
+    {"switch.failed", EVENT_CRITICAL, 0, NULL},
+    /* Switched, but a replica was not re-pointed or the registry not updated. */
+    {"switch.incomplete", EVENT_CRITICAL, 0, NULL},
     {"switch.started", EVENT_WARNING, 0, NULL},
     {"vip.bound", EVENT_WARNING, 0, NULL},
     {"vip.failed", EVENT_CRITICAL, 0, NULL},

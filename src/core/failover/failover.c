@@ -89,11 +89,8 @@ failover_vip_release(
 	char *cause = NULL;
 	int r;
 
-	if (planned)
-		event_emit_fields(t->reg, t->cluster, NULL, "switch.started",
-		    EVENT_FIELDS("old_master", EVENT_ADDR(old->host, old->port)),
-		    "planned switch away from master %s:%d started", old->host, old->port);
-	else
+	/* A planned switch said switch.started when it began, before this step. */
+	if (!planned)
 		event_emit_fields(t->reg, t->cluster, NULL, "failover.started",
 		    EVENT_FIELDS("old_master", EVENT_ADDR(old->host, old->port)),
 		    "master %s:%d is down; failover started (old master %s by ssh)", old->host,

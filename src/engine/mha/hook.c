@@ -93,6 +93,10 @@ mha_hook_stop(const struct failover_target *t, const struct mha_hook_args *a, in
 		}
 		mha_hook_marker(t->cfg, t->cluster, 0);
 	}
+	if (online)
+		event_emit_fields(t->reg, t->cluster, NULL, "switch.started",
+		    EVENT_FIELDS("old_master", EVENT_ADDR(old.host, old.port)),
+		    "planned switch away from master %s:%d started", old.host, old.port);
 	/* A planned switch always has a reachable old master. */
 	if (failover_vip_release(t, &old, reachable || online, online) == 0)
 		return 0;
