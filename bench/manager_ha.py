@@ -69,7 +69,7 @@ def main():
                     f"mysql_port = {a.mysql_port}\nmysql_user = {a.mysql_user}\n"
                     f"mysql_password = {pw}\nmysql_database = {db}\n"
                     f"workdir = {tmp}/{name}/work\nlog_dir = {tmp}/{name}/log\n"
-                    f"manager_name = {name}\nlease_seconds = {a.lease}\nprobe_interval = 0\n")
+                    f"manager_name = {name}\nlease_seconds = {a.lease}\nmanager_ha = yes\nprobe_interval = 0\n")
         os.chmod(cfg[name], 0o600)
     subprocess.run([BIN, "-c", cfg["m1"], "init"], check=True, capture_output=True)
     sql(f"INSERT INTO {db}.clusters (name, vip) VALUES " + ", ".join(

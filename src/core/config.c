@@ -142,6 +142,7 @@ static const struct config_key config_keys[] = {
     {"garp_interval_ms", CONFIG_TYPE_INT, CONFIG_FIELD(garp_interval_ms), 0, 10000, 0},
     {"manager_name", CONFIG_TYPE_USER, CONFIG_FIELD(manager_name), 0, 0, 0},
     {"lease_seconds", CONFIG_TYPE_INT, CONFIG_FIELD(lease_seconds), 3, 3600, 0},
+    {"manager_ha", CONFIG_TYPE_BOOL, CONFIG_FIELD(manager_ha), 0, 0, 0},
 };
 
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -915,6 +916,12 @@ config_check(struct config_parse *parse, char **cause)
 		    cfg->mysql_host == NULL ? "mysql_host" : "",
 		    cfg->mysql_host == NULL && cfg->mysql_user == NULL ? " and " : "",
 		    cfg->mysql_user == NULL ? "mysql_user" : "");
+		return -1;
+	}
+	if (cfg->manager_ha && cfg->registry != CONFIG_REGISTRY_MYSQL) {
+		*cause = xasprintf("%s:%d: manager_ha = yes needs registry = mysql: the managers "
+		                   "share their leases in the MySQL/MariaDB registry",
+		    parse->name, config_key_line(parse, "manager_ha"));
 		return -1;
 	}
 	return config_check_http(parse, cause);

@@ -101,6 +101,7 @@ struct config {
 	/* Manager HA (docs/manager-ha.md): only with a MySQL registry shared by managers. */
 	char *manager_name; /* this manager's name in the registry, default the host name */
 	int lease_seconds;  /* a cluster's lease lasts this long unrenewed, default 10 */
+	int manager_ha;     /* several managers share the (MySQL) registry: leases, default no */
 };
 
 /*

@@ -80,6 +80,7 @@ struct daemon_child {
 	enum registry_state queued_state; /* the last state change queued for the registry */
 	unsigned long long queued_seq;    /* its sequence number, 0 none */
 	long long epoch; /* manager HA: the lease epoch we act under, 0 when not acting */
+	int spared;      /* manager HA: its engine was failing over when the lease went; said */
 };
 
 struct daemon {
@@ -598,21 +599,54 @@ daemon_follow_health(struct daemon *d, struct daemon_child *ch, const struct reg
  * is done for it. Stopping is no action on the cluster: it is what keeps
  * two managers from acting at once.
  */
+/* Whether the cluster's engine reports a failover running now (its own report). */
+static int
+daemon_failing_over(struct daemon *d, struct daemon_child *ch)
+{
+	struct engine_status st;
+	int r;
+
+	ch->engine->status(d->env, ch->name, &st);
+	r = st.health == ENGINE_HEALTH_FAILING_OVER && st.health_pid == ch->pid;
+	engine_status_clear(&st);
+	return r;
+}
+
 static void
 daemon_stand_down(struct daemon *d, struct daemon_child *ch, time_t now)
 {
+	/*
+	 * Stopped mid-way, MHA leaves the replicas on the dead master and the
+	 * cluster down. The lease row holds other managers off while a failover
+	 * runs; the engine exits when it is done and is not started again
+	 * without a lease.
+	 */
+	int stopping = ch->pid > 0 && ch->stop_sent == 0;
+	int spare = stopping && !d->draining && daemon_failing_over(d, ch);
+
 	if (ch->epoch != 0)
 		daemon_emit(d, ch->name, NULL, "lease.lost",
 		    "manager %s stands down for the cluster (lease epoch %lld %s)%s",
 		    d->env->cfg->manager_name, ch->epoch,
 		    d->draining ? "handed over: drain" : "not known to be valid any more",
-		    ch->pid > 0 ? "; stopping its engine" : "");
-	else if (ch->pid > 0 && ch->stop_sent == 0)
+		    spare      ? "; its engine is failing over and is left to finish"
+		    : stopping ? "; stopping its engine"
+		               : "");
+	else if (stopping && !spare)
 		log_warn("cluster=%s stopping engine pid %ld: manager %s holds no lease for it",
 		    ch->name, (long)ch->pid, d->env->cfg->manager_name);
 	ch->epoch = 0;
 	ch->pending = 0;
-	if (ch->pid > 0 && ch->stop_sent == 0) {
+	if (spare) {
+		if (!ch->spared)
+			log_warn(
+			    "cluster=%s engine pid %ld is failing over: left to finish although "
+			    "manager %s cannot prove its lease",
+			    ch->name, (long)ch->pid, d->env->cfg->manager_name);
+		ch->spared = 1;
+		return;
+	}
+	if (stopping) {
 		ch->engine->stop(d->env, ch->name, ch->pid);
 		ch->stop_sent = now;
 	}
@@ -669,6 +703,7 @@ daemon_reconcile(struct daemon *d, time_t now)
 		}
 		if (d->lease_on && ch->epoch != daemon_epoch(d, c->name)) {
 			ch->epoch = daemon_epoch(d, c->name);
+			ch->spared = 0;
 			fprintf(stderr,
 			    "%smhaadm daemon: cluster=%s manager %s acts for it (lease epoch "
 			    "%lld)\n",

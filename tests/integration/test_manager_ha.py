@@ -63,7 +63,7 @@ class Pair:
                     mysql_user=lab.mha_user, mysql_password=lab.mha_password,
                     mysql_database=self.db, ssh_key=lab.env["LAB_SSH_KEY"],
                     ssh_known_hosts=lab.env["LAB_KNOWN_HOSTS"], failover_window="0",
-                    connect_timeout="2", lease_seconds=str(LEASE))
+                    connect_timeout="2", lease_seconds=str(LEASE), manager_ha="yes")
         self.m = {}
         self.d = {}
         for name in ("m1", "m2"):

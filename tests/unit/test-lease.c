@@ -143,6 +143,7 @@ test_lease_file_round_trip(void **state)
 	assert_non_null(mkdtemp(dir));
 	cfg.workdir = dir;
 	cfg.registry = CONFIG_REGISTRY_MYSQL;
+	cfg.manager_ha = 1;
 	assert_int_equal(lease_file_read(&cfg, "c1", &got), 1);
 	assert_int_equal(lease_file_write(&cfg, "c1", &h, &cause), 0);
 	assert_int_equal(lease_file_read(&cfg, "c1", &got), 0);
@@ -157,7 +158,9 @@ test_lease_file_round_trip(void **state)
 	lease_file_remove(&cfg, "c1");
 	assert_int_equal(lease_file_read(&cfg, "c1", &got), 1);
 	assert_false(lease_held_here(&cfg, "c1"));
-	/* With a SQLite registry (one manager) leases are off: always held here. */
+	/* Without manager_ha (one manager) leases are off: always held here. */
+	cfg.manager_ha = 0;
+	assert_true(lease_held_here(&cfg, "c1"));
 	cfg.registry = CONFIG_REGISTRY_SQLITE;
 	assert_true(lease_held_here(&cfg, "c1"));
 	{

@@ -20,7 +20,7 @@
 int
 lease_enabled(const struct config *cfg)
 {
-	return cfg->registry == CONFIG_REGISTRY_MYSQL;
+	return cfg->registry == CONFIG_REGISTRY_MYSQL && cfg->manager_ha;
 }
 
 long long

@@ -12,8 +12,10 @@ struct config;
 struct failover_target;
 
 /*
- * Whether leases are in force: a MySQL registry, shared by managers. With
- * SQLite there is one manager and nothing here applies.
+ * Whether leases are in force: manager_ha = yes, which needs a MySQL
+ * registry shared by the managers. Without it there is one manager and
+ * nothing here applies (as before manager HA: engines outlive the daemon,
+ * a failover goes on with the registry down and is spooled).
  */
 int lease_enabled(const struct config *cfg);
 
