@@ -122,6 +122,7 @@ extern const struct cmd_entry cmd_daemon_entry;
 extern const struct cmd_entry cmd_hook_entry;
 extern const struct cmd_entry cmd_engine_entry;
 extern const struct cmd_entry cmd_fence_entry;
+extern const struct cmd_entry cmd_self_fence_entry;
 extern const struct cmd_entry cmd_watch_entry;
 extern const struct cmd_entry cmd_notify_entry;
 extern const struct cmd_entry cmd_switch_entry;

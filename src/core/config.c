@@ -74,6 +74,7 @@ enum config_type {
 	CONFIG_TYPE_REGISTRY, /* sqlite | mysql */
 	CONFIG_TYPE_LISTEN,   /* validate_listen: ADDR:PORT */
 	CONFIG_TYPE_GUARD,    /* auto | semisync | off */
+	CONFIG_TYPE_BOOL,     /* on | off (yes | no, 1 | 0) */
 };
 
 struct config_key {
@@ -134,6 +135,10 @@ static const struct config_key config_keys[] = {
     {"isolation_guard", CONFIG_TYPE_GUARD, CONFIG_FIELD(isolation_guard), 0, 0, 0},
     {"semisync_fallback_seconds", CONFIG_TYPE_INT, CONFIG_FIELD(semisync_fallback_seconds), 0,
         86400, 0},
+    {"self_fence", CONFIG_TYPE_BOOL, CONFIG_FIELD(self_fence), 0, 0, 0},
+    {"self_fence_seconds", CONFIG_TYPE_INT, CONFIG_FIELD(self_fence_seconds), 1, 3600, 0},
+    {"self_fence_manager", CONFIG_TYPE_LISTEN, CONFIG_FIELD(self_fence_manager), 0, 0, 1},
+    {"self_fence_bin", CONFIG_TYPE_PATH, CONFIG_FIELD(self_fence_bin), 0, 0, 1},
     /* Checked against the engines compiled in by cmd_ctx_config (core knows no engine). */
     {"engine", CONFIG_TYPE_USER, CONFIG_FIELD(engine), 0, 0, 0},
     {"garp_count", CONFIG_TYPE_INT, CONFIG_FIELD(garp_count), 0, 100, 0},
@@ -228,6 +233,19 @@ config_parse_guard(const char *s, enum config_guard *out)
 
 static int config_parse_int(const char *s, int min, int max, int *value);
 
+/* Parses an on/off value. Returns 0, or -1 for anything else. */
+static int
+config_parse_bool(const char *s, int *out)
+{
+	if (strcmp(s, "on") == 0 || strcmp(s, "yes") == 0 || strcmp(s, "1") == 0)
+		*out = 1;
+	else if (strcmp(s, "off") == 0 || strcmp(s, "no") == 0 || strcmp(s, "0") == 0)
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
 /*
  * Starts a [cluster "NAME"] section: NAME must be a valid cluster name and
  * appear in one section only. Keys that follow go to it.
@@ -260,6 +278,8 @@ config_cluster_start(struct config_parse *parse, const char *section)
 	cfg->clusters[cfg->n_clusters].name = name;
 	cfg->clusters[cfg->n_clusters].isolation_guard = CONFIG_GUARD_INHERIT;
 	cfg->clusters[cfg->n_clusters].semisync_fallback_seconds = -1;
+	cfg->clusters[cfg->n_clusters].self_fence = -1;
+	cfg->clusters[cfg->n_clusters].self_fence_seconds = -1;
 	cfg->n_clusters++;
 	name = NULL;
 out:
@@ -301,12 +321,29 @@ config_cluster_set(struct config_parse *parse, const char *name, const char *val
 			    echo);
 		else
 			cc->semisync_fallback_seconds = v;
+	} else if (strcasecmp(name, "self_fence") == 0) {
+		if (cc->self_fence != -1)
+			config_error(
+			    parse, "duplicate key 'self_fence' in [cluster \"%s\"]", cc->name);
+		else if (config_parse_bool(value, &cc->self_fence) != 0)
+			config_error(parse, "self_fence: invalid value '%s': use on or off", echo);
+	} else if (strcasecmp(name, "self_fence_seconds") == 0) {
+		if (cc->self_fence_seconds != -1)
+			config_error(parse,
+			    "duplicate key 'self_fence_seconds' in [cluster \"%s\"]", cc->name);
+		else if (config_parse_int(value, 1, 3600, &v) != 0)
+			config_error(parse,
+			    "self_fence_seconds: invalid value '%s': use a whole number from 1 "
+			    "to 3600",
+			    echo);
+		else
+			cc->self_fence_seconds = v;
 	} else {
 		free(echo);
 		echo = config_echo(name);
 		config_error(parse,
-		    "unknown key '%s' in [cluster \"%s\"]: only isolation_guard and "
-		    "semisync_fallback_seconds belong there",
+		    "unknown key '%s' in [cluster \"%s\"]: only isolation_guard, "
+		    "semisync_fallback_seconds, self_fence and self_fence_seconds belong there",
 		    echo, cc->name);
 	}
 	free(echo);
@@ -337,6 +374,24 @@ config_cluster_fallback(const struct config *cfg, const char *cluster)
 			return cfg->clusters[i].semisync_fallback_seconds;
 	}
 	return cfg->semisync_fallback_seconds;
+}
+
+int
+config_cluster_self_fence(const struct config *cfg, const char *cluster, int *seconds)
+{
+	int on = cfg->self_fence;
+	size_t i;
+
+	*seconds = cfg->self_fence_seconds;
+	for (i = 0; i < cfg->n_clusters; i++) {
+		if (strcmp(cfg->clusters[i].name, cluster) != 0)
+			continue;
+		if (cfg->clusters[i].self_fence >= 0)
+			on = cfg->clusters[i].self_fence;
+		if (cfg->clusters[i].self_fence_seconds > 0)
+			*seconds = cfg->clusters[i].self_fence_seconds;
+	}
+	return on;
 }
 
 /*
@@ -642,6 +697,14 @@ config_set(struct config_parse *parse, const struct config_key *key, char *value
 		}
 		retval = 0;
 		goto out;
+	case CONFIG_TYPE_BOOL:
+		if (config_parse_bool(value, ifield) != 0) {
+			config_error(
+			    parse, "%s: invalid value '%s': use on or off", key->name, echo);
+			goto out;
+		}
+		retval = 0;
+		goto out;
 	case CONFIG_TYPE_GUARD:
 		if (config_parse_guard(value, (enum config_guard *)field) != 0) {
 			config_error(parse, "%s: invalid value '%s': use auto, semisync or off",
@@ -768,6 +831,8 @@ config_new(const char *path)
 	cfg->http_timeout = 10;
 	cfg->isolation_guard = CONFIG_GUARD_AUTO;
 	cfg->semisync_fallback_seconds = 0;
+	cfg->self_fence = 0;
+	cfg->self_fence_seconds = 3; /* SELFFENCE_DEFAULT_SECONDS */
 	cfg->engine = xstrdup("mha");
 	/* keepalived's defaults (vrrp_garp_master_repeat 5); 200 ms spacing: a 1 s burst. */
 	cfg->garp_count = 5;
@@ -1130,6 +1195,8 @@ config_free(struct config *cfg)
 	free(cfg->http_tls_cert);
 	free(cfg->http_tls_key);
 	free(cfg->engine);
+	free(cfg->self_fence_manager);
+	free(cfg->self_fence_bin);
 	notify_channels_free(cfg->notify_channels, cfg->n_notify_channels);
 	for (size_t ci = 0; ci < cfg->n_clusters; ci++)
 		free(cfg->clusters[ci].name);

@@ -750,8 +750,8 @@ test_guard_keys(void **state)
 	parse_bad("ha_user = mha\nisolation_guard = self-fence\n",
 	    "test.cnf:2: isolation_guard: invalid value 'self-fence': use auto, semisync or off");
 	parse_bad("ha_user = mha\n[cluster \"orders\"]\nmax_lag = 5\n",
-	    "test.cnf:3: unknown key 'max_lag' in [cluster \"orders\"]: only isolation_guard and "
-	    "semisync_fallback_seconds belong there");
+	    "test.cnf:3: unknown key 'max_lag' in [cluster \"orders\"]: only isolation_guard, "
+	    "semisync_fallback_seconds, self_fence and self_fence_seconds belong there");
 	parse_bad("ha_user = mha\n[cluster \"orders\"]\n[cluster \"orders\"]\n",
 	    "test.cnf:3: duplicate section [cluster \"orders\"]");
 	parse_bad("ha_user = mha\n[cluster \"orders\"]\nsemisync_fallback_seconds = -1\n",
