@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "event.h"
+#include "log.h"
 #include "probe.h"
 #include "registry.h"
 #include "selffence.h"
@@ -233,4 +234,79 @@ selffence_start_clusters(
 			}
 		}
 	}
+}
+
+/* Whether s ("HOST" or "HOST:PORT") names node nd. */
+static int
+selffence_names(const char *s, const struct registry_node *nd)
+{
+	size_t hl = strlen(nd->host);
+	char port[16];
+
+	if (s == NULL || strncasecmp(s, nd->host, hl) != 0)
+		return 0;
+	if (s[hl] == '\0')
+		return 1;
+	snprintf(port, sizeof(port), ":%d", nd->port);
+	return strcmp(s + hl, port) == 0;
+}
+
+void
+selffence_after_failover(const struct config *cfg, struct registry *reg, const char *cluster,
+    const char *old_master, const char *new_master)
+{
+	struct registry_cluster *c = NULL;
+	const struct registry_node *m = NULL;
+	char *done = NULL, *cause = NULL, hp[300];
+	size_t i;
+	int seconds;
+
+	if (!config_cluster_self_fence(cfg, cluster, &seconds))
+		return;
+	if (reg == NULL || registry_cluster_get(reg, cluster, &c, &cause) != 0) {
+		log_warn("cluster=%s self-fence agent not moved to the new master (the registry is "
+		         "away%s%s): run 'mhaadm start %s'",
+		    cluster, cause != NULL ? ": " : "", cause != NULL ? cause : "", cluster);
+		free(cause);
+		return;
+	}
+	for (i = 0; i < c->n_nodes; i++) {
+		if (c->nodes[i].role == REGISTRY_ROLE_MASTER)
+			m = &c->nodes[i];
+	}
+	/* A record still spooled: the registry names the old master; never arm the agent there. */
+	if (m == NULL || !selffence_names(new_master, m)) {
+		log_warn("cluster=%s self-fence agent not moved: the registry does not name %s as "
+		         "the master yet; run 'mhaadm start %s'",
+		    cluster, new_master, cluster);
+		goto out;
+	}
+	snprintf(hp, sizeof(hp), "%s:%d", m->host, m->port);
+	if (selffence_install(cfg, c, m, &done, &cause) != 0) {
+		event_emit(reg, cluster, hp, "selffence.failed",
+		    "self-fence agent could not be started on the new master %s: %s", hp, cause);
+		free(cause);
+		cause = NULL;
+	} else {
+		event_emit(reg, cluster, hp, "selffence.started",
+		    "self-fence agent started on the new master %s: it fences it after %d s "
+		    "without the manager and every replica",
+		    hp, seconds);
+		free(done);
+	}
+	/* The old master is usually unreachable: one short try; a fenced agent does nothing more.
+	 */
+	for (i = 0; i < c->n_nodes; i++) {
+		if (&c->nodes[i] == m || !selffence_names(old_master, &c->nodes[i]))
+			continue;
+		if (selffence_remote_ctl(cfg, cluster, c->nodes[i].host, c->nodes[i].port, "--stop",
+		        1, &cause) < 0) {
+			log_info("cluster=%s node=%s:%d self-fence agent not stopped: %s", cluster,
+			    c->nodes[i].host, c->nodes[i].port, cause);
+			free(cause);
+			cause = NULL;
+		}
+	}
+out:
+	registry_cluster_free(c);
 }

@@ -42,4 +42,14 @@ int selffence_remote_ctl(const struct config *cfg, const char *cluster, const ch
 void selffence_start_clusters(
     const struct config *cfg, struct registry *reg, struct registry_cluster *const *list, size_t n);
 
+/*
+ * After a completed failover of cluster (old_master, new_master: "HOST" or
+ * "HOST:PORT"): with the self-fence on, the agent installed on the new
+ * master, as the registry names it (never when it still names another:
+ * a spooled record), and stopped on the old one (one try, 1 s: it is
+ * usually unreachable). Events selffence.started / selffence.failed.
+ */
+void selffence_after_failover(const struct config *cfg, struct registry *reg, const char *cluster,
+    const char *old_master, const char *new_master);
+
 #endif
