@@ -216,7 +216,8 @@ out:
 static int
 cmd_self_fence_install(struct cmd_ctx *ctx, const char *path, struct selffence_config **out)
 {
-	char *text = xmalloc(CMD_SELF_FENCE_STDIN_MAX + 1), *cause = NULL, *pidfile = NULL;
+	static char text[CMD_SELF_FENCE_STDIN_MAX + 1];
+	char *cause = NULL, *pidfile = NULL;
 	size_t len = 0;
 	ssize_t n;
 	int was, rc = -1;
@@ -248,8 +249,7 @@ out:
 		selffence_config_free(*out);
 		*out = NULL;
 	}
-	explicit_bzero(text, CMD_SELF_FENCE_STDIN_MAX + 1);
-	free(text);
+	explicit_bzero(text, sizeof(text));
 	free(pidfile);
 	free(cause);
 	return rc;

@@ -132,8 +132,10 @@ def test_cut_off_master_fences_itself(fresh_lab, tmp_path):
                 pass
         if watch is not None:
             watch.stop()
-        for p in [path] + list(agent_paths.values()):
-            subprocess.run([MHAADM, "self-fence", "--config", p, "--stop"], check=False)
+        # Every host's agent: one left running would fence a master of a later test.
+        for host in NODES:
+            subprocess.run([MHAADM, "self-fence", "--config", agent_path(m, host), "--stop"],
+                           check=False)
         finish_cluster(m)
 
 
