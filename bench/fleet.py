@@ -20,9 +20,24 @@ each probe runs into probe_timeout). All of it is undone at the end (and by lab.
 
 Daemon: `mhaadm daemon` runs ~15 s with the clusters registered but not monitored; VmRSS/VmHWM
 from /proc/PID/status and utime+stime from /proc/PID/stat. No cluster is monitored, so there are
-no MHA children (their RSS is reported separately, as 0, by walking the daemon's descendants).
+no engine children (their RSS is reported separately, as 0, by walking the daemon's descendants).
 
-Usage: /usr/bin/python3 bench/fleet.py [--sizes 100,300,1000] [--repeat 5] [--daemon-seconds 15]
+Monitored (--monitored 100,1000): the same clusters (none unreachable) registered with
+engine = native, desired monitored: the daemon starts one `mhaadm engine-native` for all of them,
+which keeps a connection to every node and probes them (master every 200 ms, replicas every
+500 ms). The row waits until the engine's status file of EVERY cluster says it watches a
+reachable master (or fails), then measures the daemon and the engine (VmRSS, VmHWM, CPU) over
+--daemon-seconds. Needs a GTID lab (lab.sh up --hosts 3 --gtid); max_connections of the three
+mariadbd is raised for the run (each holds ~N connections) and put back. The MHA engine cannot
+be measured this way: masterha_manager checks that each replica replicates from the master's
+own address, which the aliases are not; its per-cluster cost (one Perl process, ~40 MB) is in
+docs/benchmarks.md from real clusters.
+
+What list printed is checked, not only timed: `list all --json` must name every registered
+cluster, and exactly the clusters on 10.77.0.99 must be the ones it cannot reach.
+
+Usage: /usr/bin/python3 bench/fleet.py [--sizes 100,300,1000] [--monitored 100,1000]
+                                       [--repeat 5] [--daemon-seconds 15]
 """
 import argparse
 import json
@@ -101,7 +116,7 @@ def aliases_down():
             netns(h, "ip", "addr", "del", f"{a}/32", "dev", "eth0", check=False)
 
 
-def build_registry(d, n, env, known_hosts):
+def build_registry(d, n, env, known_hosts, monitored=False):
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
     cfg = os.path.join(d, "mhaadm.cnf")
@@ -114,7 +129,9 @@ def build_registry(d, n, env, known_hosts):
                 f"registry_path = {reg}\nworkdir = {d}/work\nlog_dir = {d}/log\n"
                 "connect_timeout = 2\nread_timeout = 5\n"
                 f"ssh_key = {env['LAB_SSH_KEY']}\nssh_known_hosts = {known_hosts}\n"
-                "probe_interval = 30\n")
+                "probe_interval = 30\n"
+                # The bench's servers are the lab's: no semisync set up on them.
+                "isolation_guard = off\n")
     os.chmod(cfg, 0o600)
     r = subprocess.run([BIN, "-c", cfg, "init"], capture_output=True, text=True, timeout=30)
     if r.returncode != 0:
@@ -126,10 +143,15 @@ def build_registry(d, n, env, known_hosts):
         for i in range(n):
             name = f"c{i:04d}"
             vip = f"10.77.{1 + i // 250}.{1 + i % 250}"
-            cur = con.execute("INSERT INTO clusters (name, vip, state, desired) "
-                              "VALUES (?, ?, 'registered', 'stopped')", (name, vip))
+            if monitored:
+                cur = con.execute("INSERT INTO clusters (name, vip, state, desired, engine) "
+                                  "VALUES (?, ?, 'monitoring', 'monitored', 'native')",
+                                  (name, vip))
+            else:
+                cur = con.execute("INSERT INTO clusters (name, vip, state, desired) "
+                                  "VALUES (?, ?, 'registered', 'stopped')", (name, vip))
             cid = cur.lastrowid
-            down = i % 10 == 9
+            down = i % 10 == 9 and not monitored
             unreachable += down
             for k in range(3):
                 pool = ALIASES[k + 1]
@@ -146,8 +168,9 @@ def build_registry(d, n, env, known_hosts):
                         "'start requested')", (name,))
             con.execute("INSERT INTO events (cluster, type, message) VALUES (?, "
                         "'monitoring.stopped', 'MHA monitoring stopped; the VIP stays')", (name,))
+    hosts = {h for (h,) in con.execute("SELECT DISTINCT host FROM nodes")}
     con.close()
-    return cfg, unreachable
+    return cfg, unreachable, len(hosts)
 
 
 def time_cmd(args, repeat):
@@ -248,6 +271,8 @@ def daemon_usage(p, seconds):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default="100,300,1000")
+    ap.add_argument("--monitored", default="",
+                    help="sizes monitored by the native engine (needs lab.sh up --gtid)")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--daemon-seconds", type=float, default=15)
     ap.add_argument("--tag", default=None)
@@ -260,31 +285,57 @@ def main():
     env, kh = aliases_up()
     try:
         run_sizes(a, sizes, rows, env, kh)
+        if a.monitored:
+            run_monitored(a, [int(x) for x in a.monitored.split(",")], rows, env, kh)
     finally:
         aliases_down()
     write_results(a, tag, rows)
 
 
+def check_list(cfg, n, unreachable_names):
+    """`list all --json` names every cluster, and says down for exactly the unreachable ones."""
+    r = subprocess.run([BIN, "-c", cfg, "list", "all", "--json"], capture_output=True,
+                       text=True, timeout=120)
+    if r.returncode not in (0, 3):
+        sys.exit(f"list all --json: rc={r.returncode} {r.stderr}")
+    doc = json.loads(r.stdout)
+    got = {c["name"]: c["verdict"] for c in doc["clusters"]}
+    if len(got) != n:
+        sys.exit(f"list all --json named {len(got)} clusters, the registry holds {n}")
+    down = {name for name, v in got.items() if v == "down"}
+    if down != unreachable_names:
+        sys.exit(f"list all --json: down {sorted(down)[:5]}... but unreachable "
+                 f"{sorted(unreachable_names)[:5]}... ({len(down)} vs {len(unreachable_names)})")
+
+
+def wait_status_pass(d, seconds=120):
+    cache = os.path.join(d, "work", "vip-holders.json")
+    t0 = time.time()
+    while not os.path.exists(cache):
+        if time.time() - t0 > seconds:
+            sys.exit(f"bench/fleet.py: the daemon wrote no status pass ({cache}) in {seconds} s")
+        time.sleep(0.2)
+    return round(time.time() - t0, 1)
+
+
 def run_sizes(a, sizes, rows, env, kh):
     for n in sizes:
         d = os.path.join(WORK, f"fleet-{n}")
-        cfg, unreach = build_registry(d, n, env, kh)
-        row = {"clusters": n, "unreachable_clusters": unreach,
+        cfg, unreach, ssh_hosts = build_registry(d, n, env, kh)
+        unreachable_names = {f"c{i:04d}" for i in range(n) if i % 10 == 9}
+        row = {"clusters": n, "monitored": 0, "unreachable_clusters": unreach,
+               "ssh_hosts": ssh_hosts,
                "registry_bytes": os.path.getsize(os.path.join(d, "registry.db"))}
         row["list_all_no_probe"] = time_cmd([BIN, "-c", cfg, "list", "all", "--no-probe"],
                                             a.repeat)
         # No daemon yet: every host is asked over SSH by list itself.
+        check_list(cfg, n, unreachable_names)
         row["list_all_fresh"] = time_cmd([BIN, "-c", cfg, "list", "all", "--fresh"], a.repeat)
-        row["ssh_hosts"] = len({h for k in range(3) for h in ALIASES[k + 1][:n]}) + \
-            (1 if unreach else 0)
         p = daemon_start(cfg, d)
         try:
-            cache = os.path.join(d, "work", "vip-holders.json")
-            t0 = time.time()
-            while not os.path.exists(cache) and time.time() - t0 < 120 and n > 0:
-                time.sleep(0.2)
-            row["first_status_pass_s"] = round(time.time() - t0, 1)
+            row["first_status_pass_s"] = wait_status_pass(d) if n > 0 else 0
             # The daemon's status pass has the VIP holders: list reads them.
+            check_list(cfg, n, unreachable_names)
             row["list_all"] = time_cmd([BIN, "-c", cfg, "list", "all"], a.repeat)
             row["list_all_json"] = time_cmd([BIN, "-c", cfg, "list", "all", "--json"],
                                             a.repeat)
@@ -297,6 +348,83 @@ def run_sizes(a, sizes, rows, env, kh):
               flush=True)
         rows.append(row)
         shutil.rmtree(d, ignore_errors=True)
+
+
+def engine_watching(d, n):
+    """How many clusters the native engine's status files show watching a reachable master."""
+    ok = 0
+    for i in range(n):
+        try:
+            st = dict(line.split("=", 1) for line in
+                      open(os.path.join(d, "work", "native", f"c{i:04d}.status")).read().split())
+        except OSError:
+            continue
+        ok += st.get("state") == "watching" and st.get("master_reachable") == "1"
+    return ok
+
+
+def max_connections(value):
+    out = []
+    for h in (1, 2, 3):
+        r = subprocess.run([os.path.join(ROOT, "lab", "lab.sh"), "sql", str(h),
+                            "SELECT @@max_connections" if value is None else
+                            f"SET GLOBAL max_connections = {int(value[h - 1])}"],
+                           capture_output=True, text=True, timeout=30)
+        if r.returncode != 0:
+            sys.exit(f"lab.sh sql {h}: {r.stderr}")
+        out.append(r.stdout.strip().splitlines()[-1] if value is None else value[h - 1])
+    return out
+
+
+def run_monitored(a, sizes, rows, env, kh):
+    """N clusters monitored by the native engine: the daemon's and the engine's own cost."""
+    saved = max_connections(None)
+    try:
+        for n in sizes:
+            max_connections([2 * n + 300] * 3)
+            d = os.path.join(WORK, f"fleet-mon-{n}")
+            cfg, _, ssh_hosts = build_registry(d, n, env, kh, monitored=True)
+            row = {"clusters": n, "monitored": n, "engine": "native", "unreachable_clusters": 0,
+                   "ssh_hosts": ssh_hosts}
+            p = daemon_start(cfg, d)
+            try:
+                t0 = time.time()
+                while engine_watching(d, n) < n:
+                    if time.time() - t0 > 180:
+                        sys.exit(f"bench/fleet.py: after 180 s the native engine watches "
+                                 f"{engine_watching(d, n)} of {n} clusters")
+                    time.sleep(1)
+                row["all_watching_s"] = round(time.time() - t0, 1)
+                row["first_status_pass_s"] = wait_status_pass(d)
+                check_list(cfg, n, set())
+                row["list_all"] = time_cmd([BIN, "-c", cfg, "list", "all"], a.repeat)
+                row["list_all_json"] = time_cmd([BIN, "-c", cfg, "list", "all", "--json"],
+                                                a.repeat)
+                engines = [k for k in descendants(p.pid) if "engine-native" in
+                           open(f"/proc/{k}/cmdline").read().replace("\0", " ")]
+                if len(engines) != 1:
+                    sys.exit(f"bench/fleet.py: {len(engines)} native engine processes, want 1")
+                e = engines[0]
+                eu0, es0 = proc_stat(e)
+                t1 = time.time()
+                row["daemon"] = daemon_usage(p, a.daemon_seconds)
+                eu1, es1 = proc_stat(e)
+                t2 = time.time()
+                row["engine_rss_kb"] = proc_status(e, "VmRSS")
+                row["engine_hwm_kb"] = proc_status(e, "VmHWM")
+                row["engine_cpu_pct"] = round(100.0 * (eu1 + es1 - eu0 - es0) / CLK_TCK /
+                                              (t2 - t1), 2)
+                row["still_watching"] = engine_watching(d, n)
+            finally:
+                daemon_stop(p)
+            print(f"{n:5d} clusters monitored (native): all watching after "
+                  f"{row['all_watching_s']} s; engine RSS {row['engine_rss_kb']} kB, CPU "
+                  f"{row['engine_cpu_pct']} %; daemon RSS {row['daemon']['rss_kb']} kB, CPU "
+                  f"{row['daemon']['cpu_pct_steady']} %", flush=True)
+            rows.append(row)
+            shutil.rmtree(d, ignore_errors=True)
+    finally:
+        max_connections(saved)
 
 
 def write_results(a, tag, rows):
@@ -313,6 +441,8 @@ def write_results(a, tag, rows):
           "daemon children (RSS) |",
           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
+        if r.get("monitored"):
+            continue
         la, lj, dm = r["list_all"], r["list_all_json"], r["daemon"]
         ln, lf = r["list_all_no_probe"], r["list_all_fresh"]
         md.append(f"| {r['clusters']} | {r['unreachable_clusters']} | {r['ssh_hosts']} | "
@@ -324,6 +454,18 @@ def write_results(a, tag, rows):
                   f"{dm['rss_kb'] / 1024:.1f} MB | {dm['hwm_kb'] / 1024:.1f} MB | "
                   f"{dm['cpu_pct_steady']:.2f} % ({dm['cpu_s_steady']:.2f} s / "
                   f"{a.daemon_seconds:.0f} s) | {dm['children']} ({dm['children_rss_kb']} kB) |")
+    mon = [r for r in rows if r.get("monitored")]
+    if mon:
+        md += ["", "| clusters monitored (native engine) | SSH hosts | all watching after | "
+               "engine VmRSS | engine VmHWM | engine CPU | daemon VmRSS | daemon CPU (with "
+               "status passes) | `list all` median (min–max) |", "|---|---|---|---|---|---|---|---|---|"]
+        for r in mon:
+            la, dm = r["list_all"], r["daemon"]
+            md.append(f"| {r['monitored']} | {r['ssh_hosts']} | {r['all_watching_s']} s | "
+                      f"{r['engine_rss_kb'] / 1024:.1f} MB | {r['engine_hwm_kb'] / 1024:.1f} MB | "
+                      f"{r['engine_cpu_pct']:.1f} % | {dm['rss_kb'] / 1024:.1f} MB | "
+                      f"{dm['cpu_pct_steady']:.2f} % | {la['median'] * 1000:.1f} ms "
+                      f"({la['min'] * 1000:.1f}–{la['max'] * 1000:.1f}) |")
     with open(out[:-5] + ".md", "w") as f:
         f.write("\n".join(md) + "\n")
     print("\n".join(md))

@@ -5,7 +5,8 @@
 #   bench/run-all.sh [--runs N]      (root, Debian 12 lab machine; default N=3)
 #
 # Builds mhaadm into $MHAADM_BENCH_BUILD (default /tmp/benchbuild, never the tree's build/),
-# brings the lab up, runs bench/fleet.py (100/300/1000 clusters) and bench/failover.py for
+# brings the lab up (GTID), runs bench/fleet.py (100/300/1000 clusters listed, 100/1000
+# monitored by the native engine) and bench/failover.py for
 # kill -9 and link cut (N runs each, mhaadm and plain MHA alternating), and always leaves the
 # lab down. Results: bench/results/fleet-TAG.{json,md}, bench/results/failover-TAG/
 # (results.json, results.md, logs/ with MHA's log of every run).
@@ -34,8 +35,8 @@ flock 9
 trap 'timeout 120 "$ROOT/lab/lab.sh" down >/dev/null 2>&1 || true' EXIT
 
 echo "== fleet (lab up so that 10.77.0.99 is a lab address nobody holds)"
-timeout 300 lab/lab.sh up --hosts 3
-timeout 900 /usr/bin/python3 bench/fleet.py --tag "$TAG"
+timeout 300 lab/lab.sh up --hosts 3 --gtid
+timeout 1500 /usr/bin/python3 bench/fleet.py --monitored 100,1000 --tag "$TAG"
 
 echo "== failover: kill -9 and link cut, $RUNS runs per mode"
 # each run builds a fresh lab; ~1 min per run

@@ -30,7 +30,7 @@ trap 'flock -n /var/tmp/mhaadm-lab.lock "$root/lab/lab.sh" down >/dev/null 2>&1 
 junit="$root/build/integration-junit.xml"
 rm -f "$junit"
 rc=0
-MHAADM_BIN="$root/build/mhaadm" /usr/bin/python3 -m pytest -p no:cacheprovider -v -rs \
+MHAADM_BIN="$root/build/mhaadm" /usr/bin/python3 -m pytest -p no:cacheprovider -v -rs --durations=30 \
 	--junitxml="$junit" "$root/tests/integration" "$@" || rc=$?
 /usr/bin/python3 - "$junit" <<'PY' || rc=1
 import sys
