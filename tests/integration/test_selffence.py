@@ -5,6 +5,7 @@ the VIP it keeps and one on the manager's side writes too. Once self_fence_secon
 the old master acknowledges nothing (sessions killed, read_only set, VIP gone from it), the MHA
 engine fails over and the failover core starts the agent on the new master, and when the link heals the old master is still read-only and the VIP has
 one holder. The late acknowledgements are printed."""
+import json
 import os
 import stat
 import subprocess
@@ -18,6 +19,13 @@ from test_lifecycle import (NODES, VIP, events, finish_cluster, make_cluster, ma
 
 MHAADM = os.environ.get("MHAADM_BIN", "build/mhaadm")
 SECONDS = 3
+
+
+def list_c1(m):
+    r = m.run("list", "c1", "--json")
+    assert r.returncode in (0, 3), r.stdout + r.stderr
+    (c,) = json.loads(r.stdout)["clusters"]
+    return c
 
 
 def agent_path(m, host="10.77.0.11", port=3306):
@@ -65,6 +73,7 @@ def test_cut_off_master_fences_itself(fresh_lab, tmp_path):
         s = subprocess.run([MHAADM, "self-fence", "--config", path, "--status"],
                            capture_output=True, text=True)
         assert s.returncode == 0 and f"running (pid {pid})" in s.stdout, s.stdout + s.stderr
+        assert list_c1(m)["self_fence"] == {"wanted": True, "running": True}
 
         inside = NetnsWriter(m.lab, 1, VIP, 2_000_000, str(tmp_path / "inside.acks"))
         outside = AckWriter(m.lab, VIP, 1_000_000)
@@ -123,6 +132,14 @@ def test_cut_off_master_fences_itself(fresh_lab, tmp_path):
         assert "fencing this server" in log and "removed VIP 10.77.0.100/24" in log, log
         assert "set read_only=1 and killed" in log, log
         assert m.lab.mha_password not in log
+
+        # list: the agent runs on the new master; stopped there, it is a finding.
+        assert list_c1(m)["self_fence"] == {"wanted": True, "running": True}
+        subprocess.run([MHAADM, "self-fence", "--config", new_path, "--stop"], check=True)
+        c = list_c1(m)
+        assert c["self_fence"] == {"wanted": True, "running": False}, c["self_fence"]
+        kinds = [f["kind"] for f in c["findings"]]
+        assert "selffence.not_running" in kinds, kinds
     finally:
         subprocess.run(["ip", "link", "set", "mhaadm-v1", "up"], check=False)
         for w in writers:

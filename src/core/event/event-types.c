@@ -94,6 +94,7 @@ static const struct event_type event_types[] = {
     {"replica.taken_back", EVENT_INFO, 0, NULL},
     {"replica.unreachable", EVENT_INFO, 0, NULL},
     {"selffence.failed", EVENT_CRITICAL, 0, "selffence.started"},
+    {"selffence.not_running", EVENT_WARNING, 0, "selffence.started"},
     {"selffence.started", EVENT_INFO, 0, NULL},
     {"status.resolved", EVENT_INFO, 0, NULL},
     {"storm.paused", EVENT_INFO, EVENT_PROBLEM, NULL},

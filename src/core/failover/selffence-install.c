@@ -21,6 +21,7 @@
 #include "registry.h"
 #include "selffence.h"
 #include "ssh.h"
+#include "status.h"
 #include "xmalloc.h"
 
 char *
@@ -309,4 +310,32 @@ selffence_after_failover(const struct config *cfg, struct registry *reg, const c
 	}
 out:
 	registry_cluster_free(c);
+}
+
+void
+selffence_status(const struct config *cfg, struct registry_cluster *const *list,
+    struct status_cluster *sc, size_t n)
+{
+	char *cause = NULL;
+	size_t i, j;
+	int seconds;
+
+	for (i = 0; i < n; i++) {
+		sc[i].selffence_running = -1;
+		sc[i].selffence_wanted = list[i]->desired == REGISTRY_DESIRED_MONITORED &&
+		                         config_cluster_self_fence(cfg, list[i]->name, &seconds);
+		for (j = 0; sc[i].selffence_wanted && j < list[i]->n_nodes; j++) {
+			if (list[i]->nodes[j].role != REGISTRY_ROLE_MASTER)
+				continue;
+			sc[i].selffence_running =
+			    selffence_remote_ctl(cfg, list[i]->name, list[i]->nodes[j].host,
+			        list[i]->nodes[j].port, "--status", cfg->probe_timeout, &cause);
+			if (sc[i].selffence_running < 0) {
+				log_info("cluster=%s self-fence agent state unknown: %s",
+				    list[i]->name, cause);
+				free(cause);
+				cause = NULL;
+			}
+		}
+	}
 }

@@ -52,4 +52,15 @@ void selffence_start_clusters(
 void selffence_after_failover(const struct config *cfg, struct registry *reg, const char *cluster,
     const char *old_master, const char *new_master);
 
+struct status_cluster;
+
+/*
+ * list's check (status.h): for each monitored cluster with the self-fence
+ * on, asks its master's host over SSH (probe_timeout) whether the agent
+ * runs, and fills sc[i].selffence_wanted / selffence_running (-1 when the
+ * host cannot be asked). One SSH session per such cluster.
+ */
+void selffence_status(const struct config *cfg, struct registry_cluster *const *list,
+    struct status_cluster *sc, size_t n);
+
 #endif
