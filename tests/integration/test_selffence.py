@@ -171,3 +171,36 @@ def test_bad_agent_config_is_refused(tmp_path):
                        text=True, timeout=30)
     assert r.returncode == 1 and "nothing written" in r.stderr, r.stderr
     assert not target.exists()
+
+
+def test_manager_only_partition_never_fences(fresh_lab, tmp_path):
+    """The manager loses the master (a blackhole route on the manager host) while the master
+    still reaches its replicas: the agent loses the manager only and never fences; the master
+    stays writable with the VIP, and nothing fails over."""
+    m = make_cluster(fresh_lab, tmp_path, probe_interval="1", isolation_guard="off",
+                     self_fence="on", self_fence_seconds=str(SECONDS))
+    path, routed = agent_path(m), False
+    try:
+        r = m.ok("start", "c1", timeout=180)
+        assert "self-fence agent started on 10.77.0.11:3306" in r.stdout, r.stdout + r.stderr
+        subprocess.run(["ip", "route", "add", "blackhole", "10.77.0.11/32"], check=True)
+        routed = True
+        wait_for("the agent losing the manager",
+                 lambda: "manager lost" in open(path + ".log").read(), timeout=30)
+        time.sleep(SECONDS + 5)
+        log = open(path + ".log").read()
+        assert "fencing this server" not in log, log
+        assert m.lab.sql(1, "SELECT @@read_only").strip() == "0"
+        assert vip_holders() == ["10.77.0.11"]
+        # Inside the master's namespace, through the VIP: writes still work.
+        w = NetnsWriter(m.lab, 1, VIP, 3_000_000, str(tmp_path / "inside.acks"))
+        wait_for("a write through the VIP on the master", lambda: len(w.acks) > 5, timeout=30)
+        w.stop()
+        assert master_of(m) == "10.77.0.11:3306"
+    finally:
+        if routed:
+            subprocess.run(["ip", "route", "del", "blackhole", "10.77.0.11/32"], check=False)
+        for host in NODES:
+            subprocess.run([MHAADM, "self-fence", "--config", agent_path(m, host), "--stop"],
+                           check=False)
+        finish_cluster(m)
