@@ -21,6 +21,17 @@ MHAADM = os.environ.get("MHAADM_BIN", "build/mhaadm")
 SECONDS = 3
 
 
+def log_since(path, offset):
+    """The agent's log (FILE.log, appended across runs) from offset on."""
+    with open(path + ".log") as f:
+        f.seek(offset)
+        return f.read()
+
+
+def log_size(path):
+    return os.path.getsize(path + ".log") if os.path.exists(path + ".log") else 0
+
+
 def list_c1(m):
     r = m.run("list", "c1", "--json")
     assert r.returncode in (0, 3), r.stdout + r.stderr
@@ -57,6 +68,7 @@ def test_cut_off_master_fences_itself(fresh_lab, tmp_path):
     m = make_cluster(fresh_lab, tmp_path, probe_interval="1", isolation_guard="off",
                      self_fence="on", self_fence_seconds=str(SECONDS))
     writers, watch, path, agent_paths = [], None, agent_path(m), {}
+    offset = log_size(path)
     try:
         r = m.ok("start", "c1", timeout=180)
         assert "self-fence agent started on 10.77.0.11:3306" in r.stdout, r.stdout + r.stderr
@@ -128,7 +140,7 @@ def test_cut_off_master_fences_itself(fresh_lab, tmp_path):
         assert fenced, watch.seen[:5]
         unfenced = [(t, v) for (t, v) in watch.seen if v == 0 and t > fenced[0]]
         assert unfenced == [], unfenced[:5]
-        log = open(path + ".log").read()
+        log = log_since(path, offset)
         assert "fencing this server" in log and "removed VIP 10.77.0.100/24" in log, log
         assert "set read_only=1 and killed" in log, log
         assert m.lab.mha_password not in log
@@ -180,15 +192,16 @@ def test_manager_only_partition_never_fences(fresh_lab, tmp_path):
     m = make_cluster(fresh_lab, tmp_path, probe_interval="1", isolation_guard="off",
                      self_fence="on", self_fence_seconds=str(SECONDS))
     path, routed = agent_path(m), False
+    offset = log_size(path)
     try:
         r = m.ok("start", "c1", timeout=180)
         assert "self-fence agent started on 10.77.0.11:3306" in r.stdout, r.stdout + r.stderr
         subprocess.run(["ip", "route", "add", "blackhole", "10.77.0.11/32"], check=True)
         routed = True
         wait_for("the agent losing the manager",
-                 lambda: "manager lost" in open(path + ".log").read(), timeout=30)
+                 lambda: "manager lost" in log_since(path, offset), timeout=30)
         time.sleep(SECONDS + 5)
-        log = open(path + ".log").read()
+        log = log_since(path, offset)
         assert "fencing this server" not in log, log
         assert m.lab.sql(1, "SELECT @@read_only").strip() == "0"
         assert vip_holders() == ["10.77.0.11"]
