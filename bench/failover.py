@@ -23,8 +23,10 @@ Mode native: the cluster (lab up --gtid) under mhaadm's own engine (add --engine
 start); its markers come from the daemon's log (the native engine writes there), "complete" is
 its failover.completed event and "reprotected" its cluster.reprotected event.
 
-Usage: /usr/bin/python3 bench/failover.py [--runs N] [--fault kill|linkcut]
-       [--modes native,mhaadm,plain]
+Usage: /usr/bin/python3 bench/failover.py [--runs N] [--first-run N] [--fault kill|linkcut]
+       [--modes native,mhaadm,plain] [--tag TAG]
+A series split over several invocations (the shared lab): --first-run continues its numbering
+and alternation, bench/merge.py joins the invocations' results into one summary.
 Root only; owns the lab while it runs and leaves it down.
 """
 import argparse
@@ -364,11 +366,13 @@ class MhaadmSetup:
                 f.write(f"{k} = {v}\n")
         os.chmod(self.config, 0o600)
 
-    def setup(self):
+    def register(self, *add_args):
+        """The config, a new registry and cluster c1 in it (add_args: what the mode adds)."""
         self.write_config()
         self.run("init")
-        self.run("add", "c1", "--master", NODES[0], "--vip", f"{VIP}/24")
-        self.run("doctor", "c1", "--fix", timeout=300)
+        self.run("add", "c1", "--master", NODES[0], "--vip", f"{VIP}/24", *add_args)
+
+    def start_daemon(self):
         logf = open(self.daemon_log, "ab")
         self.daemon = subprocess.Popen([BIN, "-c", self.config, "daemon"], stdout=logf,
                                        stderr=logf, start_new_session=True)
@@ -378,6 +382,20 @@ class MhaadmSetup:
                  timeout=30)
         if self.daemon.poll() is not None:
             raise RuntimeError("daemon exited:\n" + open(self.daemon_log).read())
+
+    def stop_daemon(self):
+        if self.daemon and self.daemon.poll() is None:
+            self.daemon.terminate()
+            try:
+                self.daemon.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.daemon.pid, signal.SIGKILL)
+                self.daemon.wait(timeout=10)
+
+    def setup(self):
+        self.register()
+        self.run("doctor", "c1", "--fix", timeout=300)
+        self.start_daemon()
         t = now()
         self.run("start", "c1", timeout=180)
         wait_for("PING_OK", lambda: (read_health(self.health) or (0, -1))[1] == 0, timeout=60)
@@ -388,13 +406,7 @@ class MhaadmSetup:
         return json.loads(r.stdout)["events"]
 
     def teardown(self):
-        if self.daemon and self.daemon.poll() is None:
-            self.daemon.terminate()
-            try:
-                self.daemon.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.daemon.pid, signal.SIGKILL)
-                self.daemon.wait(timeout=10)
+        self.stop_daemon()
         # Engines outlive the daemon by design: end the ones this run started.
         pidfile = os.path.join(self.dir, "work", "mha", "c1", "engine.pid")
         try:
@@ -413,31 +425,15 @@ class NativeSetup(MhaadmSetup):
         self.health = None
 
     def setup(self):
-        self.write_config()
-        self.run("init")
-        self.run("add", "c1", "--master", NODES[0], "--vip", f"{VIP}/24", "--engine", "native")
-        logf = open(self.daemon_log, "ab")
-        self.daemon = subprocess.Popen([BIN, "-c", self.config, "daemon"], stdout=logf,
-                                       stderr=logf, start_new_session=True)
-        logf.close()
-        wait_for("the daemon", lambda: self.daemon.poll() is not None or
-                 f"mhaadm daemon: started (pid {self.daemon.pid}" in open(self.daemon_log).read(),
-                 timeout=30)
-        if self.daemon.poll() is not None:
-            raise RuntimeError("daemon exited:\n" + open(self.daemon_log).read())
+        self.register("--engine", "native")
+        self.start_daemon()
         t = now()
         self.run("start", "c1", timeout=60)  # returns when the engine reports "monitoring"
         return now() - t
 
     def teardown(self):
         # The native engine is the daemon's child with a death signal: it ends with it.
-        if self.daemon and self.daemon.poll() is None:
-            self.daemon.terminate()
-            try:
-                self.daemon.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.daemon.pid, signal.SIGKILL)
-                self.daemon.wait(timeout=10)
+        self.stop_daemon()
 
 
 class PlainSetup:
@@ -461,9 +457,7 @@ class PlainSetup:
         # first, and `--modes plain` works on a fresh host. Not part of any measured time.
         patcher = MhaadmSetup(e, os.path.join(self.dir, "doctor"))
         os.makedirs(patcher.dir, exist_ok=True)
-        patcher.write_config()
-        patcher.run("init")
-        patcher.run("add", "c1", "--master", NODES[0], "--vip", f"{VIP}/24")
+        patcher.register()
         patcher.run("doctor", "c1", "--fix", timeout=300)
         binlog_dirs = []
         for n in (1, 2, 3):
@@ -811,6 +805,9 @@ def markdown(results, summary):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--first-run", type=int, default=1,
+                    help="number of the first run (a series split over several invocations "
+                         "keeps its alternation: --first-run 4 continues after 3 runs)")
     ap.add_argument("--fault", choices=["kill", "linkcut"], action="append")
     ap.add_argument("--modes", default="mhaadm,plain")
     ap.add_argument("--tag", default=None, help="results file name part (default: timestamp)")
@@ -827,7 +824,7 @@ def main():
     results = []
     try:
         for fault in faults:
-            for idx in range(1, a.runs + 1):
+            for idx in range(a.first_run, a.first_run + a.runs):
                 # Alternating, and who goes first alternates too (a b, b a, ...): a mode that
                 # always ran first would always meet the caches and the lab a certain way.
                 order = modes if idx % 2 else list(reversed(modes))

@@ -6,10 +6,10 @@
 #
 # Builds mhaadm into $MHAADM_BENCH_BUILD (default /tmp/benchbuild, never the tree's build/),
 # brings the lab up (GTID), runs bench/fleet.py (100/300/1000 clusters listed, 100/1000
-# monitored by the native engine) and bench/failover.py for
-# kill -9 and link cut (N runs each, mhaadm and plain MHA alternating), and always leaves the
-# lab down. Results: bench/results/fleet-TAG.{json,md}, bench/results/failover-TAG/
-# (results.json, results.md, logs/ with MHA's log of every run).
+# monitored by the native engine) and bench/failover.py for kill -9 and link cut (N runs each,
+# native, mhaadm and plain MHA alternating), and always leaves the lab down. Results:
+# bench/results/fleet-TAG.{json,md}, bench/results/failover-TAG/ (results.json, results.md,
+# logs/ with MHA's log of every run). bench/guard.py and bench/dead_replica.py run on their own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -40,7 +40,8 @@ timeout 1500 /usr/bin/python3 bench/fleet.py --monitored 100,1000 --tag "$TAG"
 
 echo "== failover: kill -9 and link cut, $RUNS runs per mode"
 # each run builds a fresh lab; ~1 min per run
-timeout $((RUNS * 4 * 240 + 300)) /usr/bin/python3 bench/failover.py --runs "$RUNS" \
-	--fault kill --fault linkcut --tag "$TAG" || echo "some failover runs failed (see results)"
+timeout $((RUNS * 6 * 240 + 300)) /usr/bin/python3 bench/failover.py --runs "$RUNS" \
+	--fault kill --fault linkcut --modes native,mhaadm,plain --tag "$TAG" ||
+	echo "some failover runs failed (see results)"
 
 echo "results: bench/results/fleet-$TAG.md, bench/results/failover-$TAG/results.md"

@@ -7,7 +7,8 @@
  * whose lag-policy state changed for lag_hold passes makes it ask the
  * engine to restart monitoring on it (engine_ops.request_restart).
  * What was seen is kept in <workdir>/watch.json between passes, so a blip
- * is never an event and never a restart.
+ * is never an event and never a restart. With auto_rejoin = yes it also
+ * rejoins failed former masters that answer again (cmd_watch_rejoin).
  */
 #include <json-c/json.h>
 #include <stdio.h>
@@ -433,6 +434,59 @@ cmd_watch_readiness(struct cmd_ctx *ctx, struct registry *reg, const struct stat
 	free(why);
 }
 
+/*
+ * auto_rejoin: a failed former master that answers again, read-only (the
+ * fence pass demoted it) and without the VIP, is rejoined
+ * (cmd_rejoin_node), only while the engine monitors normally: never while
+ * it starts or fails over. A refusal for its GTIDs, or a rejoin that failed
+ * on the way, is an event once: the node is marked in watch.json and not
+ * tried again while it stays failed (a DBA who fixed it runs mhaadm rejoin).
+ * A refusal of the moment (the master does not answer) is only logged, and
+ * tried again next pass.
+ */
+static void
+cmd_watch_rejoin(struct cmd_ctx *ctx, struct registry *reg, const struct status_cluster *sc,
+    const struct status_monitor *mon, json_object *prev, json_object *next)
+{
+	const struct registry_cluster *c = sc->c;
+	const struct status_node *sn;
+	json_object *old;
+	char hp[300], *master = NULL, *why = NULL, *extra = NULL;
+	size_t i;
+	int r;
+
+	for (i = 0; i < c->n_nodes; i++) {
+		if (c->nodes[i].role != REGISTRY_ROLE_FAILED)
+			continue;
+		snprintf(hp, sizeof(hp), "%s:%d", c->nodes[i].host, c->nodes[i].port);
+		if (json_object_object_get_ex(prev, hp, &old)) {
+			json_object_object_add(next, hp, json_object_get(old));
+			continue;
+		}
+		sn = &sc->nodes[i];
+		if (!mon->running || !mon->health_ok || !sn->probe.ok || !sn->probe.read_only ||
+		    sn->holds_vip != 0)
+			continue;
+		r = cmd_rejoin_node(
+		    ctx, reg, c->name, c->nodes[i].host, c->nodes[i].port, &master, &why, &extra);
+		if (r > 0 && extra == NULL)
+			log_info("cluster=%s node=%s auto_rejoin: not now: %s", c->name, hp, why);
+		else if (r != 0) {
+			event_emit_fields(reg, c->name, hp,
+			    r > 0 ? "replica.rejoin_refused" : "replica.rejoin_failed",
+			    EVENT_FIELDS("master", master, "extra_gtids", extra),
+			    "auto_rejoin: failed former master %s %s: %s%s", hp,
+			    r > 0 ? "not rejoined" : "rejoin failed", why,
+			    r > 0 ? "" : "; it is left read-only with replication stopped");
+			json_object_object_add(next, hp, json_object_new_int(1));
+		}
+		free(master);
+		free(why);
+		free(extra);
+		master = why = extra = NULL;
+	}
+}
+
 static int
 cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -519,6 +573,9 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		    cmd_watch_get(nc, "members"));
 		cmd_watch_readiness(ctx, reg, &sc[i], &mon[i], cmd_watch_get(pc, "ready"),
 		    cmd_watch_get(nc, "ready"));
+		if (config_cluster_auto_rejoin(ctx->cfg, list[i]->name))
+			cmd_watch_rejoin(ctx, reg, &sc[i], &mon[i], cmd_watch_get(pc, "rejoin"),
+			    cmd_watch_get(nc, "rejoin"));
 	}
 	text = json_object_to_json_string_ext(next, JSON_C_TO_STRING_PLAIN);
 	if (fs_mkdirs(ctx->cfg->workdir, 0700, &cause) != 0 ||

@@ -24,6 +24,7 @@ const struct cmd_entry *const cmd_table[] = {
     &cmd_keys_entry,
     &cmd_doctor_entry,
     &cmd_switch_entry,
+    &cmd_rejoin_entry,
     &cmd_daemon_entry,
     &cmd_hook_entry,
     &cmd_engine_entry,

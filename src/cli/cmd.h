@@ -109,6 +109,14 @@ int cmd_keys_setup(
     struct cmd_ctx *ctx, const char *name, const char *password_file, const char *identity);
 int cmd_keys_remove(struct cmd_ctx *ctx, const struct registry_cluster *c, char **cause);
 
+/*
+ * Rejoins host:port of cluster (rejoin_node, same returns and strings)
+ * and, once rejoined, asks the cluster's engine to restart with it when
+ * the cluster is monitored. Shared by rejoin and the status pass.
+ */
+int cmd_rejoin_node(struct cmd_ctx *ctx, struct registry *reg, const char *cluster,
+    const char *host, int port, char **master, char **why, char **extra);
+
 extern const struct cmd_entry cmd_init_entry;
 extern const struct cmd_entry cmd_add_entry;
 extern const struct cmd_entry cmd_del_entry;
@@ -117,6 +125,7 @@ extern const struct cmd_entry cmd_history_entry;
 extern const struct cmd_entry cmd_start_entry;
 extern const struct cmd_entry cmd_stop_entry;
 extern const struct cmd_entry cmd_keys_entry;
+extern const struct cmd_entry cmd_rejoin_entry;
 extern const struct cmd_entry cmd_doctor_entry;
 extern const struct cmd_entry cmd_daemon_entry;
 extern const struct cmd_entry cmd_hook_entry;

@@ -74,7 +74,7 @@ enum config_type {
 	CONFIG_TYPE_REGISTRY, /* sqlite | mysql */
 	CONFIG_TYPE_LISTEN,   /* validate_listen: ADDR:PORT */
 	CONFIG_TYPE_GUARD,    /* auto | semisync | off */
-	CONFIG_TYPE_BOOL,     /* on | off (yes | no, 1 | 0) */
+	CONFIG_TYPE_BOOL,     /* yes | no, into an int */
 };
 
 struct config_key {
@@ -139,6 +139,7 @@ static const struct config_key config_keys[] = {
     {"self_fence_seconds", CONFIG_TYPE_INT, CONFIG_FIELD(self_fence_seconds), 1, 3600, 0},
     {"self_fence_manager", CONFIG_TYPE_LISTEN, CONFIG_FIELD(self_fence_manager), 0, 0, 1},
     {"self_fence_bin", CONFIG_TYPE_PATH, CONFIG_FIELD(self_fence_bin), 0, 0, 1},
+    {"auto_rejoin", CONFIG_TYPE_BOOL, CONFIG_FIELD(auto_rejoin), 0, 0, 0},
     /* Checked against the engines compiled in by cmd_ctx_config (core knows no engine). */
     {"engine", CONFIG_TYPE_USER, CONFIG_FIELD(engine), 0, 0, 0},
     {"garp_count", CONFIG_TYPE_INT, CONFIG_FIELD(garp_count), 0, 100, 0},
@@ -233,13 +234,13 @@ config_parse_guard(const char *s, enum config_guard *out)
 
 static int config_parse_int(const char *s, int min, int max, int *value);
 
-/* Parses an on/off value. Returns 0, or -1 for anything else. */
+/* Parses yes or no into 1 or 0. Returns 0, or -1 for anything else. */
 static int
 config_parse_bool(const char *s, int *out)
 {
-	if (strcmp(s, "on") == 0 || strcmp(s, "yes") == 0 || strcmp(s, "1") == 0)
+	if (strcmp(s, "yes") == 0)
 		*out = 1;
-	else if (strcmp(s, "off") == 0 || strcmp(s, "no") == 0 || strcmp(s, "0") == 0)
+	else if (strcmp(s, "no") == 0)
 		*out = 0;
 	else
 		return -1;
@@ -280,6 +281,7 @@ config_cluster_start(struct config_parse *parse, const char *section)
 	cfg->clusters[cfg->n_clusters].semisync_fallback_seconds = -1;
 	cfg->clusters[cfg->n_clusters].self_fence = -1;
 	cfg->clusters[cfg->n_clusters].self_fence_seconds = -1;
+	cfg->clusters[cfg->n_clusters].auto_rejoin = -1;
 	cfg->n_clusters++;
 	name = NULL;
 out:
@@ -326,7 +328,7 @@ config_cluster_set(struct config_parse *parse, const char *name, const char *val
 			config_error(
 			    parse, "duplicate key 'self_fence' in [cluster \"%s\"]", cc->name);
 		else if (config_parse_bool(value, &cc->self_fence) != 0)
-			config_error(parse, "self_fence: invalid value '%s': use on or off", echo);
+			config_error(parse, "self_fence: invalid value '%s': use yes or no", echo);
 	} else if (strcasecmp(name, "self_fence_seconds") == 0) {
 		if (cc->self_fence_seconds != -1)
 			config_error(parse,
@@ -338,12 +340,19 @@ config_cluster_set(struct config_parse *parse, const char *name, const char *val
 			    echo);
 		else
 			cc->self_fence_seconds = v;
+	} else if (strcasecmp(name, "auto_rejoin") == 0) {
+		if (cc->auto_rejoin != -1)
+			config_error(
+			    parse, "duplicate key 'auto_rejoin' in [cluster \"%s\"]", cc->name);
+		else if (config_parse_bool(value, &cc->auto_rejoin) != 0)
+			config_error(parse, "auto_rejoin: invalid value '%s': use yes or no", echo);
 	} else {
 		free(echo);
 		echo = config_echo(name);
 		config_error(parse,
 		    "unknown key '%s' in [cluster \"%s\"]: only isolation_guard, "
-		    "semisync_fallback_seconds, self_fence and self_fence_seconds belong there",
+		    "semisync_fallback_seconds, auto_rejoin, self_fence and self_fence_seconds "
+		    "belong there",
 		    echo, cc->name);
 	}
 	free(echo);
@@ -392,6 +401,19 @@ config_cluster_self_fence(const struct config *cfg, const char *cluster, int *se
 			*seconds = cfg->clusters[i].self_fence_seconds;
 	}
 	return on;
+}
+
+int
+config_cluster_auto_rejoin(const struct config *cfg, const char *cluster)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_clusters; i++) {
+		if (strcmp(cfg->clusters[i].name, cluster) == 0 &&
+		    cfg->clusters[i].auto_rejoin >= 0)
+			return cfg->clusters[i].auto_rejoin;
+	}
+	return cfg->auto_rejoin;
 }
 
 /*
@@ -697,18 +719,18 @@ config_set(struct config_parse *parse, const struct config_key *key, char *value
 		}
 		retval = 0;
 		goto out;
-	case CONFIG_TYPE_BOOL:
-		if (config_parse_bool(value, ifield) != 0) {
-			config_error(
-			    parse, "%s: invalid value '%s': use on or off", key->name, echo);
-			goto out;
-		}
-		retval = 0;
-		goto out;
 	case CONFIG_TYPE_GUARD:
 		if (config_parse_guard(value, (enum config_guard *)field) != 0) {
 			config_error(parse, "%s: invalid value '%s': use auto, semisync or off",
 			    key->name, echo);
+			goto out;
+		}
+		retval = 0;
+		goto out;
+	case CONFIG_TYPE_BOOL:
+		if (config_parse_bool(value, ifield) != 0) {
+			config_error(
+			    parse, "%s: invalid value '%s': use yes or no", key->name, echo);
 			goto out;
 		}
 		retval = 0;

@@ -29,6 +29,7 @@ struct config_cluster {
 	int semisync_fallback_seconds;     /* -1 when not set */
 	int self_fence;                    /* 0 off, 1 on, -1 when not set */
 	int self_fence_seconds;            /* -1 when not set */
+	int auto_rejoin;                   /* 1 yes, 0 no, -1 when not set */
 };
 
 struct config {
@@ -92,7 +93,8 @@ struct config {
 	/* The isolation guard (guard.h): defaults for every cluster, then per cluster. */
 	enum config_guard isolation_guard; /* default auto */
 	int semisync_fallback_seconds;     /* 0: never fall back to async (default) */
-	struct config_cluster *clusters;   /* [cluster "NAME"] sections */
+	int auto_rejoin; /* 1: the daemon rejoins failed former masters that answer (rejoin.h); 0 */
+	struct config_cluster *clusters; /* [cluster "NAME"] sections */
 	size_t n_clusters;
 	/* The self-fence agent on master hosts (selffence.h, docs/mha.md "The self-fence"). */
 	int self_fence;           /* 1: start installs the agent on the master; default 0 */
@@ -152,6 +154,8 @@ int config_cluster_fallback(const struct config *cfg, const char *cluster);
  * else the top-level one); *seconds gets its self_fence_seconds.
  */
 int config_cluster_self_fence(const struct config *cfg, const char *cluster, int *seconds);
+/* auto_rejoin for a cluster (1 or 0): its section's value, else the top-level one. */
+int config_cluster_auto_rejoin(const struct config *cfg, const char *cluster);
 
 /* Frees the config, wiping the passwords. NULL is fine. */
 void config_free(struct config *cfg);

@@ -112,7 +112,8 @@ def test_mysql_registry_contract(lab):
     assert r.returncode == 0, out
     # Every contract test ran on MariaDB; only the SQLite-file tests skipped.
     for name in ("test_registry_round_trip", "test_registry_duplicates", "test_registry_update",
-                 "test_registry_del", "test_registry_set_state", "test_registry_set_master",
+                 "test_registry_del", "test_registry_set_state", "test_registry_set_desired_if",
+                 "test_registry_set_master",
                  "test_registry_events", "test_registry_event_fields"):
         assert f"[       OK ] {name}" in out, out
     left = lab.sql(4, "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA"

@@ -66,7 +66,7 @@ class ReadOnlyWatch(threading.Thread):
 
 def test_cut_off_master_fences_itself(fresh_lab, tmp_path):
     m = make_cluster(fresh_lab, tmp_path, probe_interval="1", isolation_guard="off",
-                     self_fence="on", self_fence_seconds=str(SECONDS))
+                     self_fence="yes", self_fence_seconds=str(SECONDS))
     writers, watch, path, agent_paths = [], None, agent_path(m), {}
     offset = log_size(path)
     try:
@@ -190,7 +190,7 @@ def test_manager_only_partition_never_fences(fresh_lab, tmp_path):
     still reaches its replicas: the agent loses the manager only and never fences; the master
     stays writable with the VIP, and nothing fails over."""
     m = make_cluster(fresh_lab, tmp_path, probe_interval="1", isolation_guard="off",
-                     self_fence="on", self_fence_seconds=str(SECONDS))
+                     self_fence="yes", self_fence_seconds=str(SECONDS))
     path, routed = agent_path(m), False
     offset = log_size(path)
     try:

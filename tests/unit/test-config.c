@@ -751,7 +751,8 @@ test_guard_keys(void **state)
 	    "test.cnf:2: isolation_guard: invalid value 'self-fence': use auto, semisync or off");
 	parse_bad("ha_user = mha\n[cluster \"orders\"]\nmax_lag = 5\n",
 	    "test.cnf:3: unknown key 'max_lag' in [cluster \"orders\"]: only isolation_guard, "
-	    "semisync_fallback_seconds, self_fence and self_fence_seconds belong there");
+	    "semisync_fallback_seconds, auto_rejoin, self_fence and self_fence_seconds "
+	    "belong there");
 	parse_bad("ha_user = mha\n[cluster \"orders\"]\n[cluster \"orders\"]\n",
 	    "test.cnf:3: duplicate section [cluster \"orders\"]");
 	parse_bad("ha_user = mha\n[cluster \"orders\"]\nsemisync_fallback_seconds = -1\n",
@@ -759,11 +760,42 @@ test_guard_keys(void **state)
 	    "to 86400");
 }
 
+/* auto_rejoin: no by default, yes|no at the top and per cluster, anything else refused. */
+static void
+test_auto_rejoin(void **state)
+{
+	struct config *cfg;
+
+	(void)state;
+	cfg = parse_ok("ha_user = mha\n");
+	assert_int_equal(cfg->auto_rejoin, 0);
+	assert_int_equal(config_cluster_auto_rejoin(cfg, "orders"), 0);
+	config_free(cfg);
+	cfg = parse_ok("ha_user = mha\nauto_rejoin = yes\n"
+	               "[cluster \"orders\"]\nauto_rejoin = no\n"
+	               "[cluster \"billing\"]\nisolation_guard = off\n");
+	assert_int_equal(config_cluster_auto_rejoin(cfg, "orders"), 0);
+	assert_int_equal(config_cluster_auto_rejoin(cfg, "billing"), 1);
+	assert_int_equal(config_cluster_auto_rejoin(cfg, "other"), 1);
+	config_free(cfg);
+	cfg = parse_ok("ha_user = mha\n[cluster \"orders\"]\nauto_rejoin = yes\n");
+	assert_int_equal(config_cluster_auto_rejoin(cfg, "orders"), 1);
+	assert_int_equal(config_cluster_auto_rejoin(cfg, "billing"), 0);
+	config_free(cfg);
+	parse_bad("ha_user = mha\nauto_rejoin = 1\n",
+	    "test.cnf:2: auto_rejoin: invalid value '1': use yes or no");
+	parse_bad("ha_user = mha\n[cluster \"orders\"]\nauto_rejoin = maybe\n",
+	    "test.cnf:3: auto_rejoin: invalid value 'maybe': use yes or no");
+	parse_bad("ha_user = mha\n[cluster \"orders\"]\nauto_rejoin = yes\nauto_rejoin = no\n",
+	    "test.cnf:4: duplicate key 'auto_rejoin' in [cluster \"orders\"]");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_every_key),
+	    cmocka_unit_test(test_auto_rejoin),
 	    cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_sections),
 	    cmocka_unit_test(test_unknown_key),

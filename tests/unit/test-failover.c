@@ -21,7 +21,7 @@
 #include "failover.h"
 #include "registry.h"
 #include "spool.h"
-#include "xmalloc.h"
+#include "test-util.h"
 
 static double
 test_failover_now(void)
@@ -35,43 +35,19 @@ test_failover_now(void)
 static void
 test_failover_record_spooled_when_locked(void **state)
 {
-	char dir[] = "/tmp/mhaadm-test-failover-XXXXXX", *text, *db, *cause = NULL;
-	struct registry_cluster c = {0};
-	struct registry_node nodes[2] = {{0}};
-	struct registry_event ev = {0};
 	struct failover_node old = {"10.77.0.11", NULL, 3306};
 	struct failover_node nm = {"10.77.0.12", NULL, 3306};
 	struct failover_target t = {0};
-	struct registry *setup, *holder;
+	struct test_util_env env;
+	struct registry *holder;
 	struct config *cfg;
+	char *cause = NULL;
 	double t0, took;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	db = xasprintf("%s/registry.db", dir);
-	text = xasprintf(
-	    "ha_user = mha\nregistry_path = %s\nworkdir = %s\nlog_dir = %s\n", db, dir, dir);
-	cfg = config_parse_string(text, "test.cnf", &cause);
-	assert_non_null(cfg);
-	setup = registry_open(cfg, 0, &cause);
-	assert_non_null(setup);
-	assert_int_equal(registry_init(setup, &cause), 0);
-	nodes[0].host = (char *)"10.77.0.11";
-	nodes[0].port = 3306;
-	nodes[0].role = REGISTRY_ROLE_MASTER;
-	nodes[1].host = (char *)"10.77.0.12";
-	nodes[1].port = 3306;
-	nodes[1].role = REGISTRY_ROLE_REPLICA;
-	c.name = (char *)"c1";
-	c.vip = (char *)"10.77.0.100";
-	c.vip_prefix = 24;
-	c.iface = (char *)"eth0";
-	c.nodes = nodes;
-	c.n_nodes = 2;
-	ev.type = (char *)"cluster.added";
-	ev.message = (char *)"added";
-	assert_int_equal(registry_cluster_add(setup, &c, &ev, &cause), 0);
-	registry_close(setup);
+	test_util_env_init(&env, "failover");
+	test_util_add_cluster(&env, "c1", REGISTRY_STATE_PENDING, REGISTRY_DESIRED_STOPPED);
+	cfg = env.cfg;
 
 	/* Another writer holds the lock for as long as the test needs. */
 	holder = registry_open(cfg, 1, &cause);
@@ -94,9 +70,7 @@ test_failover_record_spooled_when_locked(void **state)
 	registry_close(t.reg);
 	db_rollback(holder->db);
 	registry_close(holder);
-	config_free(cfg);
-	free(text);
-	free(db);
+	test_util_env_clear(&env);
 }
 
 int

@@ -5,10 +5,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "master_verdict.h"
 #include "native-sql.h"
 #include "native.h"
 
@@ -88,6 +91,196 @@ test_conn_refused(void **state)
 	native_conn_close(&c);
 }
 
+static void
+test_errant(void **state)
+{
+	char *errant = NULL, *cause = NULL;
+
+	(void)state;
+	/* A hotfix on replica 3: a server id the master never logged. */
+	assert_int_equal(native_errant("0-1-100,0-3-3", "0-1-100", 1, &errant, &cause), 1);
+	assert_non_null(strstr(errant, "0-3-3"));
+	free(errant);
+	/* Ahead of the master's last look with the master's own id: received, not errant. */
+	assert_int_equal(native_errant("0-1-120", "0-1-100", 1, &errant, &cause), 0);
+	assert_null(errant);
+	/* History of a former master (server 2) the new master also has: clean. */
+	assert_int_equal(native_errant("0-2-50,0-1-120", "0-2-50,0-1-100", 1, &errant, &cause), 0);
+	/* A former master's id further than the master ever saw: errant. */
+	assert_int_equal(native_errant("0-2-51,0-1-120", "0-2-50,0-1-100", 1, &errant, &cause), 1);
+	free(errant);
+	/* Another domain written on the replica only. */
+	assert_int_equal(native_errant("0-1-5,7-4-1", "0-1-5", 1, &errant, &cause), 1);
+	free(errant);
+	assert_int_equal(native_errant("garbage", "0-1-5", 1, &errant, &cause), -1);
+	free(cause);
+}
+
+/* A 1-master 3-replica cluster whose master became suspect at t = 1000 ms. */
+static void
+observe_cluster(struct native_cluster *c, struct native_node *nodes)
+{
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	memset(nodes, 0, 4 * sizeof(*nodes));
+	c->nodes = nodes;
+	c->n_nodes = 4;
+	c->master = 0;
+	c->suspect_ms = 1000;
+	nodes[0].host = (char *)"db1";
+	snprintf(nodes[0].addr, sizeof(nodes[0].addr), "10.0.0.1");
+	nodes[0].port = 3306;
+	for (i = 1; i < 4; i++) {
+		nodes[i].host = (char *)(i == 1 ? "db2" : i == 2 ? "db3" : "db4");
+		nodes[i].port = 3306;
+		nodes[i].reachable = 1;
+		nodes[i].s.at_ms = 1100;
+		nodes[i].s.moved_ms = 500; /* silent since before the suspicion */
+		nodes[i].s.heartbeats = 10;
+		nodes[i].s.master_port = 3306;
+		snprintf(nodes[i].s.master_host, sizeof(nodes[i].s.master_host), "10.0.0.1");
+	}
+}
+
+static enum master_verdict
+observe_verdict(const struct native_cluster *c, long long now, size_t *waiting)
+{
+	struct master_observation obs[4];
+	char names[4][300];
+	size_t n = native_observe(c, now, obs, names, waiting);
+
+	return master_verdict_decide(obs, n, NULL);
+}
+
+static void
+test_observe(void **state)
+{
+	struct native_cluster c;
+	struct native_node nodes[4];
+	size_t waiting;
+
+	(void)state;
+	/* Every replica's IO thread lost the master: dead. */
+	observe_cluster(&c, nodes);
+	assert_int_equal(observe_verdict(&c, 1200, &waiting), MASTER_DEAD);
+	assert_int_equal(waiting, 0);
+	/* One replica still connected with heartbeats arriving: alive (manager-only cut). */
+	nodes[2].s.io_yes = 1;
+	nodes[2].s.moved_ms = 1150;
+	assert_int_equal(observe_verdict(&c, 1200, &waiting), MASTER_ALIVE);
+	/* Connected but silent past the stale window (a cut link the IO thread missed): dead. */
+	assert_int_equal(observe_verdict(&c, 1150 + 1500, &waiting), MASTER_DEAD);
+	/* Without heartbeats silence proves nothing: alive. */
+	nodes[2].s.heartbeats = -1;
+	assert_int_equal(observe_verdict(&c, 1150 + 5000, &waiting), MASTER_ALIVE);
+	/* Connected to another server, not this master: it says nothing of it. */
+	observe_cluster(&c, nodes);
+	nodes[3].s.io_yes = 1;
+	nodes[3].s.moved_ms = 1150;
+	snprintf(nodes[3].s.master_host, sizeof(nodes[3].s.master_host), "10.0.0.9");
+	assert_int_equal(observe_verdict(&c, 1200, &waiting), MASTER_DEAD);
+	/* Master_Host naming the master by name matches too. */
+	snprintf(nodes[3].s.master_host, sizeof(nodes[3].s.master_host), "DB1");
+	assert_int_equal(observe_verdict(&c, 1200, &waiting), MASTER_ALIVE);
+	/* A replica not asked since the suspicion: the verdict waits for it. */
+	observe_cluster(&c, nodes);
+	nodes[1].s.at_ms = 900;
+	assert_int_equal(observe_verdict(&c, 1200, &waiting), MASTER_DEAD);
+	assert_int_equal(waiting, 1);
+	/* Every replica unreachable since: unknown (the manager is cut off), never dead. */
+	observe_cluster(&c, nodes);
+	for (size_t i = 1; i < 4; i++) {
+		nodes[i].reachable = 0;
+		nodes[i].fail_ms = 1100;
+	}
+	assert_int_equal(observe_verdict(&c, 1200, &waiting), MASTER_UNKNOWN);
+	assert_int_equal(waiting, 0);
+}
+
+static void
+test_journal(void **state)
+{
+	struct native_cluster c, back;
+	struct native_node nodes[3];
+	enum native_phase phase;
+	size_t nm, i;
+	char *text, *cause = NULL;
+	int up;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	memset(nodes, 0, sizeof(nodes));
+	c.name = (char *)"orders";
+	c.vip = (char *)"10.77.0.100";
+	c.vip_prefix = 24;
+	c.iface = (char *)"eth0";
+	c.nodes = nodes;
+	c.n_nodes = 3;
+	c.master = 1;
+	c.master_gtid = (char *)"0-2-40,0-1-7";
+	c.master_server_id = 2;
+	nodes[0].host = (char *)"10.77.0.11";
+	nodes[1].host = (char *)"10.77.0.12";
+	nodes[2].host = (char *)"10.77.0.13";
+	for (i = 0; i < 3; i++)
+		nodes[i].port = 3306;
+	nodes[2].no_master = 1;
+	text = native_journal_text(&c, NATIVE_PHASE_VIP, 0, 1);
+	assert_int_equal(native_journal_parse(text, &back, &phase, &nm, &up, &cause), 0);
+	assert_int_equal(phase, NATIVE_PHASE_VIP);
+	assert_int_equal(nm, 0);
+	assert_int_equal(up, 1);
+	assert_int_equal(back.master, 1);
+	assert_int_equal(back.n_nodes, 3);
+	assert_string_equal(back.nodes[1].host, "10.77.0.12");
+	assert_int_equal(back.nodes[2].no_master, 1);
+	assert_string_equal(back.name, "orders");
+	assert_string_equal(back.vip, "10.77.0.100");
+	assert_int_equal(back.vip_prefix, 24);
+	assert_string_equal(back.iface, "eth0");
+	assert_string_equal(back.master_gtid, "0-2-40,0-1-7");
+	assert_int_equal(back.master_server_id, 2);
+	for (i = 0; i < back.n_nodes; i++)
+		free(back.nodes[i].host);
+	free(back.nodes);
+	free(back.name);
+	free(back.vip);
+	free(back.iface);
+	free(back.master_gtid);
+	free(text);
+	/* Before the choice no new master is named; after it one must be. */
+	text = native_journal_text(&c, NATIVE_PHASE_FENCE, (size_t)-1, 0);
+	assert_int_equal(native_journal_parse(text, &back, &phase, &nm, &up, &cause), 0);
+	assert_int_equal(phase, NATIVE_PHASE_FENCE);
+	assert_true(nm == (size_t)-1);
+	for (i = 0; i < back.n_nodes; i++)
+		free(back.nodes[i].host);
+	free(back.nodes);
+	free(back.name);
+	free(back.vip);
+	free(back.iface);
+	free(back.master_gtid);
+	free(text);
+	/* A torn or foreign file is refused, never half-read. */
+	assert_int_equal(native_journal_parse("phase=promote\ncluster=orders\nvip=10.77.0.100/24\n"
+	                                      "iface=eth0\nnode=old_master 10.77.0.12 3306 0 0\n",
+	                     &back, &phase, &nm, &up, &cause),
+	    -1);
+	assert_non_null(cause);
+	free(cause);
+	cause = NULL;
+	for (i = 0; i < back.n_nodes; i++)
+		free(back.nodes[i].host);
+	free(back.nodes);
+	free(back.name);
+	free(back.vip);
+	free(back.iface);
+	assert_int_equal(
+	    native_journal_parse("phase=sideways\n", &back, &phase, &nm, &up, &cause), -1);
+	free(cause);
+}
+
 int
 main(void)
 {
@@ -96,6 +289,9 @@ main(void)
 	    cmocka_unit_test(test_gtid_score),
 	    cmocka_unit_test(test_sql_table),
 	    cmocka_unit_test(test_conn_refused),
+	    cmocka_unit_test(test_errant),
+	    cmocka_unit_test(test_observe),
+	    cmocka_unit_test(test_journal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,31 +19,23 @@
 #include "config.h"
 #include "reader.h"
 #include "registry.h"
-#include "xmalloc.h"
+#include "test-util.h"
 
 static void
 test_reader_state_change_waits_for_the_registry(void **state)
 {
-	char dir[] = "/tmp/mhaadm-test-reader-XXXXXX", *text, *db, *cause = NULL;
-	struct registry_cluster c = {0}, **list = NULL;
-	struct registry_node nodes[2] = {{0}};
-	struct registry_event ev = {0};
+	struct registry_cluster **list = NULL;
 	unsigned long long seq, applied = 0;
-	struct registry *setup;
+	struct test_util_env env;
 	struct reader *r;
-	struct config *cfg;
+	char *cause = NULL;
 	long long read_ms;
 	size_t n = 0;
 	int i, got = 0;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	db = xasprintf("%s/registry.db", dir);
-	text = xasprintf(
-	    "ha_user = mha\nregistry_path = %s\nworkdir = %s\nlog_dir = %s\n", db, dir, dir);
-	cfg = config_parse_string(text, "test.cnf", &cause);
-	assert_non_null(cfg);
-	r = reader_start(cfg, &cause);
+	test_util_env_init(&env, "reader");
+	r = reader_start(env.cfg, &cause);
 	assert_non_null(r);
 	/* No registry file yet: the thread cannot open it. */
 	seq = reader_transition(r, "c1", REGISTRY_STATE_FAILING_OVER, REGISTRY_DESIRED_KEEP,
@@ -53,27 +45,7 @@ test_reader_state_change_waits_for_the_registry(void **state)
 	usleep(1500 * 1000);
 	assert_int_equal(reader_take(r, &list, &n, &applied, &read_ms), 0);
 
-	setup = registry_open(cfg, 0, &cause);
-	assert_non_null(setup);
-	assert_int_equal(registry_init(setup, &cause), 0);
-	nodes[0].host = (char *)"10.77.0.11";
-	nodes[0].port = 3306;
-	nodes[0].role = REGISTRY_ROLE_MASTER;
-	nodes[1].host = (char *)"10.77.0.12";
-	nodes[1].port = 3306;
-	nodes[1].role = REGISTRY_ROLE_REPLICA;
-	c.name = (char *)"c1";
-	c.vip = (char *)"10.77.0.100";
-	c.vip_prefix = 24;
-	c.iface = (char *)"eth0";
-	c.state = REGISTRY_STATE_MONITORING;
-	c.desired = REGISTRY_DESIRED_MONITORED;
-	c.nodes = nodes;
-	c.n_nodes = 2;
-	ev.type = (char *)"cluster.added";
-	ev.message = (char *)"added";
-	assert_int_equal(registry_cluster_add(setup, &c, &ev, &cause), 0);
-	registry_close(setup);
+	test_util_add_cluster(&env, "c1", REGISTRY_STATE_MONITORING, REGISTRY_DESIRED_MONITORED);
 
 	/* A generous deadline for the thread's retry, not a timing assertion. */
 	for (i = 0; i < 200 && !got; i++) {
@@ -93,9 +65,7 @@ test_reader_state_change_waits_for_the_registry(void **state)
 	assert_int_equal(list[0]->state, REGISTRY_STATE_FAILING_OVER);
 	registry_cluster_list_free(list, n);
 	reader_stop(r);
-	config_free(cfg);
-	free(text);
-	free(db);
+	test_util_env_clear(&env);
 }
 
 int

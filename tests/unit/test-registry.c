@@ -540,6 +540,87 @@ test_registry_set_state(void **state)
 	test_close(reg);
 }
 
+/* How many events of type the cluster has. */
+static size_t
+test_events_of(struct registry *reg, const char *cluster, const char *type)
+{
+	struct registry_event *evs = NULL;
+	char *cause = NULL;
+	size_t n = 0, i, k = 0;
+
+	assert_int_equal(registry_event_list(reg, cluster, 0, &evs, &n, &cause), 0);
+	for (i = 0; i < n; i++)
+		k += strcmp(evs[i].type, type) == 0;
+	registry_event_list_free(evs, n);
+	return k;
+}
+
+/*
+ * One compare-and-set on cluster "orders" (an event of type ev_type when
+ * not NULL): expects rc and no cause, then the state and desired state
+ * want_st, want_de, and n_events events of ev_type.
+ */
+static void
+test_desired_if(struct registry *reg, enum registry_state expected, enum registry_state st,
+    enum registry_desired de, const char *ev_type, int rc, enum registry_state want_st,
+    enum registry_desired want_de, size_t n_events)
+{
+	struct registry_cluster *got = NULL;
+	struct registry_event ev;
+	char *cause = NULL;
+
+	test_event(&ev, ev_type, "requested");
+	assert_int_equal(registry_cluster_set_desired_if(
+	                     reg, "orders", expected, st, de, ev_type != NULL ? &ev : NULL, &cause),
+	    rc);
+	assert_null(cause);
+	assert_int_equal(registry_cluster_get(reg, "orders", &got, &cause), 0);
+	assert_int_equal(got->state, want_st);
+	assert_int_equal(got->desired, want_de);
+	registry_cluster_free(got);
+	if (ev_type != NULL)
+		assert_int_equal(test_events_of(reg, "orders", ev_type), n_events);
+}
+
+/*
+ * The compare-and-set start and stop use: written (with its event) when the
+ * state is still the one read, refused (1, nothing written, no event) when a
+ * state was written meanwhile, e.g. a failover began.
+ */
+static void
+test_registry_set_desired_if(void **state)
+{
+	const enum registry_state stopped = REGISTRY_STATE_STOPPED, ready = REGISTRY_STATE_READY,
+	                          failing = REGISTRY_STATE_FAILING_OVER;
+	const enum registry_desired off = REGISTRY_DESIRED_STOPPED, on = REGISTRY_DESIRED_MONITORED;
+	struct registry *reg = test_open();
+	struct registry_cluster *c;
+	struct registry_event ev;
+	char *cause = NULL;
+
+	(void)state;
+	c = test_cluster("orders", "10.77.0.100", 2, "10.77.0.11", 3306, "10.77.0.12", 3306);
+	c->state = stopped;
+	test_add(reg, c);
+	test_desired_if(reg, stopped, ready, on, "cluster.start", 0, ready, on, 1);
+	/* The daemon wrote failing_over after the CLI read ready: the CLI's write is refused. */
+	assert_int_equal(
+	    registry_cluster_set_state(reg, "orders", failing, REGISTRY_DESIRED_KEEP, NULL, &cause),
+	    0);
+	test_desired_if(reg, ready, stopped, off, "cluster.stop", 1, failing, on, 0);
+	/* Re-read and decided on the new state: it keeps failing_over, desired changes. */
+	test_desired_if(reg, failing, failing, off, "cluster.stop", 0, failing, off, 1);
+	/* Writing what is there already still succeeds (MySQL: rows found, not changed). */
+	test_desired_if(reg, failing, failing, off, NULL, 0, failing, off, 0);
+	test_event(&ev, "cluster.start", "requested");
+	assert_int_equal(
+	    registry_cluster_set_desired_if(reg, "nosuch", stopped, ready, on, &ev, &cause), 1);
+	assert_null(cause);
+
+	registry_cluster_free(c);
+	test_close(reg);
+}
+
 static const char *
 test_role_of(const struct registry_cluster *c, const char *host)
 {
@@ -1086,6 +1167,7 @@ main(void)
 	    cmocka_unit_test(test_registry_update),
 	    cmocka_unit_test(test_registry_del),
 	    cmocka_unit_test(test_registry_set_state),
+	    cmocka_unit_test(test_registry_set_desired_if),
 	    cmocka_unit_test(test_registry_set_master),
 	    cmocka_unit_test(test_registry_events),
 	    cmocka_unit_test(test_registry_event_fields),

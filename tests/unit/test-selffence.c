@@ -260,8 +260,8 @@ test_selffence_cluster_keys(void **state)
 	struct config *cfg;
 	int seconds;
 
-	cfg = config_parse_string("ha_user = mha\nself_fence = on\nself_fence_seconds = 4\n"
-	                          "[cluster \"a\"]\nself_fence = off\n"
+	cfg = config_parse_string("ha_user = mha\nself_fence = yes\nself_fence_seconds = 4\n"
+	                          "[cluster \"a\"]\nself_fence = no\n"
 	                          "[cluster \"b\"]\nself_fence_seconds = 9\n",
 	    "t.cnf", &cause);
 	assert_non_null(cfg);
@@ -278,7 +278,7 @@ test_selffence_cluster_keys(void **state)
 	config_free(cfg);
 
 	assert_null(config_parse_string("ha_user = mha\nself_fence = maybe\n", "t.cnf", &cause));
-	assert_non_null(strstr(cause, "use on or off"));
+	assert_non_null(strstr(cause, "use yes or no"));
 	free(cause);
 	cause = NULL;
 	assert_null(config_parse_string(

@@ -17,6 +17,7 @@
 #include "event.h"
 #include "registry.h"
 #include "spool.h"
+#include "test-util.h"
 #include "xmalloc.h"
 
 struct test_spool {
@@ -29,8 +30,8 @@ static int
 test_setup(void **state)
 {
 	struct test_spool *t = xcalloc(1, sizeof(*t));
-	struct registry_cluster c = {0};
-	struct registry_node nodes[2] = {{0}};
+	struct registry_cluster c;
+	struct registry_node nodes[2];
 	char *cause = NULL;
 
 	snprintf(t->dir, sizeof(t->dir), "/tmp/mhaadm-test-spool-XXXXXX");
@@ -40,26 +41,14 @@ test_setup(void **state)
 	t->reg = registry_open_sqlite(":memory:", &cause);
 	assert_non_null(t->reg);
 	assert_int_equal(registry_init(t->reg, &cause), 0);
-	c.name = (char *)"orders";
-	c.vip = (char *)"10.77.0.100";
-	c.vip_prefix = 24;
-	c.iface = (char *)"eth0";
-	c.state = REGISTRY_STATE_MONITORING;
-	c.desired = REGISTRY_DESIRED_MONITORED;
-	nodes[0].host = (char *)"10.77.0.11";
-	nodes[0].port = 3306;
-	nodes[0].role = REGISTRY_ROLE_MASTER;
-	nodes[1].host = (char *)"10.77.0.12";
-	nodes[1].port = 3306;
-	nodes[1].role = REGISTRY_ROLE_REPLICA;
+	test_util_cluster(
+	    &c, nodes, "orders", REGISTRY_STATE_MONITORING, REGISTRY_DESIRED_MONITORED);
 	for (size_t i = 0; i < 2; i++) {
 		nodes[i].server_id = -1;
 		nodes[i].read_only = -1;
 		nodes[i].log_bin = -1;
 		nodes[i].lag = -1;
 	}
-	c.nodes = nodes;
-	c.n_nodes = 2;
 	assert_int_equal(registry_cluster_add(t->reg, &c, NULL, &cause), 0);
 	*state = t;
 	return 0;

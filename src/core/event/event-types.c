@@ -90,6 +90,10 @@ static const struct event_type event_types[] = {
     {"replica.gtid_restored", EVENT_INFO, 0, NULL},
     {"replica.io_stopped", EVENT_INFO, 0, NULL},
     {"replica.left_out", EVENT_WARNING, 0, NULL},
+    /* A failed former master replicates from the current master again (rejoin.h). */
+    {"replica.rejoin_failed", EVENT_CRITICAL, 0, NULL},
+    {"replica.rejoin_refused", EVENT_WARNING, 0, NULL},
+    {"replica.rejoined", EVENT_INFO, 0, NULL},
     {"replica.sql_stopped", EVENT_INFO, 0, NULL},
     {"replica.taken_back", EVENT_INFO, 0, NULL},
     {"replica.unreachable", EVENT_INFO, 0, NULL},

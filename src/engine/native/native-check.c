@@ -31,7 +31,7 @@ native_check_node(const struct config *cfg, const struct registry_node *n, int a
 	int rc = -1, r, replica = n->role == REGISTRY_ROLE_REPLICA;
 
 	m = native_sync_connect(
-	    n->host, n->port, cfg->ha_user, cfg->ha_password, cfg->connect_timeout, &err);
+	    n->host, n->port, cfg->ha_user, cfg->ha_password, cfg->connect_timeout, 0, &err);
 	if (m == NULL) {
 		*cause = err;
 		return -1;

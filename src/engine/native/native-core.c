@@ -12,6 +12,7 @@
 #include "failover.h"
 #include "native.h"
 #include "registry.h"
+#include "xmalloc.h"
 
 static void
 native_core_target(struct failover_target *t, const struct config *cfg, struct registry *reg,
@@ -81,11 +82,37 @@ native_core_guard(const struct config *cfg, struct registry *reg, const struct n
 {
 	struct failover_target t;
 	struct failover_node nm;
+	struct registry_cluster rc = {0};
+	struct registry_node *nodes = xcalloc(c->n_nodes, sizeof(*nodes));
+	size_t i;
 
 	native_core_target(&t, cfg, reg, c);
 	native_core_node(&nm, &c->nodes[new_master]);
-	/* No registry copy here: only an explicit isolation_guard = semisync applies now. */
-	failover_guard_apply(&t, NULL, &nm);
+	/*
+	 * The topology after the failover, from the engine's own view (the
+	 * registry may be away): the old master failed, everyone else a
+	 * replica. "auto" is then judged as for MHA, and every other replica
+	 * gets its replica side before it is repointed.
+	 */
+	rc.name = c->name;
+	rc.vip = c->vip;
+	rc.vip_prefix = c->vip_prefix;
+	rc.iface = c->iface;
+	rc.nodes = nodes;
+	rc.n_nodes = c->n_nodes;
+	for (i = 0; i < c->n_nodes; i++) {
+		nodes[i].host = c->nodes[i].host;
+		nodes[i].port = c->nodes[i].port;
+		nodes[i].role = i == c->master ? REGISTRY_ROLE_FAILED : REGISTRY_ROLE_REPLICA;
+		nodes[i].no_master = c->nodes[i].no_master;
+		nodes[i].candidate_master = c->nodes[i].candidate;
+		nodes[i].server_id = -1;
+		nodes[i].read_only = -1;
+		nodes[i].log_bin = -1;
+		nodes[i].lag = -1;
+	}
+	failover_guard_apply(&t, &rc, &nm);
+	free(nodes);
 }
 
 void

@@ -14,14 +14,22 @@
 
 #include "config.h"
 #include "event.h"
+#include "gtid.h"
 #include "native-sql.h"
 #include "native-sync.h"
 #include "native.h"
 #include "registry.h"
 #include "xmalloc.h"
 
-/* Seconds each failover statement may take (connect, and each read/write). */
+/* Seconds a failover connect may take. */
 #define NATIVE_PROMOTE_TIMEOUT 2
+/*
+ * Seconds a failover statement may take. STOP SLAVE waits for an IO thread
+ * that is connecting to a cut-off master: up to its connect timeout
+ * (slave_net_timeout, 2 s; a link cut in the lab lost the candidate at a
+ * 2 s bound). Above the drain's own bound so that MASTER_GTID_WAIT answers.
+ */
+#define NATIVE_PROMOTE_STATEMENT 15
 /* Seconds the candidate may take to apply its relay log before we give up (safe: nothing moved). */
 #define NATIVE_PROMOTE_DRAIN 10
 
@@ -82,12 +90,40 @@ native_gtid_covers(const char *a, const char *b)
 	return 1;
 }
 
+int
+native_errant(const char *replica_state, const char *master_state, long master_server_id,
+    char **errant, char **cause)
+{
+	struct gtid *list = NULL;
+	size_t n = 0, i;
+	char *kept, *t;
+	int r;
+
+	*errant = NULL;
+	if (gtid_parse(replica_state, &list, &n, cause) != 0)
+		return -1;
+	kept = xstrdup("");
+	for (i = 0; i < n; i++) {
+		if (master_server_id > 0 && list[i].server_id == (unsigned long)master_server_id)
+			continue;
+		t = xasprintf("%s%s%lu-%lu-%llu", kept, kept[0] != '\0' ? "," : "", list[i].domain,
+		    list[i].server_id, list[i].seq);
+		free(kept);
+		kept = t;
+	}
+	free(list);
+	r = gtid_errant(kept, master_state, errant, cause);
+	free(kept);
+	return r;
+}
+
 /* One replica's live view at the start of the failover. */
 struct native_promote_node {
 	MYSQL *m;
 	char *why_not; /* why it may not be promoted, NULL when it may */
 	char gtid_io_pos[512];
 	long long sql_delay;
+	char *errant; /* GTIDs the master never had, NULL none */
 };
 
 struct native_repoint {
@@ -130,6 +166,36 @@ native_promote_read(MYSQL *m, struct native_promote_node *pn, char **cause)
 	return 0;
 }
 
+/*
+ * The errant check of one replica against the master's GTID state as the
+ * loop last saw it: 0 clean (or nothing to compare with), 1 errant with
+ * pn->errant, -1 with *cause (it could not be read: not promoted either).
+ */
+static int
+native_promote_errant(
+    MYSQL *m, const struct native_cluster *c, struct native_promote_node *pn, char **cause)
+{
+	MYSQL_RES *res = NULL;
+	MYSQL_ROW row = NULL;
+	int r;
+
+	if (c->master_gtid == NULL)
+		return 0;
+	r = native_sync_row(
+	    m, native_sql(NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_BINLOG_STATE), &res, &row, cause);
+	if (r != 0) {
+		if (r == 1)
+			*cause = xstrdup("no @@gtid_binlog_state");
+		if (res != NULL)
+			mysql_free_result(res);
+		return -1;
+	}
+	r = native_errant(
+	    row[0] != NULL ? row[0] : "", c->master_gtid, c->master_server_id, &pn->errant, cause);
+	mysql_free_result(res);
+	return r;
+}
+
 static void *
 native_repoint_thread(void *arg)
 {
@@ -166,33 +232,26 @@ native_promote_mark(struct native_failover *fo, int phase)
 		fo->phase_ms[phase] = native_now_ms() - fo->started_ms;
 }
 
-static void *
-native_promote_thread(void *arg)
+/*
+ * Connects to every replica and picks the most advanced one that may be
+ * promoted (lag, delay, no_master, GTID, errant check); pn[i] keeps each
+ * connection. Returns its index, or (size_t)-1 with fo->reason.
+ */
+static size_t
+native_promote_choose(
+    struct native_failover *fo, struct registry *reg, struct native_promote_node *pn)
 {
-	struct native_failover *fo = arg;
 	struct native_cluster *c = &fo->snap;
 	const struct config *cfg = fo->cfg;
-	struct native_promote_node *pn;
-	struct native_repoint *rp = NULL;
-	struct registry *reg;
-	MYSQL_RES *res = NULL;
-	MYSQL_ROW row = NULL;
-	char *cause = NULL, sql[1024], *msg = NULL, best_pos[512] = "", *done_list = NULL;
+	char *cause = NULL, *msg = NULL;
 	unsigned long long score, best_score = 0;
-	size_t i, best = (size_t)-1, n_rp = 0;
+	size_t i, best = (size_t)-1;
 	int r;
 
-	reg = native_core_registry(cfg, c->name);
-	pn = xcalloc(c->n_nodes, sizeof(*pn));
-	/*
-	 * Fence first (failover.started): the old holder loses the VIP before
-	 * anything is promoted. A host that refused our connection is up and is
-	 * asked over SSH (bounded); one that did not answer at all is skipped
-	 * (the fence pass takes the VIP off it when it returns).
-	 */
-	native_core_vip_release(cfg, reg, c, fo->old_host_up);
-	native_promote_mark(fo, 0);
-
+	if (c->master_gtid == NULL)
+		event_emit(reg, c->name, NULL, "failover.errant_unchecked",
+		    "the master's GTID state was never read (it died before its first probe): "
+		    "the candidates are NOT checked for errant transactions");
 	/* The live view of every replica; the most advanced eligible one is promoted. */
 	for (i = 0; i < c->n_nodes; i++) {
 		struct native_node *n = &c->nodes[i];
@@ -200,10 +259,28 @@ native_promote_thread(void *arg)
 		if (i == c->master)
 			continue;
 		pn[i].m = native_sync_connect(n->host, n->port, cfg->ha_user, cfg->ha_password,
-		    NATIVE_PROMOTE_TIMEOUT, &cause);
+		    NATIVE_PROMOTE_TIMEOUT, NATIVE_PROMOTE_STATEMENT, &cause);
 		if (pn[i].m == NULL || native_promote_read(pn[i].m, &pn[i], &cause) != 0) {
 			pn[i].why_not = cause;
 			cause = NULL;
+			continue;
+		}
+		r = native_promote_errant(pn[i].m, c, &pn[i], &cause);
+		if (r != 0) {
+			pn[i].why_not = r > 0 ? xasprintf("errant transactions: it holds %s, which "
+			                                  "the master never had",
+			                            pn[i].errant)
+			                      : xasprintf("errant check failed: %s", cause);
+			free(cause);
+			cause = NULL;
+			if (r > 0)
+				event_emit_fields(reg, c->name, NULL, "failover.candidate_errant",
+				    EVENT_FIELDS("node", EVENT_ADDR(n->host, n->port), "errant",
+				        pn[i].errant),
+				    "replica %s:%d is never promoted: it holds transactions the "
+				    "master never had (%s); remove them on it (or reset its binlog "
+				    "state) after the failover",
+				    n->host, n->port, pn[i].errant);
 			continue;
 		}
 		if (n->no_master)
@@ -224,7 +301,6 @@ native_promote_thread(void *arg)
 			best_score = score;
 		}
 	}
-	native_promote_mark(fo, 1);
 	if (best == (size_t)-1) {
 		fo->reason = xstrdup("no replica may be promoted:");
 		for (i = 0; i < c->n_nodes; i++) {
@@ -236,7 +312,149 @@ native_promote_thread(void *arg)
 			fo->reason = msg;
 			msg = NULL;
 		}
-		goto out;
+		return (size_t)-1;
+	}
+	return best;
+}
+
+/*
+ * Takes up a failover a killed engine left (fo->resume >= PROMOTE): the
+ * journal's candidate and no other. Connects to every replica; *reset is
+ * set when the candidate no longer replicates (RESET SLAVE ALL was done),
+ * else its Gtid_IO_Pos is read for the drain. A candidate that does not
+ * answer, or an old master that answers again before writes were opened,
+ * stops it here (nothing more is changed). 0, or -1 with fo->reason.
+ */
+static int
+native_promote_resume(struct native_failover *fo, struct native_promote_node *pn, int *reset)
+{
+	struct native_cluster *c = &fo->snap;
+	const struct config *cfg = fo->cfg;
+	const struct native_node *nm = &c->nodes[fo->new_master], *old = &c->nodes[c->master];
+	MYSQL_RES *res = NULL;
+	MYSQL_ROW row = NULL;
+	MYSQL *m;
+	char *cause = NULL;
+	size_t i;
+	int r;
+
+	*reset = 0;
+	for (i = 0; i < c->n_nodes; i++) {
+		if (i == c->master)
+			continue;
+		pn[i].m = native_sync_connect(c->nodes[i].host, c->nodes[i].port, cfg->ha_user,
+		    cfg->ha_password, NATIVE_PROMOTE_TIMEOUT, NATIVE_PROMOTE_STATEMENT, &cause);
+		free(cause);
+		cause = NULL;
+	}
+	if (pn[fo->new_master].m == NULL) {
+		fo->reason =
+		    xasprintf("the interrupted failover's new master %s:%d does not answer; "
+		              "no other replica is promoted (it may be half-promoted: "
+		              "replication reset, read-only)",
+		        nm->host, nm->port);
+		return -1;
+	}
+	if (fo->resume < NATIVE_PHASE_OPEN) {
+		m = native_sync_connect(old->host, old->port, cfg->ha_user, cfg->ha_password,
+		    NATIVE_PROMOTE_TIMEOUT, 0, &cause);
+		free(cause);
+		cause = NULL;
+		if (m != NULL) {
+			mysql_close(m);
+			fo->reason = xasprintf(
+			    "the old master %s:%d answers again: the interrupted failover is not "
+			    "finished; the new master %s:%d was NOT opened for writes (read-only)",
+			    old->host, old->port, nm->host, nm->port);
+			return -1;
+		}
+	}
+	r = native_sync_row(pn[fo->new_master].m,
+	    native_sql(NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_REPLICA_STATUS), &res, &row, &cause);
+	if (res != NULL)
+		mysql_free_result(res);
+	if (r == 1) {
+		*reset = 1;
+		return 0;
+	}
+	if (r == 0 && native_promote_read(pn[fo->new_master].m, &pn[fo->new_master], &cause) == 0)
+		return 0;
+	fo->reason = xasprintf("the interrupted failover's new master %s:%d: %s; the cluster is "
+	                       "read-only",
+	    nm->host, nm->port, cause != NULL ? cause : "?");
+	free(cause);
+	return -1;
+}
+
+/* Journals the phase about to start; a journal that cannot be written is said, not fatal. */
+static void
+native_promote_journal(struct native_failover *fo, struct registry *reg, enum native_phase p)
+{
+	char *cause = NULL;
+
+	if (native_journal_write(fo, p, &cause) == 0) {
+		fo->phase = p;
+		return;
+	}
+	event_emit(reg, fo->snap.name, NULL, "failover.journal_failed",
+	    "the failover journal was not written at phase %s: %s; an engine killed now would "
+	    "not resume this failover",
+	    native_journal_phase_name(p), cause);
+	free(cause);
+}
+
+static void *
+native_promote_thread(void *arg)
+{
+	struct native_failover *fo = arg;
+	struct native_cluster *c = &fo->snap;
+	const struct config *cfg = fo->cfg;
+	struct native_promote_node *pn;
+	struct native_repoint *rp = NULL;
+	struct registry *reg;
+	MYSQL_RES *res = NULL;
+	MYSQL_ROW row = NULL;
+	char *cause = NULL, sql[1024], *msg = NULL, best_pos[512] = "", *done_list = NULL;
+	size_t i, best = (size_t)-1, n_rp = 0;
+	int r, reset = 0;
+
+	reg = native_core_registry(cfg, c->name);
+	pn = xcalloc(c->n_nodes, sizeof(*pn));
+	if (fo->resume >= NATIVE_PHASE_PROMOTE) {
+		best = fo->new_master;
+		event_emit_fields(reg, c->name, NULL, "failover.resumed",
+		    EVENT_FIELDS("old_master",
+		        EVENT_ADDR(c->nodes[c->master].host, c->nodes[c->master].port),
+		        "new_master", EVENT_ADDR(c->nodes[best].host, c->nodes[best].port), "phase",
+		        native_journal_phase_name(fo->resume)),
+		    "failover of %s:%d to %s:%d taken up at phase %s after the engine was "
+		    "interrupted: finishing it with the same new master",
+		    c->nodes[c->master].host, c->nodes[c->master].port, c->nodes[best].host,
+		    c->nodes[best].port, native_journal_phase_name(fo->resume));
+		fo->phase = fo->resume;
+		if (native_promote_resume(fo, pn, &reset) != 0)
+			goto out;
+		native_promote_mark(fo, 1);
+		if (reset)
+			goto promoted;
+	} else {
+		/*
+		 * Fence first (failover.started): the old holder loses the VIP
+		 * before anything is promoted. A host that refused our connection
+		 * is up and is asked over SSH (bounded); one that did not answer at
+		 * all is skipped (the fence pass takes the VIP off it when it
+		 * returns).
+		 */
+		native_promote_journal(fo, reg, NATIVE_PHASE_FENCE);
+		native_core_vip_release(cfg, reg, c, fo->old_host_up);
+		native_promote_mark(fo, 0);
+		best = native_promote_choose(fo, reg, pn);
+		native_promote_mark(fo, 1);
+		if (best == (size_t)-1)
+			goto out;
+		/* From here the candidate is fixed: a resumed failover finishes with it. */
+		fo->new_master = best;
+		native_promote_journal(fo, reg, NATIVE_PHASE_PROMOTE);
 	}
 	snprintf(best_pos, sizeof(best_pos), "%s", pn[best].gtid_io_pos);
 	/* It goes into SQL text: a GTID list is digits, '-' and ',' only. */
@@ -291,6 +509,8 @@ native_promote_thread(void *arg)
 	}
 	native_promote_mark(fo, 3);
 
+promoted:
+	native_promote_journal(fo, reg, NATIVE_PHASE_VIP);
 	native_promote_mark(fo, 4);
 	if (native_core_vip_take(cfg, reg, c, best) != 0) {
 		fo->reason =
@@ -300,6 +520,13 @@ native_promote_thread(void *arg)
 		goto out;
 	}
 	native_promote_mark(fo, 5);
+	native_promote_journal(fo, reg, NATIVE_PHASE_OPEN);
+	/*
+	 * The isolation guard on the new topology before the first write is
+	 * acknowledged (as the MHA hook does before MHA opens writes): commits
+	 * wait for a replica, and the first one repointed answers.
+	 */
+	native_core_guard(cfg, reg, c, best);
 	if (native_sync_exec(pn[best].m,
 	        native_sql(NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_READ_ONLY_OFF), &cause) != 0) {
 		fo->reason =
@@ -309,10 +536,10 @@ native_promote_thread(void *arg)
 		goto out;
 	}
 	native_promote_mark(fo, 6);
-	fo->new_master = best;
 	fo->ok = 1;
 
-	native_core_guard(cfg, reg, c, best);
+	native_promote_journal(fo, reg, NATIVE_PHASE_REPOINT);
+
 	/* The others follow the new master, all at once. */
 	rp = xcalloc(c->n_nodes, sizeof(*rp));
 	for (i = 0; i < c->n_nodes; i++) {
@@ -346,6 +573,7 @@ native_promote_thread(void *arg)
 		}
 	}
 	native_promote_mark(fo, 7);
+	native_promote_journal(fo, reg, NATIVE_PHASE_RECORD);
 	native_core_record(cfg, reg, c, best);
 	snprintf(sql, sizeof(sql), "%s:%d", c->nodes[best].host, c->nodes[best].port);
 	msg = xasprintf("native; drained %lld ms, promoted %lld ms, VIP %lld ms, writable %lld ms, "
@@ -355,12 +583,16 @@ native_promote_thread(void *arg)
 out:
 	if (!fo->ok)
 		native_core_report(cfg, reg, c, NULL, NULL, fo->reason != NULL ? fo->reason : "?");
+	/* A stop after the candidate was fixed keeps the journal (.failed) for the DBA. */
+	if (fo->phase != NATIVE_PHASE_NONE)
+		native_journal_end(cfg, c->name, !fo->ok && fo->phase >= NATIVE_PHASE_PROMOTE);
 	if (res != NULL)
 		mysql_free_result(res);
 	for (i = 0; i < c->n_nodes; i++) {
 		if (pn[i].m != NULL)
 			mysql_close(pn[i].m);
 		free(pn[i].why_not);
+		free(pn[i].errant);
 	}
 	free(pn);
 	free(rp);
@@ -377,6 +609,8 @@ int
 native_promote_start(struct native_failover *fo, char **cause)
 {
 	fo->started_ms = native_now_ms();
+	if (fo->resume < NATIVE_PHASE_PROMOTE)
+		fo->new_master = (size_t)-1;
 	if (pthread_create(&fo->thread, NULL, native_promote_thread, fo) != 0) {
 		*cause = xstrdup("cannot start the failover thread");
 		return -1;

@@ -13,7 +13,9 @@
  * once a MySQL server can be tested; until then start refuses MySQL.
  */
 static const char *const native_sql_table[NATIVE_SQL_COUNT][2] = {
-    [NATIVE_SQL_PING] = {"SELECT 1", NULL},
+    /* The master's GTID state rides on the probe: the errant check needs it after a death. */
+    [NATIVE_SQL_PING] = {"SELECT @@global.gtid_binlog_state, @@server_id", NULL},
+    [NATIVE_SQL_BINLOG_STATE] = {"SELECT @@global.gtid_binlog_state", NULL},
     /* ALL: only this form has Slave_received_heartbeats and Slave_heartbeat_period. */
     [NATIVE_SQL_REPLICA_STATUS] = {"SHOW ALL SLAVES STATUS", NULL},
     [NATIVE_SQL_VARIABLES] = {"SELECT @@version, @@log_bin, @@log_slave_updates, "

@@ -7,10 +7,11 @@
 #include "xmalloc.h"
 
 MYSQL *
-native_sync_connect(
-    const char *host, int port, const char *user, const char *password, int timeout, char **cause)
+native_sync_connect(const char *host, int port, const char *user, const char *password, int timeout,
+    int rw_timeout, char **cause)
 {
 	unsigned int t = timeout > 0 ? (unsigned int)timeout : 1, proto = MYSQL_PROTOCOL_TCP;
+	unsigned int rw = rw_timeout > 0 ? (unsigned int)rw_timeout : t;
 	MYSQL *m = mysql_init(NULL);
 
 	if (m == NULL) {
@@ -19,8 +20,8 @@ native_sync_connect(
 	}
 	mysql_options(m, MYSQL_OPT_PROTOCOL, &proto);
 	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &t);
-	mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &t);
-	mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &t);
+	mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &rw);
+	mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &rw);
 	if (mysql_real_connect(m, host, user, password, NULL, (unsigned int)port, NULL, 0) ==
 	    NULL) {
 		*cause = xasprintf("cannot connect to %s:%d: %s", host, port, mysql_error(m));

@@ -9,9 +9,12 @@
 
 #include <mysql.h>
 
-/* Connects over TCP with timeout seconds for connect and each read/write; NULL with *cause. */
-MYSQL *native_sync_connect(
-    const char *host, int port, const char *user, const char *password, int timeout, char **cause);
+/*
+ * Connects over TCP with timeout seconds for the connect and rw_timeout for
+ * each read/write (0: timeout); NULL with *cause.
+ */
+MYSQL *native_sync_connect(const char *host, int port, const char *user, const char *password,
+    int timeout, int rw_timeout, char **cause);
 
 /* Runs one statement and discards any result; 0, or -1 with *cause (never holds the SQL). */
 int native_sync_exec(MYSQL *m, const char *sql, char **cause);

@@ -12,10 +12,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -25,6 +27,7 @@
 #include "config.h"
 #include "event.h"
 #include "log.h"
+#include "master_verdict.h"
 #include "native-sql.h"
 #include "native.h"
 #include "registry.h"
@@ -78,7 +81,27 @@ native_cluster_free(struct native_cluster *c)
 	free(c->vip);
 	free(c->iface);
 	free(c->status_text);
+	free(c->master_gtid);
 	free(c);
+}
+
+/*
+ * host as a numeric address, the way a replica's Master_Host may name it;
+ * "" when it does not resolve. Once per node when a cluster is loaded.
+ */
+static void
+native_resolve(const char *host, char *addr, size_t len)
+{
+	struct addrinfo hints = {0}, *ai = NULL;
+
+	addr[0] = '\0';
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host, NULL, &hints, &ai) != 0 || ai == NULL)
+		return;
+	if (getnameinfo(
+	        ai->ai_addr, ai->ai_addrlen, addr, (socklen_t)len, NULL, 0, NI_NUMERICHOST) != 0)
+		addr[0] = '\0';
+	freeaddrinfo(ai);
 }
 
 /* A copy of the registry's cluster: master first in our own terms; failed nodes left out. */
@@ -104,6 +127,7 @@ native_cluster_from(const struct registry_cluster *rc)
 		n = &c->nodes[c->n_nodes];
 		n->host = xstrdup(rn->host);
 		n->port = rn->port;
+		native_resolve(n->host, n->addr, sizeof(n->addr));
 		n->no_master = rn->no_master;
 		n->candidate = rn->candidate_master;
 		n->s.lag = -1;
@@ -277,6 +301,21 @@ native_sample_parse(struct native_node *n, MYSQL_RES *res, long long now)
 	n->s = s;
 }
 
+/* Keeps what the master's probe said of its GTID state (for the errant check at failover). */
+static void
+native_master_parse(struct native_cluster *c, MYSQL_RES *res)
+{
+	MYSQL_ROW row = res != NULL ? mysql_fetch_row(res) : NULL;
+
+	if (row == NULL || mysql_num_fields(res) < 2 || row[0] == NULL)
+		return;
+	if (c->master_gtid == NULL || strcmp(c->master_gtid, row[0]) != 0) {
+		free(c->master_gtid);
+		c->master_gtid = xstrdup(row[0]);
+	}
+	c->master_server_id = row[1] != NULL ? atol(row[1]) : 0;
+}
+
 /* Starts what is due on one node. */
 static void
 native_node_due(struct native_loop *l, struct native_cluster *c, size_t i, long long now)
@@ -319,6 +358,8 @@ native_node_event(
 		}
 		if (!master)
 			native_sample_parse(n, n->conn.res, now);
+		else
+			native_master_parse(c, n->conn.res);
 		if (n->conn.res != NULL) {
 			mysql_free_result(n->conn.res);
 			n->conn.res = NULL;
@@ -362,6 +403,8 @@ native_failover_new(const struct config *cfg, const struct native_cluster *c)
 	fo->snap.vip_prefix = c->vip_prefix;
 	fo->snap.iface = xstrdup(c->iface);
 	fo->snap.master = c->master;
+	fo->snap.master_gtid = c->master_gtid != NULL ? xstrdup(c->master_gtid) : NULL;
+	fo->snap.master_server_id = c->master_server_id;
 	fo->snap.n_nodes = c->n_nodes;
 	fo->snap.nodes = xcalloc(c->n_nodes, sizeof(*fo->snap.nodes));
 	for (i = 0; i < c->n_nodes; i++) {
@@ -383,6 +426,7 @@ native_failover_free(struct native_failover *fo)
 	free(fo->snap.name);
 	free(fo->snap.vip);
 	free(fo->snap.iface);
+	free(fo->snap.master_gtid);
 	free(fo->reason);
 	free(fo);
 }
@@ -397,13 +441,64 @@ native_transition(struct native_loop *l, struct native_cluster *c, enum registry
 		c->reg_state = s;
 }
 
-/* Decides on a suspect master from every replica's view. */
+size_t
+native_observe(const struct native_cluster *c, long long now, struct master_observation *obs,
+    char (*names)[300], size_t *waiting)
+{
+	const struct native_node *m = &c->nodes[c->master];
+	size_t i, k = 0;
+
+	*waiting = 0;
+	for (i = 0; i < c->n_nodes; i++) {
+		const struct native_node *n = &c->nodes[i];
+		struct master_observation *o = &obs[k];
+
+		if (i == c->master)
+			continue;
+		if (n->reachable && n->s.at_ms > c->suspect_ms) {
+			snprintf(names[k], 300, "%s:%d", n->host, n->port);
+			memset(o, 0, sizeof(*o));
+			o->node = names[k];
+			o->reachable = 1;
+			o->from_master =
+			    n->s.master_port == m->port &&
+			    (strcasecmp(n->s.master_host, m->host) == 0 ||
+			        (m->addr[0] != '\0' && strcmp(n->s.master_host, m->addr) == 0));
+			o->io_running = n->s.io_yes;
+			/*
+			 * Sampled every 50 ms while suspect; heartbeats every 0.5 s
+			 * (start sets them): silence for NATIVE_STALE_MS is no data.
+			 * Without heartbeats silence proves nothing (-1: receiving).
+			 */
+			o->moved = n->s.heartbeats < 0 ? -1 : now - n->s.moved_ms < NATIVE_STALE_MS;
+			k++;
+		} else if (!n->reachable && n->fail_ms > c->suspect_ms) {
+			/* Unreachable too: it says nothing, and it cannot be promoted. */
+			snprintf(names[k], 300, "%s:%d", n->host, n->port);
+			memset(o, 0, sizeof(*o));
+			o->node = names[k];
+			k++;
+		} else {
+			(*waiting)++;
+		}
+	}
+	return k;
+}
+
+/*
+ * Decides on a suspect master with the shared rule (master_verdict.c, the
+ * MHA engine's secondary check uses the same): dead only when the manager
+ * cannot reach it and no reachable replica still receives from it.
+ */
 static void
 native_judge(struct native_loop *l, struct native_cluster *c, long long now)
 {
 	struct native_node *m = &c->nodes[c->master];
-	size_t i, receiving = 0, dead_view = 0, unknown = 0;
-	char *cause = NULL, master[300];
+	struct master_observation *obs;
+	char(*names)[300];
+	char *cause = NULL, *reason = NULL, master[300];
+	size_t i, n_obs, waiting;
+	enum master_verdict v;
 
 	snprintf(master, sizeof(master), "%s:%d", m->host, m->port);
 	if (m->fails == 0 && m->reachable) {
@@ -413,39 +508,28 @@ native_judge(struct native_loop *l, struct native_cluster *c, long long now)
 		native_set_state(c, NATIVE_WATCHING, now);
 		return;
 	}
-	for (i = 0; i < c->n_nodes; i++) {
-		struct native_node *n = &c->nodes[i];
-
-		if (i == c->master)
-			continue;
-		if (n->reachable && n->s.at_ms > c->suspect_ms) {
-			/*
-			 * Without heartbeats to watch, an IO thread that says Yes is
-			 * believed: staleness alone must never make a live master dead.
-			 */
-			if (n->s.io_yes && n->s.io_errno == 0 &&
-			    (n->s.heartbeats < 0 || now - n->s.moved_ms < NATIVE_STALE_MS))
-				receiving++;
-			else
-				dead_view++;
-		} else if (!n->reachable && n->fail_ms > c->suspect_ms) {
-			/* Unreachable too: its view is unknown, and it cannot be promoted. */
-		} else {
-			unknown++;
-		}
+	obs = xcalloc(c->n_nodes, sizeof(*obs));
+	names = xcalloc(c->n_nodes, sizeof(*names));
+	n_obs = native_observe(c, now, obs, names, &waiting);
+	v = master_verdict_decide(obs, n_obs, &reason);
+	free(obs);
+	free(names);
+	/* A live master is enough from one replica; dead needs every reachable one's word. */
+	if (v != MASTER_ALIVE && waiting > 0) {
+		free(reason);
+		return;
 	}
-	if (receiving > 0 || (unknown == 0 && dead_view == 0)) {
+	if (v != MASTER_DEAD) {
 		if (!c->alerted && now - c->suspect_ms >= NATIVE_ALERT_MS) {
 			c->alerted = 1;
-			if (receiving > 0)
-				event_emit(l->reg, c->name, master,
+			if (v == MASTER_ALIVE)
+				event_emit_fields(l->reg, c->name, master,
 				    "master.unreachable_from_manager",
-				    "master %s does not answer the manager (%s), but %zu replica%s "
-				    "still receive%s from it: no failover (check the network "
-				    "between "
-				    "the manager and the master)",
-				    master, m->conn.error, receiving, receiving == 1 ? "" : "s",
-				    receiving == 1 ? "s" : "");
+				    EVENT_FIELDS("reason", reason != NULL ? reason : "?"),
+				    "master %s does not answer the manager (%s), but %s: no "
+				    "failover (check the network between the manager and the "
+				    "master)",
+				    master, m->conn.error, reason != NULL ? reason : "?");
 			else
 				event_emit(l->reg, c->name, master,
 				    "cluster.unreachable_from_manager",
@@ -453,15 +537,14 @@ native_judge(struct native_loop *l, struct native_cluster *c, long long now)
 				    "failover (the manager is likely cut off)",
 				    master);
 		}
+		free(reason);
 		return;
 	}
-	if (unknown > 0)
-		return;
 	/* Dead: the manager cannot reach it and no reachable replica receives from it. */
-	log_info("cluster=%s node=%s master dead: unreachable from the manager (%s) and from %zu "
-	         "replica%s, %lld ms after the first failure",
-	    c->name, master, m->conn.error, dead_view, dead_view == 1 ? "" : "s",
-	    now - c->suspect_ms);
+	log_info("cluster=%s node=%s master dead: unreachable from the manager (%s) and %s, "
+	         "%lld ms after the first failure",
+	    c->name, master, m->conn.error, reason != NULL ? reason : "?", now - c->suspect_ms);
+	free(reason);
 	if (native_core_storm(l->cfg, l->reg, c) != 0) {
 		native_set_state(c, NATIVE_STOPPED, now);
 		native_transition(l, c, REGISTRY_STATE_UNPROTECTED, "failover.paused",
@@ -528,6 +611,9 @@ native_failover_done(struct native_loop *l, struct native_cluster *c, long long 
 	free(c->nodes);
 	c->nodes = nodes;
 	c->n_nodes = k;
+	free(c->master_gtid); /* the old master's */
+	c->master_gtid = NULL;
+	c->master_server_id = 0;
 	c->announced = 0;
 	c->reg_state = REGISTRY_STATE_FAILING_OVER;
 	native_set_state(c, NATIVE_WATCHING, now);
@@ -589,6 +675,137 @@ native_drop(struct native_loop *l, size_t i)
 	l->clusters[i] = l->clusters[--l->n];
 }
 
+/* The text of a small file, newly allocated, or NULL when it cannot be read. */
+static char *
+native_read_file(const char *path)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return NULL;
+	do {
+		if (len + 4096 + 1 > cap) {
+			cap = len + 4096 + 1;
+			buf = xreallocarray(buf, cap, 1);
+		}
+		n = fread(buf + len, 1, 4096, f);
+		len += n;
+	} while (n > 0 && len < 1024 * 1024);
+	fclose(f);
+	buf[len] = '\0';
+	return buf;
+}
+
+/*
+ * Whether the journal at path predates the last start of rc: the registry
+ * says ready and its row changed after the journal was last written (a
+ * failover that began before the first announce is not stale: its journal
+ * is younger than the row).
+ */
+static int
+native_journal_stale(const char *path, const struct registry_cluster *rc)
+{
+	struct stat sb;
+	struct tm tm = {0};
+	const char *end;
+
+	if (rc->state != REGISTRY_STATE_READY || rc->updated_at == NULL || stat(path, &sb) != 0)
+		return 0;
+	end = strptime(rc->updated_at, "%Y-%m-%d %H:%M:%S", &tm);
+	if (end == NULL)
+		return 0;
+	return timegm(&tm) > sb.st_mtime;
+}
+
+/*
+ * The journal a killed engine left for rc: a failover whose candidate was
+ * fixed is taken up with that candidate, in a thread as usual (state
+ * FAILING_OVER); never started again from scratch, so never a second
+ * promotion. A journal from before the choice is removed: nothing was
+ * promoted, detection decides again. One that cannot be read stops the
+ * cluster unprotected and says so. Returns the cluster, or NULL when there
+ * is nothing to take up.
+ */
+static struct native_cluster *
+native_resume(struct native_loop *l, const struct registry_cluster *rc, long long now)
+{
+	char *path = native_journal_path(l->cfg, rc->name), *text, *cause = NULL, *msg;
+	struct native_cluster *c;
+	enum native_phase phase = NATIVE_PHASE_NONE;
+	size_t nm, i;
+	int up, stale;
+
+	text = native_read_file(path);
+	if (text == NULL) {
+		free(path);
+		return NULL;
+	}
+	stale = native_journal_stale(path, rc);
+	free(path);
+	if (stale) {
+		/* start ran after the interruption: the topology the DBA checked is the truth. */
+		event_emit(l->reg, rc->name, NULL, "failover.journal_ignored",
+		    "an interrupted native failover's journal is older than the last 'mhaadm "
+		    "start': "
+		    "not taken up (kept as %s.journal.failed)",
+		    rc->name);
+		native_journal_end(l->cfg, rc->name, 1);
+		free(text);
+		return NULL;
+	}
+	c = xcalloc(1, sizeof(*c));
+	if (native_journal_parse(text, c, &phase, &nm, &up, &cause) != 0 ||
+	    strcmp(c->name, rc->name) != 0) {
+		native_cluster_free(c);
+		c = native_cluster_from(rc);
+		free(text);
+		if (c == NULL) {
+			free(cause);
+			return NULL;
+		}
+		c->state = NATIVE_STOPPED;
+		msg = xasprintf("an interrupted native failover left a journal that cannot be "
+		                "read (%s): nothing more is done; the cluster is NOT protected; "
+		                "check which server is the master, then run 'mhaadm start %s'",
+		    cause != NULL ? cause : "another cluster's", rc->name);
+		native_transition(l, c, REGISTRY_STATE_UNPROTECTED, "cluster.unprotected", msg);
+		free(msg);
+		free(cause);
+		native_journal_end(l->cfg, rc->name, 1);
+		return c;
+	}
+	free(text);
+	if (phase < NATIVE_PHASE_PROMOTE) {
+		log_info("cluster=%s an interrupted failover had chosen no new master yet (phase "
+		         "%s): nothing was promoted, watching again",
+		    rc->name, native_journal_phase_name(phase));
+		native_cluster_free(c);
+		native_journal_end(l->cfg, rc->name, 0);
+		return NULL;
+	}
+	c->reg_state = rc->state;
+	for (i = 0; i < c->n_nodes; i++)
+		native_resolve(c->nodes[i].host, c->nodes[i].addr, sizeof(c->nodes[i].addr));
+	log_info("cluster=%s taking up the interrupted failover to %s:%d at phase %s", c->name,
+	    c->nodes[nm].host, c->nodes[nm].port, native_journal_phase_name(phase));
+	c->fo = native_failover_new(l->cfg, c);
+	c->fo->resume = phase;
+	c->fo->new_master = nm;
+	c->fo->old_host_up = up;
+	if (native_promote_start(c->fo, &cause) != 0) {
+		event_emit(l->reg, c->name, NULL, "failover.failed", "%s", cause);
+		free(cause);
+		native_failover_free(c->fo);
+		c->fo = NULL;
+		native_set_state(c, NATIVE_STOPPED, now);
+		return c;
+	}
+	native_set_state(c, NATIVE_FAILING_OVER, now);
+	return c;
+}
+
 /* Re-reads which clusters this engine watches: engine native, desired monitored. */
 static void
 native_reload(struct native_loop *l, long long now)
@@ -597,7 +814,7 @@ native_reload(struct native_loop *l, long long now)
 	struct native_cluster *c;
 	char *cause = NULL, *a, *b;
 	size_t n = 0, i, at;
-	int want;
+	int want, fresh;
 
 	if (l->reg == NULL) {
 		if (now < l->reg_retry_ms)
@@ -631,6 +848,7 @@ native_reload(struct native_loop *l, long long now)
 		    (rc->state == REGISTRY_STATE_READY || rc->state == REGISTRY_STATE_MONITORING ||
 		        rc->state == REGISTRY_STATE_FAILING_OVER);
 		c = native_find(l, rc->name, &at);
+		fresh = c == NULL;
 		if (c != NULL && c->state == NATIVE_FAILING_OVER) {
 			c->seen = 1;
 			continue;
@@ -669,7 +887,10 @@ native_reload(struct native_loop *l, long long now)
 			}
 			native_drop(l, at);
 		}
-		c = native_cluster_from(rc);
+		/* New to this process (it started again): a journal is taken up first. */
+		c = fresh ? native_resume(l, rc, now) : NULL;
+		if (c == NULL)
+			c = native_cluster_from(rc);
 		if (c == NULL)
 			continue;
 		c->seen = 1;

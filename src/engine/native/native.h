@@ -38,6 +38,7 @@ struct native_sample {
 struct native_node {
 	char *host;
 	int port;
+	char addr[64]; /* host as a numeric address (resolved once), to match Master_Host */
 	int no_master;
 	int candidate;
 	struct native_conn conn;
@@ -74,7 +75,29 @@ struct native_cluster {
 	int reg_state; /* enum registry_state as last read */
 	int seen;
 	char *status_text; /* last status file content */
+	/*
+	 * The master's @@gtid_binlog_state and @@server_id as its last probe
+	 * answered (newly allocated, NULL never seen): what the errant check of
+	 * the candidates compares with once the master is dead.
+	 */
+	char *master_gtid;
+	long master_server_id;
 	struct native_failover *fo;
+};
+
+/*
+ * Where a failover is, as its journal says: each phase is written before
+ * the step it names. From PROMOTE on the candidate is fixed: a resumed
+ * failover finishes with that one and never chooses again.
+ */
+enum native_phase {
+	NATIVE_PHASE_NONE,    /* no journal */
+	NATIVE_PHASE_FENCE,   /* the VIP taken off the old master; nothing promoted */
+	NATIVE_PHASE_PROMOTE, /* candidate chosen: drain, STOP SLAVE, RESET SLAVE ALL */
+	NATIVE_PHASE_VIP,     /* the VIP bound on the new master */
+	NATIVE_PHASE_OPEN,    /* the guard, then read_only = 0 on the new master */
+	NATIVE_PHASE_REPOINT, /* the other replicas follow the new master */
+	NATIVE_PHASE_RECORD,  /* the registry and the report */
 };
 
 /* A failover in its own thread: what it starts from and what it found. */
@@ -89,6 +112,12 @@ struct native_failover {
 	char *reason;          /* why it stopped, when !ok */
 	long long phase_ms[8]; /* ms after started_ms at each step, for the log */
 	int old_host_up;       /* the old master's host refused the connection: it is up */
+	/*
+	 * A failover taken up from the journal of a killed engine: the phase
+	 * it had reached and new_master fixed from the start.
+	 */
+	enum native_phase resume;
+	enum native_phase phase; /* the last phase journaled */
 };
 
 /* Runs the engine until SIGTERM/SIGINT. Returns 0, or -1 with *cause. */
@@ -104,6 +133,25 @@ int native_run(const struct config *cfg, char **cause);
 int native_check(
     const struct config *cfg, const struct registry_cluster *c, int apply, char **cause);
 
+/* The failover journal (native-journal.c). */
+const char *native_journal_phase_name(enum native_phase p);
+/* <workdir>/native/CLUSTER.journal, newly allocated. */
+char *native_journal_path(const struct config *cfg, const char *cluster);
+/* The journal's text for c at phase (newly allocated). Pure. */
+char *native_journal_text(
+    const struct native_cluster *c, enum native_phase phase, size_t new_master, int old_host_up);
+/*
+ * Reads a journal's text into *c (name, VIP, nodes with the old master as
+ * c->master, the master's GTID state; the caller frees what it holds),
+ * *new_master ((size_t)-1 before PROMOTE). 0, or -1 with *cause. Pure.
+ */
+int native_journal_parse(const char *text, struct native_cluster *c, enum native_phase *phase,
+    size_t *new_master, int *old_host_up, char **cause);
+/* Writes fo's journal at phase (fs_write_atomic); 0, or -1 with *cause. */
+int native_journal_write(const struct native_failover *fo, enum native_phase phase, char **cause);
+/* Removes the journal, or with keep renames it CLUSTER.journal.failed for the DBA. */
+void native_journal_end(const struct config *cfg, const char *cluster, int keep);
+
 /* Starts the promotion thread; 0, or -1 with *cause. */
 int native_promote_start(struct native_failover *fo, char **cause);
 
@@ -114,6 +162,30 @@ int native_promote_start(struct native_failover *fo, char **cause);
 int native_gtid_covers(const char *a, const char *b);
 /* The sum of the sequence numbers of a GTID position: the order of candidates. */
 unsigned long long native_gtid_score(const char *pos);
+
+/*
+ * Whether a replica holds transactions its (now dead) master never had:
+ * replica_state and master_state are @@gtid_binlog_state, master_state as
+ * last seen while the master answered. GTIDs with the master's own
+ * server_id are left out: the replica may have received some after that
+ * last look, and they came from the master. The rest is gtid_errant's rule.
+ * Returns 1 with *errant (newly allocated), 0 clean, -1 with *cause.
+ */
+int native_errant(const char *replica_state, const char *master_state, long master_server_id,
+    char **errant, char **cause);
+
+struct master_observation;
+
+/*
+ * The replicas' view of the suspect master, for the shared rule
+ * (master_verdict.h): one observation per replica that answered or failed
+ * since the master became suspect, into obs (c->n_nodes entries, names
+ * into names, 300 bytes each). Returns how many were filled; *waiting is
+ * how many reachable replicas have not answered since (the verdict waits
+ * for them).
+ */
+size_t native_observe(const struct native_cluster *c, long long now, struct master_observation *obs,
+    char (*names)[300], size_t *waiting);
 
 /* The failover core as the native engine uses it (native-core.c). */
 struct registry *native_core_registry(const struct config *cfg, const char *cluster);
