@@ -692,7 +692,7 @@ test_example(void **state)
 		}
 	}
 	/* every key but ha_user and the http_* keys that have no default (examples in prose) */
-	assert_int_equal(uncommented, 36);
+	assert_int_equal(uncommented, 38);
 	cfg = parse_ok(text);
 	def = parse_ok("ha_user = mha\n");
 	assert_null(cfg->repl_user);
@@ -722,6 +722,8 @@ test_example(void **state)
 	assert_int_equal(cfg->failover_window, def->failover_window);
 	assert_int_equal(cfg->storm_max_failovers, def->storm_max_failovers);
 	assert_int_equal(cfg->storm_window, def->storm_window);
+	assert_int_equal(cfg->self_fence, def->self_fence);
+	assert_int_equal(cfg->self_fence_seconds, def->self_fence_seconds);
 	config_free(def);
 	config_free(cfg);
 	free(text);
