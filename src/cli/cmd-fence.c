@@ -8,7 +8,11 @@
 #include <stdlib.h>
 
 #include "cmd.h"
+#include "config.h"
+#include "event.h"
+#include "failover.h"
 #include "fence.h"
+#include "lease.h"
 #include "log.h"
 #include "registry.h"
 #include "validate.h"
@@ -16,6 +20,7 @@
 static int
 cmd_fence_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
+	struct failover_target t = {0};
 	struct registry_cluster *c = NULL;
 	struct registry *reg;
 	char *cause = NULL;
@@ -30,7 +35,14 @@ cmd_fence_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		free(cause);
 		return CMD_EXIT_ERROR;
 	}
-	fence_cluster(ctx->cfg, reg, c);
+	/* Manager HA: only the manager holding the cluster's lease fences its nodes. */
+	if (lease_enabled(ctx->cfg))
+		event_set_manager(ctx->cfg->manager_name);
+	t.cfg = ctx->cfg;
+	t.reg = reg;
+	t.cluster = c->name;
+	if (lease_guard(&t, "fence failed former masters") == 0)
+		fence_cluster(ctx->cfg, reg, c);
 	registry_cluster_free(c);
 	return CMD_EXIT_OK;
 }

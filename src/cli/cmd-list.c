@@ -105,6 +105,9 @@ cmd_list_print_table(struct registry_cluster **list, struct fleet_doc_live *lv,
 			    lv[i].last_failover != NULL ? lv[i].last_failover : "-");
 			if (lv[i].problem != NULL)
 				printf("  why: %s\n", lv[i].problem);
+			if (lv[i].at_risk)
+				printf(
+				    "  AT RISK: no manager holds its lease: nothing acts for it\n");
 			free(eng);
 		}
 		return;
@@ -125,6 +128,8 @@ cmd_list_print_table(struct registry_cluster **list, struct fleet_doc_live *lv,
 		    sc[i].verdict == STATUS_OK ? "-" : sc[i].reason);
 		if (lv[i].problem != NULL && sc[i].verdict != STATUS_OK)
 			printf("  why: %s\n", lv[i].problem);
+		if (lv[i].at_risk)
+			printf("  AT RISK: no manager holds its lease: nothing acts for it\n");
 		if (sc[i].vip_age > oldest)
 			oldest = sc[i].vip_age;
 	}
@@ -195,6 +200,10 @@ cmd_list_print_detail(const struct registry_cluster *c, const struct fleet_doc_l
 		printf("ready:    cannot tell now (the engine is starting or failing over)\n");
 	printf("state:    %s (desired: %s)\n", registry_state_name(c->state),
 	    registry_desired_name(c->desired));
+	if (lv->manager != NULL)
+		printf("manager:  %s (holds the cluster's lease)\n", lv->manager);
+	else if (lv->at_risk)
+		printf("manager:  NONE: AT RISK, no manager holds the cluster's lease\n");
 	printf("vip:      %s/%d on %s\n", c->vip, c->vip_prefix, c->iface);
 	printf("master:   %s\n", cmd_list_master(c));
 	printf("vip on:   %s\n", holders[0] != '\0' ? holders : "nobody");

@@ -1,28 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Commands that later work fills in. They are in the table so that usage,
- * help and the man page are complete, and they fail honestly: exit 1 with
- * "not implemented yet", never a pretend success. help and version live
- * here too, being a few lines each.
+ * Commands that later work fills in (none left: the last, switch, is
+ * cmd-switch.c). A stub goes here so that usage, help and the man page are
+ * complete, and fails honestly: exit 1 with "not implemented yet", never a
+ * pretend success. help and version live here too, being a few lines each.
  */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "cmd.h"
 #include "mhaadm-version.h"
-
-static int
-cmd_stub_exec(struct cmd_ctx *ctx, int argc, char **argv)
-{
-	return cmd_error(ctx, "not implemented yet");
-}
-
-const struct cmd_entry cmd_switch_entry = {
-    .name = "switch",
-    .args = "NAME [--to HOST[:PORT]]",
-    .summary = "planned master switchover (not implemented yet)",
-    .exec = cmd_stub_exec,
-};
 
 static int
 cmd_help_exec(struct cmd_ctx *ctx, int argc, char **argv)

@@ -25,6 +25,7 @@
 #include "fleet-doc.h"
 #include "fsutil.h"
 #include "guard.h"
+#include "lease.h"
 #include "log.h"
 #include "probe.h"
 #include "registry.h"
@@ -552,7 +553,9 @@ cmd_watch_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		    list[i]->desired == REGISTRY_DESIRED_MONITORED ? why : "not monitored";
 		status_judge(&sc[i], &mon[i], ctx->cfg->max_lag);
 		lv[i].ready = status_failover_ready(&sc[i], &mon[i], &lv[i].ready_why);
-		if (list[i]->desired != REGISTRY_DESIRED_MONITORED)
+		/* Manager HA: another manager acts for the clusters it holds. */
+		if (list[i]->desired != REGISTRY_DESIRED_MONITORED ||
+		    !lease_held_here(ctx->cfg, list[i]->name))
 			continue;
 		/* Mid-failover everything looks wrong for a moment: keep the old view. */
 		if ((mon[i].failing_over && !(mon[i].suspecting && sc[i].partitioned)) ||

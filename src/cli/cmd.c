@@ -32,6 +32,7 @@ const struct cmd_entry *const cmd_table[] = {
     &cmd_fence_entry,
     &cmd_self_fence_entry,
     &cmd_watch_entry,
+    &cmd_manager_entry,
     &cmd_notify_entry,
     &cmd_help_entry,
     &cmd_version_entry,

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "engine.h"
 #include "event.h"
+#include "lease.h"
 #include "registry.h"
 #include "status.h"
 #include "validate.h"
@@ -47,6 +48,27 @@ fleet_doc_event_fields(const struct registry_event *ev)
  * ends such a problem (EVENT_CLEARS) comes from the table of event types;
  * the newest of either kind decides whether list shows a reason.
  */
+/* Manager HA: who holds c's lease, and whether c is at risk (nobody does). */
+static void
+fleet_doc_lease(struct registry *reg, const struct registry_cluster *c, struct fleet_doc_live *lv)
+{
+	struct registry_lease *ls = NULL;
+	char *cause = NULL;
+	size_t n = 0, i;
+
+	if (registry_lease_list(reg, &ls, &n, &cause) != 0) {
+		free(cause); /* an older schema, or the registry away: nothing known */
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (strcmp(ls[i].cluster, c->name) == 0 && ls[i].owner != NULL &&
+		    ls[i].remaining_ms > 0)
+			lv->manager = xstrdup(ls[i].owner);
+	}
+	lv->at_risk = lv->manager == NULL && c->desired == REGISTRY_DESIRED_MONITORED;
+	registry_lease_list_free(ls, n);
+}
+
 void
 fleet_doc_live_fill(const struct config *cfg, const char *config_path, struct registry *reg,
     const struct registry_cluster *c, struct fleet_doc_live *lv)
@@ -60,6 +82,8 @@ fleet_doc_live_fill(const struct config *cfg, const char *config_path, struct re
 	memset(lv, 0, sizeof(*lv));
 	lv->ops = engine_for(cfg, c->engine);
 	lv->ops->status(&env, c->name, &lv->engine);
+	if (lease_enabled(cfg))
+		fleet_doc_lease(reg, c, lv);
 	if (registry_event_list(reg, c->name, 200, &evs, &n, &cause) == 0) {
 		for (i = 0; i < n; i++) {
 			if (event_type_is(evs[i].type, EVENT_CLEARS))
@@ -105,6 +129,7 @@ fleet_doc_live_clear(struct fleet_doc_live *lv)
 	free(lv->notify_failed_msg);
 	free(lv->problem);
 	free(lv->ready_why);
+	free(lv->manager);
 	json_object_put(lv->problem_fields);
 }
 
@@ -270,6 +295,8 @@ fleet_doc_cluster(const struct registry_cluster *c, const struct fleet_doc_live 
 	    eng, "failover_error_marker", fleet_doc_json_str_or_null(lv->engine.error_marker));
 	json_object_object_add(o, "engine", eng);
 	json_object_object_add(o, "last_failover", fleet_doc_json_str_or_null(lv->last_failover));
+	json_object_object_add(o, "manager", fleet_doc_json_str_or_null(lv->manager));
+	json_object_object_add(o, "at_risk", json_object_new_boolean(lv->at_risk));
 	if (sc != NULL) {
 		json_object *g = json_object_new_object();
 

@@ -28,6 +28,13 @@ struct fleet_doc_live {
 	int ready;
 	char *ready_why;
 	struct json_object *problem_fields; /* that event's fields, or NULL */
+	/*
+	 * Manager HA (a MySQL registry): the manager holding the cluster's
+	 * lease, or NULL; at_risk: the cluster should be monitored and no
+	 * manager holds a valid lease (its owner is gone, not yet taken over).
+	 */
+	char *manager;
+	int at_risk;
 };
 
 /*

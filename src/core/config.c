@@ -144,6 +144,8 @@ static const struct config_key config_keys[] = {
     {"engine", CONFIG_TYPE_USER, CONFIG_FIELD(engine), 0, 0, 0},
     {"garp_count", CONFIG_TYPE_INT, CONFIG_FIELD(garp_count), 0, 100, 0},
     {"garp_interval_ms", CONFIG_TYPE_INT, CONFIG_FIELD(garp_interval_ms), 0, 10000, 0},
+    {"manager_name", CONFIG_TYPE_USER, CONFIG_FIELD(manager_name), 0, 0, 0},
+    {"lease_seconds", CONFIG_TYPE_INT, CONFIG_FIELD(lease_seconds), 3, 3600, 0},
 };
 
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -812,6 +814,29 @@ config_handler(void *user, const char *section, const char *name, const char *va
 	return config_set(parse, key, raw) == 0;
 }
 
+/*
+ * The default manager_name: the host name (up to its first dot), every
+ * character a manager name may not hold made '-'; "manager" when there is
+ * none. Newly allocated.
+ */
+static char *
+config_default_manager_name(void)
+{
+	char host[CONFIG_USER_MAX + 1], *p;
+
+	if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
+		return xstrdup("manager");
+	host[CONFIG_USER_MAX] = '\0';
+	if ((p = strchr(host, '.')) != NULL && p != host)
+		*p = '\0';
+	for (p = host; *p != '\0'; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		        (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
+			*p = '-';
+	}
+	return xstrdup(host);
+}
+
 /* Returns a config holding the defaults. */
 static struct config *
 config_new(const char *path)
@@ -859,6 +884,8 @@ config_new(const char *path)
 	/* keepalived's defaults (vrrp_garp_master_repeat 5); 200 ms spacing: a 1 s burst. */
 	cfg->garp_count = 5;
 	cfg->garp_interval_ms = 200;
+	cfg->manager_name = config_default_manager_name();
+	cfg->lease_seconds = 10;
 	return cfg;
 }
 
@@ -1196,6 +1223,7 @@ config_free(struct config *cfg)
 	if (cfg == NULL)
 		return;
 	free(cfg->path);
+	free(cfg->manager_name);
 	free(cfg->ha_user);
 	xfree_secret(cfg->ha_password);
 	free(cfg->repl_user);

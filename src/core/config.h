@@ -106,6 +106,9 @@ struct config {
 	char *engine;
 	int garp_count;       /* gratuitous ARPs sent when a VIP is bound, default 5 */
 	int garp_interval_ms; /* milliseconds between them, default 200 */
+	/* Manager HA (docs/manager-ha.md): only with a MySQL registry shared by managers. */
+	char *manager_name; /* this manager's name in the registry, default the host name */
+	int lease_seconds;  /* a cluster's lease lasts this long unrenewed, default 10 */
 };
 
 /*

@@ -36,6 +36,7 @@
 #include "failover.h"
 #include "fsutil.h"
 #include "http.h"
+#include "lease.h"
 #include "log.h"
 #include "metrics.h"
 #include "reader.h"
@@ -78,6 +79,7 @@ struct daemon_child {
 	const struct engine_ops *engine;  /* the cluster's engine (registry clusters.engine) */
 	enum registry_state queued_state; /* the last state change queued for the registry */
 	unsigned long long queued_seq;    /* its sequence number, 0 none */
+	long long epoch; /* manager HA: the lease epoch we act under, 0 when not acting */
 };
 
 struct daemon {
@@ -110,7 +112,52 @@ struct daemon {
 	time_t native_next; /* earliest time to (re)start it */
 	time_t native_started;
 	int native_backoff;
+	/*
+	 * Manager HA (lease.h): the leases the registry thread holds for us,
+	 * copied every tick; nothing is done for a cluster without one.
+	 */
+	int lease_on;       /* leases in force (a MySQL registry) */
+	int lease_ready;    /* the registry thread has completed a lease pass */
+	int draining;       /* a drain was asked: stand down everywhere, then release */
+	int drain_released; /* ... the release was asked of the registry thread */
+	struct reader_lease *leases;
+	size_t n_leases;
 };
+
+/*
+ * Whether this manager may act for cluster name now: always without
+ * leases; with them, only while its lease is valid by lease_may_act,
+ * measured from when the renewal that holds it was sent.
+ */
+static int
+daemon_may_act(const struct daemon *d, const char *name)
+{
+	size_t i;
+
+	if (!d->lease_on)
+		return 1;
+	if (!d->lease_ready || d->draining || d->quit)
+		return 0;
+	for (i = 0; i < d->n_leases; i++) {
+		if (strcmp(d->leases[i].cluster, name) == 0)
+			return lease_may_act(d->leases[i].sent_ms, lease_now_ms(),
+			    (long long)d->env->cfg->lease_seconds * 1000);
+	}
+	return 0;
+}
+
+/* The epoch of our lease of name, 0 when none. */
+static long long
+daemon_epoch(const struct daemon *d, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_leases; i++) {
+		if (strcmp(d->leases[i].cluster, name) == 0)
+			return d->leases[i].epoch;
+	}
+	return 0;
+}
 
 /* Whether the native engine, not a per-cluster engine process, protects c. */
 static int
@@ -331,6 +378,8 @@ daemon_start_engine(struct daemon *d, struct daemon_child *ch, time_t now)
 	char *cause = NULL;
 	int fd;
 
+	if (!daemon_may_act(d, ch->name))
+		return; /* the callers checked; a lease can end between two ticks */
 	fd = daemon_engine_log(d, ch->name);
 	ch->pid = ch->engine->start(d->env, ch->name, ch->checks, fd, &cause);
 	if (fd >= 0)
@@ -415,6 +464,13 @@ daemon_decide(struct daemon *d, struct daemon_child *ch, const struct registry_c
 	struct decide_end_in in = {0};
 	struct decide_end out;
 
+	/* Manager HA: what an engine's end means is decided by the cluster's owner only. */
+	if (!daemon_may_act(d, ch->name)) {
+		log_warn("cluster=%s engine ended (%s); not decided here: this manager does not "
+		         "hold the cluster's lease",
+		    ch->name, engine_outcome_name(o));
+		return;
+	}
 	in.outcome = o;
 	in.stopping = stopping;
 	in.restart_requested = ch->restart;
@@ -536,6 +592,32 @@ daemon_follow_health(struct daemon *d, struct daemon_child *ch, const struct reg
 	engine_status_clear(&st);
 }
 
+/*
+ * Manager HA: this manager may not act for the cluster (no lease, or one
+ * it cannot prove valid any more): its engine is stopped and nothing else
+ * is done for it. Stopping is no action on the cluster: it is what keeps
+ * two managers from acting at once.
+ */
+static void
+daemon_stand_down(struct daemon *d, struct daemon_child *ch, time_t now)
+{
+	if (ch->epoch != 0)
+		daemon_emit(d, ch->name, NULL, "lease.lost",
+		    "manager %s stands down for the cluster (lease epoch %lld %s)%s",
+		    d->env->cfg->manager_name, ch->epoch,
+		    d->draining ? "handed over: drain" : "not known to be valid any more",
+		    ch->pid > 0 ? "; stopping its engine" : "");
+	else if (ch->pid > 0 && ch->stop_sent == 0)
+		log_warn("cluster=%s stopping engine pid %ld: manager %s holds no lease for it",
+		    ch->name, (long)ch->pid, d->env->cfg->manager_name);
+	ch->epoch = 0;
+	ch->pending = 0;
+	if (ch->pid > 0 && ch->stop_sent == 0) {
+		ch->engine->stop(d->env, ch->name, ch->pid);
+		ch->stop_sent = now;
+	}
+}
+
 static void
 daemon_reconcile(struct daemon *d, time_t now)
 {
@@ -554,9 +636,17 @@ daemon_reconcile(struct daemon *d, time_t now)
 		d->applied = applied;
 		d->list_ms = read_ms;
 	}
+	if (d->lease_on) {
+		reader_leases_free(d->leases, d->n_leases);
+		d->leases = NULL;
+		d->lease_ready = reader_leases(d->reader, &d->leases, &d->n_leases, &d->draining);
+	}
 	/* Before the first read nothing is known: engines keep running, none is started. */
-	if (d->list == NULL)
+	if (d->list == NULL || (d->lease_on && !d->lease_ready))
 		return;
+	/* With leases the native engine runs only while we hold a native cluster's lease. */
+	if (d->lease_on)
+		d->native_wanted = 0;
 	list = d->list;
 	n = d->n_list;
 	/* A state change still queued is the state, until a snapshot has it. */
@@ -573,6 +663,18 @@ daemon_reconcile(struct daemon *d, time_t now)
 		if (ch == NULL)
 			ch = daemon_child_add(d, c);
 		ch->seen = 1;
+		if (!daemon_may_act(d, c->name)) {
+			daemon_stand_down(d, ch, now);
+			continue;
+		}
+		if (d->lease_on && ch->epoch != daemon_epoch(d, c->name)) {
+			ch->epoch = daemon_epoch(d, c->name);
+			fprintf(stderr,
+			    "%smhaadm daemon: cluster=%s manager %s acts for it (lease epoch "
+			    "%lld)\n",
+			    log_prefix(LOG_PRIO_NOTICE), c->name, d->env->cfg->manager_name,
+			    ch->epoch);
+		}
 		if (ch->pending) {
 			/* An engine ended: decided on a snapshot read after its end. */
 			if (d->list_ms > ch->pending_ms) {
@@ -656,7 +758,8 @@ daemon_fence(
 
 	for (i = 0; i < c->n_nodes; i++)
 		failed += c->nodes[i].role == REGISTRY_ROLE_FAILED;
-	if (failed == 0 || ch->fence_pid != 0 || now < ch->next_fence)
+	if (failed == 0 || ch->fence_pid != 0 || now < ch->next_fence ||
+	    !daemon_may_act(d, c->name))
 		return;
 	argv[0] = d->env->self;
 	argv[1] = "-c";
@@ -957,6 +1060,85 @@ daemon_publish(struct daemon *d, time_t now)
 	free(md.engines);
 }
 
+/* Whether no engine, fence pass or native engine of ours runs any more. */
+static int
+daemon_idle(const struct daemon *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_children; i++) {
+		if (d->children[i].pid > 0 || d->children[i].fence_pid > 0)
+			return 0;
+	}
+	return d->native_pid == 0;
+}
+
+/*
+ * Manager HA, at a clean stop: engines must not outlive our leases, so
+ * every engine and fence pass is stopped (TERM, then KILL after
+ * DAEMON_STOP_GRACE) before the leases are released for another manager
+ * to take at once.
+ */
+static void
+daemon_stop_all(struct daemon *d)
+{
+	struct daemon_child *ch;
+	long long until = lease_now_ms() + DAEMON_STOP_GRACE * 1000;
+	size_t i;
+	int left;
+
+	for (i = 0; i < d->n_children; i++) {
+		ch = &d->children[i];
+		if (ch->pid > 0)
+			ch->engine->stop(d->env, ch->name, ch->pid);
+		if (ch->fence_pid > 0)
+			kill(-ch->fence_pid, SIGTERM);
+	}
+	for (;;) {
+		left = 0;
+		for (i = 0; i < d->n_children; i++) {
+			ch = &d->children[i];
+			if (ch->pid > 0 &&
+			    (ch->adopted ? kill(ch->pid, 0) != 0
+			                 : waitpid(ch->pid, NULL, WNOHANG) == ch->pid))
+				ch->pid = 0;
+			if (ch->fence_pid > 0 &&
+			    waitpid(ch->fence_pid, NULL, WNOHANG) == ch->fence_pid)
+				ch->fence_pid = 0;
+			left += ch->pid > 0 || ch->fence_pid > 0;
+		}
+		if (left == 0 || lease_now_ms() >= until)
+			break;
+		usleep(100 * 1000);
+	}
+	for (i = 0; i < d->n_children; i++) {
+		ch = &d->children[i];
+		if (ch->pid > 0) {
+			log_warn("cluster=%s engine pid %ld did not stop: killed", ch->name,
+			    (long)ch->pid);
+			if (kill(-ch->pid, SIGKILL) != 0)
+				kill(ch->pid, SIGKILL);
+			if (!ch->adopted)
+				waitpid(ch->pid, NULL, 0);
+		}
+		if (ch->fence_pid > 0) {
+			kill(-ch->fence_pid, SIGKILL);
+			waitpid(ch->fence_pid, NULL, 0);
+		}
+	}
+}
+
+/* Waits up to ms for the registry thread to release our leases. */
+static void
+daemon_release(struct daemon *d, long long ms)
+{
+	long long until = lease_now_ms() + ms;
+
+	reader_release(d->reader);
+	while (!reader_released(d->reader) && lease_now_ms() < until)
+		usleep(50 * 1000);
+}
+
 int
 daemon_run(const struct engine_env *env, char **cause)
 {
@@ -986,6 +1168,9 @@ daemon_run(const struct engine_env *env, char **cause)
 	d.own_env = *env;
 	d.env = &d.own_env;
 	d.started = time(NULL);
+	d.lease_on = lease_enabled(env->cfg);
+	if (d.lease_on)
+		event_set_manager(env->cfg->manager_name); /* every event says which manager */
 	/* The registry thread keeps the caller's config, which lives as long as we run. */
 	d.reader = reader_start(env->cfg, cause);
 	if (d.reader == NULL) {
@@ -1011,6 +1196,11 @@ daemon_run(const struct engine_env *env, char **cause)
 	    log_prefix(LOG_PRIO_NOTICE), (long)getpid(), engine_for(env->cfg, NULL)->name,
 	    env->cfg->registry == CONFIG_REGISTRY_SQLITE ? env->cfg->registry_path
 	                                                 : env->cfg->mysql_host);
+	if (d.lease_on)
+		fprintf(stderr,
+		    "%smhaadm daemon: manager %s, leases of %d s in the shared registry: a "
+		    "cluster is acted for only while its lease is held\n",
+		    log_prefix(LOG_PRIO_NOTICE), env->cfg->manager_name, env->cfg->lease_seconds);
 
 	while (!d.quit) {
 		now = time(NULL);
@@ -1024,6 +1214,19 @@ daemon_run(const struct engine_env *env, char **cause)
 			daemon_publish(&d, now);
 			daemon_native(&d, now);
 			last = now;
+		}
+		if (d.lease_on && d.native_pid > 0 && !d.native_wanted) {
+			spawn_stop_group(d.native_pid, DAEMON_STOP_GRACE);
+			d.native_pid = 0;
+		}
+		/* A drain: once everything of ours has stopped, the leases go at once. */
+		if (d.lease_on && d.draining && !d.drain_released && daemon_idle(&d)) {
+			reader_release(d.reader);
+			d.drain_released = 1;
+			fprintf(stderr,
+			    "%smhaadm daemon: manager %s drained: engines stopped, leases "
+			    "released; it takes no cluster until it is restarted\n",
+			    log_prefix(LOG_PRIO_NOTICE), env->cfg->manager_name);
 		}
 		fflush(stderr);
 		pfd.fd = sfd;
@@ -1048,12 +1251,24 @@ daemon_run(const struct engine_env *env, char **cause)
 	if (d.native_pid > 0)
 		spawn_stop_group(d.native_pid, DAEMON_STOP_GRACE);
 	http_stop(d.http);
-	fprintf(stderr, "%smhaadm daemon: exiting; engines keep running and will be adopted\n",
-	    log_prefix(LOG_PRIO_NOTICE));
+	if (d.lease_on) {
+		/* Several managers: engines never outlive our leases; the leases go at once. */
+		daemon_stop_all(&d);
+		daemon_release(&d, 3000);
+		fprintf(stderr,
+		    "%smhaadm daemon: exiting; engines stopped and leases released (%s)\n",
+		    log_prefix(LOG_PRIO_NOTICE),
+		    reader_released(d.reader) ? "another manager may take them now"
+		                              : "not released: they expire by themselves");
+	} else
+		fprintf(stderr,
+		    "%smhaadm daemon: exiting; engines keep running and will be adopted\n",
+		    log_prefix(LOG_PRIO_NOTICE));
 	for (i = 0; i < d.n_children; i++)
 		free(d.children[i].name);
 	free(d.children);
 	reader_stop(d.reader);
+	reader_leases_free(d.leases, d.n_leases);
 	registry_cluster_list_free(d.list, d.n_list);
 	config_free(d.reloaded);
 	close(sfd);

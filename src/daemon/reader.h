@@ -53,4 +53,32 @@ unsigned long long reader_transition(struct reader *r, const char *cluster,
     enum registry_state state, enum registry_desired desired, const char *type,
     const char *message);
 
+/*
+ * Manager HA (lease.h; only with leases in force): every pass of the
+ * registry thread also sends this manager's heartbeat, renews its leases
+ * in one statement, takes its share of the free ones (lease-plan.h) and
+ * writes the lease files its hooks and fence passes read.
+ */
+struct reader_lease {
+	char *cluster;
+	long long epoch;
+	long long sent_ms; /* lease_now_ms when the renewal or acquisition that holds it was sent */
+};
+
+/*
+ * Copies the leases held now into *out (the caller frees them with
+ * reader_leases_free) and whether a drain is asked (*draining). Returns 1
+ * once a lease pass has completed, 0 before (nothing is known yet).
+ */
+int reader_leases(struct reader *r, struct reader_lease **out, size_t *n, int *draining);
+void reader_leases_free(struct reader_lease *list, size_t n);
+
+/*
+ * Asks the registry thread to release every lease (the caller's engines
+ * have stopped) and to take none from then on, and wakes it. reader_released:
+ * 1 once done.
+ */
+void reader_release(struct reader *r);
+int reader_released(struct reader *r);
+
 #endif

@@ -82,6 +82,12 @@ reload_plan(const struct config *old_cfg, const struct config *new_cfg, struct r
 		                 "connection; restart the daemon to use another registry");
 		return -1;
 	}
+	if (!reload_same(old_cfg->manager_name, new_cfg->manager_name) ||
+	    old_cfg->lease_seconds != new_cfg->lease_seconds) {
+		*cause = xstrdup("manager_name or lease_seconds changed: the daemon holds its "
+		                 "leases under the old ones; restart the daemon to take them");
+		return -1;
+	}
 	plan->restart_notifier = !reload_same_channels(old_cfg, new_cfg);
 	return 0;
 }

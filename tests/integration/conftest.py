@@ -7,8 +7,11 @@ import os
 import re
 import shutil
 import sqlite3
+import signal
 import subprocess
 import sys
+import time
+import warnings
 
 import pytest
 
@@ -83,6 +86,42 @@ def lab_manager():
     finally:
         lab_cmd("down", check=False)
         lock.close()
+
+
+def strays(basetemp):
+    """Processes of this test session that still run: their command line names a directory
+    under the session's base temp dir (an engine's config, a daemon's, a hook's)."""
+    own = {os.getpid(), os.getppid()}
+    out = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode("utf-8", "replace")
+        except OSError:
+            continue
+        if basetemp + "/" in cmd and int(pid) not in own:
+            out.append((int(pid), cmd.strip()))
+    return out
+
+
+@pytest.fixture(autouse=True)
+def end_strays(request, tmp_path_factory):
+    """After every test: anything it started that outlived its teardown (an engine whose pid
+    file named another process, a hook still running) is ended by pid and named in a
+    warning, so that it cannot act on the next test's lab."""
+    yield
+    base = str(tmp_path_factory.getbasetemp())
+    left = strays(base)
+    if not left:
+        return
+    time.sleep(1)  # teardowns that are still ending them
+    for pid, cmd in strays(base):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            continue
+        warnings.warn(f"{request.node.nodeid}: ended a process the test left running: "
+                      f"pid {pid}: {cmd[:160]}")
 
 
 @pytest.fixture

@@ -137,6 +137,8 @@ class Writer(threading.Thread):
     # Each writer of a test session takes its own range of ids, so a second writer on the
     # same table never collides with the rows of the first.
     _next_base = 0
+    err_pause = 0.1  # seconds after a failed write before reconnecting (bench/switch.py: less)
+    connect_timeout = 1  # seconds (bench/switch.py: 0.5, as bench/failover.py's writer)
 
     def __init__(self, lab, limit=20000):
         super().__init__(daemon=True)
@@ -144,7 +146,13 @@ class Writer(threading.Thread):
         self.base = Writer._next_base
         Writer._next_base += 1000000
         self.acked, self.errors, self.duplicates = [], 0, 0
+        self.ack_times = []  # time.monotonic() of each acknowledgement
         self.stop_evt = threading.Event()
+
+    def longest_gap(self):
+        """Seconds of the longest wait between two acknowledged writes (the write block)."""
+        t = self.ack_times
+        return max((b - a for a, b in zip(t, t[1:])), default=0.0)
 
     def run(self):
         con, i = None, self.base
@@ -153,11 +161,12 @@ class Writer(threading.Thread):
                time.time() < deadline):
             try:
                 if con is None:
-                    con = app_connect(self.lab, VIP, timeout=1)
+                    con = app_connect(self.lab, VIP, timeout=self.connect_timeout)
                 i += 1
                 with con.cursor() as cur:
                     cur.execute("INSERT INTO t (id, v) VALUES (%s, 'x')", (i,))
                 self.acked.append(i)
+                self.ack_times.append(time.monotonic())
                 time.sleep(0.005)
             except pymysql.err.IntegrityError:
                 # The row is there, but this answer is not an acknowledgement we count.
@@ -170,7 +179,7 @@ class Writer(threading.Thread):
                 except Exception:
                     pass
                 con = None
-                time.sleep(0.1)
+                time.sleep(self.err_pause)
 
 
 def test_start_binds_vip_and_reaches_ping_ok(cluster):

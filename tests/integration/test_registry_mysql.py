@@ -39,7 +39,7 @@ def mgmt_query(m, q, args=()):
 
 def test_mysql_registry_add_list_del(mysql_mhaadm):
     m = mysql_mhaadm
-    assert "schema version 2 is current" in m.ok("init").stdout
+    assert "schema version 3 is current" in m.ok("init").stdout
     r = m.ok(*cluster3_args())
     assert "cluster 'c1' added: master 10.77.0.11:3306" in r.stdout
     (c,) = m.clusters()
@@ -165,8 +165,8 @@ def test_mysql_registry_upgrade_v1(lab, tmp_path):
         for q in V1_DDL:
             mgmt_query(m, q)
         r = m.ok("init")
-        assert "upgraded from schema version 1 to 2" in r.stdout
-        assert "schema version 2 is current" in m.ok("init").stdout
+        assert "upgraded from schema version 1 to 3" in r.stdout
+        assert "schema version 3 is current" in m.ok("init").stdout
         assert mgmt_query(m, "SELECT name, engine FROM clusters") == (("old", "mha"),)
         (c,) = m.clusters()
         assert c["name"] == "old" and c["master"] == "10.77.0.51:3306"

@@ -124,6 +124,29 @@ test_every_key(void **state)
 	config_free(cfg);
 }
 
+/* Manager HA's keys: defaults (the host name, 10 s), values, refusals. */
+static void
+test_manager_ha_keys(void **state)
+{
+	struct config *cfg;
+
+	(void)state;
+	cfg = parse_ok("ha_user = mha\n");
+	assert_non_null(cfg->manager_name);
+	assert_true(strlen(cfg->manager_name) > 0);
+	assert_null(strchr(cfg->manager_name, '.')); /* the host name up to its first dot */
+	assert_int_equal(cfg->lease_seconds, 10);
+	config_free(cfg);
+	cfg = parse_ok("ha_user = mha\nmanager_name = mgr-a.dc1\nlease_seconds = 30\n");
+	assert_string_equal(cfg->manager_name, "mgr-a.dc1");
+	assert_int_equal(cfg->lease_seconds, 30);
+	config_free(cfg);
+	parse_bad_prefix("lease_seconds = 2\n", "test.cnf:1: lease_seconds");
+	parse_bad_prefix("lease_seconds = 3601\n", "test.cnf:1: lease_seconds");
+	parse_bad_prefix("manager_name = a b\n", "test.cnf:1: manager_name");
+	parse_bad_prefix("manager_name = x';DROP\n", "test.cnf:1: manager_name");
+}
+
 static void
 test_defaults(void **state)
 {
@@ -799,6 +822,7 @@ main(void)
 	    cmocka_unit_test(test_every_key),
 	    cmocka_unit_test(test_auto_rejoin),
 	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_manager_ha_keys),
 	    cmocka_unit_test(test_sections),
 	    cmocka_unit_test(test_unknown_key),
 	    cmocka_unit_test(test_key_case),

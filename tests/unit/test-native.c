@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "gtid.h"
 #include "master_verdict.h"
 #include "native-sql.h"
 #include "native.h"
@@ -98,21 +99,23 @@ test_errant(void **state)
 
 	(void)state;
 	/* A hotfix on replica 3: a server id the master never logged. */
-	assert_int_equal(native_errant("0-1-100,0-3-3", "0-1-100", 1, &errant, &cause), 1);
+	assert_int_equal(gtid_errant_live("0-1-100,0-3-3", "0-1-100", 1, &errant, &cause), 1);
 	assert_non_null(strstr(errant, "0-3-3"));
 	free(errant);
 	/* Ahead of the master's last look with the master's own id: received, not errant. */
-	assert_int_equal(native_errant("0-1-120", "0-1-100", 1, &errant, &cause), 0);
+	assert_int_equal(gtid_errant_live("0-1-120", "0-1-100", 1, &errant, &cause), 0);
 	assert_null(errant);
 	/* History of a former master (server 2) the new master also has: clean. */
-	assert_int_equal(native_errant("0-2-50,0-1-120", "0-2-50,0-1-100", 1, &errant, &cause), 0);
+	assert_int_equal(
+	    gtid_errant_live("0-2-50,0-1-120", "0-2-50,0-1-100", 1, &errant, &cause), 0);
 	/* A former master's id further than the master ever saw: errant. */
-	assert_int_equal(native_errant("0-2-51,0-1-120", "0-2-50,0-1-100", 1, &errant, &cause), 1);
+	assert_int_equal(
+	    gtid_errant_live("0-2-51,0-1-120", "0-2-50,0-1-100", 1, &errant, &cause), 1);
 	free(errant);
 	/* Another domain written on the replica only. */
-	assert_int_equal(native_errant("0-1-5,7-4-1", "0-1-5", 1, &errant, &cause), 1);
+	assert_int_equal(gtid_errant_live("0-1-5,7-4-1", "0-1-5", 1, &errant, &cause), 1);
 	free(errant);
-	assert_int_equal(native_errant("garbage", "0-1-5", 1, &errant, &cause), -1);
+	assert_int_equal(gtid_errant_live("garbage", "0-1-5", 1, &errant, &cause), -1);
 	free(cause);
 }
 

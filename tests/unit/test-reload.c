@@ -116,6 +116,22 @@ test_reload_workdir_refused(void **state)
 	free(cause);
 }
 
+/* Manager HA: the leases are held under the name and length the daemon started with. */
+static void
+test_reload_manager_refused(void **state)
+{
+	struct reload_plan p;
+	char *cause = NULL;
+
+	assert_int_equal(
+	    test_plan(BASE "manager_name = a\n", BASE "manager_name = b\n", &p, &cause), -1);
+	assert_non_null(strstr(cause, "manager_name or lease_seconds changed"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(test_plan(BASE, BASE "lease_seconds = 20\n", &p, &cause), -1);
+	free(cause);
+}
+
 static void
 test_log_journal_rule(void **state)
 {
@@ -140,6 +156,7 @@ main(void)
 	    cmocka_unit_test(test_reload_channels),
 	    cmocka_unit_test(test_reload_registry_refused),
 	    cmocka_unit_test(test_reload_workdir_refused),
+	    cmocka_unit_test(test_reload_manager_refused),
 	    cmocka_unit_test(test_log_journal_rule),
 	};
 

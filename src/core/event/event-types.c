@@ -68,6 +68,11 @@ static const struct event_type event_types[] = {
     {"lag.exceeded", EVENT_WARNING, 0, "lag.recovered"},
     {"lag.policy_changed", EVENT_WARNING, 0, NULL},
     {"lag.recovered", EVENT_WARNING, 0, NULL},
+    /* Manager HA: this manager took, lost or handed over a cluster's lease; refused to act. */
+    {"lease.acquired", EVENT_INFO, 0, NULL},
+    {"lease.lost", EVENT_CRITICAL, 0, NULL},
+    {"lease.refused", EVENT_CRITICAL, 0, NULL},
+    {"lease.released", EVENT_INFO, 0, NULL},
     {"master.reachable_from_manager", EVENT_WARNING, 0, NULL},
     {"master.unreachable", EVENT_INFO, 0, NULL},
     /* A manager-only partition: the replicas still receive from the master; never a failover. */
@@ -102,6 +107,10 @@ static const struct event_type event_types[] = {
     {"selffence.started", EVENT_INFO, 0, NULL},
     {"status.resolved", EVENT_INFO, 0, NULL},
     {"storm.paused", EVENT_INFO, EVENT_PROBLEM, NULL},
+    {"switch.completed", EVENT_WARNING, 0, NULL},
+    {"switch.failed", EVENT_CRITICAL, 0, NULL},
+    /* Switched, but a replica was not re-pointed or the registry not updated. */
+    {"switch.incomplete", EVENT_CRITICAL, 0, NULL},
     {"switch.started", EVENT_WARNING, 0, NULL},
     {"vip.bound", EVENT_WARNING, 0, NULL},
     {"vip.failed", EVENT_CRITICAL, 0, NULL},

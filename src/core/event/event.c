@@ -24,6 +24,21 @@ event_spool_to(const struct config *cfg)
 	event_spool_cfg = cfg;
 }
 
+/* The manager every event of this process names (event_set_manager), or NULL. */
+static char event_manager[128];
+
+void
+event_set_manager(const char *name)
+{
+	snprintf(event_manager, sizeof(event_manager), "%s", name != NULL ? name : "");
+}
+
+const char *
+event_get_manager(void)
+{
+	return event_manager[0] != '\0' ? event_manager : NULL;
+}
+
 const char *
 event_addr(char *buf, const char *host, int port)
 {
@@ -52,6 +67,8 @@ event_fields_set(struct registry_event *ev, const char *const *fields)
 		if (fields[i + 1] != NULL)
 			registry_event_field_set(ev, fields[i], fields[i + 1]);
 	}
+	if (event_manager[0] != '\0' && registry_event_field(ev, "manager") == NULL)
+		registry_event_field_set(ev, "manager", event_manager);
 }
 
 /* The journal priority of an event's log line: its severity in the table of types. */
@@ -186,12 +203,14 @@ event_transition(struct registry *reg, const char *cluster, enum registry_state 
 	ev.cluster = (char *)cluster;
 	ev.type = (char *)type;
 	ev.message = message;
+	event_fields_set(&ev, NULL);
 	rc = registry_cluster_set_state(reg, cluster, state, desired, &ev, &cause);
 	if (rc < 0) {
 		fprintf(stderr, "%smhaadm: cluster=%s state change to %s not recorded: %s\n",
 		    log_prefix(LOG_PRIO_ERR), cluster, registry_state_name(state), cause);
 		free(cause);
 	}
+	registry_event_fields_free(&ev);
 	free(message);
 	return rc;
 }

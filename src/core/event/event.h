@@ -64,6 +64,14 @@ const char *event_addr(char *buf, const char *host, int port);
 void event_spool_to(const struct config *cfg);
 
 /*
+ * From now on every event of this process carries the field manager=name
+ * (manager HA: which manager acted); NULL or "" turns it off.
+ */
+void event_set_manager(const char *name);
+/* The name event_set_manager set, or NULL (for events written without event_emit). */
+const char *event_get_manager(void);
+
+/*
  * Emits an event: a log line "event cluster=NAME [node=HOST:PORT] TYPE:
  * MESSAGE" on stderr and, when reg is not NULL, a history row (see
  * event_spool_to for when the registry cannot take it). The message

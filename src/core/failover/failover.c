@@ -90,11 +90,8 @@ failover_vip_release(
 	char *cause = NULL;
 	int r;
 
-	if (planned)
-		event_emit_fields(t->reg, t->cluster, NULL, "switch.started",
-		    EVENT_FIELDS("old_master", EVENT_ADDR(old->host, old->port)),
-		    "planned switch away from master %s:%d started", old->host, old->port);
-	else
+	/* A planned switch said switch.started when it began, before this step. */
+	if (!planned)
 		event_emit_fields(t->reg, t->cluster, NULL, "failover.started",
 		    EVENT_FIELDS("old_master", EVENT_ADDR(old->host, old->port)),
 		    "master %s:%d is down; failover started (old master %s by ssh)", old->host,
@@ -162,8 +159,11 @@ failover_record_master(const struct failover_target *t, const struct failover_no
 		ev.cluster = (char *)t->cluster;
 		ev.type = (char *)"failover.master_changed";
 		ev.message = msg;
+		if (event_get_manager() != NULL) /* manager HA: which manager recorded it */
+			registry_event_field_set(&ev, "manager", event_get_manager());
 		r = registry_cluster_set_master(t->reg, t->cluster, new_master->host,
 		    new_master->port, REGISTRY_STATE_FAILING_OVER, &ev, &cause);
+		registry_event_fields_free(&ev);
 		if (r == 0) {
 			log_info("cluster=%s registry updated: %s", t->cluster, msg);
 			rc = 0;

@@ -59,11 +59,12 @@ int failover_storm_check(const struct failover_target *t, const struct failover_
  * Takes the VIP off the old master. planned: a switchover (the old master
  * is alive). reachable: the engine could reach the old master's host; an
  * unreachable one is not tried again (it would only add our timeout: the
- * fence pass takes the VIP off it when it comes back). Emits the
- * started event (switch.started or failover.started) and what happened
- * to the VIP. Returns 0 when the VIP is off (or not there, or skipped),
- * 1 when a reachable host could not be cleaned: a planned switch must
- * stop then (two VIPs), a failover may go on.
+ * fence pass takes the VIP off it when it comes back). Emits
+ * failover.started (not when planned: a switch emits switch.started
+ * itself when it begins) and what happened to the VIP. Returns 0 when the
+ * VIP is off (or not there, or skipped), 1 when a reachable host could not
+ * be cleaned: a planned switch must stop then (two VIPs), a failover may
+ * go on.
  */
 int failover_vip_release(
     const struct failover_target *t, const struct failover_node *old, int reachable, int planned);

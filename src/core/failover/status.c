@@ -73,7 +73,10 @@ status_errant(const struct probe_result *replica, const struct probe_result *mas
 	if (!replica->ok || !master->ok || replica->gtid_binlog_state == NULL ||
 	    master->gtid_binlog_state == NULL)
 		return 0;
-	r = gtid_errant(replica->gtid_binlog_state, master->gtid_binlog_state, gtids, &cause);
+	/* Probed in parallel: the replica may be read after the master and hold newer of its GTIDs.
+	 */
+	r = gtid_errant_live(replica->gtid_binlog_state, master->gtid_binlog_state,
+	    master->server_id, gtids, &cause);
 	if (r < 0) {
 		/* A state we cannot read proves nothing either way. */
 		free(cause);

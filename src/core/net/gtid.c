@@ -110,3 +110,30 @@ out:
 	free(m);
 	return rc;
 }
+
+int
+gtid_errant_live(const char *replica_state, const char *master_state,
+    unsigned long master_server_id, char **errant, char **cause)
+{
+	struct gtid *list = NULL;
+	size_t n = 0, i;
+	char *kept, *t;
+	int r;
+
+	*errant = NULL;
+	if (gtid_parse(replica_state, &list, &n, cause) != 0)
+		return -1;
+	kept = xstrdup("");
+	for (i = 0; i < n; i++) {
+		if (master_server_id > 0 && list[i].server_id == master_server_id)
+			continue;
+		t = xasprintf("%s%s%lu-%lu-%llu", kept, kept[0] != '\0' ? "," : "", list[i].domain,
+		    list[i].server_id, list[i].seq);
+		free(kept);
+		kept = t;
+	}
+	free(list);
+	r = gtid_errant(kept, master_state, errant, cause);
+	free(kept);
+	return r;
+}

@@ -31,4 +31,16 @@ int gtid_parse(const char *s, struct gtid **out, size_t *n, char **cause);
  */
 int gtid_errant(const char *replica_state, const char *master_state, char **errant, char **cause);
 
+/*
+ * gtid_errant for states read at different moments (a replica read after
+ * its master, or a master read before it died): the GTIDs with the master's
+ * own server_id are left out, since the replica may have received newer
+ * ones from the master after the master's state was read, and they came
+ * from the master. A transaction the replica wrote itself carries another
+ * server_id and is still errant. master_server_id 0 leaves nothing out.
+ * Pure.
+ */
+int gtid_errant_live(const char *replica_state, const char *master_state,
+    unsigned long master_server_id, char **errant, char **cause);
+
 #endif

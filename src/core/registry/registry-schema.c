@@ -66,6 +66,30 @@ static const char *const registry_schema_sqlite_v2[] = {
     NULL,
 };
 
+/*
+ * 3: manager HA (docs/manager-ha.md). The tables exist in SQLite too so
+ * that versions mean the same in both dialects, but only a MySQL registry
+ * shared by several managers uses them: a SQLite registry has one manager.
+ */
+static const char *const registry_schema_sqlite_v3[] = {
+    "CREATE TABLE IF NOT EXISTS managers ("
+    "  name TEXT NOT NULL PRIMARY KEY CHECK (name <> ''),"
+    "  heartbeat_at TEXT NOT NULL,"
+    "  started_at TEXT NOT NULL,"
+    "  lease_seconds INTEGER NOT NULL,"
+    "  draining INTEGER NOT NULL DEFAULT 0 CHECK (draining IN (0, 1)),"
+    "  pid INTEGER"
+    ")",
+    "CREATE TABLE IF NOT EXISTS leases ("
+    "  cluster TEXT NOT NULL PRIMARY KEY CHECK (cluster <> ''),"
+    "  owner TEXT,"
+    "  epoch INTEGER NOT NULL DEFAULT 0,"
+    "  expires_at TEXT,"
+    "  op_until TEXT"
+    ")",
+    NULL,
+};
+
 /* Table options: InnoDB for transactions and foreign keys, exact comparison of text. */
 #define REGISTRY_SCHEMA_MYSQL_TABLE                                                                \
 	" ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin ROW_FORMAT=DYNAMIC"
@@ -149,12 +173,43 @@ static const char *const *const registry_schema_sqlite[REGISTRY_SCHEMA_VERSION +
     NULL,
     registry_schema_sqlite_v1,
     registry_schema_sqlite_v2,
+    registry_schema_sqlite_v3,
+};
+
+/*
+ * 3: manager HA. Every time in these tables is the registry's own clock
+ * (NOW(6), microseconds, UTC in our sessions): the managers' clocks are
+ * never compared. A lease row is kept when released (owner NULL) so that
+ * its epoch, the fencing token, only ever grows.
+ */
+static const char *const registry_schema_mysql_v3[] = {
+    "CREATE TABLE IF NOT EXISTS managers ("
+    "  name VARCHAR(80) NOT NULL PRIMARY KEY,"
+    "  heartbeat_at DATETIME(6) NOT NULL,"
+    "  started_at DATETIME(6) NOT NULL,"
+    "  lease_seconds INT NOT NULL,"
+    "  draining TINYINT NOT NULL DEFAULT 0,"
+    "  pid BIGINT NULL,"
+    "  CONSTRAINT managers_name_check CHECK (name <> ''),"
+    "  CONSTRAINT managers_draining_check CHECK (draining IN (0, 1))"
+    ")" REGISTRY_SCHEMA_MYSQL_TABLE,
+    "CREATE TABLE IF NOT EXISTS leases ("
+    "  cluster VARCHAR(64) NOT NULL PRIMARY KEY,"
+    "  owner VARCHAR(80) NULL,"
+    "  epoch BIGINT NOT NULL DEFAULT 0,"
+    "  expires_at DATETIME(6) NULL,"
+    "  op_until DATETIME(6) NULL,"
+    "  KEY leases_owner (owner),"
+    "  CONSTRAINT leases_cluster_check CHECK (cluster <> '')"
+    ")" REGISTRY_SCHEMA_MYSQL_TABLE,
+    NULL,
 };
 
 static const char *const *const registry_schema_mysql[REGISTRY_SCHEMA_VERSION + 1] = {
     NULL,
     registry_schema_mysql_v1,
     registry_schema_mysql_v2,
+    registry_schema_mysql_v3,
 };
 
 const char *const *

@@ -7,7 +7,7 @@
 
 struct config;
 
-#define REGISTRY_SCHEMA_VERSION 2
+#define REGISTRY_SCHEMA_VERSION 3
 
 /*
  * Lifecycle of a cluster. The text form (registry_state_name) is what the
@@ -232,5 +232,86 @@ void registry_event_fields_free(struct registry_event *ev);
 int registry_cluster_set_desired_if(struct registry *reg, const char *name,
     enum registry_state expected, enum registry_state state, enum registry_desired desired,
     const struct registry_event *ev, char **cause);
+
+/*
+ * Manager HA (registry-lease.c, docs/manager-ha.md): several daemons share
+ * one MySQL registry; each cluster is owned by at most one of them through
+ * a lease row. Every time is the registry's clock (NOW(6)): the managers'
+ * clocks are never compared. These operations need the MySQL backend; on
+ * SQLite (one manager) they fail with a cause saying so.
+ */
+
+/* One lease row. */
+struct registry_lease {
+	char *cluster;
+	char *owner;            /* NULL: released, or never taken */
+	long long epoch;        /* the fencing token: one more at every acquisition */
+	long long remaining_ms; /* expires_at - NOW(6); <= 0 (or -1: none) means expired */
+	long long op_ms;        /* op_until - NOW(6): > 0 while a failover holds takeovers off */
+};
+
+/* One manager (a daemon) as its heartbeat row says. */
+struct registry_manager {
+	char *name;
+	long long heartbeat_age_ms; /* NOW(6) - heartbeat_at */
+	int lease_seconds;
+	int draining;     /* drain asked: it hands its clusters over and takes none */
+	long long pid;    /* -1: it stopped cleanly */
+	char *started_at; /* UTC, "YYYY-MM-DD HH:MM:SS" */
+};
+
+/*
+ * The manager's heartbeat: creates or refreshes its row (starting: a new
+ * daemon, which also clears a drain asked of the one before) and reads
+ * back whether a drain is asked (*draining). pid -1 marks a clean stop.
+ */
+int registry_manager_heartbeat(struct registry *reg, const char *name, int lease_seconds,
+    long long pid, int starting, int *draining, char **cause);
+
+/*
+ * Renews every lease owner holds that has not expired, in one statement:
+ * expires_at = NOW(6) + lease_seconds. An expired lease is never renewed:
+ * it must be acquired again, with a new epoch. *renewed: how many.
+ */
+int registry_lease_renew(
+    struct registry *reg, const char *owner, int lease_seconds, long long *renewed, char **cause);
+
+/*
+ * Compare-and-set acquisition of cluster's lease: only when it is free or
+ * expired and no failover holds it (op_until), with epoch + 1. Returns 0
+ * with *epoch, 1 when someone else holds it (nothing written), -1.
+ */
+int registry_lease_acquire(struct registry *reg, const char *cluster, const char *owner,
+    int lease_seconds, long long *epoch, char **cause);
+
+/* Releases owner's leases (cluster NULL: all of them); the epochs stay. */
+int registry_lease_release(
+    struct registry *reg, const char *owner, const char *cluster, char **cause);
+
+/*
+ * Holds takeovers of cluster off for seconds (a failover runs; 0 clears
+ * it), while owner holds the lease at epoch. 1: it does not.
+ */
+int registry_lease_hold(struct registry *reg, const char *cluster, const char *owner,
+    long long epoch, int seconds, char **cause);
+
+/*
+ * Whether owner holds cluster's lease at epoch for at least margin_ms
+ * more by the registry's clock: 0 yes, 1 no, -1 cannot tell.
+ */
+int registry_lease_check(struct registry *reg, const char *cluster, const char *owner,
+    long long epoch, long long margin_ms, char **cause);
+
+/* Every lease row, ordered by cluster; free with registry_lease_list_free. */
+int registry_lease_list(struct registry *reg, struct registry_lease **out, size_t *n, char **cause);
+void registry_lease_list_free(struct registry_lease *list, size_t n);
+
+/* Every manager row, ordered by name; free with registry_manager_list_free. */
+int registry_manager_list(
+    struct registry *reg, struct registry_manager **out, size_t *n, char **cause);
+void registry_manager_list_free(struct registry_manager *list, size_t n);
+
+/* Asks manager name to hand its clusters over. 1: no such manager. */
+int registry_manager_drain(struct registry *reg, const char *name, char **cause);
 
 #endif

@@ -17,7 +17,9 @@
 
 #include "config.h"
 #include "engine.h"
+#include "event.h"
 #include "failover.h"
+#include "lease.h"
 #include "log.h"
 #include "master_check.h"
 #include "mha.h"
@@ -91,6 +93,10 @@ mha_hook_stop(const struct failover_target *t, const struct mha_hook_args *a, in
 		}
 		mha_hook_marker(t->cfg, t->cluster, 0);
 	}
+	if (online)
+		event_emit_fields(t->reg, t->cluster, NULL, "switch.started",
+		    EVENT_FIELDS("old_master", EVENT_ADDR(old.host, old.port)),
+		    "planned switch away from master %s:%d started", old.host, old.port);
 	/* A planned switch always has a reachable old master. */
 	if (failover_vip_release(t, &old, reachable || online, online) == 0)
 		return 0;
@@ -257,6 +263,8 @@ mha_hook_main(const struct engine_env *env, int argc, char **argv)
 
 	/* Hook output lands in MHA's log: every event is written there too. */
 	log_set_level(LOG_LEVEL_INFO);
+	if (lease_enabled(env->cfg))
+		event_set_manager(env->cfg->manager_name);
 	type = argv[1];
 	t.cfg = env->cfg;
 	t.cluster = mha_hook_arg(argc, argv, "--cluster");
@@ -317,6 +325,18 @@ mha_hook_main(const struct engine_env *env, int argc, char **argv)
 	t.vip = vip;
 	if (t.iface == NULL)
 		t.iface = iface_arg;
+	/*
+	 * Manager HA: a manager that cannot prove its lease moves nothing. A
+	 * refused stop phase makes MHA abort the failover before it touched a
+	 * server (no VIP, no read_only); a refused start phase stops it before
+	 * the new master is made writable.
+	 */
+	if ((a.command == MHA_HOOK_STOP || a.command == MHA_HOOK_STOPSSH ||
+	        a.command == MHA_HOOK_START) &&
+	    lease_guard(&t, online ? "switch the master over" : "fail the master over") != 0) {
+		rc = MHA_HOOK_EXIT_ERROR;
+		goto out;
+	}
 	switch (a.command) {
 	case MHA_HOOK_STOP:
 	case MHA_HOOK_STOPSSH:

@@ -90,33 +90,6 @@ native_gtid_covers(const char *a, const char *b)
 	return 1;
 }
 
-int
-native_errant(const char *replica_state, const char *master_state, long master_server_id,
-    char **errant, char **cause)
-{
-	struct gtid *list = NULL;
-	size_t n = 0, i;
-	char *kept, *t;
-	int r;
-
-	*errant = NULL;
-	if (gtid_parse(replica_state, &list, &n, cause) != 0)
-		return -1;
-	kept = xstrdup("");
-	for (i = 0; i < n; i++) {
-		if (master_server_id > 0 && list[i].server_id == (unsigned long)master_server_id)
-			continue;
-		t = xasprintf("%s%s%lu-%lu-%llu", kept, kept[0] != '\0' ? "," : "", list[i].domain,
-		    list[i].server_id, list[i].seq);
-		free(kept);
-		kept = t;
-	}
-	free(list);
-	r = gtid_errant(kept, master_state, errant, cause);
-	free(kept);
-	return r;
-}
-
 /* One replica's live view at the start of the failover. */
 struct native_promote_node {
 	MYSQL *m;
@@ -190,8 +163,8 @@ native_promote_errant(
 			mysql_free_result(res);
 		return -1;
 	}
-	r = native_errant(
-	    row[0] != NULL ? row[0] : "", c->master_gtid, c->master_server_id, &pn->errant, cause);
+	r = gtid_errant_live(row[0] != NULL ? row[0] : "", c->master_gtid,
+	    c->master_server_id > 0 ? (unsigned long)c->master_server_id : 0, &pn->errant, cause);
 	mysql_free_result(res);
 	return r;
 }

@@ -163,16 +163,7 @@ int native_gtid_covers(const char *a, const char *b);
 /* The sum of the sequence numbers of a GTID position: the order of candidates. */
 unsigned long long native_gtid_score(const char *pos);
 
-/*
- * Whether a replica holds transactions its (now dead) master never had:
- * replica_state and master_state are @@gtid_binlog_state, master_state as
- * last seen while the master answered. GTIDs with the master's own
- * server_id are left out: the replica may have received some after that
- * last look, and they came from the master. The rest is gtid_errant's rule.
- * Returns 1 with *errant (newly allocated), 0 clean, -1 with *cause.
- */
-int native_errant(const char *replica_state, const char *master_state, long master_server_id,
-    char **errant, char **cause);
+/* Errant candidates: gtid_errant_live against the master's state as last probed. */
 
 struct master_observation;
 
