@@ -13,6 +13,7 @@
 #include "fleet-doc.h"
 #include "guard.h"
 #include "registry.h"
+#include "selffence-install.h"
 #include "status.h"
 #include "validate.h"
 #include "xmalloc.h"
@@ -348,6 +349,7 @@ cmd_list_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			    3L * ctx->cfg->probe_interval < 30 ? 30 : 3L * ctx->cfg->probe_interval;
 		}
 		sc = status_probe(ctx->cfg, list, n, &opts);
+		selffence_status(ctx->cfg, list, sc, n);
 		for (i = 0; i < n; i++) {
 			const char *why;
 

@@ -23,6 +23,7 @@
 #include "ssh.h"
 #include "vip.h"
 #include "registry.h"
+#include "selffence-install.h"
 #include "status.h"
 #include "validate.h"
 #include "xmalloc.h"
@@ -482,8 +483,10 @@ cmd_start_common(struct cmd_ctx *ctx, int argc, char **argv, int start)
 			goto out;
 		}
 	}
-	if (start)
+	if (start) {
 		cmd_start_guard(ctx, reg, list, n);
+		selffence_start_clusters(ctx->cfg, reg, list, n);
+	}
 	markers = xcalloc(n == 0 ? 1 : n, sizeof(*markers));
 	for (i = 0; i < n; i++) {
 		c = list[i];

@@ -30,6 +30,7 @@ const struct cmd_entry *const cmd_table[] = {
     &cmd_engine_entry,
     &cmd_engine_native_entry,
     &cmd_fence_entry,
+    &cmd_self_fence_entry,
     &cmd_watch_entry,
     &cmd_manager_entry,
     &cmd_notify_entry,

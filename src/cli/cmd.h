@@ -131,6 +131,7 @@ extern const struct cmd_entry cmd_daemon_entry;
 extern const struct cmd_entry cmd_hook_entry;
 extern const struct cmd_entry cmd_engine_entry;
 extern const struct cmd_entry cmd_fence_entry;
+extern const struct cmd_entry cmd_self_fence_entry;
 extern const struct cmd_entry cmd_watch_entry;
 extern const struct cmd_entry cmd_manager_entry;
 extern const struct cmd_entry cmd_notify_entry;

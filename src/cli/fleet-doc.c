@@ -311,6 +311,13 @@ fleet_doc_cluster(const struct registry_cluster *c, const struct fleet_doc_live 
 		json_object_object_add(
 		    g, "acks", sc->guard_acks >= 0 ? json_object_new_int64(sc->guard_acks) : NULL);
 		json_object_object_add(o, "guard", g);
+		g = json_object_new_object();
+		json_object_object_add(g, "wanted", json_object_new_boolean(sc->selffence_wanted));
+		json_object_object_add(g, "running",
+		    sc->selffence_wanted && sc->selffence_running >= 0
+		        ? json_object_new_boolean(sc->selffence_running)
+		        : NULL);
+		json_object_object_add(o, "self_fence", g);
 		json_object_object_add(
 		    o, "failover_ready", lv->ready < 0 ? NULL : json_object_new_boolean(lv->ready));
 		json_object_object_add(

@@ -135,6 +135,10 @@ static const struct config_key config_keys[] = {
     {"isolation_guard", CONFIG_TYPE_GUARD, CONFIG_FIELD(isolation_guard), 0, 0, 0},
     {"semisync_fallback_seconds", CONFIG_TYPE_INT, CONFIG_FIELD(semisync_fallback_seconds), 0,
         86400, 0},
+    {"self_fence", CONFIG_TYPE_BOOL, CONFIG_FIELD(self_fence), 0, 0, 0},
+    {"self_fence_seconds", CONFIG_TYPE_INT, CONFIG_FIELD(self_fence_seconds), 1, 3600, 0},
+    {"self_fence_manager", CONFIG_TYPE_LISTEN, CONFIG_FIELD(self_fence_manager), 0, 0, 1},
+    {"self_fence_bin", CONFIG_TYPE_PATH, CONFIG_FIELD(self_fence_bin), 0, 0, 1},
     {"auto_rejoin", CONFIG_TYPE_BOOL, CONFIG_FIELD(auto_rejoin), 0, 0, 0},
     /* Checked against the engines compiled in by cmd_ctx_config (core knows no engine). */
     {"engine", CONFIG_TYPE_USER, CONFIG_FIELD(engine), 0, 0, 0},
@@ -278,6 +282,8 @@ config_cluster_start(struct config_parse *parse, const char *section)
 	cfg->clusters[cfg->n_clusters].name = name;
 	cfg->clusters[cfg->n_clusters].isolation_guard = CONFIG_GUARD_INHERIT;
 	cfg->clusters[cfg->n_clusters].semisync_fallback_seconds = -1;
+	cfg->clusters[cfg->n_clusters].self_fence = -1;
+	cfg->clusters[cfg->n_clusters].self_fence_seconds = -1;
 	cfg->clusters[cfg->n_clusters].auto_rejoin = -1;
 	cfg->n_clusters++;
 	name = NULL;
@@ -320,6 +326,23 @@ config_cluster_set(struct config_parse *parse, const char *name, const char *val
 			    echo);
 		else
 			cc->semisync_fallback_seconds = v;
+	} else if (strcasecmp(name, "self_fence") == 0) {
+		if (cc->self_fence != -1)
+			config_error(
+			    parse, "duplicate key 'self_fence' in [cluster \"%s\"]", cc->name);
+		else if (config_parse_bool(value, &cc->self_fence) != 0)
+			config_error(parse, "self_fence: invalid value '%s': use yes or no", echo);
+	} else if (strcasecmp(name, "self_fence_seconds") == 0) {
+		if (cc->self_fence_seconds != -1)
+			config_error(parse,
+			    "duplicate key 'self_fence_seconds' in [cluster \"%s\"]", cc->name);
+		else if (config_parse_int(value, 1, 3600, &v) != 0)
+			config_error(parse,
+			    "self_fence_seconds: invalid value '%s': use a whole number from 1 "
+			    "to 3600",
+			    echo);
+		else
+			cc->self_fence_seconds = v;
 	} else if (strcasecmp(name, "auto_rejoin") == 0) {
 		if (cc->auto_rejoin != -1)
 			config_error(
@@ -331,7 +354,8 @@ config_cluster_set(struct config_parse *parse, const char *name, const char *val
 		echo = config_echo(name);
 		config_error(parse,
 		    "unknown key '%s' in [cluster \"%s\"]: only isolation_guard, "
-		    "semisync_fallback_seconds and auto_rejoin belong there",
+		    "semisync_fallback_seconds, auto_rejoin, self_fence and self_fence_seconds "
+		    "belong there",
 		    echo, cc->name);
 	}
 	free(echo);
@@ -362,6 +386,24 @@ config_cluster_fallback(const struct config *cfg, const char *cluster)
 			return cfg->clusters[i].semisync_fallback_seconds;
 	}
 	return cfg->semisync_fallback_seconds;
+}
+
+int
+config_cluster_self_fence(const struct config *cfg, const char *cluster, int *seconds)
+{
+	int on = cfg->self_fence;
+	size_t i;
+
+	*seconds = cfg->self_fence_seconds;
+	for (i = 0; i < cfg->n_clusters; i++) {
+		if (strcmp(cfg->clusters[i].name, cluster) != 0)
+			continue;
+		if (cfg->clusters[i].self_fence >= 0)
+			on = cfg->clusters[i].self_fence;
+		if (cfg->clusters[i].self_fence_seconds > 0)
+			*seconds = cfg->clusters[i].self_fence_seconds;
+	}
+	return on;
 }
 
 int
@@ -837,6 +879,8 @@ config_new(const char *path)
 	cfg->http_timeout = 10;
 	cfg->isolation_guard = CONFIG_GUARD_AUTO;
 	cfg->semisync_fallback_seconds = 0;
+	cfg->self_fence = 0;
+	cfg->self_fence_seconds = 3; /* SELFFENCE_DEFAULT_SECONDS */
 	cfg->engine = xstrdup("mha");
 	/* keepalived's defaults (vrrp_garp_master_repeat 5); 200 ms spacing: a 1 s burst. */
 	cfg->garp_count = 5;
@@ -1208,6 +1252,8 @@ config_free(struct config *cfg)
 	free(cfg->http_tls_cert);
 	free(cfg->http_tls_key);
 	free(cfg->engine);
+	free(cfg->self_fence_manager);
+	free(cfg->self_fence_bin);
 	notify_channels_free(cfg->notify_channels, cfg->n_notify_channels);
 	for (size_t ci = 0; ci < cfg->n_clusters; ci++)
 		free(cfg->clusters[ci].name);

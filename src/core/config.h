@@ -27,6 +27,8 @@ struct config_cluster {
 	char *name;
 	enum config_guard isolation_guard; /* CONFIG_GUARD_INHERIT when not set */
 	int semisync_fallback_seconds;     /* -1 when not set */
+	int self_fence;                    /* 0 off, 1 on, -1 when not set */
+	int self_fence_seconds;            /* -1 when not set */
 	int auto_rejoin;                   /* 1 yes, 0 no, -1 when not set */
 };
 
@@ -94,6 +96,12 @@ struct config {
 	int auto_rejoin; /* 1: the daemon rejoins failed former masters that answer (rejoin.h); 0 */
 	struct config_cluster *clusters; /* [cluster "NAME"] sections */
 	size_t n_clusters;
+	/* The self-fence agent on master hosts (selffence.h, docs/mha.md "The self-fence"). */
+	int self_fence;           /* 1: start installs the agent on the master; default 0 */
+	int self_fence_seconds;   /* isolated this long, the master fences itself; default 3 */
+	char *self_fence_manager; /* ADDR:PORT the agent probes for the manager; NULL: the
+	                             manager's address as the master sees it, port 22 */
+	char *self_fence_bin;     /* mhaadm on the nodes; NULL: this binary's path */
 	/* The engine of clusters added without --engine (engine.h), default "mha". */
 	char *engine;
 	int garp_count;       /* gratuitous ARPs sent when a VIP is bound, default 5 */
@@ -145,6 +153,11 @@ enum config_guard config_cluster_guard(const struct config *cfg, const char *clu
 /* semisync_fallback_seconds for a cluster: its section's value, else the top-level one. */
 int config_cluster_fallback(const struct config *cfg, const char *cluster);
 
+/*
+ * Whether the self-fence is on for a cluster (its section's self_fence,
+ * else the top-level one); *seconds gets its self_fence_seconds.
+ */
+int config_cluster_self_fence(const struct config *cfg, const char *cluster, int *seconds);
 /* auto_rejoin for a cluster (1 or 0): its section's value, else the top-level one. */
 int config_cluster_auto_rejoin(const struct config *cfg, const char *cluster);
 

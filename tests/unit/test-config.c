@@ -715,7 +715,7 @@ test_example(void **state)
 		}
 	}
 	/* every key but ha_user and the http_* keys that have no default (examples in prose) */
-	assert_int_equal(uncommented, 36);
+	assert_int_equal(uncommented, 38);
 	cfg = parse_ok(text);
 	def = parse_ok("ha_user = mha\n");
 	assert_null(cfg->repl_user);
@@ -745,6 +745,8 @@ test_example(void **state)
 	assert_int_equal(cfg->failover_window, def->failover_window);
 	assert_int_equal(cfg->storm_max_failovers, def->storm_max_failovers);
 	assert_int_equal(cfg->storm_window, def->storm_window);
+	assert_int_equal(cfg->self_fence, def->self_fence);
+	assert_int_equal(cfg->self_fence_seconds, def->self_fence_seconds);
 	config_free(def);
 	config_free(cfg);
 	free(text);
@@ -774,7 +776,8 @@ test_guard_keys(void **state)
 	    "test.cnf:2: isolation_guard: invalid value 'self-fence': use auto, semisync or off");
 	parse_bad("ha_user = mha\n[cluster \"orders\"]\nmax_lag = 5\n",
 	    "test.cnf:3: unknown key 'max_lag' in [cluster \"orders\"]: only isolation_guard, "
-	    "semisync_fallback_seconds and auto_rejoin belong there");
+	    "semisync_fallback_seconds, auto_rejoin, self_fence and self_fence_seconds "
+	    "belong there");
 	parse_bad("ha_user = mha\n[cluster \"orders\"]\n[cluster \"orders\"]\n",
 	    "test.cnf:3: duplicate section [cluster \"orders\"]");
 	parse_bad("ha_user = mha\n[cluster \"orders\"]\nsemisync_fallback_seconds = -1\n",

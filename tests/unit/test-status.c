@@ -109,6 +109,44 @@ test_healthy(void **state)
 }
 
 static void
+test_selffence_agent(void **state)
+{
+	const struct status_finding *fd;
+	struct test_fixture f;
+
+	(void)state;
+	/* Wanted and running, or unknown (host not asked): no finding. */
+	test_fixture_init(&f);
+	f.sc->selffence_wanted = 1;
+	f.sc->selffence_running = 1;
+	status_judge(f.sc, &f.mon, 60);
+	assert_int_equal(f.sc->verdict, STATUS_OK);
+	test_fixture_done(&f);
+	test_fixture_init(&f);
+	f.sc->selffence_wanted = 1;
+	f.sc->selffence_running = -1;
+	status_judge(f.sc, &f.mon, 60);
+	assert_null(test_find(f.sc, "selffence.not_running"));
+	test_fixture_done(&f);
+	/* Wanted and not running: degraded, naming the master and the fix. */
+	test_fixture_init(&f);
+	f.sc->selffence_wanted = 1;
+	f.sc->selffence_running = 0;
+	status_judge(f.sc, &f.mon, 60);
+	assert_int_equal(f.sc->verdict, STATUS_DEGRADED);
+	assert_non_null(fd = test_find(f.sc, "selffence.not_running"));
+	assert_non_null(strstr(fd->what, "no self-fence agent runs on the master"));
+	assert_non_null(strstr(fd->fix, "mhaadm start"));
+	test_fixture_done(&f);
+	/* Not wanted: whatever runs is no finding. */
+	test_fixture_init(&f);
+	f.sc->selffence_running = 0;
+	status_judge(f.sc, &f.mon, 60);
+	assert_int_equal(f.sc->verdict, STATUS_OK);
+	test_fixture_done(&f);
+}
+
+static void
 test_vip_split_and_elsewhere(void **state)
 {
 	struct test_fixture f;
@@ -590,6 +628,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_healthy),
+	    cmocka_unit_test(test_selffence_agent),
 	    cmocka_unit_test(test_guard),
 	    cmocka_unit_test(test_vip_split_and_elsewhere),
 	    cmocka_unit_test(test_lag_delay_and_no_candidate),

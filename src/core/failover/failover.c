@@ -16,6 +16,7 @@
 #include "event.h"
 #include "probe.h"
 #include "guard.h"
+#include "selffence-install.h"
 #include "log.h"
 #include "registry.h"
 #include "spool.h"
@@ -194,16 +195,19 @@ void
 failover_report(const struct failover_target *t, const char *old_host, const char *new_master,
     const char *replicas, const char *detail)
 {
-	if (new_master != NULL && *new_master != '\0')
-		event_emit_fields(t->reg, t->cluster, NULL, "failover.completed",
-		    EVENT_FIELDS("new_master", new_master),
-		    "failover completed: new master %s, replicas %s (%s)", new_master,
-		    replicas != NULL && *replicas != '\0' ? replicas : "none",
-		    detail != NULL ? detail : "");
-	else
+	if (new_master == NULL || *new_master == '\0') {
 		event_emit_fields(t->reg, t->cluster, NULL, "failover.failed",
 		    EVENT_FIELDS("old_master", old_host), "failover of %s did not complete: %s",
 		    old_host != NULL ? old_host : "?", detail != NULL ? detail : "no report");
+		return;
+	}
+	event_emit_fields(t->reg, t->cluster, NULL, "failover.completed",
+	    EVENT_FIELDS("new_master", new_master),
+	    "failover completed: new master %s, replicas %s (%s)", new_master,
+	    replicas != NULL && *replicas != '\0' ? replicas : "none",
+	    detail != NULL ? detail : "");
+	/* After everything else: the SSH session to the new master never delays its promotion. */
+	selffence_after_failover(t->cfg, t->reg, t->cluster, old_host, new_master);
 }
 
 void

@@ -795,6 +795,14 @@ status_judge(struct status_cluster *sc, const struct status_monitor *mon, int ma
 	status_judge_vip(sc, master);
 	status_judge_monitor(sc, mon);
 	status_judge_guard(sc, master, msn);
+	if (master != NULL && sc->selffence_wanted && sc->selffence_running == 0) {
+		snprintf(hp, sizeof(hp), "%s:%d", master->host, master->port);
+		status_add(sc, STATUS_DEGRADED, "selffence.not_running", hp,
+		    "self_fence is on but no self-fence agent runs on the master %s: cut off, it "
+		    "would go on acknowledging writes",
+		    hp);
+		status_fix(sc, "mhaadm start %s (installs the agent)", c->name);
+	}
 
 	sc->verdict = STATUS_OK;
 	for (i = 0; i < sc->n_findings; i++) {

@@ -82,6 +82,9 @@ struct status_cluster {
 	const char *guard; /* "semisync", "stalled", "async" (fell back), "off", "unknown" */
 	long guard_acks;   /* replicas acknowledging (Rpl_semi_sync_master_clients), -1 unknown */
 	int guard_stalled; /* 1: semi-sync is on and no replica can acknowledge (guard.stalled) */
+	/* The self-fence agent (selffence.h), set by the caller before status_judge. */
+	int selffence_wanted;  /* 1: self_fence is on and the cluster is monitored */
+	int selffence_running; /* on the master: 1 runs, 0 does not (a finding), -1 unknown */
 };
 
 /*
