@@ -3,6 +3,8 @@
 replica and back, a refused switch that changes nothing, a switch that fails mid-way and rolls
 back, and switch all --from over two clusters. Native engine and MHA engine; real MariaDB with
 GTID replication, sshd, MHA."""
+import json
+
 import pymysql
 import pytest
 
@@ -56,6 +58,18 @@ def assert_switched(m, old, new, engine):
     types = [e["type"] for e in ev]
     assert "switch.started" in types and "switch.failed" not in types, types
     assert "failover.started" not in types, types
+    # The isolation guard follows the switch (auto with 3 replicas: semi-sync): the new master
+    # waits for a replica's acknowledgement, the old one no longer acts as a semi-sync master.
+    guard = wait_for("the guard on the new topology", lambda: (lambda g: g if g.get("state") ==
+                     "semisync" and (g.get("acks") or 0) >= 1 else None)(
+                         json.loads(m.run("list", "c1", "--json").stdout)["clusters"][0]
+                         .get("guard") or {}), timeout=60)
+    assert guard["state"] == "semisync", guard
+
+    def semisync_master(host):
+        out = m.lab.sql(NODES.index(host) + 1, "SELECT @@rpl_semi_sync_master_enabled")
+        return out.strip().splitlines()[-1].strip()
+    assert semisync_master(new) == "1" and semisync_master(old) == "0"
 
 
 def switch_under_writes(m, old, new, engine):
