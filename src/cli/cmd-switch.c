@@ -39,37 +39,6 @@ cmd_switch_progress(void *arg, const char *line)
 }
 
 /*
- * Probes the master of c again, after its replicas, into sc. status_probe
- * asks every node at once: under writes a replica answering a moment after
- * its master has applied GTIDs the master's older answer does not show yet,
- * which the errant check reads as transactions the master never had (seen
- * in the lab: "0-1-86 (master at 0-1-85)" on every switch under a writer).
- * Asked after the replicas, the master's state holds everything they got
- * from it; a replica's own writes still show as errant.
- */
-static void
-cmd_switch_reprobe_master(
-    struct cmd_ctx *ctx, const struct registry_cluster *c, struct status_cluster *sc)
-{
-	struct probe_credentials cred = {ctx->cfg->ha_user, ctx->cfg->ha_password,
-	    ctx->cfg->probe_timeout, ctx->cfg->probe_timeout};
-	struct probe_result pr = {0};
-	size_t i;
-
-	for (i = 0; i < c->n_nodes; i++) {
-		if (c->nodes[i].role != REGISTRY_ROLE_MASTER)
-			continue;
-		if (probe_node(c->nodes[i].host, c->nodes[i].port, &cred, &pr) == 0) {
-			probe_result_clear(&sc->nodes[i].probe);
-			sc->nodes[i].probe = pr;
-		} else {
-			probe_result_clear(&pr);
-		}
-		return;
-	}
-}
-
-/*
  * Probes and judges cluster c the way list does, then asks switch_pick.
  * Returns 0 with the indexes, or -1 with *cause.
  */
@@ -85,8 +54,8 @@ cmd_switch_check(struct cmd_ctx *ctx, struct registry *reg, const struct registr
 	int r;
 
 	fleet_doc_live_fill(ctx->cfg, ctx->config_path, reg, c, &lv);
+	/* Under writes replicas may be read after the master: status_errant allows for it. */
 	sc = status_probe(ctx->cfg, list, 1, NULL);
-	cmd_switch_reprobe_master(ctx, c, &sc[0]);
 	engine_monitor(&lv.engine, &mon);
 	mon.problem = lv.problem;
 	sc[0].guard_wanted = guard_mode_of(ctx->cfg, c, &why) == GUARD_SEMISYNC &&
