@@ -15,7 +15,6 @@ import subprocess
 import time
 
 import pymysql
-import pytest
 
 from conftest import lab_cmd
 from test_faults import VIP2, cluster, holders, read_only, two_clusters, types

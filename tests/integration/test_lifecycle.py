@@ -131,6 +131,21 @@ def app_connect(lab, host, timeout=2):
                            autocommit=True)
 
 
+def vip_server_id(m):
+    """The server_id answering on the VIP, or None (polled: the manager's ARP entry may name
+    the old host for a moment after a move)."""
+    try:
+        con = app_connect(m.lab, VIP)
+    except pymysql.err.OperationalError:
+        return None
+    try:
+        with con.cursor() as cur:
+            cur.execute("SELECT @@server_id")
+            return cur.fetchone()[0]
+    finally:
+        con.close()
+
+
 class Writer(threading.Thread):
     """Inserts one row per id through the VIP; records the ids whose INSERT was acknowledged."""
 
@@ -690,20 +705,9 @@ def test_cut_off_master_returning_is_fenced(fresh_lab, tmp_path):
         ev = events(m)
         assert "fence.vip_removed" in ev and "fence.read_only" in ev
 
-        def vip_answers_from_new_master():
-            # Polled: the manager host's ARP entry may still name the old host for a moment
-            # after the fence took the VIP away there (the new master re-announces it).
-            try:
-                con = app_connect(m.lab, VIP)
-            except pymysql.err.OperationalError:
-                return None
-            try:
-                with con.cursor() as cur:
-                    cur.execute("SELECT @@server_id")
-                    return cur.fetchone()[0]
-            finally:
-                con.close()
-        assert wait_for("the VIP answering", vip_answers_from_new_master,
+        # Polled: the manager host's ARP entry may still name the old host for a moment
+        # after the fence took the VIP away there (the new master re-announces it).
+        assert wait_for("the VIP answering", lambda: vip_server_id(m),
                         timeout=30) == NODES.index(new_host) + 1
     finally:
         subprocess.run(["ip", "link", "set", "mhaadm-v1", "up"], check=False)

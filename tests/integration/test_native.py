@@ -8,14 +8,13 @@ import signal
 import subprocess
 import time
 
-import pymysql
 import pytest
 
 from conftest import LAB_DIR, Mhaadm, lab_cmd
 from test_faults import pid_of
 from test_lifecycle import (NODES, VIP, Daemon, Writer, app_connect, assert_rows_on,
                             assert_rows_on_survivors, assert_writer_sane, events, master_of,
-                            vip_holders, wait_for)
+                            vip_holders, vip_server_id, wait_for)
 
 
 def make_native(lab, tmp_path, add_args=(), **overrides):
@@ -189,21 +188,6 @@ def test_native_delayed_replica_not_promoted(native):
     assert new.split(":")[0] in src, src
 
 
-def vip_server_id(m):
-    """The server_id answering on the VIP, or None (polled: the manager's ARP entry may name
-    the old host for a moment after a move)."""
-    try:
-        con = app_connect(m.lab, VIP)
-    except pymysql.err.OperationalError:
-        return None
-    try:
-        with con.cursor() as cur:
-            cur.execute("SELECT @@server_id")
-            return cur.fetchone()[0]
-    finally:
-        con.close()
-
-
 def writer_until_new_master(m, w, old):
     """Waits for a new master in the registry and writes acknowledged by it through the VIP."""
     new = wait_for("the registry to name a new master",
@@ -290,8 +274,12 @@ def test_native_host_down_fails_over(fresh_gtid_lab, tmp_path):
         subprocess.run(["ip", "netns", "exec", "mhaadm-h1", "/usr/sbin/sshd", "-f",
                         os.path.join(LAB_DIR, "h1", "sshd_config")], check=True)
         lab_cmd("start-mysqld", 1)
+        # The fence kills the returning host's client sessions, this poll's own among them:
+        # a killed poll is a poll that saw nothing yet.
         wait_for("the returning old master read-only",
-                 lambda: m.lab.sql(1, "SELECT @@read_only").strip() == "1", timeout=60)
+                 lambda: (lambda r: r.returncode == 0 and
+                          r.stdout.strip().splitlines()[-1].strip() == "1")(
+                     lab_cmd("sql", 1, "SELECT @@read_only", check=False)), timeout=60)
         assert writable_servers(m.lab) == [new_host]
         assert vip_holders() == [new_host]
         assert_rows_on_survivors(m, w.acked)
