@@ -125,14 +125,19 @@ def test_list_replica_threads_delay_lag_unreachable_and_start_refusal(lab, lab_m
 
     # A replica that really lags: its SQL thread waits behind a global read lock.
     lab.sql(3, "START SLAVE SQL_THREAD")
-    lab.sql(2, "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY=0; START SLAVE")
+    # A retry of 1 s: the guard restarted h2's IO thread at start; had that connection failed
+    # (seen once in CI), the default 60 s retry would leave h2 without events to lag behind.
+    lab.sql(2, "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY=0, MASTER_CONNECT_RETRY=1; "
+               "START SLAVE")
+    wait_for("h2's IO thread connected to its master",
+             lambda: node(cluster_of(m), "10.77.0.12")["io_running"] is True, timeout=30)
     lock = pymysql.connect(host="10.77.0.12", user=lab.mha_user, password=lab.mha_password,
                            connect_timeout=5)
     stop = threading.Event()
 
     def write():
         i = 0
-        while not stop.is_set() and i < 60:
+        while not stop.is_set() and i < 150:
             i += 1
             lab.sql(1, f"CREATE TABLE IF NOT EXISTS labdb.lag (id INT PRIMARY KEY); "
                        f"INSERT INTO labdb.lag VALUES ({i})")
