@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What several unit tests set up the same way (test-util.h). */
+#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,9 +33,21 @@ test_util_env_init(struct test_util_env *env, const char *name)
 	free(text);
 }
 
+static int
+test_util_rm(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	return remove(path);
+}
+
 void
 test_util_env_clear(struct test_util_env *env)
 {
+	/* The test's directory and all it left there (registry, spool, journals). */
+	if (env->dir[0] != '\0')
+		nftw(env->dir, test_util_rm, 16, FTW_DEPTH | FTW_PHYS);
 	config_free(env->cfg);
 	free(env->db);
 	memset(env, 0, sizeof(*env));
