@@ -120,6 +120,8 @@ static const struct config_key config_keys[] = {
     {"mha_remote_workdir", CONFIG_TYPE_PATH, CONFIG_FIELD(mha_remote_workdir), 0, 0, 0},
     {"failover_window", CONFIG_TYPE_INT, CONFIG_FIELD(failover_window), 0, 604800, 0},
     {"max_lag", CONFIG_TYPE_INT, CONFIG_FIELD(max_lag), 0, 86400, 0},
+    {"salvage_timeout", CONFIG_TYPE_INT, CONFIG_FIELD(salvage_timeout), 1, 600, 0},
+    {"ssh_keep_sessions", CONFIG_TYPE_INT, CONFIG_FIELD(ssh_keep_sessions), 0, 100000, 0},
     {"lag_hold", CONFIG_TYPE_INT, CONFIG_FIELD(lag_hold), 1, 100, 0},
     {"probe_interval", CONFIG_TYPE_INT, CONFIG_FIELD(probe_interval), 0, 3600, 0},
     {"probe_timeout", CONFIG_TYPE_INT, CONFIG_FIELD(probe_timeout), 1, 30, 0},
@@ -869,6 +871,8 @@ config_new(const char *path)
 	cfg->mha_remote_workdir = xstrdup("/var/tmp/mhaadm");
 	cfg->failover_window = 3600;
 	cfg->max_lag = 60;
+	cfg->salvage_timeout = 10;
+	cfg->ssh_keep_sessions = 100;
 	cfg->lag_hold = 3;
 	cfg->probe_interval = 10;
 	cfg->probe_timeout = 1;

@@ -68,6 +68,10 @@ struct config {
 	int mha_ping_interval;    /* MHA ping_interval, seconds, default 1 */
 	char *mha_remote_workdir; /* MHA remote_workdir on nodes, default /var/tmp/mhaadm */
 	int failover_window; /* seconds: at most one automatic failover per cluster, default 3600 */
+	/* Native engine: seconds the binlog salvage of a dead master may take, default 10. */
+	int salvage_timeout;
+	/* Native engine: SSH sessions kept open (one per host), default 100; 0 none kept. */
+	int ssh_keep_sessions;
 
 	/* Live status and the lag policy. */
 	int max_lag;  /* seconds: a replica further behind is never promoted, default 60; 0 off */

@@ -48,6 +48,8 @@ static const struct event_type event_types[] = {
     {"failover.paused", EVENT_WARNING, EVENT_PROBLEM | EVENT_DAEMON, NULL},
     {"failover.refused", EVENT_CRITICAL, EVENT_PROBLEM | EVENT_DAEMON, NULL},
     {"failover.repoint_failed", EVENT_CRITICAL, EVENT_PROBLEM, NULL},
+    {"failover.salvage_failed", EVENT_CRITICAL, EVENT_PROBLEM, NULL},
+    {"failover.salvaged", EVENT_WARNING, 0, NULL},
     {"failover.running", EVENT_WARNING, EVENT_DAEMON, NULL},
     {"failover.started", EVENT_WARNING, EVENT_DAEMON, NULL},
     {"fence.read_only", EVENT_WARNING, 0, NULL},

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -659,6 +660,36 @@ ssh_run(const struct ssh_target *t, const char *const *argv, char **out, char **
 	rc = ssh_conn_run(c, argv, NULL, 0, out, err, exit_status, cause);
 	ssh_conn_close(c);
 	return rc;
+}
+
+void
+ssh_conn_set_timeout(struct ssh_conn *c, int seconds)
+{
+	if (seconds > 0)
+		c->timeout = seconds;
+}
+
+int
+ssh_conn_alive(struct ssh_conn *c)
+{
+	struct pollfd pfd;
+	char byte;
+	ssize_t n;
+
+	if (!ssh_is_connected(c->session))
+		return 0;
+	pfd.fd = ssh_get_fd(c->session);
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	if (pfd.fd < 0 || poll(&pfd, 1, 0) < 0)
+		return 0;
+	if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL))
+		return 0;
+	if (!(pfd.revents & POLLIN))
+		return 1;
+	/* Readable while idle: EOF or a reset says it is gone; data (a server message) is left. */
+	n = recv(pfd.fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+	return n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR));
 }
 
 void

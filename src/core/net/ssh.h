@@ -53,6 +53,20 @@ int ssh_conn_run(struct ssh_conn *c, const char *const *argv, const char *stdin_
 void ssh_conn_close(struct ssh_conn *c);
 
 /*
+ * Sets the bound of each later ssh_conn_run on c (seconds; a kept session
+ * opened with a short connect timeout may run a longer command).
+ */
+void ssh_conn_set_timeout(struct ssh_conn *c, int seconds);
+
+/*
+ * 1 when the session still looks usable without a round trip: libssh
+ * thinks it is connected and its socket has neither EOF nor an error
+ * pending (a peer that closed or reset it is seen; a host that vanished
+ * without a word is only found by the next command). 0 otherwise.
+ */
+int ssh_conn_alive(struct ssh_conn *c);
+
+/*
  * With accept_new: the fingerprint ("SHA256:…") and key type of a host
  * key that was not pinned yet, or NULL when it was (pointers borrow).
  */

@@ -20,6 +20,7 @@ static const char *const native_journal_phases[] = {
     [NATIVE_PHASE_NONE] = "none",
     [NATIVE_PHASE_FENCE] = "fence",
     [NATIVE_PHASE_PROMOTE] = "promote",
+    [NATIVE_PHASE_SALVAGE] = "salvage",
     [NATIVE_PHASE_VIP] = "vip",
     [NATIVE_PHASE_OPEN] = "open",
     [NATIVE_PHASE_REPOINT] = "repoint",
@@ -60,9 +61,10 @@ native_journal_text(
 	size_t i;
 
 	s = xasprintf("phase=%s\ncluster=%s\nvip=%s/%d\niface=%s\nold_host_up=%d\n"
-	              "master_server_id=%ld\nmaster_gtid=%s\n",
+	              "master_server_id=%ld\nmaster_gtid=%s\nmaster_binlog=%s\n",
 	    native_journal_phase_name(phase), c->name, c->vip, c->vip_prefix, c->iface, old_host_up,
-	    c->master_server_id, c->master_gtid != NULL ? c->master_gtid : "-");
+	    c->master_server_id, c->master_gtid != NULL ? c->master_gtid : "-",
+	    c->master_binlog != NULL ? c->master_binlog : "-");
 	for (i = 0; i < c->n_nodes; i++) {
 		const struct native_node *n = &c->nodes[i];
 		const char *role = i == c->master    ? "old_master"
@@ -115,6 +117,9 @@ native_journal_parse(const char *text, struct native_cluster *c, enum native_pha
 		} else if (strcmp(line, "master_gtid") == 0 && c->master_gtid == NULL) {
 			if (strcmp(v, "-") != 0)
 				c->master_gtid = xstrdup(v);
+		} else if (strcmp(line, "master_binlog") == 0 && c->master_binlog == NULL) {
+			if (strcmp(v, "-") != 0)
+				c->master_binlog = xstrdup(v);
 		} else if (strcmp(line, "node") == 0) {
 			struct native_node *n;
 

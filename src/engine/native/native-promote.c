@@ -15,6 +15,7 @@
 #include "config.h"
 #include "event.h"
 #include "gtid.h"
+#include "native-salvage.h"
 #include "native-sql.h"
 #include "native-sync.h"
 #include "native.h"
@@ -95,6 +96,7 @@ struct native_promote_node {
 	MYSQL *m;
 	char *why_not; /* why it may not be promoted, NULL when it may */
 	char gtid_io_pos[512];
+	char master_log_file[256]; /* the old master's binlog its IO thread was reading */
 	long long sql_delay;
 	char *errant; /* GTIDs the master never had, NULL none */
 };
@@ -127,6 +129,8 @@ native_promote_read(MYSQL *m, struct native_promote_node *pn, char **cause)
 	}
 	v = native_conn_field(res, row, "Gtid_IO_Pos");
 	snprintf(pn->gtid_io_pos, sizeof(pn->gtid_io_pos), "%s", v != NULL ? v : "");
+	v = native_conn_field(res, row, "Master_Log_File");
+	snprintf(pn->master_log_file, sizeof(pn->master_log_file), "%s", v != NULL ? v : "");
 	v = native_conn_field(res, row, "SQL_Delay");
 	pn->sql_delay = v != NULL ? atoll(v) : 0;
 	v = native_conn_field(res, row, "Using_Gtid");
@@ -376,6 +380,88 @@ native_promote_journal(struct native_failover *fo, struct registry *reg, enum na
 	free(cause);
 }
 
+/*
+ * The binlog salvage (native-salvage.c), after the candidate drained and
+ * was reset and before writes open: when the old master's host answered
+ * (its mysqld refused us), the events of its binlog after the new master's
+ * GTID position are applied on the new master with their own GTIDs. It is
+ * bounded by salvage_timeout; a salvage that fails or times out is said
+ * (failover.salvage_failed, with the GTIDs that may be missing) and the
+ * failover goes on, as MHA does when it cannot reach the old host: a
+ * cluster left read-only for want of a host that may never answer again
+ * would be the greater harm. fo->salvage_note says what happened.
+ */
+static void
+native_promote_salvage(struct native_failover *fo, struct registry *reg, size_t best)
+{
+	const struct native_cluster *c = &fo->snap;
+	const struct config *cfg = fo->cfg;
+	const struct native_node *old = &c->nodes[c->master], *nm = &c->nodes[best];
+	struct native_salvage sv;
+	char *cause = NULL, count[32];
+	long long t0 = native_now_ms(), ms;
+	MYSQL *m;
+	int r;
+
+	memset(&sv, 0, sizeof(sv));
+	if (!fo->old_host_up) {
+		fo->salvage_note =
+		    xstrdup("no binlog salvage: the old master's host did not answer");
+		return;
+	}
+	if (c->master_binlog == NULL) {
+		cause = xstrdup("the old master's binlog place (@@log_bin_basename) was never read "
+		                "(it died before its first probe)");
+		r = -1;
+		goto said;
+	}
+	native_promote_journal(fo, reg, NATIVE_PHASE_SALVAGE);
+	/* A connection of its own: the salvage sets session state (server_id, GTID). */
+	m = native_sync_connect(nm->host, nm->port, cfg->ha_user, cfg->ha_password,
+	    NATIVE_PROMOTE_TIMEOUT, cfg->salvage_timeout, &cause);
+	if (m == NULL) {
+		r = -1;
+		goto said;
+	}
+	r = native_salvage_run(cfg, fo->ssh, old->host, c->master_binlog, fo->master_log_file, m,
+	    cfg->salvage_timeout, &sv, &cause);
+	mysql_close(m);
+said:
+	ms = native_now_ms() - t0;
+	snprintf(count, sizeof(count), "%d", sv.transactions);
+	if (r == 0) {
+		event_emit_fields(reg, c->name, NULL, "failover.salvaged",
+		    EVENT_FIELDS("old_master", EVENT_ADDR(old->host, old->port), "new_master",
+		        EVENT_ADDR(nm->host, nm->port), "transactions", count, "from", sv.from,
+		        "first", sv.first, "last", sv.last),
+		    "binlog salvage: %d transactions (%s%s%s) from the old master %s:%d's binlog "
+		    "applied on the new master %s:%d after %s, in %lld ms (%s ssh session)%s",
+		    sv.transactions, sv.first[0] != '\0' ? sv.first : "none",
+		    sv.first[0] != '\0' ? " to " : "", sv.last, old->host, old->port, nm->host,
+		    nm->port, sv.from, ms, sv.kept ? "kept" : "new",
+		    sv.dropped ? "; an incomplete last transaction (never committed) was left out"
+		               : "");
+		fo->salvage_note = xasprintf(
+		    "salvaged %d transactions from the old master's binlog", sv.transactions);
+		return;
+	}
+	event_emit_fields(reg, c->name, NULL, "failover.salvage_failed",
+	    EVENT_FIELDS("old_master", EVENT_ADDR(old->host, old->port), "new_master",
+	        EVENT_ADDR(nm->host, nm->port), "transactions", count, "from", sv.from, "reason",
+	        cause != NULL ? cause : "?"),
+	    "binlog salvage from the old master %s:%d failed after %d transactions (%lld ms): %s; "
+	    "the failover goes on: transactions the old master logged after %s may be "
+	    "missing on the new master %s:%d (the old master's last known GTID state: %s)",
+	    old->host, old->port, sv.transactions, ms, cause != NULL ? cause : "?",
+	    sv.last[0] != '\0'   ? sv.last
+	    : sv.from[0] != '\0' ? sv.from
+	                         : "the new master's position",
+	    nm->host, nm->port, c->master_gtid != NULL ? c->master_gtid : "never read");
+	fo->salvage_note = xasprintf("binlog salvage FAILED after %d transactions: %s",
+	    sv.transactions, cause != NULL ? cause : "?");
+	free(cause);
+}
+
 static void *
 native_promote_thread(void *arg)
 {
@@ -427,6 +513,8 @@ native_promote_thread(void *arg)
 			goto out;
 		/* From here the candidate is fixed: a resumed failover finishes with it. */
 		fo->new_master = best;
+		snprintf(fo->master_log_file, sizeof(fo->master_log_file), "%s",
+		    pn[best].master_log_file);
 		native_promote_journal(fo, reg, NATIVE_PHASE_PROMOTE);
 	}
 	snprintf(best_pos, sizeof(best_pos), "%s", pn[best].gtid_io_pos);
@@ -483,6 +571,9 @@ native_promote_thread(void *arg)
 	native_promote_mark(fo, 3);
 
 promoted:
+	/* Writes are not open yet: what only the old master has goes first. */
+	if (fo->resume < NATIVE_PHASE_OPEN)
+		native_promote_salvage(fo, reg, best);
 	native_promote_journal(fo, reg, NATIVE_PHASE_VIP);
 	native_promote_mark(fo, 4);
 	if (native_core_vip_take(cfg, reg, c, best) != 0) {
@@ -550,8 +641,9 @@ promoted:
 	native_core_record(cfg, reg, c, best);
 	snprintf(sql, sizeof(sql), "%s:%d", c->nodes[best].host, c->nodes[best].port);
 	msg = xasprintf("native; drained %lld ms, promoted %lld ms, VIP %lld ms, writable %lld ms, "
-	                "repointed %lld ms after the start",
-	    fo->phase_ms[2], fo->phase_ms[3], fo->phase_ms[5], fo->phase_ms[6], fo->phase_ms[7]);
+	                "repointed %lld ms after the start; %s",
+	    fo->phase_ms[2], fo->phase_ms[3], fo->phase_ms[5], fo->phase_ms[6], fo->phase_ms[7],
+	    fo->salvage_note != NULL ? fo->salvage_note : "no binlog salvage");
 	native_core_report(cfg, reg, c, sql, done_list, msg);
 out:
 	if (!fo->ok)

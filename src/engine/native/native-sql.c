@@ -13,8 +13,13 @@
  * once a MySQL server can be tested; until then start refuses MySQL.
  */
 static const char *const native_sql_table[NATIVE_SQL_COUNT][2] = {
-    /* The master's GTID state rides on the probe: the errant check needs it after a death. */
-    [NATIVE_SQL_PING] = {"SELECT @@global.gtid_binlog_state, @@server_id", NULL},
+    /*
+     * The master's GTID state rides on the probe: the errant check needs it
+     * after a death; so does its binlog's place, for the salvage.
+     */
+    [NATIVE_SQL_PING] = {"SELECT @@global.gtid_binlog_state, @@server_id, "
+                         "@@global.log_bin_basename",
+        NULL},
     [NATIVE_SQL_BINLOG_STATE] = {"SELECT @@global.gtid_binlog_state", NULL},
     /* ALL: only this form has Slave_received_heartbeats and Slave_heartbeat_period. */
     [NATIVE_SQL_REPLICA_STATUS] = {"SHOW ALL SLAVES STATUS", NULL},

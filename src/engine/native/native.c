@@ -29,6 +29,7 @@
 #include "log.h"
 #include "master_verdict.h"
 #include "native-sql.h"
+#include "native-ssh.h"
 #include "native.h"
 #include "registry.h"
 #include "xmalloc.h"
@@ -57,6 +58,7 @@ struct native_loop {
 	struct native_cluster **clusters;
 	size_t n;
 	char *status_dir;
+	struct native_ssh *ssh; /* kept SSH sessions, one per host (native-ssh.c) */
 };
 
 static void
@@ -82,6 +84,7 @@ native_cluster_free(struct native_cluster *c)
 	free(c->iface);
 	free(c->status_text);
 	free(c->master_gtid);
+	free(c->master_binlog);
 	free(c);
 }
 
@@ -314,6 +317,11 @@ native_master_parse(struct native_cluster *c, MYSQL_RES *res)
 		c->master_gtid = xstrdup(row[0]);
 	}
 	c->master_server_id = row[1] != NULL ? atol(row[1]) : 0;
+	if (mysql_num_fields(res) >= 3 && row[2] != NULL &&
+	    (c->master_binlog == NULL || strcmp(c->master_binlog, row[2]) != 0)) {
+		free(c->master_binlog);
+		c->master_binlog = xstrdup(row[2]);
+	}
 }
 
 /* Starts what is due on one node. */
@@ -405,6 +413,7 @@ native_failover_new(const struct config *cfg, const struct native_cluster *c)
 	fo->snap.master = c->master;
 	fo->snap.master_gtid = c->master_gtid != NULL ? xstrdup(c->master_gtid) : NULL;
 	fo->snap.master_server_id = c->master_server_id;
+	fo->snap.master_binlog = c->master_binlog != NULL ? xstrdup(c->master_binlog) : NULL;
 	fo->snap.n_nodes = c->n_nodes;
 	fo->snap.nodes = xcalloc(c->n_nodes, sizeof(*fo->snap.nodes));
 	for (i = 0; i < c->n_nodes; i++) {
@@ -427,6 +436,8 @@ native_failover_free(struct native_failover *fo)
 	free(fo->snap.vip);
 	free(fo->snap.iface);
 	free(fo->snap.master_gtid);
+	free(fo->snap.master_binlog);
+	free(fo->salvage_note);
 	free(fo->reason);
 	free(fo);
 }
@@ -558,6 +569,7 @@ native_judge(struct native_loop *l, struct native_cluster *c, long long now)
 	c->fo = native_failover_new(l->cfg, c);
 	/* Refused: the host answered, only mysqld is gone; the VIP can be taken off it. */
 	c->fo->old_host_up = m->conn.refused;
+	c->fo->ssh = l->ssh;
 	if (native_promote_start(c->fo, &cause) != 0) {
 		event_emit(l->reg, c->name, master, "failover.failed", "%s", cause);
 		free(cause);
@@ -613,6 +625,8 @@ native_failover_done(struct native_loop *l, struct native_cluster *c, long long 
 	c->n_nodes = k;
 	free(c->master_gtid); /* the old master's */
 	c->master_gtid = NULL;
+	free(c->master_binlog);
+	c->master_binlog = NULL;
 	c->master_server_id = 0;
 	c->announced = 0;
 	c->reg_state = REGISTRY_STATE_FAILING_OVER;
@@ -794,6 +808,7 @@ native_resume(struct native_loop *l, const struct registry_cluster *rc, long lon
 	c->fo->resume = phase;
 	c->fo->new_master = nm;
 	c->fo->old_host_up = up;
+	c->fo->ssh = l->ssh;
 	if (native_promote_start(c->fo, &cause) != 0) {
 		event_emit(l->reg, c->name, NULL, "failover.failed", "%s", cause);
 		free(cause);
@@ -909,6 +924,12 @@ native_reload(struct native_loop *l, long long now)
 		i++;
 	}
 	registry_cluster_list_free(list, n);
+	/* One kept SSH session per host the watched clusters name (opened by its own thread). */
+	native_ssh_begin(l->ssh);
+	for (i = 0; i < l->n; i++)
+		for (at = 0; at < l->clusters[i]->n_nodes; at++)
+			native_ssh_want(l->ssh, l->clusters[i]->nodes[at].host);
+	native_ssh_end(l->ssh);
 }
 
 static int
@@ -964,6 +985,7 @@ native_run(const struct config *cfg, char **cause)
 		return -1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	l.ssh = native_ssh_new(cfg);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
@@ -1085,6 +1107,7 @@ native_run(const struct config *cfg, char **cause)
 		native_status_remove(&l, l.clusters[i]->name);
 		native_cluster_free(l.clusters[i]);
 	}
+	native_ssh_free(l.ssh);
 	free(l.clusters);
 	free(pfds);
 	free(map_c);

@@ -82,6 +82,12 @@ struct native_cluster {
 	 */
 	char *master_gtid;
 	long master_server_id;
+	/*
+	 * The master's @@log_bin_basename as its probe answered (newly
+	 * allocated, NULL never seen): where a salvage finds its binlog once
+	 * mysqld is gone.
+	 */
+	char *master_binlog;
 	struct native_failover *fo;
 };
 
@@ -94,6 +100,7 @@ enum native_phase {
 	NATIVE_PHASE_NONE,    /* no journal */
 	NATIVE_PHASE_FENCE,   /* the VIP taken off the old master; nothing promoted */
 	NATIVE_PHASE_PROMOTE, /* candidate chosen: drain, STOP SLAVE, RESET SLAVE ALL */
+	NATIVE_PHASE_SALVAGE, /* the old master's binlog tail applied on the new master */
 	NATIVE_PHASE_VIP,     /* the VIP bound on the new master */
 	NATIVE_PHASE_OPEN,    /* the guard, then read_only = 0 on the new master */
 	NATIVE_PHASE_REPOINT, /* the other replicas follow the new master */
@@ -118,6 +125,10 @@ struct native_failover {
 	 */
 	enum native_phase resume;
 	enum native_phase phase; /* the last phase journaled */
+	struct native_ssh *ssh;  /* the loop's kept SSH sessions (borrowed), NULL none */
+	/* The candidate's Master_Log_File: the old master's binlog the salvage starts in. */
+	char master_log_file[256];
+	char *salvage_note; /* what the salvage did, for the report (newly allocated), NULL none */
 };
 
 /* Runs the engine until SIGTERM/SIGINT. Returns 0, or -1 with *cause. */
@@ -140,6 +151,7 @@ char *native_journal_path(const struct config *cfg, const char *cluster);
 /* The journal's text for c at phase (newly allocated). Pure. */
 char *native_journal_text(
     const struct native_cluster *c, enum native_phase phase, size_t new_master, int old_host_up);
+/* (c->master_binlog rides along as master_binlog=, "-" when unknown.) */
 /*
  * Reads a journal's text into *c (name, VIP, nodes with the old master as
  * c->master, the master's GTID state; the caller frees what it holds),
