@@ -13,6 +13,7 @@
 
 #include "gtid.h"
 #include "master_verdict.h"
+#include "native-salvage.h"
 #include "native-sql.h"
 #include "native.h"
 
@@ -223,6 +224,7 @@ test_journal(void **state)
 	c.master = 1;
 	c.master_gtid = (char *)"0-2-40,0-1-7";
 	c.master_server_id = 2;
+	c.master_binlog = (char *)"/var/lib/mysql/mysql-bin";
 	nodes[0].host = (char *)"10.77.0.11";
 	nodes[1].host = (char *)"10.77.0.12";
 	nodes[2].host = (char *)"10.77.0.13";
@@ -244,6 +246,7 @@ test_journal(void **state)
 	assert_string_equal(back.iface, "eth0");
 	assert_string_equal(back.master_gtid, "0-2-40,0-1-7");
 	assert_int_equal(back.master_server_id, 2);
+	assert_string_equal(back.master_binlog, "/var/lib/mysql/mysql-bin");
 	for (i = 0; i < back.n_nodes; i++)
 		free(back.nodes[i].host);
 	free(back.nodes);
@@ -251,6 +254,7 @@ test_journal(void **state)
 	free(back.vip);
 	free(back.iface);
 	free(back.master_gtid);
+	free(back.master_binlog);
 	free(text);
 	/* Before the choice no new master is named; after it one must be. */
 	text = native_journal_text(&c, NATIVE_PHASE_FENCE, (size_t)-1, 0);
@@ -264,6 +268,7 @@ test_journal(void **state)
 	free(back.vip);
 	free(back.iface);
 	free(back.master_gtid);
+	free(back.master_binlog);
 	free(text);
 	/* A torn or foreign file is refused, never half-read. */
 	assert_int_equal(native_journal_parse("phase=promote\ncluster=orders\nvip=10.77.0.100/24\n"
@@ -284,6 +289,154 @@ test_journal(void **state)
 	free(cause);
 }
 
+/* What mariadb-binlog 10.11 prints for a DDL group and an INSERT transaction, the last cut. */
+static const char salvage_sample[] =
+    "/*!50530 SET @@SESSION.PSEUDO_SLAVE_MODE=1*/;\n"
+    "/*!40019 SET @@session.max_delayed_threads=0*/;\n"
+    "DELIMITER /*!*/;\n"
+    "# at 4\n"
+    "#261203  7:40:42 server id 1  end_log_pos 256 CRC32 0x5a7f3b8e \tStart: binlog v 4\n"
+    "ROLLBACK/*!*/;\n"
+    "BINLOG '\n"
+    "mg5waQ8BAAAA/AAAAAABAAAAAAQAMTAuMTEuMTktTWFyaWFEQi0wK2RlYjEydTEtbG9nAAAAAAAA\n"
+    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n"
+    "'/*!*/;\n"
+    "# at 285\n"
+    "#261203  7:40:43 server id 1  end_log_pos 327 CRC32 0x0b1c2d3e \tGTID 0-1-2 ddl\n"
+    "/*!100001 SET @@session.gtid_seq_no=2*//*!*/;\n"
+    "# at 327\n"
+    "#261203  7:40:43 server id 1  end_log_pos 450 \tQuery\tthread_id=5\texec_time=0\n"
+    "use `labdb`/*!*/;\n"
+    "/*!\\C utf8mb4 *//*!*/;\n"
+    "CREATE TABLE t (id INT PRIMARY KEY,\n"
+    "  v VARCHAR(32))\n"
+    "/*!*/;\n"
+    "# at 450\n"
+    "#261203  7:40:44 server id 1  end_log_pos 492 CRC32 0x1 \tGTID 0-1-3 trans\n"
+    "/*!100001 SET @@session.gtid_seq_no=3*//*!*/;\n"
+    "START TRANSACTION\n"
+    "/*!*/;\n"
+    "#Q> INSERT INTO t (id, v) VALUES (2, 'x')\n"
+    "\n"
+    "BINLOG '\n"
+    "Ag5waRMBAAAANQAAAAAA\n"
+    "'/*!*/;\n"
+    "# at 560\n"
+    "#261203  7:40:44 server id 1  end_log_pos 591 CRC32 0x2 \tXid = 30\n"
+    "COMMIT/*!*/;\n"
+    "# at 591\n"
+    "#261203  7:40:45 server id 1  end_log_pos 633 CRC32 0x3 \tGTID 0-1-4 trans\n"
+    "/*!100001 SET @@session.gtid_seq_no=4*//*!*/;\n"
+    "START TRANSACTION\n"
+    "/*!*/;\n"
+    "BINLOG '\n"
+    "Ag5waRMBAAAANQAA\n";
+
+struct salvage_seen {
+	char items[32][256];
+	int trans[32];
+	int n;
+};
+
+static int
+salvage_record(void *arg, enum native_salvage_item kind, const char *text, int trans, char **cause)
+{
+	struct salvage_seen *s = arg;
+
+	(void)cause;
+	if (s->n < 32) {
+		snprintf(s->items[s->n], sizeof(s->items[s->n]), "%s%s",
+		    kind == NATIVE_SALVAGE_GTID ? "GTID " : "", text);
+		s->trans[s->n] = trans;
+		s->n++;
+	}
+	return 0;
+}
+
+static int
+salvage_refuse(void *arg, enum native_salvage_item kind, const char *text, int trans, char **cause)
+{
+	(void)arg;
+	(void)trans;
+	if (kind == NATIVE_SALVAGE_STATEMENT && strncmp(text, "CREATE", 6) == 0) {
+		*cause = strdup("refused");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+test_salvage_split(void **state)
+{
+	struct salvage_seen s;
+	char *cause = NULL;
+	int i;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(native_salvage_split(salvage_sample, salvage_record, &s, &cause), 0);
+	/* Before DELIMITER, ';' ends a statement; after it, the binlog's own delimiter. */
+	assert_string_equal(s.items[0], "/*!50530 SET @@SESSION.PSEUDO_SLAVE_MODE=1*/");
+	assert_string_equal(s.items[2], "ROLLBACK");
+	assert_true(strncmp(s.items[3], "BINLOG '\nmg5waQ8B", 17) == 0);
+	assert_string_equal(s.items[4], "GTID 0-1-2");
+	assert_int_equal(s.trans[4], 0);
+	assert_string_equal(s.items[5], "/*!100001 SET @@session.gtid_seq_no=2*/");
+	assert_string_equal(s.items[6], "use `labdb`");
+	assert_string_equal(s.items[7], "/*!\\C utf8mb4 */");
+	assert_string_equal(s.items[8], "CREATE TABLE t (id INT PRIMARY KEY,\n  v VARCHAR(32))\n");
+	assert_string_equal(s.items[9], "GTID 0-1-3");
+	assert_int_equal(s.trans[9], 1);
+	assert_string_equal(s.items[11], "START TRANSACTION\n");
+	/* "#Q>" and other comment lines are not statements; the row event is. */
+	assert_true(strncmp(s.items[12], "BINLOG '", 8) == 0);
+	assert_string_equal(s.items[13], "COMMIT");
+	assert_string_equal(s.items[14], "GTID 0-1-4");
+	assert_string_equal(s.items[16], "START TRANSACTION\n");
+	/* The cut row event of the last group is never handed on. */
+	assert_int_equal(s.n, 17);
+	for (i = 0; i < s.n; i++)
+		assert_null(strstr(s.items[i], "# at"));
+	/* The first refusal stops the split and is returned with its cause. */
+	assert_int_equal(native_salvage_split(salvage_sample, salvage_refuse, NULL, &cause), -1);
+	assert_string_equal(cause, "refused");
+	free(cause);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(native_salvage_split("", salvage_record, &s, &cause), 0);
+	assert_int_equal(s.n, 0);
+}
+
+static void
+test_salvage_files(void **state)
+{
+	const char *index = "./mysql-bin.000001\n./mysql-bin.000002\n./mysql-bin.000003\n";
+	char **f;
+	size_t n, i;
+
+	(void)state;
+	/* From the file the candidate's IO thread was reading, in the basename's directory. */
+	f = native_salvage_files(index, "/var/lib/mysql/mysql-bin", "mysql-bin.000002", &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(f[0], "/var/lib/mysql/mysql-bin.000002");
+	assert_string_equal(f[1], "/var/lib/mysql/mysql-bin.000003");
+	assert_null(f[2]);
+	for (i = 0; i < n; i++)
+		free(f[i]);
+	free(f);
+	/* Unknown or no start file: every file (absolute entries keep their name only). */
+	f = native_salvage_files(
+	    "/data/binlog/b.000007\n/data/binlog/b.000008\n", "/data/binlog/b", "other.000001", &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(f[0], "/data/binlog/b.000007");
+	for (i = 0; i < n; i++)
+		free(f[i]);
+	free(f);
+	f = native_salvage_files("", "/data/binlog/b", NULL, &n);
+	assert_int_equal(n, 0);
+	assert_null(f[0]);
+	free(f);
+}
+
 int
 main(void)
 {
@@ -295,6 +448,8 @@ main(void)
 	    cmocka_unit_test(test_errant),
 	    cmocka_unit_test(test_observe),
 	    cmocka_unit_test(test_journal),
+	    cmocka_unit_test(test_salvage_split),
+	    cmocka_unit_test(test_salvage_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
