@@ -384,82 +384,130 @@ native_promote_journal(struct native_failover *fo, struct registry *reg, enum na
  * The binlog salvage (native-salvage.c), after the candidate drained and
  * was reset and before writes open: when the old master's host answered
  * (its mysqld refused us), the events of its binlog after the new master's
- * GTID position are applied on the new master with their own GTIDs. It is
- * bounded by salvage_timeout; a salvage that fails or times out is said
- * (failover.salvage_failed, with the GTIDs that may be missing) and the
- * failover goes on, as MHA does when it cannot reach the old host: a
- * cluster left read-only for want of a host that may never answer again
- * would be the greater harm. fo->salvage_note says what happened.
+ * GTID position are applied on the new master with their own GTIDs. It
+ * runs in a thread beside the VIP step (both are SSH round trips; writes
+ * open only after both), bounded by salvage_timeout. A salvage that fails
+ * or times out is said (failover.salvage_failed, with the GTIDs that may be
+ * missing) and the failover goes on, as MHA does when it cannot reach the
+ * old host: a cluster left read-only for want of a host that may never
+ * answer again would be the greater harm.
  */
-static void
-native_promote_salvage(struct native_failover *fo, struct registry *reg, size_t best)
+struct native_promote_salvage {
+	struct native_failover *fo;
+	size_t best;
+	pthread_t thread;
+	int started;
+	int tried; /* 0: not tried (host down or no binlog place), see cause */
+	int rc;
+	long long ms;
+	struct native_salvage sv;
+	char *cause;
+};
+
+static void *
+native_promote_salvage_thread(void *arg)
 {
+	struct native_promote_salvage *ps = arg;
+	struct native_failover *fo = ps->fo;
 	const struct native_cluster *c = &fo->snap;
 	const struct config *cfg = fo->cfg;
-	const struct native_node *old = &c->nodes[c->master], *nm = &c->nodes[best];
-	struct native_salvage sv;
-	char *cause = NULL, count[32];
-	long long t0 = native_now_ms(), ms;
+	const struct native_node *nm = &c->nodes[ps->best];
+	long long t0 = native_now_ms();
 	MYSQL *m;
-	int r;
 
-	memset(&sv, 0, sizeof(sv));
-	if (!fo->old_host_up) {
+	/* A connection of its own: the salvage sets session state (server_id, GTID). */
+	m = native_sync_connect(nm->host, nm->port, cfg->ha_user, cfg->ha_password,
+	    NATIVE_PROMOTE_TIMEOUT, cfg->salvage_timeout, &ps->cause);
+	if (m == NULL) {
+		ps->rc = -1;
+	} else {
+		ps->rc =
+		    native_salvage_run(cfg, fo->ssh, c->nodes[c->master].host, c->master_binlog,
+		        fo->master_log_file, m, cfg->salvage_timeout, &ps->sv, &ps->cause);
+		mysql_close(m);
+	}
+	ps->ms = native_now_ms() - t0;
+	mysql_thread_end();
+	return NULL;
+}
+
+/* Starts the salvage when there is one to do (journaled first); ps says what it did. */
+static void
+native_promote_salvage_start(struct native_failover *fo, struct registry *reg, size_t best,
+    struct native_promote_salvage *ps)
+{
+	memset(ps, 0, sizeof(*ps));
+	ps->fo = fo;
+	ps->best = best;
+	if (!fo->old_host_up)
+		return;
+	ps->tried = 1;
+	if (fo->snap.master_binlog == NULL) {
+		ps->rc = -1;
+		ps->cause = xstrdup("the old master's binlog place (@@log_bin_basename) was never "
+		                    "read (it died before its first probe)");
+		return;
+	}
+	native_promote_journal(fo, reg, NATIVE_PHASE_SALVAGE);
+	if (pthread_create(&ps->thread, NULL, native_promote_salvage_thread, ps) == 0)
+		ps->started = 1;
+	else
+		native_promote_salvage_thread(ps);
+}
+
+/* Waits for the salvage and says what it did (events, fo->salvage_note). */
+static void
+native_promote_salvage_end(
+    struct native_failover *fo, struct registry *reg, struct native_promote_salvage *ps)
+{
+	const struct native_cluster *c = &fo->snap;
+	const struct native_node *old = &c->nodes[c->master], *nm = &c->nodes[ps->best];
+	const struct native_salvage *sv = &ps->sv;
+	const char *cause = ps->cause != NULL ? ps->cause : "?";
+	char count[32];
+
+	if (ps->started)
+		pthread_join(ps->thread, NULL);
+	ps->started = 0;
+	if (!ps->tried) {
 		fo->salvage_note =
 		    xstrdup("no binlog salvage: the old master's host did not answer");
 		return;
 	}
-	if (c->master_binlog == NULL) {
-		cause = xstrdup("the old master's binlog place (@@log_bin_basename) was never read "
-		                "(it died before its first probe)");
-		r = -1;
-		goto said;
-	}
-	native_promote_journal(fo, reg, NATIVE_PHASE_SALVAGE);
-	/* A connection of its own: the salvage sets session state (server_id, GTID). */
-	m = native_sync_connect(nm->host, nm->port, cfg->ha_user, cfg->ha_password,
-	    NATIVE_PROMOTE_TIMEOUT, cfg->salvage_timeout, &cause);
-	if (m == NULL) {
-		r = -1;
-		goto said;
-	}
-	r = native_salvage_run(cfg, fo->ssh, old->host, c->master_binlog, fo->master_log_file, m,
-	    cfg->salvage_timeout, &sv, &cause);
-	mysql_close(m);
-said:
-	ms = native_now_ms() - t0;
-	snprintf(count, sizeof(count), "%d", sv.transactions);
-	if (r == 0) {
+	snprintf(count, sizeof(count), "%d", sv->transactions);
+	if (ps->rc == 0) {
 		event_emit_fields(reg, c->name, NULL, "failover.salvaged",
 		    EVENT_FIELDS("old_master", EVENT_ADDR(old->host, old->port), "new_master",
-		        EVENT_ADDR(nm->host, nm->port), "transactions", count, "from", sv.from,
-		        "first", sv.first, "last", sv.last),
+		        EVENT_ADDR(nm->host, nm->port), "transactions", count, "from", sv->from,
+		        "first", sv->first, "last", sv->last),
 		    "binlog salvage: %d transactions (%s%s%s) from the old master %s:%d's binlog "
 		    "applied on the new master %s:%d after %s, in %lld ms (%s ssh session)%s",
-		    sv.transactions, sv.first[0] != '\0' ? sv.first : "none",
-		    sv.first[0] != '\0' ? " to " : "", sv.last, old->host, old->port, nm->host,
-		    nm->port, sv.from, ms, sv.kept ? "kept" : "new",
-		    sv.dropped ? "; an incomplete last transaction (never committed) was left out"
-		               : "");
+		    sv->transactions, sv->first[0] != '\0' ? sv->first : "none",
+		    sv->first[0] != '\0' ? " to " : "", sv->last, old->host, old->port, nm->host,
+		    nm->port, sv->from, ps->ms, sv->kept ? "kept" : "new",
+		    sv->dropped ? "; an incomplete last transaction (never committed) was left out"
+		                : "");
 		fo->salvage_note = xasprintf(
-		    "salvaged %d transactions from the old master's binlog", sv.transactions);
-		return;
+		    "salvaged %d transactions from the old master's binlog", sv->transactions);
+	} else {
+		event_emit_fields(reg, c->name, NULL, "failover.salvage_failed",
+		    EVENT_FIELDS("old_master", EVENT_ADDR(old->host, old->port), "new_master",
+		        EVENT_ADDR(nm->host, nm->port), "transactions", count, "from", sv->from,
+		        "reason", cause),
+		    "binlog salvage from the old master %s:%d failed after %d transactions (%lld "
+		    "ms): %s; the failover goes on: transactions the old master logged after %s "
+		    "may be missing on the new master %s:%d (the old master's last known GTID "
+		    "state: %s)",
+		    old->host, old->port, sv->transactions, ps->ms, cause,
+		    sv->last[0] != '\0'   ? sv->last
+		    : sv->from[0] != '\0' ? sv->from
+		                          : "the new master's position",
+		    nm->host, nm->port, c->master_gtid != NULL ? c->master_gtid : "never read");
+		fo->salvage_note = xasprintf(
+		    "binlog salvage FAILED after %d transactions: %s", sv->transactions, cause);
 	}
-	event_emit_fields(reg, c->name, NULL, "failover.salvage_failed",
-	    EVENT_FIELDS("old_master", EVENT_ADDR(old->host, old->port), "new_master",
-	        EVENT_ADDR(nm->host, nm->port), "transactions", count, "from", sv.from, "reason",
-	        cause != NULL ? cause : "?"),
-	    "binlog salvage from the old master %s:%d failed after %d transactions (%lld ms): %s; "
-	    "the failover goes on: transactions the old master logged after %s may be "
-	    "missing on the new master %s:%d (the old master's last known GTID state: %s)",
-	    old->host, old->port, sv.transactions, ms, cause != NULL ? cause : "?",
-	    sv.last[0] != '\0'   ? sv.last
-	    : sv.from[0] != '\0' ? sv.from
-	                         : "the new master's position",
-	    nm->host, nm->port, c->master_gtid != NULL ? c->master_gtid : "never read");
-	fo->salvage_note = xasprintf("binlog salvage FAILED after %d transactions: %s",
-	    sv.transactions, cause != NULL ? cause : "?");
-	free(cause);
+	free(ps->cause);
+	ps->cause = NULL;
 }
 
 static void *
@@ -469,6 +517,7 @@ native_promote_thread(void *arg)
 	struct native_cluster *c = &fo->snap;
 	const struct config *cfg = fo->cfg;
 	struct native_promote_node *pn;
+	struct native_promote_salvage ps;
 	struct native_repoint *rp = NULL;
 	struct registry *reg;
 	MYSQL_RES *res = NULL;
@@ -571,12 +620,18 @@ native_promote_thread(void *arg)
 	native_promote_mark(fo, 3);
 
 promoted:
-	/* Writes are not open yet: what only the old master has goes first. */
+	/*
+	 * Writes are not open yet: what only the old master has is applied
+	 * first, beside the VIP step (writes open after both).
+	 */
 	if (fo->resume < NATIVE_PHASE_OPEN)
-		native_promote_salvage(fo, reg, best);
+		native_promote_salvage_start(fo, reg, best, &ps);
 	native_promote_journal(fo, reg, NATIVE_PHASE_VIP);
 	native_promote_mark(fo, 4);
-	if (native_core_vip_take(cfg, reg, c, best) != 0) {
+	r = native_core_vip_take(cfg, reg, c, best);
+	if (fo->resume < NATIVE_PHASE_OPEN)
+		native_promote_salvage_end(fo, reg, &ps);
+	if (r != 0) {
 		fo->reason =
 		    xasprintf("VIP %s not bound on the new master %s; the new master is NOT "
 		              "opened for writes (read-only), replicas not repointed",
