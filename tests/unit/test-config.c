@@ -715,7 +715,7 @@ test_example(void **state)
 		}
 	}
 	/* every key but ha_user and the http_* keys that have no default (examples in prose) */
-	assert_int_equal(uncommented, 38);
+	assert_int_equal(uncommented, 40);
 	cfg = parse_ok(text);
 	def = parse_ok("ha_user = mha\n");
 	assert_null(cfg->repl_user);
@@ -743,6 +743,8 @@ test_example(void **state)
 	assert_int_equal(cfg->mha_ping_interval, def->mha_ping_interval);
 	assert_string_equal(cfg->mha_remote_workdir, def->mha_remote_workdir);
 	assert_int_equal(cfg->failover_window, def->failover_window);
+	assert_int_equal(cfg->salvage_timeout, def->salvage_timeout);
+	assert_int_equal(cfg->ssh_keep_sessions, def->ssh_keep_sessions);
 	assert_int_equal(cfg->storm_max_failovers, def->storm_max_failovers);
 	assert_int_equal(cfg->storm_window, def->storm_window);
 	assert_int_equal(cfg->self_fence, def->self_fence);
