@@ -1091,8 +1091,20 @@ daemon_publish(struct daemon *d, time_t now)
 		md.engines[i].engine = (char *)d->children[i].engine->name;
 		md.engines[i].up = d->children[i].pid > 0 && d->children[i].stop_sent == 0;
 	}
+	if (d->lease_on) {
+		md.manager = d->env->cfg->manager_name;
+		md.n_leases = d->n_children;
+		md.leases = xcalloc(d->n_children == 0 ? 1 : d->n_children, sizeof(*md.leases));
+		for (i = 0; i < d->n_children; i++) {
+			md.leases[i].cluster = d->children[i].name;
+			md.leases[i].epoch = daemon_epoch(d, d->children[i].name);
+			md.leases[i].held =
+			    md.leases[i].epoch != 0 && daemon_may_act(d, d->children[i].name);
+		}
+	}
 	http_publish(d->http, &md); /* copies */
 	free(md.engines);
+	free(md.leases);
 }
 
 /* Whether no engine, fence pass or native engine of ours runs any more. */
