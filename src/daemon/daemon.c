@@ -93,7 +93,7 @@ struct daemon {
 	struct daemon_child *children;
 	size_t n_children;
 	int reaped;         /* an engine ended: reconcile now, not at the next tick */
-	pid_t notify_pid;   /* the notifier (mhaadm notify run), 0 when none */
+	pid_t notify_pid;   /* the notifier (mhaadm notifier), 0 when none */
 	time_t notify_next; /* earliest time to (re)start it */
 	time_t notify_started;
 	int notify_backoff;
@@ -943,7 +943,7 @@ daemon_notifier(struct daemon *d, time_t now)
 {
 	if (d->env->cfg->n_notify_channels == 0 || d->notify_pid != 0 || now < d->notify_next)
 		return;
-	d->notify_pid = daemon_spawn_self(d, "notify", "run", "the notifier");
+	d->notify_pid = daemon_spawn_self(d, "notifier", NULL, "the notifier");
 	d->notify_started = now;
 	if (d->notify_pid == 0)
 		d->notify_next = decide_backoff(now, now, &d->notify_backoff);
