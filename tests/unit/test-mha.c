@@ -533,17 +533,19 @@ test_secondary_parse(void **state)
 	     a3[] = "--nodes=10.77.0.11:3306,10.77.0.12:3306,db3.example:3307",
 	     a4[] = "--master_host=m.example", a5[] = "--master_ip=10.77.0.11",
 	     a6[] = "--master_port=3306", a7[] = "--master_user=mha",
-	     a8[] = "--master_password=s3cret";
-	char *argv[] = {a0, a1, a2, a3, a4, a5, a6, a7, a8};
+	     a8[] = "--master_password=s3cret", a9[] = "--orig_master-master_password=x";
+	char *argv[] = {a0, a1, a2, a3, a4, a5, a6, a7, a8, a9};
 	char b3[] = "--nodes=10.77.0.11:3306,10.77.0.12", b4[] = "--master_port=33x6",
 	     b5[] = "--nodes=:3306";
 	struct mha_secondary_args a;
 	char *cause = NULL;
 
 	(void)state;
-	if (mha_secondary_parse(9, argv, &a, &cause) != 0)
+	if (mha_secondary_parse(10, argv, &a, &cause) != 0)
 		fail_msg("%s", cause);
 	assert_string_equal(a8, "--master_password=");
+	/* Any --*password= is wiped, not only MHA's own name (found by fuzz-hook). */
+	assert_string_equal(a9, "--orig_master-master_password=");
 	assert_string_equal(a.master_host, "m.example");
 	assert_string_equal(a.master_ip, "10.77.0.11");
 	assert_int_equal(a.master_port, 3306);

@@ -785,12 +785,8 @@ mha_secondary_parse(int argc, char **argv, struct mha_secondary_args *out, char 
 	const char *mhost, *mip, *mport, *list;
 	char *copy, *tok, *save = NULL, *colon, *end;
 	long port;
-	int i;
 
-	for (i = 2; i < argc; i++) {
-		if (strncmp(argv[i], "--master_password=", 18) == 0)
-			explicit_bzero(argv[i] + 18, strlen(argv[i] + 18));
-	}
+	mha_args_wipe_passwords(argc, argv);
 	mhost = mha_hook_arg(argc, argv, "--master_host");
 	mip = mha_hook_arg(argc, argv, "--master_ip");
 	mport = mha_hook_arg(argc, argv, "--master_port");
