@@ -131,8 +131,8 @@ struct mha_secondary_args {
 
 /*
  * Parses them; any --*password= value (an unpatched MHA passes
- * --master_password) is wiped in argv first. Returns 0, or -1 with *cause when the master or --nodes is missing
- * or malformed.
+ * --master_password) is wiped in argv first. Returns 0, or -1 with *cause when the master or
+ * --nodes is missing or malformed.
  */
 int mha_secondary_parse(int argc, char **argv, struct mha_secondary_args *out, char **cause);
 void mha_secondary_args_free(struct mha_secondary_args *a);
