@@ -1024,6 +1024,9 @@ native_run(const struct config *cfg, char **cause)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	log_set_level(LOG_LEVEL_INFO);
+	/* Manager HA: every event says which manager acted (the checker reads it). */
+	if (lease_enabled(cfg))
+		event_set_manager(cfg->manager_name);
 	fprintf(stderr, "mhaadm engine-native: started (pid %ld)\n", (long)getpid());
 
 	while (!quit) {
