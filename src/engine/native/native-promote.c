@@ -15,6 +15,7 @@
 #include "config.h"
 #include "event.h"
 #include "gtid.h"
+#include "lease.h"
 #include "native-sql.h"
 #include "native-sync.h"
 #include "native.h"
@@ -412,7 +413,7 @@ native_promote_adopt(
 	MYSQL_ROW row = NULL;
 	char *cause = NULL, pos[512] = "";
 	size_t i;
-	int r;
+	int r, opened;
 
 	for (i = 0; i < c->n_nodes; i++) {
 		if (i == c->master)
@@ -447,12 +448,27 @@ native_promote_adopt(
 	    pn[p].m, native_sql(NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_BINLOG_POS), &res, &row, &cause);
 	if (r == 0 && row != NULL && row[0] != NULL)
 		snprintf(pos, sizeof(pos), "%s", row[0]);
+	opened = r == 0 && row != NULL && row[1] != NULL && strcmp(row[1], "0") == 0;
 	if (res != NULL)
 		mysql_free_result(res);
 	if (r != 0 || strspn(pos, "0123456789-,") != strlen(pos)) {
 		fo->reason = xasprintf("the GTID position of %s:%d cannot be read (%s): nothing "
 		                       "changed, the cluster is read-only",
 		    np->host, np->port, cause != NULL ? cause : "unexpected value");
+		free(cause);
+		return -1;
+	}
+	/*
+	 * Still read-only, it holds nothing but what it received: the errant
+	 * check applies. Writable, the interrupted failover opened it and
+	 * clients may have written to it: those are not errant.
+	 */
+	if (!opened && (r = native_promote_errant(pn[p].m, c, &pn[p], &cause)) != 0) {
+		fo->reason = xasprintf("replica %s:%d replicates from no server (a failover "
+		                       "interrupted after it was promoted?) but %s%s: nothing "
+		                       "changed, the cluster is read-only",
+		    np->host, np->port, r > 0 ? "holds transactions the master never had: " : "",
+		    r > 0 ? pn[p].errant : "its errant check failed");
 		free(cause);
 		return -1;
 	}
@@ -562,8 +578,12 @@ native_promote_thread(void *arg)
 		native_promote_journal(fo, reg, NATIVE_PHASE_FENCE);
 		native_core_vip_release(cfg, reg, c, fo->old_host_up);
 		native_promote_mark(fo, 0);
-		/* The servers may show a promotion begun elsewhere (manager HA takeover). */
-		r = native_takeover_decide(c, &best, &cause);
+		/*
+		 * Manager HA: the servers may show a promotion another manager's
+		 * engine began (its journal is in its workdir). One manager has the
+		 * journal: nothing changes there.
+		 */
+		r = lease_enabled(cfg) ? native_takeover_decide(c, &best, &cause) : 0;
 		if (r < 0) {
 			fo->reason = cause;
 			cause = NULL;
