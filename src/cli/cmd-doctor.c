@@ -11,7 +11,8 @@
 
 #include "cmd.h"
 #include "config.h"
-#include "doctor.h"
+#include "doctor-report.h"
+#include "engine.h"
 #include "registry.h"
 #include "validate.h"
 #include "xmalloc.h"
@@ -112,12 +113,29 @@ cmd_doctor_print_json(const struct doctor_report *rep)
 	json_object_put(root);
 }
 
+/* A cluster whose engine has no doctor checks: said, not silently skipped. */
+static void
+cmd_doctor_nothing(struct doctor_report *rep, const struct registry_cluster *c, const char *engine)
+{
+	struct doctor_host h = {0};
+
+	h.name = xasprintf("cluster %s", c->name);
+	h.cluster = xstrdup(c->name);
+	doctor_add(&h, "engine", DOCTOR_OK,
+	    xasprintf("engine %s: doctor has no checks for it; 'mhaadm start %s' checks its "
+	              "requirements and names the fix",
+	        engine, c->name),
+	    NULL);
+	doctor_report_push(rep, &h);
+}
+
 static int
 cmd_doctor_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct doctor_report rep = {NULL, 0};
 	struct doctor_opts opts = {0, cmd_doctor_progress, ctx};
-	struct registry_cluster **list = NULL, *one = NULL;
+	struct registry_cluster **list = NULL, **mine, *one = NULL;
+	const struct engine_ops *const *e;
 	struct registry *reg;
 	struct config *cfg;
 	const char *name = NULL;
@@ -168,14 +186,37 @@ cmd_doctor_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		goto fail;
 	}
 
-	/* Text goes out host group by host group, so a slow node shows where it waits. */
-	doctor_check_manager(&rep, cfg, list, n, &opts);
-	if (!json) {
-		cmd_doctor_print_text(&rep, printed);
-		printed = rep.n_hosts;
+	/*
+	 * Each engine checks what it needs: the manager host once per engine the
+	 * listed clusters use (the config's default engine when none is listed),
+	 * then every cluster's nodes. Text goes out host group by host group, so
+	 * a slow node shows where it waits.
+	 */
+	mine = xcalloc(n == 0 ? 1 : n, sizeof(*mine));
+	for (e = engine_table; *e != NULL; e++) {
+		size_t k = 0;
+
+		for (i = 0; i < n; i++) {
+			if (engine_for(cfg, list[i]->engine) == *e)
+				mine[k++] = list[i];
+		}
+		if ((*e)->doctor_manager == NULL ||
+		    (k == 0 && !(n == 0 && engine_for(cfg, NULL) == *e)))
+			continue;
+		(*e)->doctor_manager(&rep, cfg, mine, k, &opts);
+		if (!json) {
+			cmd_doctor_print_text(&rep, printed);
+			printed = rep.n_hosts;
+		}
 	}
+	free(mine);
 	for (i = 0; i < n; i++) {
-		doctor_check_cluster(&rep, cfg, list[i], &opts);
+		const struct engine_ops *eng = engine_for(cfg, list[i]->engine);
+
+		if (eng->doctor_cluster != NULL)
+			eng->doctor_cluster(&rep, cfg, list[i], &opts);
+		else
+			cmd_doctor_nothing(&rep, list[i], eng->name);
 		if (!json) {
 			cmd_doctor_print_text(&rep, printed);
 			printed = rep.n_hosts;
@@ -207,7 +248,8 @@ out:
 const struct cmd_entry cmd_doctor_entry = {
     .name = "doctor",
     .args = "[NAME|all] [--fix] [--json]",
-    .summary = "check the manager and nodes for what breaks MHA 0.58",
+    .summary = "check the manager and nodes for what each cluster's engine needs (MHA 0.58: what "
+               "breaks it)",
     .longopts = cmd_doctor_longopts,
     .exec = cmd_doctor_exec,
 };

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* mhaadm notify test [CHANNEL] (a test message now) and notify run (internal: the notifier). */
+/* mhaadm notify test [CHANNEL] (a test message now) and mhaadm notifier (internal: the notifier).
+ */
 #include <curl/curl.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -125,9 +126,9 @@ cmd_notify_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 	if (argc < 2)
 		return cmd_usage_error(ctx, "say 'test [CHANNEL]'");
-	if (strcmp(argv[1], "test") != 0 && strcmp(argv[1], "run") != 0)
+	if (strcmp(argv[1], "test") != 0)
 		return cmd_usage_error(ctx, "unknown action '%s'; say 'test [CHANNEL]'", argv[1]);
-	if (argc > (strcmp(argv[1], "test") == 0 ? 3 : 2))
+	if (argc > 3)
 		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[argc - 1]);
 	if ((cfg = cmd_ctx_config(ctx, &cause)) == NULL) {
 		cmd_error(ctx, "%s", cause);
@@ -139,9 +140,29 @@ cmd_notify_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		    "no notification channel in %s; add a [notify \"NAME\"] "
 		    "section (see docs/notifications.md)",
 		    cfg->path);
-	if (strcmp(argv[1], "test") == 0)
-		return cmd_notify_test(ctx, cfg, argc == 3 ? argv[2] : NULL, json);
-	/* run: the notifier process the daemon starts; its output is the daemon's log. */
+	return cmd_notify_test(ctx, cfg, argc == 3 ? argv[2] : NULL, json);
+}
+
+/*
+ * The notifier process the daemon starts; its output is the daemon's log.
+ * An internal command of its own (exact name only, hidden from help), so no
+ * prefix or word of the public notify command reaches it.
+ */
+static int
+cmd_notifier_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	const struct config *cfg;
+	char *cause = NULL;
+
+	if (argc > 1)
+		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[1]);
+	if ((cfg = cmd_ctx_config(ctx, &cause)) == NULL) {
+		cmd_error(ctx, "%s", cause);
+		free(cause);
+		return CMD_EXIT_ERROR;
+	}
+	if (cfg->n_notify_channels == 0)
+		return cmd_error(ctx, "no notification channel in %s", cfg->path);
 	log_set_level(LOG_LEVEL_INFO);
 	log_journal_auto(); /* its lines are the daemon's log */
 	if (notifier_run(cfg, &cause) != 0) {
@@ -159,4 +180,12 @@ const struct cmd_entry cmd_notify_entry = {
     .shortopts = "",
     .longopts = cmd_notify_longopts,
     .exec = cmd_notify_exec,
+};
+
+const struct cmd_entry cmd_notifier_entry = {
+    .name = "notifier",
+    .args = "",
+    .summary = "internal: deliver the registry's events to the channels (started by the daemon)",
+    .flags = CMD_INTERNAL,
+    .exec = cmd_notifier_exec,
 };

@@ -2,9 +2,8 @@
 /*
  * mhaadm switch NAME [--to HOST[:PORT]] [--timeout S] | switch all --from HOST:
  * the planned switchover. Checks first (nothing changes when refused), then
- * the engine is held off (monitoring stopped through the daemon, as
- * masterha_manager must not run during an online switch, and the native
- * engine must not watch a master being demoted), the switch runs
+ * the engine is held off (monitoring stopped through the daemon: no engine
+ * may watch, or fail over, a master being demoted), the switch runs
  * (src/core/failover/switch.c), and monitoring starts again on the new
  * topology.
  */

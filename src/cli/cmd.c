@@ -34,6 +34,7 @@ const struct cmd_entry *const cmd_table[] = {
     &cmd_watch_entry,
     &cmd_manager_entry,
     &cmd_notify_entry,
+    &cmd_notifier_entry,
     &cmd_help_entry,
     &cmd_version_entry,
     &cmd_complete_entry,

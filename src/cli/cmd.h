@@ -135,6 +135,7 @@ extern const struct cmd_entry cmd_self_fence_entry;
 extern const struct cmd_entry cmd_watch_entry;
 extern const struct cmd_entry cmd_manager_entry;
 extern const struct cmd_entry cmd_notify_entry;
+extern const struct cmd_entry cmd_notifier_entry;
 extern const struct cmd_entry cmd_switch_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_version_entry;

@@ -93,7 +93,7 @@ struct daemon {
 	struct daemon_child *children;
 	size_t n_children;
 	int reaped;         /* an engine ended: reconcile now, not at the next tick */
-	pid_t notify_pid;   /* the notifier (mhaadm notify run), 0 when none */
+	pid_t notify_pid;   /* the notifier (mhaadm notifier), 0 when none */
 	time_t notify_next; /* earliest time to (re)start it */
 	time_t notify_started;
 	int notify_backoff;
@@ -943,7 +943,7 @@ daemon_notifier(struct daemon *d, time_t now)
 {
 	if (d->env->cfg->n_notify_channels == 0 || d->notify_pid != 0 || now < d->notify_next)
 		return;
-	d->notify_pid = daemon_spawn_self(d, "notify", "run", "the notifier");
+	d->notify_pid = daemon_spawn_self(d, "notifier", NULL, "the notifier");
 	d->notify_started = now;
 	if (d->notify_pid == 0)
 		d->notify_next = decide_backoff(now, now, &d->notify_backoff);
@@ -1091,8 +1091,20 @@ daemon_publish(struct daemon *d, time_t now)
 		md.engines[i].engine = (char *)d->children[i].engine->name;
 		md.engines[i].up = d->children[i].pid > 0 && d->children[i].stop_sent == 0;
 	}
+	if (d->lease_on) {
+		md.manager = d->env->cfg->manager_name;
+		md.n_leases = d->n_children;
+		md.leases = xcalloc(d->n_children == 0 ? 1 : d->n_children, sizeof(*md.leases));
+		for (i = 0; i < d->n_children; i++) {
+			md.leases[i].cluster = d->children[i].name;
+			md.leases[i].epoch = daemon_epoch(d, d->children[i].name);
+			md.leases[i].held =
+			    md.leases[i].epoch != 0 && daemon_may_act(d, d->children[i].name);
+		}
+	}
 	http_publish(d->http, &md); /* copies */
 	free(md.engines);
+	free(md.leases);
 }
 
 /* Whether no engine, fence pass or native engine of ours runs any more. */

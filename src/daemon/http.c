@@ -680,7 +680,8 @@ http_handler(void *cls, struct MHD_Connection *conn, const char *url, const char
 	return http_route(conn, srv, url);
 }
 
-static void
+/* libmicrohttpd's messages (its own format strings). */
+__attribute__((format(printf, 2, 0))) static void
 http_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];

@@ -274,6 +274,13 @@ metrics_daemon_copy(struct metrics_daemon *dst, const struct metrics_daemon *src
 		dst->engines[i].engine = xstrdup(src->engines[i].engine);
 		dst->engines[i].up = src->engines[i].up;
 	}
+	dst->manager = src->manager != NULL ? xstrdup(src->manager) : NULL;
+	dst->leases = xcalloc(src->n_leases == 0 ? 1 : src->n_leases, sizeof(*dst->leases));
+	for (i = 0; i < src->n_leases; i++) {
+		dst->leases[i].cluster = xstrdup(src->leases[i].cluster);
+		dst->leases[i].epoch = src->leases[i].epoch;
+		dst->leases[i].held = src->leases[i].held;
+	}
 }
 
 void
@@ -286,6 +293,10 @@ metrics_daemon_clear(struct metrics_daemon *d)
 		free(d->engines[i].engine);
 	}
 	free(d->engines);
+	for (i = 0; i < d->n_leases; i++)
+		free(d->leases[i].cluster);
+	free(d->leases);
+	free(d->manager);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -595,6 +606,41 @@ metrics_render_notify(struct metrics_out *m, const struct metrics_input *in)
 	}
 }
 
+/*
+ * Manager HA: this manager's name, and per cluster whether it holds the
+ * lease now (0 for every other cluster it knows): summed over the fleet's
+ * managers, 1 per cluster is right, 0 is an orphan, 2 must never happen.
+ */
+static void
+metrics_render_leases(struct metrics_out *m, const struct metrics_daemon *d)
+{
+	size_t i, held = 0;
+
+	metrics_family(m, "mhaadm_manager_info", "gauge",
+	    "Always 1 under manager HA; the manager_name of this daemon");
+	metrics_sample(m, "mhaadm_manager_info", METRICS_LABELS("manager", d->manager), 1);
+	metrics_family(m, "mhaadm_lease_held", "gauge",
+	    "1 when this manager holds the cluster's lease and may act for it now, else 0");
+	for (i = 0; i < d->n_leases; i++) {
+		metrics_sample(m, "mhaadm_lease_held",
+		    METRICS_LABELS("cluster", d->leases[i].cluster, "manager", d->manager),
+		    d->leases[i].held);
+		held += d->leases[i].held != 0;
+	}
+	metrics_family(m, "mhaadm_lease_epoch", "gauge",
+	    "The epoch (fencing token) of the lease this manager holds; absent when it holds none");
+	for (i = 0; i < d->n_leases; i++) {
+		if (!d->leases[i].held)
+			continue;
+		metrics_sample(m, "mhaadm_lease_epoch",
+		    METRICS_LABELS("cluster", d->leases[i].cluster, "manager", d->manager),
+		    (double)d->leases[i].epoch);
+	}
+	metrics_family(m, "mhaadm_leases_held", "gauge", "Clusters whose lease this manager holds");
+	metrics_sample(
+	    m, "mhaadm_leases_held", METRICS_LABELS("manager", d->manager), (double)held);
+}
+
 char *
 metrics_render(const struct metrics_input *in)
 {
@@ -633,6 +679,8 @@ metrics_render(const struct metrics_input *in)
 		    METRICS_LABELS(
 		        "cluster", d->engines[i].cluster, "engine", d->engines[i].engine),
 		    d->engines[i].up);
+	if (d != NULL && d->manager != NULL)
+		metrics_render_leases(&m, d);
 	if (d != NULL && d->notifier_wanted) {
 		metrics_family(&m, "mhaadm_notifier_up", "gauge",
 		    "1 when the notifier process runs (channels are configured)");

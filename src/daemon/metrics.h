@@ -96,6 +96,13 @@ struct metrics_engine {
 	int up;       /* its engine process runs (and is not being stopped) */
 };
 
+/* A cluster this daemon knows of, under manager HA: whether it holds its lease now. */
+struct metrics_lease {
+	char *cluster;
+	long long epoch; /* of the lease held, 0 none */
+	int held;        /* held and proved within lease_seconds of its sent renewal */
+};
+
 struct metrics_daemon {
 	pid_t pid;
 	time_t started;
@@ -105,6 +112,9 @@ struct metrics_daemon {
 	int notifier_up;
 	struct metrics_engine *engines;
 	size_t n_engines;
+	char *manager; /* manager_name, with manager HA on; NULL off (no lease families) */
+	struct metrics_lease *leases;
+	size_t n_leases;
 };
 
 void metrics_daemon_copy(struct metrics_daemon *dst, const struct metrics_daemon *src);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The notifier process (mhaadm notify run). It is a child of the daemon,
+ * The notifier process (mhaadm notifier). It is a child of the daemon,
  * not a thread in it, for three reasons: the daemon reaps every child with
  * waitpid(-1) and would steal the exit status of a command channel's
  * process; libcurl and TLS stay out of the supervisor's address space; and

@@ -9,7 +9,7 @@ struct registry_event;
 struct registry_cluster;
 
 /*
- * Runs until SIGTERM/SIGINT (mhaadm notify run, started by the daemon):
+ * Runs until SIGTERM/SIGINT (mhaadm notifier, started by the daemon):
  * reads new events once a second, queues each channel's share in its own
  * bounded queue served by its own thread, records failures as
  * notify.failed / notify.dropped events, and keeps a cursor per channel in

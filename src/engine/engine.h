@@ -9,10 +9,14 @@
 #ifndef MHAADM_ENGINE_H
 #define MHAADM_ENGINE_H
 
+#include <stddef.h>
 #include <sys/types.h>
 #include <time.h>
 
 struct config;
+struct doctor_opts;
+struct doctor_report;
+struct registry_cluster;
 struct status_monitor;
 
 /* The name of the engine a cluster gets when neither it nor the config names one. */
@@ -124,6 +128,17 @@ struct engine_ops {
 	 * calling program expects.
 	 */
 	int (*hook)(const struct engine_env *env, int argc, char **argv);
+	/*
+	 * 'mhaadm doctor': checks the manager host for what this engine needs
+	 * (clusters: the n listed clusters this engine protects), and every
+	 * node of a cluster; with opts->fix applies the fixes that are safe,
+	 * then checks again. Each appends hosts to rep (doctor-report.h). NULL:
+	 * the engine has nothing for doctor to check there.
+	 */
+	void (*doctor_manager)(struct doctor_report *rep, const struct config *cfg,
+	    struct registry_cluster *const *clusters, size_t n, const struct doctor_opts *opts);
+	void (*doctor_cluster)(struct doctor_report *rep, const struct config *cfg,
+	    const struct registry_cluster *c, const struct doctor_opts *opts);
 };
 
 #define ENGINE_EXIT_CHECKS 3

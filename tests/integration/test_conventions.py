@@ -114,10 +114,13 @@ def test_internal_commands_hidden_and_exact(tmp_path):
     cfg = plain_config(tmp_path)
     r = run(cfg, "help")
     assert r.returncode == 0
-    for hidden in ("complete", "hook ", "engine", "fence", "watch"):
+    for hidden in ("complete", "hook ", "engine", "fence", "watch", "notifier"):
         assert f"  {hidden}" not in r.stdout, r.stdout
     r = run(cfg, "comp", "commands")
     assert r.returncode == 2 and "unknown command: comp" in r.stderr
+    # The notifier is a command of its own: no word of the public notify reaches it.
+    r = run(cfg, "notify", "run")
+    assert r.returncode == 2 and "unknown action 'run'" in r.stderr, r.stdout + r.stderr
     assert "list" in run(cfg, "complete", "commands").stdout.split()
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from conftest import LAB_DIR, Mhaadm, lab_cmd
 from test_faults import pid_of
+from test_notify import Receiver
 from test_lifecycle import (NODES, VIP, Daemon, Writer, app_connect, assert_rows_on,
                             assert_rows_on_survivors, assert_writer_sane, events, master_of,
                             vip_holders, vip_server_id, wait_for)
@@ -139,14 +140,37 @@ def test_native_kill9_under_load_and_second_failover(native):
 
 
 def test_native_manager_only_partition_no_failover(native):
+    """The manager alone loses the master: an event (and its notification), a finding in
+    list, writes through the VIP still acknowledged; never a failover, a second writable
+    server or a second VIP holder; ok again once the route heals."""
     m = native
+    hook = Receiver()
+    with open(m.config, "a") as f:
+        f.write(f'\n[notify "ops"]\ntype = webhook\nurl = http://127.0.0.1:{hook.port}/hook\n'
+                "events = master.*\ntimeout = 5\n")
+    m.daemon.proc.send_signal(signal.SIGHUP)
+    wait_for("the reload", lambda: "notifier restarted" in
+             open(os.path.join(m.dir, "daemon.log")).read(), timeout=30)
     m.ok("start", "c1", timeout=60)
+    w = Writer(m.lab)
+    w.start()
     route = ["ip", "route", "add", "blackhole", "10.77.0.11/32"]
     try:
+        wait_for("writes through the VIP", lambda: len(w.acked) > 50, timeout=30)
         subprocess.run(route, check=True)
         wait_for("the unreachable-from-manager alert",
                  lambda: "master.unreachable_from_manager" in events(m), timeout=30)
-        time.sleep(3)  # several more detection rounds: still no failover
+        sent = wait_for("its notification", lambda: [
+            x for x in hook.messages("/hook") if x["type"] == "master.unreachable_from_manager"],
+            timeout=30)
+        assert sent[0]["cluster"] == "c1" and "10.77.0.11" in sent[0]["summary"], sent[0]
+        (c,) = wait_for("the finding in list", lambda: (lambda cs: cs if any(
+            f["kind"] == "master.unreachable_from_manager" for f in cs[0].get("findings", []))
+            else None)(m.status("c1")["clusters"]), timeout=60)
+        assert c["verdict"] == "degraded", c
+        n_before = len(w.acked)
+        wait_for("writes still acknowledged through the VIP",
+                 lambda: len(w.acked) > n_before + 50, timeout=30)
         ev = events(m)
         assert "failover.started" not in ev, ev
         assert master_of(m) == "10.77.0.11:3306"
@@ -154,10 +178,17 @@ def test_native_manager_only_partition_no_failover(native):
         assert writable_servers(m.lab) == ["10.77.0.11"]
     finally:
         subprocess.run(["ip", "route", "del", "blackhole", "10.77.0.11/32"], check=False)
+        w.stop_evt.set()
+        w.join(timeout=30)
+        hook.close()
     wait_for("the master reachable again", lambda: "master.reachable_from_manager" in events(m), timeout=30)
+    wait_for("list ok again", lambda: m.status("c1")["clusters"][0]["verdict"] == "ok",
+             timeout=60)
     assert "failover.started" not in events(m)
     (c,) = m.clusters()
     assert c["state"] == "monitoring"
+    assert_writer_sane(w)
+    assert_rows_on_survivors(m, w.acked)
 
 
 def test_native_start_refuses_file_position_replication(fresh_lab, tmp_path):

@@ -72,7 +72,7 @@ static void
 test_cmd_internal_exact_and_hidden(void **state)
 {
 	static const char *const internal[] = {
-	    "engine", "engine-native", "fence", "watch", "hook", NULL};
+	    "engine", "engine-native", "fence", "watch", "hook", "notifier", NULL};
 	static const char *const prefixes[] = {
 	    "e", "en", "eng", "engin", "f", "fen", "w", "wat", "ho", NULL};
 	char *cause = NULL, *text = NULL, line[64];
@@ -99,6 +99,8 @@ test_cmd_internal_exact_and_hidden(void **state)
 	free(cause);
 	cause = NULL;
 	assert_non_null(cmd_find("sta", &cause)); /* public commands keep their prefixes */
+	/* "notif" is the public notify's prefix, never the notifier's. */
+	assert_ptr_equal(cmd_find("notif", &cause), &cmd_notify_entry);
 	f = open_memstream(&text, &len);
 	assert_non_null(f);
 	cmd_print_help(f);

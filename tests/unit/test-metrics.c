@@ -281,8 +281,45 @@ test_metrics_render(void **state)
 	test_metrics_check_families(text);
 	assert_null(strstr(text, "mhaadm_cluster_ok{"));
 	free(text);
+	/* Without manager HA there is no lease family. */
+	in.daemon = &d;
+	text = metrics_render(&in);
+	assert_null(strstr(text, "mhaadm_lease"));
+	assert_null(strstr(text, "mhaadm_manager_info"));
+	free(text);
 	json_object_put(doc);
 	metrics_failovers_free(&f);
+}
+
+/* Manager HA: ownership per cluster for this manager, 0 where another owns it. */
+static void
+test_metrics_render_leases(void **state)
+{
+	struct metrics_lease leases[] = {
+	    {(char *)"orders", 7, 1}, {(char *)"billing", 0, 0}, {(char *)"expired", 3, 0}};
+	struct metrics_daemon d = {0}, copy;
+	struct metrics_input in = {0};
+	char *text;
+
+	d.manager = (char *)"m1";
+	d.leases = leases;
+	d.n_leases = 3;
+	metrics_daemon_copy(&copy, &d);
+	in.version = "9.9";
+	in.daemon = &copy;
+	text = metrics_render(&in);
+	test_metrics_check_families(text);
+	assert_non_null(strstr(text, "mhaadm_manager_info{manager=\"m1\"} 1\n"));
+	assert_non_null(strstr(text, "mhaadm_lease_held{cluster=\"orders\",manager=\"m1\"} 1\n"));
+	assert_non_null(strstr(text, "mhaadm_lease_held{cluster=\"billing\",manager=\"m1\"} 0\n"));
+	/* A lease it can no longer prove is not held, and its epoch is not shown. */
+	assert_non_null(strstr(text, "mhaadm_lease_held{cluster=\"expired\",manager=\"m1\"} 0\n"));
+	assert_non_null(strstr(text, "mhaadm_lease_epoch{cluster=\"orders\",manager=\"m1\"} 7\n"));
+	assert_null(strstr(text, "mhaadm_lease_epoch{cluster=\"expired\""));
+	assert_non_null(strstr(text, "mhaadm_leases_held{manager=\"m1\"} 1\n"));
+	free(text);
+	metrics_daemon_clear(&copy);
+	(void)state;
 }
 
 static void
@@ -411,6 +448,7 @@ main(void)
 	    cmocka_unit_test(test_metrics_parse_time),
 	    cmocka_unit_test(test_metrics_failover_fold),
 	    cmocka_unit_test(test_metrics_render),
+	    cmocka_unit_test(test_metrics_render_leases),
 	    cmocka_unit_test(test_metrics_notify_load),
 	    cmocka_unit_test(test_http_listen_keys),
 	    cmocka_unit_test(test_secret_file_mode),

@@ -525,6 +525,54 @@ test_hook_online_change(void **state)
 	mha_hook_args_free(&a);
 }
 
+/* secondary_check_script's arguments: the master left out of --nodes, a password wiped. */
+static void
+test_secondary_parse(void **state)
+{
+	char a0[] = "hook", a1[] = "secondary-check", a2[] = "--cluster=c1",
+	     a3[] = "--nodes=10.77.0.11:3306,10.77.0.12:3306,db3.example:3307",
+	     a4[] = "--master_host=m.example", a5[] = "--master_ip=10.77.0.11",
+	     a6[] = "--master_port=3306", a7[] = "--master_user=mha",
+	     a8[] = "--master_password=s3cret", a9[] = "--orig_master-master_password=x";
+	char *argv[] = {a0, a1, a2, a3, a4, a5, a6, a7, a8, a9};
+	char b3[] = "--nodes=10.77.0.11:3306,10.77.0.12", b4[] = "--master_port=33x6",
+	     b5[] = "--nodes=:3306";
+	struct mha_secondary_args a;
+	char *cause = NULL;
+
+	(void)state;
+	if (mha_secondary_parse(10, argv, &a, &cause) != 0)
+		fail_msg("%s", cause);
+	assert_string_equal(a8, "--master_password=");
+	/* Any --*password= is wiped, not only MHA's own name (found by fuzz-hook). */
+	assert_string_equal(a9, "--orig_master-master_password=");
+	assert_string_equal(a.master_host, "m.example");
+	assert_string_equal(a.master_ip, "10.77.0.11");
+	assert_int_equal(a.master_port, 3306);
+	/* 10.77.0.11:3306 is the master by its ip: two replicas left. */
+	assert_int_equal(a.n_replicas, 2);
+	assert_string_equal(a.replicas[0].host, "10.77.0.12");
+	assert_string_equal(a.replicas[1].host, "db3.example");
+	assert_int_equal(a.replicas[1].port, 3307);
+	mha_secondary_args_free(&a);
+
+	argv[3] = b3; /* a node without a port */
+	assert_int_equal(mha_secondary_parse(9, argv, &a, &cause), -1);
+	assert_non_null(strstr(cause, "'10.77.0.12' is not HOST:PORT"));
+	free(cause);
+	argv[3] = b5;
+	assert_int_equal(mha_secondary_parse(9, argv, &a, &cause), -1);
+	free(cause);
+	argv[3] = a3;
+	argv[6] = b4; /* a port that is not a number */
+	assert_int_equal(mha_secondary_parse(9, argv, &a, &cause), -1);
+	assert_non_null(strstr(cause, "--master_port are needed"));
+	free(cause);
+	/* Without --nodes there is no view to take. */
+	assert_int_equal(mha_secondary_parse(3, argv, &a, &cause), -1);
+	free(cause);
+}
+
 /* Parses argv (copied) that must be refused with a message containing want. */
 static void
 hook_bad(const char *const *args, const char *want)
@@ -892,6 +940,7 @@ main(void)
 	    cmocka_unit_test(test_hook_status_and_stop),
 	    cmocka_unit_test(test_hook_start_wipes_password),
 	    cmocka_unit_test(test_hook_online_change),
+	    cmocka_unit_test(test_secondary_parse),
 	    cmocka_unit_test(test_hook_bad),
 	    cmocka_unit_test(test_report),
 	    cmocka_unit_test(test_report_no_new_master),

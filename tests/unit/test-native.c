@@ -202,6 +202,56 @@ test_observe(void **state)
 	assert_int_equal(waiting, 0);
 }
 
+/*
+ * Manager HA: before a fresh failover the servers say whether another
+ * engine's promotion was interrupted (its journal is elsewhere).
+ */
+static void
+test_takeover(void **state)
+{
+	struct native_cluster c;
+	struct native_node nodes[4];
+	size_t adopt;
+	char *why = NULL;
+
+	(void)state;
+	/* Every replica follows the dead master: a plain failover. */
+	observe_cluster(&c, nodes);
+	c.name = (char *)"c1";
+	assert_int_equal(native_takeover_decide(&c, &adopt, &why), 0);
+	assert_true(adopt == (size_t)-1);
+	/* One replicates from no server, the others from the dead master: finished with it. */
+	nodes[2].s.master_host[0] = '\0';
+	nodes[2].s.master_port = 0;
+	assert_int_equal(native_takeover_decide(&c, &adopt, &why), 1);
+	assert_int_equal(adopt, 2);
+	/* ... and one already repointed to it (by name) too. */
+	snprintf(nodes[3].s.master_host, sizeof(nodes[3].s.master_host), "DB3");
+	assert_int_equal(native_takeover_decide(&c, &adopt, &why), 1);
+	assert_int_equal(adopt, 2);
+	/* One follows a third server: refused, nothing changed. */
+	snprintf(nodes[3].s.master_host, sizeof(nodes[3].s.master_host), "10.0.0.9");
+	assert_int_equal(native_takeover_decide(&c, &adopt, &why), -1);
+	assert_non_null(strstr(why, "db4:3306 replicates from 10.0.0.9:3306"));
+	free(why);
+	why = NULL;
+	/* Two replicate from no server: refused. */
+	nodes[3].s.master_host[0] = '\0';
+	assert_int_equal(native_takeover_decide(&c, &adopt, &why), -1);
+	assert_non_null(strstr(why, "2 replicas replicate from no server"));
+	free(why);
+	why = NULL;
+	/* An unreachable one says nothing: the reachable bare one is taken. */
+	nodes[3].reachable = 0;
+	assert_int_equal(native_takeover_decide(&c, &adopt, &why), 1);
+	assert_int_equal(adopt, 2);
+	/* A chained replica (no promotion begun anywhere) is as before: a plain failover. */
+	observe_cluster(&c, nodes);
+	c.name = (char *)"c1";
+	snprintf(nodes[3].s.master_host, sizeof(nodes[3].s.master_host), "db2");
+	assert_int_equal(native_takeover_decide(&c, &adopt, &why), 0);
+}
+
 static void
 test_journal(void **state)
 {
@@ -450,6 +500,7 @@ main(void)
 	    cmocka_unit_test(test_journal),
 	    cmocka_unit_test(test_salvage_split),
 	    cmocka_unit_test(test_salvage_files),
+	    cmocka_unit_test(test_takeover),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -39,6 +39,9 @@ static const struct event_type event_types[] = {
     {"engine.exited", EVENT_WARNING, 0, NULL},
     {"engine.failed", EVENT_CRITICAL, EVENT_PROBLEM, NULL},
     {"engine.started", EVENT_INFO, 0, NULL},
+    /* Manager HA, native engine: a failover stopped for a lost lease; one finished elsewhere. */
+    {"failover.abandoned", EVENT_CRITICAL, EVENT_PROBLEM, NULL},
+    {"failover.adopted", EVENT_WARNING, 0, NULL},
     /* A replica that may not be promoted received more than the new master (native engine). */
     {"failover.candidate_behind", EVENT_WARNING, 0, NULL},
     {"failover.completed", EVENT_WARNING, EVENT_DAEMON, NULL},

@@ -86,7 +86,7 @@ event_priority(const char *type)
 	return LOG_PRIO_INFO;
 }
 
-static int
+__attribute__((format(printf, 6, 0))) static int
 event_vemit(struct registry *reg, const char *cluster, const char *node, const char *type,
     const char *const *fields, const char *fmt, va_list ap)
 {

@@ -170,10 +170,15 @@ selffence_local_connect(const struct selffence_config *sc, const char **how, cha
 			return NULL;
 		}
 		proto = pass == 0 ? MYSQL_PROTOCOL_SOCKET : MYSQL_PROTOCOL_TCP;
-		mysql_optionsv(m, MYSQL_OPT_PROTOCOL, &proto);
-		mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &ct);
-		mysql_optionsv(m, MYSQL_OPT_READ_TIMEOUT, &rt);
-		mysql_optionsv(m, MYSQL_OPT_WRITE_TIMEOUT, &rt);
+		/* Without its timeouts the agent could hang on its own server and never fence. */
+		if (mysql_optionsv(m, MYSQL_OPT_PROTOCOL, &proto) != 0 ||
+		    mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &ct) != 0 ||
+		    mysql_optionsv(m, MYSQL_OPT_READ_TIMEOUT, &rt) != 0 ||
+		    mysql_optionsv(m, MYSQL_OPT_WRITE_TIMEOUT, &rt) != 0) {
+			*cause = xasprintf("cannot set connection options: %s", mysql_error(m));
+			mysql_close(m);
+			return NULL;
+		}
 		if (mysql_real_connect(m, pass == 0 ? "localhost" : sc->host, sc->user, pw, NULL,
 		        pass == 0 ? 0 : (unsigned int)sc->port, pass == 0 ? sc->socket : NULL,
 		        0) != NULL) {

@@ -17,7 +17,7 @@ enum registry_state {
 	REGISTRY_STATE_PENDING,      /* rows put in by a DBA, not yet verified by add */
 	REGISTRY_STATE_REGISTERED,   /* verified by add: one master, replicas following it */
 	REGISTRY_STATE_READY,        /* pre-monitoring checks passed */
-	REGISTRY_STATE_MONITORING,   /* masterha_manager runs for it */
+	REGISTRY_STATE_MONITORING,   /* its engine protects it */
 	REGISTRY_STATE_FAILING_OVER, /* a failover is in progress */
 	REGISTRY_STATE_STOPPED,      /* monitoring stopped by a DBA */
 	REGISTRY_STATE_UNPROTECTED,  /* failed over and no replica left to protect it */

@@ -62,20 +62,6 @@ int doctor_version_needs_master_admin(const char *version);
 /* 1 for MariaDB >= 10.11: SUPER no longer covers READ_ONLY ADMIN. */
 int doctor_version_needs_read_only_admin(const char *version);
 
-/* ---- doctor-report.c ---- */
-
-/* Adds a finding to h; takes message and fix (fix may be NULL, and is dropped when OK). */
-void doctor_add(
-    struct doctor_host *h, const char *check, enum doctor_severity sev, char *message, char *fix);
-/* h's finding named check, or NULL. */
-struct doctor_finding *doctor_find(struct doctor_host *h, const char *check);
-/* Frees what h owns and zeroes it. */
-void doctor_host_clear(struct doctor_host *h);
-/* Moves the findings of from to the end of to. */
-void doctor_host_move(struct doctor_host *to, struct doctor_host *from);
-/* Appends h to rep, which takes everything h owns. */
-void doctor_report_push(struct doctor_report *rep, struct doctor_host *h);
-
 /* ---- doctor-exec.c ---- */
 
 /* Where commands run: here (ssh == NULL) or on a node. */

@@ -1,47 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* mhaadm doctor: finds (and where it safely can, fixes) what breaks MHA 0.58 on a fleet. */
+/* The mha engine's doctor: finds (and where it safely can, fixes) what breaks MHA 0.58 on a fleet.
+ */
 #ifndef MHAADM_DOCTOR_H
 #define MHAADM_DOCTOR_H
 
 #include <stddef.h>
 
+#include "doctor-report.h"
+
 struct config;
 struct registry_cluster;
-
-enum doctor_severity {
-	DOCTOR_OK,   /* nothing to do */
-	DOCTOR_WARN, /* works, but something MHA needs may be missing later */
-	DOCTOR_FAIL, /* MHA monitoring or a failover will break */
-};
-
-/* One check's result on one host. */
-struct doctor_finding {
-	char *check; /* stable short name, e.g. "perl-sprintf", "bind-address" */
-	enum doctor_severity severity;
-	char *message; /* one line; never a password */
-	char *fix;     /* how to fix it; NULL when severity is DOCTOR_OK */
-	char *changed; /* what --fix changed (or why it could not); NULL when nothing */
-};
-
-/* The findings of one host: the manager host itself, or one node of a cluster. */
-struct doctor_host {
-	char *name;    /* "manager" or "HOST:PORT" */
-	char *cluster; /* NULL for the manager */
-	struct doctor_finding *findings;
-	size_t n_findings;
-};
-
-struct doctor_report {
-	struct doctor_host *hosts;
-	size_t n_hosts;
-};
-
-struct doctor_opts {
-	int fix; /* apply the fixes doctor knows (the MHA Perl patches), then check again */
-	/* Called before each host is checked ("checking 10.77.0.11:3306"); may be NULL. */
-	void (*progress)(void *arg, const char *what);
-	void *progress_arg;
-};
 
 /*
  * Checks the manager host (this machine): the MHA manager and node tools,
@@ -65,15 +33,6 @@ void doctor_check_manager(struct doctor_report *rep, const struct config *cfg,
  */
 void doctor_check_cluster(struct doctor_report *rep, const struct config *cfg,
     const struct registry_cluster *c, const struct doctor_opts *opts);
-
-/* Number of findings of severity sev in rep. */
-size_t doctor_report_count(const struct doctor_report *rep, enum doctor_severity sev);
-
-/* Frees what rep owns and zeroes it. */
-void doctor_report_clear(struct doctor_report *rep);
-
-/* "ok", "warn", "fail". */
-const char *doctor_severity_name(enum doctor_severity s);
 
 /*
  * The MHA 0.58 patches. Each replaces a few exact lines of the stock

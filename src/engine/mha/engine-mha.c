@@ -434,6 +434,8 @@ const struct engine_ops engine_mha_ops = {
     .lag_policy = engine_mha_lag_policy_get,
     .run = engine_mha_exec,
     .hook = mha_hook_main,
+    .doctor_manager = doctor_check_manager,
+    .doctor_cluster = doctor_check_cluster,
 };
 
 /*

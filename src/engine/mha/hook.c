@@ -181,48 +181,36 @@ mha_hook_report(const struct failover_target *t, int argc, char **argv)
 static int
 mha_hook_secondary(const struct config *cfg, const char *cluster, int argc, char **argv)
 {
+	struct mha_secondary_args a = {0};
 	struct master_check_node *nodes = NULL;
 	struct probe_credentials cred;
-	const char *mhost, *mip, *mport, *list;
-	char *copy = NULL, *tok, *save = NULL, *colon, *reason = NULL;
-	size_t n = 0;
-	int i, port, rc;
+	const char *mhost;
+	char *reason = NULL, *cause = NULL;
+	size_t i, n;
+	int port, rc;
 	enum master_verdict v;
 
-	for (i = 2; i < argc; i++) {
-		if (strncmp(argv[i], "--master_password=", 18) == 0)
-			explicit_bzero(argv[i] + 18, strlen(argv[i] + 18));
-	}
-	alarm(MHA_HOOK_CHECK_LIMIT);
-	mhost = mha_hook_arg(argc, argv, "--master_host");
-	mip = mha_hook_arg(argc, argv, "--master_ip");
-	mport = mha_hook_arg(argc, argv, "--master_port");
-	list = mha_hook_arg(argc, argv, "--nodes");
-	port = mport != NULL ? atoi(mport) : 0;
-	if (mhost == NULL || port <= 0 || port > 65535 || list == NULL) {
-		fprintf(stderr,
-		    "mhaadm hook: cluster=%s secondary-check: --nodes, --master_host "
-		    "and --master_port are needed\n",
-		    cluster);
+	/* Parsed first: this also wipes a password an unpatched MHA put into our argv. */
+	if (mha_secondary_parse(argc, argv, &a, &cause) != 0) {
+		fprintf(stderr, "mhaadm hook: cluster=%s secondary-check: %s\n", cluster, cause);
+		free(cause);
 		return MHA_HOOK_SECONDARY_UNSURE;
 	}
-	copy = xstrdup(list);
-	for (tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-		if ((colon = strrchr(tok, ':')) == NULL)
-			continue;
-		*colon = '\0';
-		if (atoi(colon + 1) == port &&
-		    (strcasecmp(tok, mhost) == 0 || (mip != NULL && strcasecmp(tok, mip) == 0)))
-			continue; /* the master itself */
-		nodes = xreallocarray(nodes, n + 1, sizeof(*nodes));
-		nodes[n].host = tok;
-		nodes[n++].port = atoi(colon + 1);
+	alarm(MHA_HOOK_CHECK_LIMIT);
+	mhost = a.master_host;
+	port = a.master_port;
+	n = a.n_replicas;
+	nodes = xcalloc(n == 0 ? 1 : n, sizeof(*nodes));
+	for (i = 0; i < n; i++) {
+		nodes[i].host = a.replicas[i].host;
+		nodes[i].port = a.replicas[i].port;
 	}
 	cred.user = cfg->ha_user;
 	cred.password = cfg->ha_password;
 	cred.connect_timeout = 1;
 	cred.read_timeout = 1;
-	v = master_check_replicas(nodes, n, mhost, mip, port, &cred, MHA_HOOK_SAMPLE_MS, &reason);
+	v = master_check_replicas(
+	    nodes, n, mhost, a.master_ip, port, &cred, MHA_HOOK_SAMPLE_MS, &reason);
 	switch (v) {
 	case MASTER_DEAD:
 		rc = MHA_HOOK_SECONDARY_DOWN;
@@ -247,7 +235,7 @@ mha_hook_secondary(const struct config *cfg, const char *cluster, int argc, char
 	}
 	free(reason);
 	free(nodes);
-	free(copy);
+	mha_secondary_args_free(&a);
 	return rc;
 }
 

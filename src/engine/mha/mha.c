@@ -778,6 +778,68 @@ mha_report_args_free(struct mha_report_args *a)
 	memset(a, 0, sizeof(*a));
 }
 
+int
+mha_secondary_parse(int argc, char **argv, struct mha_secondary_args *out, char **cause)
+{
+	struct mha_secondary_args a = {0};
+	const char *mhost, *mip, *mport, *list;
+	char *copy, *tok, *save = NULL, *colon, *end;
+	long port;
+
+	mha_args_wipe_passwords(argc, argv);
+	mhost = mha_hook_arg(argc, argv, "--master_host");
+	mip = mha_hook_arg(argc, argv, "--master_ip");
+	mport = mha_hook_arg(argc, argv, "--master_port");
+	list = mha_hook_arg(argc, argv, "--nodes");
+	errno = 0;
+	port = mport != NULL ? strtol(mport, &end, 10) : 0;
+	if (mhost == NULL || *mhost == '\0' || mport == NULL || errno != 0 || *end != '\0' ||
+	    port <= 0 || port > 65535 || list == NULL) {
+		*cause = xstrdup("--nodes, --master_host and --master_port are needed");
+		return -1;
+	}
+	a.master_host = xstrdup(mhost);
+	a.master_ip = mip != NULL && *mip != '\0' ? xstrdup(mip) : NULL;
+	a.master_port = (int)port;
+	copy = xstrdup(list);
+	for (tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		long p;
+
+		errno = 0;
+		if ((colon = strrchr(tok, ':')) == NULL || colon == tok ||
+		    (p = strtol(colon + 1, &end, 10),
+		        errno != 0 || *end != '\0' || p <= 0 || p > 65535)) {
+			*cause = xasprintf("--nodes: '%s' is not HOST:PORT", tok);
+			free(copy);
+			mha_secondary_args_free(&a);
+			return -1;
+		}
+		*colon = '\0';
+		if (p == port && (strcasecmp(tok, mhost) == 0 ||
+		                     (a.master_ip != NULL && strcasecmp(tok, a.master_ip) == 0)))
+			continue; /* the master itself */
+		a.replicas = xreallocarray(a.replicas, a.n_replicas + 1, sizeof(*a.replicas));
+		a.replicas[a.n_replicas].host = xstrdup(tok);
+		a.replicas[a.n_replicas++].port = (int)p;
+	}
+	free(copy);
+	*out = a;
+	return 0;
+}
+
+void
+mha_secondary_args_free(struct mha_secondary_args *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->n_replicas; i++)
+		free(a->replicas[i].host);
+	free(a->replicas);
+	free(a->master_host);
+	free(a->master_ip);
+	memset(a, 0, sizeof(*a));
+}
+
 /* MHA's status words (MHA::ManagerConst), index by code. */
 static const struct {
 	enum mha_health health;

@@ -110,6 +110,33 @@ struct mha_report_args {
 int mha_report_parse(int argc, char **argv, struct mha_report_args *out, char **cause);
 void mha_report_args_free(struct mha_report_args *a);
 
+/*
+ * secondary_check_script's arguments: MHA's --master_host, --master_ip,
+ * --master_port and our rendered --nodes=HOST:PORT,... The replicas are
+ * the nodes other than the master (by host or ip, and port). Strings newly
+ * allocated.
+ */
+struct mha_secondary_node {
+	char *host;
+	int port;
+};
+
+struct mha_secondary_args {
+	char *master_host;
+	char *master_ip; /* NULL when MHA gave none */
+	int master_port;
+	struct mha_secondary_node *replicas;
+	size_t n_replicas;
+};
+
+/*
+ * Parses them; any --*password= value (an unpatched MHA passes
+ * --master_password) is wiped in argv first. Returns 0, or -1 with *cause when the master or
+ * --nodes is missing or malformed.
+ */
+int mha_secondary_parse(int argc, char **argv, struct mha_secondary_args *out, char **cause);
+void mha_secondary_args_free(struct mha_secondary_args *a);
+
 /* masterha_check_status codes, as MHA's health file records them. */
 enum mha_health {
 	MHA_HEALTH_UNKNOWN = -1,

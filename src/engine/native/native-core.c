@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "failover.h"
+#include "lease.h"
 #include "native.h"
 #include "registry.h"
 #include "xmalloc.h"
@@ -113,6 +114,16 @@ native_core_guard(const struct config *cfg, struct registry *reg, const struct n
 	}
 	failover_guard_apply(&t, &rc, &nm);
 	free(nodes);
+}
+
+int
+native_core_lease(const struct config *cfg, struct registry *reg, const struct native_cluster *c,
+    const char *action)
+{
+	struct failover_target t;
+
+	native_core_target(&t, cfg, reg, c);
+	return lease_guard(&t, action);
 }
 
 void

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "event.h"
 #include "gtid.h"
+#include "lease.h"
 #include "native-salvage.h"
 #include "native-sql.h"
 #include "native-sync.h"
@@ -510,6 +511,160 @@ native_promote_salvage_end(
 	ps->cause = NULL;
 }
 
+/*
+ * Manager HA: before each acting step the lease is proven again
+ * (lease_guard). 0 when the step may run; 1 when it may not: fo says why
+ * and that the lease was lost (the cluster is left as it is, read-only
+ * unless writes were opened already; the journal is kept).
+ */
+static int
+native_promote_lease(struct native_failover *fo, struct registry *reg, const char *action)
+{
+	if (native_core_lease(fo->cfg, reg, &fo->snap, action) == 0)
+		return 0;
+	fo->lease_lost = 1;
+	fo->reason = xasprintf("manager %s cannot prove its lease of the cluster: it did not %s",
+	    fo->cfg->manager_name != NULL ? fo->cfg->manager_name : "?", action);
+	return 1;
+}
+
+/*
+ * Finishes a promotion another engine began (native_takeover_decide said
+ * so: p replicates from no server, the others follow the dead master or
+ * p). Connects to every replica into pn; p must still replicate from no
+ * server and hold every transaction any other replica received (its
+ * @@gtid_binlog_pos covers their Gtid_IO_Pos), else nothing is changed.
+ * 0, or -1 with fo->reason.
+ */
+static int
+native_promote_adopt(
+    struct native_failover *fo, struct registry *reg, struct native_promote_node *pn, size_t p)
+{
+	struct native_cluster *c = &fo->snap;
+	const struct config *cfg = fo->cfg;
+	const struct native_node *np = &c->nodes[p];
+	MYSQL_RES *res = NULL;
+	MYSQL_ROW row = NULL;
+	char *cause = NULL, pos[512] = "";
+	size_t i;
+	int r, opened;
+
+	for (i = 0; i < c->n_nodes; i++) {
+		if (i == c->master)
+			continue;
+		pn[i].m = native_sync_connect(c->nodes[i].host, c->nodes[i].port, cfg->ha_user,
+		    cfg->ha_password, NATIVE_PROMOTE_TIMEOUT, NATIVE_PROMOTE_STATEMENT, &cause);
+		free(cause);
+		cause = NULL;
+	}
+	if (pn[p].m == NULL) {
+		fo->reason =
+		    xasprintf("replica %s:%d replicates from no server (a failover "
+		              "interrupted after it was promoted) and does not answer now: "
+		              "nothing changed, the cluster is read-only",
+		        np->host, np->port);
+		return -1;
+	}
+	r = native_sync_row(pn[p].m, native_sql(NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_REPLICA_STATUS),
+	    &res, &row, &cause);
+	if (res != NULL)
+		mysql_free_result(res);
+	res = NULL;
+	if (r != 1) {
+		fo->reason =
+		    xasprintf("replica %s:%d replicated from no server a moment ago but %s "
+		              "now: nothing changed, the cluster is read-only",
+		        np->host, np->port, r == 0 ? "replicates again" : "cannot be read");
+		free(cause);
+		return -1;
+	}
+	r = native_sync_row(
+	    pn[p].m, native_sql(NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_BINLOG_POS), &res, &row, &cause);
+	if (r == 0 && row != NULL && row[0] != NULL)
+		snprintf(pos, sizeof(pos), "%s", row[0]);
+	opened = r == 0 && row != NULL && row[1] != NULL && strcmp(row[1], "0") == 0;
+	if (res != NULL)
+		mysql_free_result(res);
+	if (r != 0 || strspn(pos, "0123456789-,") != strlen(pos)) {
+		fo->reason = xasprintf("the GTID position of %s:%d cannot be read (%s): nothing "
+		                       "changed, the cluster is read-only",
+		    np->host, np->port, cause != NULL ? cause : "unexpected value");
+		free(cause);
+		return -1;
+	}
+	/*
+	 * Still read-only, it holds nothing but what it received: the errant
+	 * check applies. Writable, the interrupted failover opened it and
+	 * clients may have written to it: those are not errant.
+	 */
+	if (!opened && (r = native_promote_errant(pn[p].m, c, &pn[p], &cause)) != 0) {
+		fo->reason = xasprintf("replica %s:%d replicates from no server (a failover "
+		                       "interrupted after it was promoted?) but %s%s: nothing "
+		                       "changed, the cluster is read-only",
+		    np->host, np->port, r > 0 ? "holds transactions the master never had: " : "",
+		    r > 0 ? pn[p].errant : "its errant check failed");
+		free(cause);
+		return -1;
+	}
+	for (i = 0; i < c->n_nodes; i++) {
+		if (i == c->master || i == p || pn[i].m == NULL)
+			continue;
+		if (native_promote_read(pn[i].m, &pn[i], &cause) != 0) {
+			free(cause);
+			cause = NULL;
+			continue;
+		}
+		if (!native_gtid_covers(pos, pn[i].gtid_io_pos)) {
+			fo->reason = xasprintf(
+			    "replica %s:%d replicates from no server (a failover interrupted after "
+			    "it was promoted) but lacks what replica %s:%d received (%s, it has "
+			    "%s): it is not finished with it, nothing changed, the cluster is "
+			    "read-only",
+			    np->host, np->port, c->nodes[i].host, c->nodes[i].port,
+			    pn[i].gtid_io_pos, pos);
+			return -1;
+		}
+	}
+	event_emit_fields(reg, c->name, NULL, "failover.adopted",
+	    EVENT_FIELDS("old_master",
+	        EVENT_ADDR(c->nodes[c->master].host, c->nodes[c->master].port), "new_master",
+	        EVENT_ADDR(np->host, np->port), "gtid", pos),
+	    "replica %s:%d replicates from no server and holds everything the other replicas "
+	    "received (%s): a failover interrupted after it was promoted (its engine's journal "
+	    "is elsewhere, e.g. on another manager); finished with it, not started again",
+	    np->host, np->port, pos);
+	return 0;
+}
+
+/* Says where a failover stopped for a lost lease and what the servers are left as. */
+static void
+native_promote_abandoned(struct native_failover *fo, struct registry *reg)
+{
+	const struct native_cluster *c = &fo->snap;
+	const char *left;
+
+	if (fo->phase < NATIVE_PHASE_PROMOTE)
+		left = "nothing was promoted";
+	else if (fo->phase < NATIVE_PHASE_VIP)
+		left = "the candidate may have stopped replicating; it is read-only";
+	else if (fo->phase < NATIVE_PHASE_OPEN)
+		left = "the new master is read-only and may hold the VIP";
+	else if (fo->phase < NATIVE_PHASE_REPOINT)
+		left = "the new master holds the VIP and may be writable";
+	else
+		left = "the new master holds the VIP and is writable; replicas not all repointed";
+	event_emit_fields(reg, c->name, NULL, "failover.abandoned",
+	    EVENT_FIELDS("manager", fo->cfg->manager_name, "phase",
+	        native_journal_phase_name(fo->phase), "old_master",
+	        EVENT_ADDR(c->nodes[c->master].host, c->nodes[c->master].port), "new_master",
+	        fo->new_master != (size_t)-1
+	            ? EVENT_ADDR(c->nodes[fo->new_master].host, c->nodes[fo->new_master].port)
+	            : NULL),
+	    "%s; failover stopped after journal phase %s: %s (the journal is kept as %s.journal."
+	    "failed); the lease's next owner reads the servers and finishes it or refuses",
+	    fo->reason, native_journal_phase_name(fo->phase), left, c->name);
+}
+
 static void *
 native_promote_thread(void *arg)
 {
@@ -553,9 +708,31 @@ native_promote_thread(void *arg)
 		 * all is skipped (the fence pass takes the VIP off it when it
 		 * returns).
 		 */
+		if (native_promote_lease(fo, reg, "fence the old master"))
+			goto out;
 		native_promote_journal(fo, reg, NATIVE_PHASE_FENCE);
 		native_core_vip_release(cfg, reg, c, fo->old_host_up);
 		native_promote_mark(fo, 0);
+		/*
+		 * Manager HA: the servers may show a promotion another manager's
+		 * engine began (its journal is in its workdir). One manager has the
+		 * journal: nothing changes there.
+		 */
+		r = lease_enabled(cfg) ? native_takeover_decide(c, &best, &cause) : 0;
+		if (r < 0) {
+			fo->reason = cause;
+			cause = NULL;
+			goto out;
+		}
+		if (r == 1) {
+			if (native_promote_lease(fo, reg, "finish the interrupted promotion") ||
+			    native_promote_adopt(fo, reg, pn, best) != 0)
+				goto out;
+			fo->new_master = best;
+			native_promote_journal(fo, reg, NATIVE_PHASE_PROMOTE);
+			native_promote_mark(fo, 1);
+			goto promoted;
+		}
 		best = native_promote_choose(fo, reg, pn);
 		native_promote_mark(fo, 1);
 		if (best == (size_t)-1)
@@ -588,6 +765,8 @@ native_promote_thread(void *arg)
 			    pn[i].why_not != NULL ? pn[i].why_not : "not chosen");
 	}
 
+	if (native_promote_lease(fo, reg, "promote a new master"))
+		goto out;
 	/* Apply everything received before the relay log is reset (RESET SLAVE deletes it). */
 	native_sql_format(sql, sizeof(sql), NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_GTID_WAIT, best_pos,
 	    NATIVE_PROMOTE_DRAIN);
@@ -620,6 +799,8 @@ native_promote_thread(void *arg)
 	native_promote_mark(fo, 3);
 
 promoted:
+	if (native_promote_lease(fo, reg, "bind the VIP on the new master"))
+		goto out;
 	/*
 	 * Writes are not open yet: what only the old master has is applied
 	 * first, beside the VIP step (writes open after both).
@@ -639,6 +820,8 @@ promoted:
 		goto out;
 	}
 	native_promote_mark(fo, 5);
+	if (native_promote_lease(fo, reg, "open the new master for writes"))
+		goto out;
 	native_promote_journal(fo, reg, NATIVE_PHASE_OPEN);
 	/*
 	 * The isolation guard on the new topology before the first write is
@@ -657,6 +840,8 @@ promoted:
 	native_promote_mark(fo, 6);
 	fo->ok = 1;
 
+	if (native_promote_lease(fo, reg, "repoint the replicas"))
+		goto out;
 	native_promote_journal(fo, reg, NATIVE_PHASE_REPOINT);
 
 	/* The others follow the new master, all at once. */
@@ -701,11 +886,18 @@ promoted:
 	    fo->salvage_note != NULL ? fo->salvage_note : "no binlog salvage");
 	native_core_report(cfg, reg, c, sql, done_list, msg);
 out:
-	if (!fo->ok)
+	if (fo->lease_lost)
+		native_promote_abandoned(fo, reg);
+	else if (!fo->ok)
 		native_core_report(cfg, reg, c, NULL, NULL, fo->reason != NULL ? fo->reason : "?");
-	/* A stop after the candidate was fixed keeps the journal (.failed) for the DBA. */
+	/*
+	 * A stop after the candidate was fixed keeps the journal (.failed) for
+	 * the DBA; so does a lost lease (this manager may not take it up: the
+	 * next owner reads the servers instead).
+	 */
 	if (fo->phase != NATIVE_PHASE_NONE)
-		native_journal_end(cfg, c->name, !fo->ok && fo->phase >= NATIVE_PHASE_PROMOTE);
+		native_journal_end(
+		    cfg, c->name, fo->lease_lost || (!fo->ok && fo->phase >= NATIVE_PHASE_PROMOTE));
 	if (res != NULL)
 		mysql_free_result(res);
 	for (i = 0; i < c->n_nodes; i++) {

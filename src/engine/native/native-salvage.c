@@ -274,7 +274,7 @@ native_salvage_run(const struct config *cfg, struct native_ssh *pool, const char
 	struct ssh_conn *c = NULL;
 	MYSQL_RES *res = NULL;
 	MYSQL_ROW row;
-	const char **argv = NULL;
+	const char **argv = NULL, *q;
 	char *index = NULL, *text = NULL, *err = NULL, *ipath = NULL, *startpos = NULL,
 	     **files = NULL;
 	size_t nfiles = 0, i;
@@ -285,14 +285,22 @@ native_salvage_run(const struct config *cfg, struct native_ssh *pool, const char
 	memset(out, 0, sizeof(*out));
 	memset(&a, 0, sizeof(a));
 	/* Where the new master is: everything after it is what it lacks. */
-	if (mysql_real_query(target, "SELECT @@global.gtid_current_pos", 32) != 0 ||
+	q = "SELECT @@global.gtid_current_pos, @@global.read_only";
+	if (mysql_real_query(target, q, (unsigned long)strlen(q)) != 0 ||
 	    (res = mysql_store_result(target)) == NULL || (row = mysql_fetch_row(res)) == NULL ||
-	    row[0] == NULL) {
+	    row[0] == NULL || row[1] == NULL) {
 		*cause = xasprintf(
 		    "cannot read the new master's GTID position: %s", mysql_error(target));
 		goto out;
 	}
 	snprintf(out->from, sizeof(out->from), "%s", row[0]);
+	/* Never after clients wrote: the old tail would follow their transactions. */
+	if (strcmp(row[1], "0") == 0) {
+		*cause = xstrdup("the new master is writable already (an interrupted failover "
+		                 "opened it): the old master's binlog is not applied after its "
+		                 "own writes");
+		goto out;
+	}
 	if (out->from[0] == '\0' || strspn(out->from, "0123456789-,") != strlen(out->from)) {
 		*cause =
 		    xasprintf("the new master reports an unexpected GTID position '%s'", out->from);

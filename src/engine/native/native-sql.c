@@ -21,6 +21,7 @@ static const char *const native_sql_table[NATIVE_SQL_COUNT][2] = {
                          "@@global.log_bin_basename",
         NULL},
     [NATIVE_SQL_BINLOG_STATE] = {"SELECT @@global.gtid_binlog_state", NULL},
+    [NATIVE_SQL_BINLOG_POS] = {"SELECT @@global.gtid_binlog_pos, @@global.read_only", NULL},
     /* ALL: only this form has Slave_received_heartbeats and Slave_heartbeat_period. */
     [NATIVE_SQL_REPLICA_STATUS] = {"SHOW ALL SLAVES STATUS", NULL},
     [NATIVE_SQL_VARIABLES] = {"SELECT @@version, @@log_bin, @@log_slave_updates, "

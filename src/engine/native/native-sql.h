@@ -17,6 +17,7 @@ enum native_flavour {
 enum native_stmt {
 	NATIVE_SQL_PING,           /* cheap round trip of the master probe: GTID state, server id */
 	NATIVE_SQL_BINLOG_STATE,   /* @@gtid_binlog_state of a candidate */
+	NATIVE_SQL_BINLOG_POS,     /* @@gtid_binlog_pos (last GTID per domain), @@read_only */
 	NATIVE_SQL_REPLICA_STATUS, /* one row per replication source */
 	NATIVE_SQL_VARIABLES,      /* @@version, @@log_bin, @@log_slave_updates, @@read_only, ... */
 	NATIVE_SQL_STOP_REPLICA,

@@ -18,10 +18,16 @@ native_sync_connect(const char *host, int port, const char *user, const char *pa
 		*cause = xstrdup("out of memory");
 		return NULL;
 	}
-	mysql_options(m, MYSQL_OPT_PROTOCOL, &proto);
-	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &t);
-	mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &rw);
-	mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &rw);
+	/* An option not taken would mean no timeout: a dead host would hang the failover. */
+	if (mysql_options(m, MYSQL_OPT_PROTOCOL, &proto) != 0 ||
+	    mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &t) != 0 ||
+	    mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &rw) != 0 ||
+	    mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &rw) != 0) {
+		*cause = xasprintf(
+		    "cannot set connection options for %s:%d: %s", host, port, mysql_error(m));
+		mysql_close(m);
+		return NULL;
+	}
 	if (mysql_real_connect(m, host, user, password, NULL, (unsigned int)port, NULL, 0) ==
 	    NULL) {
 		*cause = xasprintf("cannot connect to %s:%d: %s", host, port, mysql_error(m));

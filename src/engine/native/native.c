@@ -26,6 +26,7 @@
 
 #include "config.h"
 #include "event.h"
+#include "lease.h"
 #include "log.h"
 #include "master_verdict.h"
 #include "native-sql.h"
@@ -50,6 +51,11 @@
 /* A suspect master the replicas still see for this long is reported. */
 #define NATIVE_ALERT_MS 2000
 #define NATIVE_RELOAD_MS 1000
+/*
+ * Manager HA: ms between checks of the lease files of the clusters
+ * watched (a file read each); every acting step checks again itself.
+ */
+#define NATIVE_LEASE_MS 250
 
 struct native_loop {
 	const struct config *cfg;
@@ -447,6 +453,12 @@ static void
 native_transition(struct native_loop *l, struct native_cluster *c, enum registry_state s,
     const char *type, const char *msg)
 {
+	/* Manager HA: a cluster whose lease we cannot prove gets no state from us. */
+	if (!lease_held_here(l->cfg, c->name)) {
+		log_warn("cluster=%s not recorded (%s): manager %s cannot prove its lease", c->name,
+		    type, l->cfg->manager_name);
+		return;
+	}
 	if (l->reg == NULL ||
 	    event_transition(l->reg, c->name, s, REGISTRY_DESIRED_KEEP, type, "%s", msg) == 0)
 		c->reg_state = s;
@@ -556,6 +568,12 @@ native_judge(struct native_loop *l, struct native_cluster *c, long long now)
 	         "%lld ms after the first failure",
 	    c->name, master, m->conn.error, reason != NULL ? reason : "?", now - c->suspect_ms);
 	free(reason);
+	/* Manager HA: no failover without a lease (the lease pass drops the cluster). */
+	if (!lease_held_here(l->cfg, c->name)) {
+		log_warn("cluster=%s no failover: manager %s cannot prove its lease", c->name,
+		    l->cfg->manager_name);
+		return;
+	}
 	if (native_core_storm(l->cfg, l->reg, c) != 0) {
 		native_set_state(c, NATIVE_STOPPED, now);
 		native_transition(l, c, REGISTRY_STATE_UNPROTECTED, "failover.paused",
@@ -592,6 +610,12 @@ native_failover_done(struct native_loop *l, struct native_cluster *c, long long 
 
 	pthread_join(fo->thread, NULL);
 	c->fo = NULL;
+	if (fo->lease_lost) {
+		/* Said by failover.abandoned; the next owner reads the servers. */
+		native_set_state(c, NATIVE_STOPPED, now);
+		native_failover_free(fo);
+		return;
+	}
 	if (!fo->ok) {
 		native_set_state(c, NATIVE_STOPPED, now);
 		msg =
@@ -858,10 +882,12 @@ native_reload(struct native_loop *l, long long now)
 
 		if (rc->engine == NULL || strcmp(rc->engine, "native") != 0)
 			continue;
+		/* Manager HA: only the clusters whose lease this manager holds. */
 		want =
 		    rc->desired == REGISTRY_DESIRED_MONITORED &&
 		    (rc->state == REGISTRY_STATE_READY || rc->state == REGISTRY_STATE_MONITORING ||
-		        rc->state == REGISTRY_STATE_FAILING_OVER);
+		        rc->state == REGISTRY_STATE_FAILING_OVER) &&
+		    lease_held_here(l->cfg, rc->name);
 		c = native_find(l, rc->name, &at);
 		fresh = c == NULL;
 		if (c != NULL && c->state == NATIVE_FAILING_OVER) {
@@ -932,6 +958,34 @@ native_reload(struct native_loop *l, long long now)
 	native_ssh_end(l->ssh);
 }
 
+/*
+ * Manager HA: drops, between two reloads and with the registry away too,
+ * every watched cluster whose lease this manager cannot prove any more
+ * (lease_held_here: the daemon's lease file, its send time on
+ * CLOCK_BOOTTIME). A failover running keeps its cluster: its thread proves
+ * the lease before each step and stops at the first it cannot.
+ */
+static void
+native_lease_pass(struct native_loop *l)
+{
+	size_t i;
+
+	if (!lease_enabled(l->cfg))
+		return;
+	for (i = 0; i < l->n;) {
+		struct native_cluster *c = l->clusters[i];
+
+		if (c->state != NATIVE_FAILING_OVER && !lease_held_here(l->cfg, c->name)) {
+			log_info("cluster=%s native engine no longer watching it: manager %s "
+			         "cannot prove its lease",
+			    c->name, l->cfg->manager_name);
+			native_drop(l, i);
+			continue;
+		}
+		i++;
+	}
+}
+
 static int
 native_lock(const struct config *cfg, const char *dir, char **cause)
 {
@@ -960,7 +1014,7 @@ native_run(const struct config *cfg, char **cause)
 	struct native_loop l = {0};
 	struct pollfd *pfds = NULL;
 	size_t *map_c = NULL, *map_n = NULL, cap = 0, np, i, j;
-	long long now, next_reload = 0, wake;
+	long long now, next_reload = 0, next_lease = 0, wake;
 	struct signalfd_siginfo si;
 	sigset_t mask;
 	int sfd, lockfd, quit = 0, timeout, was;
@@ -992,15 +1046,22 @@ native_run(const struct config *cfg, char **cause)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	log_set_level(LOG_LEVEL_INFO);
+	/* Manager HA: every event says which manager acted (the checker reads it). */
+	if (lease_enabled(cfg))
+		event_set_manager(cfg->manager_name);
 	fprintf(stderr, "mhaadm engine-native: started (pid %ld)\n", (long)getpid());
 
 	while (!quit) {
 		now = native_now_ms();
+		if (now >= next_lease) {
+			native_lease_pass(&l);
+			next_lease = now + NATIVE_LEASE_MS;
+		}
 		if (now >= next_reload) {
 			native_reload(&l, now);
 			next_reload = now + NATIVE_RELOAD_MS;
 		}
-		wake = next_reload;
+		wake = next_reload < next_lease || !lease_enabled(cfg) ? next_reload : next_lease;
 		np = 0;
 		for (i = 0; i < l.n; i++) {
 			struct native_cluster *c = l.clusters[i];

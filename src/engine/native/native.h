@@ -129,6 +129,11 @@ struct native_failover {
 	/* The candidate's Master_Log_File: the old master's binlog the salvage starts in. */
 	char master_log_file[256];
 	char *salvage_note; /* what the salvage did, for the report (newly allocated), NULL none */
+	/*
+	 * Manager HA: the lease was not proven before a step (lease_guard):
+	 * stopped there; the cluster's state is not recorded by this manager.
+	 */
+	int lease_lost;
 };
 
 /* Runs the engine until SIGTERM/SIGINT. Returns 0, or -1 with *cause. */
@@ -190,6 +195,16 @@ struct master_observation;
 size_t native_observe(const struct native_cluster *c, long long now, struct master_observation *obs,
     char (*names)[300], size_t *waiting);
 
+/*
+ * Manager HA (native-takeover.c): what the replicas' samples in c (taken
+ * since the master became suspect) say before a fresh failover. 0: as a
+ * dead master leaves it. 1: one replica, *adopt, replicates from no server
+ * and every other follows the dead master or it: a promotion another
+ * engine began (its journal is elsewhere), to be finished with *adopt. -1
+ * with *why (newly allocated): anything else, refused. Pure.
+ */
+int native_takeover_decide(const struct native_cluster *c, size_t *adopt, char **why);
+
 /* The failover core as the native engine uses it (native-core.c). */
 struct registry *native_core_registry(const struct config *cfg, const char *cluster);
 int native_core_storm(
@@ -200,6 +215,12 @@ int native_core_vip_take(const struct config *cfg, struct registry *reg,
     const struct native_cluster *c, size_t new_master);
 void native_core_guard(const struct config *cfg, struct registry *reg,
     const struct native_cluster *c, size_t new_master);
+/*
+ * lease_guard (lease.h) for c: 0 when this manager may act now (or leases
+ * are off), 1 refused (lease.refused emitted with action).
+ */
+int native_core_lease(const struct config *cfg, struct registry *reg,
+    const struct native_cluster *c, const char *action);
 void native_core_record(const struct config *cfg, struct registry *reg,
     const struct native_cluster *c, size_t new_master);
 void native_core_report(const struct config *cfg, struct registry *reg,

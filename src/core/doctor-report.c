@@ -2,7 +2,7 @@
 /*
  * mhaadm doctor: findings, hosts and the report that doctor's checks fill.
  */
-#include "doctor-internal.h"
+#include "doctor-report.h"
 
 #include <stdlib.h>
 #include <string.h>
