@@ -200,6 +200,10 @@ def test_native_registry_down_during_failover(lab_manager, tmp_path):
         assert_native_reprotected(m, f"{new_host}:3306")
         assert not [f for f in os.listdir(spool) if f.endswith((".master", ".event"))]
         assert "failover.completed" in events(m)
+        # Every replica had received it all: the salvage (host up) found nothing to apply.
+        sal = [e for e in m.events("c1") if e["type"].startswith("failover.salvage")]
+        assert [e["type"] for e in sal] == ["failover.salvaged"], sal
+        assert sal[0]["fields"]["transactions"] == "0", sal
         assert_rows_on_survivors(m, list(range(1, 22)))
     finally:
         finish(m)

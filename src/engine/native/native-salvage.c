@@ -177,10 +177,63 @@ struct native_salvage_apply {
 	MYSQL *m;
 	struct native_salvage *out;
 	long long deadline_ms;
-	char gtid[64]; /* the group under way, "" none */
-	int trans;     /* it is a transaction: complete at its COMMIT */
-	int done;      /* it is complete */
+	char gtid[64];                  /* the group under way, "" none */
+	int trans;                      /* it is a transaction: complete at its COMMIT */
+	int done;                       /* it is complete */
+	int any_gtid;                   /* a group header came */
+	unsigned long long domains[16]; /* the domains whose first group was checked */
+	size_t n_domains;
 };
+
+/* The sequence number of domain in a GTID position, or -1. */
+static long long
+native_salvage_seq(const char *pos, unsigned long long domain)
+{
+	unsigned long long d, sv, n;
+	const char *p = pos;
+	int used;
+
+	while (p != NULL && *p != '\0') {
+		if (sscanf(p, "%llu-%llu-%llu%n", &d, &sv, &n, &used) != 3)
+			break;
+		if (d == domain)
+			return (long long)n;
+		p += used;
+		p += strspn(p, ", \n");
+	}
+	return -1;
+}
+
+/*
+ * The first group of each domain must follow the new master's position
+ * in it: a binlog that lacks the GTIDs between (purged, or a file left
+ * out) would leave a hole nobody sees. 0, or -1 with *cause (nothing of
+ * that group is applied).
+ */
+static int
+native_salvage_gap(struct native_salvage_apply *a, const char *gtid, char **cause)
+{
+	unsigned long long d, sv, n;
+	long long have;
+	size_t i;
+
+	if (sscanf(gtid, "%llu-%llu-%llu", &d, &sv, &n) != 3)
+		return 0;
+	for (i = 0; i < a->n_domains; i++)
+		if (a->domains[i] == d)
+			return 0;
+	if (a->n_domains < sizeof(a->domains) / sizeof(a->domains[0]))
+		a->domains[a->n_domains++] = d;
+	have = native_salvage_seq(a->out->from, d);
+	if (have >= 0 && (long long)n != have + 1) {
+		*cause = xasprintf("the old master's binlog goes on at %s but the new master is at "
+		                   "%llu-%lld: the GTIDs between are not in the binlog files read "
+		                   "(purged?); nothing of it was applied",
+		    gtid, d, have);
+		return -1;
+	}
+	return 0;
+}
 
 /* A group is complete: counted. */
 static void
@@ -216,6 +269,9 @@ native_salvage_apply_item(
 
 	if (kind == NATIVE_SALVAGE_GTID) {
 		native_salvage_count(a);
+		a->any_gtid = 1;
+		if (native_salvage_gap(a, text, cause) != 0)
+			return -1;
 		snprintf(a->gtid, sizeof(a->gtid), "%s", text);
 		a->trans = trans;
 		return 0;
@@ -367,6 +423,16 @@ native_salvage_run(const struct config *cfg, struct native_ssh *pool, const char
 		                 "applied");
 		goto out;
 	}
+	/*
+	 * With nothing after the start position, mariadb-binlog 10.11 (GTID
+	 * strict mode) exits 1 saying the binlog "never reached expected GTID
+	 * state": measured in every bench run where the replicas had it all.
+	 * There is no other sign of it than this message, so it is read here,
+	 * and only believed when no group at all came.
+	 */
+	if (status == 1 && out->transactions == 0 && a.gtid[0] == '\0' && err != NULL &&
+	    strstr(err, "never reached expected GTID state") != NULL && !a.any_gtid)
+		status = 0;
 	if (status != 0) {
 		char *l = native_salvage_first_line(err);
 
