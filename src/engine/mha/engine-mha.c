@@ -280,12 +280,13 @@ engine_mha_exited(
 		*detail = xasprintf("the master is down but MHA refused to fail over again within "
 		                    "failover_window (%d s); see %s",
 		    env->cfg->failover_window, p.log);
-	} else if (!clean && wstatus != -1 &&
+	} else if (!clean && wstatus != -1 && WIFEXITED(wstatus) &&
 	           !engine_mha_touched_since(p.monitoring, started - 1)) {
 		/*
-		 * It never reached PING_OK: MHA's start-up checks (the code of
-		 * masterha_check_repl) failed. The outcome is our marker's; the
-		 * words are MHA's, quoted for the DBA.
+		 * It exited (a signal is a crash) and never reached PING_OK:
+		 * MHA's start-up checks (the code of masterha_check_repl)
+		 * failed. The outcome is our marker's; the words are MHA's,
+		 * quoted for the DBA.
 		 */
 		o = ENGINE_OUTCOME_CHECKS_FAILED;
 		why = mha_start_failure(&p);
