@@ -290,9 +290,18 @@ engine_mha_exited(
 		 */
 		o = ENGINE_OUTCOME_CHECKS_FAILED;
 		why = mha_start_failure(&p);
-		*detail = xasprintf("MHA checks failed: masterha_manager's start-up checks "
-		                    "(those of masterha_check_repl): %s (full output in %s)",
-		    why != NULL ? why : "no output", p.log);
+		if (why != NULL)
+			*detail =
+			    xasprintf("MHA checks failed: masterha_manager's start-up "
+			              "checks (those of masterha_check_repl): %s (full output "
+			              "in %s)",
+			        why, p.log);
+		else
+			*detail =
+			    xasprintf("MHA checks failed: masterha_manager exited with "
+			              "status %d before it monitored, with nothing in %s (see "
+			              "%s/%s/engine.log)",
+			        WEXITSTATUS(wstatus), p.log, env->cfg->log_dir, cluster);
 		free(why);
 	} else {
 		o = ENGINE_OUTCOME_CRASHED;

@@ -1317,6 +1317,7 @@ mha_start_failure(const struct mha_paths *p)
 {
 	char mark[32], *text = NULL, *line = NULL;
 	long long from = 0;
+	struct stat sb;
 	ssize_t n;
 	size_t len;
 	int fd;
@@ -1331,6 +1332,9 @@ mha_start_failure(const struct mha_paths *p)
 	fd = open(p->log, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
+	/* A log rotated since the mark starts with this run. */
+	if (fstat(fd, &sb) == 0 && sb.st_size < from)
+		from = 0;
 	text = xmalloc(MHA_START_LOG_MAX + 1);
 	n = pread(fd, text, MHA_START_LOG_MAX, from > 0 ? (off_t)from : 0);
 	close(fd);

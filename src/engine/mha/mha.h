@@ -169,7 +169,7 @@ const char *mha_health_name(enum mha_health h);
  * masterha_check_repl is not run: masterha_manager runs the very same code
  * (MHA::MasterMonitor, which masterha_check_repl calls with --check_only)
  * at its own start, and mha_start_failure reports what it found (see
- * docs/mha.md, "Start"). Returns 0 when it passed, -1 with *cause a
+ * docs/mha.md, "The pre-monitoring checks"). Returns 0 when it passed, -1 with *cause a
  * one-line summary (the failing line from the output, and where the full
  * log is).
  */
