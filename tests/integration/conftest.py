@@ -111,10 +111,11 @@ def end_strays(request, tmp_path_factory):
     warning, so that it cannot act on the next test's lab."""
     yield
     base = str(tmp_path_factory.getbasetemp())
-    left = strays(base)
-    if not left:
-        return
-    time.sleep(1)  # teardowns that are still ending them
+    # Teardowns that are still ending them (a killed process group takes a moment to go):
+    # up to 1 s, polled, instead of a fixed second whenever one was still there.
+    deadline = time.monotonic() + 1
+    while strays(base) and time.monotonic() < deadline:
+        time.sleep(0.05)
     for pid, cmd in strays(base):
         try:
             os.kill(pid, signal.SIGKILL)

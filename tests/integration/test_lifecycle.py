@@ -360,8 +360,13 @@ def test_daemon_restart_keeps_monitoring_and_engine_respawn(cluster):
     os.kill(pid, 0)  # masterha_manager still runs without the daemon
     assert "PING_OK" in mha_status(m).stdout
     m.daemon.start()
-    time.sleep(3)
+    time.sleep(3)  # three passes of the new daemon: time to start a second engine, if it would
+    assert f"cluster=c1 adopted running engine pid {pid}" in open(
+        os.path.join(m.dir, "daemon.log")).read()
     assert int(open(pidfile).read().split()[0]) == pid  # adopted, not doubled
+    managers = subprocess.run(["pgrep", "-f", f"masterha_manager.*{m.dir}/"],
+                              capture_output=True, text=True).stdout.split()
+    assert managers == [str(pid)], managers
     (c,) = m.clusters()
     assert c["state"] == "monitoring"
 
@@ -450,6 +455,24 @@ def test_start_refused_when_checks_fail(cluster):
     assert vip_holders() == []  # nothing was bound for a cluster that failed its checks
     m.ok("stop", "c1", timeout=60)
     m.lab.sql(3, "START SLAVE SQL_THREAD")
+
+    # A fault only MHA's own start-up checks find (the checks masterha_check_repl would
+    # run; start no longer runs that tool first): its reason, quoted from manager.log.
+    repl = m.lab.env["LAB_REPL_USER"]
+    m.lab.sql(3, f"SET sql_log_bin=0; REVOKE REPLICATION SLAVE ON *.* FROM '{repl}'@'10.77.0.%'")
+    r = m.run("start", "c1", timeout=180)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert ("cluster 'c1' is not monitored: MHA checks failed: masterha_manager's start-up "
+            "checks (those of masterha_check_repl): 10.77.0.13(10.77.0.13:3306): User "
+            f"{repl} does not exist or does not have REPLICATION SLAVE privilege!") in r.stderr, \
+        r.stderr
+    (c,) = m.clusters()
+    assert c["state"] != "monitoring"
+    assert c["problem"].startswith("engine.checks_failed: MHA checks failed:"), c["problem"]
+    assert "PING_OK" not in mha_status(m).stdout
+    m.ok("stop", "c1", timeout=60)
+    m.lab.sql(3, f"SET sql_log_bin=0; GRANT REPLICATION SLAVE ON *.* TO '{repl}'@'10.77.0.%'")
+
     r = m.ok("start", "c1", timeout=180)
     assert "monitored by the mha engine" in r.stdout
 

@@ -362,17 +362,19 @@ test_manager_argv(void **state)
 
 	(void)state;
 	mha_paths_init(&p, cfg, "orders");
-	argv = mha_manager_argv(&p, 0);
+	argv = mha_manager_argv(&p, 0, 0);
 	assert_string_equal(argv[0], "masterha_manager");
 	assert_string_equal(argv[1], "--global_conf=/dev/null");
 	assert_string_equal(argv[2], "--conf=/var/lib/mhaadm/mha/orders/orders.cnf");
 	assert_string_equal(argv[3], "--last_failover_minute=0");
 	assert_null(argv[4]);
 	free(argv);
-	argv = mha_manager_argv(&p, 60);
+	argv = mha_manager_argv(&p, 60, 1);
 	assert_string_equal(argv[2], "--conf=/var/lib/mhaadm/mha/orders/orders.cnf");
 	assert_string_equal(argv[3], "--last_failover_minute=60");
-	assert_null(argv[4]);
+	/* masterha_check_ssh has just passed: MHA does not repeat the SSH test. */
+	assert_string_equal(argv[4], "--skip_check_ssh");
+	assert_null(argv[5]);
 	/* The strings must outlive p: they are the array's own. */
 	mha_paths_free(&p);
 	assert_string_equal(argv[2], "--conf=/var/lib/mhaadm/mha/orders/orders.cnf");
@@ -925,6 +927,58 @@ test_judge(void **state)
 	judge("masterha_check_repl", "", 1, "exit status 1 (no output)");
 }
 
+/* Writes text at the end of path (created when missing). */
+static void
+append_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+/*
+ * masterha_manager's own start-up checks failed: the reason is the first
+ * [error] line of this run's part of manager.log, never an earlier run's.
+ */
+static void
+test_start_failure(void **state)
+{
+	struct mha_paths p = {0};
+	char *cause = NULL, *line;
+
+	(void)state;
+	p.log = xasprintf("%s/manager.log", test_dir);
+	p.log_start = xasprintf("%s/manager.log.start", test_dir);
+	/* No log yet (a first start): nothing to quote. */
+	if (mha_log_mark(&p, &cause) != 0)
+		fail_msg("%s", cause);
+	assert_null(mha_start_failure(&p));
+	append_file(p.log, repl_sprintf); /* an earlier run's failure */
+	append_file(p.log, repl_ok);
+	if (mha_log_mark(&p, &cause) != 0)
+		fail_msg("%s", cause);
+	assert_null(mha_start_failure(&p)); /* this run wrote nothing yet */
+	append_file(p.log, repl_binlog);
+	line = mha_start_failure(&p);
+	assert_non_null(line);
+	assert_non_null(strstr(line, "Binlog setting check failed!"));
+	assert_null(strstr(line, "sprintf"));
+	free(line);
+	/* Only a last line that reads like nothing MHA logs: it is quoted as it is. */
+	if (mha_log_mark(&p, &cause) != 0)
+		fail_msg("%s", cause);
+	append_file(p.log, "Can't locate MHA/MasterMonitor.pm in @INC\n");
+	line = mha_start_failure(&p);
+	assert_string_equal(line, "Can't locate MHA/MasterMonitor.pm in @INC");
+	free(line);
+	unlink(p.log);
+	unlink(p.log_start);
+	free(p.log);
+	free(p.log_start);
+}
+
 int
 main(void)
 {
@@ -947,6 +1001,7 @@ main(void)
 	    cmocka_unit_test(test_health),
 	    cmocka_unit_test(test_health_names),
 	    cmocka_unit_test(test_judge),
+	    cmocka_unit_test(test_start_failure),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);

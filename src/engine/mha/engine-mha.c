@@ -119,6 +119,17 @@ engine_mha_stop(const struct engine_env *env, const char *cluster, pid_t pid)
 
 static pid_t engine_mha_find_running(const struct engine_env *env, const char *cluster);
 
+/* True when path exists and is at least as new as than (or than is missing). */
+static int
+engine_mha_newer(const char *path, const char *than)
+{
+	struct stat a, b;
+
+	if (stat(path, &a) != 0)
+		return 0;
+	return stat(than, &b) != 0 || a.st_mtime >= b.st_mtime;
+}
+
 /* MHA's health codes in the engine-neutral words of engine.h. */
 static enum engine_health
 engine_mha_health(enum mha_health h)
@@ -171,6 +182,15 @@ engine_mha_status(const struct engine_env *env, const char *cluster, struct engi
 		if (st->running && pid == st->pid && st->health == ENGINE_HEALTH_MASTER_FAILING &&
 		    mha_marker_touch(p.failing, &why) != 0)
 			free(why); /* quiet: list may run as a user who cannot write here */
+		/*
+		 * And that this run reached PING_OK: a masterha_manager that exits
+		 * before it did failed its start-up checks (engine_mha_exited).
+		 * Touched once per run: when older than the engine's pid file.
+		 */
+		if (st->running && pid == st->pid && st->health == ENGINE_HEALTH_OK &&
+		    !engine_mha_newer(p.monitoring, p.pidfile) &&
+		    mha_marker_touch(p.monitoring, &why) != 0)
+			free(why);
 	}
 	if (st->running && stat(p.pidfile, &sb) == 0)
 		st->since = sb.st_mtime;
@@ -223,6 +243,7 @@ engine_mha_exited(
 {
 	enum engine_outcome o;
 	struct mha_paths p;
+	char *why;
 	int began, clean;
 
 	mha_paths_init(&p, env->cfg, cluster);
@@ -259,6 +280,29 @@ engine_mha_exited(
 		*detail = xasprintf("the master is down but MHA refused to fail over again within "
 		                    "failover_window (%d s); see %s",
 		    env->cfg->failover_window, p.log);
+	} else if (!clean && wstatus != -1 && WIFEXITED(wstatus) &&
+	           !engine_mha_touched_since(p.monitoring, started - 1)) {
+		/*
+		 * It exited (a signal is a crash) and never reached PING_OK:
+		 * MHA's start-up checks (the code of masterha_check_repl)
+		 * failed. The outcome is our marker's; the words are MHA's,
+		 * quoted for the DBA.
+		 */
+		o = ENGINE_OUTCOME_CHECKS_FAILED;
+		why = mha_start_failure(&p);
+		if (why != NULL)
+			*detail =
+			    xasprintf("MHA checks failed: masterha_manager's start-up "
+			              "checks (those of masterha_check_repl): %s (full output "
+			              "in %s)",
+			        why, p.log);
+		else
+			*detail =
+			    xasprintf("MHA checks failed: masterha_manager exited with "
+			              "status %d before it monitored, with nothing in %s (see "
+			              "%s/%s/engine.log)",
+			        WEXITSTATUS(wstatus), p.log, env->cfg->log_dir, cluster);
+		free(why);
 	} else {
 		o = ENGINE_OUTCOME_CRASHED;
 		if (wstatus == -1)
@@ -1048,7 +1092,16 @@ engine_mha_exec(const struct engine_env *env, const char *cluster, int checks, c
 	registry_close(reg);
 	reg = NULL;
 manager:
-	argv = mha_manager_argv(&p, (env->cfg->failover_window + 59) / 60);
+	/*
+	 * Where this run's lines begin in manager.log: if masterha_manager
+	 * fails its own start-up checks, engine_mha_exited quotes them.
+	 */
+	if (mha_log_mark(&p, &why) != 0) {
+		log_warn("cluster=%s %s", cluster, why);
+		free(why);
+		why = NULL;
+	}
+	argv = mha_manager_argv(&p, (env->cfg->failover_window + 59) / 60, checks);
 	fflush(NULL);
 	execv(ENGINE_MHA_MANAGER, (char *const *)argv);
 	*cause = xasprintf("cannot run %s: %s (is mha4mysql-manager installed?)",

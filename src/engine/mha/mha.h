@@ -28,12 +28,14 @@ struct mha_paths {
 	 * Outcome markers we write ourselves (never read back from MHA's log):
 	 * their mtime after the engine's start says what this run did.
 	 */
-	char *began;    /* <dir>/failover.began: our hook saw the failover's first VIP phase */
-	char *paused;   /* <dir>/failover.paused: our hook's storm breaker refused the failover */
-	char *failing;  /* <dir>/master.failing: the engine's status saw the master failing */
-	char *pidfile;  /* <dir>/engine.pid: "PID\n", written by the engine process itself */
-	char *left_out; /* <dir>/left-out: "HOST:PORT" of replicas left out of the config
-	                   (unreachable) */
+	char *began;      /* <dir>/failover.began: our hook saw the failover's first VIP phase */
+	char *paused;     /* <dir>/failover.paused: our hook's storm breaker refused the failover */
+	char *failing;    /* <dir>/master.failing: the engine's status saw the master failing */
+	char *monitoring; /* <dir>/monitoring.began: the engine's status saw this run's PING_OK */
+	char *log_start;  /* <dir>/manager.log.start: size of manager.log when this run began */
+	char *pidfile;    /* <dir>/engine.pid: "PID\n", written by the engine process itself */
+	char *left_out;   /* <dir>/left-out: "HOST:PORT" of replicas left out of the config
+	                     (unreachable) */
 };
 
 /* Creates path or updates its mtime (a marker). Returns 0, or -1 with *cause. */
@@ -162,13 +164,31 @@ int mha_health_read(const struct mha_paths *p, pid_t *pid, enum mha_health *heal
 const char *mha_health_name(enum mha_health h);
 
 /*
- * Runs masterha_check_ssh, then masterha_check_repl, on the conf, each with
- * a timeout, appending their output to p->check_log. masterha_check_ssh is
- * judged by its output (it exits 255 on success). Returns 0 when both
- * pass, -1 with *cause a one-line summary (the failing line from the
- * output, and where the full log is).
+ * Runs masterha_check_ssh on the conf with a timeout, appending its output
+ * to p->check_log; it is judged by its output (it exits 255 on success).
+ * masterha_check_repl is not run: masterha_manager runs the very same code
+ * (MHA::MasterMonitor, which masterha_check_repl calls with --check_only)
+ * at its own start, and mha_start_failure reports what it found (see
+ * docs/mha.md, "The pre-monitoring checks"). Returns 0 when it passed, -1 with *cause a
+ * one-line summary (the failing line from the output, and where the full
+ * log is).
  */
 int mha_checks_run(const struct mha_paths *p, char **cause);
+
+/*
+ * Records where this run's part of p->log begins (its size now, in
+ * p->log_start), for mha_start_failure. Returns 0, or -1 with *cause.
+ */
+int mha_log_mark(const struct mha_paths *p, char **cause);
+
+/*
+ * Why masterha_manager's start-up checks failed, from the part of p->log
+ * written since mha_log_mark: the first [error] line (as mha_check_judge
+ * summarises a check's output), else the last line; newly allocated, or
+ * NULL when that part is empty. A message for people: the outcome itself
+ * is decided on markers (engine-mha.c).
+ */
+char *mha_start_failure(const struct mha_paths *p);
 
 /*
  * Judges the output of one check (tool "masterha_check_ssh" or
@@ -182,9 +202,10 @@ int mha_check_judge(const char *tool, const char *output, int wstatus, char **li
 
 /*
  * The argv to start masterha_manager for the cluster: "masterha_manager
- * --global_conf=/dev/null --conf=<conf> --last_failover_minute=N".
- * NULL-terminated and one allocation: free only the array.
+ * --global_conf=/dev/null --conf=<conf> --last_failover_minute=N", and
+ * --skip_check_ssh when ssh_checked (masterha_check_ssh, the same SSH test,
+ * has just passed). NULL-terminated and one allocation: free only the array.
  */
-const char **mha_manager_argv(const struct mha_paths *p, int last_failover_minute);
+const char **mha_manager_argv(const struct mha_paths *p, int last_failover_minute, int ssh_checked);
 
 #endif
