@@ -300,12 +300,15 @@ switch_roll_back(struct switch_run *s, char **notes)
 		}
 		event_emit(s->p->reg, s->t.cluster, NULL, "vip.removed",
 		    "VIP %s removed from %s (switch rolled back)", s->t.vip, s->nm->host);
+		switch_say(s, "roll-back: VIP %s off %s", s->t.vip, s->nm->host);
 	}
 	if (s->vip_off) {
 		if (failover_vip_take(&s->t, &s->fo_new, &s->fo_old) != 0) {
 			switch_note(notes,
 			    xasprintf("VIP %s not bound on %s again", s->t.vip, s->old->host));
 			rc = -1;
+		} else {
+			switch_say(s, "roll-back: VIP %s on %s again", s->t.vip, s->old->host);
 		}
 	}
 	if (s->read_only) {
