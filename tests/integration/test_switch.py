@@ -480,8 +480,8 @@ def test_switch_target_killed_after_vip_move_rolls_the_vip_back(native):
 
 def selffence_running(m, host):
     """Whether the self-fence agent of c1 runs on host (its own --status, pid file locked)."""
-    from test_selffence import MHAADM, agent_path
-    return subprocess.run([MHAADM, "self-fence", "--config", agent_path(m, host), "--status"],
+    from test_selffence import agent_path
+    return subprocess.run([BIN, "self-fence", "--config", agent_path(m, host), "--status"],
                           capture_output=True).returncode == 0
 
 
@@ -529,9 +529,8 @@ def test_switch_moves_the_self_fence_agent(fresh_gtid_lab, tmp_path):
         if cut:
             subprocess.run(["ip", "link", "set", "mhaadm-v2", "up"], check=False)
         for host in NODES:
-            subprocess.run(["build/mhaadm" if not os.environ.get("MHAADM_BIN") else
-                            os.environ["MHAADM_BIN"], "self-fence", "--config",
-                            agent_path(m, host), "--stop"], check=False)
+            subprocess.run([BIN, "self-fence", "--config", agent_path(m, host), "--stop"],
+                           check=False)
         finish(m)
 
 
