@@ -22,6 +22,7 @@
 #include "log.h"
 #include "probe.h"
 #include "registry.h"
+#include "selffence-install.h"
 #include "ssh.h"
 #include "status.h"
 #include "vip.h"
@@ -300,12 +301,15 @@ switch_roll_back(struct switch_run *s, char **notes)
 		}
 		event_emit(s->p->reg, s->t.cluster, NULL, "vip.removed",
 		    "VIP %s removed from %s (switch rolled back)", s->t.vip, s->nm->host);
+		switch_say(s, "roll-back: VIP %s off %s", s->t.vip, s->nm->host);
 	}
 	if (s->vip_off) {
 		if (failover_vip_take(&s->t, &s->fo_new, &s->fo_old) != 0) {
 			switch_note(notes,
 			    xasprintf("VIP %s not bound on %s again", s->t.vip, s->old->host));
 			rc = -1;
+		} else {
+			switch_say(s, "roll-back: VIP %s on %s again", s->t.vip, s->old->host);
 		}
 	}
 	if (s->read_only) {
@@ -629,6 +633,21 @@ switch_run(struct switch_plan *p, char **cause)
 		switch_note(&problems, xasprintf("registry not updated: %s", err));
 		free(err);
 		err = NULL;
+	}
+	/*
+	 * The self-fence agent follows the master, as after a failover: armed on
+	 * the new master as the registry now names it, stopped on the old one (a
+	 * replica now, which only the master's agent may fence). The start that
+	 * follows the switch does the same; this keeps it so when that start
+	 * fails. It does nothing while the registry does not name the new
+	 * master (not updated above).
+	 */
+	{
+		char old_hp[300], new_hp[300];
+
+		snprintf(old_hp, sizeof(old_hp), "%s:%d", s.old->host, s.old->port);
+		snprintf(new_hp, sizeof(new_hp), "%s:%d", s.nm->host, s.nm->port);
+		selffence_after_failover(cfg, p->reg, p->c->name, old_hp, new_hp);
 	}
 	if (problems != NULL) {
 		event_emit(p->reg, p->c->name, NULL, "switch.incomplete",
