@@ -114,6 +114,20 @@ db_mysql_check_database(const char *name, char **cause)
 	return 0;
 }
 
+/*
+ * The connection's last error as a newly allocated message; a Galera node
+ * outside the primary component says what that means for mhaadm.
+ */
+static char *
+db_mysql_message(struct db_mysql *dm)
+{
+	if (mysql_errno(dm->conn) == DB_MYSQL_ER_UNKNOWN_COM_ERROR)
+		return xasprintf("%s (ERROR 1047: this Galera node is not in the primary "
+		                 "component; treated as the registry being down)",
+		    mysql_error(dm->conn));
+	return xstrdup(mysql_error(dm->conn));
+}
+
 /* Closes the connection and frees it; also one that never connected. */
 static void
 db_mysql_close(struct db *db)
@@ -194,8 +208,11 @@ db_mysql_open(const struct config *cfg, struct db **out, char **cause)
 	if (mysql_select_db(dm->conn, dm->database) == 0)
 		dm->has_db = 1;
 	else if (mysql_errno(dm->conn) != DB_MYSQL_ER_BAD_DB_ERROR) {
-		*cause = xasprintf("%s: cannot use database '%s': %s", dm->base.label, dm->database,
-		    mysql_error(dm->conn));
+		char *msg = db_mysql_message(dm);
+
+		*cause = xasprintf(
+		    "%s: cannot use database '%s': %s", dm->base.label, dm->database, msg);
+		free(msg);
 		goto fail;
 	}
 	*out = &dm->base;
@@ -282,16 +299,9 @@ db_mysql_run(struct db *db, const char *sql, const struct db_param *params, size
 		if (rows == NULL &&
 		    (err == DB_MYSQL_ER_DUP_ENTRY || err == DB_MYSQL_ER_DUP_ENTRY_WITH_KEY_NAME))
 			return DB_CONFLICT;
-		if (err == DB_MYSQL_ER_UNKNOWN_COM_ERROR) {
-			/* Galera outside the primary component: the registry is down for us. */
-			stmt = xasprintf("%s (ERROR 1047: this Galera node is not in the primary "
-			                 "component; treated as the registry being down)",
-			    mysql_error(dm->conn));
-			db_error(&dm->base, what, stmt, cause);
-			free(stmt);
-			return -1;
-		}
-		db_error(&dm->base, what, mysql_error(dm->conn), cause);
+		stmt = db_mysql_message(dm);
+		db_error(&dm->base, what, stmt, cause);
+		free(stmt);
 		return -1;
 	}
 	if (rows == NULL) {
