@@ -11,8 +11,8 @@ import time
 import pymysql
 
 from conftest import lab_cmd
-from test_lifecycle import NODES, assert_rows_on_survivors, vip_holders, wait_for
-from test_manager_ha import LEASE, MGMT, pair_down, pair_up
+from test_lifecycle import assert_rows_on_survivors, vip_holders, wait_for
+from test_manager_ha import pair_down, pair_up
 from test_manager_ha_cut import kill_master_under_load, lab_with
 
 
@@ -34,7 +34,11 @@ def test_galera_registry_loses_one_node_then_its_primary_component(lab_manager, 
     assert got == ["1", "7", "1", "ROW"], got
     assert wsrep(lab, 4) == {"wsrep_cluster_status": "Primary", "wsrep_cluster_size": "3",
                              "wsrep_local_state_comment": "Synced"}
-    p = pair_up(lab, tmp_path)
+    # The default lease (10 s: 8 s of validity after a renewal). A crashed node stalls the
+    # cluster's commits until it is evicted (~2-3 s with the lab's settings) and costs the
+    # registry thread its connection (read timeout 2 s, reconnect after 3 s): more than the
+    # 4.8 s a 6 s lease leaves (seen), less than 8 s.
+    p = pair_up(lab, tmp_path, lease=10)
     a, b = p.first, p.other(p.first)
     try:
         ((epoch0,),) = p.query("SELECT epoch FROM leases WHERE cluster='c1'")
@@ -82,7 +86,7 @@ def test_galera_registry_loses_one_node_then_its_primary_component(lab_manager, 
         r = p.m[b].run("list", "all", "--no-probe")
         assert r.returncode != 0 and "1047" in r.stderr and "primary component" in r.stderr, \
             (r.returncode, r.stdout, r.stderr)
-        wait_for(f"{a}'s engine to stop", lambda: not p.engine_alive(a), timeout=LEASE + 5,
+        wait_for(f"{a}'s engine to stop", lambda: not p.engine_alive(a), timeout=p.lease + 5,
                  interval=0.1)
         print(f"galera: {a} stood down {time.monotonic() - t1:.2f} s after h5's crash "
               f"(h4 non-primary)")

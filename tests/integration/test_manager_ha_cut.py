@@ -97,7 +97,7 @@ def test_owner_cut_from_registry_only(lab_manager, tmp_path):
         ns_cut(MANAGER_NS, MGMT)
         assert not ns_reaches(MANAGER_NS, MGMT, 3306)
         assert all(ns_reaches(MANAGER_NS, h, 3306) and ns_reaches(MANAGER_NS, h, 22)
-                   for h in NODES), "the cut must leave the DB hosts reachable"
+                   for h in NODES[:3]), "the cut must leave the DB hosts reachable"
         wait_for(f"{a}'s engine to stop", lambda: not p.engine_alive(a), timeout=LEASE + 5,
                  interval=0.1)
         stopped = time.monotonic() - t0
@@ -224,15 +224,13 @@ def test_registry_down_beyond_lease_nobody_fails_over(lab_manager, tmp_path):
         owner = wait_for("a manager to hold c1 again", p.owner, timeout=LEASE + 10,
                          interval=0.2)
         print(f"registry back: {owner} holds c1 after {time.monotonic() - t1:.2f} s")
-        p.check()
-        # What the new holder does with the dead master (printed for docs/manager-ha.md).
-        try:
-            wait_for("a failover after the registry came back",
-                     lambda: new_master_of(p.m[owner]), timeout=45)
-        except AssertionError as e:
-            print(f"registry back: {e}")
-        print(f"registry back: {time.monotonic() - t1:.2f} s: events "
-              f"{[(t, f.get('manager')) for _, t, f in p.events()][-12:]}")
+        # Its engine cannot start on a dead master (MHA's checks need it): the user is told,
+        # and the cluster waits for an operator (docs/manager-ha.md).
+        wait_for(f"{owner}'s engine refused on the dead master", lambda: any(
+            t == "engine.checks_failed" and f.get("manager") == owner
+            for _, t, f in p.events()), timeout=60, interval=0.5)
+        assert new_master_of(p.m[owner]) is None and vip_holders() == [NODES[0]]
+        print(f"registry back: {owner}'s engine refused after {time.monotonic() - t1:.2f} s")
         p.check()
     finally:
         pair_down(p, lab_manager)
