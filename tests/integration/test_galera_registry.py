@@ -35,7 +35,7 @@ def test_galera_registry_loses_one_node_then_its_primary_component(lab_manager, 
     assert wsrep(lab, 4) == {"wsrep_cluster_status": "Primary", "wsrep_cluster_size": "3",
                              "wsrep_local_state_comment": "Synced"}
     # The default lease (10 s: 8 s of validity after a renewal). A crashed node stalls the
-    # cluster's commits until it is evicted (~2-3 s with the lab's settings) and costs the
+    # cluster's commits until it is evicted (~3.3 s with the lab's settings) and costs the
     # registry thread its connection (read timeout 2 s, reconnect after 3 s): more than the
     # 4.8 s a 6 s lease leaves (seen), less than 8 s.
     p = pair_up(lab, tmp_path, lease=10)
