@@ -209,8 +209,9 @@ def test_registry_down_beyond_lease_nobody_fails_over(lab_manager, tmp_path):
                  interval=0.1)
         print(f"registry down: {a} stood down {time.monotonic() - t0:.2f} s after")
         lab_cmd("kill-mysqld", 1)
-        # MHA fails a killed master over in ~10 s here (docs/benchmarks.md): watch 20 s.
-        deadline = time.monotonic() + 20
+        # A killed master's VIP moves after ~7.3 s here when a lease is held (the test
+        # above, docs/benchmarks.md): watch 12 s.
+        deadline = time.monotonic() + 12
         while time.monotonic() < deadline:
             assert vip_holders() == [NODES[0]]
             assert not p.engine_alive(a) and not p.engine_alive(b)
