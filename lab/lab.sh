@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # lab/lab.sh - the mhaadm lab: MariaDB hosts in network namespaces on one bridge.
 #
-#   lab.sh up [--hosts N] [--standalone M] [--gtid] [--ssh-bare]
-#                                            build a lab (N replicating hosts, M standalone)
+#   lab.sh up [--hosts N] [--standalone M] [--gtid] [--ssh-bare] [--galera] [--managers K]
+#                                            build a lab (N replicating hosts, M standalone;
+#                                            --galera: the M standalone ones form a Galera
+#                                            cluster; --managers: K manager hosts, no server)
 #   lab.sh down                              tear everything down (idempotent)
 #   lab.sh status | logs
 #   lab.sh sql HOSTNUM ['SQL']               SQL as root via the unix socket (stdin if no SQL)
@@ -271,7 +273,28 @@ skip-name-resolve
 innodb_buffer_pool_size = 32M
 performance_schema      = OFF
 EOF
+	is_galera "$i" || return 0
+	# --galera: the settings docs/manager-ha.md requires of a Galera registry (every write
+	# flushed at commit, causal reads and writes), small caches, quick eviction of a dead
+	# node (2 s suspect: the managers' leases are a few seconds), rsync state transfer.
+	cat >>"$d/my.cnf" <<EOF
+wsrep_on                = ON
+wsrep_provider          = /usr/lib/galera/libgalera_smm.so
+wsrep_cluster_name      = mhaadm-lab
+wsrep_cluster_address   = gcomm://$GALERA_IPS_CSV
+wsrep_node_address      = $(ip_of "$i")
+wsrep_node_name         = h$i
+wsrep_sst_method        = rsync
+wsrep_provider_options  = "gcache.size=16M;gmcast.listen_addr=tcp://$(ip_of "$i"):4567;ist.recv_addr=$(ip_of "$i");evs.suspect_timeout=PT2S;evs.inactive_timeout=PT3S;evs.install_timeout=PT3S;evs.keepalive_period=PT0.5S;evs.inactive_check_period=PT0.5S"
+wsrep_sync_wait         = 7
+innodb_flush_log_at_trx_commit = 1
+innodb_autoinc_lock_mode = 2
+EOF
 }
+
+# --galera: host I is one of the Galera nodes (the standalone hosts); --managers: a manager host
+is_galera()  { [ "${GALERA:-0}" = 1 ] && [ "$1" -gt "${GALERA_FIRST:-0}" ] && [ "$1" -le "${GALERA_LAST:-0}" ]; }
+is_manager() { [ -e "$(dir_of "$1")/manager-host" ]; }
 
 write_sshd_config() {
 	local i=$1 d auth
@@ -322,9 +345,10 @@ EOF
 declare -A MYSQLD_BG=()
 start_mysqld_bg() {
 	local i=$1 d
+	shift
 	d=$(dir_of "$i")
 	rm -f "$d/run/mysqld.pid"
-	ip netns exec "$(ns_of "$i")" setsid "$MYSQLD" --defaults-file="$d/my.cnf" \
+	ip netns exec "$(ns_of "$i")" setsid "$MYSQLD" --defaults-file="$d/my.cnf" "$@" \
 		</dev/null >>"$d/log/mariadbd.out" 2>&1 9>&- &
 	MYSQLD_BG[$i]=$!
 }
@@ -354,6 +378,26 @@ wait_mysqld() {
 			return 1
 		fi
 		sleep 0.1
+	done
+}
+
+# wait_galera DEADLINE_MS SIZE I...: until every node is Synced in a primary component of SIZE
+wait_galera() {
+	local deadline=$1 size=$2; shift 2
+	local i st
+	for i in "$@"; do
+		while :; do
+			st=$(sqlh "$i" -N -B -e "SELECT CONCAT(MAX(IF(VARIABLE_NAME='WSREP_CLUSTER_STATUS',VARIABLE_VALUE,'')),
+				'/', MAX(IF(VARIABLE_NAME='WSREP_LOCAL_STATE_COMMENT',VARIABLE_VALUE,'')),
+				'/', MAX(IF(VARIABLE_NAME='WSREP_CLUSTER_SIZE',VARIABLE_VALUE,'')))
+				FROM information_schema.GLOBAL_STATUS" 2>/dev/null)
+			[ "$st" = "Primary/Synced/$size" ] && break
+			if [ "$(now_ms)" -ge "$deadline" ]; then
+				err "galera node h$i: ${st:-no answer} (want Primary/Synced/$size)"
+				return 1
+			fi
+			sleep 0.1
+		done
 	done
 }
 
@@ -401,9 +445,10 @@ up_abort() {
 }
 
 cmd_up() {
-	local n=3 m=0
+	local n=3 m=0 k=0
 	GTID=0
 	SSH_BARE=0
+	GALERA=0
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--hosts) [ $# -ge 2 ] || die "--hosts needs a value"; n=$2; shift 2 ;;
@@ -412,14 +457,27 @@ cmd_up() {
 		--standalone=*) m=${1#*=}; shift ;;
 		--gtid) GTID=1; shift ;;
 		--ssh-bare) SSH_BARE=1; shift ;;
-		*) die "usage: $prog up [--hosts N] [--standalone M] [--gtid] [--ssh-bare]" ;;
+		--galera) GALERA=1; shift ;;
+		--managers) [ $# -ge 2 ] || die "--managers needs a value"; k=$2; shift 2 ;;
+		--managers=*) k=${1#*=}; shift ;;
+		*) die "usage: $prog up [--hosts N] [--standalone M] [--gtid] [--ssh-bare] [--galera] [--managers K]" ;;
 		esac
 	done
 	[[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] || die "--hosts must be a number >= 1 (got '$n')"
 	[[ $m =~ ^[0-9]+$ ]] || die "--standalone must be a number >= 0 (got '$m')"
-	n=$((10#$n)); m=$((10#$m))
-	local total=$((n + m))
-	[ "$total" -le "$MAX_HOSTS" ] || die "at most $MAX_HOSTS hosts in total"
+	[[ $k =~ ^[0-9]+$ ]] || die "--managers must be a number >= 0 (got '$k')"
+	n=$((10#$n)); m=$((10#$m)); k=$((10#$k))
+	local total=$((n + m)) every=$((n + m + k))
+	[ "$every" -le "$MAX_HOSTS" ] || die "at most $MAX_HOSTS hosts in total"
+	if [ "$GALERA" = 1 ]; then
+		[ "$m" -ge 3 ] || die "--galera needs --standalone 3 or more (the Galera nodes)"
+		[ -r /usr/lib/galera/libgalera_smm.so ] ||
+			die "--galera: no /usr/lib/galera/libgalera_smm.so (install galera-4: scripts/install-deps.sh)"
+		command -v rsync >/dev/null 2>&1 || die "--galera: missing command rsync (state transfer)"
+	fi
+	GALERA_FIRST=$n GALERA_LAST=$total GALERA_IPS_CSV=
+	local gi
+	for ((gi = n + 1; gi <= total; gi++)); do GALERA_IPS_CSV+="${GALERA_IPS_CSV:+,}$(ip_of "$gi")"; done
 	local c
 	for c in ip mariadb mariadb-install-db ssh ssh-keygen flock setsid "$MYSQLD" "$SSHD"; do
 		command -v "$c" >/dev/null 2>&1 || die "missing command: $c (see scripts/install-deps.sh)"
@@ -445,7 +503,7 @@ cmd_up() {
 
 	local i d ns ip
 	mkdir -p "$LAB_DIR" && chmod 0755 "$LAB_DIR" || up_abort "cannot create $LAB_DIR"
-	printf 'hosts=%s standalone=%s\n' "$n" "$m" >"$LAB_DIR/$MARKER"
+	printf 'hosts=%s standalone=%s managers=%s galera=%s\n' "$n" "$m" "$k" "$GALERA" >"$LAB_DIR/$MARKER"
 	mkdir -m 0700 "$LAB_DIR/ssh" || up_abort "cannot create $LAB_DIR/ssh"
 
 	local mha_pw repl_pw app_pw ssh_pw="" bare_hash=""
@@ -487,6 +545,12 @@ cmd_up() {
 		printf '  BatchMode yes\n  ConnectTimeout 5\n  LogLevel ERROR\n'
 	} >"$LAB_DIR/ssh/config"
 	chmod 0644 "$LAB_DIR/ssh/known_hosts" "$LAB_DIR/ssh/config"
+	# --managers: hosts h(N+M+1).. are manager hosts: a namespace on the bridge, no server, no
+	# sshd; a test runs an mhaadm daemon there (ip netns exec) to cut it off on its own.
+	for ((i = total + 1; i <= every; i++)); do
+		d=$(dir_of "$i")
+		mkdir -m 0755 "$d" && : >"$d/manager-host" || up_abort "cannot create $d"
+	done
 
 	# ---- network: bridge in the root namespace, one namespace + veth per host
 	phase "network"
@@ -497,7 +561,7 @@ cmd_up() {
 	# bench registers VIPs in 10.77.1-4.x; a probe of a lab address while the lab is down):
 	# a blackhole route, left in place by "down" on purpose.
 	ip route replace blackhole 10.77.0.0/16 || up_abort "cannot add the blackhole route"
-	for ((i = 1; i <= total; i++)); do
+	for ((i = 1; i <= every; i++)); do
 		ns=$(ns_of "$i"); ip=$(ip_of "$i")
 		ip netns add "$ns" || up_abort "cannot create namespace $ns"
 		ip link add "$(veth_of "$i")" type veth peer name eth0 netns "$ns" ||
@@ -569,8 +633,12 @@ cmd_up() {
 
 	# ---- mariadbd on every host
 	phase "mariadbd on every host"
+	local all=()
 	for ((i = 1; i <= total; i++)); do
-		start_mysqld_bg "$i"
+		# --galera: the first node bootstraps the cluster; the others join it later (below)
+		if is_galera "$i" && [ "$i" -gt $((n + 1)) ]; then continue; fi
+		if is_galera "$i"; then start_mysqld_bg "$i" --wsrep-new-cluster; else start_mysqld_bg "$i"; fi
+		all+=("$i")
 	done
 	# ssh logins with the operator key run in the background while the servers start
 	local -A sshjobs=()
@@ -582,8 +650,6 @@ cmd_up() {
 			</dev/null >/dev/null 2>"$(dir_of "$i")/ssh-check.err" 9>&- &
 		sshjobs[$i]=$!
 	done
-	local all=()
-	for ((i = 1; i <= total; i++)); do all+=("$i"); done
 	wait_mysqld $(($(now_ms) + START_TIMEOUT * 1000)) "${all[@]}" || up_abort "mariadbd start-up"
 
 	# ---- accounts on every server, not replicated
@@ -596,9 +662,20 @@ CREATE USER '$REPL_USER'@'$NET.%' IDENTIFIED BY '$repl_pw';
 GRANT REPLICATION SLAVE ON *.* TO '$REPL_USER'@'$NET.%';
 CREATE USER '$APP_USER'@'$NET.%' IDENTIFIED BY '$app_pw';
 GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP ON \`labdb\`.* TO '$APP_USER'@'$NET.%';"
-	for ((i = 1; i <= total; i++)); do
+	for i in "${all[@]}"; do
 		sqlh "$i" -N -B <<<"$acct" || up_abort "cannot create accounts on h$i"
 	done
+
+	# ---- --galera: the other nodes join one at a time (rsync state transfer from a synced one)
+	if [ "$GALERA" = 1 ]; then
+		phase "galera nodes join"
+		for ((i = n + 2; i <= total; i++)); do
+			start_mysqld_bg "$i"
+			wait_mysqld $(($(now_ms) + START_TIMEOUT * 1000)) "$i" || up_abort "galera node h$i start-up"
+		done
+		wait_galera $(($(now_ms) + START_TIMEOUT * 1000)) "$m" $(seq $((n + 1)) "$total") ||
+			up_abort "the galera cluster did not form"
+	fi
 
 	# ---- replication h2..hN from h1 (file/position read before labdb exists)
 	phase "replication h2..hN from h1"
@@ -677,6 +754,8 @@ EOF
 	for ((i = 1; i <= n; i++)); do ips+="${ips:+ }$(ip_of "$i")"; done
 	for ((i = n + 1; i <= total; i++)); do sips+="${sips:+ }$(ip_of "$i")"; done
 	allips="$ips${sips:+ $sips}"
+	local mips=""
+	for ((i = total + 1; i <= every; i++)); do mips+="${mips:+ }$(ip_of "$i")"; done
 	(
 		umask 077
 		cat >"$LAB_DIR/env.tmp" <<EOF
@@ -703,6 +782,10 @@ LAB_SSH_CONFIG='$LAB_DIR/ssh/config'
 LAB_SSH_BARE=$SSH_BARE
 LAB_SSH_PASSWORD='$ssh_pw'
 LAB_SSH_BARE_USER=$BARE_USER
+LAB_GALERA=$GALERA
+LAB_GALERA_IPS='$( [ "$GALERA" = 1 ] && echo "${GALERA_IPS_CSV//,/ }")'
+LAB_MANAGERS=$k
+LAB_MANAGER_IPS='$mips'
 EOF
 	) && chmod 0600 "$LAB_DIR/env.tmp" && mv "$LAB_DIR/env.tmp" "$LAB_DIR/env" || up_abort "cannot write env file"
 
@@ -710,7 +793,7 @@ EOF
 	UP_DONE=1
 	trap - INT TERM HUP
 	local ms=$(($(now_ms) - t0))
-	info "up: $n replicating host(s) ($ips, master $MASTER_IP)${sips:+, $m standalone ($sips)} in $((ms / 1000)).$(printf '%03d' $((ms % 1000)))s; env: $LAB_DIR/env"
+	info "up: $n replicating host(s) ($ips, master $MASTER_IP)${sips:+, $m standalone ($sips)}$([ "$GALERA" = 1 ] && echo ' as one galera cluster')${mips:+, $k manager host(s) ($mips)} in $((ms / 1000)).$(printf '%03d' $((ms % 1000)))s; env: $LAB_DIR/env"
 }
 
 # ---------------------------------------------------------------- other commands
@@ -719,6 +802,7 @@ do_logs() {
 	local i d f
 	for i in $(lab_hosts_present); do
 		d=$(dir_of "$i")
+		is_manager "$i" && continue
 		for f in "$d/log/install-db.first-attempt.log" "$d/log/install-db.log" "$d/log/mariadbd.out"; do
 			[ -s "$f" ] || continue
 			echo "==== h$i $(ns_of "$i") ${f#"$d"/} ===="
@@ -746,6 +830,10 @@ cmd_status() {
 	local n=0 i role my sh ro repl st io sqlr mh lag
 	[ -r "$LAB_DIR/$MARKER" ] && n=$(sed -n 's/^hosts=\([0-9]*\).*/\1/p' "$LAB_DIR/$MARKER")
 	for i in $hosts; do
+		if is_manager "$i"; then
+			echo "h$i ip=$(ip_of "$i") role=manager"
+			continue
+		fi
 		if [ "$i" -eq 1 ]; then role=master
 		elif [ "$i" -le "${n:-0}" ]; then role=replica
 		else role=standalone; fi
@@ -834,10 +922,14 @@ cmd_start_mysqld() {
 usage() {
 	cat <<EOF
 usage: $prog COMMAND [ARGS]
-  up [--hosts N] [--standalone M] [--gtid] [--ssh-bare]
+  up [--hosts N] [--standalone M] [--gtid] [--ssh-bare] [--galera] [--managers K]
                                     build the lab (default N=3, M=0); tears down an existing one;
                                     --ssh-bare: nothing pre-trusted, password login for root and
                                     $BARE_USER (LAB_SSH_PASSWORD), authorized_keys in per-host homes
+                                    --galera: the M (>= 3) standalone hosts form one MariaDB
+                                    Galera cluster (the HA registry of docs/manager-ha.md)
+                                    --managers K: K more hosts (after the others) with no server
+                                    and no sshd, where a test runs a manager daemon
   down                              tear down everything the lab created (idempotent)
   status                            one line per host (exit 3 if no lab)
   logs                              tail of every host's mariadb error log and sshd log

@@ -8,7 +8,7 @@ libmariadb-dev libsqlite3-dev libcmocka-dev libinih-dev libjson-c-dev libssh-dev
 mariadb-server mariadb-client mha4mysql-manager mha4mysql-node
 openssh-server openssh-client iproute2 arping procps sqlite3 nftables
 python3 python3-pytest python3-pymysql sudo
-libmicrohttpd-dev clang-format debhelper lintian bash-completion prometheus chromium galera-4"
+libmicrohttpd-dev clang-format debhelper lintian bash-completion prometheus chromium galera-4 rsync"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

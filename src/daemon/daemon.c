@@ -36,6 +36,7 @@
 #include "failover.h"
 #include "fsutil.h"
 #include "http.h"
+#include "lease-plan.h"
 #include "lease.h"
 #include "log.h"
 #include "metrics.h"
@@ -230,6 +231,93 @@ daemon_lock(const struct config *cfg, char **cause)
 		return -1;
 	}
 	return fd; /* held open, and so locked, until the daemon exits */
+}
+
+/*
+ * Manager HA, before the first heartbeat: refuses a second daemon that
+ * would act beside a running one for the same clusters. With leases, a
+ * running daemon with our manager_name would share our leases (both
+ * would act): while its row's heartbeat is younger than its lease we
+ * watch it, and refuse once it is written again (another daemon) or
+ * start once it is older than its lease (one that died). Without leases
+ * on a MySQL registry, a running manager with leases means this daemon
+ * would act for every cluster beside it. A registry we cannot read now
+ * is no reason not to start: the lease passes wait for it.
+ */
+static int
+daemon_preflight(const struct config *cfg, char **cause)
+{
+	const struct registry_manager *who;
+	struct registry_manager *list = NULL;
+	struct registry *reg = NULL;
+	struct timespec nap = {0, 200 * 1000 * 1000};
+	long long t0 = 0, age0 = 0, pid = 0, deadline;
+	char *why = NULL;
+	size_t n = 0;
+	int ha = lease_enabled(cfg), said = 0, r = 0, v;
+
+	if (cfg->registry != CONFIG_REGISTRY_MYSQL)
+		return 0;
+	reg = registry_open(cfg, 1, &why);
+	if (reg == NULL)
+		goto unchecked;
+	deadline = lease_now_ms() + ((long long)cfg->lease_seconds + 2) * 1000;
+	for (;;) {
+		if (registry_manager_list(reg, &list, &n, &why) != 0)
+			goto unchecked;
+		v = lease_plan_preflight(cfg->manager_name, ha, list, n, &who);
+		if (v < 0) {
+			*cause =
+			    xasprintf("manager %s (pid %lld, heartbeat %lld ms ago) shares this "
+			              "registry with leases (manager_ha = yes): set manager_ha = "
+			              "yes and a manager_name of its own on this daemon too, or it "
+			              "would act for every cluster beside it",
+			        who->name, who->pid, who->heartbeat_age_ms);
+			r = -1;
+			break;
+		}
+		if (v == 0)
+			break;
+		if (!said) {
+			t0 = lease_now_ms();
+			age0 = who->heartbeat_age_ms;
+			pid = who->pid;
+			said = 1;
+			fprintf(stderr,
+			    "%smhaadm daemon: manager %s's heartbeat is %lld ms old (pid %lld): "
+			    "waiting up to %d s to tell a daemon still running under this name "
+			    "from one that died\n",
+			    log_prefix(LOG_PRIO_NOTICE), cfg->manager_name, age0, pid,
+			    cfg->lease_seconds);
+		} else if (lease_plan_refreshed(age0, lease_now_ms() - t0, who->heartbeat_age_ms)) {
+			*cause =
+			    xasprintf("another daemon runs as manager %s (pid %lld, heartbeat "
+			              "%lld ms ago): two daemons with one manager_name would "
+			              "both act for its clusters; give this one a manager_name of "
+			              "its own",
+			        cfg->manager_name, who->pid, who->heartbeat_age_ms);
+			r = -1;
+			break;
+		}
+		if (lease_now_ms() >= deadline)
+			break; /* cannot be: the row ages past its lease meanwhile */
+		registry_manager_list_free(list, n);
+		list = NULL;
+		n = 0;
+		nanosleep(&nap, NULL);
+	}
+	registry_manager_list_free(list, n);
+	registry_close(reg);
+	return r;
+
+unchecked:
+	/* An older schema (no managers table) or a registry away: the passes decide later. */
+	log_warn("manager %s: cannot check for another daemon on the registry: %s",
+	    cfg->manager_name != NULL ? cfg->manager_name : "-", why);
+	free(why);
+	registry_manager_list_free(list, n);
+	registry_close(reg);
+	return 0;
 }
 
 static struct daemon_child *
@@ -1200,6 +1288,10 @@ daemon_run(const struct engine_env *env, char **cause)
 	lockfd = daemon_lock(env->cfg, cause);
 	if (lockfd < 0)
 		return -1;
+	if (daemon_preflight(env->cfg, cause) != 0) {
+		close(lockfd);
+		return -1;
+	}
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);

@@ -60,3 +60,37 @@ lease_plan_take(const char *me, int draining, const char *const *names, size_t n
 	}
 	return k;
 }
+
+/* A row whose daemon may still run: no clean stop, a heartbeat younger than its lease. */
+static int
+lease_plan_running(const struct registry_manager *m)
+{
+	return m->pid >= 0 && m->heartbeat_age_ms >= 0 &&
+	       m->heartbeat_age_ms < (long long)m->lease_seconds * 1000;
+}
+
+int
+lease_plan_preflight(const char *me, int ha, const struct registry_manager *managers, size_t n,
+    const struct registry_manager **who)
+{
+	size_t i;
+
+	if (who != NULL)
+		*who = NULL;
+	for (i = 0; i < n; i++) {
+		if (!lease_plan_running(&managers[i]))
+			continue;
+		if (!ha || strcmp(managers[i].name, me) == 0) {
+			if (who != NULL)
+				*who = &managers[i];
+			return ha ? 1 : -1;
+		}
+	}
+	return 0;
+}
+
+int
+lease_plan_refreshed(long long age0_ms, long long elapsed_ms, long long age_ms)
+{
+	return age_ms >= 0 && age_ms + 300 < age0_ms + elapsed_ms;
+}

@@ -34,4 +34,26 @@ size_t lease_plan_take(const char *me, int draining, const char *const *names, s
     const struct registry_lease *leases, size_t n_leases, const struct registry_manager *managers,
     size_t n_managers, size_t *take);
 
+/*
+ * Whether a daemon may start against the managers rows read before its
+ * first heartbeat (docs/manager-ha.md, "Two daemons, one name"):
+ *   0  it may;
+ *   1  ha, and me's row has a heartbeat younger than its lease and no clean
+ *      stop: another daemon with this manager_name may be running, or one
+ *      just died; the caller watches the row (lease_plan_refreshed) until
+ *      it is older than its lease;
+ *  -1  not ha, and a manager with leases is alive on this registry (*who):
+ *      a daemon without leases would act for every cluster beside it.
+ * *who (when not NULL) is set to the row that decided, else NULL.
+ */
+int lease_plan_preflight(const char *me, int ha, const struct registry_manager *managers, size_t n,
+    const struct registry_manager **who);
+
+/*
+ * Whether a heartbeat was written between two reads of one managers row:
+ * its age was age0_ms, and elapsed_ms later it is age_ms, younger than it
+ * would be without a write (a slack of 300 ms covers the round trips).
+ */
+int lease_plan_refreshed(long long age0_ms, long long elapsed_ms, long long age_ms);
+
 #endif

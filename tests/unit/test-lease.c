@@ -132,6 +132,51 @@ test_lease_plan_take(void **state)
 }
 
 static void
+test_lease_plan_preflight(void **state)
+{
+	char a[] = "a", b[] = "b";
+	struct registry_manager managers[2] = {
+	    {a, 800, 10, 0, 11, NULL},
+	    {b, 300, 10, 0, 12, NULL},
+	};
+	const struct registry_manager *who;
+
+	(void)state;
+	/* a's row has a fresh heartbeat and no clean stop: the newcomer named a must watch it. */
+	assert_int_equal(lease_plan_preflight("a", 1, managers, 2, &who), 1);
+	assert_ptr_equal(who, &managers[0]);
+	/* Another name: nothing in its way. */
+	assert_int_equal(lease_plan_preflight("c", 1, managers, 2, &who), 0);
+	assert_null(who);
+	/* a stopped cleanly, or its heartbeat is older than its lease: a may start at once. */
+	managers[0].pid = -1;
+	assert_int_equal(lease_plan_preflight("a", 1, managers, 2, &who), 0);
+	managers[0].pid = 11;
+	managers[0].heartbeat_age_ms = 10000;
+	assert_int_equal(lease_plan_preflight("a", 1, managers, 2, &who), 0);
+	/* Without manager_ha: refused while any manager with leases runs (b), whatever its name. */
+	assert_int_equal(lease_plan_preflight("z", 0, managers, 2, &who), -1);
+	assert_ptr_equal(who, &managers[1]);
+	/* ...a draining one too: it still acts until its engines stopped. */
+	managers[1].draining = 1;
+	assert_int_equal(lease_plan_preflight("z", 0, managers, 2, &who), -1);
+	managers[1].pid = -1;
+	assert_int_equal(lease_plan_preflight("z", 0, managers, 2, &who), 0);
+	assert_int_equal(lease_plan_preflight("z", 0, NULL, 0, &who), 0);
+}
+
+static void
+test_lease_plan_refreshed(void **state)
+{
+	(void)state;
+	/* 800 ms old, read again 1000 ms later: 1800 without a heartbeat. */
+	assert_false(lease_plan_refreshed(800, 1000, 1800));
+	assert_false(lease_plan_refreshed(800, 1000, 1600)); /* within the slack */
+	assert_true(lease_plan_refreshed(800, 1000, 200));   /* written meanwhile */
+	assert_false(lease_plan_refreshed(800, 1000, -1));   /* row gone */
+}
+
+static void
 test_lease_file_round_trip(void **state)
 {
 	struct config cfg;
@@ -182,6 +227,8 @@ main(void)
 	    cmocka_unit_test(test_lease_share),
 	    cmocka_unit_test(test_lease_plan_live),
 	    cmocka_unit_test(test_lease_plan_take),
+	    cmocka_unit_test(test_lease_plan_preflight),
+	    cmocka_unit_test(test_lease_plan_refreshed),
 	    cmocka_unit_test(test_lease_file_round_trip),
 	};
 

@@ -201,8 +201,13 @@ enum spool_result {
 	SPOOL_KEEP,    /* the registry refused for now: keep it, and everything after it */
 };
 
+/*
+ * Applies one spooled master change. With manager HA, the spool is this
+ * manager's (its workdir): the record says so (field manager), as the
+ * one written at once does.
+ */
 static enum spool_result
-spool_apply_master(struct registry *reg, FILE *f, const char *path)
+spool_apply_master(struct registry *reg, const struct config *cfg, FILE *f, const char *path)
 {
 	struct registry_event ev = {0};
 	char *cluster, *host, *port, *message, *cause = NULL;
@@ -223,9 +228,13 @@ spool_apply_master(struct registry *reg, FILE *f, const char *path)
 	ev.type = (char *)"failover.master_changed";
 	ev.message = xasprintf("%s (recorded late: the registry was unavailable)",
 	    message != NULL ? message : "master changed");
+	if (cfg->registry == CONFIG_REGISTRY_MYSQL && cfg->manager_ha && cfg->manager_name != NULL)
+		registry_event_field_set(&ev, "manager", cfg->manager_name);
 	r = registry_cluster_set_master(
 	    reg, cluster, host, p, REGISTRY_STATE_FAILING_OVER, &ev, &cause);
 	free(ev.message);
+	ev.message = NULL;
+	registry_event_fields_free(&ev);
 	if (r == 1)
 		fprintf(stderr,
 		    "mhaadm: spool: cluster %s or node %s:%d no longer in the registry; "
@@ -334,7 +343,7 @@ spool_apply(struct registry *reg, const struct config *cfg)
 		if (spool_kind(path, ".event"))
 			res = access(path, F_OK) == 0 ? spool_apply_event(reg, path) : SPOOL_BAD;
 		else if ((f = fopen(path, "re")) != NULL) {
-			res = spool_apply_master(reg, f, path);
+			res = spool_apply_master(reg, cfg, f, path);
 			fclose(f);
 		} else if (errno == ENOENT)
 			res = SPOOL_BAD; /* applied by the holder of the lock before us */

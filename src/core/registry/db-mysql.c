@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "config.h"
 #include "db.h"
@@ -13,6 +14,12 @@
 #define DB_MYSQL_ER_DUP_ENTRY 1062
 #define DB_MYSQL_ER_DUP_ENTRY_WITH_KEY_NAME 1586
 #define DB_MYSQL_ER_BAD_DB_ERROR 1049
+/* A deadlock, or on Galera a certification conflict: the transaction was rolled back. */
+#define DB_MYSQL_ER_LOCK_DEADLOCK 1213
+/* Galera: the node is not in the primary component ("WSREP has not yet prepared node"). */
+#define DB_MYSQL_ER_UNKNOWN_COM_ERROR 1047
+/* Retries of a statement that was its own transaction, 20 ms apart and growing. */
+#define DB_MYSQL_RETRIES 3
 
 #define DB_MYSQL_DATABASE_MAX 64
 
@@ -21,6 +28,7 @@ struct db_mysql {
 	MYSQL *conn;
 	char *database; /* checked to be [A-Za-z0-9_]+ */
 	int has_db;     /* the database exists and is the connection's default */
+	int in_txn;     /* a START TRANSACTION was sent and not yet committed or rolled back */
 };
 
 struct db_mysql_rows {
@@ -106,6 +114,20 @@ db_mysql_check_database(const char *name, char **cause)
 	return 0;
 }
 
+/*
+ * The connection's last error as a newly allocated message; a Galera node
+ * outside the primary component says what that means for mhaadm.
+ */
+static char *
+db_mysql_message(struct db_mysql *dm)
+{
+	if (mysql_errno(dm->conn) == DB_MYSQL_ER_UNKNOWN_COM_ERROR)
+		return xasprintf("%s (ERROR 1047: this Galera node is not in the primary "
+		                 "component; treated as the registry being down)",
+		    mysql_error(dm->conn));
+	return xstrdup(mysql_error(dm->conn));
+}
+
 /* Closes the connection and frees it; also one that never connected. */
 static void
 db_mysql_close(struct db *db)
@@ -186,8 +208,11 @@ db_mysql_open(const struct config *cfg, struct db **out, char **cause)
 	if (mysql_select_db(dm->conn, dm->database) == 0)
 		dm->has_db = 1;
 	else if (mysql_errno(dm->conn) != DB_MYSQL_ER_BAD_DB_ERROR) {
-		*cause = xasprintf("%s: cannot use database '%s': %s", dm->base.label, dm->database,
-		    mysql_error(dm->conn));
+		char *msg = db_mysql_message(dm);
+
+		*cause = xasprintf(
+		    "%s: cannot use database '%s': %s", dm->base.label, dm->database, msg);
+		free(msg);
 		goto fail;
 	}
 	*out = &dm->base;
@@ -225,26 +250,58 @@ db_mysql_prepare_schema(struct db *db, char **cause)
 	return 0;
 }
 
+/*
+ * Follows the transactions db.c opens and ends (db_begin, db_commit,
+ * db_rollback send these exact words): a COMMIT or ROLLBACK ends one
+ * whatever it answered, and so does a 1213 (err).
+ */
+static void
+db_mysql_track_txn(struct db_mysql *dm, const char *sql, int r, unsigned int err)
+{
+	if (err == DB_MYSQL_ER_LOCK_DEADLOCK || strcmp(sql, "COMMIT") == 0 ||
+	    strcmp(sql, "ROLLBACK") == 0)
+		dm->in_txn = 0;
+	else if (r == 0 && strncmp(sql, "START TRANSACTION", 17) == 0)
+		dm->in_txn = 1;
+}
+
 static int
 db_mysql_run(struct db *db, const char *sql, const struct db_param *params, size_t n,
     struct db_rows **rows, const char *what, char **cause)
 {
 	struct db_mysql *dm = db_mysql_of(db);
 	struct db_mysql_rows *dr;
+	struct timespec nap = {0, 0};
 	MYSQL_RES *res;
 	unsigned int err;
 	char *stmt;
-	int r;
+	int r, attempt;
 
 	stmt = db_mysql_build(dm, sql, params, n);
-	r = mysql_real_query(dm->conn, stmt, strlen(stmt));
+	for (attempt = 0;; attempt++) {
+		r = mysql_real_query(dm->conn, stmt, strlen(stmt));
+		err = r != 0 ? mysql_errno(dm->conn) : 0;
+		/*
+		 * 1213 rolled back the whole transaction: a statement outside one
+		 * (every lease statement, each its own compare-and-set) is sent
+		 * again; inside one the caller's operation fails, and its caller
+		 * retries it (the registry thread's queue, a hook's spool). With
+		 * all managers writing through one Galera node, conflicts are rare.
+		 */
+		if (err != DB_MYSQL_ER_LOCK_DEADLOCK || dm->in_txn || attempt >= DB_MYSQL_RETRIES)
+			break;
+		nap.tv_nsec = 20L * 1000 * 1000 * (attempt + 1);
+		nanosleep(&nap, NULL);
+	}
 	free(stmt);
+	db_mysql_track_txn(dm, sql, r, err);
 	if (r != 0) {
-		err = mysql_errno(dm->conn);
 		if (rows == NULL &&
 		    (err == DB_MYSQL_ER_DUP_ENTRY || err == DB_MYSQL_ER_DUP_ENTRY_WITH_KEY_NAME))
 			return DB_CONFLICT;
-		db_error(&dm->base, what, mysql_error(dm->conn), cause);
+		stmt = db_mysql_message(dm);
+		db_error(&dm->base, what, stmt, cause);
+		free(stmt);
 		return -1;
 	}
 	if (rows == NULL) {
