@@ -9,8 +9,11 @@ sampler over the whole test (never two holders). Takeover times are printed
 (docs/benchmarks.md records them); only the issue's bound (lease_seconds + 5 s) is asserted."""
 import json
 import os
+import re
 import signal
+import subprocess
 import time
+import urllib.request
 
 import pymysql
 import pytest
@@ -18,6 +21,7 @@ import pytest
 from conftest import lab_cmd
 from test_lifecycle import NODES, VIP, Daemon, Writer, assert_rows_on, vip_holders, wait_for
 from test_manager_ha import ACTING, LEASE, MGMT, Pair, VipSampler
+from test_http import free_port
 from test_native import writable_servers
 
 # What the native engine does for a cluster beyond what test_manager_ha.py's set names.
@@ -118,6 +122,9 @@ def npair(lab_manager, tmp_path):
     lab.sql(1, "CREATE TABLE IF NOT EXISTS labdb.t (id INT PRIMARY KEY, v VARCHAR(32))")
     for name in ("m1", "m2"):
         p.m[name].lab = lab
+        # Each manager serves /metrics: lease ownership is seen from outside too.
+        p.m[name].keys["http_listen"] = f"127.0.0.1:{free_port()}"
+        p.m[name].write_config()
         p.d[name] = Daemon(p.m[name])
         p.d[name].start()
     p.sampler = VipSampler()
@@ -181,14 +188,38 @@ def assert_failed_over_by(p, b, new, acked):
              timeout=30)
 
 
+def lease_held(p, name):
+    """mhaadm_lease_held{cluster="c1"} in manager name's /metrics, None when absent."""
+    text = metrics(p, name)
+    m = re.search(r'^mhaadm_lease_held\{cluster="c1",manager="%s"\} (\d+)$' % name, text,
+                  re.M)
+    return int(m.group(1)) if m else None
+
+
+def metrics(p, name):
+    url = f"http://{p.m[name].keys['http_listen']}/metrics"
+    with urllib.request.urlopen(url, timeout=5) as r:
+        return r.read().decode()
+
+
 def test_native_owner_killed_other_takes_over_and_fails_over(npair):
     p = npair
     a, b = p.first, p.other(p.first)
+    # Ownership as Prometheus sees it: 1 on the owner, 0 on the other, summed 1.
+    wait_for(f"{a}'s /metrics to show its lease", lambda: lease_held(p, a) == 1, timeout=15)
+    assert lease_held(p, b) == 0
+    text = metrics(p, a)
+    assert f'mhaadm_manager_info{{manager="{a}"}} 1' in text
+    assert re.search(r'^mhaadm_lease_epoch\{cluster="c1",manager="%s"\} [1-9]' % a, text, re.M)
+    r = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
+                       text=True, timeout=30)
+    assert r.returncode == 0, r.stdout + r.stderr
     kill_owner(p, a)
     t0 = take_over(p, a, b, "SIGKILL")
     wait_for(f"{b}'s native engine watching h1",
              lambda: native_watching(p, b, f"{NODES[0]}:3306"), timeout=30, interval=0.1)
     print(f"native SIGKILL takeover: {b}'s engine watching after {time.monotonic() - t0:.2f} s")
+    wait_for(f"{b}'s /metrics to show the lease", lambda: lease_held(p, b) == 1, timeout=15)
     new, acked = kill_master_under_load(p, b)
     assert_failed_over_by(p, b, new, acked)
     epochs, acted = p.check()
