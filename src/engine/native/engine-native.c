@@ -13,7 +13,9 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "doctor-report.h"
 #include "engine.h"
+#include "native.h"
 #include "xmalloc.h"
 
 static pid_t
@@ -139,6 +141,52 @@ engine_native_lag_policy(const struct engine_env *env, const char *cluster, char
 	return 1;
 }
 
+/*
+ * doctor for a native cluster: the native engine's requirements, node by
+ * node (native-check.c, the very checks start refuses on); with --fix the
+ * ones safe at runtime are applied and shown with what changed.
+ */
+static void
+engine_native_doctor_cluster(struct doctor_report *rep, const struct config *cfg,
+    const struct registry_cluster *c, const struct doctor_opts *opts)
+{
+	struct native_check_report nr = {NULL, 0};
+	struct native_check_finding *f;
+	struct doctor_host h = {0};
+	char *what;
+	size_t i;
+
+	if (opts->progress != NULL) {
+		what = xasprintf("checking cluster %s (native engine)", c->name);
+		opts->progress(opts->progress_arg, what);
+		free(what);
+	}
+	native_doctor(cfg, c, opts->fix, &nr);
+	for (i = 0; i < nr.n; i++) {
+		f = &nr.findings[i];
+		if (h.name != NULL && strcmp(h.name, f->node) != 0)
+			doctor_report_push(rep, &h);
+		if (h.name == NULL) {
+			h.name = xstrdup(f->node);
+			h.cluster = xstrdup(c->name);
+		}
+		/* A fix that worked: the finding as it was, and what changed. */
+		doctor_add(&h, f->check,
+		    f->ok     ? DOCTOR_OK
+		    : f->fail ? DOCTOR_FAIL
+		              : DOCTOR_WARN,
+		    f->ok && f->changed != NULL ? xasprintf("fixed: %s", f->message)
+		                                : xstrdup(f->message),
+		    f->fix);
+		f->fix = NULL;
+		h.findings[h.n_findings - 1].changed = f->changed;
+		f->changed = NULL;
+	}
+	if (h.name != NULL)
+		doctor_report_push(rep, &h);
+	native_check_report_clear(&nr);
+}
+
 const struct engine_ops engine_native_ops = {
     .name = "native",
     .start = engine_native_start,
@@ -152,4 +200,6 @@ const struct engine_ops engine_native_ops = {
     .lag_policy = engine_native_lag_policy,
     .run = NULL,
     .hook = NULL,
+    .doctor_manager = NULL, /* nothing of its own on the manager host */
+    .doctor_cluster = engine_native_doctor_cluster,
 };

@@ -43,6 +43,10 @@ static const char *const native_sql_table[NATIVE_SQL_COUNT][2] = {
                                 "MASTER_CONNECT_RETRY = 1",
         NULL},
     [NATIVE_SQL_NET_TIMEOUT] = {"SET GLOBAL slave_net_timeout = %d", NULL},
+    [NATIVE_SQL_GTID_SLAVE_POS] = {"SELECT @@global.gtid_slave_pos", NULL},
+    /* The master's GTID position at a file/offset: where a file/position replica is. */
+    [NATIVE_SQL_BINLOG_GTID_POS] = {"SELECT BINLOG_GTID_POS('%s', %lld)", NULL},
+    [NATIVE_SQL_USE_GTID] = {"CHANGE MASTER TO MASTER_USE_GTID = slave_pos", NULL},
 };
 
 const char *

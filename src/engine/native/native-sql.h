@@ -25,10 +25,13 @@ enum native_stmt {
 	NATIVE_SQL_RESET_REPLICA_ALL,
 	NATIVE_SQL_READ_ONLY_ON,
 	NATIVE_SQL_READ_ONLY_OFF,
-	NATIVE_SQL_GTID_WAIT,     /* printf format: %s = GTID position, %d = seconds */
-	NATIVE_SQL_CHANGE_SOURCE, /* printf format: host, port, user, password (escaped) */
-	NATIVE_SQL_FAST_DETECT,   /* printf format: heartbeat period in ms / 1000.0 (%.3f) */
-	NATIVE_SQL_NET_TIMEOUT,   /* printf format: %d seconds */
+	NATIVE_SQL_GTID_WAIT,       /* printf format: %s = GTID position, %d = seconds */
+	NATIVE_SQL_CHANGE_SOURCE,   /* printf format: host, port, user, password (escaped) */
+	NATIVE_SQL_FAST_DETECT,     /* printf format: heartbeat period in ms / 1000.0 (%.3f) */
+	NATIVE_SQL_NET_TIMEOUT,     /* printf format: %d seconds */
+	NATIVE_SQL_GTID_SLAVE_POS,  /* @@gtid_slave_pos of a replica */
+	NATIVE_SQL_BINLOG_GTID_POS, /* printf format: %s binlog file (checked), %lld offset */
+	NATIVE_SQL_USE_GTID,        /* a stopped file/position replica to GTID */
 	NATIVE_SQL_COUNT,
 };
 

@@ -144,10 +144,40 @@ int native_run(const struct config *cfg, char **cause);
  * GTID replication on every replica, log_bin, log_slave_updates, read_only
  * replicas) and, when it does and apply is set, sets the fast-detection
  * settings on each replica (slave_net_timeout, heartbeat, connect retry).
- * Returns 0, or -1 with *cause naming the node, the problem and the fix.
+ * Nothing is changed on any node when a requirement is not met. Returns 0,
+ * or -1 with *cause naming each node, its problem and the fix.
  */
 int native_check(
     const struct config *cfg, const struct registry_cluster *c, int apply, char **cause);
+
+/* One finding of the native engine's requirements on one node (what doctor shows). */
+struct native_check_finding {
+	char *node;        /* "HOST:PORT" (the cluster's name for a cluster-wide one) */
+	const char *check; /* stable short name: "gtid", "read-only", "log-slave-updates", ... */
+	int fail;          /* start refuses the cluster while it stands */
+	int ok;            /* nothing to do (any more: a fix applied) */
+	char *message;     /* one line; never a password */
+	char *fix;         /* how to fix it, or NULL */
+	char *changed;     /* what the fix changed or why it did not, or NULL */
+};
+
+struct native_check_report {
+	struct native_check_finding *findings;
+	size_t n;
+};
+
+/*
+ * The findings of every node of c into rep (the caller clears it). With
+ * fix, the ones that are safe at runtime are applied: read_only on a
+ * writable replica, the fast-detection settings, and the conversion of a
+ * file/position replica to MASTER_USE_GTID=slave_pos only when its
+ * gtid_slave_pos is the master's position at what it has applied.
+ * log_bin and log_slave_updates need the config and a restart: named with
+ * the line to add, never changed.
+ */
+void native_doctor(const struct config *cfg, const struct registry_cluster *c, int fix,
+    struct native_check_report *rep);
+void native_check_report_clear(struct native_check_report *rep);
 
 /* The failover journal (native-journal.c). */
 const char *native_journal_phase_name(enum native_phase p);
