@@ -47,7 +47,6 @@ struct native_node {
 	long long fail_ms;      /* when the last failure happened */
 	int reachable;          /* last connect/probe answered */
 	struct native_sample s; /* replicas only */
-	struct native_sample prev;
 };
 
 /* A cluster's place in the engine; one transition function sets it (native.c). */
