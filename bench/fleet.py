@@ -208,6 +208,16 @@ def proc_status(pid, key):
     return None
 
 
+def proc_rollup(pid, key):
+    """A line of /proc/PID/smaps_rollup in kB (Pss: the process's share of shared pages, so
+    that two processes' Pss add up without counting their shared libraries twice)."""
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    return None
+
+
 def descendants(pid):
     kids = []
     try:
@@ -412,13 +422,20 @@ def run_monitored(a, sizes, rows, env, kh):
                 t2 = time.time()
                 row["engine_rss_kb"] = proc_status(e, "VmRSS")
                 row["engine_hwm_kb"] = proc_status(e, "VmHWM")
+                row["engine_pss_kb"] = proc_rollup(e, "Pss")
+                row["engine_anon_kb"] = proc_rollup(e, "Anonymous")
+                row["daemon_pss_kb"] = proc_rollup(p.pid, "Pss")
+                # The target: daemon + engine <= 100 MB RSS (each process's own VmRSS, so
+                # the libraries both map are counted twice: the stricter sum).
+                row["total_rss_kb"] = row["engine_rss_kb"] + row["daemon"]["rss_kb"]
                 row["engine_cpu_pct"] = round(100.0 * (eu1 + es1 - eu0 - es0) / CLK_TCK /
                                               (t2 - t1), 2)
                 row["still_watching"] = engine_watching(d, n)
             finally:
                 daemon_stop(p)
             print(f"{n:5d} clusters monitored (native): all watching after "
-                  f"{row['all_watching_s']} s; engine RSS {row['engine_rss_kb']} kB, CPU "
+                  f"{row['all_watching_s']} s; engine RSS {row['engine_rss_kb']} kB (HWM "
+                  f"{row['engine_hwm_kb']}, Pss {row['engine_pss_kb']}), CPU "
                   f"{row['engine_cpu_pct']} %; daemon RSS {row['daemon']['rss_kb']} kB, CPU "
                   f"{row['daemon']['cpu_pct_steady']} %", flush=True)
             rows.append(row)
@@ -457,12 +474,14 @@ def write_results(a, tag, rows):
     mon = [r for r in rows if r.get("monitored")]
     if mon:
         md += ["", "| clusters monitored (native engine) | SSH hosts | all watching after | "
-               "engine VmRSS | engine VmHWM | engine CPU | daemon VmRSS | daemon CPU (with "
-               "status passes) | `list all` median (min–max) |", "|---|---|---|---|---|---|---|---|---|"]
+               "engine VmRSS | engine VmHWM | engine Pss | engine + daemon VmRSS | engine CPU | "
+               "daemon VmRSS | daemon CPU (with status passes) | `list all` median (min–max) |",
+               "|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in mon:
             la, dm = r["list_all"], r["daemon"]
             md.append(f"| {r['monitored']} | {r['ssh_hosts']} | {r['all_watching_s']} s | "
                       f"{r['engine_rss_kb'] / 1024:.1f} MB | {r['engine_hwm_kb'] / 1024:.1f} MB | "
+                      f"{r['engine_pss_kb'] / 1024:.1f} MB | {r['total_rss_kb'] / 1024:.1f} MB | "
                       f"{r['engine_cpu_pct']:.1f} % | {dm['rss_kb'] / 1024:.1f} MB | "
                       f"{dm['cpu_pct_steady']:.2f} % | {la['median'] * 1000:.1f} ms "
                       f"({la['min'] * 1000:.1f}–{la['max'] * 1000:.1f}) |")

@@ -271,11 +271,33 @@ native_set_state(struct native_cluster *c, enum native_cstate s, long long now)
 	c->state = s;
 }
 
-/* Reads a SHOW SLAVE STATUS result into the node's sample. */
+int
+native_is_master(const struct native_cluster *c, const char *host, int port)
+{
+	const struct native_node *m = &c->nodes[c->master];
+
+	return host != NULL && port == m->port &&
+	       (strcasecmp(host, m->host) == 0 || (m->addr[0] != '\0' && strcmp(host, m->addr) == 0));
+}
+
+/* FNV-1a of a string: enough to notice that a position moved. */
+static unsigned long long
+native_hash(const char *v)
+{
+	unsigned long long h = 14695981039346656037ULL;
+
+	for (; v != NULL && *v != '\0'; v++)
+		h = (h ^ (unsigned char)*v) * 1099511628211ULL;
+	return h;
+}
+
+/* Reads a SHOW SLAVE STATUS result into the sample of node n of c. */
 static void
-native_sample_parse(struct native_node *n, MYSQL_RES *res, long long now)
+native_sample_parse(
+    const struct native_cluster *c, struct native_node *n, MYSQL_RES *res, long long now)
 {
 	struct native_sample s = {0};
+	const char *host;
 	MYSQL_ROW row = res != NULL ? mysql_fetch_row(res) : NULL;
 	const char *v;
 
@@ -302,15 +324,13 @@ native_sample_parse(struct native_node *n, MYSQL_RES *res, long long now)
 		v = native_conn_field(res, row, "Slave_heartbeat_period");
 		if (v == NULL || atof(v) <= 0)
 			s.heartbeats = -1; /* no heartbeats: an idle master would look stale */
-		v = native_conn_field(res, row, "Gtid_IO_Pos");
-		snprintf(s.gtid_io_pos, sizeof(s.gtid_io_pos), "%s", v != NULL ? v : "");
-		v = native_conn_field(res, row, "Master_Host");
-		snprintf(s.master_host, sizeof(s.master_host), "%s", v != NULL ? v : "");
+		s.gtid_io_hash = native_hash(native_conn_field(res, row, "Gtid_IO_Pos"));
+		host = native_conn_field(res, row, "Master_Host");
 		v = native_conn_field(res, row, "Master_Port");
-		s.master_port = v != NULL ? atoi(v) : 0;
+		s.from_master = native_is_master(c, host, v != NULL ? atoi(v) : 0);
 	}
 	if (n->s.at_ms == 0 || s.heartbeats != n->s.heartbeats || s.read_pos != n->s.read_pos ||
-	    strcmp(s.gtid_io_pos, n->s.gtid_io_pos) != 0)
+	    s.gtid_io_hash != n->s.gtid_io_hash)
 		s.moved_ms = now;
 	/* The lag before a death is what the lag policy judges (it reads NULL after). */
 	if (s.lag < 0 && s.io_yes == 0)
@@ -379,7 +399,7 @@ native_node_event(
 			return;
 		}
 		if (!master)
-			native_sample_parse(n, n->conn.res, now);
+			native_sample_parse(c, n, n->conn.res, now);
 		else
 			native_master_parse(c, n->conn.res);
 		if (n->conn.res != NULL) {
@@ -476,7 +496,6 @@ size_t
 native_observe(const struct native_cluster *c, long long now, struct master_observation *obs,
     char (*names)[300], size_t *waiting)
 {
-	const struct native_node *m = &c->nodes[c->master];
 	size_t i, k = 0;
 
 	*waiting = 0;
@@ -491,10 +510,7 @@ native_observe(const struct native_cluster *c, long long now, struct master_obse
 			memset(o, 0, sizeof(*o));
 			o->node = names[k];
 			o->reachable = 1;
-			o->from_master =
-			    n->s.master_port == m->port &&
-			    (strcasecmp(n->s.master_host, m->host) == 0 ||
-			        (m->addr[0] != '\0' && strcmp(n->s.master_host, m->addr) == 0));
+			o->from_master = n->s.from_master;
 			o->io_running = n->s.io_yes;
 			/*
 			 * Sampled every 50 ms while suspect; heartbeats every 0.5 s
