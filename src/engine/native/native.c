@@ -277,7 +277,8 @@ native_is_master(const struct native_cluster *c, const char *host, int port)
 	const struct native_node *m = &c->nodes[c->master];
 
 	return host != NULL && port == m->port &&
-	       (strcasecmp(host, m->host) == 0 || (m->addr[0] != '\0' && strcmp(host, m->addr) == 0));
+	       (strcasecmp(host, m->host) == 0 ||
+	           (m->addr[0] != '\0' && strcmp(host, m->addr) == 0));
 }
 
 /* FNV-1a of a string: enough to notice that a position moved. */
