@@ -16,6 +16,7 @@
 #include "doctor-report.h"
 #include "engine.h"
 #include "native.h"
+#include "registry.h"
 #include "xmalloc.h"
 
 static pid_t
