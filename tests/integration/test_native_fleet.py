@@ -9,6 +9,7 @@ import re
 import subprocess
 import time
 
+import pymysql
 import pytest
 
 from conftest import LAB_DIR, Mhaadm, lab_cmd
@@ -176,8 +177,20 @@ def restart_with(lab, n, old, new):
     lab_cmd("start-mysqld", n)
 
 
+def slave_status(lab, n):
+    """Lab host n's SHOW SLAVE STATUS row as a dict ({} when it has none)."""
+    con = pymysql.connect(host=ip(n), user=lab.mha_user, password=lab.mha_password,
+                          connect_timeout=5, cursorclass=pymysql.cursors.DictCursor)
+    try:
+        with con.cursor() as cur:
+            cur.execute("SHOW SLAVE STATUS")
+            return cur.fetchone() or {}
+    finally:
+        con.close()
+
+
 def using_gtid(lab, n):
-    return re.search(r"Using_Gtid:\s*(\S+)", lab.sql(n, "SHOW SLAVE STATUS\\G")).group(1)
+    return slave_status(lab, n).get("Using_Gtid")
 
 
 def test_native_doctor_fix_then_start(fresh_gtid_lab, tmp_path):
@@ -193,8 +206,8 @@ def test_native_doctor_fix_then_start(fresh_gtid_lab, tmp_path):
     lss_on, lss_off = "log_slave_updates       = 1", "log_slave_updates       = 0"
     restart_with(lab, 4, lss_on, lss_off)
     try:
-        wait_for("h4 replicating again", lambda: "Slave_SQL_Running: Yes" in
-                 lab.sql(4, "SHOW SLAVE STATUS\\G"), timeout=30)
+        wait_for("h4 replicating again",
+                 lambda: slave_status(lab, 4).get("Slave_SQL_Running") == "Yes", timeout=30)
         lab.sql(2, "SET GLOBAL read_only = 0")
         lab.sql(3, "STOP SLAVE; CHANGE MASTER TO MASTER_USE_GTID = no; START SLAVE")
         assert using_gtid(lab, 3) == "No"
