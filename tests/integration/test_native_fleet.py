@@ -53,6 +53,11 @@ def make_pair(lab, master, replica):
                      "MASTER_USE_GTID = slave_pos; START SLAVE; SET GLOBAL read_only = 1")
 
 
+def roles_of(c):
+    """A registry cluster's nodes as (host, port, role), what a failover would change."""
+    return sorted((n["host"], n["port"], n["role"]) for n in c["nodes"])
+
+
 def by_name(m):
     return {c["name"]: c for c in m.clusters()}
 
@@ -134,7 +139,7 @@ def test_native_fleet_20_clusters_one_master_killed(fleet_lab, tmp_path):
             name = f"c{k + 1:02d}"
             assert after[name]["master"] == before[name]["master"] == \
                 f"{ip(FIRST_PAIR_HOST + 2 * k)}:3306"
-            assert after[name]["nodes"] == before[name]["nodes"]
+            assert roles_of(after[name]) == roles_of(before[name])
             assert after[name]["state"] == "monitoring"
             assert vips_after[other_vip(k)] == [ip(FIRST_PAIR_HOST + 2 * k)]
             hist = json.loads(m.ok("history", name, "--json").stdout)["events"]
