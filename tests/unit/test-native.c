@@ -142,7 +142,8 @@ observe_cluster(struct native_cluster *c, struct native_node *nodes)
 		nodes[i].s.at_ms = 1100;
 		nodes[i].s.moved_ms = 500; /* silent since before the suspicion */
 		nodes[i].s.heartbeats = 10;
-		nodes[i].s.from_master = 1;
+		nodes[i].s.master_port = 3306;
+		snprintf(nodes[i].s.master_host, sizeof(nodes[i].s.master_host), "10.0.0.1");
 	}
 }
 
@@ -181,12 +182,10 @@ test_observe(void **state)
 	observe_cluster(&c, nodes);
 	nodes[3].s.io_yes = 1;
 	nodes[3].s.moved_ms = 1150;
-	nodes[3].s.from_master = native_is_master(&c, "10.0.0.9", 3306);
-	assert_int_equal(nodes[3].s.from_master, 0);
+	snprintf(nodes[3].s.master_host, sizeof(nodes[3].s.master_host), "10.0.0.9");
 	assert_int_equal(observe_verdict(&c, 1200, &waiting), MASTER_DEAD);
 	/* Master_Host naming the master by name (any case) or by its address matches too. */
-	nodes[3].s.from_master = native_is_master(&c, "DB1", 3306);
-	assert_int_equal(nodes[3].s.from_master, 1);
+	snprintf(nodes[3].s.master_host, sizeof(nodes[3].s.master_host), "DB1");
 	assert_int_equal(observe_verdict(&c, 1200, &waiting), MASTER_ALIVE);
 	assert_int_equal(native_is_master(&c, "10.0.0.1", 3306), 1);
 	assert_int_equal(native_is_master(&c, "10.0.0.1", 3307), 0);

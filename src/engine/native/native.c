@@ -292,10 +292,9 @@ native_hash(const char *v)
 	return h;
 }
 
-/* Reads a SHOW SLAVE STATUS result into the sample of node n of c. */
+/* Reads a SHOW SLAVE STATUS result into the node's sample. */
 static void
-native_sample_parse(
-    const struct native_cluster *c, struct native_node *n, MYSQL_RES *res, long long now)
+native_sample_parse(struct native_node *n, MYSQL_RES *res, long long now)
 {
 	struct native_sample s = {0};
 	const char *host;
@@ -327,8 +326,9 @@ native_sample_parse(
 			s.heartbeats = -1; /* no heartbeats: an idle master would look stale */
 		s.gtid_io_hash = native_hash(native_conn_field(res, row, "Gtid_IO_Pos"));
 		host = native_conn_field(res, row, "Master_Host");
+		snprintf(s.master_host, sizeof(s.master_host), "%s", host != NULL ? host : "");
 		v = native_conn_field(res, row, "Master_Port");
-		s.from_master = native_is_master(c, host, v != NULL ? atoi(v) : 0);
+		s.master_port = v != NULL ? atoi(v) : 0;
 	}
 	if (n->s.at_ms == 0 || s.heartbeats != n->s.heartbeats || s.read_pos != n->s.read_pos ||
 	    s.gtid_io_hash != n->s.gtid_io_hash)
@@ -400,7 +400,7 @@ native_node_event(
 			return;
 		}
 		if (!master)
-			native_sample_parse(c, n, n->conn.res, now);
+			native_sample_parse(n, n->conn.res, now);
 		else
 			native_master_parse(c, n->conn.res);
 		if (n->conn.res != NULL) {
@@ -511,7 +511,7 @@ native_observe(const struct native_cluster *c, long long now, struct master_obse
 			memset(o, 0, sizeof(*o));
 			o->node = names[k];
 			o->reachable = 1;
-			o->from_master = n->s.from_master;
+			o->from_master = native_is_master(c, n->s.master_host, n->s.master_port);
 			o->io_running = n->s.io_yes;
 			/*
 			 * Sampled every 50 ms while suspect; heartbeats every 0.5 s
