@@ -77,6 +77,9 @@ native_conn_established(struct native_conn *c)
  * probes' packets are a few hundred bytes, a SHOW ALL SLAVES STATUS row
  * about 2 KB. Measured with 3,000 connections (bench/fleet.py --monitored
  * 1000, docs/benchmarks.md): about 10 MB less RSS than the default.
+ * libmariadb keeps this one value process-wide (it is read as a size_t):
+ * the promotion threads' and the registry's connections start small too,
+ * and the loop only ever stores the same value.
  */
 #define NATIVE_CONN_NET_BUFFER 2048
 
@@ -85,7 +88,7 @@ native_conn_connect(struct native_conn *c, const char *host, int port, const cha
     const char *password, int timeout_ms)
 {
 	unsigned int secs = (unsigned int)(timeout_ms + 999) / 1000, proto = MYSQL_PROTOCOL_TCP;
-	unsigned long net_buffer = NATIVE_CONN_NET_BUFFER;
+	size_t net_buffer = NATIVE_CONN_NET_BUFFER;
 	MYSQL *ret = NULL;
 	int status;
 
