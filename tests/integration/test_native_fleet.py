@@ -193,6 +193,12 @@ def slave_status(lab, n):
         con.close()
 
 
+def has_row(lab, n, row_id):
+    """Whether labdb.t on lab host n holds row_id (False while the table has not arrived)."""
+    r = lab_cmd("sql", n, f"SELECT id FROM labdb.t WHERE id = {int(row_id)}", check=False)
+    return r.returncode == 0 and str(row_id) in r.stdout
+
+
 def using_gtid(lab, n):
     return slave_status(lab, n).get("Using_Gtid")
 
@@ -256,8 +262,8 @@ def test_native_doctor_fix_then_start(fresh_gtid_lab, tmp_path):
             assert using_gtid(lab, 3) == "Slave_Pos"
             lab.sql(1, "CREATE TABLE IF NOT EXISTS labdb.t (id INT PRIMARY KEY, v VARCHAR(32)); "
                        "INSERT INTO labdb.t VALUES (424242, 'after-fix')")
-            wait_for("h3 to replicate a new row over GTID", lambda: "424242" in
-                     lab.sql(3, "SELECT id FROM labdb.t WHERE id = 424242"), timeout=30)
+            wait_for("h3 to replicate a new row over GTID",
+                     lambda: has_row(lab, 3, 424242), timeout=30)
             assert lab.sql(4, "SELECT @@log_slave_updates").strip() == "0"
 
             r = m.run("start", "c1", timeout=60)
