@@ -191,6 +191,57 @@ out:
 	return rc;
 }
 
+int
+failover_replica_failed(
+    const struct failover_target *t, const struct failover_node *n, const char *message)
+{
+	struct registry_event ev = {0};
+	struct registry_cluster *fresh = NULL;
+	char *cause = NULL, *hp = xasprintf("%s:%d", n->host, n->port);
+	size_t i;
+	int found = 0, rc = -1, r;
+
+	if (t->reg == NULL) {
+		log_warn("cluster=%s node=%s not marked failed: the registry is away (it stays a "
+		         "replica there): %s",
+		    t->cluster, hp, message);
+		goto out;
+	}
+	r = registry_cluster_get(t->reg, t->cluster, &fresh, &cause);
+	if (r != 0) {
+		rc = r > 0 ? 1 : -1;
+		goto out;
+	}
+	for (i = 0; i < fresh->n_nodes; i++) {
+		if (fresh->nodes[i].role == REGISTRY_ROLE_REPLICA &&
+		    fresh->nodes[i].port == n->port && strcmp(fresh->nodes[i].host, n->host) == 0) {
+			fresh->nodes[i].role = REGISTRY_ROLE_FAILED;
+			found = 1;
+		}
+	}
+	if (!found) {
+		rc = 1;
+		goto out;
+	}
+	ev.cluster = (char *)t->cluster;
+	ev.node = hp;
+	ev.type = (char *)"replica.failed";
+	ev.message = (char *)message;
+	if (registry_cluster_update(t->reg, fresh, &ev, &cause) == 0) {
+		log_info("cluster=%s node=%s replica.failed: %s", t->cluster, hp, message);
+		rc = 0;
+	}
+out:
+	if (cause != NULL) {
+		log_warn("cluster=%s node=%s could not be marked failed in the registry: %s",
+		    t->cluster, hp, cause);
+		free(cause);
+	}
+	registry_cluster_free(fresh);
+	free(hp);
+	return rc;
+}
+
 void
 failover_report(const struct failover_target *t, const char *old_host, const char *new_master,
     const char *replicas, const char *detail)

@@ -95,6 +95,21 @@ int failover_record_master(const struct failover_target *t, const struct failove
 void failover_report(const struct failover_target *t, const char *old_host, const char *new_master,
     const char *replicas, const char *detail);
 
+/*
+ * Marks replica n of the cluster failed in the registry, with event
+ * replica.failed (node, message): a failover left it behind (it was dead,
+ * or could not be brought over to the new master), so it is out of
+ * monitoring and never a candidate until a DBA rejoins it (mhaadm rejoin)
+ * or adds it again. The registry has no per-node operation: the cluster is
+ * read again and written back whole (cluster_update keeps every other
+ * column), at once, so the window for a DBA's change is small. Returns 0
+ * marked, 1 when the registry has no such replica (already failed, or not
+ * a node: nothing done), -1 when the registry is away or refused (logged
+ * with cluster= and node=; the registry keeps it a replica).
+ */
+int failover_replica_failed(
+    const struct failover_target *t, const struct failover_node *n, const char *message);
+
 /* What to do with a cluster after its engine completed a failover. */
 enum failover_next {
 	FAILOVER_NEXT_REPROTECT,   /* start the engine again on the new topology */

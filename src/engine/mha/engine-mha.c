@@ -22,6 +22,7 @@
 #include "config.h"
 #include "doctor.h"
 #include "event.h"
+#include "failover.h"
 #include "log.h"
 #include "mha.h"
 #include "probe.h"
@@ -680,49 +681,18 @@ engine_mha_follows(const struct probe_result *pr, const struct registry_node *ma
 	       pr->master_port == master->port;
 }
 
-/*
- * Marks one replica failed in the registry: out of monitoring for good,
- * until a DBA adds it again. The registry has no per-node operation; the
- * cluster is read again and written back whole (cluster_update keeps every
- * other column), right away, so the window for a DBA's change is small.
- */
+/* Marks one replica failed in the registry: the failover core's replica.failed. */
 static void
 engine_mha_mark_failed(
     struct registry *reg, const char *cluster, const char *host, int port, const char *message)
 {
-	struct registry_event ev = {0};
-	struct registry_cluster *fresh = NULL;
-	char *cause = NULL, *hp = xasprintf("%s:%d", host, port);
-	size_t i;
-	int found = 0;
+	struct failover_target t = {0};
+	struct failover_node n = {host, NULL, port};
 
-	if (reg == NULL)
-		goto out;
-	if (registry_cluster_get(reg, cluster, &fresh, &cause) != 0)
-		goto out;
-	for (i = 0; i < fresh->n_nodes; i++) {
-		if (fresh->nodes[i].role == REGISTRY_ROLE_REPLICA && fresh->nodes[i].port == port &&
-		    strcmp(fresh->nodes[i].host, host) == 0) {
-			fresh->nodes[i].role = REGISTRY_ROLE_FAILED;
-			found = 1;
-		}
-	}
-	if (!found)
-		goto out;
-	ev.cluster = (char *)cluster;
-	ev.node = hp;
-	ev.type = (char *)"replica.failed";
-	ev.message = (char *)message;
-	if (registry_cluster_update(reg, fresh, &ev, &cause) == 0)
-		log_info("cluster=%s node=%s replica.failed: %s", cluster, hp, message);
-out:
-	if (cause != NULL) {
-		log_warn("cluster=%s node=%s could not be marked failed in the registry: %s",
-		    cluster, hp, cause);
-		free(cause);
-	}
-	registry_cluster_free(fresh);
-	free(hp);
+	t.reg = reg;
+	t.cluster = cluster;
+	if (reg != NULL)
+		failover_replica_failed(&t, &n, message);
 }
 
 /*

@@ -79,7 +79,7 @@ native_core_vip_take(const struct config *cfg, struct registry *reg, const struc
 
 void
 native_core_guard(const struct config *cfg, struct registry *reg, const struct native_cluster *c,
-    size_t new_master)
+    size_t new_master, const unsigned char *left_behind)
 {
 	struct failover_target t;
 	struct failover_node nm;
@@ -91,9 +91,11 @@ native_core_guard(const struct config *cfg, struct registry *reg, const struct n
 	native_core_node(&nm, &c->nodes[new_master]);
 	/*
 	 * The topology after the failover, from the engine's own view (the
-	 * registry may be away): the old master failed, everyone else a
-	 * replica. "auto" is then judged as for MHA, and every other replica
-	 * gets its replica side before it is repointed.
+	 * registry may be away): the old master and the replicas left behind
+	 * failed, everyone else a replica. "auto" is then judged as for MHA on
+	 * the survivors (a dead replica never makes it semi-sync with one
+	 * replica to answer), every other replica gets its replica side before
+	 * it is repointed, and a dead one is not waited for.
 	 */
 	rc.name = c->name;
 	rc.vip = c->vip;
@@ -104,7 +106,9 @@ native_core_guard(const struct config *cfg, struct registry *reg, const struct n
 	for (i = 0; i < c->n_nodes; i++) {
 		nodes[i].host = c->nodes[i].host;
 		nodes[i].port = c->nodes[i].port;
-		nodes[i].role = i == c->master ? REGISTRY_ROLE_FAILED : REGISTRY_ROLE_REPLICA;
+		nodes[i].role = i == c->master || (left_behind != NULL && left_behind[i])
+		                    ? REGISTRY_ROLE_FAILED
+		                    : REGISTRY_ROLE_REPLICA;
 		nodes[i].no_master = c->nodes[i].no_master;
 		nodes[i].candidate_master = c->nodes[i].candidate;
 		nodes[i].server_id = -1;
@@ -137,6 +141,18 @@ native_core_record(const struct config *cfg, struct registry *reg, const struct 
 	native_core_node(&old, &c->nodes[c->master]);
 	native_core_node(&nm, &c->nodes[new_master]);
 	failover_record_master(&t, &old, &nm);
+}
+
+int
+native_core_replica_failed(const struct config *cfg, struct registry *reg,
+    const struct native_cluster *c, size_t node, const char *message)
+{
+	struct failover_target t;
+	struct failover_node n;
+
+	native_core_target(&t, cfg, reg, c);
+	native_core_node(&n, &c->nodes[node]);
+	return failover_replica_failed(&t, &n, message);
 }
 
 void

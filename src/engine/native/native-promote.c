@@ -322,7 +322,7 @@ native_promote_resume(struct native_failover *fo, struct native_promote_node *pn
 			continue;
 		pn[i].m = native_sync_connect(c->nodes[i].host, c->nodes[i].port, cfg->ha_user,
 		    cfg->ha_password, NATIVE_PROMOTE_TIMEOUT, NATIVE_PROMOTE_STATEMENT, &cause);
-		free(cause);
+		pn[i].why_not = cause; /* NULL when it answered */
 		cause = NULL;
 	}
 	if (pn[fo->new_master].m == NULL) {
@@ -554,7 +554,7 @@ native_promote_adopt(
 			continue;
 		pn[i].m = native_sync_connect(c->nodes[i].host, c->nodes[i].port, cfg->ha_user,
 		    cfg->ha_password, NATIVE_PROMOTE_TIMEOUT, NATIVE_PROMOTE_STATEMENT, &cause);
-		free(cause);
+		pn[i].why_not = cause; /* NULL when it answered; a dead one is left behind */
 		cause = NULL;
 	}
 	if (pn[p].m == NULL) {
@@ -665,6 +665,43 @@ native_promote_abandoned(struct native_failover *fo, struct registry *reg)
 	    fo->reason, native_journal_phase_name(fo->phase), left, c->name);
 }
 
+/*
+ * Marks failed in the registry every replica the failover left behind
+ * (fo->left_behind; pn[i].why_not says why), after the new master was
+ * recorded; returns "HOST:PORT (dead)" or "HOST:PORT (not repointed)" of
+ * each, comma-separated, newly allocated ("" none), for the report.
+ */
+static char *
+native_promote_left_behind(
+    struct native_failover *fo, struct registry *reg, const struct native_promote_node *pn)
+{
+	const struct native_cluster *c = &fo->snap;
+	const struct native_node *nm = &c->nodes[fo->new_master];
+	char *list = xstrdup(""), *msg, *tmp;
+	size_t i;
+
+	for (i = 0; i < c->n_nodes; i++) {
+		const struct native_node *n = &c->nodes[i];
+		const char *why = pn[i].why_not != NULL ? pn[i].why_not : "?";
+
+		if (!fo->left_behind[i])
+			continue;
+		msg = xasprintf("replica %s:%d was %s during the failover to %s:%d (%s): marked "
+		                "failed, out of monitoring; once it is repaired, 'mhaadm rejoin %s "
+		                "%s:%d' brings it back as a replica",
+		    n->host, n->port,
+		    pn[i].m == NULL ? "dead" : "not brought over to the new master", nm->host,
+		    nm->port, why, c->name, n->host, n->port);
+		native_core_replica_failed(fo->cfg, reg, c, i, msg);
+		free(msg);
+		tmp = xasprintf("%s%s%s:%d (%s)", list, *list != '\0' ? ", " : "", n->host, n->port,
+		    pn[i].m == NULL ? "dead" : "not repointed");
+		free(list);
+		list = tmp;
+	}
+	return list;
+}
+
 static void *
 native_promote_thread(void *arg)
 {
@@ -678,6 +715,7 @@ native_promote_thread(void *arg)
 	MYSQL_RES *res = NULL;
 	MYSQL_ROW row = NULL;
 	char *cause = NULL, sql[1024], *msg = NULL, best_pos[512] = "", *done_list = NULL;
+	char *left = NULL;
 	size_t i, best = (size_t)-1, n_rp = 0;
 	int r, reset = 0;
 
@@ -799,6 +837,13 @@ native_promote_thread(void *arg)
 	native_promote_mark(fo, 3);
 
 promoted:
+	/*
+	 * A replica that did not answer when the candidates were read (dead
+	 * with the master, or before it) is skipped, never a reason to stop:
+	 * not in the guard's topology, not repointed, marked failed.
+	 */
+	for (i = 0; i < c->n_nodes; i++)
+		fo->left_behind[i] = i != c->master && i != best && pn[i].m == NULL;
 	if (native_promote_lease(fo, reg, "bind the VIP on the new master"))
 		goto out;
 	/*
@@ -828,7 +873,7 @@ promoted:
 	 * acknowledged (as the MHA hook does before MHA opens writes): commits
 	 * wait for a replica, and the first one repointed answers.
 	 */
-	native_core_guard(cfg, reg, c, best);
+	native_core_guard(cfg, reg, c, best, fo->left_behind);
 	if (native_sync_exec(pn[best].m,
 	        native_sql(NATIVE_FLAVOUR_MARIADB, NATIVE_SQL_READ_ONLY_OFF), &cause) != 0) {
 		fo->reason =
@@ -873,17 +918,22 @@ promoted:
 			event_emit(reg, c->name, NULL, "failover.repoint_failed",
 			    "replica %s:%d could not be repointed to %s:%d: %s", n->host, n->port,
 			    c->nodes[best].host, c->nodes[best].port, rp[i].error);
-			free(rp[i].error);
+			/* Left on the dead master: marked failed below, with this reason. */
+			fo->left_behind[rp[i].node] = 1;
+			free(pn[rp[i].node].why_not);
+			pn[rp[i].node].why_not = rp[i].error;
 		}
 	}
 	native_promote_mark(fo, 7);
 	native_promote_journal(fo, reg, NATIVE_PHASE_RECORD);
 	native_core_record(cfg, reg, c, best);
+	left = native_promote_left_behind(fo, reg, pn);
 	snprintf(sql, sizeof(sql), "%s:%d", c->nodes[best].host, c->nodes[best].port);
 	msg = xasprintf("native; drained %lld ms, promoted %lld ms, VIP %lld ms, writable %lld ms, "
-	                "repointed %lld ms after the start; %s",
+	                "repointed %lld ms after the start; %s%s%s",
 	    fo->phase_ms[2], fo->phase_ms[3], fo->phase_ms[5], fo->phase_ms[6], fo->phase_ms[7],
-	    fo->salvage_note != NULL ? fo->salvage_note : "no binlog salvage");
+	    fo->salvage_note != NULL ? fo->salvage_note : "no binlog salvage",
+	    *left != '\0' ? "; left behind, marked failed: " : "", left);
 	native_core_report(cfg, reg, c, sql, done_list, msg);
 out:
 	if (fo->lease_lost)
@@ -910,6 +960,7 @@ out:
 	free(rp);
 	free(msg);
 	free(done_list);
+	free(left);
 	free(cause);
 	registry_close(reg);
 	mysql_thread_end();

@@ -451,6 +451,7 @@ native_failover_new(const struct config *cfg, const struct native_cluster *c)
 	fo->snap.master_binlog = c->master_binlog != NULL ? xstrdup(c->master_binlog) : NULL;
 	fo->snap.n_nodes = c->n_nodes;
 	fo->snap.nodes = xcalloc(c->n_nodes, sizeof(*fo->snap.nodes));
+	fo->left_behind = xcalloc(c->n_nodes == 0 ? 1 : c->n_nodes, 1);
 	for (i = 0; i < c->n_nodes; i++) {
 		fo->snap.nodes[i] = c->nodes[i];
 		memset(&fo->snap.nodes[i].conn, 0, sizeof(fo->snap.nodes[i].conn));
@@ -473,6 +474,7 @@ native_failover_free(struct native_failover *fo)
 	free(fo->snap.master_gtid);
 	free(fo->snap.master_binlog);
 	free(fo->salvage_note);
+	free(fo->left_behind);
 	free(fo->reason);
 	free(fo);
 }
@@ -654,7 +656,8 @@ native_failover_done(struct native_loop *l, struct native_cluster *c, long long 
 	}
 	nodes = xcalloc(c->n_nodes, sizeof(*nodes));
 	for (i = 0; i < c->n_nodes; i++) {
-		if (i == c->master) {
+		/* The old master and the replicas it left behind (failed) are not watched. */
+		if (i == c->master || fo->left_behind[i]) {
 			native_node_free(&c->nodes[i]);
 			continue;
 		}

@@ -124,6 +124,12 @@ struct native_failover {
 	long long phase_ms[8]; /* ms after started_ms at each step, for the log */
 	int old_host_up;       /* the old master's host refused the connection: it is up */
 	/*
+	 * Per node of snap (set by the thread): a replica the failover left
+	 * behind, unreachable when the candidates were read or not repointed;
+	 * marked failed in the registry and not watched on the new topology.
+	 */
+	unsigned char *left_behind;
+	/*
 	 * A failover taken up from the journal of a killed engine: the phase
 	 * it had reached and new_master fixed from the start.
 	 */
@@ -253,8 +259,9 @@ int native_core_vip_release(
     const struct config *cfg, struct registry *reg, const struct native_cluster *c, int reachable);
 int native_core_vip_take(const struct config *cfg, struct registry *reg,
     const struct native_cluster *c, size_t new_master);
+/* left_behind: per node, 1 for a replica the failover leaves behind (NULL: none). */
 void native_core_guard(const struct config *cfg, struct registry *reg,
-    const struct native_cluster *c, size_t new_master);
+    const struct native_cluster *c, size_t new_master, const unsigned char *left_behind);
 /*
  * lease_guard (lease.h) for c: 0 when this manager may act now (or leases
  * are off), 1 refused (lease.refused emitted with action).
@@ -263,6 +270,9 @@ int native_core_lease(const struct config *cfg, struct registry *reg,
     const struct native_cluster *c, const char *action);
 void native_core_record(const struct config *cfg, struct registry *reg,
     const struct native_cluster *c, size_t new_master);
+/* failover_replica_failed for node of c: 0 marked, 1 not a replica there, -1 not marked. */
+int native_core_replica_failed(const struct config *cfg, struct registry *reg,
+    const struct native_cluster *c, size_t node, const char *message);
 void native_core_report(const struct config *cfg, struct registry *reg,
     const struct native_cluster *c, const char *new_master, const char *replicas,
     const char *detail);
