@@ -13,8 +13,17 @@ writes after the kill):
   replica down > lag_hold, then master  h3 killed, left out of MHA's config, then h1 killed
   replica back in, then master          h3 killed, restarted and taken back in, then h1 killed
 
-Usage: /usr/bin/python3 bench/dead_replica.py [--runs N]   (root; takes the lab lock; ~5 min a run)
-Writes bench/results/dead-replica-TAG.{jsonl,md}.
+With --engine native it runs tests/integration/test_native_survivors.py instead (GTID lab,
+engine = native, the same writer and keys):
+
+  native: master alone (guard semisync)           only h1 killed (the reference; auto = semisync)
+  native: master + 1 replica together             h1 and h3 killed at once (h2's IO thread was
+                                                  stopped first, so h4 is the most advanced)
+  native: replica down > lag_hold, then master    h3 killed, recorded unreachable, then h1 killed
+
+Usage: /usr/bin/python3 bench/dead_replica.py [--runs N] [--engine mha|native]
+       (root; takes the lab lock; ~5 min a run under MHA, ~1 min under native)
+Writes bench/results/dead-replica-TAG.{jsonl,md} (dead-replica-native-TAG under native).
 """
 import argparse
 import json
@@ -30,27 +39,34 @@ CASES = ["master alone", "master + 1 replica together", "replica down > lag_hold
          "replica back in, then master"]
 TESTS = ("test_master_alone_killed_four_hosts or killed_together or longer_than_lag_hold or "
          "taken_back_in")
+NATIVE_CASES = ["native: master alone (guard semisync)", "native: master + 1 replica together",
+                "native: replica down > lag_hold, then master"]
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--engine", choices=["mha", "native"], default="mha")
     args = ap.parse_args()
+    native = args.engine == "native"
     tag = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-    out = os.path.join(ROOT, "bench", "results", f"dead-replica-{tag}.jsonl")
+    out = os.path.join(ROOT, "bench", "results",
+                       f"dead-replica-{'native-' if native else ''}{tag}.jsonl")
+    test_file = "test_native_survivors.py" if native else "test_dead_replica.py"
+    cases = NATIVE_CASES if native else CASES
     os.makedirs(os.path.dirname(out), exist_ok=True)
     env = dict(os.environ, MHAADM_BIN=BIN, MHAADM_TIMINGS=out)
     for run in range(args.runs):
         print(f"run {run + 1}/{args.runs}", file=sys.stderr)
         r = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
-                            os.path.join(ROOT, "tests", "integration", "test_dead_replica.py"),
-                            "-k", TESTS], env=env, cwd=ROOT)
+                            os.path.join(ROOT, "tests", "integration", test_file),
+                            *([] if native else ["-k", TESTS])], env=env, cwd=ROOT)
         if r.returncode != 0:
             print(f"run {run + 1} failed (rc {r.returncode}): its timings are kept",
                   file=sys.stderr)
     rows = [json.loads(line) for line in open(out)] if os.path.exists(out) else []
     lines = ["| case | runs | median s | min s | max s |", "|---|---|---|---|---|"]
-    for case in CASES:
+    for case in cases:
         t = [r["first_write_s"] for r in rows if r["case"] == case]
         if t:
             lines.append(f"| {case} | {len(t)} | {statistics.median(t):.2f} | {min(t):.2f} | "

@@ -181,7 +181,7 @@ def test_native_guard_on_the_new_topology(native4):
     g = guard_of(m)["guard"]
     assert g["state"] == "semisync" and (g["acks"] or 0) >= 1, g
 
-    new, w = failover_under_load(m, [1], "native: guard on (semisync)")
+    new, w = failover_under_load(m, [1], "native: master alone (guard semisync)")
     new_host = new.split(":")[0]
     new_n = NODES.index(new_host) + 1
     others = [n for n in (2, 3, 4) if n != new_n]
