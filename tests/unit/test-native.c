@@ -44,6 +44,22 @@ test_gtid_score(void **state)
 }
 
 static void
+test_replica_interval(void **state)
+{
+	(void)state;
+	/* Small fleets: every replica every 0.5 s. */
+	assert_int_equal(native_replica_interval(0), 500);
+	assert_int_equal(native_replica_interval(40), 500);
+	assert_int_equal(native_replica_interval(250), 500);
+	/* Beyond, about 500 sample connections a second in all. */
+	assert_int_equal(native_replica_interval(251), 502);
+	assert_int_equal(native_replica_interval(2000), 4000);
+	/* Never less often than every 10 s. */
+	assert_int_equal(native_replica_interval(5000), 10000);
+	assert_int_equal(native_replica_interval(1000000), 10000);
+}
+
+static void
 test_sql_table(void **state)
 {
 	char buf[256];
@@ -496,6 +512,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_gtid_covers),
 	    cmocka_unit_test(test_gtid_score),
+	    cmocka_unit_test(test_replica_interval),
 	    cmocka_unit_test(test_sql_table),
 	    cmocka_unit_test(test_conn_refused),
 	    cmocka_unit_test(test_errant),

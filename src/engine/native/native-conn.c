@@ -39,6 +39,28 @@ native_conn_close(struct native_conn *c)
 	c->wait = 0;
 }
 
+void
+native_conn_release(struct native_conn *c)
+{
+	if (c->mysql == NULL || c->state != NATIVE_CONN_IDLE || c->wait != 0) {
+		native_conn_close(c);
+		return;
+	}
+	if (c->res != NULL) {
+		mysql_free_result(c->res);
+		c->res = NULL;
+	}
+	/*
+	 * An idle socket that just answered: mysql_close's QUIT (a few bytes)
+	 * goes into an empty send buffer and never waits, and the server ends
+	 * the session as a client that said goodbye (no Aborted_clients).
+	 */
+	mysql_close(c->mysql);
+	c->mysql = NULL;
+	c->state = NATIVE_CONN_CLOSED;
+	c->wait = 0;
+}
+
 static void
 native_conn_fail(struct native_conn *c, const char *what)
 {

@@ -56,6 +56,13 @@ enum native_conn_event native_conn_step(struct native_conn *c, short revents, lo
 /* Closes at once (never waits on the peer); frees any result. */
 void native_conn_close(struct native_conn *c);
 
+/*
+ * Ends an idle connection the way a client leaves (QUIT, then close), for
+ * a connection made for one sample; anything not idle is closed as by
+ * native_conn_close.
+ */
+void native_conn_release(struct native_conn *c);
+
 /* The value of column name in row of res, or NULL. */
 const char *native_conn_field(MYSQL_RES *res, MYSQL_ROW row, const char *name);
 

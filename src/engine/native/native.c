@@ -4,8 +4,10 @@
  * of every native cluster, on libmariadb's non-blocking API. Per master: a
  * persistent connection that is the canary (a readable idle socket means
  * the server went away: kill -9 shows at once) and a probe on it every
- * 200 ms. Per replica: SHOW SLAVE STATUS every 500 ms (every 50 ms while
- * the master is suspect). The master is dead only when the manager cannot
+ * 200 ms. Per replica: SHOW SLAVE STATUS over a connection made for the
+ * sample and closed after it, every 0.5 s to 10 s by the size of the fleet
+ * (native_replica_interval); while the master is suspect its replicas keep
+ * their connections and answer every 50 ms. The master is dead only when the manager cannot
  * reach it AND no reachable replica still receives from it; a master that
  * replicas still see is an alert, never a failover. The promotion runs in
  * a thread (native-promote.c) so the loop keeps watching the others.
@@ -36,12 +38,48 @@
 #include "registry.h"
 #include "xmalloc.h"
 
-#define NATIVE_MASTER_INTERVAL 200  /* ms between master probes */
-#define NATIVE_MASTER_TIMEOUT 300   /* ms a master connect or probe may take */
-#define NATIVE_MASTER_RETRY 50      /* ms between attempts once one failed */
-#define NATIVE_MASTER_FAILS 3       /* failed attempts in a row: unreachable from the manager */
-#define NATIVE_REPLICA_INTERVAL 500 /* ms between SHOW SLAVE STATUS */
-#define NATIVE_REPLICA_SUSPECT 50   /* ... while the master is suspect */
+#define NATIVE_MASTER_INTERVAL 200 /* ms between master probes */
+#define NATIVE_MASTER_TIMEOUT 300  /* ms a master connect or probe may take */
+#define NATIVE_MASTER_RETRY 50     /* ms between attempts once one failed */
+#define NATIVE_MASTER_FAILS 3      /* failed attempts in a row: unreachable from the manager */
+/*
+ * Replicas while their master answers. What a replica's kept connection
+ * costs is libmariadb's (~35 KB each: the non-blocking context's touched
+ * stack, the 16 KB read-ahead cache, the handle), and at 1,000 clusters
+ * that was 2,000 connections and ~70 MB of the engine's 119 MB
+ * (docs/benchmarks.md, "Native engine memory"). Only the master's
+ * connection is needed all the time (the canary: kill -9 shows at once);
+ * a replica's view decides only once the master is suspect, and then its
+ * connection is made at once and kept. So a watched replica is sampled
+ * over a connection made for that sample and closed after it (QUIT), at
+ * most NATIVE_REPLICA_OPEN at once, each replica every
+ * NATIVE_REPLICA_INTERVAL ms or less often, so that the engine makes at
+ * most about NATIVE_REPLICA_RATE connections a second (every 0.5 s up to
+ * 250 replicas, 4 s at 2,000, at most every 10 s).
+ */
+#define NATIVE_REPLICA_INTERVAL 500       /* ms between samples of one replica, at least */
+#define NATIVE_REPLICA_INTERVAL_MAX 10000 /* ... at most */
+#define NATIVE_REPLICA_RATE 500           /* sample connections a second, about */
+#define NATIVE_REPLICA_OPEN 64            /* replica connections open at once while watching */
+/*
+ * Connects under way at once, masters' included, outside a suspect
+ * cluster (whose connections never wait). At start, or after a blip of
+ * the manager's own network, every master reconnects together: 1,000 at
+ * once made the lab's servers miss the 300 ms connect deadline three times
+ * in a row for ~10 % of the masters (bench/fleet.py --monitored 1000,
+ * docs/benchmarks.md). A connect that waits its turn is not a failure.
+ */
+#define NATIVE_CONNECTS 64
+/*
+ * A pass over every connection at most every this many ms. Each pass is
+ * O(connections) (poll over every socket, a walk over every node), and at
+ * 1,000 clusters a pass for every answer that arrived alone (5,000 probes
+ * and 500 sample connects a second) took 0.55-0.95 of a core (perf, fleet
+ * bench); answers that wait for the next pass cost at most this much
+ * latency, against 0.2 s between probes and ~0.7 s to a first write.
+ */
+#define NATIVE_PASS_MS 10
+#define NATIVE_REPLICA_SUSPECT 50 /* ms between samples while the master is suspect */
 #define NATIVE_REPLICA_TIMEOUT 500
 /*
  * A replica whose IO thread says Yes but whose heartbeats and positions
@@ -73,7 +111,17 @@ struct native_loop {
 	struct native_cluster **clusters;
 	size_t n;
 	char *status_dir;
-	struct native_ssh *ssh; /* kept SSH sessions, one per host (native-ssh.c) */
+	struct native_ssh *ssh;     /* kept SSH sessions, one per host (native-ssh.c) */
+	long long replica_interval; /* ms between samples of a watched replica */
+	size_t replica_open;        /* replica connections of watched clusters at the last pass */
+	size_t connecting;          /* connects under way outside suspect clusters, same pass */
+	pid_t pid;
+};
+
+/* What a pass of the loop may still open (counted at the pass before). */
+struct native_budget {
+	size_t replicas; /* sample connections to watched replicas */
+	size_t connects; /* connects outside suspect clusters */
 };
 
 static void
@@ -212,19 +260,36 @@ native_write_status(struct native_loop *l, struct native_cluster *c)
 	char *text, *path, *tmp;
 	size_t i, receiving = 0;
 	long long now = native_now_ms();
+	unsigned long long key;
 	FILE *f;
 
 	for (i = 0; i < c->n_nodes; i++) {
 		const struct native_node *n = &c->nodes[i];
 
+		/* Between two samples of a watched replica its last word stands. */
 		receiving += i != c->master && n->reachable && n->s.io_yes &&
-		             now - n->s.moved_ms < NATIVE_STALE_MS;
+		             now - n->s.moved_ms < l->replica_interval + NATIVE_STALE_MS;
 	}
+	/*
+	 * What the text says, as one number: the loop passes up to 100 times
+	 * a second over every cluster, and formatting 1,000 texts a pass to
+	 * find them unchanged was a tenth of the engine's CPU (perf, fleet
+	 * bench). The master's place and the node count change together with
+	 * its name (a failover makes a new node array).
+	 */
+	key = (unsigned long long)c->state |
+	      (unsigned long long)(m->reachable && m->fails == 0) << 2 |
+	      (unsigned long long)(receiving & 0xffff) << 3 |
+	      (unsigned long long)(c->n_nodes & 0xffff) << 19 |
+	      (unsigned long long)(c->master & 0xffff) << 35;
+	if (c->status_text != NULL && key == c->status_key)
+		return;
 	text = xasprintf("pid=%ld\nstate=%s\nmaster=%s:%d\nmaster_reachable=%d\nreplicas=%zu\n"
 	                 "replicas_receiving=%zu\n",
-	    (long)getpid(), state[c->state], m->host, m->port, m->reachable && m->fails == 0,
+	    (long)l->pid, state[c->state], m->host, m->port, m->reachable && m->fails == 0,
 	    c->n_nodes - 1, receiving);
 	if (c->status_text != NULL && strcmp(c->status_text, text) == 0) {
+		c->status_key = key;
 		free(text);
 		return;
 	}
@@ -236,6 +301,7 @@ native_write_status(struct native_loop *l, struct native_cluster *c)
 		if (fclose(f) == 0 && rename(tmp, path) == 0) {
 			free(c->status_text);
 			c->status_text = text;
+			c->status_key = key;
 			text = NULL;
 		}
 	}
@@ -359,15 +425,29 @@ native_master_parse(struct native_cluster *c, MYSQL_RES *res)
 	}
 }
 
-/* Starts what is due on one node. */
+/*
+ * Starts what is due on one node. A connect over what *b still allows
+ * waits 10 ms and is not a failure; a suspect cluster's never waits.
+ */
 static void
-native_node_due(struct native_loop *l, struct native_cluster *c, size_t i, long long now)
+native_node_due(struct native_loop *l, struct native_cluster *c, size_t i, long long now,
+    struct native_budget *b)
 {
 	struct native_node *n = &c->nodes[i];
 	int master = i == c->master;
 
 	if (now < n->next_ms)
 		return;
+	if (n->conn.state == NATIVE_CONN_CLOSED && n->conn.wait != -1 &&
+	    c->state != NATIVE_SUSPECT) {
+		if (b->connects == 0 || (!master && b->replicas == 0)) {
+			n->next_ms = now + 10;
+			return;
+		}
+		b->connects--;
+		if (!master)
+			b->replicas--;
+	}
 	if (n->conn.state == NATIVE_CONN_CLOSED && n->conn.wait != -1) {
 		native_conn_connect(&n->conn, n->host, n->port, l->cfg->ha_user,
 		    l->cfg->ha_password, master ? NATIVE_MASTER_TIMEOUT : NATIVE_REPLICA_TIMEOUT);
@@ -381,10 +461,23 @@ native_node_due(struct native_loop *l, struct native_cluster *c, size_t i, long 
 	}
 }
 
+/*
+ * When a watched replica is sampled next: the interval, spread by up to a
+ * tenth either way so that the samples of a fleet started together do not
+ * stay in step.
+ */
+static long long
+native_replica_next(const struct native_loop *l, long long now)
+{
+	long long spread = l->replica_interval / 5;
+
+	return now + l->replica_interval - spread / 2 + (spread > 0 ? random() % spread : 0);
+}
+
 /* Handles what a node's connection reported. */
 static void
-native_node_event(
-    struct native_cluster *c, size_t i, enum native_conn_event ev, int was, long long now)
+native_node_event(const struct native_loop *l, struct native_cluster *c, size_t i,
+    enum native_conn_event ev, int was, long long now)
 {
 	struct native_node *n = &c->nodes[i];
 	int master = i == c->master;
@@ -407,9 +500,14 @@ native_node_event(
 			mysql_free_result(n->conn.res);
 			n->conn.res = NULL;
 		}
-		n->next_ms = now + (master                          ? NATIVE_MASTER_INTERVAL
-		                       : c->state == NATIVE_SUSPECT ? NATIVE_REPLICA_SUSPECT
-		                                                    : NATIVE_REPLICA_INTERVAL);
+		if (master) {
+			n->next_ms = now + NATIVE_MASTER_INTERVAL;
+		} else if (c->state == NATIVE_SUSPECT) {
+			n->next_ms = now + NATIVE_REPLICA_SUSPECT; /* kept: it decides now */
+		} else {
+			native_conn_release(&n->conn);
+			n->next_ms = native_replica_next(l, now);
+		}
 		return;
 	case NATIVE_CONN_EOF:
 	case NATIVE_CONN_FAILED:
@@ -427,7 +525,7 @@ native_node_event(
 			                                               : NATIVE_MASTER_INTERVAL);
 		} else {
 			n->next_ms =
-			    now + (c->state == NATIVE_SUSPECT ? 100 : NATIVE_REPLICA_INTERVAL);
+			    c->state == NATIVE_SUSPECT ? now + 100 : native_replica_next(l, now);
 		}
 		return;
 	}
@@ -873,6 +971,32 @@ native_resume(struct native_loop *l, const struct registry_cluster *rc, long lon
 	return c;
 }
 
+long long
+native_replica_interval(size_t replicas)
+{
+	long long ms = (long long)(replicas * 1000 / NATIVE_REPLICA_RATE);
+
+	if (ms < NATIVE_REPLICA_INTERVAL)
+		return NATIVE_REPLICA_INTERVAL;
+	return ms > NATIVE_REPLICA_INTERVAL_MAX ? NATIVE_REPLICA_INTERVAL_MAX : ms;
+}
+
+/* Paces the samples of watched replicas for the clusters watched now. */
+static void
+native_replica_pace(struct native_loop *l)
+{
+	size_t i, replicas = 0;
+	long long ms;
+
+	for (i = 0; i < l->n; i++)
+		replicas += l->clusters[i]->n_nodes - 1;
+	ms = native_replica_interval(replicas);
+	if (ms != l->replica_interval)
+		log_info("engine-native: %zu replicas watched: each sampled every %lld ms",
+		    replicas, ms);
+	l->replica_interval = ms;
+}
+
 /* Re-reads which clusters this engine watches: engine native, desired monitored. */
 static void
 native_reload(struct native_loop *l, long long now)
@@ -978,6 +1102,7 @@ native_reload(struct native_loop *l, long long now)
 		i++;
 	}
 	registry_cluster_list_free(list, n);
+	native_replica_pace(l);
 	/* One kept SSH session per host the watched clusters name (opened by its own thread). */
 	native_ssh_begin(l->ssh);
 	for (i = 0; i < l->n; i++)
@@ -1041,13 +1166,17 @@ native_run(const struct config *cfg, char **cause)
 {
 	struct native_loop l = {0};
 	struct pollfd *pfds = NULL;
-	size_t *map_c = NULL, *map_n = NULL, cap = 0, np, i, j;
-	long long now, next_reload = 0, next_lease = 0, next_trim = 0, wake;
+	size_t *map_c = NULL, *map_n = NULL, cap = 0, np, i, j, open, connecting;
+	struct native_budget budget;
+	long long now, next_reload = 0, next_lease = 0, next_trim = 0, wake, last_pass = 0;
 	struct signalfd_siginfo si;
 	sigset_t mask;
 	int sfd, lockfd, quit = 0, timeout, was;
 
 	l.cfg = cfg;
+	l.replica_interval = NATIVE_REPLICA_INTERVAL;
+	l.pid = getpid();
+	srandom((unsigned int)getpid());
 	l.status_dir = xasprintf("%s/native", cfg->workdir);
 	mkdir(cfg->workdir, 0700);
 	if (mkdir(l.status_dir, 0700) != 0 && errno != EEXIST) {
@@ -1095,6 +1224,13 @@ native_run(const struct config *cfg, char **cause)
 		}
 		wake = next_reload < next_lease || !lease_enabled(cfg) ? next_reload : next_lease;
 		np = 0;
+		/* Counted at the last pass: closed since, they only make the bound stricter. */
+		budget.replicas =
+		    l.replica_open < NATIVE_REPLICA_OPEN ? NATIVE_REPLICA_OPEN - l.replica_open : 0;
+		budget.connects =
+		    l.connecting < NATIVE_CONNECTS ? NATIVE_CONNECTS - l.connecting : 0;
+		open = 0;
+		connecting = 0;
 		for (i = 0; i < l.n; i++) {
 			struct native_cluster *c = l.clusters[i];
 
@@ -1113,7 +1249,13 @@ native_run(const struct config *cfg, char **cause)
 			for (j = 0; j < c->n_nodes; j++) {
 				struct native_node *n = &c->nodes[j];
 
-				native_node_due(&l, c, j, now);
+				native_node_due(&l, c, j, now, &budget);
+				if (j != c->master && c->state == NATIVE_WATCHING &&
+				    n->conn.state != NATIVE_CONN_CLOSED)
+					open++;
+				if (c->state != NATIVE_SUSPECT &&
+				    n->conn.state == NATIVE_CONN_CONNECTING)
+					connecting++;
 				if (n->conn.wait == -1)
 					wake = now;
 				else if (n->conn.state == NATIVE_CONN_CLOSED ||
@@ -1136,6 +1278,8 @@ native_run(const struct config *cfg, char **cause)
 				}
 			}
 		}
+		l.replica_open = open;
+		l.connecting = connecting;
 		if (np + 1 > cap) {
 			cap = cap == 0 ? 64 : cap * 2;
 			pfds = xreallocarray(pfds, cap, sizeof(*pfds));
@@ -1145,6 +1289,14 @@ native_run(const struct config *cfg, char **cause)
 		pfds[np].fd = sfd;
 		pfds[np].events = POLLIN;
 		pfds[np].revents = 0;
+		if (now - last_pass < NATIVE_PASS_MS) {
+			struct timespec ts = {
+			    0, (long)(last_pass + NATIVE_PASS_MS - now) * 1000000L};
+
+			nanosleep(&ts, NULL);
+			now = native_now_ms();
+		}
+		last_pass = now;
 		timeout = wake <= now ? 0 : (int)(wake - now);
 		if (timeout > NATIVE_RELOAD_MS)
 			timeout = NATIVE_RELOAD_MS;
@@ -1161,7 +1313,7 @@ native_run(const struct config *cfg, char **cause)
 			struct native_node *n = &c->nodes[map_n[i]];
 
 			was = n->conn.state;
-			native_node_event(c, map_n[i],
+			native_node_event(&l, c, map_n[i],
 			    native_conn_step(&n->conn, pfds[i].revents, now), was, now);
 		}
 		for (i = 0; i < l.n; i++) {
@@ -1179,7 +1331,7 @@ native_run(const struct config *cfg, char **cause)
 					          ? NATIVE_CONN_CONNECTING
 					          : n->conn.state;
 					native_node_event(
-					    c, j, native_conn_step(&n->conn, 0, now), was, now);
+					    &l, c, j, native_conn_step(&n->conn, 0, now), was, now);
 				}
 			}
 			if (c->nodes[c->master].fails >= NATIVE_MASTER_FAILS &&

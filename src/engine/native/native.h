@@ -78,7 +78,8 @@ struct native_cluster {
 	int announced; /* the registry was told it is monitored */
 	int reg_state; /* enum registry_state as last read */
 	int seen;
-	char *status_text; /* last status file content */
+	char *status_text;             /* last status file content */
+	unsigned long long status_key; /* what it said, as native_write_status packs it */
 	/*
 	 * The master's @@gtid_binlog_state and @@server_id as its last probe
 	 * answered (newly allocated, NULL never seen): what the errant check of
@@ -145,6 +146,14 @@ struct native_failover {
 	 */
 	int lease_lost;
 };
+
+/*
+ * Milliseconds between two samples of a watched replica (one connection
+ * each, closed after it) when the engine watches this many replicas:
+ * about 500 sample connections a second in all, never more often than
+ * every 0.5 s nor less often than every 10 s. Pure.
+ */
+long long native_replica_interval(size_t replicas);
 
 /* Runs the engine until SIGTERM/SIGINT. Returns 0, or -1 with *cause. */
 int native_run(const struct config *cfg, char **cause);
