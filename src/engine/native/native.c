@@ -32,6 +32,7 @@
 #include "lease.h"
 #include "log.h"
 #include "master_verdict.h"
+#include "native-reader.h"
 #include "native-sql.h"
 #include "native-ssh.h"
 #include "native.h"
@@ -106,8 +107,8 @@
 
 struct native_loop {
 	const struct config *cfg;
-	struct registry *reg;
-	long long reg_retry_ms;
+	struct registry *reg; /* the loop's writes; opened by the reader, NULL while none */
+	struct native_reader *reader;
 	struct native_cluster **clusters;
 	size_t n;
 	char *status_dir;
@@ -1003,30 +1004,23 @@ native_reload(struct native_loop *l, long long now)
 {
 	struct registry_cluster **list = NULL;
 	struct native_cluster *c;
-	char *cause = NULL, *a, *b;
+	struct registry *reg;
+	char *a, *b;
 	size_t n = 0, i, at;
-	int want, fresh;
+	int want, fresh, stale;
 
-	if (l->reg == NULL) {
-		if (now < l->reg_retry_ms)
-			return;
-		l->reg = registry_open(l->cfg, 1, &cause);
-		if (l->reg == NULL) {
-			log_warn("engine-native: registry unavailable (retry in 3 s): %s", cause);
-			free(cause);
-			l->reg_retry_ms = now + 3000;
-			return;
-		}
-	}
-	if (registry_cluster_list(l->reg, &list, &n, &cause) != 0) {
-		log_warn(
-		    "engine-native: cannot read the registry, clusters stay watched: %s", cause);
-		free(cause);
+	/* The registry thread reads (native-reader.c); nothing here waits for the registry. */
+	reg = native_reader_handle(l->reader, l->reg != NULL, &stale);
+	if (stale && l->reg != NULL) {
 		registry_close(l->reg);
 		l->reg = NULL;
-		l->reg_retry_ms = now + 3000;
-		return;
 	}
+	if (reg != NULL && l->reg == NULL)
+		l->reg = reg;
+	else if (reg != NULL)
+		registry_close(reg);
+	if (!native_reader_take(l->reader, &list, &n))
+		return; /* nothing new read: the clusters stay watched as they are */
 	for (i = 0; i < l->n; i++)
 		l->clusters[i]->seen = 0;
 	for (i = 0; i < n; i++) {
@@ -1196,13 +1190,25 @@ native_run(const struct config *cfg, char **cause)
 		return -1;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	l.ssh = native_ssh_new(cfg);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	log_set_level(LOG_LEVEL_INFO);
+	/*
+	 * Threads after the mask: a thread that does not block SIGTERM takes
+	 * it with the default action (the process ends without its cleanup).
+	 */
+	l.ssh = native_ssh_new(cfg);
+	l.reader = native_reader_start(cfg, cause);
+	if (l.reader == NULL) {
+		native_ssh_free(l.ssh);
+		close(sfd);
+		close(lockfd);
+		free(l.status_dir);
+		return -1;
+	}
 	/* Manager HA: every event says which manager acted (the checker reads it). */
 	if (lease_enabled(cfg))
 		event_set_manager(cfg->manager_name);
@@ -1353,6 +1359,7 @@ native_run(const struct config *cfg, char **cause)
 		native_cluster_free(l.clusters[i]);
 	}
 	native_ssh_free(l.ssh);
+	native_reader_stop(l.reader);
 	free(l.clusters);
 	free(pfds);
 	free(map_c);
