@@ -24,9 +24,10 @@ no engine children (their RSS is reported separately, as 0, by walking the daemo
 
 Monitored (--monitored 100,1000): the same clusters (none unreachable) registered with
 engine = native, desired monitored: the daemon starts one `mhaadm engine-native` for all of them,
-which keeps a connection to every node and probes them (master every 200 ms, replicas every
-500 ms). The row waits until the engine's status file of EVERY cluster says it watches a
-reachable master (or fails), then measures the daemon and the engine (VmRSS, VmHWM, CPU) over
+which keeps a connection to every master (probed every 200 ms) and samples every replica over a
+connection made for the sample (every 500 ms up to 250 replicas, ~500 connections a second in
+all beyond: every 4 s at 1,000 clusters). The row waits until the engine's status file of
+EVERY cluster says it watches a reachable master (or fails), then measures the daemon and the engine (VmRSS, VmHWM, CPU) over
 --daemon-seconds. Needs a GTID lab (lab.sh up --hosts 3 --gtid); max_connections of the three
 mariadbd is raised for the run (each holds ~N connections) and put back. The MHA engine cannot
 be measured this way: masterha_manager checks that each replica replicates from the master's

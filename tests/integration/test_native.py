@@ -106,6 +106,15 @@ def test_native_kill9_under_load_and_second_failover(native):
     assert vip_holders() == ["10.77.0.11"]
     # One engine process for the cluster, not masterha_manager.
     assert native_status(m).get("state") == "watching"
+    # Replicas are sampled over a connection made for each sample (only the master's is
+    # kept), ended with QUIT: new connections on a replica, none counted as aborted.
+
+    def server_status(host, var):
+        return int(m.lab.sql(host, f"SHOW GLOBAL STATUS LIKE '{var}'").split()[-1])
+    conns, aborted = server_status(2, "Connections"), server_status(2, "Aborted_clients")
+    wait_for("the engine's sample connections on a replica",
+             lambda: server_status(2, "Connections") - conns >= 10, timeout=30, interval=1)
+    assert server_status(2, "Aborted_clients") == aborted
 
     old, new, w = native_failover(m)
     new_host = new.split(":")[0]

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""The native engine's binlog salvage and a failover while the registry is down, in the lab
+"""The native engine's binlog salvage and a failover while the registry is down or hung, in the lab
 (real MariaDB with GTID replication, sshd, no MHA).
 
 Salvage: the replicas' IO threads are stopped, so the rows the master acknowledges next reach
@@ -8,13 +8,14 @@ binlog with mariadb-binlog over its kept SSH session and applies the missing tra
 the new master, with their GTIDs, before writes open: every acknowledged row is on the new
 master and, once repointed, on the other replicas; no password is in any process's argv."""
 import os
+import signal
 import subprocess
 import threading
 import time
 
 import pymysql
 
-from conftest import lab_cmd
+from conftest import LAB_DIR, lab_cmd
 from test_lifecycle import (NODES, VIP, app_connect, assert_rows_on, assert_rows_on_survivors,
                             events, master_of, vip_holders, wait_for)
 from test_native import (assert_native_reprotected, engine_pid, finish, make_native,
@@ -206,4 +207,61 @@ def test_native_registry_down_during_failover(lab_manager, tmp_path):
         assert sal[0]["fields"]["transactions"] == "0", sal
         assert_rows_on_survivors(m, list(range(1, 22)))
     finally:
+        finish(m)
+
+
+def test_native_registry_hang_during_failover(lab_manager, tmp_path):
+    """The MySQL registry on h5 hangs (its mysqld SIGSTOPped: connections are accepted by the
+    kernel and never answered) while the native engine fails a killed master over: the VIP
+    moves and writes open on exactly one new master without the registry; once the registry
+    answers again it names the new master and the cluster is protected again. (The engine's
+    registry reads run in a thread of their own; nothing the loop or the failover does may
+    wait on the hung registry beyond its timeouts.)"""
+    lab = lab_manager.ensure(4, 1, fresh=True, gtid=True)
+    lab_manager.dirty = True
+    m = make_native(lab, tmp_path, registry="mysql", registry_path=None,
+                    mysql_host="10.77.0.15", mysql_user=lab.mha_user,
+                    mysql_password=lab.mha_password, mysql_database="mhaadm_hang",
+                    read_timeout="3")
+    mysqld = None
+    try:
+        m.ok("start", "c1", timeout=60)
+        wait_for("the engine watching the master", lambda: native_status(m).get("state") ==
+                 "watching" and native_status(m).get("master_reachable") == "1", timeout=30)
+        con = app_connect(lab, VIP)
+        with con.cursor() as cur:
+            for i in range(1, 11):
+                cur.execute("INSERT INTO t (id, v) VALUES (%s, 'before')", (i,))
+        con.close()
+        with open(os.path.join(LAB_DIR, "h5", "run", "mysqld.pid")) as f:
+            mysqld = int(f.read().split()[0])
+        os.kill(mysqld, signal.SIGSTOP)
+        lab_cmd("kill-mysqld", 1)
+
+        def moved():
+            h = vip_holders()
+            return h if h and h != ["10.77.0.11"] else None
+        new_host = wait_for("the VIP on a new master", moved, timeout=90, interval=0.2)[0]
+        wait_for("the new master writable", lambda: writable_servers(lab) == [new_host],
+                 timeout=30, interval=0.2)
+        con = app_connect(lab, VIP)
+        with con.cursor() as cur:
+            cur.execute("INSERT INTO t (id, v) VALUES (11, 'after')")
+        con.close()
+        # Still hung (stopped, not gone) while all of that happened.
+        with open(f"/proc/{mysqld}/stat") as f:
+            assert f.read().split(")")[1].split()[0] == "T", "the registry was not hung"
+        assert vip_holders() == [new_host]
+        os.kill(mysqld, signal.SIGCONT)
+        mysqld = None
+        wait_for("the registry to name the new master",
+                 lambda: m.run("list", "all", "--json", "--no-probe").returncode == 0 and
+                 master_of(m) == f"{new_host}:3306", timeout=90)
+        assert_native_reprotected(m, f"{new_host}:3306")
+        assert writable_servers(lab) == [new_host]
+        assert "failover.completed" in events(m)
+        assert_rows_on_survivors(m, list(range(1, 12)))
+    finally:
+        if mysqld is not None:
+            os.kill(mysqld, signal.SIGCONT)
         finish(m)

@@ -1,19 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The native engine's registry reads, in a thread, into a snapshot the loop takes without waiting.
- */
+/* The native engine's registry I/O in a thread: reads into a snapshot, writes queued in order. */
 #include "native-reader.h"
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "config.h"
+#include "event.h"
+#include "lease.h"
 #include "log.h"
-#include "registry.h"
 #include "xmalloc.h"
 
 #define NATIVE_READER_MS 1000       /* between two reads */
-#define NATIVE_READER_RETRY_MS 3000 /* after the registry could not be opened or read */
+#define NATIVE_READER_RETRY_MS 3000 /* after the registry could not be opened, read or written */
+#define NATIVE_READER_QUEUE 1024    /* writes queued at most */
+
+struct native_reader_item {
+	struct native_reader_item *next;
+	int transition; /* a state change, else an event */
+	enum registry_state state;
+	char *cluster, *node, *type, *message;
+	char **fields; /* key, value, ..., NULL (values may be NULL), or NULL */
+};
 
 struct native_reader {
 	const struct config *cfg;
@@ -21,110 +31,255 @@ struct native_reader {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int quit;
-	/* Under mu: the newest list not taken, the loop's handle not taken, stale. */
-	struct registry_cluster **list;
+	/* Under mu. */
+	struct registry_cluster **list; /* the newest list not taken */
 	size_t n;
+	long long read_ms;
 	int fresh;
-	struct registry *handle;
-	int want; /* the loop holds no handle */
-	int stale;
+	struct native_reader_item *head, *tail;
+	size_t queued;
+	struct native_reader_done *done;
+	size_t n_done;
 };
 
-/* Waits ms or until told to quit; returns quit. Called with mu held. */
-static int
-native_reader_wait(struct native_reader *r, long ms)
+static long long
+native_reader_now(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	while (!r->quit && pthread_cond_timedwait(&r->cv, &r->mu, &ts) == 0)
-		;
-	return r->quit;
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Opens a registry handle; NULL with the reason logged (once per outage). */
-static struct registry *
-native_reader_open(struct native_reader *r, int *warned)
+static void
+native_reader_item_free(struct native_reader_item *it)
 {
-	char *cause = NULL;
-	struct registry *reg = registry_open(r->cfg, 1, &cause);
+	size_t i;
 
-	if (reg == NULL) {
-		if (!*warned)
-			log_warn(
-			    "engine-native: registry unavailable, clusters stay watched (retry "
-			    "every 3 s): %s",
-			    cause);
-		*warned = 1;
-		free(cause);
+	if (it->fields != NULL) {
+		for (i = 0; it->fields[i] != NULL; i += 2) {
+			free(it->fields[i]);
+			free(it->fields[i + 1]);
+		}
+		free(it->fields);
 	}
-	return reg;
+	free(it->cluster);
+	free(it->node);
+	free(it->type);
+	free(it->message);
+	free(it);
+}
+
+/* Appends under mu; returns 0, or -1 when the queue is full. */
+static int
+native_reader_push(struct native_reader *r, struct native_reader_item *it)
+{
+	pthread_mutex_lock(&r->mu);
+	if (r->queued >= NATIVE_READER_QUEUE) {
+		pthread_mutex_unlock(&r->mu);
+		return -1;
+	}
+	if (r->tail != NULL)
+		r->tail->next = it;
+	else
+		r->head = it;
+	r->tail = it;
+	r->queued++;
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	return 0;
+}
+
+static void
+native_reader_finish(struct native_reader *r, const struct native_reader_item *it, int ok)
+{
+	struct native_reader_done *d;
+
+	pthread_mutex_lock(&r->mu);
+	r->done = xreallocarray(r->done, r->n_done + 1, sizeof(*r->done));
+	d = &r->done[r->n_done++];
+	d->cluster = xstrdup(it->cluster);
+	d->state = it->state;
+	d->ok = ok;
+	d->at_ms = native_reader_now();
+	pthread_mutex_unlock(&r->mu);
+}
+
+/*
+ * Writes one item with reg (NULL: the registry is away). Returns 0 done
+ * (written, spooled or given up), -1 a state change not written: it stays
+ * first in the queue.
+ */
+static int
+native_reader_write(struct native_reader *r, struct registry *reg, struct native_reader_item *it)
+{
+	int rc;
+
+	if (!it->transition) {
+		/* Without the registry the event is spooled (event_spool_to), never lost. */
+		event_emit_fields(reg, it->cluster, it->node, it->type,
+		    (const char *const *)it->fields, "%s", it->message);
+		return 0;
+	}
+	/* Manager HA: a state change is this manager's only while it holds the lease. */
+	if (!lease_held_here(r->cfg, it->cluster)) {
+		log_warn("cluster=%s not recorded (%s): manager %s cannot prove its lease",
+		    it->cluster, it->type, r->cfg->manager_name);
+		native_reader_finish(r, it, 0);
+		return 0;
+	}
+	if (reg == NULL)
+		return -1;
+	rc = event_transition(
+	    reg, it->cluster, it->state, REGISTRY_DESIRED_KEEP, it->type, "%s", it->message);
+	if (rc < 0)
+		return -1;
+	native_reader_finish(r, it, rc == 0);
+	return 0;
+}
+
+/*
+ * Writes what is queued, in order, until a state change cannot be
+ * written (it and what follows stay queued). Returns -1 then, else 0.
+ */
+static int
+native_reader_drain(struct native_reader *r, struct registry *reg)
+{
+	struct native_reader_item *it, *rest;
+
+	pthread_mutex_lock(&r->mu);
+	it = r->head;
+	r->head = r->tail = NULL;
+	r->queued = 0;
+	pthread_mutex_unlock(&r->mu);
+	while (it != NULL) {
+		if (native_reader_write(r, reg, it) != 0)
+			break;
+		rest = it->next;
+		native_reader_item_free(it);
+		it = rest;
+	}
+	if (it == NULL)
+		return 0;
+	/* Put back in front of what was queued meanwhile. */
+	pthread_mutex_lock(&r->mu);
+	for (rest = it; rest->next != NULL; rest = rest->next)
+		r->queued++;
+	r->queued++;
+	rest->next = r->head;
+	if (r->head == NULL)
+		r->tail = rest;
+	r->head = it;
+	pthread_mutex_unlock(&r->mu);
+	return -1;
 }
 
 static void *
 native_reader_main(void *arg)
 {
 	struct native_reader *r = arg;
-	struct registry *reg = NULL, *spare;
+	struct registry *reg = NULL;
 	struct registry_cluster **list;
+	struct timespec ts;
+	long long now, wake, next_read = 0, read_ms;
 	char *cause;
 	size_t n;
-	long wait_ms = 0;
-	int warned = 0, want_handle;
+	int warned = 0, blocked = 0, quit = 0;
 
-	pthread_mutex_lock(&r->mu);
-	while (!native_reader_wait(r, wait_ms)) {
-		want_handle = r->want && r->handle == NULL;
+	while (!quit) {
+		pthread_mutex_lock(&r->mu);
+		for (;;) {
+			now = native_reader_now();
+			wake = r->head != NULL && !blocked ? now : next_read;
+			if (r->quit || wake <= now)
+				break;
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			ts.tv_sec += (wake - now) / 1000;
+			ts.tv_nsec += ((wake - now) % 1000) * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&r->cv, &r->mu, &ts);
+		}
+		quit = r->quit;
 		pthread_mutex_unlock(&r->mu);
-		wait_ms = NATIVE_READER_RETRY_MS;
+		if (reg == NULL && (now >= next_read || quit)) {
+			cause = NULL;
+			reg = registry_open(r->cfg, 1, &cause);
+			if (reg == NULL) {
+				if (!warned)
+					log_warn(
+					    "engine-native: registry unavailable, clusters stay "
+					    "watched (retry every 3 s): %s",
+					    cause);
+				warned = 1;
+				free(cause);
+			}
+		}
+		if (native_reader_drain(r, reg) != 0) {
+			/* Not written: the registry is likely away; tried again with the next read.
+			 */
+			blocked = 1;
+			registry_close(reg);
+			reg = NULL;
+			if (next_read < now + NATIVE_READER_RETRY_MS)
+				next_read = now + NATIVE_READER_RETRY_MS;
+		}
+		if (now < next_read || quit)
+			continue;
+		blocked = 0;
+		next_read = now + NATIVE_READER_RETRY_MS;
 		if (reg == NULL)
-			reg = native_reader_open(r, &warned);
-		/* The loop's own handle for its writes, opened here so that it never waits. */
-		spare = reg != NULL && want_handle ? native_reader_open(r, &warned) : NULL;
+			continue;
 		list = NULL;
 		n = 0;
 		cause = NULL;
-		if (reg != NULL && registry_cluster_list(reg, &list, &n, &cause) != 0) {
+		read_ms = native_reader_now();
+		if (registry_cluster_list(reg, &list, &n, &cause) != 0) {
 			log_warn(
 			    "engine-native: cannot read the registry, clusters stay watched: %s",
 			    cause);
 			free(cause);
 			registry_close(reg);
 			reg = NULL;
-			pthread_mutex_lock(&r->mu);
-			r->stale = 1;
-		} else if (reg != NULL) {
-			if (warned)
-				log_info("engine-native: registry readable again");
-			warned = 0;
-			wait_ms = NATIVE_READER_MS;
-			pthread_mutex_lock(&r->mu);
-			if (r->fresh)
-				registry_cluster_list_free(r->list, r->n);
-			r->list = list;
-			r->n = n;
-			r->fresh = 1;
-		} else {
-			pthread_mutex_lock(&r->mu);
+			warned = 1;
+			continue;
 		}
-		if (spare != NULL && r->handle == NULL) {
-			r->handle = spare;
-			r->want = 0;
-			spare = NULL;
-		}
-		if (spare != NULL) {
-			pthread_mutex_unlock(&r->mu);
-			registry_close(spare);
-			pthread_mutex_lock(&r->mu);
-		}
+		if (warned)
+			log_info("engine-native: registry readable again");
+		warned = 0;
+		next_read = now + NATIVE_READER_MS;
+		pthread_mutex_lock(&r->mu);
+		if (r->fresh)
+			registry_cluster_list_free(r->list, r->n);
+		r->list = list;
+		r->n = n;
+		r->read_ms = read_ms;
+		r->fresh = 1;
+		pthread_mutex_unlock(&r->mu);
 	}
-	pthread_mutex_unlock(&r->mu);
+	/* What is still queued: one more try (events without the registry are spooled). */
+	if (native_reader_drain(r, reg) != 0) {
+		pthread_mutex_lock(&r->mu);
+		while (r->head != NULL) {
+			struct native_reader_item *it = r->head;
+
+			r->head = it->next;
+			if (it->transition)
+				log_warn(
+				    "cluster=%s state change %s not recorded: the engine stops "
+				    "and the registry does not answer",
+				    it->cluster, it->type);
+			else
+				event_emit_fields(NULL, it->cluster, it->node, it->type,
+				    (const char *const *)it->fields, "%s", it->message);
+			native_reader_item_free(it);
+		}
+		r->tail = NULL;
+		r->queued = 0;
+		pthread_mutex_unlock(&r->mu);
+	}
 	registry_close(reg);
 	return NULL;
 }
@@ -136,7 +291,6 @@ native_reader_start(const struct config *cfg, char **cause)
 	pthread_condattr_t ca;
 
 	r->cfg = cfg;
-	r->want = 1;
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -164,14 +318,15 @@ native_reader_stop(struct native_reader *r)
 	pthread_join(r->thread, NULL);
 	if (r->fresh)
 		registry_cluster_list_free(r->list, r->n);
-	registry_close(r->handle);
+	native_reader_done_free(r->done, r->n_done);
 	pthread_cond_destroy(&r->cv);
 	pthread_mutex_destroy(&r->mu);
 	free(r);
 }
 
 int
-native_reader_take(struct native_reader *r, struct registry_cluster ***list, size_t *n)
+native_reader_take(
+    struct native_reader *r, struct registry_cluster ***list, size_t *n, long long *read_ms)
 {
 	int fresh;
 
@@ -180,6 +335,7 @@ native_reader_take(struct native_reader *r, struct registry_cluster ***list, siz
 	if (fresh) {
 		*list = r->list;
 		*n = r->n;
+		*read_ms = r->read_ms;
 		r->list = NULL;
 		r->n = 0;
 		r->fresh = 0;
@@ -188,17 +344,71 @@ native_reader_take(struct native_reader *r, struct registry_cluster ***list, siz
 	return fresh;
 }
 
-struct registry *
-native_reader_handle(struct native_reader *r, int have, int *stale)
+int
+native_reader_transition(struct native_reader *r, const char *cluster, enum registry_state state,
+    const char *type, const char *message)
 {
-	struct registry *reg;
+	struct native_reader_item *it = xcalloc(1, sizeof(*it));
+
+	it->transition = 1;
+	it->state = state;
+	it->cluster = xstrdup(cluster);
+	it->type = xstrdup(type);
+	it->message = xstrdup(message);
+	if (native_reader_push(r, it) != 0) {
+		native_reader_item_free(it);
+		return -1;
+	}
+	return 0;
+}
+
+void
+native_reader_emit(struct native_reader *r, const char *cluster, const char *node, const char *type,
+    const char *const *fields, const char *message)
+{
+	struct native_reader_item *it = xcalloc(1, sizeof(*it));
+	size_t i, k = 0;
+
+	it->cluster = xstrdup(cluster);
+	it->node = node != NULL ? xstrdup(node) : NULL;
+	it->type = xstrdup(type);
+	it->message = xstrdup(message);
+	if (fields != NULL) {
+		for (i = 0; fields[i] != NULL; i += 2)
+			k += 2;
+		it->fields = xcalloc(k + 1, sizeof(*it->fields));
+		for (i = 0; i < k; i += 2) {
+			it->fields[i] = xstrdup(fields[i]);
+			it->fields[i + 1] = fields[i + 1] != NULL ? xstrdup(fields[i + 1]) : NULL;
+		}
+	}
+	if (native_reader_push(r, it) != 0) {
+		event_emit_fields(NULL, it->cluster, it->node, it->type,
+		    (const char *const *)it->fields, "%s", it->message);
+		native_reader_item_free(it);
+	}
+}
+
+size_t
+native_reader_done(struct native_reader *r, struct native_reader_done **out)
+{
+	size_t n;
 
 	pthread_mutex_lock(&r->mu);
-	reg = r->handle;
-	r->handle = NULL;
-	r->want = !have && reg == NULL;
-	*stale = r->stale;
-	r->stale = 0;
+	*out = r->done;
+	n = r->n_done;
+	r->done = NULL;
+	r->n_done = 0;
 	pthread_mutex_unlock(&r->mu);
-	return reg;
+	return n;
+}
+
+void
+native_reader_done_free(struct native_reader_done *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(list[i].cluster);
+	free(list);
 }

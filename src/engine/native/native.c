@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <malloc.h>
 #include <netdb.h>
 #include <signal.h>
@@ -90,7 +91,7 @@
 #define NATIVE_STALE_MS 1500
 /* A suspect master the replicas still see for this long is reported. */
 #define NATIVE_ALERT_MS 2000
-#define NATIVE_RELOAD_MS 1000
+#define NATIVE_RELOAD_MS 250 /* ms between looks at what the registry thread read and wrote */
 /*
  * Manager HA: ms between checks of the lease files of the clusters
  * watched (a file read each); every acting step checks again itself.
@@ -107,8 +108,7 @@
 
 struct native_loop {
 	const struct config *cfg;
-	struct registry *reg; /* the loop's writes; opened by the reader, NULL while none */
-	struct native_reader *reader;
+	struct native_reader *reader; /* every registry read and write (native-reader.c) */
 	struct native_cluster **clusters;
 	size_t n;
 	char *status_dir;
@@ -578,7 +578,11 @@ native_failover_free(struct native_failover *fo)
 	free(fo);
 }
 
-/* The registry row of the cluster is told, when it can be: failures are logged by event_*. */
+/*
+ * Tells the registry the cluster's new state, through the registry thread
+ * (native-reader.c, in order with the events): c->reg_state follows once
+ * it is written (native_written). Never waits for the registry.
+ */
 static void
 native_transition(struct native_loop *l, struct native_cluster *c, enum registry_state s,
     const char *type, const char *msg)
@@ -589,9 +593,33 @@ native_transition(struct native_loop *l, struct native_cluster *c, enum registry
 		    type, l->cfg->manager_name);
 		return;
 	}
-	if (l->reg == NULL ||
-	    event_transition(l->reg, c->name, s, REGISTRY_DESIRED_KEEP, type, "%s", msg) == 0)
-		c->reg_state = s;
+	if (native_reader_transition(l->reader, c->name, s, type, msg) != 0) {
+		log_warn("cluster=%s %s not queued: the registry has not taken the last %d writes; "
+		         "tried again later",
+		    c->name, type, 1024);
+		return;
+	}
+	c->pending++;
+}
+
+/* An event through the registry thread (spooled when the registry is away). */
+static void native_emit(struct native_loop *l, const char *cluster, const char *node,
+    const char *type, const char *const *fields, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+static void
+native_emit(struct native_loop *l, const char *cluster, const char *node, const char *type,
+    const char *const *fields, const char *fmt, ...)
+{
+	char *msg = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	native_reader_emit(l->reader, cluster, node, type, fields, msg);
+	free(msg);
 }
 
 size_t
@@ -652,7 +680,7 @@ native_judge(struct native_loop *l, struct native_cluster *c, long long now)
 	snprintf(master, sizeof(master), "%s:%d", m->host, m->port);
 	if (m->fails == 0 && m->reachable) {
 		if (c->alerted)
-			event_emit(l->reg, c->name, master, "master.reachable_from_manager",
+			native_emit(l, c->name, master, "master.reachable_from_manager", NULL,
 			    "master %s answers the manager again", master);
 		native_set_state(c, NATIVE_WATCHING, now);
 		return;
@@ -672,16 +700,15 @@ native_judge(struct native_loop *l, struct native_cluster *c, long long now)
 		if (!c->alerted && now - c->suspect_ms >= NATIVE_ALERT_MS) {
 			c->alerted = 1;
 			if (v == MASTER_ALIVE)
-				event_emit_fields(l->reg, c->name, master,
-				    "master.unreachable_from_manager",
+				native_emit(l, c->name, master, "master.unreachable_from_manager",
 				    EVENT_FIELDS("reason", reason != NULL ? reason : "?"),
 				    "master %s does not answer the manager (%s), but %s: no "
 				    "failover (check the network between the manager and the "
 				    "master)",
 				    master, m->conn.error, reason != NULL ? reason : "?");
 			else
-				event_emit(l->reg, c->name, master,
-				    "cluster.unreachable_from_manager",
+				native_emit(l, c->name, master, "cluster.unreachable_from_manager",
+				    NULL,
 				    "neither the master %s nor any replica answers the manager: no "
 				    "failover (the manager is likely cut off)",
 				    master);
@@ -700,7 +727,8 @@ native_judge(struct native_loop *l, struct native_cluster *c, long long now)
 		    l->cfg->manager_name);
 		return;
 	}
-	if (native_core_storm(l->cfg, l->reg, c) != 0) {
+	/* Its storm.paused goes to the spool (the daemon records it): no registry here. */
+	if (native_core_storm(l->cfg, NULL, c) != 0) {
 		native_set_state(c, NATIVE_STOPPED, now);
 		native_transition(l, c, REGISTRY_STATE_UNPROTECTED, "failover.paused",
 		    "native failover not started by the storm breaker; the cluster is NOT "
@@ -715,7 +743,7 @@ native_judge(struct native_loop *l, struct native_cluster *c, long long now)
 	c->fo->old_host_up = m->conn.refused;
 	c->fo->ssh = l->ssh;
 	if (native_promote_start(c->fo, &cause) != 0) {
-		event_emit(l->reg, c->name, master, "failover.failed", "%s", cause);
+		native_emit(l, c->name, master, "failover.failed", NULL, "%s", cause);
 		free(cause);
 		native_failover_free(c->fo);
 		c->fo = NULL;
@@ -781,6 +809,7 @@ native_failover_done(struct native_loop *l, struct native_cluster *c, long long 
 	c->master_server_id = 0;
 	c->announced = 0;
 	c->reg_state = REGISTRY_STATE_FAILING_OVER;
+	c->changed_ms = now; /* the promotion thread wrote the new master before it ended */
 	native_set_state(c, NATIVE_WATCHING, now);
 	log_info("cluster=%s native failover done in %lld ms; watching master %s:%d", c->name,
 	    now - fo->started_ms, c->nodes[c->master].host, c->nodes[c->master].port);
@@ -795,7 +824,8 @@ native_announce(struct native_loop *l, struct native_cluster *c)
 	char *msg;
 	size_t i;
 
-	if (c->announced || c->state != NATIVE_WATCHING || !m->reachable || m->fails != 0)
+	if (c->announced || c->pending > 0 || c->state != NATIVE_WATCHING || !m->reachable ||
+	    m->fails != 0)
 		return;
 	for (i = 0; i < c->n_nodes; i++) {
 		if (i != c->master && c->nodes[i].s.at_ms == 0 && c->nodes[i].fails == 0)
@@ -911,7 +941,7 @@ native_resume(struct native_loop *l, const struct registry_cluster *rc, long lon
 	free(path);
 	if (stale) {
 		/* start ran after the interruption: the topology the DBA checked is the truth. */
-		event_emit(l->reg, rc->name, NULL, "failover.journal_ignored",
+		native_emit(l, rc->name, NULL, "failover.journal_ignored", NULL,
 		    "an interrupted native failover's journal is older than the last 'mhaadm "
 		    "start': "
 		    "not taken up (kept as %s.journal.failed)",
@@ -961,7 +991,7 @@ native_resume(struct native_loop *l, const struct registry_cluster *rc, long lon
 	c->fo->old_host_up = up;
 	c->fo->ssh = l->ssh;
 	if (native_promote_start(c->fo, &cause) != 0) {
-		event_emit(l->reg, c->name, NULL, "failover.failed", "%s", cause);
+		native_emit(l, c->name, NULL, "failover.failed", NULL, "%s", cause);
 		free(cause);
 		native_failover_free(c->fo);
 		c->fo = NULL;
@@ -1004,22 +1034,30 @@ native_reload(struct native_loop *l, long long now)
 {
 	struct registry_cluster **list = NULL;
 	struct native_cluster *c;
-	struct registry *reg;
+	struct native_reader_done *done = NULL;
 	char *a, *b;
-	size_t n = 0, i, at;
-	int want, fresh, stale;
+	size_t n = 0, i, at, n_done;
+	long long read_ms = 0;
+	int want, fresh;
 
-	/* The registry thread reads (native-reader.c); nothing here waits for the registry. */
-	reg = native_reader_handle(l->reader, l->reg != NULL, &stale);
-	if (stale && l->reg != NULL) {
-		registry_close(l->reg);
-		l->reg = NULL;
+	/* The registry thread reads and writes (native-reader.c); nothing here waits for it. */
+	n_done = native_reader_done(l->reader, &done);
+	for (i = 0; i < n_done; i++) {
+		c = native_find(l, done[i].cluster, NULL);
+		if (c == NULL)
+			continue;
+		/* (One queued by a former watch of the same name is not counted.) */
+		if (c->pending > 0)
+			c->pending--;
+		if (!done[i].ok)
+			continue;
+		c->reg_state = done[i].state;
+		c->changed_ms = done[i].at_ms;
+		if (c->state == NATIVE_WATCHING)
+			c->announced = done[i].state == REGISTRY_STATE_MONITORING;
 	}
-	if (reg != NULL && l->reg == NULL)
-		l->reg = reg;
-	else if (reg != NULL)
-		registry_close(reg);
-	if (!native_reader_take(l->reader, &list, &n))
+	native_reader_done_free(done, n_done);
+	if (!native_reader_take(l->reader, &list, &n, &read_ms))
 		return; /* nothing new read: the clusters stay watched as they are */
 	for (i = 0; i < l->n; i++)
 		l->clusters[i]->seen = 0;
@@ -1036,7 +1074,13 @@ native_reload(struct native_loop *l, long long now)
 		    lease_held_here(l->cfg, rc->name);
 		c = native_find(l, rc->name, &at);
 		fresh = c == NULL;
-		if (c != NULL && c->state == NATIVE_FAILING_OVER) {
+		/*
+		 * A list read before our own last change of the cluster (a state
+		 * written, a failover done) or while one is still queued says
+		 * nothing new of it: read again before anything is judged by it.
+		 */
+		if (c != NULL && (c->state == NATIVE_FAILING_OVER || c->pending > 0 ||
+		                     read_ms <= c->changed_ms)) {
 			c->seen = 1;
 			continue;
 		}
@@ -1364,7 +1408,6 @@ native_run(const struct config *cfg, char **cause)
 	free(pfds);
 	free(map_c);
 	free(map_n);
-	registry_close(l.reg);
 	free(l.status_dir);
 	close(sfd);
 	close(lockfd);

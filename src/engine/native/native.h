@@ -76,7 +76,13 @@ struct native_cluster {
 	long long suspect_ms;
 	int alerted;   /* master.unreachable_from_manager emitted for this episode */
 	int announced; /* the registry was told it is monitored */
-	int reg_state; /* enum registry_state as last read */
+	int reg_state; /* enum registry_state as last read or written */
+	int pending;   /* state changes queued for the registry, not written yet */
+	/*
+	 * Monotonic ms of our last change of the cluster in the registry (a
+	 * state written, a failover done): a list read before it is stale.
+	 */
+	long long changed_ms;
 	int seen;
 	char *status_text;             /* last status file content */
 	unsigned long long status_key; /* what it said, as native_write_status packs it */
