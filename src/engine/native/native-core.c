@@ -130,7 +130,7 @@ native_core_lease(const struct config *cfg, struct registry *reg, const struct n
 	return lease_guard(&t, action);
 }
 
-void
+int
 native_core_record(const struct config *cfg, struct registry *reg, const struct native_cluster *c,
     size_t new_master)
 {
@@ -140,7 +140,7 @@ native_core_record(const struct config *cfg, struct registry *reg, const struct 
 	native_core_target(&t, cfg, reg, c);
 	native_core_node(&old, &c->nodes[c->master]);
 	native_core_node(&nm, &c->nodes[new_master]);
-	failover_record_master(&t, &old, &nm);
+	return failover_record_master(&t, &old, &nm);
 }
 
 int

@@ -926,7 +926,7 @@ promoted:
 	}
 	native_promote_mark(fo, 7);
 	native_promote_journal(fo, reg, NATIVE_PHASE_RECORD);
-	native_core_record(cfg, reg, c, best);
+	fo->recorded = native_core_record(cfg, reg, c, best) == 0;
 	left = native_promote_left_behind(fo, reg, pn);
 	snprintf(sql, sizeof(sql), "%s:%d", c->nodes[best].host, c->nodes[best].port);
 	msg = xasprintf("native; drained %lld ms, promoted %lld ms, VIP %lld ms, writable %lld ms, "

@@ -810,6 +810,7 @@ native_failover_done(struct native_loop *l, struct native_cluster *c, long long 
 	c->announced = 0;
 	c->reg_state = REGISTRY_STATE_FAILING_OVER;
 	c->changed_ms = now; /* the promotion thread wrote the new master before it ended */
+	c->await_registry = !fo->recorded;
 	native_set_state(c, NATIVE_WATCHING, now);
 	log_info("cluster=%s native failover done in %lld ms; watching master %s:%d", c->name,
 	    now - fo->started_ms, c->nodes[c->master].host, c->nodes[c->master].port);
@@ -824,8 +825,13 @@ native_announce(struct native_loop *l, struct native_cluster *c)
 	char *msg;
 	size_t i;
 
-	if (c->announced || c->pending > 0 || c->state != NATIVE_WATCHING || !m->reachable ||
-	    m->fails != 0)
+	/*
+	 * Not before the registry names the master we watch (after our own
+	 * failover with its record spooled): announced earlier, the daemon's
+	 * late record would set the row back to failing_over over it.
+	 */
+	if (c->announced || c->pending > 0 || c->await_registry || c->state != NATIVE_WATCHING ||
+	    !m->reachable || m->fails != 0)
 		return;
 	for (i = 0; i < c->n_nodes; i++) {
 		if (i != c->master && c->nodes[i].s.at_ms == 0 && c->nodes[i].fails == 0)
@@ -1097,6 +1103,7 @@ native_reload(struct native_loop *l, long long now)
 			b = native_signature(c);
 			if (strcmp(a, b) == 0 && c->state != NATIVE_STOPPED) {
 				c->seen = 1;
+				c->await_registry = 0; /* it names our new master now */
 				if (c->reg_state != (int)rc->state && c->state == NATIVE_WATCHING) {
 					c->reg_state = rc->state;
 					c->announced = rc->state == REGISTRY_STATE_MONITORING;
@@ -1108,10 +1115,15 @@ native_reload(struct native_loop *l, long long now)
 			free(a);
 			free(b);
 			/*
-			 * Right after our own failover the registry may still hold the old
-			 * master (its update spooled): keep our view until it agrees.
+			 * After our own failover the registry may still hold the old
+			 * master (its update spooled, applied by the daemon when the
+			 * registry is back) while our own later writes (cluster.reprotected)
+			 * already landed: keep our view until it names our new master.
+			 * Taking its old topology would watch the dead master again and
+			 * fail the cluster over a second time. Only a new start (ready:
+			 * the DBA's topology) replaces it.
 			 */
-			if (c->reg_state == REGISTRY_STATE_FAILING_OVER &&
+			if ((c->await_registry || c->reg_state == REGISTRY_STATE_FAILING_OVER) &&
 			    rc->state != REGISTRY_STATE_READY) {
 				c->seen = 1;
 				continue;

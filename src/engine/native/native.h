@@ -83,6 +83,7 @@ struct native_cluster {
 	 * state written, a failover done): a list read before it is stale.
 	 */
 	long long changed_ms;
+	int await_registry; /* failed over by us: the registry has not named the new master yet */
 	int seen;
 	char *status_text;             /* last status file content */
 	unsigned long long status_key; /* what it said, as native_write_status packs it */
@@ -151,6 +152,8 @@ struct native_failover {
 	 * stopped there; the cluster's state is not recorded by this manager.
 	 */
 	int lease_lost;
+	/* The registry took the new master at once (not spooled): it names it already. */
+	int recorded;
 };
 
 /*
@@ -283,7 +286,8 @@ void native_core_guard(const struct config *cfg, struct registry *reg,
  */
 int native_core_lease(const struct config *cfg, struct registry *reg,
     const struct native_cluster *c, const char *action);
-void native_core_record(const struct config *cfg, struct registry *reg,
+/* failover_record_master for new_master of c: 0 recorded, 1 spooled, 2 refused, -1 lost. */
+int native_core_record(const struct config *cfg, struct registry *reg,
     const struct native_cluster *c, size_t new_master);
 /* failover_replica_failed for node of c: 0 marked, 1 not a replica there, -1 not marked. */
 int native_core_replica_failed(const struct config *cfg, struct registry *reg,
