@@ -158,11 +158,19 @@ def build_registry(d, n, env, known_hosts, monitored=False):
                 pool = ALIASES[k + 1]
                 host = "10.77.0.99" if down else pool[i % len(pool)]
                 port = 10000 + 3 * i + k
+                # Monitored: the replicas may never be promoted. The aliased "replicas" do
+                # not replicate from their aliased master (the real servers replicate from
+                # h1:3306), so to the shared rule a master that misses three probes in a
+                # row on this overloaded machine looks dead; a promotion would then reset
+                # and repoint one of the three real servers every cluster shares (seen:
+                # one false verdict under a status pass wrecked the whole fleet). With
+                # no_master the engine stops at "no candidate" and touches no server.
                 con.execute(
                     "INSERT INTO nodes (cluster_id, host, port, role, version, server_id, "
-                    "read_only, log_bin, lag) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)",
+                    "read_only, log_bin, lag, no_master) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
                     (cid, host, port, "master" if k == 0 else "replica", VERSION,
-                     3 * i + k + 1, 0 if k == 0 else 1, None if k == 0 else 0))
+                     3 * i + k + 1, 0 if k == 0 else 1, None if k == 0 else 0,
+                     1 if monitored and k > 0 else 0))
             con.execute("INSERT INTO events (cluster, type, message) VALUES (?, 'cluster.added', ?)",
                         (name, f"cluster '{name}' registered: master 10.77.0.11:{10000 + 3 * i}"))
             con.execute("INSERT INTO events (cluster, type, message) VALUES (?, 'cluster.start', "
@@ -303,8 +311,11 @@ def main():
     write_results(a, tag, rows)
 
 
-def check_list(cfg, n, unreachable_names):
-    """`list all --json` names every cluster, and says down for exactly the unreachable ones."""
+def check_list(cfg, n, unreachable_names, strict=True):
+    """`list all --json` names every cluster, and says down for exactly the unreachable ones.
+    Not strict (monitored fleets): the clusters wrongly said down are returned and recorded
+    instead (list's own probe of a master that did not get the server's greeting within
+    connect_timeout on this overloaded machine); naming every cluster stays required."""
     r = subprocess.run([BIN, "-c", cfg, "list", "all", "--json"], capture_output=True,
                        text=True, timeout=120)
     if r.returncode not in (0, 3):
@@ -314,6 +325,12 @@ def check_list(cfg, n, unreachable_names):
     if len(got) != n:
         sys.exit(f"list all --json named {len(got)} clusters, the registry holds {n}")
     down = {name for name, v in got.items() if v == "down"}
+    if not strict and down >= unreachable_names:
+        wrong = sorted(down - unreachable_names)
+        if wrong:
+            print(f"list all --json: {len(wrong)} reachable clusters said down "
+                  f"({', '.join(wrong[:5])}): list's own probes", flush=True)
+        return wrong
     if down != unreachable_names:
         sys.exit(f"list all --json: down {sorted(down)[:5]}... but unreachable "
                  f"{sorted(unreachable_names)[:5]}... ({len(down)} vs {len(unreachable_names)})")
@@ -407,7 +424,7 @@ def run_monitored(a, sizes, rows, env, kh):
                     time.sleep(1)
                 row["all_watching_s"] = round(time.time() - t0, 1)
                 row["first_status_pass_s"] = wait_status_pass(d)
-                check_list(cfg, n, set())
+                row["list_false_down"] = len(check_list(cfg, n, set(), strict=False))
                 row["list_all"] = time_cmd([BIN, "-c", cfg, "list", "all"], a.repeat)
                 row["list_all_json"] = time_cmd([BIN, "-c", cfg, "list", "all", "--json"],
                                                 a.repeat)
@@ -432,11 +449,15 @@ def run_monitored(a, sizes, rows, env, kh):
                 row["engine_cpu_pct"] = round(100.0 * (eu1 + es1 - eu0 - es0) / CLK_TCK /
                                               (t2 - t1), 2)
                 row["still_watching"] = engine_watching(d, n)
+                # False "dead" verdicts (see no_master above): counted, not hidden.
+                with open(os.path.join(d, "daemon.log"), errors="replace") as f:
+                    row["dead_verdicts"] = f.read().count(" master dead: ")
             finally:
                 daemon_stop(p)
             print(f"{n:5d} clusters monitored (native): all watching after "
                   f"{row['all_watching_s']} s; engine RSS {row['engine_rss_kb']} kB (HWM "
-                  f"{row['engine_hwm_kb']}, Pss {row['engine_pss_kb']}), CPU "
+                  f"{row['engine_hwm_kb']}, Pss {row['engine_pss_kb']}), "
+                  f"dead verdicts {row['dead_verdicts']}, CPU "
                   f"{row['engine_cpu_pct']} %; daemon RSS {row['daemon']['rss_kb']} kB, CPU "
                   f"{row['daemon']['cpu_pct_steady']} %", flush=True)
             rows.append(row)
@@ -476,8 +497,9 @@ def write_results(a, tag, rows):
     if mon:
         md += ["", "| clusters monitored (native engine) | SSH hosts | all watching after | "
                "engine VmRSS | engine VmHWM | engine Pss | engine + daemon VmRSS | engine CPU | "
-               "daemon VmRSS | daemon CPU (with status passes) | `list all` median (min–max) |",
-               "|---|---|---|---|---|---|---|---|---|---|---|"]
+               "daemon VmRSS | daemon CPU (with status passes) | `list all` median (min–max) | "
+               "\"dead\" verdicts | clusters `list` said down |",
+               "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in mon:
             la, dm = r["list_all"], r["daemon"]
             md.append(f"| {r['monitored']} | {r['ssh_hosts']} | {r['all_watching_s']} s | "
@@ -485,7 +507,8 @@ def write_results(a, tag, rows):
                       f"{r['engine_pss_kb'] / 1024:.1f} MB | {r['total_rss_kb'] / 1024:.1f} MB | "
                       f"{r['engine_cpu_pct']:.1f} % | {dm['rss_kb'] / 1024:.1f} MB | "
                       f"{dm['cpu_pct_steady']:.2f} % | {la['median'] * 1000:.1f} ms "
-                      f"({la['min'] * 1000:.1f}–{la['max'] * 1000:.1f}) |")
+                      f"({la['min'] * 1000:.1f}–{la['max'] * 1000:.1f}) | "
+                      f"{r.get('dead_verdicts', '-')} | {r.get('list_false_down', '-')} |")
     with open(out[:-5] + ".md", "w") as f:
         f.write("\n".join(md) + "\n")
     print("\n".join(md))
