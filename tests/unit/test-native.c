@@ -8,14 +8,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "gtid.h"
 #include "master_verdict.h"
+#include "native-reader.h"
 #include "native-salvage.h"
 #include "native-sql.h"
 #include "native.h"
+#include "test-util.h"
 
 static void
 test_gtid_covers(void **state)
@@ -57,6 +60,77 @@ test_replica_interval(void **state)
 	/* Never less often than every 10 s. */
 	assert_int_equal(native_replica_interval(5000), 10000);
 	assert_int_equal(native_replica_interval(1000000), 10000);
+}
+
+/*
+ * The engine's registry thread: state changes queued while the registry
+ * cannot be opened wait (never lost), land in order once it is there, and
+ * are reported done with the time they were written; a list read after
+ * that time holds them.
+ */
+static void
+test_native_reader_waits_and_orders(void **state)
+{
+	struct registry_cluster **list = NULL;
+	struct native_reader_done *done = NULL, all[2];
+	struct test_util_env env;
+	struct native_reader *r;
+	char *cause = NULL;
+	long long read_ms = 0;
+	size_t n = 0, k = 0, i, got;
+	int tries, fresh = 0;
+
+	(void)state;
+	test_util_env_init(&env, "native-reader");
+	r = native_reader_start(env.cfg, &cause);
+	assert_non_null(r);
+	/* No registry file yet. */
+	assert_int_equal(native_reader_transition(r, "c1", REGISTRY_STATE_FAILING_OVER,
+	                     "failover.started", "failing over"),
+	    0);
+	assert_int_equal(native_reader_transition(
+	                     r, "c1", REGISTRY_STATE_MONITORING, "cluster.reprotected", "again"),
+	    0);
+	usleep(500 * 1000);
+	assert_int_equal(native_reader_done(r, &done), 0);
+	assert_int_equal(native_reader_take(r, &list, &n, &read_ms), 0);
+
+	test_util_add_cluster(&env, "c1", REGISTRY_STATE_READY, REGISTRY_DESIRED_MONITORED);
+	/* A generous deadline for the thread's retry (every 3 s), not a timing assertion. */
+	for (tries = 0; tries < 200 && k < 2; tries++) {
+		usleep(100 * 1000);
+		got = native_reader_done(r, &done);
+		for (i = 0; i < got && k < 2; i++) {
+			all[k] = done[i];
+			all[k++].cluster = strdup(done[i].cluster);
+		}
+		native_reader_done_free(done, got);
+	}
+	assert_int_equal(k, 2);
+	assert_int_equal(all[0].state, REGISTRY_STATE_FAILING_OVER);
+	assert_int_equal(all[1].state, REGISTRY_STATE_MONITORING);
+	assert_true(all[0].ok && all[1].ok);
+	assert_true(all[0].at_ms <= all[1].at_ms);
+	/* The next list read after the last write holds it. */
+	for (tries = 0; tries < 100; tries++) {
+		usleep(100 * 1000);
+		if (native_reader_take(r, &list, &n, &read_ms)) {
+			if (read_ms > all[1].at_ms) {
+				fresh = 1;
+				break;
+			}
+			registry_cluster_list_free(list, n);
+			list = NULL;
+		}
+	}
+	assert_true(fresh);
+	assert_int_equal(n, 1);
+	assert_int_equal(list[0]->state, REGISTRY_STATE_MONITORING);
+	registry_cluster_list_free(list, n);
+	free(all[0].cluster);
+	free(all[1].cluster);
+	native_reader_stop(r);
+	test_util_env_clear(&env);
 }
 
 static void
@@ -513,6 +587,7 @@ main(void)
 	    cmocka_unit_test(test_gtid_covers),
 	    cmocka_unit_test(test_gtid_score),
 	    cmocka_unit_test(test_replica_interval),
+	    cmocka_unit_test(test_native_reader_waits_and_orders),
 	    cmocka_unit_test(test_sql_table),
 	    cmocka_unit_test(test_conn_refused),
 	    cmocka_unit_test(test_errant),
